@@ -1,0 +1,20 @@
+# Warning and sanitizer flags for project targets. MLIR/LLVM headers are
+# included as system headers (see GemmaDependencies.cmake), so -Wall -Wextra
+# applies to our code only.
+
+set(GEMMA_WARNING_FLAGS -Wall -Wextra)
+if(GEMMA_WERROR)
+  list(APPEND GEMMA_WARNING_FLAGS -Werror)
+endif()
+
+if(GEMMA_SANITIZE)
+  set(GEMMA_SANITIZER_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=undefined
+                            -fno-omit-frame-pointer)
+  add_compile_options(${GEMMA_SANITIZER_FLAGS})
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+# Applies the project's warning flags to a target of ours.
+function(gemma_target_warnings target)
+  target_compile_options(${target} PRIVATE ${GEMMA_WARNING_FLAGS})
+endfunction()

@@ -1,0 +1,40 @@
+//===- GemmaAttrs.td - Enums and attributes of gemma -------*- tablegen -*-===//
+
+#ifndef GEMMA_ATTRS_TD
+#define GEMMA_ATTRS_TD
+
+include "dialects/gemma/GemmaDialect.td"
+include "mlir/IR/EnumAttr.td"
+
+//===----------------------------------------------------------------------===//
+// Weight storage types
+//===----------------------------------------------------------------------===//
+
+// Append new cases at the end: the numeric values are serialized in plans.
+def Gemma_StorageType : I32EnumAttr<"StorageType",
+    "how a weight is stored in the model file", [
+  I32EnumAttrCase<"F32", 0, "f32">,
+  I32EnumAttrCase<"BF16", 1, "bf16">,
+  I32EnumAttrCase<"SFP", 2, "sfp">,
+  I32EnumAttrCase<"NUQ", 3, "nuq">,
+  I32EnumAttrCase<"I8", 4, "i8">
+]> {
+  let cppNamespace = "::mlir::gemma";
+  let genSpecializedAttr = 0;
+}
+
+//===----------------------------------------------------------------------===//
+// RMSNorm weight convention
+//===----------------------------------------------------------------------===//
+
+def Gemma_NormScale : I32EnumAttr<"NormScale",
+    "how an RMSNorm applies its stored weight w", [
+  // Gemma 1, 2, 3: y = x * r * (1 + w); stored weights are offsets from 1.
+  I32EnumAttrCase<"PlusOne", 0, "plus_one">,
+  // Gemma 3n, 4: y = x * r * w; stored weights are the multiplier.
+  I32EnumAttrCase<"Plain", 1, "plain">
+]> {
+  let cppNamespace = "::mlir::gemma";
+}
+
+#endif // GEMMA_ATTRS_TD

@@ -1,0 +1,17 @@
+//===- GemmaDialect.h - The gemma dialect, its types and enums -------===//
+
+#ifndef DIALECTS_GEMMA_GEMMADIALECT_H
+#define DIALECTS_GEMMA_GEMMADIALECT_H
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/DialectImplementation.h"
+
+#include "dialects/gemma/GemmaDialect.h.inc"
+#include "dialects/gemma/GemmaEnums.h.inc"
+
+#define GET_TYPEDEF_CLASSES
+#include "dialects/gemma/GemmaTypes.h.inc"
+
+#endif // DIALECTS_GEMMA_GEMMADIALECT_H

@@ -1,0 +1,425 @@
+//===- GemmaOps.cpp - Verifiers of the gemma ops --------------------------===//
+//
+// Every rule here rejects IR that no Gemma config can produce, with a message
+// that names the operand or attribute and what was expected.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/gemma/GemmaOps.h"
+
+#include "llvm/ADT/bit.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::gemma;
+
+//===----------------------------------------------------------------------===//
+// Shared checks
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+ArrayRef<int64_t> shapeOf(Value value) {
+  return cast<RankedTensorType>(value.getType()).getShape();
+}
+
+// Product of dimensions [from, rank): the width of a row when a tensor is
+// viewed as [dim0, rest].
+int64_t rowWidth(ArrayRef<int64_t> shape, size_t from = 1) {
+  int64_t width = 1;
+  for (size_t i = from; i < shape.size(); ++i)
+    width *= shape[i];
+  return width;
+}
+
+LogicalResult expectRank(Operation *op, StringRef name, Value value,
+                         int64_t rank, StringRef layout) {
+  int64_t actual = shapeOf(value).size();
+  if (actual == rank)
+    return success();
+  return op->emitOpError() << "expects " << name << " of rank " << rank << " ("
+                           << layout << "), got rank " << actual;
+}
+
+LogicalResult expectPositiveFinite(Operation *op, StringRef name,
+                                   double value) {
+  if (std::isfinite(value) && value > 0)
+    return success();
+  return op->emitOpError() << "expects " << name
+                           << " to be finite and positive, got " << value;
+}
+
+// The row count N of a [N] positions operand must match the op's rows.
+LogicalResult expectPositions(Operation *op, Value positions, int64_t rows) {
+  int64_t n = shapeOf(positions)[0];
+  if (n == rows)
+    return success();
+  return op->emitOpError() << "expects one position per row (" << rows
+                           << "), got " << n;
+}
+
+// A KV cache holds either one sequence (prefill: every row belongs to it) or
+// one sequence per row (batched decode).
+LogicalResult expectCacheSequences(Operation *op, StringRef name,
+                                   int64_t sequences, int64_t rows) {
+  if (sequences == 1 || sequences == rows)
+    return success();
+  return op->emitOpError() << "expects " << name
+                           << " to hold 1 sequence or one per row (" << rows
+                           << "), got " << sequences;
+}
+
+LogicalResult expectHeadGroups(Operation *op, int64_t queryHeads,
+                               int64_t kvHeads) {
+  if (queryHeads % kvHeads == 0)
+    return success();
+  return op->emitOpError() << "query head count " << queryHeads
+                           << " is not a multiple of the KV head count "
+                           << kvHeads;
+}
+
+LogicalResult expectShape(Operation *op, StringRef name, Value value,
+                          ArrayRef<int64_t> expected) {
+  ArrayRef<int64_t> actual = shapeOf(value);
+  if (actual == expected)
+    return success();
+  InFlightDiagnostic diag = op->emitOpError()
+                            << "expects " << name << " of shape [";
+  llvm::interleaveComma(expected, diag);
+  diag << "], got [";
+  llvm::interleaveComma(actual, diag);
+  return diag << "]";
+}
+
+// Resolves the gemma.param a weight-reading op names.
+FailureOr<ParamOp> lookupParam(Operation *op, FlatSymbolRefAttr symbol,
+                               SymbolTableCollection &tables) {
+  auto param = tables.lookupNearestSymbolFrom<ParamOp>(op, symbol.getAttr());
+  if (!param)
+    return op->emitOpError()
+           << "weight " << symbol << " does not name a gemma.param";
+  return param;
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// ParamOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ParamOp::verify() {
+  if (std::optional<APFloat> scale = getScale())
+    return expectPositiveFinite(*this, "scale", scale->convertToFloat());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// EmbedOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult EmbedOp::verify() {
+  float scale = getScale().convertToFloat();
+  if (failed(expectPositiveFinite(*this, "scale", scale)))
+    return failure();
+  // bf16 keeps the upper 16 bits of an f32.
+  if ((llvm::bit_cast<uint32_t>(scale) & 0xFFFFu) != 0)
+    return emitOpError() << "expects scale to be rounded to bfloat16 (Gemma "
+                            "multiplies by bf16(sqrt(d))), got "
+                         << scale;
+  if (failed(expectRank(*this, "result", getResult(), 2, "[N, d]")))
+    return failure();
+  if (shapeOf(getResult())[0] != shapeOf(getIds())[0])
+    return emitOpError() << "expects one result row per id ("
+                         << shapeOf(getIds())[0] << "), got "
+                         << shapeOf(getResult())[0];
+  return success();
+}
+
+LogicalResult EmbedOp::verifySymbolUses(SymbolTableCollection &tables) {
+  FailureOr<ParamOp> table = lookupParam(*this, getTableAttr(), tables);
+  if (failed(table))
+    return failure();
+  ArrayRef<int64_t> shape = table->getWeightType().getShape();
+  if (shape.size() != 2)
+    return emitOpError() << "expects a [V, d] embedding table, got rank "
+                         << shape.size();
+  int64_t width = shapeOf(getResult())[1];
+  if (shape[1] != width)
+    return emitOpError() << "embedding table width " << shape[1]
+                         << " does not match the result width " << width;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// LogitsOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LogitsOp::verify() {
+  if (failed(expectRank(*this, "input", getInput(), 2, "[N, d]")) ||
+      failed(expectRank(*this, "result", getResult(), 2, "[N, V]")))
+    return failure();
+  if (shapeOf(getInput())[0] != shapeOf(getResult())[0])
+    return emitOpError() << "expects one result row per input row ("
+                         << shapeOf(getInput())[0] << "), got "
+                         << shapeOf(getResult())[0];
+  return success();
+}
+
+LogicalResult LogitsOp::verifySymbolUses(SymbolTableCollection &tables) {
+  FailureOr<ParamOp> table = lookupParam(*this, getTableAttr(), tables);
+  if (failed(table))
+    return failure();
+  ArrayRef<int64_t> shape = table->getWeightType().getShape();
+  if (shape.size() != 2)
+    return emitOpError() << "expects a [V, d] embedding table, got rank "
+                         << shape.size();
+  if (shape[1] != shapeOf(getInput())[1])
+    return emitOpError() << "embedding table width " << shape[1]
+                         << " does not match the input width "
+                         << shapeOf(getInput())[1];
+  int64_t vocab = shapeOf(getResult())[1];
+  if (vocab > shape[0])
+    return emitOpError() << "result vocabulary " << vocab
+                         << " exceeds the table's " << shape[0] << " rows";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ArgmaxOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ArgmaxOp::verify() {
+  if (failed(expectRank(*this, "input", getInput(), 2, "[N, V]")))
+    return failure();
+  if (shapeOf(getInput())[0] != shapeOf(getResult())[0])
+    return emitOpError() << "expects one id per input row ("
+                         << shapeOf(getInput())[0] << "), got "
+                         << shapeOf(getResult())[0];
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// RmsNormOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RmsNormOp::verify() {
+  if (getWeight().has_value() != getWeightScale().has_value())
+    return emitOpError("expects a weight and its convention together");
+  if (shapeOf(getInput()).empty())
+    return emitOpError("expects an input of rank >= 1");
+  return expectPositiveFinite(*this, "epsilon", getEpsilon().convertToFloat());
+}
+
+LogicalResult RmsNormOp::verifySymbolUses(SymbolTableCollection &tables) {
+  if (!getWeightAttr())
+    return success();
+  FailureOr<ParamOp> weight = lookupParam(*this, getWeightAttr(), tables);
+  if (failed(weight))
+    return failure();
+  ArrayRef<int64_t> shape = weight->getWeightType().getShape();
+  int64_t width = shapeOf(getInput()).back();
+  bool vector = shape.size() == 1 || (shape.size() == 2 && shape[0] == 1);
+  if (!vector || shape.back() != width)
+    return emitOpError() << "expects a norm weight of " << width
+                         << " elements ([" << width << "] or [1, " << width
+                         << "]), got " << weight->getWeightType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// MatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput());
+  ArrayRef<int64_t> out = shapeOf(getResult());
+  if (in.size() < 2 || out.size() < 2)
+    return emitOpError("expects input and result of rank >= 2 ([N, ...])");
+  if (in[0] != out[0])
+    return emitOpError() << "expects as many result rows as input rows ("
+                         << in[0] << "), got " << out[0];
+  if (std::optional<ArrayRef<int64_t>> rows = getWeightRows()) {
+    if (rows->size() != 2 || (*rows)[0] < 0 || (*rows)[0] >= (*rows)[1])
+      return emitOpError("expects rows [begin, end] with 0 <= begin < end");
+    if ((*rows)[1] - (*rows)[0] != rowWidth(out))
+      return emitOpError() << "weight rows [" << (*rows)[0] << ", "
+                           << (*rows)[1] << ") give " << (*rows)[1] - (*rows)[0]
+                           << " outputs, but the result row has "
+                           << rowWidth(out);
+  }
+  return success();
+}
+
+LogicalResult MatmulOp::verifySymbolUses(SymbolTableCollection &tables) {
+  FailureOr<ParamOp> weight = lookupParam(*this, getWeightAttr(), tables);
+  if (failed(weight))
+    return failure();
+  ArrayRef<int64_t> shape = weight->getWeightType().getShape();
+  if (shape.size() != 2)
+    return emitOpError() << "expects an [out, in] weight matrix, got "
+                         << weight->getWeightType();
+  int64_t in = rowWidth(shapeOf(getInput()));
+  if (shape[1] != in)
+    return emitOpError() << "weight " << getWeightAttr() << " has " << shape[1]
+                         << " columns, but the input row has " << in;
+  if (std::optional<ArrayRef<int64_t>> rows = getWeightRows()) {
+    if ((*rows)[1] > shape[0])
+      return emitOpError() << "weight rows end " << (*rows)[1]
+                           << " exceeds the " << shape[0] << " rows of "
+                           << getWeightAttr();
+    return success();
+  }
+  int64_t out = rowWidth(shapeOf(getResult()));
+  if (shape[0] != out)
+    return emitOpError() << "weight " << getWeightAttr() << " has " << shape[0]
+                         << " rows, but the result row has " << out;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ScaleOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ScaleOp::verify() {
+  bool hasWeight = getWeightAttr() != nullptr;
+  bool hasFactor = getFactor().has_value();
+  if (hasWeight == hasFactor)
+    return emitOpError("expects exactly one of a weight and a factor");
+  if (hasFactor && !std::isfinite(getFactor()->convertToFloat()))
+    return emitOpError() << "expects a finite factor, got "
+                         << getFactor()->convertToFloat();
+  return success();
+}
+
+LogicalResult ScaleOp::verifySymbolUses(SymbolTableCollection &tables) {
+  if (!getWeightAttr())
+    return success();
+  FailureOr<ParamOp> weight = lookupParam(*this, getWeightAttr(), tables);
+  if (failed(weight))
+    return failure();
+  if (weight->getWeightType().getNumElements() != 1)
+    return emitOpError() << "expects a one-element scalar weight, got "
+                         << weight->getWeightType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// RopeOp
+//===----------------------------------------------------------------------===//
+
+int64_t RopeOp::getNumRotatedPairs() {
+  int64_t dim = shapeOf(getInput()).back();
+  return static_cast<int64_t>(std::floor(getFraction().convertToDouble() *
+                                         static_cast<double>(dim) / 2.0));
+}
+
+LogicalResult RopeOp::verify() {
+  if (failed(expectRank(*this, "input", getInput(), 3, "[N, heads, D]")))
+    return failure();
+  ArrayRef<int64_t> shape = shapeOf(getInput());
+  if (failed(expectPositions(*this, getPositions(), shape[0])))
+    return failure();
+  if (shape[2] % 2 != 0)
+    return emitOpError() << "expects an even head dimension, got " << shape[2];
+  if (failed(
+          expectPositiveFinite(*this, "base", getBase().convertToDouble())) ||
+      failed(
+          expectPositiveFinite(*this, "scale", getScale().convertToDouble())))
+    return failure();
+  double fraction = getFraction().convertToDouble();
+  if (!(fraction > 0.0 && fraction <= 1.0))
+    return emitOpError() << "expects the rotated fraction in (0, 1], got "
+                         << fraction;
+  if (getNumRotatedPairs() < 1)
+    return emitOpError() << "rotated fraction " << fraction
+                         << " of head dimension " << shape[2]
+                         << " rotates no pair";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// KvWriteOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult KvWriteOp::verify() {
+  if (failed(expectRank(*this, "input", getInput(), 3, "[N, K, D]")) ||
+      failed(expectRank(*this, "cache", getCache(), 4, "[B, S, K, D]")))
+    return failure();
+  ArrayRef<int64_t> in = shapeOf(getInput());
+  ArrayRef<int64_t> cache = shapeOf(getCache());
+  if (in[1] != cache[2] || in[2] != cache[3])
+    return emitOpError() << "input heads [" << in[1] << ", " << in[2]
+                         << "] do not match the cache's [" << cache[2] << ", "
+                         << cache[3] << "] (KV heads, head dimension)";
+  if (failed(expectPositions(*this, getPositions(), in[0])))
+    return failure();
+  return expectCacheSequences(*this, "cache", cache[0], in[0]);
+}
+
+//===----------------------------------------------------------------------===//
+// AttnScoresOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AttnScoresOp::verify() {
+  if (failed(expectRank(*this, "query", getQuery(), 3, "[N, H, D]")) ||
+      failed(expectRank(*this, "keys", getKeys(), 4, "[B, S, K, D]")))
+    return failure();
+  ArrayRef<int64_t> q = shapeOf(getQuery());
+  ArrayRef<int64_t> keys = shapeOf(getKeys());
+  if (q[2] != keys[3])
+    return emitOpError() << "query head dimension " << q[2]
+                         << " does not match the keys' " << keys[3];
+  if (failed(expectHeadGroups(*this, q[1], keys[2])) ||
+      failed(expectCacheSequences(*this, "keys", keys[0], q[0])) ||
+      failed(expectPositiveFinite(*this, "scale", getScale().convertToFloat())))
+    return failure();
+  return expectShape(*this, "result", getResult(), {q[0], q[1], keys[1]});
+}
+
+//===----------------------------------------------------------------------===//
+// SoftcapOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SoftcapOp::verify() {
+  return expectPositiveFinite(*this, "cap", getCap().convertToFloat());
+}
+
+//===----------------------------------------------------------------------===//
+// WindowMaskOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult WindowMaskOp::verify() {
+  if (failed(expectRank(*this, "scores", getScores(), 3, "[N, H, S]")) ||
+      failed(expectPositions(*this, getPositions(), shapeOf(getScores())[0])))
+    return failure();
+  if (std::optional<uint64_t> window = getWindow()) {
+    if (static_cast<int64_t>(*window) <= 0)
+      return emitOpError() << "expects a positive window, got "
+                           << static_cast<int64_t>(*window);
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// AttnValuesOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AttnValuesOp::verify() {
+  if (failed(expectRank(*this, "probs", getProbs(), 3, "[N, H, S]")) ||
+      failed(expectRank(*this, "values", getValues(), 4, "[B, S, K, D]")))
+    return failure();
+  ArrayRef<int64_t> probs = shapeOf(getProbs());
+  ArrayRef<int64_t> values = shapeOf(getValues());
+  if (probs[2] != values[1])
+    return emitOpError() << "probs cover " << probs[2]
+                         << " slots, but the values cache has " << values[1];
+  if (failed(expectHeadGroups(*this, probs[1], values[2])) ||
+      failed(expectCacheSequences(*this, "values", values[0], probs[0])))
+    return failure();
+  return expectShape(*this, "result", getResult(),
+                     {probs[0], probs[1], values[3]});
+}
+
+#define GET_OP_CLASSES
+#include "dialects/gemma/GemmaOps.cpp.inc"

@@ -1,0 +1,16 @@
+//===- GemmaOps.h - Ops of the gemma dialect ------------------------------===//
+
+#ifndef DIALECTS_GEMMA_GEMMAOPS_H
+#define DIALECTS_GEMMA_GEMMAOPS_H
+
+#include "dialects/gemma/GemmaDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#define GET_OP_CLASSES
+#include "dialects/gemma/GemmaOps.h.inc"
+
+#endif // DIALECTS_GEMMA_GEMMAOPS_H

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs every dependency (Debian 12 packages, DESIGN.md section 11) that is
+# missing, then configures and builds the project into build/ (tools in
+# build/bin/). Idempotent: with everything present it installs nothing and
+# only rebuilds what changed.
+#
+#   scripts/setup.sh            Release build in build/
+#   scripts/setup.sh --asan     ASan+UBSan build in build-asan/
+#
+# Environment: BUILD_DIR overrides the build folder, CMAKE_ARGS adds
+# configure options.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+build_dir=${BUILD_DIR:-build}
+cmake_args=(-DCMAKE_BUILD_TYPE=Release)
+for arg in "$@"; do
+  case "$arg" in
+    --asan)
+      build_dir=${BUILD_DIR:-build-asan}
+      cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DGEMMA_SANITIZE=ON) ;;
+    *) echo "setup.sh: unknown option '$arg' (known: --asan)" >&2; exit 2 ;;
+  esac
+done
+
+# The product's packages (DESIGN.md section 11), the Python test environment's
+# (python3-venv, python3-jinja2), and developer tools: clang-format-22 for the
+# formatting test, ccache for fast rebuilds.
+packages=(
+  build-essential cmake ninja-build pkg-config python3
+  libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools libzstd-dev
+  libvulkan-dev mesa-vulkan-drivers glslc glslang-tools vulkan-tools spirv-tools
+  libfmt-dev libabsl-dev libgtest-dev libgmock-dev
+  libsentencepiece-dev sentencepiece libhwy-dev libbenchmark-dev nlohmann-json3-dev
+  python3-venv python3-jinja2
+  clang-format-22 ccache
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+if ((${#missing[@]})); then
+  echo "setup.sh: installing ${missing[*]}"
+  sudo=()
+  if ((EUID != 0)); then sudo=(sudo); fi
+  "${sudo[@]}" apt-get update
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+launcher=()
+if command -v ccache >/dev/null; then
+  launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+# shellcheck disable=SC2206
+extra=(${CMAKE_ARGS:-})
+cmake -G Ninja -S . -B "$build_dir" "${cmake_args[@]}" "${launcher[@]}" "${extra[@]}" >/dev/null
+cmake --build "$build_dir"

@@ -1,0 +1,19 @@
+# lit configuration for the gemma compiler's IR and tool tests.
+
+import os
+
+import lit.formats
+
+config.name = "gemma"
+config.test_format = lit.formats.ShTest(not lit_config.isWindows)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "unit", "CMakeLists.txt"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.gemma_obj_root, "test")
+
+# Our tools first, then FileCheck, not and split-file from LLVM 22 (Debian
+# keeps them in /usr/lib/llvm-22/bin, which is not on PATH).
+config.environment["PATH"] = os.pathsep.join(
+    [config.gemma_tools_dir, config.llvm_tools_dir, config.environment["PATH"]]
+)
+config.substitutions.append(("%gemma_src_root", config.gemma_src_root))
