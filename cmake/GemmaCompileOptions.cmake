@@ -12,6 +12,10 @@ if(GEMMA_SANITIZE)
                             -fno-omit-frame-pointer)
   add_compile_options(${GEMMA_SANITIZER_FLAGS})
   add_link_options(-fsanitize=address,undefined)
+  # Defaults every sanitized executable starts with (see the file's comment).
+  add_library(GemmaAsanDefaults OBJECT
+    ${PROJECT_SOURCE_DIR}/tools/sanitizer/AsanDefaultOptions.cpp)
+  link_libraries(GemmaAsanDefaults)
 endif()
 
 # Applies the project's warning flags to a target of ours.

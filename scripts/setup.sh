@@ -13,12 +13,12 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 build_dir=${BUILD_DIR:-build}
-cmake_args=(-DCMAKE_BUILD_TYPE=Release)
+cmake_args=(-DCMAKE_BUILD_TYPE=Release -DGEMMA_WERROR=ON)
 for arg in "$@"; do
   case "$arg" in
     --asan)
       build_dir=${BUILD_DIR:-build-asan}
-      cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DGEMMA_SANITIZE=ON) ;;
+      cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DGEMMA_SANITIZE=ON -DGEMMA_WERROR=ON) ;;
     *) echo "setup.sh: unknown option '$arg' (known: --asan)" >&2; exit 2 ;;
   esac
 done
