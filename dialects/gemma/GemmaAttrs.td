@@ -19,7 +19,7 @@ def Gemma_StorageType : I32EnumAttr<"StorageType",
   I32EnumAttrCase<"NUQ", 3, "nuq">,
   I32EnumAttrCase<"I8", 4, "i8">
 ]> {
-  let cppNamespace = "::mlir::gemma";
+  let cppNamespace = "::gemma::ir";
   let genSpecializedAttr = 0;
 }
 
@@ -34,7 +34,7 @@ def Gemma_NormScale : I32EnumAttr<"NormScale",
   // Gemma 3n, 4: y = x * r * w; stored weights are the multiplier.
   I32EnumAttrCase<"Plain", 1, "plain">
 ]> {
-  let cppNamespace = "::mlir::gemma";
+  let cppNamespace = "::gemma::ir";
 }
 
 #endif // GEMMA_ATTRS_TD

@@ -6,7 +6,7 @@
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
-using namespace mlir::gemma;
+using namespace gemma::ir;
 
 #include "dialects/gemma/GemmaDialect.cpp.inc"
 #include "dialects/gemma/GemmaEnums.cpp.inc"

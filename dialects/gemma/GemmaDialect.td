@@ -12,7 +12,7 @@ include "mlir/IR/OpBase.td"
 
 def Gemma_Dialect : Dialect {
   let name = "gemma";
-  let cppNamespace = "::mlir::gemma";
+  let cppNamespace = "::gemma::ir";
   let summary = "Model-level ops of the Gemma text decoders (generations 1-4)";
   let description = [{
     The `gemma` dialect expresses a Gemma text decoder as a dataflow graph of

@@ -12,7 +12,7 @@
 #include <cmath>
 
 using namespace mlir;
-using namespace mlir::gemma;
+using namespace gemma::ir;
 
 //===----------------------------------------------------------------------===//
 // Shared checks

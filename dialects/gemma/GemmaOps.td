@@ -53,8 +53,8 @@ def Gemma_ParamOp : Gemma_Op<"param", [Symbol, HasParent<"::mlir::ModuleOp">]> {
   let assemblyFormat = "$sym_name `:` $type attr-dict";
   let hasVerifier = 1;
   let extraClassDeclaration = [{
-    ::mlir::gemma::WeightType getWeightType() {
-      return ::llvm::cast<::mlir::gemma::WeightType>(getType());
+    ::gemma::ir::WeightType getWeightType() {
+      return ::llvm::cast<::gemma::ir::WeightType>(getType());
     }
   }];
 }

@@ -17,7 +17,7 @@ int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
 
   mlir::DialectRegistry registry;
-  registry.insert<mlir::gemma::GemmaDialect, mlir::func::FuncDialect,
+  registry.insert<gemma::ir::GemmaDialect, mlir::func::FuncDialect,
                   mlir::arith::ArithDialect>();
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "Gemma compiler optimizer driver\n", registry));

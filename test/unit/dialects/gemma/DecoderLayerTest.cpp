@@ -23,7 +23,7 @@
 namespace {
 
 using namespace mlir;
-using namespace mlir::gemma;
+using namespace gemma::ir;
 
 // The geometry of one decoder layer, as a model config would give it.
 struct LayerGeometry {
