@@ -1,0 +1,48 @@
+//===- SynthValues.h - Deterministic random weights ------------*- C++ -*-===//
+//
+// Value i of a tensor is a pure function of (seed, tensor name, i): any chunk
+// of any tensor can be generated on its own, in any order, with the same bits
+// on every machine (integer hashing and exact float scaling only). Scales keep
+// a forward pass well-conditioned: embeddings give a unit-variance stream
+// after the sqrt(d) multiplier, matrices have variance 1/in, norm weights and
+// scalars sit near their neutral value.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef COMPILER_IMPORT_SYNTH_SYNTHVALUES_H
+#define COMPILER_IMPORT_SYNTH_SYNTHVALUES_H
+
+#include "compiler/import/ModelSpec.h"
+#include "compiler/import/SbsTensors.h"
+
+#include <cstdint>
+#include <span>
+
+namespace gemma {
+
+class SynthValues {
+public:
+  SynthValues(uint64_t seed, const TensorSlot &slot, NormScale norm_scale);
+
+  // Writes flat values [first, first + out.size()) of the tensor.
+  void Fill(uint64_t first, std::span<float> out) const;
+
+  // No value's magnitude exceeds this (so SFP needs no per-tensor scale).
+  float MaxAbs() const { return center_ == 0 ? half_width_ : 1 + half_width_; }
+
+private:
+  float ValueAt(uint64_t flat) const;
+
+  uint64_t key_;
+  float center_ = 0.0f;
+  float half_width_ = 0.0f;
+  uint64_t cols_;
+  // K=V tensors: V rows repeat the K rows of the same KV head.
+  bool duplicate_kv_;
+  uint64_t q_rows_; // rows before the first KV block (heads * head_dim)
+  uint64_t head_dim_;
+};
+
+} // namespace gemma
+
+#endif // COMPILER_IMPORT_SYNTH_SYNTHVALUES_H
