@@ -1,0 +1,224 @@
+//===- Interpreter.cpp - Run a gemma function op by op --------------------===//
+
+#include "compiler/reference/Interpreter.h"
+
+#include "dialects/gemma/GemmaOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <fmt/format.h>
+
+namespace gemma::reference {
+namespace {
+
+namespace ir = ::gemma::ir;
+
+std::vector<int64_t> ShapeOf(mlir::Value value) {
+  auto shape = llvm::cast<mlir::RankedTensorType>(value.getType()).getShape();
+  return {shape.begin(), shape.end()};
+}
+
+class Frame {
+public:
+  explicit Frame(const WeightProvider &weights) : weights_(weights) {}
+
+  void Bind(mlir::Value value, Value data) {
+    values_[value.getAsOpaquePointer()] = std::move(data);
+  }
+
+  const Tensor &F32(mlir::Value value) {
+    return std::get<Tensor>(values_.at(value.getAsOpaquePointer()));
+  }
+  const std::vector<int32_t> &I32(mlir::Value value) {
+    return std::get<std::vector<int32_t>>(
+        values_.at(value.getAsOpaquePointer()));
+  }
+  Value Take(mlir::Value value) {
+    return values_.at(value.getAsOpaquePointer());
+  }
+
+  // Weights are looked up once per symbol and kept for the run.
+  absl::StatusOr<const WeightRows *> Weight(mlir::FlatSymbolRefAttr symbol) {
+    std::string name = symbol.getValue().str();
+    auto it = weight_cache_.find(name);
+    if (it == weight_cache_.end()) {
+      absl::StatusOr<WeightRows> rows = weights_(name);
+      if (!rows.ok())
+        return rows.status();
+      it = weight_cache_.emplace(name, *std::move(rows)).first;
+    }
+    return &it->second;
+  }
+
+  absl::Status Execute(mlir::Operation *op);
+
+private:
+  const WeightProvider &weights_;
+  llvm::DenseMap<void *, Value> values_;
+  std::map<std::string, WeightRows> weight_cache_;
+};
+
+NormWeight NormKind(ir::RmsNormOp op) {
+  if (!op.getWeightScale())
+    return NormWeight::kNone;
+  return *op.getWeightScale() == ir::NormScale::PlusOne ? NormWeight::kPlusOne
+                                                        : NormWeight::kPlain;
+}
+
+absl::Status Frame::Execute(mlir::Operation *op) {
+  // Ops that produce an f32 tensor from kernels that cannot fail.
+  auto bind = [&](Tensor t) {
+    Bind(op->getResult(0), std::move(t));
+    return absl::OkStatus();
+  };
+  return llvm::TypeSwitch<mlir::Operation *, absl::Status>(op)
+      .Case([&](ir::EmbedOp e) -> absl::Status {
+        absl::StatusOr<const WeightRows *> table = Weight(e.getTableAttr());
+        if (!table.ok())
+          return table.status();
+        absl::StatusOr<Tensor> x =
+            Embed(I32(e.getIds()), **table, e.getScale().convertToFloat());
+        if (!x.ok())
+          return x.status();
+        return bind(*std::move(x));
+      })
+      .Case([&](ir::RmsNormOp n) -> absl::Status {
+        const WeightRows *weight = nullptr;
+        if (n.getWeightAttr()) {
+          absl::StatusOr<const WeightRows *> w = Weight(n.getWeightAttr());
+          if (!w.ok())
+            return w.status();
+          weight = *w;
+        }
+        return bind(RmsNorm(F32(n.getInput()), weight, NormKind(n),
+                            n.getEpsilon().convertToFloat()));
+      })
+      .Case([&](ir::MatmulOp m) -> absl::Status {
+        absl::StatusOr<const WeightRows *> w = Weight(m.getWeightAttr());
+        if (!w.ok())
+          return w.status();
+        int64_t begin = 0;
+        if (std::optional<llvm::ArrayRef<int64_t>> rows = m.getWeightRows())
+          begin = (*rows)[0];
+        return bind(
+            Matmul(F32(m.getInput()), **w, begin, ShapeOf(m.getResult())));
+      })
+      .Case([&](ir::ScaleOp s) -> absl::Status {
+        float factor = 0.0f;
+        if (s.getWeightAttr()) {
+          absl::StatusOr<const WeightRows *> w = Weight(s.getWeightAttr());
+          if (!w.ok())
+            return w.status();
+          (*w)->decode(0, &factor);
+        } else {
+          factor = s.getFactor()->convertToFloat();
+        }
+        return bind(ScaleBy(F32(s.getInput()), factor));
+      })
+      .Case([&](ir::RopeOp r) {
+        return bind(Rope(F32(r.getInput()), I32(r.getPositions()),
+                         r.getBase().convertToDouble(),
+                         r.getScale().convertToDouble(),
+                         r.getFraction().convertToDouble()));
+      })
+      .Case([&](ir::KvWriteOp w) {
+        return bind(KvWrite(F32(w.getCache()), F32(w.getInput()),
+                            I32(w.getPositions())));
+      })
+      .Case([&](ir::AttnScoresOp a) {
+        return bind(AttnScores(F32(a.getQuery()), F32(a.getKeys()),
+                               a.getScale().convertToFloat()));
+      })
+      .Case([&](ir::SoftcapOp c) {
+        return bind(Softcap(F32(c.getInput()), c.getCap().convertToFloat()));
+      })
+      .Case([&](ir::WindowMaskOp m) {
+        std::optional<int64_t> window;
+        if (std::optional<uint64_t> w = m.getWindow())
+          window = static_cast<int64_t>(*w);
+        return bind(
+            WindowMask(F32(m.getScores()), I32(m.getPositions()), window));
+      })
+      .Case([&](ir::SoftmaxOp s) -> absl::Status {
+        absl::StatusOr<Tensor> p = Softmax(F32(s.getInput()));
+        if (!p.ok())
+          return p.status();
+        return bind(*std::move(p));
+      })
+      .Case([&](ir::AttnValuesOp a) {
+        return bind(AttnValues(F32(a.getProbs()), F32(a.getValues())));
+      })
+      .Case([&](ir::GeluTanhOp g) { return bind(GeluTanh(F32(g.getInput()))); })
+      .Case([&](ir::AddOp a) {
+        return bind(Add(F32(a.getLhs()), F32(a.getRhs())));
+      })
+      .Case([&](ir::MulOp m) {
+        return bind(Mul(F32(m.getLhs()), F32(m.getRhs())));
+      })
+      .Case([&](ir::LogitsOp l) -> absl::Status {
+        absl::StatusOr<const WeightRows *> table = Weight(l.getTableAttr());
+        if (!table.ok())
+          return table.status();
+        return bind(
+            Logits(F32(l.getInput()), **table, ShapeOf(l.getResult()).back()));
+      })
+      .Case([&](ir::ArgmaxOp a) {
+        Bind(a.getResult(), Argmax(F32(a.getInput())));
+        return absl::OkStatus();
+      })
+      .Default([&](mlir::Operation *other) {
+        return absl::UnimplementedError(
+            fmt::format("the reference evaluator cannot run '{}'",
+                        other->getName().getStringRef().str()));
+      });
+}
+
+} // namespace
+
+absl::StatusOr<std::vector<Value>> RunFunction(mlir::ModuleOp module,
+                                               llvm::StringRef function,
+                                               std::vector<Value> args,
+                                               const WeightProvider &weights) {
+  auto func = module.lookupSymbol<mlir::func::FuncOp>(function);
+  if (!func)
+    return absl::NotFoundError(
+        fmt::format("no function @{} in the module", function.str()));
+  mlir::Block &body = func.getBody().front();
+  if (args.size() != body.getNumArguments())
+    return absl::InvalidArgumentError(
+        fmt::format("@{} takes {} arguments, got {}", function.str(),
+                    body.getNumArguments(), args.size()));
+  Frame frame(weights);
+  for (auto [arg, value] : llvm::zip(body.getArguments(), args)) {
+    // Check each argument against its declared type before running.
+    bool is_f32 = std::holds_alternative<Tensor>(value);
+    auto type = llvm::cast<mlir::RankedTensorType>(arg.getType());
+    int64_t expected = type.getNumElements();
+    int64_t actual =
+        is_f32 ? static_cast<int64_t>(std::get<Tensor>(value).data.size())
+               : static_cast<int64_t>(
+                     std::get<std::vector<int32_t>>(value).size());
+    if (is_f32 != type.getElementType().isF32() || expected != actual)
+      return absl::InvalidArgumentError(
+          fmt::format("argument {} of @{} does not match its type",
+                      arg.getArgNumber(), function.str()));
+    if (is_f32)
+      std::get<Tensor>(value).shape = ShapeOf(arg);
+    frame.Bind(arg, std::move(value));
+  }
+  for (mlir::Operation &op : body) {
+    if (auto ret = llvm::dyn_cast<mlir::func::ReturnOp>(op)) {
+      std::vector<Value> results;
+      for (mlir::Value v : ret.getOperands())
+        results.push_back(frame.Take(v));
+      return results;
+    }
+    if (absl::Status status = frame.Execute(&op); !status.ok())
+      return status;
+  }
+  return absl::InternalError("function body has no return");
+}
+
+} // namespace gemma::reference
