@@ -10,6 +10,8 @@
 #include "llvm/ADT/bit.h"
 
 #include <cmath>
+#include <cstdio>
+#include <string>
 
 using namespace mlir;
 using namespace gemma::ir;
@@ -19,6 +21,13 @@ using namespace gemma::ir;
 //===----------------------------------------------------------------------===//
 
 namespace {
+
+// Numbers in diagnostics as a person writes them: 25.2982, -50, inf.
+std::string formatNumber(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%g", value);
+  return buffer;
+}
 
 ArrayRef<int64_t> shapeOf(Value value) {
   return cast<RankedTensorType>(value.getType()).getShape();
@@ -47,7 +56,8 @@ LogicalResult expectPositiveFinite(Operation *op, StringRef name,
   if (std::isfinite(value) && value > 0)
     return success();
   return op->emitOpError() << "expects " << name
-                           << " to be finite and positive, got " << value;
+                           << " to be finite and positive, got "
+                           << formatNumber(value);
 }
 
 // The row count N of a [N] positions operand must match the op's rows.
@@ -126,7 +136,7 @@ LogicalResult EmbedOp::verify() {
   if ((llvm::bit_cast<uint32_t>(scale) & 0xFFFFu) != 0)
     return emitOpError() << "expects scale to be rounded to bfloat16 (Gemma "
                             "multiplies by bf16(sqrt(d))), got "
-                         << scale;
+                         << formatNumber(scale);
   if (failed(expectRank(*this, "result", getResult(), 2, "[N, d]")))
     return failure();
   if (shapeOf(getResult())[0] != shapeOf(getIds())[0])
@@ -288,7 +298,7 @@ LogicalResult ScaleOp::verify() {
     return emitOpError("expects exactly one of a weight and a factor");
   if (hasFactor && !std::isfinite(getFactor()->convertToFloat()))
     return emitOpError() << "expects a finite factor, got "
-                         << getFactor()->convertToFloat();
+                         << formatNumber(getFactor()->convertToFloat());
   return success();
 }
 
@@ -330,9 +340,9 @@ LogicalResult RopeOp::verify() {
   double fraction = getFraction().convertToDouble();
   if (!(fraction > 0.0 && fraction <= 1.0))
     return emitOpError() << "expects the rotated fraction in (0, 1], got "
-                         << fraction;
+                         << formatNumber(fraction);
   if (getNumRotatedPairs() < 1)
-    return emitOpError() << "rotated fraction " << fraction
+    return emitOpError() << "rotated fraction " << formatNumber(fraction)
                          << " of head dimension " << shape[2]
                          << " rotates no pair";
   return success();
