@@ -537,3 +537,36 @@ func.func @f(%p: tensor<2x4x8xf32>, %v: tensor<4x8x2x16xf32>) -> tensor<2x4x16xf
   %o = gemma.attn_values %p, %v : tensor<2x4x8xf32>, tensor<4x8x2x16xf32> -> tensor<2x4x16xf32>
   return %o : tensor<2x4x16xf32>
 }
+
+// -----
+
+func.func @f(%x: tensor<2x8xi32>) -> tensor<2x8xi32> {
+  // expected-error @+1 {{operand #0 must be statically shaped tensor of 32-bit float values}}
+  %y = gemma.softmax %x : tensor<2x8xi32>
+  return %y : tensor<2x8xi32>
+}
+
+// -----
+
+func.func @f(%x: tensor<2x8xbf16>) -> tensor<2x8xbf16> {
+  // expected-error @+1 {{operand #0 must be statically shaped tensor of 32-bit float values}}
+  %y = gemma.gelu_tanh %x : tensor<2x8xbf16>
+  return %y : tensor<2x8xbf16>
+}
+
+// -----
+
+func.func @f(%a: tensor<2x8xf32>, %b: tensor<2x4xf32>) -> tensor<2x8xf32> {
+  // Elementwise operands have one shape (generic form, to reach the verifier).
+  // expected-error @+1 {{requires the same type for all operands and results}}
+  %c = "gemma.mul"(%a, %b) : (tensor<2x8xf32>, tensor<2x4xf32>) -> tensor<2x8xf32>
+  return %c : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @f(%a: tensor<2x8xf32>, %b: tensor<2x4xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{requires the same type for all operands and results}}
+  %c = "gemma.add"(%a, %b) : (tensor<2x8xf32>, tensor<2x4xf32>) -> tensor<2x8xf32>
+  return %c : tensor<2x8xf32>
+}
