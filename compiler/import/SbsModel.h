@@ -1,0 +1,66 @@
+//===- SbsModel.h - gemma.cpp configs to and from ModelSpec ----*- C++ -*-===//
+//
+// The mapping between gemma.cpp's config and our ModelSpec. Reading follows
+// GEMMA.md's policy: where gemma.cpp computes something other than the
+// JAX/HF reference from its own config (global RoPE bases, Gemma 3 27B's
+// query scale, Gemma 4's final soft-cap), a file written by gemma.cpp is
+// imported with the reference value; files this project wrote carry the
+// exact values in their `gc_*` fields.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef COMPILER_IMPORT_SBSMODEL_H
+#define COMPILER_IMPORT_SBSMODEL_H
+
+#include "compiler/import/ModelSpec.h"
+#include "compiler/import/SbsTensors.h"
+#include "compiler/import/sbs/SbsFile.h"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace gemma {
+
+absl::StatusOr<ModelSpec> SpecFromSbsConfig(const sbs::ModelConfig &config);
+
+// The config a file of `spec` with matrices in `weight` carries. Gemma 2
+// and 3 configs stay readable by gemma.cpp of 2025 (15-field LayerConfig
+// records); fails when the spec needs something a config cannot say
+// (e.g. different RoPE bases among sliding layers).
+absl::StatusOr<sbs::ModelConfig> SbsConfigFromSpec(const ModelSpec &spec,
+                                                   StoredType weight);
+
+// A stored tensor, viewed in place.
+struct WeightTensor {
+  std::string name;
+  StoredType type = StoredType::kUnknown;
+  uint64_t rows = 0;
+  uint64_t cols = 0;
+  float scale = 1.0f;
+  std::span<const uint8_t> bytes;
+};
+
+// A model read from a `.sbs`: its spec, its tensors by name (gemma.cpp
+// names), its tokenizer. The file stays mapped while this lives.
+struct SbsModel {
+  ModelSpec spec;
+  std::map<std::string, WeightTensor> tensors;
+  std::optional<std::span<const uint8_t>> tokenizer;
+  std::shared_ptr<const sbs::SbsFile> file;
+
+  const WeightTensor *Find(const std::string &name) const {
+    auto it = tensors.find(name);
+    return it == tensors.end() ? nullptr : &it->second;
+  }
+};
+
+// Opens `path`, maps its config to a spec and checks that the tensors the
+// spec needs are present with their shapes (either form of the fused or
+// split projections). One line naming the file and tensor on failure.
+absl::StatusOr<SbsModel> LoadSbsModel(const std::string &path);
+
+} // namespace gemma
+
+#endif // COMPILER_IMPORT_SBSMODEL_H

@@ -1,0 +1,111 @@
+//===- Synthesize.cpp - Write a random-weight model as a .sbs -------------===//
+
+#include "compiler/import/synth/Synthesize.h"
+
+#include "compiler/import/SbsModel.h"
+#include "compiler/import/SbsTensors.h"
+#include "compiler/import/codecs/Encode.h"
+#include "compiler/import/codecs/Sfp.h"
+#include "compiler/import/sbs/BlobStore.h"
+#include "compiler/import/sbs/Toc.h"
+#include "compiler/import/synth/SynthTokenizer.h"
+#include "compiler/import/synth/SynthValues.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <vector>
+
+namespace gemma {
+namespace {
+
+// Values per encoded chunk: a multiple of the NUQ (256) and I8 (128) groups.
+constexpr uint64_t kChunk = 1 << 20;
+
+absl::Status WriteTensor(sbs::BlobWriter &writer, const TensorSlot &slot,
+                         const SynthValues &values, uint64_t &done,
+                         uint64_t total, const SynthProgress &progress) {
+  if (absl::Status status = writer.BeginBlob(slot.name); !status.ok())
+    return status;
+  const uint64_t n = slot.rows * slot.cols;
+  std::vector<float> chunk;
+  std::vector<uint8_t> packed;
+  for (uint64_t first = 0; first < n; first += kChunk) {
+    const uint64_t count = std::min(kChunk, n - first);
+    chunk.resize(count);
+    values.Fill(first, chunk);
+    packed.resize(PackedBytes(slot.type, count));
+    if (absl::Status status = EncodeTensor(slot.type, chunk, packed);
+        !status.ok())
+      return status;
+    if (absl::Status status = writer.Append(packed); !status.ok())
+      return status;
+    done += packed.size();
+    if (progress)
+      progress(done, total, slot.name);
+  }
+  return writer.EndBlob();
+}
+
+} // namespace
+
+absl::Status SynthesizeSbs(const ModelSpec &spec, StoredType weight,
+                           uint64_t seed, const std::string &path,
+                           const SynthProgress &progress) {
+  if (!IsWeightType(weight))
+    return absl::InvalidArgumentError(
+        fmt::format("weights cannot be stored as {}", StoredTypeName(weight)));
+  absl::StatusOr<sbs::ModelConfig> config = SbsConfigFromSpec(spec, weight);
+  if (!config.ok())
+    return config.status();
+  absl::StatusOr<std::string> tokenizer =
+      BuildSynthTokenizer(spec.generation, spec.vocab_size);
+  if (!tokenizer.ok())
+    return tokenizer.status();
+
+  const std::vector<TensorSlot> table = SbsTensorTable(spec, weight);
+  uint64_t total = 0;
+  for (const TensorSlot &slot : table)
+    total += PackedBytes(slot.type, slot.rows * slot.cols);
+
+  const std::string partial = path + ".partial";
+  absl::StatusOr<sbs::BlobWriter> writer = sbs::BlobWriter::Create(partial);
+  if (!writer.ok())
+    return writer.status();
+  std::vector<sbs::TensorRecord> toc;
+  uint64_t done = 0;
+  for (const TensorSlot &slot : table) {
+    SynthValues values(seed, slot, spec.norm_scale);
+    // Weights stay inside SFP's range, so every per-tensor scale is 1.
+    if ((slot.type == StoredType::kSFP || slot.type == StoredType::kNUQ) &&
+        values.MaxAbs() > kSfpMax)
+      return absl::InternalError(fmt::format(
+          "synthetic values of '{}' exceed SFP's range", slot.name));
+    if (absl::Status status =
+            WriteTensor(*writer, slot, values, done, total, progress);
+        !status.ok()) {
+      std::remove(partial.c_str());
+      return status;
+    }
+    toc.push_back(sbs::TensorRecord::For(
+        slot.name, slot.type, static_cast<uint32_t>(slot.rows),
+        static_cast<uint32_t>(slot.cols), 1.0f));
+  }
+  const std::vector<uint8_t> config_bytes = sbs::WriteModelConfig(*config);
+  const std::vector<uint8_t> toc_bytes = sbs::WriteToc(toc);
+  const std::span<const uint8_t> tokenizer_bytes(
+      reinterpret_cast<const uint8_t *>(tokenizer->data()), tokenizer->size());
+  for (absl::Status status : {writer->Add("config", config_bytes),
+                              writer->Add("tokenizer", tokenizer_bytes),
+                              writer->Add("toc", toc_bytes), writer->Finish()})
+    if (!status.ok()) {
+      std::remove(partial.c_str());
+      return status;
+    }
+  if (std::rename(partial.c_str(), path.c_str()) != 0)
+    return absl::PermissionDeniedError(
+        fmt::format("{}: cannot rename the finished file into place", path));
+  return absl::OkStatus();
+}
+
+} // namespace gemma

@@ -1,0 +1,33 @@
+//===- Synthesize.h - Write a random-weight model as a .sbs ----*- C++ -*-===//
+
+#ifndef COMPILER_IMPORT_SYNTH_SYNTHESIZE_H
+#define COMPILER_IMPORT_SYNTH_SYNTHESIZE_H
+
+#include "compiler/import/ModelSpec.h"
+#include "compiler/import/StoredType.h"
+
+#include "absl/status/status.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace gemma {
+
+// Called after each chunk: bytes of tensor data written so far, the total,
+// and the tensor being written.
+using SynthProgress =
+    std::function<void(uint64_t done, uint64_t total, const std::string &)>;
+
+// Writes `spec` with deterministic random weights (SynthValues) and the
+// synthetic tokenizer as a V2 single-file `.sbs` that gemma.cpp can load
+// (Gemma 2/3). Tensors are generated and encoded in chunks, so memory stays
+// small whatever the model size; the file appears at `path` only when
+// complete (written beside it, then renamed).
+absl::Status SynthesizeSbs(const ModelSpec &spec, StoredType weight,
+                           uint64_t seed, const std::string &path,
+                           const SynthProgress &progress = nullptr);
+
+} // namespace gemma
+
+#endif // COMPILER_IMPORT_SYNTH_SYNTHESIZE_H
