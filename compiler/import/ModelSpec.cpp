@@ -3,6 +3,7 @@
 #include "compiler/import/ModelSpec.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 #include <cstring>
@@ -17,6 +18,42 @@ float EmbedScaleFor(uint32_t model_dim) {
   bits = (bits + 0x7FFF + ((bits >> 16) & 1)) & 0xFFFF0000u;
   std::memcpy(&value, &bits, sizeof(bits));
   return value;
+}
+
+std::string FormatModelSpec(const ModelSpec &spec) {
+  std::string out = fmt::format(
+      "{}: {}, d={} vocab={} context={} layers={} norm={} epsilon={} "
+      "embed_scale={} attn_softcap={} final_softcap={} layer_scalar={} "
+      "ple_dim={} bos={} eos=[{}] chat={}\n",
+      spec.name, GenerationName(spec.generation), spec.model_dim,
+      spec.vocab_size, spec.max_context, spec.num_layers(),
+      spec.norm_scale == NormScale::kPlain ? "w" : "1+w", spec.norm_epsilon,
+      spec.embed_scale, spec.attn_softcap, spec.final_softcap,
+      spec.layer_scalar ? "yes" : "no", spec.ple_dim, spec.bos_id,
+      fmt::join(spec.eos_ids, ","),
+      spec.chat == ChatFormat::kNone    ? "none"
+      : spec.chat == ChatFormat::kGemma ? "gemma"
+                                        : "gemma4");
+  for (size_t i = 0; i < spec.layers.size(); ++i) {
+    const LayerSpec &l = spec.layers[i];
+    out += fmt::format(
+        "  layer {}: {} heads={}/{}x{} ff={} rope(base={} scale={} "
+        "fraction={}) query_scale={:.6g}{}{}{}{}",
+        i,
+        l.is_global() ? std::string("global")
+                      : fmt::format("sliding(W={})", l.window),
+        l.heads, l.kv_heads, l.head_dim, l.ff_hidden, l.rope.base,
+        l.rope.linear_scale, l.rope.fraction, l.query_scale,
+        l.post_norms ? " post-norms" : "", l.qk_norm ? " qk-norm" : "",
+        l.value_norm ? " value-norm" : "", l.k_eq_v ? " k=v" : "");
+    if (l.kv_source_layer >= 0)
+      out += fmt::format(" kv-from={}", l.kv_source_layer);
+    if (l.num_experts)
+      out += fmt::format(" moe={}x{}/top{}", l.num_experts, l.expert_ff_hidden,
+                         l.experts_per_token);
+    out += "\n";
+  }
+  return out;
 }
 
 namespace {

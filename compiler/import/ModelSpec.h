@@ -100,6 +100,10 @@ struct ModelSpec {
 // bf16(sqrt(d)) as Gemma computes its embedding multiplier.
 float EmbedScaleFor(uint32_t model_dim);
 
+// A stable, human-readable description: one line of model facts, then one
+// line per layer (what `gemma-sbs info` and `--print-config` show).
+std::string FormatModelSpec(const ModelSpec &spec);
+
 // Checks the invariants every consumer relies on (positive sizes, heads
 // dividing, even head dims, windows, KV sources earlier and of the same
 // geometry, ...). One line naming the layer and field on failure.

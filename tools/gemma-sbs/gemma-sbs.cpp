@@ -1,0 +1,121 @@
+//===- gemma-sbs.cpp - Inspect and synthesize gemma.cpp weight files ------===//
+//
+//   gemma-sbs info FILE [--json]
+//   gemma-sbs synth --preset NAME [--weight TYPE] [--seed N] [-o FILE]
+//   gemma-sbs presets
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/import/sbs/SbsFile.h"
+#include "compiler/import/synth/Presets.h"
+#include "compiler/import/synth/Synthesize.h"
+#include "tools/common/Progress.h"
+#include "tools/gemma-sbs/SbsInfo.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <string>
+
+namespace cl = llvm::cl;
+
+namespace {
+
+cl::OptionCategory category("gemma-sbs options");
+
+cl::SubCommand info_command("info", "Print the container, config and tensor "
+                                    "table of a .sbs file");
+cl::opt<std::string> info_file(cl::Positional, cl::desc("<file.sbs>"),
+                               cl::Required, cl::sub(info_command));
+cl::opt<bool> info_json("json", cl::desc("Print JSON instead of text"),
+                        cl::sub(info_command), cl::cat(category));
+
+cl::SubCommand
+    synth_command("synth",
+                  "Write a random-weight model with a preset's exact shapes");
+cl::opt<std::string> preset("preset", cl::desc("Preset name (see 'presets')"),
+                            cl::Required, cl::sub(synth_command),
+                            cl::cat(category));
+cl::opt<std::string> weight("weight",
+                            cl::desc("Matrix type: f32, bf16, sfp, nuq, i8"),
+                            cl::init("sfp"), cl::sub(synth_command),
+                            cl::cat(category));
+cl::opt<uint64_t> seed("seed", cl::desc("Random seed"), cl::init(1),
+                       cl::sub(synth_command), cl::cat(category));
+cl::opt<std::string> output("o",
+                            cl::desc("Output file (default PRESET-TYPE.sbs)"),
+                            cl::value_desc("file"), cl::sub(synth_command),
+                            cl::cat(category));
+
+cl::SubCommand presets_command("presets", "List the synthesis presets");
+
+int Fail(const std::string &message) {
+  std::fprintf(stderr, "gemma-sbs: error: %s\n", message.c_str());
+  return 1;
+}
+
+int Info() {
+  absl::StatusOr<gemma::sbs::SbsFile> file =
+      gemma::sbs::SbsFile::Open(info_file);
+  if (!file.ok())
+    return Fail(std::string(file.status().message()));
+  std::string text = info_json ? gemma::SbsInfoJson(*file).dump(2) + "\n"
+                               : gemma::SbsInfoText(*file);
+  std::fputs(text.c_str(), stdout);
+  return 0;
+}
+
+int Synth() {
+  std::optional<gemma::ModelSpec> spec = gemma::PresetSpec(preset);
+  if (!spec)
+    return Fail(fmt::format("unknown preset '{}' (run 'gemma-sbs presets')",
+                            preset.getValue()));
+  std::optional<gemma::StoredType> type = gemma::ParseWeightType(weight);
+  if (!type)
+    return Fail(fmt::format("unknown weight type '{}' (expected f32, bf16, "
+                            "sfp, nuq or i8)",
+                            weight.getValue()));
+  std::string path =
+      output.empty()
+          ? fmt::format("{}-{}.sbs", preset.getValue(), weight.getValue())
+          : output.getValue();
+  gemma::ProgressBar bar;
+  uint64_t total_bytes = 0;
+  absl::Status status = gemma::SynthesizeSbs(
+      *spec, *type, seed, path,
+      [&](uint64_t done, uint64_t total, const std::string &tensor) {
+        total_bytes = total;
+        bar.Update(done, total, tensor);
+      });
+  bar.Finish();
+  if (!status.ok())
+    return Fail(std::string(status.message()));
+  std::printf(
+      "wrote %s: %s, %s weights, seed %llu, %.1f MB of tensors\n", path.c_str(),
+      preset.getValue().c_str(), weight.getValue().c_str(),
+      static_cast<unsigned long long>(seed.getValue()), total_bytes / 1e6);
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "gemma-sbs: inspect and synthesize gemma.cpp .sbs weight files\n");
+  if (info_command)
+    return Info();
+  if (synth_command)
+    return Synth();
+  if (presets_command) {
+    for (const std::string &name : gemma::PresetNames())
+      std::printf("%s\n", name.c_str());
+    return 0;
+  }
+  return Fail("expected a subcommand: info, synth or presets (see --help)");
+}
