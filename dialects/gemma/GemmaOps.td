@@ -16,10 +16,18 @@ include "mlir/IR/SymbolInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
-def Gemma_Activation : StaticShapeTensorOf<[F32]>;
+// Every dimension is positive: a bucket never has an empty axis, and
+// verifiers divide by head counts.
+def Gemma_NonEmptyPred : CPred<"::llvm::all_of(::llvm::cast<::mlir::ShapedType>"
+    "($_self).getShape(), [](int64_t d) { return d > 0; })">;
+def Gemma_Activation : TypeConstraint<
+    And<[StaticShapeTensorOf<[F32]>.predicate, Gemma_NonEmptyPred]>,
+    "non-empty statically shaped tensor of 32-bit float values",
+    "::mlir::RankedTensorType">;
 def Gemma_TokenIds : TypeConstraint<
-    And<[StaticShapeTensorOf<[I32]>.predicate, HasAnyRankOfPred<[1]>]>,
-    "1-D static tensor of i32", "::mlir::RankedTensorType">;
+    And<[StaticShapeTensorOf<[I32]>.predicate, HasAnyRankOfPred<[1]>,
+         Gemma_NonEmptyPred]>,
+    "non-empty 1-D static tensor of i32", "::mlir::RankedTensorType">;
 
 // An op that reads module-level weights through symbol references; the
 // shapes of those weights are checked in verifySymbolUses.
