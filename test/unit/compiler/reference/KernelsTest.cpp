@@ -95,8 +95,9 @@ TEST(Kernels, ProportionalRopeRotatesOnlyTheFirstPairsOfEachHalf) {
   Tensor y = Rope(x, std::vector<int32_t>{3}, 10000.0, 1.0, 0.25);
   for (int i = 0; i < 16; ++i) {
     bool rotated = i == 0 || i == 1 || i == 8 || i == 9;
-    if (!rotated)
+    if (!rotated) {
       EXPECT_EQ(y.data[i], 1.0f) << i;
+    }
   }
   double theta1 = 3.0 / std::pow(10000.0, 2.0 / 16);
   EXPECT_NEAR(y.data[1], std::cos(theta1) - std::sin(theta1), 1e-6);

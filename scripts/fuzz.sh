@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing of the .sbs parser with libFuzzer + ASan (clang-22).
+# Not part of the test suite (which runs the short `sbs-fuzz-smoke` instead).
+#
+#   scripts/fuzz.sh [SECONDS]      default 60
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+seconds=${1:-60}
+
+missing=()
+for package in clang-22 libclang-rt-22-dev; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+    missing+=("$package")
+done
+if ((${#missing[@]})); then
+  sudo=()
+  if ((EUID != 0)); then sudo=(sudo); fi
+  "${sudo[@]}" apt-get update
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+scripts/setup.sh # the seed files come from the regular build's tools
+cmake -G Ninja -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 -DGEMMA_FUZZ=ON >/dev/null
+cmake --build build-fuzz --target sbs-fuzzer
+
+corpus=build-fuzz/corpus/sbs
+mkdir -p "$corpus"
+cp test/fixtures/gemmacpp-tiny-g3/model.sbs "$corpus/gemmacpp-tiny-g3.sbs"
+build/bin/gemma-sbs synth --preset tiny-gemma3 --weight sfp -o "$corpus/tiny-gemma3-sfp.sbs" >/dev/null
+build/bin/gemma-sbs synth --preset tiny-gemma4 --weight nuq -o "$corpus/tiny-gemma4-nuq.sbs" >/dev/null
+# allow_user_poisoning=0: see tools/sanitizer/AsanDefaultOptions.cpp.
+ASAN_OPTIONS=allow_user_poisoning=0 build-fuzz/bin/sbs-fuzzer \
+  -max_total_time="$seconds" -max_len=1200000 -rss_limit_mb=4096 "$corpus"
