@@ -8,6 +8,8 @@
 #include "compiler/import/synth/Presets.h"
 #include "compiler/import/synth/SynthValues.h"
 
+#include "test/unit/TempPath.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -69,8 +71,7 @@ class SynthesizeTest : public ::testing::TestWithParam<Case> {};
 TEST_P(SynthesizeTest, WritesWhatItDescribesAndReadsBackExactly) {
   auto [preset, weight] = GetParam();
   ModelSpec spec = *PresetSpec(preset);
-  std::string path = ::testing::TempDir() + "/" + preset + "-" +
-                     std::string(StoredTypeName(weight)) + ".sbs";
+  std::string path = gemma::testing::TempPath("model.sbs");
   ASSERT_TRUE(SynthesizeSbs(spec, weight, 42, path).ok());
 
   absl::StatusOr<SbsModel> model = LoadSbsModel(path);
@@ -125,8 +126,8 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(Synthesize, SeedsChangeTheWeights) {
   ModelSpec spec = *PresetSpec("tiny-gemma2");
-  std::string a = ::testing::TempDir() + "/seed1.sbs";
-  std::string b = ::testing::TempDir() + "/seed2.sbs";
+  std::string a = gemma::testing::TempPath("seed1.sbs");
+  std::string b = gemma::testing::TempPath("seed2.sbs");
   ASSERT_TRUE(SynthesizeSbs(spec, StoredType::kBF16, 1, a).ok());
   ASSERT_TRUE(SynthesizeSbs(spec, StoredType::kBF16, 2, b).ok());
   EXPECT_FALSE(ReadAll(a) == ReadAll(b));

@@ -5,6 +5,8 @@
 #include "compiler/import/sbs/SbsFile.h"
 #include "compiler/import/sbs/Toc.h"
 
+#include "test/unit/TempPath.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -73,7 +75,7 @@ std::vector<Blob> SmallBlobs(const ModelConfig &config) {
 }
 
 std::vector<uint8_t> Write(const std::vector<Blob> &blobs) {
-  std::string path = ::testing::TempDir() + "/small.sbs";
+  std::string path = gemma::testing::TempPath("small.sbs");
   absl::StatusOr<BlobWriter> writer = BlobWriter::Create(path);
   EXPECT_TRUE(writer.ok());
   for (const Blob &blob : blobs)

@@ -5,6 +5,8 @@
 #include "compiler/import/sbs/SbsFile.h"
 #include "compiler/import/sbs/Toc.h"
 
+#include "test/unit/TempPath.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -15,9 +17,7 @@
 namespace gemma::sbs {
 namespace {
 
-std::string TempPath(const std::string &name) {
-  return ::testing::TempDir() + "/" + name;
-}
+using gemma::testing::TempPath;
 
 std::vector<uint8_t> ReadAll(const std::string &path) {
   std::ifstream in(path, std::ios::binary);
