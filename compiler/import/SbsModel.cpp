@@ -2,6 +2,8 @@
 
 #include "compiler/import/SbsModel.h"
 
+#include "compiler/import/synth/Presets.h"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -316,8 +318,55 @@ absl::StatusOr<sbs::ModelConfig> SbsConfigFromSpec(const ModelSpec &spec,
   return config;
 }
 
+absl::StatusOr<sbs::LegacyModel>
+ResolveLegacyModel(uint32_t layers, bool has_qk_norm, StoredType weight) {
+  // gemma.cpp's DeduceModel table for the Gemma text models.
+  const char *preset = nullptr;
+  switch (layers) {
+  case 18:
+    preset = "gemma3-270m";
+    break;
+  case 26:
+    preset = has_qk_norm ? "gemma3-1b" : "gemma2-2b";
+    break;
+  case 34:
+    preset = "gemma3-4b";
+    break;
+  case 42:
+    preset = "gemma2-9b";
+    break;
+  case 46:
+    preset = "gemma2-27b";
+    break;
+  case 48:
+    preset = "gemma3-12b";
+    break;
+  case 62:
+    preset = "gemma3-27b";
+    break;
+  default:
+    return absl::InvalidArgumentError(
+        "no Gemma model has this many layers (gemma.cpp knows 18, 26, 34, "
+        "42, 46, 48 and 62)");
+  }
+  std::optional<ModelSpec> spec = PresetSpec(preset);
+  absl::StatusOr<sbs::ModelConfig> config = SbsConfigFromSpec(*spec, weight);
+  if (!config.ok())
+    return config.status();
+  sbs::LegacyModel model;
+  model.config = *std::move(config);
+  // Either form of the projections: the fused one of the Kaggle files and
+  // the split one gemma.cpp needs for NUQ.
+  for (StoredType form : {StoredType::kSFP, StoredType::kNUQ})
+    for (const TensorSlot &slot : SbsTensorTable(*spec, form))
+      model.shapes[slot.name] = {static_cast<uint32_t>(slot.rows),
+                                 static_cast<uint32_t>(slot.cols)};
+  return model;
+}
+
 absl::StatusOr<SbsModel> LoadSbsModel(const std::string &path) {
-  absl::StatusOr<sbs::SbsFile> opened = sbs::SbsFile::Open(path);
+  absl::StatusOr<sbs::SbsFile> opened =
+      sbs::SbsFile::Open(path, ResolveLegacyModel);
   if (!opened.ok())
     return opened.status();
   auto file = std::make_shared<const sbs::SbsFile>(*std::move(opened));

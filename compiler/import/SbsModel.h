@@ -56,9 +56,15 @@ struct SbsModel {
   }
 };
 
-// Opens `path`, maps its config to a spec and checks that the tensors the
-// spec needs are present with their shapes (either form of the fused or
-// split projections). One line naming the file and tensor on failure.
+// The config and tensor shapes of a pre-2025 multi-file weight file, from
+// its layer count as gemma.cpp deduces them (SBS.md 2.2).
+absl::StatusOr<sbs::LegacyModel>
+ResolveLegacyModel(uint32_t layers, bool has_qk_norm, StoredType weight);
+
+// Opens `path` (single-file or legacy), maps its config to a spec and checks
+// that the tensors the spec needs are present with their shapes (either form of
+// the fused or split projections). One line naming the file and tensor on
+// failure.
 absl::StatusOr<SbsModel> LoadSbsModel(const std::string &path);
 
 } // namespace gemma

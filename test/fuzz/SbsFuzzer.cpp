@@ -12,8 +12,8 @@
 #include <cstdint>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  absl::StatusOr<gemma::sbs::SbsFile> file =
-      gemma::sbs::SbsFile::FromBytes({data, size}, "fuzz.sbs");
+  absl::StatusOr<gemma::sbs::SbsFile> file = gemma::sbs::SbsFile::FromBytes(
+      {data, size}, "fuzz.sbs", gemma::ResolveLegacyModel);
   if (!file.ok())
     return 0;
   // Touch everything the loader hands out.

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <set>
+
 namespace gemma {
 namespace {
 
@@ -73,6 +75,9 @@ Json SbsInfoJson(const sbs::SbsFile &file) {
   Json info;
   info["file"] = container.name();
   info["layout"] = container.layout() == sbs::BlobLayout::kV2 ? "V2" : "V1";
+  info["format"] = file.legacy()
+                       ? "pre-2025 multi-file (config and toc deduced)"
+                       : "single-file";
   info["file_bytes"] = container.file_bytes();
   info["blobs"] = container.entries().size();
   info["specifier"] = sbs::Specifier(file.config());
@@ -84,8 +89,10 @@ Json SbsInfoJson(const sbs::SbsFile &file) {
                            : Json(std::string(spec.status().message()));
   info["tokenizer_bytes"] = file.tokenizer() ? file.tokenizer()->size() : 0;
   Json tensors = Json::array();
+  std::set<std::string_view> tensor_keys;
   for (const sbs::TensorRecord &record : file.tensors()) {
-    const sbs::BlobEntry *entry = container.FindEntry(record.name);
+    tensor_keys.insert(file.BlobKey(record));
+    const sbs::BlobEntry *entry = container.FindEntry(file.BlobKey(record));
     tensors.push_back({{"name", record.name},
                        {"type", std::string(StoredTypeName(record.type))},
                        {"rows", record.rows},
@@ -97,7 +104,7 @@ Json SbsInfoJson(const sbs::SbsFile &file) {
   info["tensors"] = tensors;
   Json other = Json::array();
   for (const sbs::BlobEntry &entry : container.entries())
-    if (!file.FindTensor(entry.key))
+    if (!tensor_keys.contains(entry.key))
       other.push_back({{"name", entry.key},
                        {"offset", entry.offset},
                        {"bytes", entry.size}});
@@ -112,6 +119,7 @@ std::string SbsInfoText(const sbs::SbsFile &file) {
   out +=
       fmt::format("container: {}, {} blobs, {} bytes\n", Scalar(info["layout"]),
                   Scalar(info["blobs"]), Scalar(info["file_bytes"]));
+  out += fmt::format("format: {}\n", Scalar(info["format"]));
   out += fmt::format("specifier: {}\n", Scalar(info["specifier"]));
   out += fmt::format("config: ({} extra words, {} fields missing)\n",
                      Scalar(info["config_extra_words"]),

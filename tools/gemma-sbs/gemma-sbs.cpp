@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/import/SbsModel.h"
 #include "compiler/import/sbs/SbsFile.h"
 #include "compiler/import/synth/Presets.h"
 #include "compiler/import/synth/Synthesize.h"
@@ -59,7 +60,7 @@ int Fail(const std::string &message) {
 
 int Info() {
   absl::StatusOr<gemma::sbs::SbsFile> file =
-      gemma::sbs::SbsFile::Open(info_file);
+      gemma::sbs::SbsFile::Open(info_file, gemma::ResolveLegacyModel);
   if (!file.ok())
     return Fail(std::string(file.status().message()));
   std::string text = info_json ? gemma::SbsInfoJson(*file).dump(2) + "\n"

@@ -14,17 +14,39 @@
 #include "compiler/import/sbs/ModelConfig.h"
 #include "compiler/import/sbs/Toc.h"
 
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
 namespace gemma::sbs {
 
+// What a pre-2025 multi-file weight file (type-prefixed tensor keys, no
+// config or toc; SBS.md 2.2) cannot say about itself. gemma.cpp rebuilds it
+// from the layer count and tensor names; so does the resolver.
+struct LegacyModel {
+  ModelConfig config;
+  // The 2-D shape of every tensor name the model may hold.
+  std::map<std::string, std::pair<uint32_t, uint32_t>> shapes;
+};
+using LegacyResolver = std::function<absl::StatusOr<LegacyModel>(
+    uint32_t layers, bool has_qk_norm, StoredType weight)>;
+
 class SbsFile {
 public:
-  static absl::StatusOr<SbsFile> Open(const std::string &path);
+  // Without a resolver, legacy files are refused with what to do.
+  static absl::StatusOr<SbsFile> Open(const std::string &path,
+                                      const LegacyResolver &legacy = nullptr);
   // For fuzzing and tests: bytes owned by the caller.
-  static absl::StatusOr<SbsFile> FromBytes(std::span<const uint8_t> bytes,
-                                           std::string name);
+  static absl::StatusOr<SbsFile>
+  FromBytes(std::span<const uint8_t> bytes, std::string name,
+            const LegacyResolver &legacy = nullptr);
+
+  // The container key of a tensor: its name, or its prefixed legacy key.
+  std::string_view BlobKey(const TensorRecord &record) const;
+
+  // True for a pre-2025 file whose config and toc were rebuilt.
+  bool legacy() const { return !legacy_keys_.empty(); }
 
   const BlobReader &container() const { return container_; }
   const ModelConfig &config() const { return config_; }
@@ -42,13 +64,16 @@ public:
 
 private:
   explicit SbsFile(BlobReader container) : container_(std::move(container)) {}
-  absl::Status Load();
+  absl::Status Load(const LegacyResolver &legacy);
+  absl::Status LoadLegacy(const LegacyResolver &legacy);
 
   BlobReader container_;
   ModelConfig config_;
   FieldsReport config_report_;
   std::vector<TensorRecord> tensors_;
   std::optional<std::span<const uint8_t>> tokenizer_;
+  // Legacy files: tensor name -> its prefixed blob key.
+  std::map<std::string, std::string> legacy_keys_;
 };
 
 } // namespace gemma::sbs

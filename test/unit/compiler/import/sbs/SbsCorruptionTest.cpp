@@ -311,7 +311,7 @@ TEST(SbsCorruption, MissingTrailingFieldsKeepTheirDefaults) {
   EXPECT_EQ(report.missing_fields, 22u + 1 + 2 * 23);
 }
 
-TEST(SbsCorruption, LegacyAndInterimFilesAreRefusedWithWhatToDo) {
+TEST(SbsCorruption, LegacyWithoutResolverAndInterimFilesAreRefused) {
   std::vector<Blob> legacy = {{"$qkv_ein_0", std::vector<uint8_t>(64, 1)},
                               {"Bc_embedding", std::vector<uint8_t>(64, 1)}};
   EXPECT_EQ(Error(Write(legacy)),
