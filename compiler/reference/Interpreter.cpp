@@ -99,11 +99,15 @@ absl::Status Frame::Execute(mlir::Operation *op) {
         absl::StatusOr<const WeightRows *> w = Weight(m.getWeightAttr());
         if (!w.ok())
           return w.status();
-        int64_t begin = 0;
+        if (m.getHeads())
+          return bind(
+              MatmulHeads(F32(m.getInput()), **w, ShapeOf(m.getResult())));
+        std::vector<RowRange> ranges;
         if (std::optional<llvm::ArrayRef<int64_t>> rows = m.getWeightRows())
-          begin = (*rows)[0];
+          for (size_t i = 0; i < rows->size(); i += 2)
+            ranges.push_back({(*rows)[i], (*rows)[i + 1]});
         return bind(
-            Matmul(F32(m.getInput()), **w, begin, ShapeOf(m.getResult())));
+            Matmul(F32(m.getInput()), **w, ranges, ShapeOf(m.getResult())));
       })
       .Case([&](ir::ScaleOp s) -> absl::Status {
         float factor = 0.0f;

@@ -92,15 +92,45 @@ Tensor RmsNorm(const Tensor &x, const WeightRows *weight, NormWeight kind,
   return y;
 }
 
-Tensor Matmul(const Tensor &x, const WeightRows &w, int64_t row_begin,
+Tensor Matmul(const Tensor &x, const WeightRows &w,
+              std::span<const RowRange> ranges,
               std::vector<int64_t> result_shape) {
   Tensor y = Tensor::Zeros(std::move(result_shape));
   const int64_t rows = x.shape[0], in = x.RowWidth(), out = y.RowWidth();
+  std::vector<int64_t> weight_rows;
+  for (const RowRange &range : ranges)
+    for (int64_t r = range.begin; r < range.end; ++r)
+      weight_rows.push_back(r);
+  if (ranges.empty())
+    for (int64_t r = 0; r < out; ++r)
+      weight_rows.push_back(r);
   std::vector<float> weight_row(w.cols);
   for (int64_t o = 0; o < out; ++o) {
-    w.decode(row_begin + o, weight_row.data());
+    w.decode(weight_rows[o], weight_row.data());
     for (int64_t n = 0; n < rows; ++n)
       y.Row(n)[o] = static_cast<float>(Dot(x.Row(n), weight_row.data(), in));
+  }
+  return y;
+}
+
+Tensor MatmulHeads(const Tensor &x, const WeightRows &w,
+                   std::vector<int64_t> result_shape) {
+  Tensor y = Tensor::Zeros(std::move(result_shape));
+  const int64_t rows = x.shape[0], heads = x.shape[1], in = x.shape[2];
+  const int64_t out = y.RowWidth();
+  std::vector<float> weight_row(w.cols);
+  std::vector<double> sums(rows);
+  for (int64_t o = 0; o < out; ++o) {
+    std::fill(sums.begin(), sums.end(), 0.0);
+    // One f64 sum over all heads, as if the blocks were one [out, H * in]
+    // matrix (gemma.cpp's att_w).
+    for (int64_t h = 0; h < heads; ++h) {
+      w.decode(h * out + o, weight_row.data());
+      for (int64_t n = 0; n < rows; ++n)
+        sums[n] += Dot(x.Row(n) + h * in, weight_row.data(), in);
+    }
+    for (int64_t n = 0; n < rows; ++n)
+      y.Row(n)[o] = static_cast<float>(sums[n]);
   }
   return y;
 }

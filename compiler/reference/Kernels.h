@@ -54,10 +54,23 @@ absl::StatusOr<Tensor> Embed(std::span<const int32_t> ids,
 Tensor RmsNorm(const Tensor &x, const WeightRows *weight, NormWeight kind,
                float epsilon);
 
-// result[n, o] = sum_i x[n, i] * w[row_begin + o, i], with x viewed as
-// [N, in] and the result shaped `result_shape` ([N, ...] of out elements).
-Tensor Matmul(const Tensor &x, const WeightRows &w, int64_t row_begin,
+// A half-open range [begin, end) of weight rows.
+struct RowRange {
+  int64_t begin = 0;
+  int64_t end = 0;
+};
+
+// result[n, o] = sum_i x[n, i] * w[row(o), i], with x viewed as [N, in],
+// the result shaped `result_shape` ([N, ...] of out elements) and row(o) the
+// o-th row of the concatenated `ranges` (all rows when empty).
+Tensor Matmul(const Tensor &x, const WeightRows &w,
+              std::span<const RowRange> ranges,
               std::vector<int64_t> result_shape);
+
+// The head-major form: x is [N, H, in_h], w is [H * out, in_h] and
+// result[n, o] = sum_h sum_i x[n, h, i] * w[h * out + o, i].
+Tensor MatmulHeads(const Tensor &x, const WeightRows &w,
+                   std::vector<int64_t> result_shape);
 
 // Half-split RoPE on [N, heads, D] at absolute positions (GEMMA.md 3.1, 3.3).
 Tensor Rope(const Tensor &x, std::span<const int32_t> positions, double base,

@@ -250,13 +250,27 @@ LogicalResult MatmulOp::verify() {
     return emitOpError() << "expects as many result rows as input rows ("
                          << in[0] << "), got " << out[0];
   if (std::optional<ArrayRef<int64_t>> rows = getWeightRows()) {
-    if (rows->size() != 2 || (*rows)[0] < 0 || (*rows)[0] >= (*rows)[1])
-      return emitOpError("expects rows [begin, end] with 0 <= begin < end");
-    if ((*rows)[1] - (*rows)[0] != rowWidth(out))
-      return emitOpError() << "weight rows [" << (*rows)[0] << ", "
-                           << (*rows)[1] << ") give " << (*rows)[1] - (*rows)[0]
+    if (rows->empty() || rows->size() % 2 != 0)
+      return emitOpError(
+          "expects rows as [begin, end] pairs with 0 <= begin < end");
+    int64_t total = 0;
+    for (size_t i = 0; i < rows->size(); i += 2) {
+      if ((*rows)[i] < 0 || (*rows)[i] >= (*rows)[i + 1])
+        return emitOpError(
+            "expects rows as [begin, end] pairs with 0 <= begin < end");
+      total += (*rows)[i + 1] - (*rows)[i];
+    }
+    if (total != rowWidth(out))
+      return emitOpError() << "weight rows give " << total
                            << " outputs, but the result row has "
                            << rowWidth(out);
+  }
+  if (std::optional<int64_t> heads = getHeads()) {
+    if (getWeightRows())
+      return emitOpError("expects either rows or heads, not both");
+    if (in.size() != 3 || in[1] != *heads || *heads < 1)
+      return emitOpError() << "heads(" << *heads << ") expects an input [N, "
+                           << *heads << ", in], got " << getInput().getType();
   }
   return success();
 }
@@ -269,21 +283,26 @@ LogicalResult MatmulOp::verifySymbolUses(SymbolTableCollection &tables) {
   if (shape.size() != 2)
     return emitOpError() << "expects an [out, in] weight matrix, got "
                          << weight->getWeightType();
-  int64_t in = rowWidth(shapeOf(getInput()));
+  const int64_t heads = getHeads().value_or(1);
+  const int64_t in =
+      getHeads() ? shapeOf(getInput()).back() : rowWidth(shapeOf(getInput()));
   if (shape[1] != in)
     return emitOpError() << "weight " << getWeightAttr() << " has " << shape[1]
-                         << " columns, but the input row has " << in;
+                         << " columns, but the input "
+                         << (getHeads() ? "head" : "row") << " has " << in;
   if (std::optional<ArrayRef<int64_t>> rows = getWeightRows()) {
-    if ((*rows)[1] > shape[0])
-      return emitOpError() << "weight rows end " << (*rows)[1]
-                           << " exceeds the " << shape[0] << " rows of "
-                           << getWeightAttr();
+    for (size_t i = 1; i < rows->size(); i += 2)
+      if ((*rows)[i] > shape[0])
+        return emitOpError()
+               << "weight rows end " << (*rows)[i] << " exceeds the "
+               << shape[0] << " rows of " << getWeightAttr();
     return success();
   }
   int64_t out = rowWidth(shapeOf(getResult()));
-  if (shape[0] != out)
+  if (shape[0] != heads * out)
     return emitOpError() << "weight " << getWeightAttr() << " has " << shape[0]
-                         << " rows, but the result row has " << out;
+                         << " rows, but " << (getHeads() ? "heads x " : "")
+                         << "the result row has " << heads * out;
   return success();
 }
 

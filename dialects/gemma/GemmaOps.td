@@ -177,28 +177,40 @@ def Gemma_MatmulOp : Gemma_WeightReader<"matmul"> {
   let description = [{
     Views `input` as `[N, in]` (its first dimension by the product of the
     others) and `result` as `[N, out]`, and computes
-    `result[n, o] = sum_i input[n, i] * weight[row0 + o, i]`. `rows [r0, r1]`
-    selects the half-open row range `[r0, r1)` of the weight (gemma.cpp stores
-    Q, K and V, and gate and up, in one matrix each); without it every row is
-    used. The result may carry a head split (`[N, H, D]` with `H * D = out`),
-    and the input may be such a split (the output projection).
+    `result[n, o] = sum_i input[n, i] * weight[row(o), i]`.
+
+    `rows [b0, e0, b1, e1, ...]` selects half-open row ranges of the weight,
+    concatenated in order: gemma.cpp stores Q, K and V in one matrix, with
+    the K and V rows of each KV head interleaved, so the keys of K heads are
+    K ranges. Without it every row is used. The result may carry a head
+    split (`[N, H, D]` with `H * D = out`), and the input may be such a split.
+
+    `heads(H)` reads a head-major weight `[H * out, in_h]` (gemma.cpp's
+    `att_ein`: for each head h an `[out, in_h]` block) against an input
+    `[N, H, in_h]`: `result[n, o] = sum_h sum_i input[n, h, i] *
+    weight[h * out + o, i]`. It excludes `rows`.
 
     Example:
 
     ```mlir
-    %q = gemma.matmul %x, @blk0.qkv rows [0, 1024]
+    %q = gemma.matmul %x, @qkv_ein_0 rows [0, 1024]
         : tensor<4x640xf32> -> tensor<4x4x256xf32>
-    %o = gemma.matmul %att, @blk0.attn_out : tensor<4x4x256xf32> -> tensor<4x640xf32>
+    %k = gemma.matmul %x, @qkv_ein_0 rows [1024, 1280, 1536, 1792]
+        : tensor<4x640xf32> -> tensor<4x2x256xf32>
+    %o = gemma.matmul %att, @att_ein_0 heads(4)
+        : tensor<4x4x256xf32> -> tensor<4x640xf32>
     ```
   }];
   let arguments = (ins
     Gemma_Activation:$input,
     FlatSymbolRefAttr:$weight,
-    OptionalAttr<DenseI64ArrayAttr>:$weight_rows
+    OptionalAttr<DenseI64ArrayAttr>:$weight_rows,
+    OptionalAttr<I64Attr>:$heads
   );
   let results = (outs Gemma_Activation:$result);
   let assemblyFormat = [{
-    $input `,` $weight (`rows` $weight_rows^)? attr-dict `:` type($input) `->` type($result)
+    $input `,` $weight (`rows` $weight_rows^)? (`heads` `(` $heads^ `)`)?
+    attr-dict `:` type($input) `->` type($result)
   }];
   let hasVerifier = 1;
 }

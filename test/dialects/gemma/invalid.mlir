@@ -429,7 +429,7 @@ func.func @f(%x: tensor<2x8xf32>) -> tensor<3x16xf32> {
 // matmul: an empty row range.
 gemma.param @w : !gemma.weight<[16, 8], sfp>
 func.func @f(%x: tensor<2x8xf32>) -> tensor<2x4xf32> {
-  // expected-error @+1 {{expects rows [begin, end] with 0 <= begin < end}}
+  // expected-error @+1 {{expects rows as [begin, end] pairs with 0 <= begin < end}}
   %y = gemma.matmul %x, @w rows [4, 4] : tensor<2x8xf32> -> tensor<2x4xf32>
   return %y : tensor<2x4xf32>
 }
@@ -439,17 +439,17 @@ func.func @f(%x: tensor<2x8xf32>) -> tensor<2x4xf32> {
 // matmul: a negative row begin.
 gemma.param @w : !gemma.weight<[16, 8], sfp>
 func.func @f(%x: tensor<2x8xf32>) -> tensor<2x4xf32> {
-  // expected-error @+1 {{expects rows [begin, end] with 0 <= begin < end}}
+  // expected-error @+1 {{expects rows as [begin, end] pairs with 0 <= begin < end}}
   %y = gemma.matmul %x, @w rows [-2, 2] : tensor<2x8xf32> -> tensor<2x4xf32>
   return %y : tensor<2x4xf32>
 }
 
 // -----
 
-// matmul: rows has one element instead of two.
+// matmul: rows has an odd number of elements.
 gemma.param @w : !gemma.weight<[16, 8], sfp>
 func.func @f(%x: tensor<2x8xf32>) -> tensor<2x4xf32> {
-  // expected-error @+1 {{expects rows [begin, end] with 0 <= begin < end}}
+  // expected-error @+1 {{expects rows as [begin, end] pairs with 0 <= begin < end}}
   %y = gemma.matmul %x, @w rows [4] : tensor<2x8xf32> -> tensor<2x4xf32>
   return %y : tensor<2x4xf32>
 }
@@ -459,7 +459,7 @@ func.func @f(%x: tensor<2x8xf32>) -> tensor<2x4xf32> {
 // matmul: the row range size differs from the result row.
 gemma.param @w : !gemma.weight<[16, 8], sfp>
 func.func @f(%x: tensor<2x8xf32>) -> tensor<2x4xf32> {
-  // expected-error @+1 {{weight rows [0, 8) give 8 outputs, but the result row has 4}}
+  // expected-error @+1 {{weight rows give 8 outputs, but the result row has 4}}
   %y = gemma.matmul %x, @w rows [0, 8] : tensor<2x8xf32> -> tensor<2x4xf32>
   return %y : tensor<2x4xf32>
 }
@@ -510,6 +510,66 @@ gemma.param @w : !gemma.weight<[16, 8], sfp>
 func.func @f(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
   // expected-error @+1 {{weight rows end 20 exceeds the 16 rows of @w}}
   %y = gemma.matmul %x, @w rows [12, 20] : tensor<2x8xf32> -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+
+// -----
+
+// matmul: the second of two row ranges ends past the weight's rows.
+gemma.param @w : !gemma.weight<[16, 8], sfp>
+func.func @f(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{weight rows end 18 exceeds the 16 rows of @w}}
+  %y = gemma.matmul %x, @w rows [0, 4, 14, 18] : tensor<2x8xf32> -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+
+// -----
+
+// matmul: an empty second row range.
+gemma.param @w : !gemma.weight<[16, 8], sfp>
+func.func @f(%x: tensor<2x8xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{expects rows as [begin, end] pairs with 0 <= begin < end}}
+  %y = gemma.matmul %x, @w rows [0, 4, 9, 9] : tensor<2x8xf32> -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+// matmul: heads with row ranges.
+gemma.param @w : !gemma.weight<[16, 4], sfp>
+func.func @f(%x: tensor<2x2x4xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{expects either rows or heads, not both}}
+  %y = gemma.matmul %x, @w rows [0, 8] heads(2) : tensor<2x2x4xf32> -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+
+// -----
+
+// matmul: heads differs from the input's head dimension.
+gemma.param @w : !gemma.weight<[24, 4], sfp>
+func.func @f(%x: tensor<2x2x4xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{heads(3) expects an input [N, 3, in], got 'tensor<2x2x4xf32>'}}
+  %y = gemma.matmul %x, @w heads(3) : tensor<2x2x4xf32> -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+
+// -----
+
+// matmul: a head-major weight with too few rows.
+gemma.param @w : !gemma.weight<[8, 4], sfp>
+func.func @f(%x: tensor<2x2x4xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{weight @w has 8 rows, but heads x the result row has 16}}
+  %y = gemma.matmul %x, @w heads(2) : tensor<2x2x4xf32> -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+
+// -----
+
+// matmul: a head-major weight whose columns differ from the head width.
+gemma.param @w : !gemma.weight<[16, 8], sfp>
+func.func @f(%x: tensor<2x2x4xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{weight @w has 8 columns, but the input head has 4}}
+  %y = gemma.matmul %x, @w heads(2) : tensor<2x2x4xf32> -> tensor<2x8xf32>
   return %y : tensor<2x8xf32>
 }
 

@@ -41,6 +41,21 @@ func.func @projections(%x: tensor<3x64xf32>) -> (tensor<3x2x16xf32>, tensor<3x2x
   return %k, %v, %all, %o : tensor<3x2x16xf32>, tensor<3x2x16xf32>, tensor<3x128xf32>, tensor<3x64xf32>
 }
 
+// gemma.cpp's layout with 2 KV heads: Q rows [0, 64), then K_0, V_0, K_1, V_1
+// of 16 rows each; the output projection stored head-major (att_ein [H*d, hd]).
+gemma.param @qkv_gqa : !gemma.weight<[128, 64], sfp>
+gemma.param @att_ein : !gemma.weight<[256, 16], sfp>
+// CHECK-LABEL: func.func @interleaved_kv
+// CHECK: gemma.matmul %arg0, @qkv_gqa rows [64, 80, 96, 112] : tensor<3x64xf32> -> tensor<3x2x16xf32>
+// CHECK: gemma.matmul %arg0, @qkv_gqa rows [80, 96, 112, 128] : tensor<3x64xf32> -> tensor<3x2x16xf32>
+// CHECK: gemma.matmul %arg1, @att_ein heads(4) : tensor<3x4x16xf32> -> tensor<3x64xf32>
+func.func @interleaved_kv(%x: tensor<3x64xf32>, %att: tensor<3x4x16xf32>) -> (tensor<3x2x16xf32>, tensor<3x2x16xf32>, tensor<3x64xf32>) {
+  %k = gemma.matmul %x, @qkv_gqa rows [64, 80, 96, 112] : tensor<3x64xf32> -> tensor<3x2x16xf32>
+  %v = gemma.matmul %x, @qkv_gqa rows [80, 96, 112, 128] : tensor<3x64xf32> -> tensor<3x2x16xf32>
+  %o = gemma.matmul %att, @att_ein heads(4) : tensor<3x4x16xf32> -> tensor<3x64xf32>
+  return %k, %v, %o : tensor<3x2x16xf32>, tensor<3x2x16xf32>, tensor<3x64xf32>
+}
+
 // CHECK-LABEL: func.func @scales
 // CHECK: gemma.scale %{{.*}} by @layer_scalar : tensor<3x64xf32>
 // CHECK: gemma.scale %{{.*}} factor(0.707106769) : tensor<3x64xf32>

@@ -65,11 +65,33 @@ TEST(Kernels, MatmulUsesTheRowRangeAndFlattensHeads) {
   // w is [4, 2]; rows 2..3 are [[1, 0], [1, 1]].
   WeightRows w = Rows(4, 2, {9, 9, 9, 9, 1, 0, 1, 1});
   Tensor x = Make({1, 2}, {2, 3});
-  Tensor y = Matmul(x, w, 2, {1, 2, 1});
+  std::vector<RowRange> rows = {{2, 4}};
+  Tensor y = Matmul(x, w, rows, {1, 2, 1});
   EXPECT_EQ(y.data, (std::vector<float>{2, 5}));
   // A [1, 2, 1] head-split input is viewed as [1, 2].
-  Tensor z = Matmul(Make({1, 2, 1}, {2, 3}), w, 2, {1, 2});
+  Tensor z = Matmul(Make({1, 2, 1}, {2, 3}), w, rows, {1, 2});
   EXPECT_EQ(z.data, (std::vector<float>{2, 5}));
+}
+
+TEST(Kernels, MatmulConcatenatesRowRanges) {
+  // Rows 0, 3 and 1 of [[1, 0], [0, 1], [5, 5], [1, 1]]: the K rows of two
+  // interleaved KV heads are two ranges.
+  WeightRows w = Rows(4, 2, {1, 0, 0, 1, 5, 5, 1, 1});
+  std::vector<RowRange> rows = {{0, 1}, {3, 4}, {1, 2}};
+  Tensor y = Matmul(Make({1, 2}, {2, 3}), w, rows, {1, 3});
+  EXPECT_EQ(y.data, (std::vector<float>{2, 5, 3}));
+  // Without ranges every row is used in order.
+  Tensor all = Matmul(Make({1, 2}, {2, 3}), w, {}, {1, 4});
+  EXPECT_EQ(all.data, (std::vector<float>{2, 3, 25, 5}));
+}
+
+TEST(Kernels, MatmulHeadsSumsHeadMajorBlocks) {
+  // H = 2 heads of width 2, out = 2: w is [[a0], [a1]] with a_h [2, 2].
+  WeightRows w = Rows(4, 2, {1, 2, 3, 4, 10, 20, 30, 40});
+  // x[0] = head 0 (1, 1), head 1 (1, 0).
+  Tensor y = MatmulHeads(Make({1, 2, 2}, {1, 1, 1, 0}), w, {1, 2});
+  // o = 0: (1*1 + 1*2) + (1*10) = 13; o = 1: (3 + 4) + 30 = 37.
+  EXPECT_EQ(y.data, (std::vector<float>{13, 37}));
 }
 
 TEST(Kernels, RopePairsHalvesAndRotatesByPosition) {

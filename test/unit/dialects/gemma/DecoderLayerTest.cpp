@@ -70,7 +70,7 @@ protected:
 
   Value matmul(Value x, FlatSymbolRefAttr weight, ArrayRef<int64_t> shape) {
     return MatmulOp::create(builder, loc(), f32(shape), x, weight,
-                            /*weight_rows=*/nullptr);
+                            /*weight_rows=*/nullptr, /*heads=*/nullptr);
   }
 
   Value rope(Value x, Value positions, const LayerGeometry &g) {
@@ -148,9 +148,10 @@ protected:
     auto upRows = builder.getDenseI64ArrayAttr({g.hidden, 2 * g.hidden});
     Value gated = GeluTanhOp::create(
         builder, loc(),
-        MatmulOp::create(builder, loc(), hiddenType, ffwIn, gate, gateRows));
-    Value up =
-        MatmulOp::create(builder, loc(), hiddenType, ffwIn, gate, upRows);
+        MatmulOp::create(builder, loc(), hiddenType, ffwIn, gate, gateRows,
+                         /*heads=*/nullptr));
+    Value up = MatmulOp::create(builder, loc(), hiddenType, ffwIn, gate, upRows,
+                                /*heads=*/nullptr);
     Value product = MulOp::create(builder, loc(), gated, up);
     Value ffw =
         rmsNorm(matmul(product, down, {g.rows, g.width}), postFfw, g.norm);
