@@ -50,13 +50,17 @@ private:
                    k = layer.kv_heads, f = layer.ff_hidden;
     auto name = [&](std::string_view base) { return LayerTensorName(base, i); };
     auto norm = [&](std::string_view base, uint64_t width) {
-      Add(name(base), 1, width, wide_, TensorRole::kNorm);
+      Add(name(base), 1, width, wide_,
+          base.starts_with("post_") ? TensorRole::kPostNorm
+                                    : TensorRole::kNorm);
     };
+    const TensorRole stream =
+        layer.post_norms ? TensorRole::kMatrix : TensorRole::kStreamMatrix;
 
     if (UsesSplitForms(weight_)) {
       Add(name("qkv1_w"), h * q, d, weight_, TensorRole::kMatrix);
       Add(name("qkv2_w"), 2 * k * q, d, weight_, TensorRole::kMatrix);
-      Add(name("att_w"), d, h * q, weight_, TensorRole::kMatrix);
+      Add(name("att_w"), d, h * q, weight_, stream);
     } else {
       TensorSlot &qkv = Add(name("qkv_ein"), (h + 2 * k) * q, d, weight_,
                             TensorRole::kMatrix);
@@ -65,7 +69,7 @@ private:
         qkv.kv_heads = layer.kv_heads;
         qkv.head_dim = layer.head_dim;
       }
-      Add(name("att_ein"), h * d, q, weight_, TensorRole::kMatrix);
+      Add(name("att_ein"), h * d, q, weight_, stream);
     }
     if (f != 0) {
       if (UsesSplitForms(weight_)) {
@@ -74,7 +78,7 @@ private:
       } else {
         Add(name("gating_ein"), 2 * f, d, weight_, TensorRole::kMatrix);
       }
-      Add(name("linear_w"), d, f, weight_, TensorRole::kMatrix);
+      Add(name("linear_w"), d, f, weight_, stream);
     }
     norm("pre_att_ns", d);
     norm("pre_ff_ns", d);

@@ -27,6 +27,9 @@ enum class TensorRole {
   kNorm,         // RMSNorm weight, in the model's convention
   kScalar,       // multipliers around 1 (layer scalar, expert scales)
   kPleEmbedding, // per-layer embedding rows, scaled by 16 on lookup
+  kPostNorm,     // RMSNorm weight of a block's output (sandwich norms)
+  // A block's last projection, when no post-norm follows it (Gemma 1).
+  kStreamMatrix,
 };
 
 struct TensorSlot {

@@ -2,6 +2,7 @@
 
 #include "compiler/import/synth/SynthValues.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace gemma {
@@ -30,8 +31,14 @@ float Uniform(uint64_t bits) {
 
 } // namespace
 
+float StreamGain(const ModelSpec &spec) {
+  const double d = spec.model_dim, contributions = 2.0 * spec.num_layers();
+  return static_cast<float>(
+      std::max(1.0, std::sqrt((4.0 * d - 1.0) / contributions)));
+}
+
 SynthValues::SynthValues(uint64_t seed, const TensorSlot &slot,
-                         NormScale norm_scale)
+                         NormScale norm_scale, float stream_gain)
     : key_(Mix(seed ^ HashName(slot.name))), cols_(slot.cols),
       duplicate_kv_(slot.duplicate_kv),
       q_rows_(slot.rows - uint64_t{2} * slot.kv_heads * slot.head_dim),
@@ -47,9 +54,16 @@ SynthValues::SynthValues(uint64_t seed, const TensorSlot &slot,
   case TensorRole::kMatrix:
     half_width_ = std::sqrt(3.0f / static_cast<float>(slot.cols));
     break;
+  case TensorRole::kStreamMatrix:
+    half_width_ = stream_gain * std::sqrt(3.0f / static_cast<float>(slot.cols));
+    break;
   case TensorRole::kNorm:
     center_ = norm_scale == NormScale::kPlain ? 1.0f : 0.0f;
     half_width_ = 0.125f;
+    break;
+  case TensorRole::kPostNorm: // multiplier stream_gain, whatever the convention
+    center_ = norm_scale == NormScale::kPlain ? stream_gain : stream_gain - 1;
+    half_width_ = 0.125f * stream_gain;
     break;
   case TensorRole::kScalar:
     center_ = 1.0f;

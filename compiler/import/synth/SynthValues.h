@@ -5,7 +5,11 @@
 // on every machine (integer hashing and exact float scaling only). Scales keep
 // a forward pass well-conditioned: embeddings give a unit-variance stream
 // after the sqrt(d) multiplier, matrices have variance 1/in, norm weights and
-// scalars sit near their neutral value.
+// scalars sit near their neutral value. The exception is what feeds the
+// residual stream (post-norm weights, or a block's last projection where no
+// post-norm follows): its gain makes the blocks outweigh the token's own
+// embedding, which through the tied output projection would otherwise make
+// every token predict itself and greedy decoding repeat one token.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,20 +19,28 @@
 #include "compiler/import/ModelSpec.h"
 #include "compiler/import/SbsTensors.h"
 
+#include <cmath>
 #include <cstdint>
 #include <span>
 
 namespace gemma {
 
+// The gain of the blocks' contributions to the residual stream: with 2L
+// contributions of RMS g against the embedding's RMS 1, the logit the input
+// token gives itself is sqrt(d / (1 + 2L g^2)) standard deviations of the
+// others; g makes that 1/2.
+float StreamGain(const ModelSpec &spec);
+
 class SynthValues {
 public:
-  SynthValues(uint64_t seed, const TensorSlot &slot, NormScale norm_scale);
+  SynthValues(uint64_t seed, const TensorSlot &slot, NormScale norm_scale,
+              float stream_gain = 1.0f);
 
   // Writes flat values [first, first + out.size()) of the tensor.
   void Fill(uint64_t first, std::span<float> out) const;
 
-  // No value's magnitude exceeds this (so SFP needs no per-tensor scale).
-  float MaxAbs() const { return center_ == 0 ? half_width_ : 1 + half_width_; }
+  // No value's magnitude exceeds this.
+  float MaxAbs() const { return std::fabs(center_) + half_width_; }
 
 private:
   float ValueAt(uint64_t flat) const;

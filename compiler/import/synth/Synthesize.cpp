@@ -5,6 +5,7 @@
 #include "compiler/import/SbsModel.h"
 #include "compiler/import/SbsTensors.h"
 #include "compiler/import/codecs/Encode.h"
+#include "compiler/import/codecs/Scale.h"
 #include "compiler/import/codecs/Sfp.h"
 #include "compiler/import/sbs/BlobStore.h"
 #include "compiler/import/sbs/Toc.h"
@@ -23,7 +24,7 @@ namespace {
 constexpr uint64_t kChunk = 1 << 20;
 
 absl::Status WriteTensor(sbs::BlobWriter &writer, const TensorSlot &slot,
-                         const SynthValues &values, uint64_t &done,
+                         const SynthValues &values, float scale, uint64_t &done,
                          uint64_t total, const SynthProgress &progress) {
   if (absl::Status status = writer.BeginBlob(slot.name); !status.ok())
     return status;
@@ -34,6 +35,8 @@ absl::Status WriteTensor(sbs::BlobWriter &writer, const TensorSlot &slot,
     const uint64_t count = std::min(kChunk, n - first);
     chunk.resize(count);
     values.Fill(first, chunk);
+    if (scale != 1.0f)
+      ApplyInverseScale(chunk, scale);
     packed.resize(PackedBytes(slot.type, count));
     if (absl::Status status = EncodeTensor(slot.type, chunk, packed);
         !status.ok())
@@ -48,6 +51,12 @@ absl::Status WriteTensor(sbs::BlobWriter &writer, const TensorSlot &slot,
 }
 
 } // namespace
+
+float SynthScale(const TensorSlot &slot, const SynthValues &values) {
+  if (slot.type != StoredType::kSFP && slot.type != StoredType::kNUQ)
+    return 1.0f;
+  return values.MaxAbs() > kSfpMax ? values.MaxAbs() / kSfpMax : 1.0f;
+}
 
 absl::Status SynthesizeSbs(const ModelSpec &spec, StoredType weight,
                            uint64_t seed, const std::string &path,
@@ -74,22 +83,19 @@ absl::Status SynthesizeSbs(const ModelSpec &spec, StoredType weight,
     return writer.status();
   std::vector<sbs::TensorRecord> toc;
   uint64_t done = 0;
+  const float gain = StreamGain(spec);
   for (const TensorSlot &slot : table) {
-    SynthValues values(seed, slot, spec.norm_scale);
-    // Weights stay inside SFP's range, so every per-tensor scale is 1.
-    if ((slot.type == StoredType::kSFP || slot.type == StoredType::kNUQ) &&
-        values.MaxAbs() > kSfpMax)
-      return absl::InternalError(fmt::format(
-          "synthetic values of '{}' exceed SFP's range", slot.name));
+    SynthValues values(seed, slot, spec.norm_scale, gain);
+    const float scale = SynthScale(slot, values);
     if (absl::Status status =
-            WriteTensor(*writer, slot, values, done, total, progress);
+            WriteTensor(*writer, slot, values, scale, done, total, progress);
         !status.ok()) {
       std::remove(partial.c_str());
       return status;
     }
     toc.push_back(sbs::TensorRecord::For(
         slot.name, slot.type, static_cast<uint32_t>(slot.rows),
-        static_cast<uint32_t>(slot.cols), 1.0f));
+        static_cast<uint32_t>(slot.cols), scale));
   }
   const std::vector<uint8_t> config_bytes = sbs::WriteModelConfig(*config);
   const std::vector<uint8_t> toc_bytes = sbs::WriteToc(toc);

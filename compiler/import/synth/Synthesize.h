@@ -5,6 +5,7 @@
 
 #include "compiler/import/ModelSpec.h"
 #include "compiler/import/StoredType.h"
+#include "compiler/import/synth/SynthValues.h"
 
 #include "absl/status/status.h"
 
@@ -24,6 +25,11 @@ using SynthProgress =
 // (Gemma 2/3). Tensors are generated and encoded in chunks, so memory stays
 // small whatever the model size; the file appears at `path` only when
 // complete (written beside it, then renamed).
+// The per-tensor scale the synthesizer gives a tensor: 1 unless SFP or NUQ
+// values would exceed SFP's range (then values are stored divided by it,
+// as gemma.cpp's exporter does, SBS.md 5.7).
+float SynthScale(const TensorSlot &slot, const SynthValues &values);
+
 absl::Status SynthesizeSbs(const ModelSpec &spec, StoredType weight,
                            uint64_t seed, const std::string &path,
                            const SynthProgress &progress = nullptr);

@@ -5,6 +5,7 @@
 #include "compiler/import/SbsModel.h"
 #include "compiler/import/codecs/Decode.h"
 #include "compiler/import/codecs/Encode.h"
+#include "compiler/import/codecs/Scale.h"
 #include "compiler/import/synth/Presets.h"
 #include "compiler/import/synth/SynthValues.h"
 
@@ -85,7 +86,12 @@ TEST_P(SynthesizeTest, WritesWhatItDescribesAndReadsBackExactly) {
     ASSERT_NE(tensor, nullptr) << slot.name;
     ASSERT_EQ(tensor->type, slot.type) << slot.name;
     std::vector<float> values(slot.rows * slot.cols);
-    SynthValues(42, slot, spec.norm_scale).Fill(0, values);
+    SynthValues synth(42, slot, spec.norm_scale, StreamGain(spec));
+    synth.Fill(0, values);
+    const float scale = SynthScale(slot, synth);
+    EXPECT_EQ(tensor->scale, scale) << slot.name;
+    if (scale != 1.0f)
+      ApplyInverseScale(values, scale);
     std::vector<uint8_t> expected(PackedBytes(slot.type, values.size()));
     ASSERT_TRUE(EncodeTensor(slot.type, values, expected).ok());
     ASSERT_TRUE(std::equal(expected.begin(), expected.end(),

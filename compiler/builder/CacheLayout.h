@@ -1,0 +1,54 @@
+//===- CacheLayout.h - Buckets and per-layer KV cache shapes ----*- C++ -*-===//
+//
+// What a compiled model's functions look like from outside: the prefill and
+// decode buckets, and each layer's KV cache [B, slots, kv_heads, head_dim].
+// Global layers keep `context` slots; sliding layers keep a ring buffer of
+// W + T_max - 1 slots (T_max the largest prefill bucket), the fewest that
+// let every query of a prefill chunk see its whole window although later
+// tokens of the same chunk are written into the ring first.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef COMPILER_BUILDER_CACHELAYOUT_H
+#define COMPILER_BUILDER_CACHELAYOUT_H
+
+#include "compiler/import/ModelSpec.h"
+
+#include "absl/status/statusor.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace gemma {
+
+struct BuildOptions {
+  // Positions the KV cache holds (the longest sequence); 0: the model's
+  // max_context.
+  uint32_t context = 0;
+  // Token counts of the @prefill_T functions, and sequence counts of the
+  // @decode_B functions. Either list may be empty, not both.
+  std::vector<int64_t> prefill_buckets;
+  std::vector<int64_t> decode_buckets;
+};
+
+struct LayerCache {
+  int64_t slots = 0;
+  int64_t kv_heads = 0;
+  int64_t head_dim = 0;
+};
+
+struct CacheLayout {
+  uint32_t context = 0;
+  std::vector<int64_t> prefill_buckets; // sorted, unique
+  std::vector<int64_t> decode_buckets;  // sorted, unique
+  std::vector<LayerCache> layers;
+};
+
+// Checks the options against the spec (context within max_context, buckets
+// positive and no longer than the context) and derives every cache shape.
+absl::StatusOr<CacheLayout> MakeCacheLayout(const ModelSpec &spec,
+                                            const BuildOptions &options);
+
+} // namespace gemma
+
+#endif // COMPILER_BUILDER_CACHELAYOUT_H

@@ -1,0 +1,342 @@
+//===- ModelBuilder.cpp - A Gemma model as a gemma module -----------------===//
+
+#include "compiler/builder/ModelBuilder.h"
+
+#include "dialects/gemma/GemmaOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
+
+#include <fmt/format.h>
+
+#include <set>
+
+namespace gemma {
+namespace {
+
+using mlir::FlatSymbolRefAttr;
+using mlir::RankedTensorType;
+using mlir::Value;
+
+ir::StorageType StorageOf(StoredType type) {
+  switch (type) {
+  case StoredType::kF32:
+    return ir::StorageType::F32;
+  case StoredType::kBF16:
+    return ir::StorageType::BF16;
+  case StoredType::kSFP:
+    return ir::StorageType::SFP;
+  case StoredType::kNUQ:
+    return ir::StorageType::NUQ;
+  default:
+    return ir::StorageType::I8;
+  }
+}
+
+// Emits one function of the module; holds what every op needs.
+class FunctionEmitter {
+public:
+  FunctionEmitter(mlir::OpBuilder &builder, const ModelSpec &spec,
+                  const ModelWeights &weights, const CacheLayout &layout,
+                  std::set<std::string> &params, mlir::Operation *&last_param,
+                  mlir::ModuleOp module)
+      : b_(builder), spec_(spec), weights_(weights), layout_(layout),
+        params_(params), last_param_(last_param), module_(module),
+        loc_(builder.getUnknownLoc()) {}
+
+  // rows: tokens (prefill) or sequences (decode); batch: the caches' first
+  // dimension.
+  void Emit(const std::string &name, int64_t rows, int64_t batch, bool logits) {
+    auto ids = RankedTensorType::get({rows}, b_.getI32Type());
+    llvm::SmallVector<mlir::Type> inputs = {ids, ids};
+    llvm::SmallVector<mlir::Type> results;
+    if (logits)
+      results.push_back(F32({rows, spec_.vocab_size}));
+    for (const LayerCache &cache : layout_.layers) {
+      auto type = F32({batch, cache.slots, cache.kv_heads, cache.head_dim});
+      inputs.append({type, type});
+      results.append({type, type});
+    }
+    mlir::OpBuilder::InsertionGuard guard(b_);
+    b_.setInsertionPointToEnd(module_.getBody());
+    auto func = mlir::func::FuncOp::create(b_, loc_, name,
+                                           b_.getFunctionType(inputs, results));
+    mlir::Block *body = func.addEntryBlock();
+    b_.setInsertionPointToStart(body);
+    rows_ = rows;
+    positions_ = body->getArgument(1);
+
+    Value x = ir::EmbedOp::create(
+        b_, loc_, F32({rows, spec_.model_dim}), body->getArgument(0),
+        Param(weights_.embedding), b_.getF32FloatAttr(spec_.embed_scale));
+    llvm::SmallVector<Value> outs;
+    if (logits)
+      outs.push_back(Value());
+    for (uint32_t l = 0; l < spec_.num_layers(); ++l) {
+      Value keys = body->getArgument(2 + 2 * l);
+      Value values = body->getArgument(3 + 2 * l);
+      x = Layer(l, x, keys, values);
+      outs.append({keys, values});
+    }
+    if (logits) {
+      Value h = Norm(x, weights_.final_norm);
+      Value l = ir::LogitsOp::create(b_, loc_, F32({rows, spec_.vocab_size}), h,
+                                     Param(weights_.embedding));
+      if (spec_.final_softcap > 0)
+        l = ir::SoftcapOp::create(b_, loc_, l,
+                                  b_.getF32FloatAttr(spec_.final_softcap));
+      outs[0] = l;
+    }
+    mlir::func::ReturnOp::create(b_, loc_, outs);
+  }
+
+private:
+  RankedTensorType F32(llvm::ArrayRef<int64_t> shape) {
+    return RankedTensorType::get(shape, b_.getF32Type());
+  }
+
+  // The symbol of a stored tensor, declared on first use.
+  FlatSymbolRefAttr Param(const std::string &name) {
+    if (params_.insert(name).second) {
+      const TensorInfo &t = weights_.tensors.at(name);
+      mlir::OpBuilder::InsertionGuard guard(b_);
+      // Params stay together at the top, in order of first use.
+      if (last_param_)
+        b_.setInsertionPointAfter(last_param_);
+      else
+        b_.setInsertionPointToStart(module_.getBody());
+      last_param_ = ir::ParamOp::create(
+          b_, loc_, name,
+          ir::WeightType::get(b_.getContext(),
+                              {int64_t(t.rows), int64_t(t.cols)},
+                              StorageOf(t.type)),
+          t.scale == 1.0f ? mlir::FloatAttr() : b_.getF32FloatAttr(t.scale));
+    }
+    return FlatSymbolRefAttr::get(b_.getContext(), name);
+  }
+
+  // RMSNorm in the model's convention; no weight: the weightless norm.
+  Value Norm(Value x, const std::string &weight) {
+    ir::NormScale scale = spec_.norm_scale == NormScale::kPlain
+                              ? ir::NormScale::Plain
+                              : ir::NormScale::PlusOne;
+    return ir::RmsNormOp::create(
+        b_, loc_, x.getType(), x,
+        weight.empty() ? FlatSymbolRefAttr() : Param(weight),
+        weight.empty() ? ir::NormScaleAttr()
+                       : ir::NormScaleAttr::get(b_.getContext(), scale),
+        b_.getF32FloatAttr(spec_.norm_epsilon));
+  }
+
+  Value Matmul(Value x, const WeightRef &w, llvm::ArrayRef<int64_t> shape) {
+    mlir::DenseI64ArrayAttr rows;
+    if (!w.rows.empty()) {
+      llvm::SmallVector<int64_t> flat;
+      for (auto [begin, end] : w.rows)
+        flat.append({begin, end});
+      rows = b_.getDenseI64ArrayAttr(flat);
+    }
+    mlir::IntegerAttr heads;
+    if (w.head_major)
+      heads = b_.getI64IntegerAttr(
+          mlir::cast<RankedTensorType>(x.getType()).getShape()[1]);
+    return ir::MatmulOp::create(b_, loc_, F32(shape), x, Param(w.tensor), rows,
+                                heads);
+  }
+
+  Value Rope(Value x, const LayerSpec &layer) {
+    return ir::RopeOp::create(b_, loc_, x.getType(), x, positions_,
+                              b_.getF64FloatAttr(layer.rope.base),
+                              b_.getF64FloatAttr(layer.rope.linear_scale),
+                              b_.getF64FloatAttr(layer.rope.fraction));
+  }
+
+  Value Layer(uint32_t l, Value x, Value &keys, Value &values) {
+    const LayerSpec &layer = spec_.layers[l];
+    const LayerWeights &w = weights_.layers[l];
+    const int64_t d = spec_.model_dim, hd = layer.head_dim;
+    const int64_t slots = layout_.layers[l].slots;
+
+    // Attention (GEMMA.md 2.4).
+    Value normed = Norm(x, w.pre_attn_norm);
+    Value q = Matmul(normed, w.q, {rows_, layer.heads, hd});
+    Value k_raw = Matmul(normed, w.k, {rows_, layer.kv_heads, hd});
+    Value v =
+        layer.k_eq_v ? k_raw : Matmul(normed, w.v, {rows_, layer.kv_heads, hd});
+    Value k = k_raw;
+    if (layer.qk_norm) {
+      q = Norm(q, w.query_norm);
+      k = Norm(k, w.key_norm);
+    }
+    if (layer.value_norm)
+      v = Norm(v, "");
+    q = Rope(q, layer);
+    k = Rope(k, layer);
+    keys = ir::KvWriteOp::create(b_, loc_, keys.getType(), k, keys, positions_);
+    values = ir::KvWriteOp::create(b_, loc_, values.getType(), v, values,
+                                   positions_);
+    auto scores_type = F32({rows_, layer.heads, slots});
+    Value scores = ir::AttnScoresOp::create(
+        b_, loc_, scores_type, q, keys, b_.getF32FloatAttr(layer.query_scale));
+    if (spec_.attn_softcap > 0)
+      scores = ir::SoftcapOp::create(b_, loc_, scores,
+                                     b_.getF32FloatAttr(spec_.attn_softcap));
+    scores = ir::WindowMaskOp::create(b_, loc_, scores_type, scores, positions_,
+                                      layer.is_global()
+                                          ? mlir::IntegerAttr()
+                                          : b_.getI64IntegerAttr(layer.window));
+    Value probs = ir::SoftmaxOp::create(b_, loc_, scores);
+    Value heads = ir::AttnValuesOp::create(
+        b_, loc_, F32({rows_, layer.heads, hd}), probs, values);
+    Value attn = Matmul(heads, w.out, {rows_, d});
+    if (layer.post_norms)
+      attn = Norm(attn, w.post_attn_norm);
+    x = ir::AddOp::create(b_, loc_, x, attn);
+
+    // GeGLU MLP (GEMMA.md 2.5).
+    Value ffw_in = Norm(x, w.pre_ffw_norm);
+    Value gate = Matmul(ffw_in, w.gate, {rows_, layer.ff_hidden});
+    Value up = Matmul(ffw_in, w.up, {rows_, layer.ff_hidden});
+    Value hidden =
+        ir::MulOp::create(b_, loc_, ir::GeluTanhOp::create(b_, loc_, gate), up);
+    Value ffw = Matmul(hidden, w.down, {rows_, d});
+    if (layer.post_norms)
+      ffw = Norm(ffw, w.post_ffw_norm);
+    x = ir::AddOp::create(b_, loc_, x, ffw);
+
+    if (!w.layer_scalar.empty())
+      x = ir::ScaleOp::create(b_, loc_, x.getType(), x, Param(w.layer_scalar),
+                              mlir::FloatAttr());
+    return x;
+  }
+
+  mlir::OpBuilder &b_;
+  const ModelSpec &spec_;
+  const ModelWeights &weights_;
+  const CacheLayout &layout_;
+  std::set<std::string> &params_;
+  mlir::Operation *&last_param_;
+  mlir::ModuleOp module_;
+  mlir::Location loc_;
+  int64_t rows_ = 0;
+  Value positions_;
+};
+
+// Every role the spec needs names a tensor of the table.
+absl::Status CheckWeights(const ModelSpec &spec, const ModelWeights &weights) {
+  auto check = [&](const std::string &role,
+                   const std::string &tensor) -> absl::Status {
+    if (tensor.empty() || !weights.tensors.count(tensor))
+      return absl::InvalidArgumentError(
+          fmt::format("{}: no tensor for {}{}", spec.name, role,
+                      tensor.empty() ? "" : " ('" + tensor + "')"));
+    return absl::OkStatus();
+  };
+  if (absl::Status s = check("the embedding", weights.embedding); !s.ok())
+    return s;
+  if (absl::Status s = check("the final norm", weights.final_norm); !s.ok())
+    return s;
+  if (weights.layers.size() != spec.num_layers())
+    return absl::InvalidArgumentError(
+        fmt::format("{}: weights for {} layers, the spec has {}", spec.name,
+                    weights.layers.size(), spec.num_layers()));
+  for (uint32_t l = 0; l < spec.num_layers(); ++l) {
+    const LayerSpec &layer = spec.layers[l];
+    const LayerWeights &w = weights.layers[l];
+    std::vector<std::pair<std::string, std::string>> roles = {
+        {"the query projection", w.q.tensor},
+        {"the key projection", w.k.tensor},
+        {"the attention output", w.out.tensor},
+        {"the gate projection", w.gate.tensor},
+        {"the up projection", w.up.tensor},
+        {"the down projection", w.down.tensor},
+        {"the pre-attention norm", w.pre_attn_norm},
+        {"the pre-MLP norm", w.pre_ffw_norm}};
+    if (!layer.k_eq_v)
+      roles.push_back({"the value projection", w.v.tensor});
+    if (layer.post_norms) {
+      roles.push_back({"the post-attention norm", w.post_attn_norm});
+      roles.push_back({"the post-MLP norm", w.post_ffw_norm});
+    }
+    if (layer.qk_norm) {
+      roles.push_back({"the query norm", w.query_norm});
+      roles.push_back({"the key norm", w.key_norm});
+    }
+    if (spec.layer_scalar)
+      roles.push_back({"the layer scalar", w.layer_scalar});
+    for (const auto &[role, tensor] : roles)
+      if (absl::Status s =
+              check(fmt::format("{} of layer {}", role, l), tensor);
+          !s.ok())
+        return s;
+  }
+  return absl::OkStatus();
+}
+
+} // namespace
+
+absl::Status CheckBuildable(const ModelSpec &spec) {
+  auto unsupported = [&](const char *feature) {
+    return absl::UnimplementedError(
+        fmt::format("{}: not supported yet: {}", spec.name, feature));
+  };
+  if (spec.ple_dim)
+    return unsupported("Gemma 4 per-layer embeddings (PLE)");
+  for (const LayerSpec &layer : spec.layers) {
+    if (layer.kv_source_layer >= 0)
+      return unsupported("Gemma 4 KV sharing between layers");
+    if (layer.num_experts)
+      return unsupported("Gemma 4 mixture-of-experts layers");
+  }
+  return ValidateModelSpec(spec);
+}
+
+void LoadBuilderDialects(mlir::MLIRContext &context) {
+  context.loadDialect<ir::GemmaDialect, mlir::func::FuncDialect>();
+}
+
+std::string PrefillFunctionName(int64_t tokens) {
+  return fmt::format("prefill_{}", tokens);
+}
+
+std::string DecodeFunctionName(int64_t sequences) {
+  return fmt::format("decode_{}", sequences);
+}
+
+absl::StatusOr<mlir::OwningOpRef<mlir::ModuleOp>>
+BuildModel(mlir::MLIRContext &context, const ModelSpec &spec,
+           const ModelWeights &weights, const CacheLayout &layout) {
+  if (absl::Status s = CheckBuildable(spec); !s.ok())
+    return s;
+  if (absl::Status s = CheckWeights(spec, weights); !s.ok())
+    return s;
+  LoadBuilderDialects(context);
+  mlir::OpBuilder builder(&context);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::ModuleOp::create(builder.getUnknownLoc());
+  std::set<std::string> params;
+  mlir::Operation *last_param = nullptr;
+  for (int64_t tokens : layout.prefill_buckets)
+    FunctionEmitter(builder, spec, weights, layout, params, last_param, *module)
+        .Emit(PrefillFunctionName(tokens), tokens, 1, /*logits=*/false);
+  for (int64_t sequences : layout.decode_buckets)
+    FunctionEmitter(builder, spec, weights, layout, params, last_param, *module)
+        .Emit(DecodeFunctionName(sequences), sequences, sequences,
+              /*logits=*/true);
+
+  // The verifier checks every weight's shape against its use.
+  std::string message;
+  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
+    if (message.empty())
+      message = d.str();
+    return mlir::success();
+  });
+  if (failed(mlir::verify(*module)))
+    return absl::InvalidArgumentError(fmt::format(
+        "{}: the weights do not fit the model: {}", spec.name, message));
+  return module;
+}
+
+} // namespace gemma

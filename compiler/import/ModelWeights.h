@@ -1,0 +1,63 @@
+//===- ModelWeights.h - Which stored tensor plays which role ----*- C++ -*-===//
+//
+// The builder reads weights by role (the query projection of layer 3, the
+// final norm, ...), never by a file format's names. Each importer maps its
+// format onto this: a role names a stored tensor and, where a format packs
+// several projections into one matrix, the rows that belong to the role.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef COMPILER_IMPORT_MODELWEIGHTS_H
+#define COMPILER_IMPORT_MODELWEIGHTS_H
+
+#include "compiler/import/StoredType.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace gemma {
+
+// A stored tensor as the builder sees it: name, type, 2-D shape, scale.
+struct TensorInfo {
+  StoredType type = StoredType::kUnknown;
+  uint64_t rows = 0;
+  uint64_t cols = 0;
+  float scale = 1.0f;
+};
+
+// A projection read from (part of) a stored [out, in] matrix.
+struct WeightRef {
+  std::string tensor; // empty: the role is absent
+  // Half-open row ranges, concatenated; empty means every row.
+  std::vector<std::pair<int64_t, int64_t>> rows;
+  // The matrix is [heads * out, in_h], one [out, in_h] block per head
+  // (gemma.cpp's att_ein); the input is then [N, heads, in_h].
+  bool head_major = false;
+
+  bool present() const { return !tensor.empty(); }
+};
+
+struct LayerWeights {
+  WeightRef q, k, v; // v is absent on K=V layers (the raw key is the value)
+  WeightRef out;     // attention output projection
+  WeightRef gate, up, down;
+  // Norm and scalar tensors; empty when the layer has none.
+  std::string pre_attn_norm, post_attn_norm;
+  std::string pre_ffw_norm, post_ffw_norm;
+  std::string query_norm, key_norm;
+  std::string layer_scalar;
+};
+
+struct ModelWeights {
+  std::map<std::string, TensorInfo> tensors;
+  std::string embedding;  // [vocab, d], also the tied output projection
+  std::string final_norm; // [d]
+  std::vector<LayerWeights> layers;
+};
+
+} // namespace gemma
+
+#endif // COMPILER_IMPORT_MODELWEIGHTS_H

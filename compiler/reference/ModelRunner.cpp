@@ -1,0 +1,134 @@
+//===- ModelRunner.cpp - A built model run by the reference evaluator -----===//
+
+#include "compiler/reference/ModelRunner.h"
+
+#include "compiler/builder/ModelBuilder.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace gemma::reference {
+
+absl::StatusOr<std::unique_ptr<ModelRunner>>
+ModelRunner::Create(const ModelSpec &spec, const ModelWeights &weights,
+                    WeightProvider provider, const BuildOptions &options) {
+  absl::StatusOr<CacheLayout> layout = MakeCacheLayout(spec, options);
+  if (!layout.ok())
+    return layout.status();
+  std::unique_ptr<ModelRunner> runner(new ModelRunner());
+  runner->spec_ = spec;
+  runner->layout_ = *std::move(layout);
+  runner->provider_ = std::move(provider);
+  runner->context_ = std::make_unique<mlir::MLIRContext>();
+  absl::StatusOr<mlir::OwningOpRef<mlir::ModuleOp>> module =
+      BuildModel(*runner->context_, spec, weights, runner->layout_);
+  if (!module.ok())
+    return module.status();
+  runner->module_ = *std::move(module);
+  return runner;
+}
+
+KvCaches ModelRunner::EmptyCaches(int64_t batch) const {
+  KvCaches caches;
+  for (const LayerCache &layer : layout_.layers)
+    for (int kv = 0; kv < 2; ++kv)
+      caches.push_back(
+          Tensor::Zeros({batch, layer.slots, layer.kv_heads, layer.head_dim}));
+  return caches;
+}
+
+absl::StatusOr<std::vector<Value>> ModelRunner::Run(const std::string &function,
+                                                    std::vector<Value> args) {
+  return RunFunction(*module_, function, std::move(args), provider_);
+}
+
+absl::Status ModelRunner::Prefill(std::span<const int32_t> ids, int32_t start,
+                                  KvCaches &caches) {
+  if (start < 0 || uint64_t(start) + ids.size() > layout_.context)
+    return absl::OutOfRangeError(fmt::format(
+        "positions {}..{} do not fit the context of {} positions", start,
+        int64_t(start) + int64_t(ids.size()) - 1, layout_.context));
+  size_t done = 0;
+  while (done < ids.size()) {
+    const size_t left = ids.size() - done;
+    auto bucket = std::find_if(layout_.prefill_buckets.rbegin(),
+                               layout_.prefill_buckets.rend(),
+                               [&](int64_t t) { return size_t(t) <= left; });
+    if (bucket == layout_.prefill_buckets.rend())
+      return absl::InvalidArgumentError(fmt::format(
+          "no prefill bucket fits the last {} prompt tokens", left));
+    const int64_t t = *bucket;
+    std::vector<int32_t> chunk(ids.begin() + done, ids.begin() + done + t);
+    std::vector<int32_t> positions(t);
+    for (int64_t i = 0; i < t; ++i)
+      positions[i] = start + int32_t(done + i);
+    std::vector<Value> args = {chunk, positions};
+    args.insert(args.end(), caches.begin(), caches.end());
+    absl::StatusOr<std::vector<Value>> outs =
+        Run(PrefillFunctionName(t), std::move(args));
+    if (!outs.ok())
+      return outs.status();
+    for (size_t i = 0; i < caches.size(); ++i)
+      caches[i] = std::get<Tensor>(std::move((*outs)[i]));
+    done += t;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Tensor> ModelRunner::Decode(std::span<const int32_t> ids,
+                                           std::span<const int32_t> positions,
+                                           KvCaches &caches) {
+  if (ids.size() != positions.size())
+    return absl::InvalidArgumentError("one position per sequence expected");
+  if (!std::binary_search(layout_.decode_buckets.begin(),
+                          layout_.decode_buckets.end(), int64_t(ids.size())))
+    return absl::InvalidArgumentError(
+        fmt::format("no decode bucket for {} sequences", ids.size()));
+  for (int32_t p : positions)
+    if (p < 0 || uint32_t(p) >= layout_.context)
+      return absl::OutOfRangeError(
+          fmt::format("position {} is past the context of {} positions", p,
+                      layout_.context));
+  std::vector<Value> args = {
+      std::vector<int32_t>(ids.begin(), ids.end()),
+      std::vector<int32_t>(positions.begin(), positions.end())};
+  args.insert(args.end(), caches.begin(), caches.end());
+  absl::StatusOr<std::vector<Value>> outs =
+      Run(DecodeFunctionName(int64_t(ids.size())), std::move(args));
+  if (!outs.ok())
+    return outs.status();
+  for (size_t i = 0; i < caches.size(); ++i)
+    caches[i] = std::get<Tensor>(std::move((*outs)[i + 1]));
+  return std::get<Tensor>(std::move((*outs)[0]));
+}
+
+KvCaches StackCaches(std::span<const KvCaches> sequences) {
+  KvCaches batch;
+  for (size_t i = 0; i < sequences.front().size(); ++i) {
+    std::vector<int64_t> shape = sequences.front()[i].shape;
+    shape[0] = int64_t(sequences.size());
+    Tensor stacked = Tensor::Zeros(shape);
+    stacked.data.clear();
+    for (const KvCaches &one : sequences)
+      stacked.data.insert(stacked.data.end(), one[i].data.begin(),
+                          one[i].data.end());
+    batch.push_back(std::move(stacked));
+  }
+  return batch;
+}
+
+KvCaches SequenceOf(const KvCaches &batch, int64_t sequence) {
+  KvCaches one;
+  for (const Tensor &cache : batch) {
+    std::vector<int64_t> shape = cache.shape;
+    shape[0] = 1;
+    Tensor t = Tensor::Zeros(shape);
+    const int64_t width = cache.RowWidth();
+    std::copy(cache.Row(sequence), cache.Row(sequence) + width, t.data.begin());
+    one.push_back(std::move(t));
+  }
+  return one;
+}
+
+} // namespace gemma::reference
