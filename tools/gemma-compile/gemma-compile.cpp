@@ -1,0 +1,128 @@
+//===- gemma-compile.cpp - Weight file to gemma IR ------------------------===//
+//
+//   gemma-compile model.sbs --emit=gemma [--context N]
+//       [--prefill-buckets 32,128] [--decode-buckets 1,4] [-o out.mlir]
+//
+// Prints the module the builder makes of the model: params, one
+// @prefill_T per prefill bucket and one @decode_B per decode bucket.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/builder/ModelBuilder.h"
+#include "compiler/import/SbsWeights.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cstdio>
+
+namespace {
+
+namespace cl = llvm::cl;
+
+enum class Emit { kGemma };
+
+cl::OptionCategory category("gemma-compile options");
+cl::opt<std::string> model_path(cl::Positional, cl::desc("<model.sbs>"),
+                                cl::Required);
+cl::opt<Emit> emit("emit", cl::desc("What to produce"), cl::Required,
+                   cl::values(clEnumValN(Emit::kGemma, "gemma",
+                                         "the gemma dialect module (unfused)")),
+                   cl::cat(category));
+cl::opt<std::string> output("o", cl::desc("Output file (default: stdout)"),
+                            cl::value_desc("file"), cl::init("-"),
+                            cl::cat(category));
+cl::opt<uint32_t>
+    context_opt("context",
+                cl::desc("KV cache positions (default: the model's context)"),
+                cl::init(0), cl::cat(category));
+cl::opt<std::string>
+    prefill_opt("prefill-buckets",
+                cl::desc("Token counts of the prefill functions"),
+                cl::value_desc("list"), cl::init("32,128"), cl::cat(category));
+cl::opt<std::string>
+    decode_opt("decode-buckets",
+               cl::desc("Sequence counts of the decode functions"),
+               cl::value_desc("list"), cl::init("1"), cl::cat(category));
+
+int Fail(const std::string &message) {
+  std::fprintf(stderr, "gemma-compile: error: %s\n", message.c_str());
+  return 1;
+}
+
+// "32,128" -> {32, 128}; "" -> {}.
+absl::StatusOr<std::vector<int64_t>> ParseList(const std::string &text,
+                                               const char *flag) {
+  std::vector<int64_t> values;
+  if (text.empty())
+    return values;
+  size_t at = 0;
+  while (at <= text.size()) {
+    size_t comma = std::min(text.find(',', at), text.size());
+    int64_t value = 0;
+    const char *first = text.data() + at, *last = text.data() + comma;
+    auto [end, error] = std::from_chars(first, last, value);
+    if (error != std::errc() || end != last)
+      return absl::InvalidArgumentError(fmt::format(
+          "--{}: '{}' is not a number", flag, std::string(first, last)));
+    values.push_back(value);
+    at = comma + 1;
+  }
+  return values;
+}
+
+int Run() {
+  using namespace gemma;
+  absl::StatusOr<SbsModel> model = LoadSbsModel(model_path);
+  if (!model.ok())
+    return Fail(std::string(model.status().message()));
+  absl::StatusOr<ModelWeights> weights = SbsModelWeights(*model);
+  if (!weights.ok())
+    return Fail(std::string(weights.status().message()));
+  BuildOptions options;
+  options.context = context_opt;
+  absl::StatusOr<std::vector<int64_t>> prefill =
+      ParseList(prefill_opt, "prefill-buckets");
+  absl::StatusOr<std::vector<int64_t>> decode =
+      ParseList(decode_opt, "decode-buckets");
+  for (const auto *list : {&prefill, &decode})
+    if (!list->ok())
+      return Fail(std::string(list->status().message()));
+  options.prefill_buckets = *prefill;
+  options.decode_buckets = *decode;
+  absl::StatusOr<CacheLayout> layout = MakeCacheLayout(model->spec, options);
+  if (!layout.ok())
+    return Fail(fmt::format("{}: {}", model_path.getValue(),
+                            std::string(layout.status().message())));
+
+  mlir::MLIRContext context;
+  absl::StatusOr<mlir::OwningOpRef<mlir::ModuleOp>> module =
+      BuildModel(context, model->spec, *weights, *layout);
+  if (!module.ok())
+    return Fail(fmt::format("{}: {}", model_path.getValue(),
+                            std::string(module.status().message())));
+  std::error_code error;
+  llvm::raw_fd_ostream out(output, error, llvm::sys::fs::OF_None);
+  if (error)
+    return Fail(fmt::format("{}: cannot write: {}", output.getValue(),
+                            error.message()));
+  (*module)->print(out);
+  out << "\n";
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "gemma-compile: compile a Gemma model\n");
+  return Run();
+}

@@ -1,0 +1,206 @@
+//===- gemma-ref.cpp - Run a model with the reference evaluator -----------===//
+//
+// Builds the gemma IR of a weight file, prefills the prompt and decodes
+// greedily, op by op with the reference evaluator: the executable
+// specification every backend is compared with. Slow by design.
+//
+//   gemma-ref model.sbs --prompt-ids 2,1789,639 --max-tokens 8
+//   gemma-ref model.sbs --prompt "Why is the sky blue?" --max-tokens 32
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/builder/ModelBuilder.h"
+#include "compiler/import/SbsWeights.h"
+#include "compiler/reference/Generate.h"
+#include "compiler/reference/StoredWeights.h"
+#include "runtime/tokenizer/ChatTemplate.h"
+#include "runtime/tokenizer/SentencePieceTokenizer.h"
+#include "tools/gemma-ref/LogitsFile.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cstdio>
+
+namespace {
+
+namespace cl = llvm::cl;
+
+cl::OptionCategory category("gemma-ref options");
+cl::opt<std::string> model_path(cl::Positional, cl::desc("<model.sbs>"),
+                                cl::Required);
+cl::opt<std::string> prompt_ids("prompt-ids",
+                                cl::desc("Prompt as comma-separated token ids"),
+                                cl::value_desc("ids"), cl::cat(category));
+cl::opt<std::string>
+    prompt_text("prompt",
+                cl::desc("Prompt text, wrapped in the model's chat template"),
+                cl::value_desc("text"), cl::cat(category));
+cl::opt<bool> raw("raw",
+                  cl::desc("With --prompt: no chat template (BOS + text)"),
+                  cl::cat(category));
+cl::opt<int64_t> max_tokens("max-tokens", cl::desc("Tokens to generate"),
+                            cl::init(16), cl::cat(category));
+cl::opt<bool> print_ids("print-ids",
+                        cl::desc("Print token ids, not text (the default "
+                                 "with --prompt-ids)"),
+                        cl::cat(category));
+cl::opt<bool> ignore_eos("ignore-eos", cl::desc("Do not stop at eos ids"),
+                         cl::cat(category));
+cl::opt<std::string>
+    dump_logits("dump-logits",
+                cl::desc("Write every step's logits (.npy: NumPy [steps, "
+                         "vocab] f32; else raw little-endian f32)"),
+                cl::value_desc("file"), cl::cat(category));
+cl::opt<uint32_t> context_opt(
+    "context",
+    cl::desc("KV cache positions (default: prompt + max-tokens, at most the "
+             "model's context)"),
+    cl::init(0), cl::cat(category));
+
+int Fail(const std::string &message) {
+  std::fprintf(stderr, "gemma-ref: error: %s\n", message.c_str());
+  return 1;
+}
+
+absl::StatusOr<std::vector<int32_t>> ParseIds(const std::string &text,
+                                              uint32_t vocab) {
+  std::vector<int32_t> ids;
+  size_t at = 0;
+  while (at <= text.size()) {
+    size_t comma = text.find(',', at);
+    if (comma == std::string::npos)
+      comma = text.size();
+    int32_t id = -1;
+    const char *first = text.data() + at, *last = text.data() + comma;
+    auto [end, error] = std::from_chars(first, last, id);
+    if (error != std::errc() || end != last || id < 0 || uint32_t(id) >= vocab)
+      return absl::InvalidArgumentError(
+          fmt::format("--prompt-ids: '{}' is not a token id in 0..{}",
+                      std::string(first, last), vocab - 1));
+    ids.push_back(id);
+    at = comma + 1;
+  }
+  return ids;
+}
+
+int Run() {
+  using namespace gemma;
+  if (prompt_ids.empty() == prompt_text.empty())
+    return Fail("give exactly one of --prompt-ids and --prompt");
+  if (max_tokens < 1)
+    return Fail("--max-tokens must be at least 1");
+  absl::StatusOr<SbsModel> model = LoadSbsModel(model_path);
+  if (!model.ok())
+    return Fail(std::string(model.status().message()));
+  const ModelSpec &spec = model->spec;
+  if (absl::Status s = CheckBuildable(spec); !s.ok())
+    return Fail(
+        fmt::format("{}: {}", model_path.getValue(), std::string(s.message())));
+  absl::StatusOr<ModelWeights> weights = SbsModelWeights(*model);
+  if (!weights.ok())
+    return Fail(std::string(weights.status().message()));
+
+  std::unique_ptr<SentencePieceTokenizer> tokenizer;
+  if (model->tokenizer) {
+    std::string error;
+    tokenizer = SentencePieceTokenizer::FromSerializedProto(
+        std::string_view(
+            reinterpret_cast<const char *>(model->tokenizer->data()),
+            model->tokenizer->size()),
+        &error);
+    if (!tokenizer)
+      return Fail(
+          fmt::format("{}: tokenizer: {}", model_path.getValue(), error));
+  }
+  std::vector<int32_t> prompt;
+  if (!prompt_ids.empty()) {
+    absl::StatusOr<std::vector<int32_t>> ids =
+        ParseIds(prompt_ids, spec.vocab_size);
+    if (!ids.ok())
+      return Fail(std::string(ids.status().message()));
+    prompt = *std::move(ids);
+  } else {
+    if (!tokenizer)
+      return Fail(fmt::format("{} has no tokenizer: use --prompt-ids",
+                              model_path.getValue()));
+    prompt = WrapFirstTurn(*tokenizer, raw ? ChatFormat::kNone : spec.chat,
+                           spec.bos_id, prompt_text);
+  }
+  const bool as_ids = print_ids || !prompt_ids.empty() || !tokenizer;
+
+  const uint64_t needed = prompt.size() + uint64_t(max_tokens) - 1;
+  const uint32_t context =
+      context_opt ? context_opt.getValue()
+                  : uint32_t(std::min<uint64_t>(needed, spec.max_context));
+  if (prompt.size() > context)
+    return Fail(fmt::format("the prompt has {} tokens, more than the context "
+                            "of {} positions",
+                            prompt.size(), context));
+  BuildOptions options;
+  options.context = context;
+  if (prompt.size() > 1)
+    options.prefill_buckets = {int64_t(prompt.size()) - 1};
+  options.decode_buckets = {1};
+  absl::StatusOr<std::unique_ptr<reference::ModelRunner>> runner =
+      reference::ModelRunner::Create(
+          spec, *weights, reference::StoredWeightProvider(*model), options);
+  if (!runner.ok())
+    return Fail(std::string(runner.status().message()));
+
+  std::unique_ptr<LogitsFile> logits_file;
+  if (!dump_logits.empty()) {
+    absl::StatusOr<std::unique_ptr<LogitsFile>> opened =
+        LogitsFile::Create(dump_logits, spec.vocab_size);
+    if (!opened.ok())
+      return Fail(std::string(opened.status().message()));
+    logits_file = *std::move(opened);
+  }
+  reference::GreedyOptions greedy;
+  greedy.max_tokens = max_tokens;
+  greedy.ignore_eos = ignore_eos;
+  absl::Status write_status = absl::OkStatus();
+  if (logits_file)
+    greedy.on_logits = [&](int64_t, const reference::Tensor &logits) {
+      if (write_status.ok())
+        write_status = logits_file->Append(logits.data);
+    };
+  absl::StatusOr<reference::GreedyResult> result =
+      reference::GenerateGreedy(**runner, prompt, greedy);
+  if (!result.ok())
+    return Fail(std::string(result.status().message()));
+  if (logits_file && write_status.ok())
+    write_status = logits_file->Finish();
+  if (!write_status.ok())
+    return Fail(std::string(write_status.message()));
+
+  if (as_ids) {
+    std::string line;
+    for (int32_t id : result->tokens)
+      line += fmt::format("{}{}", line.empty() ? "" : " ", id);
+    std::printf("%s\n", line.c_str());
+  } else {
+    std::vector<int> ids(result->tokens.begin(), result->tokens.end());
+    std::printf("%s\n", tokenizer->Decode(ids).c_str());
+  }
+  if (result->hit_context)
+    std::fprintf(stderr,
+                 "gemma-ref: stopped at the end of the context (%u "
+                 "positions)\n",
+                 context);
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "gemma-ref: greedy generation with the "
+                              "reference evaluator\n");
+  return Run();
+}
