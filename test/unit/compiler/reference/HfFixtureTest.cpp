@@ -3,8 +3,8 @@
 // test/fixtures/hf-tiny/<preset>: random tiny Gemma 2, 3 and 4 models with
 // the shapes of our tiny presets, exported in gemma.cpp's layouts, and the
 // logits transformers computes for every prompt position (make_fixtures.py
-// beside them). Decoding the prompt token by token must reproduce them:
-// max |difference| <= 1e-4 of the logit range.
+// beside them). Decoding the prompt token by token, or after a prefill
+// chunk, must reproduce them: max |difference| <= 1e-4 of the logit range.
 //
 //===----------------------------------------------------------------------===//
 
@@ -68,23 +68,41 @@ TEST_P(HfFixture, TokenByTokenDecodeMatchesTransformersLogits) {
   std::vector<float> expected(ids.size() * vocab);
   std::memcpy(expected.data(), expected_bytes.data(), expected_bytes.size());
 
+  // A prefill bucket of 12 makes the sliding layers' ring 8 + 12 - 1 slots,
+  // so the window mask, not the ring size, bounds what a query sees.
+  constexpr int32_t kPrefill = 12;
   absl::StatusOr<std::unique_ptr<ModelRunner>> runner =
       ModelRunner::Create(model.spec, *weights, StoredWeightProvider(model),
-                          BuildOptionsFor(32, {}, {1}));
+                          BuildOptionsFor(32, {kPrefill}, {1}));
   ASSERT_TRUE(runner.ok()) << runner.status();
-  KvCaches caches = (*runner)->EmptyCaches(1);
   double range = 0;
   for (float v : expected)
     range = std::max(range, double(std::fabs(v)));
+  auto check = [&](const Tensor &logits, int32_t p) {
+    double diff = 0;
+    for (int64_t v = 0; v < vocab; ++v)
+      diff = std::max(
+          diff, double(std::fabs(logits.data[v] - expected[p * vocab + v])));
+    EXPECT_LE(diff, 1e-4 * range) << "position " << p;
+  };
+
+  // Token by token from position 0.
+  KvCaches caches = (*runner)->EmptyCaches(1);
   for (int32_t p = 0; p < int32_t(ids.size()); ++p) {
     absl::StatusOr<Tensor> logits =
         (*runner)->Decode({&ids[p], 1}, {&p, 1}, caches);
     ASSERT_TRUE(logits.ok()) << logits.status();
-    double diff = 0;
-    for (int64_t v = 0; v < vocab; ++v)
-      diff = std::max(
-          diff, double(std::fabs(logits->data[v] - expected[p * vocab + v])));
-    EXPECT_LE(diff, 1e-4 * range) << "position " << p;
+    check(*logits, p);
+  }
+  // A prefill chunk, then token by token.
+  caches = (*runner)->EmptyCaches(1);
+  ASSERT_TRUE(
+      (*runner)->Prefill(std::span(ids).first(kPrefill), 0, caches).ok());
+  for (int32_t p = kPrefill; p < int32_t(ids.size()); ++p) {
+    absl::StatusOr<Tensor> logits =
+        (*runner)->Decode({&ids[p], 1}, {&p, 1}, caches);
+    ASSERT_TRUE(logits.ok()) << logits.status();
+    check(*logits, p);
   }
 }
 
