@@ -10,6 +10,7 @@
 
 #include "compiler/builder/ModelBuilder.h"
 #include "compiler/import/SbsWeights.h"
+#include "tools/common/IntList.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/CommandLine.h"
@@ -19,7 +20,6 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <cstdio>
 
 namespace {
@@ -56,27 +56,6 @@ int Fail(const std::string &message) {
   return 1;
 }
 
-// "32,128" -> {32, 128}; "" -> {}.
-absl::StatusOr<std::vector<int64_t>> ParseList(const std::string &text,
-                                               const char *flag) {
-  std::vector<int64_t> values;
-  if (text.empty())
-    return values;
-  size_t at = 0;
-  while (at <= text.size()) {
-    size_t comma = std::min(text.find(',', at), text.size());
-    int64_t value = 0;
-    const char *first = text.data() + at, *last = text.data() + comma;
-    auto [end, error] = std::from_chars(first, last, value);
-    if (error != std::errc() || end != last)
-      return absl::InvalidArgumentError(fmt::format(
-          "--{}: '{}' is not a number", flag, std::string(first, last)));
-    values.push_back(value);
-    at = comma + 1;
-  }
-  return values;
-}
-
 int Run() {
   using namespace gemma;
   absl::StatusOr<SbsModel> model = LoadSbsModel(model_path);
@@ -88,9 +67,9 @@ int Run() {
   BuildOptions options;
   options.context = context_opt;
   absl::StatusOr<std::vector<int64_t>> prefill =
-      ParseList(prefill_opt, "prefill-buckets");
+      ParseIntList(prefill_opt, "prefill-buckets");
   absl::StatusOr<std::vector<int64_t>> decode =
-      ParseList(decode_opt, "decode-buckets");
+      ParseIntList(decode_opt, "decode-buckets");
   for (const auto *list : {&prefill, &decode})
     if (!list->ok())
       return Fail(std::string(list->status().message()));

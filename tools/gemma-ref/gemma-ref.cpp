@@ -15,6 +15,7 @@
 #include "compiler/reference/StoredWeights.h"
 #include "runtime/tokenizer/ChatTemplate.h"
 #include "runtime/tokenizer/SentencePieceTokenizer.h"
+#include "tools/common/IntList.h"
 #include "tools/gemma-ref/LogitsFile.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -22,7 +23,6 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <cstdio>
 
 namespace {
@@ -66,25 +66,18 @@ int Fail(const std::string &message) {
   return 1;
 }
 
+// Token ids of the vocabulary, from a comma-separated list.
 absl::StatusOr<std::vector<int32_t>> ParseIds(const std::string &text,
                                               uint32_t vocab) {
-  std::vector<int32_t> ids;
-  size_t at = 0;
-  while (at <= text.size()) {
-    size_t comma = text.find(',', at);
-    if (comma == std::string::npos)
-      comma = text.size();
-    int32_t id = -1;
-    const char *first = text.data() + at, *last = text.data() + comma;
-    auto [end, error] = std::from_chars(first, last, id);
-    if (error != std::errc() || end != last || id < 0 || uint32_t(id) >= vocab)
-      return absl::InvalidArgumentError(
-          fmt::format("--prompt-ids: '{}' is not a token id in 0..{}",
-                      std::string(first, last), vocab - 1));
-    ids.push_back(id);
-    at = comma + 1;
-  }
-  return ids;
+  absl::StatusOr<std::vector<int64_t>> values =
+      gemma::ParseIntList(text, "prompt-ids");
+  if (!values.ok())
+    return values.status();
+  for (int64_t id : *values)
+    if (id < 0 || id >= vocab)
+      return absl::InvalidArgumentError(fmt::format(
+          "--prompt-ids: '{}' is not a token id in 0..{}", id, vocab - 1));
+  return std::vector<int32_t>(values->begin(), values->end());
 }
 
 int Run() {
