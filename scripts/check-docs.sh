@@ -8,4 +8,4 @@ if ! cmp -s "$generated" "$committed"; then
   diff -u "$committed" "$generated" | head -40 >&2 || true
   exit 1
 fi
-echo "$committed matches the ODS definitions"
+echo "$committed matches its generated source"

@@ -7,7 +7,9 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/SymbolTable.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include <fmt/format.h>
 
@@ -325,6 +327,21 @@ BuildModel(mlir::MLIRContext &context, const ModelSpec &spec,
     FunctionEmitter(builder, spec, weights, layout, params, last_param, *module)
         .Emit(DecodeFunctionName(sequences), sequences, sequences,
               /*logits=*/true);
+
+  // Prefill returns only the caches: the last layer's attention output and
+  // MLP feed nothing. Erase what feeds nothing, then the params no op reads.
+  for (mlir::func::FuncOp func : module->getOps<mlir::func::FuncOp>()) {
+    llvm::SmallVector<mlir::Operation *> ops;
+    for (mlir::Operation &op : func.getBody().front())
+      ops.push_back(&op);
+    for (mlir::Operation *op : llvm::reverse(ops))
+      if (mlir::isOpTriviallyDead(op))
+        op->erase();
+  }
+  for (ir::ParamOp param :
+       llvm::make_early_inc_range(module->getOps<ir::ParamOp>()))
+    if (mlir::SymbolTable::symbolKnownUseEmpty(param, *module))
+      param->erase();
 
   // The verifier checks every weight's shape against its use.
   std::string message;

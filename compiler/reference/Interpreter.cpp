@@ -60,11 +60,19 @@ private:
   std::map<std::string, WeightRows> weight_cache_;
 };
 
-NormWeight NormKind(ir::RmsNormOp op) {
-  if (!op.getWeightScale())
+NormWeight NormKind(std::optional<ir::NormScale> scale) {
+  if (!scale)
     return NormWeight::kNone;
-  return *op.getWeightScale() == ir::NormScale::PlusOne ? NormWeight::kPlusOne
-                                                        : NormWeight::kPlain;
+  return *scale == ir::NormScale::PlusOne ? NormWeight::kPlusOne
+                                          : NormWeight::kPlain;
+}
+
+std::vector<RowRange> Ranges(std::optional<llvm::ArrayRef<int64_t>> rows) {
+  std::vector<RowRange> ranges;
+  if (rows)
+    for (size_t i = 0; i < rows->size(); i += 2)
+      ranges.push_back({(*rows)[i], (*rows)[i + 1]});
+  return ranges;
 }
 
 absl::Status Frame::Execute(mlir::Operation *op) {
@@ -92,7 +100,8 @@ absl::Status Frame::Execute(mlir::Operation *op) {
             return w.status();
           weight = *w;
         }
-        return bind(RmsNorm(F32(n.getInput()), weight, NormKind(n),
+        return bind(RmsNorm(F32(n.getInput()), weight,
+                            NormKind(n.getWeightScale()),
                             n.getEpsilon().convertToFloat()));
       })
       .Case([&](ir::MatmulOp m) -> absl::Status {
@@ -102,12 +111,8 @@ absl::Status Frame::Execute(mlir::Operation *op) {
         if (m.getHeads())
           return bind(
               MatmulHeads(F32(m.getInput()), **w, ShapeOf(m.getResult())));
-        std::vector<RowRange> ranges;
-        if (std::optional<llvm::ArrayRef<int64_t>> rows = m.getWeightRows())
-          for (size_t i = 0; i < rows->size(); i += 2)
-            ranges.push_back({(*rows)[i], (*rows)[i + 1]});
-        return bind(
-            Matmul(F32(m.getInput()), **w, ranges, ShapeOf(m.getResult())));
+        return bind(Matmul(F32(m.getInput()), **w, Ranges(m.getWeightRows()),
+                           ShapeOf(m.getResult())));
       })
       .Case([&](ir::ScaleOp s) -> absl::Status {
         float factor = 0.0f;
@@ -167,6 +172,60 @@ absl::Status Frame::Execute(mlir::Operation *op) {
           return table.status();
         return bind(
             Logits(F32(l.getInput()), **table, ShapeOf(l.getResult()).back()));
+      })
+      // Fused ops: the composition of the kernels of their groups, so a
+      // fused module computes exactly what the unfused one does.
+      .Case([&](ir::FusedGegluOp g) -> absl::Status {
+        absl::StatusOr<const WeightRows *> gate = Weight(g.getGateWeightAttr());
+        if (!gate.ok())
+          return gate.status();
+        absl::StatusOr<const WeightRows *> up = Weight(g.getUpWeightAttr());
+        if (!up.ok())
+          return up.status();
+        const Tensor &x = F32(g.getInput());
+        std::vector<int64_t> shape = ShapeOf(g.getResult());
+        return bind(
+            Mul(GeluTanh(Matmul(x, **gate, Ranges(g.getGateRows()), shape)),
+                Matmul(x, **up, Ranges(g.getUpRows()), shape)));
+      })
+      .Case([&](ir::FusedResidualNormOp r) -> absl::Status {
+        const WeightRows *weight = nullptr;
+        if (r.getWeightAttr()) {
+          absl::StatusOr<const WeightRows *> w = Weight(r.getWeightAttr());
+          if (!w.ok())
+            return w.status();
+          weight = *w;
+        }
+        Tensor sum = Add(F32(r.getLhs()), F32(r.getRhs()));
+        Tensor normed = RmsNorm(sum, weight, NormKind(r.getWeightScale()),
+                                r.getEpsilon().convertToFloat());
+        Bind(r.getSum(), std::move(sum));
+        Bind(r.getNormed(), std::move(normed));
+        return absl::OkStatus();
+      })
+      .Case([&](ir::FusedAttentionOp a) -> absl::Status {
+        Tensor scores = AttnScores(F32(a.getQuery()), F32(a.getKeys()),
+                                   a.getScale().convertToFloat());
+        if (std::optional<llvm::APFloat> cap = a.getCap())
+          scores = Softcap(scores, cap->convertToFloat());
+        std::optional<int64_t> window;
+        if (std::optional<uint64_t> w = a.getWindow())
+          window = static_cast<int64_t>(*w);
+        absl::StatusOr<Tensor> probs =
+            Softmax(WindowMask(scores, I32(a.getPositions()), window));
+        if (!probs.ok())
+          return probs.status();
+        return bind(AttnValues(*probs, F32(a.getValues())));
+      })
+      .Case([&](ir::FusedLogitsOp l) -> absl::Status {
+        absl::StatusOr<const WeightRows *> table = Weight(l.getTableAttr());
+        if (!table.ok())
+          return table.status();
+        Tensor logits =
+            Logits(F32(l.getInput()), **table, ShapeOf(l.getResult()).back());
+        if (std::optional<llvm::APFloat> cap = l.getCap())
+          logits = Softcap(logits, cap->convertToFloat());
+        return bind(std::move(logits));
       })
       .Case([&](ir::ArgmaxOp a) {
         Bind(a.getResult(), Argmax(F32(a.getInput())));

@@ -3,6 +3,9 @@
 #include "compiler/reference/ModelRunner.h"
 
 #include "compiler/builder/ModelBuilder.h"
+#include "passes/FusionPipeline.h"
+
+#include "mlir/Pass/PassManager.h"
 
 #include <fmt/format.h>
 
@@ -12,7 +15,8 @@ namespace gemma::reference {
 
 absl::StatusOr<std::unique_ptr<ModelRunner>>
 ModelRunner::Create(const ModelSpec &spec, const ModelWeights &weights,
-                    WeightProvider provider, const BuildOptions &options) {
+                    WeightProvider provider, const BuildOptions &options,
+                    const std::vector<std::string> &fusions) {
   absl::StatusOr<CacheLayout> layout = MakeCacheLayout(spec, options);
   if (!layout.ok())
     return layout.status();
@@ -26,6 +30,12 @@ ModelRunner::Create(const ModelSpec &spec, const ModelWeights &weights,
   if (!module.ok())
     return module.status();
   runner->module_ = *std::move(module);
+  if (!fusions.empty()) {
+    mlir::PassManager pm(runner->context_.get());
+    AddFusionPasses(pm, fusions);
+    if (failed(pm.run(*runner->module_)))
+      return absl::InternalError("the fusion passes failed");
+  }
   return runner;
 }
 

@@ -30,9 +30,12 @@ using KvCaches = std::vector<Tensor>;
 
 class ModelRunner {
 public:
+  // `fusions` (names of passes/FusionPipeline.h) are applied to the built
+  // module; fused ops run as the composition of their groups' kernels.
   static absl::StatusOr<std::unique_ptr<ModelRunner>>
   Create(const ModelSpec &spec, const ModelWeights &weights,
-         WeightProvider provider, const BuildOptions &options);
+         WeightProvider provider, const BuildOptions &options,
+         const std::vector<std::string> &fusions = {});
 
   const ModelSpec &spec() const { return spec_; }
   const CacheLayout &layout() const { return layout_; }

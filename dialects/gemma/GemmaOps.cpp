@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/gemma/GemmaOps.h"
+#include "dialects/gemma/VerifyUtils.h"
 
 #include "llvm/ADT/bit.h"
 
@@ -15,104 +16,7 @@
 
 using namespace mlir;
 using namespace gemma::ir;
-
-//===----------------------------------------------------------------------===//
-// Shared checks
-//===----------------------------------------------------------------------===//
-
-namespace {
-
-// Numbers in diagnostics as a person writes them: 25.2982, -50, inf.
-std::string formatNumber(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%g", value);
-  return buffer;
-}
-
-ArrayRef<int64_t> shapeOf(Value value) {
-  return cast<RankedTensorType>(value.getType()).getShape();
-}
-
-// Product of dimensions [from, rank): the width of a row when a tensor is
-// viewed as [dim0, rest].
-int64_t rowWidth(ArrayRef<int64_t> shape, size_t from = 1) {
-  int64_t width = 1;
-  for (size_t i = from; i < shape.size(); ++i)
-    width *= shape[i];
-  return width;
-}
-
-LogicalResult expectRank(Operation *op, StringRef name, Value value,
-                         int64_t rank, StringRef layout) {
-  int64_t actual = shapeOf(value).size();
-  if (actual == rank)
-    return success();
-  return op->emitOpError() << "expects " << name << " of rank " << rank << " ("
-                           << layout << "), got rank " << actual;
-}
-
-LogicalResult expectPositiveFinite(Operation *op, StringRef name,
-                                   double value) {
-  if (std::isfinite(value) && value > 0)
-    return success();
-  return op->emitOpError() << "expects " << name
-                           << " to be finite and positive, got "
-                           << formatNumber(value);
-}
-
-// The row count N of a [N] positions operand must match the op's rows.
-LogicalResult expectPositions(Operation *op, Value positions, int64_t rows) {
-  int64_t n = shapeOf(positions)[0];
-  if (n == rows)
-    return success();
-  return op->emitOpError() << "expects one position per row (" << rows
-                           << "), got " << n;
-}
-
-// A KV cache holds either one sequence (prefill: every row belongs to it) or
-// one sequence per row (batched decode).
-LogicalResult expectCacheSequences(Operation *op, StringRef name,
-                                   int64_t sequences, int64_t rows) {
-  if (sequences == 1 || sequences == rows)
-    return success();
-  return op->emitOpError() << "expects " << name
-                           << " to hold 1 sequence or one per row (" << rows
-                           << "), got " << sequences;
-}
-
-LogicalResult expectHeadGroups(Operation *op, int64_t queryHeads,
-                               int64_t kvHeads) {
-  if (queryHeads % kvHeads == 0)
-    return success();
-  return op->emitOpError() << "query head count " << queryHeads
-                           << " is not a multiple of the KV head count "
-                           << kvHeads;
-}
-
-LogicalResult expectShape(Operation *op, StringRef name, Value value,
-                          ArrayRef<int64_t> expected) {
-  ArrayRef<int64_t> actual = shapeOf(value);
-  if (actual == expected)
-    return success();
-  InFlightDiagnostic diag = op->emitOpError()
-                            << "expects " << name << " of shape [";
-  llvm::interleaveComma(expected, diag);
-  diag << "], got [";
-  llvm::interleaveComma(actual, diag);
-  return diag << "]";
-}
-
-// Resolves the gemma.param a weight-reading op names.
-FailureOr<ParamOp> lookupParam(Operation *op, FlatSymbolRefAttr symbol,
-                               SymbolTableCollection &tables) {
-  auto param = tables.lookupNearestSymbolFrom<ParamOp>(op, symbol.getAttr());
-  if (!param)
-    return op->emitOpError()
-           << "weight " << symbol << " does not name a gemma.param";
-  return param;
-}
-
-} // namespace
+using namespace gemma::ir::detail;
 
 //===----------------------------------------------------------------------===//
 // ParamOp
@@ -166,33 +70,12 @@ LogicalResult EmbedOp::verifySymbolUses(SymbolTableCollection &tables) {
 //===----------------------------------------------------------------------===//
 
 LogicalResult LogitsOp::verify() {
-  if (failed(expectRank(*this, "input", getInput(), 2, "[N, d]")) ||
-      failed(expectRank(*this, "result", getResult(), 2, "[N, V]")))
-    return failure();
-  if (shapeOf(getInput())[0] != shapeOf(getResult())[0])
-    return emitOpError() << "expects one result row per input row ("
-                         << shapeOf(getInput())[0] << "), got "
-                         << shapeOf(getResult())[0];
-  return success();
+  return verifyLogitsShapes(*this, getInput(), getResult());
 }
 
 LogicalResult LogitsOp::verifySymbolUses(SymbolTableCollection &tables) {
-  FailureOr<ParamOp> table = lookupParam(*this, getTableAttr(), tables);
-  if (failed(table))
-    return failure();
-  ArrayRef<int64_t> shape = table->getWeightType().getShape();
-  if (shape.size() != 2)
-    return emitOpError() << "expects a [V, d] embedding table, got rank "
-                         << shape.size();
-  if (shape[1] != shapeOf(getInput())[1])
-    return emitOpError() << "embedding table width " << shape[1]
-                         << " does not match the input width "
-                         << shapeOf(getInput())[1];
-  int64_t vocab = shapeOf(getResult())[1];
-  if (vocab > shape[0])
-    return emitOpError() << "result vocabulary " << vocab
-                         << " exceeds the table's " << shape[0] << " rows";
-  return success();
+  return verifyLogitsTable(*this, getTableAttr(), getInput(), getResult(),
+                           tables);
 }
 
 //===----------------------------------------------------------------------===//
@@ -214,27 +97,13 @@ LogicalResult ArgmaxOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult RmsNormOp::verify() {
-  if (getWeight().has_value() != getWeightScale().has_value())
-    return emitOpError("expects a weight and its convention together");
-  if (shapeOf(getInput()).empty())
-    return emitOpError("expects an input of rank >= 1");
-  return expectPositiveFinite(*this, "epsilon", getEpsilon().convertToFloat());
+  return verifyNorm(*this, getWeight().has_value(),
+                    getWeightScale().has_value(), getInput(),
+                    getEpsilon().convertToFloat());
 }
 
 LogicalResult RmsNormOp::verifySymbolUses(SymbolTableCollection &tables) {
-  if (!getWeightAttr())
-    return success();
-  FailureOr<ParamOp> weight = lookupParam(*this, getWeightAttr(), tables);
-  if (failed(weight))
-    return failure();
-  ArrayRef<int64_t> shape = weight->getWeightType().getShape();
-  int64_t width = shapeOf(getInput()).back();
-  bool vector = shape.size() == 1 || (shape.size() == 2 && shape[0] == 1);
-  if (!vector || shape.back() != width)
-    return emitOpError() << "expects a norm weight of " << width
-                         << " elements ([" << width << "] or [1, " << width
-                         << "]), got " << weight->getWeightType();
-  return success();
+  return verifyNormWeight(*this, getWeightAttr(), getInput(), tables);
 }
 
 //===----------------------------------------------------------------------===//
@@ -244,27 +113,8 @@ LogicalResult RmsNormOp::verifySymbolUses(SymbolTableCollection &tables) {
 LogicalResult MatmulOp::verify() {
   ArrayRef<int64_t> in = shapeOf(getInput());
   ArrayRef<int64_t> out = shapeOf(getResult());
-  if (in.size() < 2 || out.size() < 2)
-    return emitOpError("expects input and result of rank >= 2 ([N, ...])");
-  if (in[0] != out[0])
-    return emitOpError() << "expects as many result rows as input rows ("
-                         << in[0] << "), got " << out[0];
-  if (std::optional<ArrayRef<int64_t>> rows = getWeightRows()) {
-    if (rows->empty() || rows->size() % 2 != 0)
-      return emitOpError(
-          "expects rows as [begin, end] pairs with 0 <= begin < end");
-    int64_t total = 0;
-    for (size_t i = 0; i < rows->size(); i += 2) {
-      if ((*rows)[i] < 0 || (*rows)[i] >= (*rows)[i + 1])
-        return emitOpError(
-            "expects rows as [begin, end] pairs with 0 <= begin < end");
-      total += (*rows)[i + 1] - (*rows)[i];
-    }
-    if (total != rowWidth(out))
-      return emitOpError() << "weight rows give " << total
-                           << " outputs, but the result row has "
-                           << rowWidth(out);
-  }
+  if (failed(verifyMatmulShapes(*this, in, out, getWeightRows())))
+    return failure();
   if (std::optional<int64_t> heads = getHeads()) {
     if (getWeightRows())
       return emitOpError("expects either rows or heads, not both");
@@ -276,34 +126,8 @@ LogicalResult MatmulOp::verify() {
 }
 
 LogicalResult MatmulOp::verifySymbolUses(SymbolTableCollection &tables) {
-  FailureOr<ParamOp> weight = lookupParam(*this, getWeightAttr(), tables);
-  if (failed(weight))
-    return failure();
-  ArrayRef<int64_t> shape = weight->getWeightType().getShape();
-  if (shape.size() != 2)
-    return emitOpError() << "expects an [out, in] weight matrix, got "
-                         << weight->getWeightType();
-  const int64_t heads = getHeads().value_or(1);
-  const int64_t in =
-      getHeads() ? shapeOf(getInput()).back() : rowWidth(shapeOf(getInput()));
-  if (shape[1] != in)
-    return emitOpError() << "weight " << getWeightAttr() << " has " << shape[1]
-                         << " columns, but the input "
-                         << (getHeads() ? "head" : "row") << " has " << in;
-  if (std::optional<ArrayRef<int64_t>> rows = getWeightRows()) {
-    for (size_t i = 1; i < rows->size(); i += 2)
-      if ((*rows)[i] > shape[0])
-        return emitOpError()
-               << "weight rows end " << (*rows)[i] << " exceeds the "
-               << shape[0] << " rows of " << getWeightAttr();
-    return success();
-  }
-  int64_t out = rowWidth(shapeOf(getResult()));
-  if (shape[0] != heads * out)
-    return emitOpError() << "weight " << getWeightAttr() << " has " << shape[0]
-                         << " rows, but " << (getHeads() ? "heads x " : "")
-                         << "the result row has " << heads * out;
-  return success();
+  return verifyMatmulWeight(*this, getWeightAttr(), getWeightRows(), getHeads(),
+                            shapeOf(getInput()), shapeOf(getResult()), tables);
 }
 
 //===----------------------------------------------------------------------===//

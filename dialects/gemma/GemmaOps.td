@@ -478,4 +478,6 @@ def Gemma_MulOp : Gemma_BinaryOp<"mul", "product"> {
   }];
 }
 
+include "dialects/gemma/GemmaFusedOps.td"
+
 #endif // GEMMA_OPS_TD

@@ -1,18 +1,22 @@
 //===- gemma-compile.cpp - Weight file to gemma IR ------------------------===//
 //
-//   gemma-compile model.sbs --emit=gemma [--context N]
-//       [--prefill-buckets 32,128] [--decode-buckets 1,4] [-o out.mlir]
+//   gemma-compile model.sbs --emit=gemma|fused [--fusion all|none|LIST]
+//       [--context N] [--prefill-buckets 32,128] [--decode-buckets 1,4]
+//       [-o out.mlir]
 //
-// Prints the module the builder makes of the model: params, one
-// @prefill_T per prefill bucket and one @decode_B per decode bucket.
+// Prints the module the builder makes of the model (params, one @prefill_T
+// per prefill bucket and one @decode_B per decode bucket), before or after
+// the fusion passes.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/builder/ModelBuilder.h"
 #include "compiler/import/SbsWeights.h"
+#include "passes/FusionPipeline.h"
 #include "tools/common/IntList.h"
 
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -26,15 +30,22 @@ namespace {
 
 namespace cl = llvm::cl;
 
-enum class Emit { kGemma };
+enum class Emit { kGemma, kFused };
 
 cl::OptionCategory category("gemma-compile options");
 cl::opt<std::string> model_path(cl::Positional, cl::desc("<model.sbs>"),
                                 cl::Required);
 cl::opt<Emit> emit("emit", cl::desc("What to produce"), cl::Required,
                    cl::values(clEnumValN(Emit::kGemma, "gemma",
-                                         "the gemma dialect module (unfused)")),
+                                         "the gemma dialect module (unfused)"),
+                              clEnumValN(Emit::kFused, "fused",
+                                         "the module after the fusion passes")),
                    cl::cat(category));
+cl::opt<std::string> fusion_opt(
+    "fusion",
+    cl::desc("Fusions for --emit=fused: all, none, or a comma list of "
+             "attention, geglu, residual-norm, logits"),
+    cl::value_desc("list"), cl::init("all"), cl::cat(category));
 cl::opt<std::string> output("o", cl::desc("Output file (default: stdout)"),
                             cl::value_desc("file"), cl::init("-"),
                             cl::cat(category));
@@ -75,6 +86,10 @@ int Run() {
       return Fail(std::string(list->status().message()));
   options.prefill_buckets = *prefill;
   options.decode_buckets = *decode;
+  absl::StatusOr<std::vector<std::string>> fusions = ParseFusions(fusion_opt);
+  if (!fusions.ok())
+    return Fail(
+        fmt::format("--fusion: {}", std::string(fusions.status().message())));
   absl::StatusOr<CacheLayout> layout = MakeCacheLayout(model->spec, options);
   if (!layout.ok())
     return Fail(fmt::format("{}: {}", model_path.getValue(),
@@ -86,6 +101,13 @@ int Run() {
   if (!module.ok())
     return Fail(fmt::format("{}: {}", model_path.getValue(),
                             std::string(module.status().message())));
+  if (emit == Emit::kFused) {
+    mlir::PassManager pm(&context);
+    AddFusionPasses(pm, *fusions);
+    if (failed(pm.run(**module)))
+      return Fail(
+          fmt::format("{}: the fusion passes failed", model_path.getValue()));
+  }
   std::error_code error;
   llvm::raw_fd_ostream out(output, error, llvm::sys::fs::OF_None);
   if (error)

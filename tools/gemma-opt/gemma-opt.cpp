@@ -12,9 +12,11 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
+#include "passes/Passes.h"
 
 int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
+  gemma::registerGemmaPasses();
 
   mlir::DialectRegistry registry;
   registry.insert<gemma::ir::GemmaDialect, mlir::func::FuncDialect,

@@ -1056,3 +1056,112 @@ func.func @f(%q: tensor<2x4x16xf32>, %k: tensor<1x8x0x16xf32>) -> tensor<2x4x8xf
   %s = gemma.attn_scores %q, %k scale(0.25) : tensor<2x4x16xf32>, tensor<1x8x0x16xf32> -> tensor<2x4x8xf32>
   return %s : tensor<2x4x8xf32>
 }
+
+//===----------------------------------------------------------------------===//
+// Fused ops: the checks of their groups
+//===----------------------------------------------------------------------===//
+
+// -----
+
+// fused_geglu: the up rows give more outputs than the result row.
+gemma.param @w : !gemma.weight<[256, 64], sfp>
+func.func @f(%x: tensor<2x64xf32>) -> tensor<2x128xf32> {
+  // expected-error @+1 {{weight rows give 192 outputs, but the result row has 128}}
+  %h = gemma.fused_geglu %x, gate @w rows [0, 128], up @w rows [64, 256] : tensor<2x64xf32> -> tensor<2x128xf32>
+  return %h : tensor<2x128xf32>
+}
+
+// -----
+
+// fused_geglu: the gate matrix has the wrong column count.
+gemma.param @g : !gemma.weight<[128, 32], sfp>
+gemma.param @u : !gemma.weight<[128, 64], sfp>
+func.func @f(%x: tensor<2x64xf32>) -> tensor<2x128xf32> {
+  // expected-error @+1 {{weight @g has 32 columns, but the input row has 64}}
+  %h = gemma.fused_geglu %x, gate @g, up @u : tensor<2x64xf32> -> tensor<2x128xf32>
+  return %h : tensor<2x128xf32>
+}
+
+// -----
+
+// fused_residual_norm: a norm weight of the wrong width.
+gemma.param @w : !gemma.weight<[1, 32], bf16>
+func.func @f(%x: tensor<2x64xf32>, %a: tensor<2x64xf32>) -> tensor<2x64xf32> {
+  // expected-error @+1 {{expects a norm weight of 64 elements ([64] or [1, 64]), got '!gemma.weight<[1, 32], bf16>'}}
+  %s, %n = gemma.fused_residual_norm %x, %a, @w plain eps(1.0e-6) : tensor<2x64xf32>
+  return %n : tensor<2x64xf32>
+}
+
+// -----
+
+// fused_residual_norm: a zero epsilon.
+func.func @f(%x: tensor<2x64xf32>, %a: tensor<2x64xf32>) -> tensor<2x64xf32> {
+  // expected-error @+1 {{expects epsilon to be finite and positive, got 0}}
+  %s, %n = gemma.fused_residual_norm %x, %a eps(0.0) : tensor<2x64xf32>
+  return %n : tensor<2x64xf32>
+}
+
+// -----
+
+// fused_attention: a non-positive window.
+func.func @f(%q: tensor<1x4x16xf32>, %kc: tensor<1x8x2x16xf32>, %pos: tensor<1xi32>) -> tensor<1x4x16xf32> {
+  // expected-error @+1 {{expects a positive window, got 0}}
+  %o = gemma.fused_attention %q, %kc, %kc, %pos scale(0.25) window(0) : tensor<1x4x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1xi32> -> tensor<1x4x16xf32>
+  return %o : tensor<1x4x16xf32>
+}
+
+// -----
+
+// fused_attention: a negative cap.
+func.func @f(%q: tensor<1x4x16xf32>, %kc: tensor<1x8x2x16xf32>, %pos: tensor<1xi32>) -> tensor<1x4x16xf32> {
+  // expected-error @+1 {{expects cap to be finite and positive, got -50}}
+  %o = gemma.fused_attention %q, %kc, %kc, %pos scale(0.25) cap(-50.0) : tensor<1x4x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1xi32> -> tensor<1x4x16xf32>
+  return %o : tensor<1x4x16xf32>
+}
+
+// -----
+
+// fused_attention: keys and values caches of different slot counts.
+func.func @f(%q: tensor<1x4x16xf32>, %kc: tensor<1x8x2x16xf32>, %vc: tensor<1x6x2x16xf32>, %pos: tensor<1xi32>) -> tensor<1x4x16xf32> {
+  // expected-error @+1 {{expects keys and values with the same sequences, slots and KV heads}}
+  %o = gemma.fused_attention %q, %kc, %vc, %pos scale(0.25) : tensor<1x4x16xf32>, tensor<1x8x2x16xf32>, tensor<1x6x2x16xf32>, tensor<1xi32> -> tensor<1x4x16xf32>
+  return %o : tensor<1x4x16xf32>
+}
+
+// -----
+
+// fused_attention: query heads not a multiple of the KV heads.
+func.func @f(%q: tensor<1x3x16xf32>, %kc: tensor<1x8x2x16xf32>, %pos: tensor<1xi32>) -> tensor<1x3x16xf32> {
+  // expected-error @+1 {{query head count 3 is not a multiple of the KV head count 2}}
+  %o = gemma.fused_attention %q, %kc, %kc, %pos scale(0.25) : tensor<1x3x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1xi32> -> tensor<1x3x16xf32>
+  return %o : tensor<1x3x16xf32>
+}
+
+// -----
+
+// fused_attention: one position per query row.
+func.func @f(%q: tensor<2x4x16xf32>, %kc: tensor<1x8x2x16xf32>, %pos: tensor<3xi32>) -> tensor<2x4x16xf32> {
+  // expected-error @+1 {{expects one position per row (2), got 3}}
+  %o = gemma.fused_attention %q, %kc, %kc, %pos scale(0.25) : tensor<2x4x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<3xi32> -> tensor<2x4x16xf32>
+  return %o : tensor<2x4x16xf32>
+}
+
+// -----
+
+// fused_logits: more vocabulary than table rows.
+gemma.param @t : !gemma.weight<[256, 64], bf16>
+func.func @f(%h: tensor<1x64xf32>) -> tensor<1x300xf32> {
+  // expected-error @+1 {{result vocabulary 300 exceeds the table's 256 rows}}
+  %l = gemma.fused_logits %h, @t cap(30.0) : tensor<1x64xf32> -> tensor<1x300xf32>
+  return %l : tensor<1x300xf32>
+}
+
+// -----
+
+// fused_logits: an infinite cap.
+gemma.param @t : !gemma.weight<[256, 64], bf16>
+func.func @f(%h: tensor<1x64xf32>) -> tensor<1x256xf32> {
+  // expected-error @+1 {{expects cap to be finite and positive, got inf}}
+  %l = gemma.fused_logits %h, @t cap(0x7F800000) : tensor<1x64xf32> -> tensor<1x256xf32>
+  return %l : tensor<1x256xf32>
+}

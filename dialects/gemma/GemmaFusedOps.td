@@ -1,0 +1,137 @@
+//===- GemmaFusedOps.td - Fused gemma ops ------------------*- tablegen -*-===//
+//
+// What the fusion passes (passes/) make of groups of unfused ops. Each fused
+// op computes exactly what its group computes (the reference evaluator runs
+// it as the composition), so a backend kernel for it is judged against the
+// same numbers; the gain is in memory traffic, not in math.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GEMMA_FUSED_OPS_TD
+#define GEMMA_FUSED_OPS_TD
+
+def Gemma_FusedGegluOp : Gemma_WeightReader<"fused_geglu"> {
+  let summary = "gelu_tanh(x W_gate^T) * (x W_up^T) in one op";
+  let description = [{
+    The GeGLU MLP's first half: two projections of the same input, the
+    tanh-approximated GELU on the gate, and their product. Each projection
+    reads a stored matrix with optional row ranges, like `gemma.matmul`
+    (gemma.cpp's `gating_ein` holds gate rows then up rows).
+
+    Example:
+
+    ```mlir
+    %h = gemma.fused_geglu %x, gate @gating_ein_0 rows [0, 2048],
+        up @gating_ein_0 rows [2048, 4096] : tensor<4x640xf32> -> tensor<4x2048xf32>
+    ```
+  }];
+  let arguments = (ins
+    Gemma_Activation:$input,
+    FlatSymbolRefAttr:$gate_weight,
+    OptionalAttr<DenseI64ArrayAttr>:$gate_rows,
+    FlatSymbolRefAttr:$up_weight,
+    OptionalAttr<DenseI64ArrayAttr>:$up_rows
+  );
+  let results = (outs Gemma_Activation:$result);
+  let assemblyFormat = [{
+    $input `,` `gate` $gate_weight (`rows` $gate_rows^)? `,`
+    `up` $up_weight (`rows` $up_rows^)? attr-dict `:` type($input) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Gemma_FusedResidualNormOp : Gemma_WeightReader<"fused_residual_norm", [
+    AllTypesMatch<["lhs", "rhs", "sum", "normed"]>]> {
+  let summary = "Residual add and the RMSNorm of the sum in one op";
+  let description = [{
+    `sum = lhs + rhs` (the residual stream) and `normed = rms_norm(sum)`
+    with the same weight conventions as `gemma.rms_norm`: the stream is
+    read once for both.
+
+    Example:
+
+    ```mlir
+    %x1, %n = gemma.fused_residual_norm %x0, %a, @pre_ff_ns_0 plus_one
+        eps(1.0e-6) : tensor<4x640xf32>
+    ```
+  }];
+  let arguments = (ins
+    Gemma_Activation:$lhs,
+    Gemma_Activation:$rhs,
+    OptionalAttr<FlatSymbolRefAttr>:$weight,
+    OptionalAttr<Gemma_NormScale>:$weight_scale,
+    F32Attr:$epsilon
+  );
+  let results = (outs Gemma_Activation:$sum, Gemma_Activation:$normed);
+  let assemblyFormat = [{
+    $lhs `,` $rhs (`,` $weight^ $weight_scale)? `eps` `(` $epsilon `)`
+    attr-dict `:` type($sum)
+  }];
+  let hasVerifier = 1;
+}
+
+def Gemma_FusedAttentionOp : Gemma_Op<"fused_attention", [Pure]> {
+  let summary = "Scores, soft-cap, window mask, softmax and values in one op";
+  let description = [{
+    `attn_scores` (with `scale`), the optional `softcap` (`cap`), the
+    `window_mask` (causal; with `window`, also at most W keys including the
+    query), `softmax` and `attn_values`, with the semantics of those ops: a
+    flash-style kernel never materializes the `[N, H, S]` scores. Keys and
+    values are separate caches, so K=V layers and both Gemma 4 geometries
+    pass through unchanged.
+
+    Example:
+
+    ```mlir
+    %o = gemma.fused_attention %q, %kc, %vc, %pos scale(0.25) cap(50.0) window(4)
+        : tensor<3x4x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>,
+          tensor<3xi32> -> tensor<3x4x16xf32>
+    ```
+  }];
+  let arguments = (ins
+    Gemma_Activation:$query,
+    Gemma_Activation:$keys,
+    Gemma_Activation:$values,
+    Gemma_TokenIds:$positions,
+    F32Attr:$scale,
+    OptionalAttr<F32Attr>:$cap,
+    OptionalAttr<I64Attr>:$window
+  );
+  let results = (outs Gemma_Activation:$result);
+  let assemblyFormat = [{
+    $query `,` $keys `,` $values `,` $positions `scale` `(` $scale `)`
+    (`cap` `(` $cap^ `)`)? (`window` `(` $window^ `)`)? attr-dict `:`
+    type($query) `,` type($keys) `,` type($values) `,` type($positions) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Gemma_FusedLogitsOp : Gemma_WeightReader<"fused_logits"> {
+  let summary = "Tied logits with the final soft-cap in one op";
+  let description = [{
+    `gemma.logits` followed by the optional final `softcap` (`cap`): each
+    logit is capped as it is produced, so the `[N, V]` row is written once.
+
+    Example:
+
+    ```mlir
+    %l = gemma.fused_logits %h, @c_embedding cap(30.0)
+        : tensor<1x640xf32> -> tensor<1x262144xf32>
+    ```
+  }];
+  let arguments = (ins
+    Gemma_Activation:$input,
+    FlatSymbolRefAttr:$table,
+    OptionalAttr<F32Attr>:$cap
+  );
+  let results = (outs Gemma_Activation:$result);
+  let assemblyFormat = [{
+    $input `,` $table (`cap` `(` $cap^ `)`)? attr-dict `:` type($input) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // GEMMA_FUSED_OPS_TD

@@ -1,0 +1,60 @@
+//===- Passes.td - Passes over the gemma dialect -----------*- tablegen -*-===//
+//
+// One pass per fusion, each with its own flag and lit test file
+// (test/passes/<flag>.mlir). A fusion rewrites a group of unfused ops into
+// one fused op of the same semantics (dialects/gemma/GemmaFusedOps.td), and
+// only where every intermediate of the group has no other use.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GEMMA_PASSES_TD
+#define GEMMA_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+//===----------------------------------------------------------------------===//
+// Fusions
+//===----------------------------------------------------------------------===//
+
+def FuseAttention : Pass<"gemma-fuse-attention", "mlir::ModuleOp"> {
+  let summary = "Fuse scores, soft-cap, window mask, softmax and values";
+  let description = [{
+    Rewrites `attn_values(softmax(window_mask([softcap](attn_scores(q, k)))),
+    v)` into `gemma.fused_attention`, carrying the scale, the optional cap
+    and the optional window. Does not fire when the scores or
+    probabilities have other uses.
+  }];
+  let dependentDialects = ["::gemma::ir::GemmaDialect"];
+}
+
+def FuseGeglu : Pass<"gemma-fuse-geglu", "mlir::ModuleOp"> {
+  let summary = "Fuse the gate and up projections, gelu_tanh and the product";
+  let description = [{
+    Rewrites `mul(gelu_tanh(matmul(x, gate)), matmul(x, up))` into
+    `gemma.fused_geglu` when both projections read the same input, neither
+    uses `heads`, and the matmuls and the GELU have no other use.
+  }];
+  let dependentDialects = ["::gemma::ir::GemmaDialect"];
+}
+
+def FuseLogits : Pass<"gemma-fuse-logits", "mlir::ModuleOp"> {
+  let summary = "Fuse the tied logits with the final soft-cap";
+  let description = [{
+    Rewrites `softcap(logits(h, table))` into `gemma.fused_logits` with the
+    cap when the logits have no other use. Models without a final soft-cap
+    keep `gemma.logits`.
+  }];
+  let dependentDialects = ["::gemma::ir::GemmaDialect"];
+}
+
+def FuseResidualNorm : Pass<"gemma-fuse-residual-norm", "mlir::ModuleOp"> {
+  let summary = "Fuse a residual add with the RMSNorm of its sum";
+  let description = [{
+    Rewrites `rms_norm(add(a, b))` into `gemma.fused_residual_norm`, whose
+    first result replaces every use of the sum (the residual stream goes
+    on) and whose second replaces the norm.
+  }];
+  let dependentDialects = ["::gemma::ir::GemmaDialect"];
+}
+
+#endif // GEMMA_PASSES_TD
