@@ -20,6 +20,7 @@ const std::map<std::string, PassFactory> &Factories() {
       {"attention", [] { return createFuseAttention(); }},
       {"geglu", [] { return createFuseGeglu(); }},
       {"logits", [] { return createFuseLogits(); }},
+      {"norm-matmul", [] { return createFuseNormMatmul(); }},
       {"residual-norm", [] { return createFuseResidualNorm(); }},
   };
   return factories;
@@ -28,8 +29,8 @@ const std::map<std::string, PassFactory> &Factories() {
 } // namespace
 
 const std::vector<std::string> &FusionNames() {
-  static const std::vector<std::string> names = {"attention", "geglu",
-                                                 "residual-norm", "logits"};
+  static const std::vector<std::string> names = {
+      "attention", "geglu", "residual-norm", "norm-matmul", "logits"};
   return names;
 }
 

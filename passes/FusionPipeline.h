@@ -1,7 +1,8 @@
 //===- FusionPipeline.h - Which fusions run, by name ------------*- C++ -*-===//
 //
 // `--fusion=all|none|<comma list>` of gemma-compile. Names are the pass
-// flags without `gemma-fuse-`: attention, geglu, logits, residual-norm.
+// flags without `gemma-fuse-`: attention, geglu, logits, norm-matmul,
+// residual-norm.
 //
 //===----------------------------------------------------------------------===//
 

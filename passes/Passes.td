@@ -47,6 +47,18 @@ def FuseLogits : Pass<"gemma-fuse-logits", "mlir::ModuleOp"> {
   let dependentDialects = ["::gemma::ir::GemmaDialect"];
 }
 
+def FuseNormMatmul : Pass<"gemma-fuse-norm-matmul", "mlir::ModuleOp"> {
+  let summary = "Fuse an RMSNorm into the projections that read it";
+  let description = [{
+    Rewrites each `matmul(rms_norm(x))` into `gemma.fused_norm_matmul` when
+    every user of the norm is a projection (Q, K and V of one layer each get
+    their own fused op). Runs after `residual-norm` in `all`, so it takes
+    the norms no residual add feeds (the first layer's, Gemma 4's after the
+    layer scalar).
+  }];
+  let dependentDialects = ["::gemma::ir::GemmaDialect"];
+}
+
 def FuseResidualNorm : Pass<"gemma-fuse-residual-norm", "mlir::ModuleOp"> {
   let summary = "Fuse a residual add with the RMSNorm of its sum";
   let description = [{

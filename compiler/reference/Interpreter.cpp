@@ -188,6 +188,22 @@ absl::Status Frame::Execute(mlir::Operation *op) {
             Mul(GeluTanh(Matmul(x, **gate, Ranges(g.getGateRows()), shape)),
                 Matmul(x, **up, Ranges(g.getUpRows()), shape)));
       })
+      .Case([&](ir::FusedNormMatmulOp m) -> absl::Status {
+        const WeightRows *norm = nullptr;
+        if (m.getNormWeightAttr()) {
+          absl::StatusOr<const WeightRows *> w = Weight(m.getNormWeightAttr());
+          if (!w.ok())
+            return w.status();
+          norm = *w;
+        }
+        absl::StatusOr<const WeightRows *> w = Weight(m.getWeightAttr());
+        if (!w.ok())
+          return w.status();
+        return bind(
+            Matmul(RmsNorm(F32(m.getInput()), norm, NormKind(m.getNormScale()),
+                           m.getEpsilon().convertToFloat()),
+                   **w, Ranges(m.getWeightRows()), ShapeOf(m.getResult())));
+      })
       .Case([&](ir::FusedResidualNormOp r) -> absl::Status {
         const WeightRows *weight = nullptr;
         if (r.getWeightAttr()) {

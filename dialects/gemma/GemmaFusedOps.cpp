@@ -70,3 +70,21 @@ LogicalResult FusedLogitsOp::verifySymbolUses(SymbolTableCollection &tables) {
   return verifyLogitsTable(*this, getTableAttr(), getInput(), getResult(),
                            tables);
 }
+
+LogicalResult FusedNormMatmulOp::verify() {
+  if (failed(verifyNorm(*this, getNormWeight().has_value(),
+                        getNormScale().has_value(), getInput(),
+                        getEpsilon().convertToFloat())))
+    return failure();
+  return verifyMatmulShapes(*this, shapeOf(getInput()), shapeOf(getResult()),
+                            getWeightRows());
+}
+
+LogicalResult
+FusedNormMatmulOp::verifySymbolUses(SymbolTableCollection &tables) {
+  if (failed(verifyNormWeight(*this, getNormWeightAttr(), getInput(), tables)))
+    return failure();
+  return verifyMatmulWeight(*this, getWeightAttr(), getWeightRows(),
+                            std::nullopt, shapeOf(getInput()),
+                            shapeOf(getResult()), tables);
+}

@@ -134,4 +134,37 @@ def Gemma_FusedLogitsOp : Gemma_WeightReader<"fused_logits"> {
   let hasVerifier = 1;
 }
 
+def Gemma_FusedNormMatmulOp : Gemma_WeightReader<"fused_norm_matmul"> {
+  let summary = "RMSNorm of the input, then a projection, in one op";
+  let description = [{
+    `matmul(rms_norm(x))`: the norm's weight and convention as in
+    `gemma.rms_norm`, the projection's row ranges or `heads` as in
+    `gemma.matmul`. The normalized row never goes to memory; when several
+    projections read one norm (Q, K and V), each recomputes it (d
+    multiply-adds against d x out for the projection).
+
+    Example:
+
+    ```mlir
+    %q = gemma.fused_norm_matmul %x, @pre_att_ns_0 plus_one eps(1.0e-6),
+        @qkv_ein_0 rows [0, 1024] : tensor<4x640xf32> -> tensor<4x4x256xf32>
+    ```
+  }];
+  let arguments = (ins
+    Gemma_Activation:$input,
+    OptionalAttr<FlatSymbolRefAttr>:$norm_weight,
+    OptionalAttr<Gemma_NormScale>:$norm_scale,
+    F32Attr:$epsilon,
+    FlatSymbolRefAttr:$weight,
+    OptionalAttr<DenseI64ArrayAttr>:$weight_rows
+  );
+  let results = (outs Gemma_Activation:$result);
+  let assemblyFormat = [{
+    $input (`,` $norm_weight^ $norm_scale)? `eps` `(` $epsilon `)` `,`
+    $weight (`rows` $weight_rows^)? attr-dict `:` type($input) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // GEMMA_FUSED_OPS_TD

@@ -7,6 +7,16 @@
 gemma.param @c_embedding : !gemma.weight<[256, 64], bf16>
 gemma.param @gating_ein : !gemma.weight<[256, 64], sfp>
 gemma.param @pre_ff_ns : !gemma.weight<[1, 64], bf16>
+gemma.param @qkv : !gemma.weight<[128, 64], sfp>
+
+// CHECK-LABEL: func.func @norm_matmul
+// CHECK: gemma.fused_norm_matmul %arg0, @pre_ff_ns plain eps(9.99999997E-7), @qkv rows [0, 64] : tensor<3x64xf32> -> tensor<3x4x16xf32>
+// CHECK: gemma.fused_norm_matmul %arg0 eps(9.99999997E-7), @qkv : tensor<3x64xf32> -> tensor<3x128xf32>
+func.func @norm_matmul(%x: tensor<3x64xf32>) -> (tensor<3x4x16xf32>, tensor<3x128xf32>) {
+  %q = gemma.fused_norm_matmul %x, @pre_ff_ns plain eps(1.0e-6), @qkv rows [0, 64] : tensor<3x64xf32> -> tensor<3x4x16xf32>
+  %all = gemma.fused_norm_matmul %x eps(1.0e-6), @qkv : tensor<3x64xf32> -> tensor<3x128xf32>
+  return %q, %all : tensor<3x4x16xf32>, tensor<3x128xf32>
+}
 
 // CHECK-LABEL: func.func @fused
 // CHECK: gemma.fused_residual_norm %arg0, %arg1, @pre_ff_ns plus_one eps(9.99999997E-7) : tensor<3x64xf32>

@@ -1165,3 +1165,24 @@ func.func @f(%h: tensor<1x64xf32>) -> tensor<1x256xf32> {
   %l = gemma.fused_logits %h, @t cap(0x7F800000) : tensor<1x64xf32> -> tensor<1x256xf32>
   return %l : tensor<1x256xf32>
 }
+
+// -----
+
+// fused_norm_matmul: a norm weight without its convention (generic form).
+gemma.param @w : !gemma.weight<[128, 64], sfp>
+gemma.param @n : !gemma.weight<[64], bf16>
+func.func @f(%x: tensor<2x64xf32>) -> tensor<2x128xf32> {
+  // expected-error @+1 {{expects a weight and its convention together}}
+  %y = "gemma.fused_norm_matmul"(%x) {norm_weight = @n, epsilon = 1.0e-6 : f32, weight = @w} : (tensor<2x64xf32>) -> tensor<2x128xf32>
+  return %y : tensor<2x128xf32>
+}
+
+// -----
+
+// fused_norm_matmul: the row range ends past the weight's rows.
+gemma.param @w : !gemma.weight<[128, 64], sfp>
+func.func @f(%x: tensor<2x64xf32>) -> tensor<2x64xf32> {
+  // expected-error @+1 {{weight rows end 160 exceeds the 128 rows of @w}}
+  %y = gemma.fused_norm_matmul %x eps(1.0e-6), @w rows [96, 160] : tensor<2x64xf32> -> tensor<2x64xf32>
+  return %y : tensor<2x64xf32>
+}
