@@ -21,6 +21,7 @@ const std::map<std::string, PassFactory> &Factories() {
       {"geglu", [] { return createFuseGeglu(); }},
       {"logits", [] { return createFuseLogits(); }},
       {"norm-matmul", [] { return createFuseNormMatmul(); }},
+      {"qkv-rope", [] { return createFuseQkvRope(); }},
       {"residual-norm", [] { return createFuseResidualNorm(); }},
   };
   return factories;
@@ -29,8 +30,9 @@ const std::map<std::string, PassFactory> &Factories() {
 } // namespace
 
 const std::vector<std::string> &FusionNames() {
-  static const std::vector<std::string> names = {
-      "attention", "geglu", "residual-norm", "norm-matmul", "logits"};
+  static const std::vector<std::string> names = {"attention",   "qkv-rope",
+                                                 "geglu",       "residual-norm",
+                                                 "norm-matmul", "logits"};
   return names;
 }
 

@@ -2,7 +2,7 @@
 //
 // `--fusion=all|none|<comma list>` of gemma-compile. Names are the pass
 // flags without `gemma-fuse-`: attention, geglu, logits, norm-matmul,
-// residual-norm.
+// qkv-rope, residual-norm.
 //
 //===----------------------------------------------------------------------===//
 

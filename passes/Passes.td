@@ -59,6 +59,18 @@ def FuseNormMatmul : Pass<"gemma-fuse-norm-matmul", "mlir::ModuleOp"> {
   let dependentDialects = ["::gemma::ir::GemmaDialect"];
 }
 
+def FuseQkvRope : Pass<"gemma-fuse-qkv-rope", "mlir::ModuleOp"> {
+  let summary = "Fuse Q/K/V projections, QK-norm, value norm, RoPE and KV writes";
+  let description = [{
+    Rewrites an attention layer's front half (the Q, K and V projections of
+    one activation, the optional QK-norm and weightless value norm, RoPE of
+    Q and K, and the two KV-cache writes) into `gemma.fused_qkv_rope`. On
+    Gemma 4 K=V layers the value is the raw key projection and the fused op
+    has no value weight. Does not fire when an intermediate has other uses.
+  }];
+  let dependentDialects = ["::gemma::ir::GemmaDialect"];
+}
+
 def FuseResidualNorm : Pass<"gemma-fuse-residual-norm", "mlir::ModuleOp"> {
   let summary = "Fuse a residual add with the RMSNorm of its sum";
   let description = [{

@@ -204,6 +204,49 @@ absl::Status Frame::Execute(mlir::Operation *op) {
                            m.getEpsilon().convertToFloat()),
                    **w, Ranges(m.getWeightRows()), ShapeOf(m.getResult())));
       })
+      .Case([&](ir::FusedQkvRopeOp f) -> absl::Status {
+        auto weight = [&](mlir::FlatSymbolRefAttr symbol)
+            -> absl::StatusOr<const WeightRows *> {
+          if (!symbol)
+            return nullptr;
+          return Weight(symbol);
+        };
+        absl::StatusOr<const WeightRows *> wq = weight(f.getQWeightAttr()),
+                                           wk = weight(f.getKWeightAttr()),
+                                           wv = weight(f.getVWeightAttr()),
+                                           qn = weight(f.getQueryNormAttr()),
+                                           kn = weight(f.getKeyNormAttr());
+        for (const auto *w : {&wq, &wk, &wv, &qn, &kn})
+          if (!w->ok())
+            return w->status();
+        const Tensor &x = F32(f.getInput());
+        std::span<const int32_t> positions = I32(f.getPositions());
+        std::vector<int64_t> kc = ShapeOf(f.getKCache()),
+                             vc = ShapeOf(f.getVCache());
+        const int64_t n = x.shape[0];
+        const float eps = f.getEpsilon().convertToFloat();
+        Tensor q = Matmul(x, **wq, Ranges(f.getQRows()), ShapeOf(f.getQuery()));
+        Tensor k = Matmul(x, **wk, Ranges(f.getKRows()), {n, kc[2], kc[3]});
+        Tensor v =
+            *wv ? Matmul(x, **wv, Ranges(f.getVRows()), {n, vc[2], vc[3]}) : k;
+        if (*qn) {
+          q = RmsNorm(q, *qn, NormKind(f.getQkScale()), eps);
+          k = RmsNorm(k, *kn, NormKind(f.getQkScale()), eps);
+        }
+        if (f.getValueNorm())
+          v = RmsNorm(v, nullptr, NormWeight::kNone, eps);
+        const double base = f.getBase().convertToDouble(),
+                     scale = f.getScale().convertToDouble(),
+                     fraction = f.getFraction().convertToDouble();
+        q = Rope(q, positions, base, scale, fraction);
+        k = Rope(k, positions, base, scale, fraction);
+        Tensor keys = KvWrite(F32(f.getKCache()), k, positions);
+        Tensor values = KvWrite(F32(f.getVCache()), v, positions);
+        Bind(f.getQuery(), std::move(q));
+        Bind(f.getKeys(), std::move(keys));
+        Bind(f.getValues(), std::move(values));
+        return absl::OkStatus();
+      })
       .Case([&](ir::FusedResidualNormOp r) -> absl::Status {
         const WeightRows *weight = nullptr;
         if (r.getWeightAttr()) {

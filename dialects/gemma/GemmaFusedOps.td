@@ -167,4 +167,73 @@ def Gemma_FusedNormMatmulOp : Gemma_WeightReader<"fused_norm_matmul"> {
   let hasVerifier = 1;
 }
 
+def Gemma_FusedQkvRopeOp : Gemma_WeightReader<"fused_qkv_rope", [
+    AllTypesMatch<["k_cache", "keys"]>, AllTypesMatch<["v_cache", "values"]>]> {
+  let summary = "Q/K/V projections, QK-norm, value norm, RoPE and KV writes";
+  let description = [{
+    One attention layer's front half from its normalized input `x`:
+
+    ```
+    q = matmul(x, q_weight); k = matmul(x, k_weight)
+    v = matmul(x, v_weight), or k before any norm when there is no
+        v_weight (Gemma 4 K=V)
+    with query_norm/key_norm: q, k = rms_norm(q|k, weight, qk_scale)
+    with value_norm: v = rms_norm(v) (no weight)
+    q, k = rope(q|k, positions, base, scale, fraction)
+    keys = kv_write(k into k_cache); values = kv_write(v into v_cache)
+    ```
+
+    Results: the rotated queries and both updated caches. Each projection
+    takes row ranges like `gemma.matmul` (gemma.cpp's interleaved K/V).
+
+    Example:
+
+    ```mlir
+    %q, %kc1, %vc1 = gemma.fused_qkv_rope %x, %pos, %kc, %vc
+        q @qkv_ein_0 rows [0, 64], k @qkv_ein_0 rows [64, 80, 96, 112],
+        v @qkv_ein_0 rows [80, 96, 112, 128]
+        qk_norm @query_norm_0 @key_norm_0 plus_one eps(1.0e-6)
+        rope base(1.0e4)
+        : tensor<3x64xf32>, tensor<3xi32>, tensor<1x8x2x16xf32>,
+          tensor<1x8x2x16xf32> -> tensor<3x4x16xf32>
+    ```
+  }];
+  let arguments = (ins
+    Gemma_Activation:$input,
+    Gemma_TokenIds:$positions,
+    Gemma_Activation:$k_cache,
+    Gemma_Activation:$v_cache,
+    FlatSymbolRefAttr:$q_weight,
+    OptionalAttr<DenseI64ArrayAttr>:$q_rows,
+    FlatSymbolRefAttr:$k_weight,
+    OptionalAttr<DenseI64ArrayAttr>:$k_rows,
+    OptionalAttr<FlatSymbolRefAttr>:$v_weight,
+    OptionalAttr<DenseI64ArrayAttr>:$v_rows,
+    OptionalAttr<FlatSymbolRefAttr>:$query_norm,
+    OptionalAttr<FlatSymbolRefAttr>:$key_norm,
+    OptionalAttr<Gemma_NormScale>:$qk_scale,
+    UnitAttr:$value_norm,
+    F32Attr:$epsilon,
+    F64Attr:$base,
+    DefaultValuedAttr<F64Attr, "1.0">:$scale,
+    DefaultValuedAttr<F64Attr, "1.0">:$fraction
+  );
+  let results = (outs
+    Gemma_Activation:$query,
+    Gemma_Activation:$keys,
+    Gemma_Activation:$values
+  );
+  let assemblyFormat = [{
+    $input `,` $positions `,` $k_cache `,` $v_cache
+    `q` $q_weight (`rows` $q_rows^)? `,` `k` $k_weight (`rows` $k_rows^)?
+    (`,` `v` $v_weight^ (`rows` $v_rows^)?)?
+    (`qk_norm` $query_norm^ $key_norm $qk_scale)?
+    (`value_norm` $value_norm^)? `eps` `(` $epsilon `)`
+    `rope` `base` `(` $base `)` (`scale` `(` $scale^ `)`)?
+    (`fraction` `(` $fraction^ `)`)? attr-dict `:` type($input) `,`
+    type($positions) `,` type($k_cache) `,` type($v_cache) `->` type($query)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // GEMMA_FUSED_OPS_TD

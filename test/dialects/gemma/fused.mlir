@@ -9,6 +9,18 @@ gemma.param @gating_ein : !gemma.weight<[256, 64], sfp>
 gemma.param @pre_ff_ns : !gemma.weight<[1, 64], bf16>
 gemma.param @qkv : !gemma.weight<[128, 64], sfp>
 
+gemma.param @query_norm : !gemma.weight<[16], bf16>
+gemma.param @key_norm : !gemma.weight<[16], bf16>
+
+// CHECK-LABEL: func.func @qkv_rope
+// CHECK: gemma.fused_qkv_rope %arg0, %arg1, %arg2, %arg3 q @qkv rows [0, 64], k @qkv rows [64, 80, 96, 112], v @qkv rows [80, 96, 112, 128] qk_norm @query_norm @key_norm plus_one eps(9.99999997E-7) rope base(1.000000e+04) : tensor<3x64xf32>, tensor<3xi32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32> -> tensor<3x4x16xf32>
+// CHECK: gemma.fused_qkv_rope %arg0, %arg1, %arg2, %arg3 q @qkv rows [0, 64], k @qkv rows [64, 80, 96, 112] value_norm eps(9.99999997E-7) rope base(1.000000e+06) scale(8.000000e+00) fraction(5.000000e-01)
+func.func @qkv_rope(%x: tensor<3x64xf32>, %pos: tensor<3xi32>, %kc: tensor<1x8x2x16xf32>, %vc: tensor<1x8x2x16xf32>) -> (tensor<3x4x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<3x4x16xf32>) {
+  %q, %k, %v = gemma.fused_qkv_rope %x, %pos, %kc, %vc q @qkv rows [0, 64], k @qkv rows [64, 80, 96, 112], v @qkv rows [80, 96, 112, 128] qk_norm @query_norm @key_norm plus_one eps(1.0e-6) rope base(1.0e4) : tensor<3x64xf32>, tensor<3xi32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32> -> tensor<3x4x16xf32>
+  %q2, %k2, %v2 = gemma.fused_qkv_rope %x, %pos, %kc, %vc q @qkv rows [0, 64], k @qkv rows [64, 80, 96, 112] value_norm eps(1.0e-6) rope base(1.0e6) scale(8.0) fraction(0.5) : tensor<3x64xf32>, tensor<3xi32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32> -> tensor<3x4x16xf32>
+  return %q, %k, %v2, %q2 : tensor<3x4x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<3x4x16xf32>
+}
+
 // CHECK-LABEL: func.func @norm_matmul
 // CHECK: gemma.fused_norm_matmul %arg0, @pre_ff_ns plain eps(9.99999997E-7), @qkv rows [0, 64] : tensor<3x64xf32> -> tensor<3x4x16xf32>
 // CHECK: gemma.fused_norm_matmul %arg0 eps(9.99999997E-7), @qkv : tensor<3x64xf32> -> tensor<3x128xf32>

@@ -1186,3 +1186,56 @@ func.func @f(%x: tensor<2x64xf32>) -> tensor<2x64xf32> {
   %y = gemma.fused_norm_matmul %x eps(1.0e-6), @w rows [96, 160] : tensor<2x64xf32> -> tensor<2x64xf32>
   return %y : tensor<2x64xf32>
 }
+
+// -----
+
+// fused_qkv_rope: a query norm without the key norm (generic form).
+gemma.param @w : !gemma.weight<[128, 64], sfp>
+gemma.param @n : !gemma.weight<[16], bf16>
+func.func @f(%x: tensor<1x64xf32>, %pos: tensor<1xi32>, %kc: tensor<1x8x2x16xf32>) -> tensor<1x4x16xf32> {
+  // expected-error @+1 {{expects the query norm, key norm and their convention together}}
+  %q, %k, %v = "gemma.fused_qkv_rope"(%x, %pos, %kc, %kc) {q_weight = @w, q_rows = array<i64: 0, 64>, k_weight = @w, k_rows = array<i64: 64, 96>, v_weight = @w, v_rows = array<i64: 96, 128>, query_norm = @n, epsilon = 1.0e-6 : f32, base = 1.0e4 : f64} : (tensor<1x64xf32>, tensor<1xi32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>) -> (tensor<1x4x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>)
+  return %q : tensor<1x4x16xf32>
+}
+
+// -----
+
+// fused_qkv_rope: K=V with value rows.
+gemma.param @w : !gemma.weight<[128, 64], sfp>
+func.func @f(%x: tensor<1x64xf32>, %pos: tensor<1xi32>, %kc: tensor<1x8x2x16xf32>) -> tensor<1x4x16xf32> {
+  // expected-error @+1 {{without a value projection (K=V) expects no value rows and a value cache of the keys' heads}}
+  %q, %k, %v = "gemma.fused_qkv_rope"(%x, %pos, %kc, %kc) {q_weight = @w, q_rows = array<i64: 0, 64>, k_weight = @w, k_rows = array<i64: 64, 96>, v_rows = array<i64: 96, 128>, epsilon = 1.0e-6 : f32, base = 1.0e4 : f64} : (tensor<1x64xf32>, tensor<1xi32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>) -> (tensor<1x4x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>)
+  return %q : tensor<1x4x16xf32>
+}
+
+// -----
+
+// fused_qkv_rope: key rows that do not fill the key heads.
+gemma.param @w : !gemma.weight<[128, 64], sfp>
+func.func @f(%x: tensor<1x64xf32>, %pos: tensor<1xi32>, %kc: tensor<1x8x2x16xf32>) -> tensor<1x4x16xf32> {
+  // expected-error @+1 {{weight rows give 16 outputs, but the result row has 32}}
+  %q, %k, %v = gemma.fused_qkv_rope %x, %pos, %kc, %kc q @w rows [0, 64], k @w rows [64, 80], v @w rows [96, 128] eps(1.0e-6) rope base(1.0e4) : tensor<1x64xf32>, tensor<1xi32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32> -> tensor<1x4x16xf32>
+  return %q : tensor<1x4x16xf32>
+}
+
+// -----
+
+// fused_qkv_rope: a rotated fraction that rotates nothing.
+gemma.param @w : !gemma.weight<[128, 64], sfp>
+func.func @f(%x: tensor<1x64xf32>, %pos: tensor<1xi32>, %kc: tensor<1x8x2x16xf32>) -> tensor<1x4x16xf32> {
+  // expected-error @+1 {{rotated fraction 0.1 of head dimension 16 rotates no pair}}
+  %q, %k, %v = gemma.fused_qkv_rope %x, %pos, %kc, %kc q @w rows [0, 64], k @w rows [64, 96], v @w rows [96, 128] eps(1.0e-6) rope base(1.0e4) fraction(0.1) : tensor<1x64xf32>, tensor<1xi32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32> -> tensor<1x4x16xf32>
+  return %q : tensor<1x4x16xf32>
+}
+
+// -----
+
+// fused_qkv_rope: a key norm as wide as a query row, not a key head.
+gemma.param @w : !gemma.weight<[128, 64], sfp>
+gemma.param @qn : !gemma.weight<[16], bf16>
+gemma.param @kn : !gemma.weight<[64], bf16>
+func.func @f(%x: tensor<1x64xf32>, %pos: tensor<1xi32>, %kc: tensor<1x8x2x16xf32>) -> tensor<1x4x16xf32> {
+  // expected-error @+1 {{expects a norm weight of 16 elements ([16] or [1, 16]), got '!gemma.weight<[64], bf16>'}}
+  %q, %k, %v = gemma.fused_qkv_rope %x, %pos, %kc, %kc q @w rows [0, 64], k @w rows [64, 96], v @w rows [96, 128] qk_norm @qn @kn plain eps(1.0e-6) rope base(1.0e4) : tensor<1x64xf32>, tensor<1xi32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32> -> tensor<1x4x16xf32>
+  return %q : tensor<1x4x16xf32>
+}

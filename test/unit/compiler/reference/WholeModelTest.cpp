@@ -186,19 +186,19 @@ TEST_P(WholeModel, FusedModuleGivesTheSameLogits) {
   ASSERT_TRUE(fused.ok()) << fused.status();
   // Every layer's attention and MLP were fused, in both functions (prefill
   // has no last-layer attention output or MLP: nothing reads them).
-  int attention = 0, geglu = 0, residual = 0, norm_matmul = 0, unfused_ops = 0;
+  int attention = 0, qkv = 0, geglu = 0, residual = 0, unfused_ops = 0;
   (*fused)->module()->walk([&](mlir::Operation *op) {
     attention += mlir::isa<ir::FusedAttentionOp>(op);
+    qkv += mlir::isa<ir::FusedQkvRopeOp>(op);
     geglu += mlir::isa<ir::FusedGegluOp>(op);
     residual += mlir::isa<ir::FusedResidualNormOp>(op);
-    norm_matmul += mlir::isa<ir::FusedNormMatmulOp>(op);
     unfused_ops += mlir::isa<ir::SoftmaxOp, ir::GeluTanhOp>(op);
   });
   const int layers = int(loaded.model.spec.num_layers());
   EXPECT_EQ(attention, 2 * layers - 1);
   EXPECT_EQ(geglu, 2 * layers - 1);
+  EXPECT_EQ(qkv, 2 * layers - 1); // prefill's last layer has no query
   EXPECT_GE(residual, 2 * layers - 1);
-  EXPECT_GE(norm_matmul, 2 * 3); // at least the first layer's Q, K (, V)
   EXPECT_EQ(unfused_ops, 0);
 
   const std::vector<int32_t> ids =
