@@ -1,9 +1,7 @@
 //===- FuseAttention.cpp - scores .. values as one flash-style op ---------===//
 
 #include "passes/Passes.h"
-
-#include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "passes/PatternUtils.h"
 
 namespace gemma {
 
@@ -11,12 +9,6 @@ namespace gemma {
 #include "passes/Passes.h.inc"
 
 namespace {
-
-// The op defining `value` when it has no other user.
-template <typename Op> Op SoleDef(mlir::Value value) {
-  auto op = value.getDefiningOp<Op>();
-  return op && op->hasOneUse() ? op : nullptr;
-}
 
 struct AttentionPattern : mlir::OpRewritePattern<ir::AttnValuesOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -51,10 +43,7 @@ struct AttentionPattern : mlir::OpRewritePattern<ir::AttnValuesOp> {
 
 struct FuseAttentionPass : impl::FuseAttentionBase<FuseAttentionPass> {
   void runOnOperation() override {
-    mlir::RewritePatternSet patterns(&getContext());
-    patterns.add<AttentionPattern>(&getContext());
-    if (failed(
-            mlir::applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(ApplyPattern<AttentionPattern>(getOperation())))
       signalPassFailure();
   }
 };

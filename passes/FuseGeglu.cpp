@@ -1,9 +1,7 @@
 //===- FuseGeglu.cpp - gate/up matmuls + gelu_tanh + mul ------------------===//
 
 #include "passes/Passes.h"
-
-#include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "passes/PatternUtils.h"
 
 namespace gemma {
 
@@ -51,10 +49,7 @@ struct GegluPattern : mlir::OpRewritePattern<ir::MulOp> {
 
 struct FuseGegluPass : impl::FuseGegluBase<FuseGegluPass> {
   void runOnOperation() override {
-    mlir::RewritePatternSet patterns(&getContext());
-    patterns.add<GegluPattern>(&getContext());
-    if (failed(
-            mlir::applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(ApplyPattern<GegluPattern>(getOperation())))
       signalPassFailure();
   }
 };

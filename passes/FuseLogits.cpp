@@ -1,9 +1,7 @@
 //===- FuseLogits.cpp - tied logits + final soft-cap ----------------------===//
 
 #include "passes/Passes.h"
-
-#include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "passes/PatternUtils.h"
 
 namespace gemma {
 
@@ -31,10 +29,7 @@ struct LogitsPattern : mlir::OpRewritePattern<ir::SoftcapOp> {
 
 struct FuseLogitsPass : impl::FuseLogitsBase<FuseLogitsPass> {
   void runOnOperation() override {
-    mlir::RewritePatternSet patterns(&getContext());
-    patterns.add<LogitsPattern>(&getContext());
-    if (failed(
-            mlir::applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(ApplyPattern<LogitsPattern>(getOperation())))
       signalPassFailure();
   }
 };

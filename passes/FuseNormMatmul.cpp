@@ -1,9 +1,7 @@
 //===- FuseNormMatmul.cpp - RMSNorm -> projections ------------------------===//
 
 #include "passes/Passes.h"
-
-#include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "passes/PatternUtils.h"
 
 namespace gemma {
 
@@ -41,10 +39,7 @@ struct NormMatmulPattern : mlir::OpRewritePattern<ir::RmsNormOp> {
 
 struct FuseNormMatmulPass : impl::FuseNormMatmulBase<FuseNormMatmulPass> {
   void runOnOperation() override {
-    mlir::RewritePatternSet patterns(&getContext());
-    patterns.add<NormMatmulPattern>(&getContext());
-    if (failed(
-            mlir::applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(ApplyPattern<NormMatmulPattern>(getOperation())))
       signalPassFailure();
   }
 };

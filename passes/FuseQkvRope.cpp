@@ -10,9 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
-
-#include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "passes/PatternUtils.h"
 
 namespace gemma {
 
@@ -20,12 +18,6 @@ namespace gemma {
 #include "passes/Passes.h.inc"
 
 namespace {
-
-// The op defining `value` when it has no other user.
-template <typename Op> Op SoleDef(mlir::Value value) {
-  auto op = value.getDefiningOp<Op>();
-  return op && op->hasOneUse() ? op : nullptr;
-}
 
 // A plain projection (no head-major weight) of `input`.
 bool IsProjectionOf(ir::MatmulOp matmul, mlir::Value input) {
@@ -180,10 +172,7 @@ struct QkvRopePattern : mlir::OpRewritePattern<ir::KvWriteOp> {
 
 struct FuseQkvRopePass : impl::FuseQkvRopeBase<FuseQkvRopePass> {
   void runOnOperation() override {
-    mlir::RewritePatternSet patterns(&getContext());
-    patterns.add<QkvRopePattern>(&getContext());
-    if (failed(
-            mlir::applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(ApplyPattern<QkvRopePattern>(getOperation())))
       signalPassFailure();
   }
 };

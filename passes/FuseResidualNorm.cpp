@@ -1,9 +1,7 @@
 //===- FuseResidualNorm.cpp - residual add + RMSNorm ----------------------===//
 
 #include "passes/Passes.h"
-
-#include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "passes/PatternUtils.h"
 
 namespace gemma {
 
@@ -35,10 +33,7 @@ struct ResidualNormPattern : mlir::OpRewritePattern<ir::RmsNormOp> {
 
 struct FuseResidualNormPass : impl::FuseResidualNormBase<FuseResidualNormPass> {
   void runOnOperation() override {
-    mlir::RewritePatternSet patterns(&getContext());
-    patterns.add<ResidualNormPattern>(&getContext());
-    if (failed(
-            mlir::applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(ApplyPattern<ResidualNormPattern>(getOperation())))
       signalPassFailure();
   }
 };

@@ -39,8 +39,11 @@ public:
     return values_.at(value.getAsOpaquePointer());
   }
 
-  // Weights are looked up once per symbol and kept for the run.
+  // Weights are looked up once per symbol and kept for the run; a null
+  // symbol (an optional weight that is absent) gives a null pointer.
   absl::StatusOr<const WeightRows *> Weight(mlir::FlatSymbolRefAttr symbol) {
+    if (!symbol)
+      return nullptr;
     std::string name = symbol.getValue().str();
     auto it = weight_cache_.find(name);
     if (it == weight_cache_.end()) {
@@ -93,13 +96,11 @@ absl::Status Frame::Execute(mlir::Operation *op) {
         return bind(*std::move(x));
       })
       .Case([&](ir::RmsNormOp n) -> absl::Status {
-        const WeightRows *weight = nullptr;
-        if (n.getWeightAttr()) {
-          absl::StatusOr<const WeightRows *> w = Weight(n.getWeightAttr());
-          if (!w.ok())
-            return w.status();
-          weight = *w;
-        }
+        absl::StatusOr<const WeightRows *> weight_or =
+            Weight(n.getWeightAttr());
+        if (!weight_or.ok())
+          return weight_or.status();
+        const WeightRows *weight = *weight_or;
         return bind(RmsNorm(F32(n.getInput()), weight,
                             NormKind(n.getWeightScale()),
                             n.getEpsilon().convertToFloat()));
@@ -189,13 +190,11 @@ absl::Status Frame::Execute(mlir::Operation *op) {
                 Matmul(x, **up, Ranges(g.getUpRows()), shape)));
       })
       .Case([&](ir::FusedNormMatmulOp m) -> absl::Status {
-        const WeightRows *norm = nullptr;
-        if (m.getNormWeightAttr()) {
-          absl::StatusOr<const WeightRows *> w = Weight(m.getNormWeightAttr());
-          if (!w.ok())
-            return w.status();
-          norm = *w;
-        }
+        absl::StatusOr<const WeightRows *> norm_or =
+            Weight(m.getNormWeightAttr());
+        if (!norm_or.ok())
+          return norm_or.status();
+        const WeightRows *norm = *norm_or;
         absl::StatusOr<const WeightRows *> w = Weight(m.getWeightAttr());
         if (!w.ok())
           return w.status();
@@ -205,17 +204,11 @@ absl::Status Frame::Execute(mlir::Operation *op) {
                    **w, Ranges(m.getWeightRows()), ShapeOf(m.getResult())));
       })
       .Case([&](ir::FusedQkvRopeOp f) -> absl::Status {
-        auto weight = [&](mlir::FlatSymbolRefAttr symbol)
-            -> absl::StatusOr<const WeightRows *> {
-          if (!symbol)
-            return nullptr;
-          return Weight(symbol);
-        };
-        absl::StatusOr<const WeightRows *> wq = weight(f.getQWeightAttr()),
-                                           wk = weight(f.getKWeightAttr()),
-                                           wv = weight(f.getVWeightAttr()),
-                                           qn = weight(f.getQueryNormAttr()),
-                                           kn = weight(f.getKeyNormAttr());
+        absl::StatusOr<const WeightRows *> wq = Weight(f.getQWeightAttr()),
+                                           wk = Weight(f.getKWeightAttr()),
+                                           wv = Weight(f.getVWeightAttr()),
+                                           qn = Weight(f.getQueryNormAttr()),
+                                           kn = Weight(f.getKeyNormAttr());
         for (const auto *w : {&wq, &wk, &wv, &qn, &kn})
           if (!w->ok())
             return w->status();
@@ -248,13 +241,11 @@ absl::Status Frame::Execute(mlir::Operation *op) {
         return absl::OkStatus();
       })
       .Case([&](ir::FusedResidualNormOp r) -> absl::Status {
-        const WeightRows *weight = nullptr;
-        if (r.getWeightAttr()) {
-          absl::StatusOr<const WeightRows *> w = Weight(r.getWeightAttr());
-          if (!w.ok())
-            return w.status();
-          weight = *w;
-        }
+        absl::StatusOr<const WeightRows *> weight_or =
+            Weight(r.getWeightAttr());
+        if (!weight_or.ok())
+          return weight_or.status();
+        const WeightRows *weight = *weight_or;
         Tensor sum = Add(F32(r.getLhs()), F32(r.getRhs()));
         Tensor normed = RmsNorm(sum, weight, NormKind(r.getWeightScale()),
                                 r.getEpsilon().convertToFloat());
