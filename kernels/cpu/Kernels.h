@@ -1,0 +1,98 @@
+//===- Kernels.h - The CPU backend's kernels --------------------*- C++ -*-===//
+//
+// One function per op of the plan, fused and unfused, on raw f32 buffers
+// with their shapes as arguments (the plan's static parameters). Weights
+// stay in their stored type and are decoded row by row inside the kernels;
+// no f32 copy of a matrix is made. Each kernel is checked against the
+// reference evaluator (compiler/reference) on random inputs.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KERNELS_CPU_KERNELS_H
+#define KERNELS_CPU_KERNELS_H
+
+#include "compiler/import/StoredType.h"
+#include "kernels/cpu/ThreadPool.h"
+
+#include <cstdint>
+#include <span>
+
+namespace gemma::cpu {
+
+// A stored [rows, cols] weight, viewed in place.
+struct WeightView {
+  StoredType type = StoredType::kUnknown;
+  const uint8_t *data = nullptr;
+  int64_t rows = 0;
+  int64_t cols = 0;
+  float scale = 1.0f;
+
+  // Decodes row `row` (scale applied) into `out[cols]`.
+  void DecodeRow(int64_t row, float *out) const;
+};
+
+enum class NormKind { kNone, kPlusOne, kPlain };
+
+struct RowRange {
+  int64_t begin = 0;
+  int64_t end = 0;
+};
+
+// out[n] = table[ids[n]] * scale; ids must be in range (checked by the
+// caller).
+void Embed(const int32_t *ids, int64_t n, const WeightView &table, float scale,
+           float *out);
+
+// RMSNorm of `rows` rows of `width` (in place allowed).
+void RmsNorm(const float *x, int64_t rows, int64_t width,
+             const WeightView *weight, NormKind kind, float epsilon,
+             float *out);
+
+// y[n, o] = x[n, :] . w[row(o), :], row(o) from the concatenated ranges (all
+// rows when empty). Parallel over output rows; each weight row is decoded
+// once for all n.
+void Matmul(ThreadPool &pool, const float *x, int64_t n, int64_t in,
+            const WeightView &w, std::span<const RowRange> ranges, int64_t out,
+            float *y);
+
+// Head-major weight [heads * out, in_h]: y[n, o] = sum_h x[n, h, :] .
+// w[h * out + o, :].
+void MatmulHeads(ThreadPool &pool, const float *x, int64_t n, int64_t heads,
+                 int64_t in_h, const WeightView &w, int64_t out, float *y);
+
+// Half-split RoPE of [n, heads, dim] in place (GEMMA.md 3.1, 3.3).
+void Rope(float *x, int64_t n, int64_t heads, int64_t dim,
+          const int32_t *positions, double base, double linear_scale,
+          double fraction);
+
+// Writes row r of x [n, kv * dim] to slot positions[r] mod slots of
+// sequence (batch == 1 ? 0 : r) in cache [batch, slots, kv, dim].
+void KvWrite(float *cache, int64_t batch, int64_t slots, int64_t width,
+             const float *x, int64_t n, const int32_t *positions);
+
+// Flash-style attention: for each row n and head h, the softmax over the
+// unmasked slots of scale * q . k (soft-capped when cap > 0), times the
+// values; keys [batch, slots, kv, dim], values [batch, slots, kv, vdim];
+// window 0 = causal only.
+struct AttentionShape {
+  int64_t rows = 0, heads = 0, dim = 0;
+  int64_t batch = 0, slots = 0, kv_heads = 0, value_dim = 0;
+};
+void Attention(ThreadPool &pool, const AttentionShape &shape, const float *q,
+               const float *keys, const float *values, const int32_t *positions,
+               float scale, float cap, int64_t window, float *out);
+
+// Elementwise (in place allowed).
+void GeluTanh(const float *x, int64_t n, float *out);
+void Add(const float *a, const float *b, int64_t n, float *out);
+void Mul(const float *a, const float *b, int64_t n, float *out);
+void Scale(const float *x, int64_t n, float factor, float *out);
+void Softcap(const float *x, int64_t n, float cap, float *out);
+
+// logits[n, v] = x[n] . table[v] for v < vocab, capped when cap > 0.
+void Logits(ThreadPool &pool, const float *x, int64_t n, int64_t width,
+            const WeightView &table, int64_t vocab, float cap, float *out);
+
+} // namespace gemma::cpu
+
+#endif // KERNELS_CPU_KERNELS_H

@@ -1,0 +1,29 @@
+//===- Vector.h - SIMD primitives of the CPU kernels ------------*- C++ -*-===//
+//
+// Highway dynamic dispatch: the best target of the running CPU is chosen at
+// the first call (AVX-512, AVX2, SSE4, ...).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KERNELS_CPU_VECTOR_H
+#define KERNELS_CPU_VECTOR_H
+
+#include <cstdint>
+
+namespace gemma::cpu {
+
+// sum_i a[i] * b[i] with f32 lanes and several accumulators.
+float Dot(const float *a, const float *b, int64_t n);
+
+// y[i] += alpha * x[i].
+void AddScaled(float alpha, const float *x, float *y, int64_t n);
+
+// sum_i x[i]^2, accumulated in f64 (norms are sensitive to it).
+double SumSquares(const float *x, int64_t n);
+
+// The Highway target the dispatch chose, e.g. "AVX2".
+const char *VectorTarget();
+
+} // namespace gemma::cpu
+
+#endif // KERNELS_CPU_VECTOR_H
