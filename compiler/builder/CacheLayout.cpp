@@ -22,6 +22,14 @@ absl::StatusOr<std::vector<int64_t>> Buckets(std::vector<int64_t> buckets,
 
 } // namespace
 
+int64_t PrefillChunk(const CacheLayout &layout, int64_t left) {
+  for (auto it = layout.prefill_buckets.rbegin();
+       it != layout.prefill_buckets.rend(); ++it)
+    if (*it <= left)
+      return *it;
+  return 0;
+}
+
 absl::StatusOr<CacheLayout> MakeCacheLayout(const ModelSpec &spec,
                                             const BuildOptions &options) {
   CacheLayout layout;

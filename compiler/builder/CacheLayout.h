@@ -44,6 +44,10 @@ struct CacheLayout {
   std::vector<LayerCache> layers;
 };
 
+// The prefill chunk for `left` remaining prompt tokens: the largest bucket
+// that fits, or 0 when none does.
+int64_t PrefillChunk(const CacheLayout &layout, int64_t left);
+
 // Checks the options against the spec (context within max_context, buckets
 // positive and no longer than the context) and derives every cache shape.
 absl::StatusOr<CacheLayout> MakeCacheLayout(const ModelSpec &spec,

@@ -62,13 +62,10 @@ absl::Status ModelRunner::Prefill(std::span<const int32_t> ids, int32_t start,
   size_t done = 0;
   while (done < ids.size()) {
     const size_t left = ids.size() - done;
-    auto bucket = std::find_if(layout_.prefill_buckets.rbegin(),
-                               layout_.prefill_buckets.rend(),
-                               [&](int64_t t) { return size_t(t) <= left; });
-    if (bucket == layout_.prefill_buckets.rend())
+    const int64_t t = PrefillChunk(layout_, int64_t(left));
+    if (t == 0)
       return absl::InvalidArgumentError(fmt::format(
           "no prefill bucket fits the last {} prompt tokens", left));
-    const int64_t t = *bucket;
     std::vector<int32_t> chunk(ids.begin() + done, ids.begin() + done + t);
     std::vector<int32_t> positions(t);
     for (int64_t i = 0; i < t; ++i)

@@ -189,6 +189,75 @@ void Attention(ThreadPool &pool, const AttentionShape &s, const float *q,
   });
 }
 
+void AttnScores(ThreadPool &pool, const AttentionShape &s, const float *q,
+                const float *keys, float scale, float *scores) {
+  const int64_t group = s.heads / s.kv_heads;
+  pool.For(s.rows * s.heads, [&](int64_t begin, int64_t end) {
+    for (int64_t item = begin; item < end; ++item) {
+      const int64_t r = item / s.heads, h = item % s.heads, g = h / group;
+      const int64_t b = s.batch == 1 ? 0 : r;
+      const float *query = q + item * s.dim;
+      float *z = scores + item * s.slots;
+      for (int64_t slot = 0; slot < s.slots; ++slot)
+        z[slot] =
+            scale * Dot(query,
+                        keys + ((b * s.slots + slot) * s.kv_heads + g) * s.dim,
+                        s.dim);
+    }
+  });
+}
+
+void WindowMask(float *scores, int64_t rows, int64_t heads, int64_t slots,
+                const int32_t *positions, int64_t window) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t p = positions[r];
+    for (int64_t slot = 0; slot < slots; ++slot) {
+      const int64_t j = p - (((p - slot) % slots) + slots) % slots;
+      if (j >= 0 && j <= p && (window <= 0 || j > p - window))
+        continue;
+      for (int64_t h = 0; h < heads; ++h)
+        scores[(r * heads + h) * slots + slot] =
+            -std::numeric_limits<float>::infinity();
+    }
+  }
+}
+
+void Softmax(const float *x, int64_t rows, int64_t width, float *out) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *in = x + r * width;
+    float *y = out + r * width;
+    const float max = *std::max_element(in, in + width);
+    float sum = 0.0f;
+    for (int64_t i = 0; i < width; ++i) {
+      y[i] = std::exp(in[i] - max);
+      sum += y[i];
+    }
+    const float inv = 1.0f / sum;
+    for (int64_t i = 0; i < width; ++i)
+      y[i] *= inv;
+  }
+}
+
+void AttnValues(ThreadPool &pool, const AttentionShape &s, const float *probs,
+                const float *values, float *out) {
+  const int64_t group = s.heads / s.kv_heads;
+  pool.For(s.rows * s.heads, [&](int64_t begin, int64_t end) {
+    for (int64_t item = begin; item < end; ++item) {
+      const int64_t r = item / s.heads, h = item % s.heads, g = h / group;
+      const int64_t b = s.batch == 1 ? 0 : r;
+      float *o = out + item * s.value_dim;
+      std::fill(o, o + s.value_dim, 0.0f);
+      const float *p = probs + item * s.slots;
+      for (int64_t slot = 0; slot < s.slots; ++slot)
+        if (p[slot] != 0.0f)
+          AddScaled(p[slot],
+                    values +
+                        ((b * s.slots + slot) * s.kv_heads + g) * s.value_dim,
+                    o, s.value_dim);
+    }
+  });
+}
+
 void GeluTanh(const float *x, int64_t n, float *out) {
   const float k = float(std::sqrt(2.0 / std::numbers::pi));
   for (int64_t i = 0; i < n; ++i) {

@@ -82,6 +82,18 @@ void Attention(ThreadPool &pool, const AttentionShape &shape, const float *q,
                const float *keys, const float *values, const int32_t *positions,
                float scale, float cap, int64_t window, float *out);
 
+// The unfused attention ops (for plans compiled without the attention
+// fusion): scores [rows, heads, slots] = scale * q . k; the mask sets
+// slots outside the causal window to -inf (window 0: causal only); softmax
+// over the last dimension; out = probs . values.
+void AttnScores(ThreadPool &pool, const AttentionShape &shape, const float *q,
+                const float *keys, float scale, float *scores);
+void WindowMask(float *scores, int64_t rows, int64_t heads, int64_t slots,
+                const int32_t *positions, int64_t window);
+void Softmax(const float *x, int64_t rows, int64_t width, float *out);
+void AttnValues(ThreadPool &pool, const AttentionShape &shape,
+                const float *probs, const float *values, float *out);
+
 // Elementwise (in place allowed).
 void GeluTanh(const float *x, int64_t n, float *out);
 void Add(const float *a, const float *b, int64_t n, float *out);

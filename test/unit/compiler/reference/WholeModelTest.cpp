@@ -18,7 +18,7 @@
 
 #include "dialects/gemma/GemmaOps.h"
 
-#include "test/unit/TempPath.h"
+#include "test/unit/TinyModel.h"
 
 #include "test/unit/compiler/reference/BuildOptionsFor.h"
 
@@ -30,22 +30,11 @@
 namespace gemma::reference {
 namespace {
 
-struct LoadedModel {
-  SbsModel model;
-  ModelWeights weights;
-};
+using testing::LoadedModel;
+using testing::RandomIds;
 
 LoadedModel Synthesize(const std::string &preset, StoredType weight) {
-  std::optional<ModelSpec> spec = PresetSpec(preset);
-  EXPECT_TRUE(spec.has_value()) << preset;
-  const std::string path = testing::TempPath(preset + ".sbs");
-  absl::Status written = SynthesizeSbs(*spec, weight, 11, path);
-  EXPECT_TRUE(written.ok()) << written;
-  absl::StatusOr<SbsModel> model = LoadSbsModel(path);
-  EXPECT_TRUE(model.ok()) << model.status();
-  absl::StatusOr<ModelWeights> weights = SbsModelWeights(*model);
-  EXPECT_TRUE(weights.ok()) << weights.status();
-  return {*std::move(model), *std::move(weights)};
+  return testing::SynthesizeTiny(preset, weight);
 }
 
 std::unique_ptr<ModelRunner> Runner(const LoadedModel &loaded,
@@ -55,15 +44,6 @@ std::unique_ptr<ModelRunner> Runner(const LoadedModel &loaded,
                           StoredWeightProvider(loaded.model), options);
   EXPECT_TRUE(runner.ok()) << runner.status();
   return runner.ok() ? *std::move(runner) : nullptr;
-}
-
-std::vector<int32_t> RandomIds(size_t count, uint32_t vocab, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int32_t> id(3, int32_t(vocab) - 1);
-  std::vector<int32_t> ids = {2}; // BOS
-  while (ids.size() < count)
-    ids.push_back(id(rng));
-  return ids;
 }
 
 // max |a - b| / max |b|, over all elements.

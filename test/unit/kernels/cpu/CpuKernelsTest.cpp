@@ -175,6 +175,18 @@ TEST(CpuKernels, AttentionMatchesTheReferenceComposition) {
               keys.data.data(), values.data.data(), c.positions.data(), 0.25f,
               c.cap, c.window, got.data());
     ExpectClose(got, want.data);
+
+    // The unfused kernels, one after the other.
+    const AttentionShape shape{c.rows, 4, 16, c.batch, c.slots, 2, 24};
+    std::vector<float> z(c.rows * 4 * c.slots), p(z.size());
+    AttnScores(pool, shape, q.data.data(), keys.data.data(), 0.25f, z.data());
+    if (c.cap > 0)
+      Softcap(z.data(), int64_t(z.size()), c.cap, z.data());
+    WindowMask(z.data(), c.rows, 4, c.slots, c.positions.data(), c.window);
+    Softmax(z.data(), c.rows * 4, c.slots, p.data());
+    ExpectClose(p, probs->data);
+    AttnValues(pool, shape, p.data(), values.data.data(), got.data());
+    ExpectClose(got, want.data);
   }
 }
 

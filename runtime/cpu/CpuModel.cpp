@@ -1,0 +1,125 @@
+//===- CpuModel.cpp - A model on the CPU backend --------------------------===//
+
+#include "runtime/cpu/CpuModel.h"
+
+#include "compiler/builder/ModelBuilder.h"
+#include "passes/FusionPipeline.h"
+
+#include "mlir/Pass/PassManager.h"
+
+#include <fmt/format.h>
+
+namespace gemma::cpu {
+
+absl::StatusOr<std::unique_ptr<CpuModel>>
+CpuModel::Create(const SbsModel &model, const ModelWeights &weights,
+                 const BuildOptions &options,
+                 const std::vector<std::string> &fusions, int threads) {
+  absl::StatusOr<CacheLayout> layout = MakeCacheLayout(model.spec, options);
+  if (!layout.ok())
+    return layout.status();
+  mlir::MLIRContext context;
+  absl::StatusOr<mlir::OwningOpRef<mlir::ModuleOp>> module =
+      BuildModel(context, model.spec, weights, *layout);
+  if (!module.ok())
+    return module.status();
+  if (!fusions.empty()) {
+    mlir::PassManager pm(&context);
+    AddFusionPasses(pm, fusions);
+    if (failed(pm.run(**module)))
+      return absl::InternalError("the fusion passes failed");
+  }
+  std::unique_ptr<CpuModel> cpu(new CpuModel(threads));
+  cpu->layout_ = *std::move(layout);
+  auto lookup = [&](const std::string &symbol) -> absl::StatusOr<WeightView> {
+    const WeightTensor *t = model.Find(symbol);
+    if (!t)
+      return absl::NotFoundError(
+          fmt::format("no tensor '{}' in the weight file", symbol));
+    return WeightView{t->type, t->bytes.data(), int64_t(t->rows),
+                      int64_t(t->cols), t->scale};
+  };
+  for (auto [buckets, programs, name] :
+       {std::tuple(&cpu->layout_.prefill_buckets, &cpu->prefill_,
+                   &PrefillFunctionName),
+        std::tuple(&cpu->layout_.decode_buckets, &cpu->decode_,
+                   &DecodeFunctionName)})
+    for (int64_t bucket : *buckets) {
+      auto func = (*module)->lookupSymbol<mlir::func::FuncOp>(name(bucket));
+      absl::StatusOr<std::unique_ptr<CpuProgram>> program =
+          CpuProgram::Compile(func, lookup);
+      if (!program.ok())
+        return program.status();
+      (*programs)[bucket] = *std::move(program);
+    }
+  return cpu;
+}
+
+CpuCaches CpuModel::EmptyCaches(int64_t batch) const {
+  CpuCaches caches;
+  for (const LayerCache &layer : layout_.layers)
+    for (int kv = 0; kv < 2; ++kv)
+      caches.emplace_back(
+          size_t(batch * layer.slots * layer.kv_heads * layer.head_dim), 0.0f);
+  return caches;
+}
+
+absl::StatusOr<std::vector<std::vector<float>>>
+CpuModel::Run(CpuProgram &program, std::span<const int32_t> ids,
+              std::span<const int32_t> positions, CpuCaches &caches) {
+  std::vector<void *> args = {const_cast<int32_t *>(ids.data()),
+                              const_cast<int32_t *>(positions.data())};
+  for (std::vector<float> &cache : caches)
+    args.push_back(cache.data());
+  std::vector<std::vector<float>> results;
+  if (absl::Status s = program.Run(pool_, args, &results); !s.ok())
+    return s;
+  return results;
+}
+
+absl::Status CpuModel::Prefill(std::span<const int32_t> ids, int32_t start,
+                               CpuCaches &caches) {
+  if (start < 0 || uint64_t(start) + ids.size() > layout_.context)
+    return absl::OutOfRangeError(fmt::format(
+        "positions {}..{} do not fit the context of {} positions", start,
+        int64_t(start) + int64_t(ids.size()) - 1, layout_.context));
+  size_t done = 0;
+  std::vector<int32_t> positions;
+  while (done < ids.size()) {
+    const int64_t t = PrefillChunk(layout_, int64_t(ids.size() - done));
+    if (t == 0)
+      return absl::InvalidArgumentError(
+          fmt::format("no prefill bucket fits the last {} prompt tokens",
+                      ids.size() - done));
+    positions.resize(size_t(t));
+    for (int64_t i = 0; i < t; ++i)
+      positions[i] = start + int32_t(done + i);
+    absl::StatusOr<std::vector<std::vector<float>>> out =
+        Run(*prefill_.at(t), ids.subspan(done, size_t(t)), positions, caches);
+    if (!out.ok())
+      return out.status();
+    done += size_t(t);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<float>>
+CpuModel::Decode(std::span<const int32_t> ids,
+                 std::span<const int32_t> positions, CpuCaches &caches) {
+  auto program = decode_.find(int64_t(ids.size()));
+  if (program == decode_.end() || positions.size() != ids.size())
+    return absl::InvalidArgumentError(
+        fmt::format("no decode bucket for {} sequences", ids.size()));
+  for (int32_t p : positions)
+    if (p < 0 || uint32_t(p) >= layout_.context)
+      return absl::OutOfRangeError(
+          fmt::format("position {} is past the context of {} positions", p,
+                      layout_.context));
+  absl::StatusOr<std::vector<std::vector<float>>> out =
+      Run(*program->second, ids, positions, caches);
+  if (!out.ok())
+    return out.status();
+  return std::move(out->front());
+}
+
+} // namespace gemma::cpu
