@@ -152,7 +152,9 @@ absl::Status ProgramBuilder::Alias(mlir::Value result, mlir::Value cache,
         "the CPU backend updates KV caches in place: the cache of '{}' must "
         "be a function argument with no other reader",
         op->getName().getStringRef().str()));
-  slots_[result] = slots_[cache];
+  // Copy first: inserting `result` may rehash the map.
+  const Slot storage = slots_.lookup(cache);
+  slots_[result] = storage;
   return absl::OkStatus();
 }
 
@@ -185,7 +187,7 @@ absl::Status ProgramBuilder::Build(mlir::func::FuncOp func) {
   for (mlir::Operation &op : body) {
     if (auto ret = mlir::dyn_cast<mlir::func::ReturnOp>(op)) {
       for (mlir::Value v : ret.getOperands()) {
-        const Slot &slot = slots_[v];
+        const Slot slot = slots_.lookup(v);
         program_.outputs_.push_back({slot.arg, slot.offset, slot.elements});
       }
       break;
@@ -213,7 +215,7 @@ absl::Status ProgramBuilder::Build(mlir::func::FuncOp func) {
 }
 
 absl::Status ProgramBuilder::Lower(mlir::Operation *op) {
-  auto slot = [&](mlir::Value v) { return slots_[v]; };
+  auto slot = [&](mlir::Value v) { return slots_.lookup(v); };
   return llvm::TypeSwitch<mlir::Operation *, absl::Status>(op)
       .Case([&](ir::EmbedOp e) -> absl::Status {
         absl::StatusOr<WeightView> table = Weight(e.getTableAttr());
