@@ -71,26 +71,87 @@ void RmsNorm(const float *x, int64_t rows, int64_t width,
   }
 }
 
+namespace {
+
+// Weight rows decoded per call: enough to amortize the dispatch, few enough
+// (32 KiB of f32) to stay in L1/L2 for the dot products that follow.
+constexpr int64_t kDecodeFloats = 8192;
+
+// Decodes `count` consecutive rows from `row` (scale applied) into `out`.
+void DecodeRows(const WeightView &w, int64_t row, int64_t count, float *out) {
+  DecodeRange(w.type, w.data, uint64_t(row) * w.cols, uint64_t(count * w.cols),
+              out);
+  if (w.scale != 1.0f)
+    for (int64_t i = 0; i < count * w.cols; ++i)
+      out[i] *= w.scale;
+}
+
+} // namespace
+
 void Matmul(ThreadPool &pool, const float *x, int64_t n, int64_t in,
             const WeightView &w, std::span<const RowRange> ranges, int64_t out,
             float *y) {
-  // Output index -> weight row, through the ranges.
-  auto weight_row = [&](int64_t o) {
-    for (const RowRange &range : ranges) {
-      if (o < range.end - range.begin)
-        return range.begin + o;
-      o -= range.end - range.begin;
-    }
-    return o;
+  // Output index ranges that read consecutive weight rows.
+  struct Run {
+    int64_t out_begin, row_begin, count;
   };
+  std::vector<Run> runs;
+  if (ranges.empty()) {
+    runs.push_back({0, 0, out});
+  } else {
+    int64_t o = 0;
+    for (const RowRange &range : ranges) {
+      runs.push_back({o, range.begin, range.end - range.begin});
+      o += range.end - range.begin;
+    }
+  }
+  // One or two rows of activations (decode): dot products straight from the
+  // stored rows, no decoded copy.
+  const bool direct =
+      n <= 2 && (w.type == StoredType::kF32 || w.type == StoredType::kBF16 ||
+                 w.type == StoredType::kSFP);
+  if (direct) {
+    const int64_t bytes_per_row = int64_t(PackedBytes(w.type, uint64_t(in)));
+    pool.For(
+        out,
+        [&](int64_t begin, int64_t end) {
+          size_t run = 0;
+          for (int64_t o = begin; o < end; ++o) {
+            while (o >= runs[run].out_begin + runs[run].count)
+              ++run;
+            const int64_t row = runs[run].row_begin + (o - runs[run].out_begin);
+            const uint8_t *packed = w.data + row * bytes_per_row;
+            for (int64_t i = 0; i < n; ++i) {
+              const float *xi = x + i * in;
+              float dot =
+                  w.type == StoredType::kSFP ? DotSfp(xi, packed, in)
+                  : w.type == StoredType::kBF16
+                      ? DotBf16(xi, packed, in)
+                      : Dot(xi, reinterpret_cast<const float *>(packed), in);
+              y[i * out + o] = dot * w.scale;
+            }
+          }
+        },
+        /*grain=*/64);
+    return;
+  }
+  const int64_t block = std::max<int64_t>(1, kDecodeFloats / in);
   pool.For(
       out,
       [&](int64_t begin, int64_t end) {
-        float *row = RowBuffer(in);
-        for (int64_t o = begin; o < end; ++o) {
-          w.DecodeRow(weight_row(o), row);
-          for (int64_t r = 0; r < n; ++r)
-            y[r * out + o] = Dot(x + r * in, row, in);
+        float *rows = RowBuffer(block * in);
+        size_t run = 0;
+        for (int64_t o = begin; o < end;) {
+          while (o >= runs[run].out_begin + runs[run].count)
+            ++run;
+          const Run &r = runs[run];
+          const int64_t count =
+              std::min({block, end - o, r.out_begin + r.count - o});
+          DecodeRows(w, r.row_begin + (o - r.out_begin), count, rows);
+          for (int64_t k = 0; k < count; ++k)
+            for (int64_t i = 0; i < n; ++i)
+              y[i * out + o + k] = Dot(x + i * in, rows + k * in, in);
+          o += count;
         }
       },
       /*grain=*/16);
@@ -98,17 +159,22 @@ void Matmul(ThreadPool &pool, const float *x, int64_t n, int64_t in,
 
 void MatmulHeads(ThreadPool &pool, const float *x, int64_t n, int64_t heads,
                  int64_t in_h, const WeightView &w, int64_t out, float *y) {
+  const int64_t block = std::max<int64_t>(1, kDecodeFloats / in_h);
   pool.For(
       out,
       [&](int64_t begin, int64_t end) {
-        float *row = RowBuffer(in_h);
-        for (int64_t o = begin; o < end; ++o) {
-          for (int64_t r = 0; r < n; ++r)
-            y[r * out + o] = 0.0f;
+        float *rows = RowBuffer(block * in_h);
+        for (int64_t o = begin; o < end; o += block) {
+          const int64_t count = std::min(block, end - o);
+          for (int64_t k = 0; k < count; ++k)
+            for (int64_t i = 0; i < n; ++i)
+              y[i * out + o + k] = 0.0f;
           for (int64_t h = 0; h < heads; ++h) {
-            w.DecodeRow(h * out + o, row);
-            for (int64_t r = 0; r < n; ++r)
-              y[r * out + o] += Dot(x + (r * heads + h) * in_h, row, in_h);
+            DecodeRows(w, h * out + o, count, rows);
+            for (int64_t k = 0; k < count; ++k)
+              for (int64_t i = 0; i < n; ++i)
+                y[i * out + o + k] +=
+                    Dot(x + (i * heads + h) * in_h, rows + k * in_h, in_h);
           }
         }
       },

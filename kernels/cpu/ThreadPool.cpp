@@ -5,6 +5,12 @@
 #include <algorithm>
 
 namespace gemma::cpu {
+namespace {
+
+// Spins before sleeping: about the gap between two kernels of a decode step.
+constexpr int kSpins = 20000;
+
+} // namespace
 
 ThreadPool::ThreadPool(int threads) {
   if (threads <= 0)
@@ -17,6 +23,7 @@ ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stop_ = true;
+    generation_.fetch_add(1, std::memory_order_release);
   }
   wake_.notify_all();
   for (std::thread &worker : workers_)
@@ -40,38 +47,41 @@ void ThreadPool::For(int64_t n,
     body_ = &body;
     n_ = n;
     chunk_ = chunk;
-    pending_ = int(workers_.size());
-    ++generation_;
+    pending_.store(int(workers_.size()), std::memory_order_relaxed);
+    generation_.fetch_add(1, std::memory_order_release);
   }
   wake_.notify_all();
   body(0, std::min(n, chunk)); // the caller takes chunk 0
-  std::unique_lock<std::mutex> lock(mutex_);
-  done_.wait(lock, [&] { return pending_ == 0; });
-  body_ = nullptr;
+  for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin)
+    if (spin > kSpins)
+      std::this_thread::yield();
 }
 
 void ThreadPool::Work(int index) {
   uint64_t seen = 0;
   for (;;) {
+    // Spin for the next job, then sleep until one comes.
+    for (int spin = 0;
+         spin < kSpins && generation_.load(std::memory_order_acquire) == seen;
+         ++spin) {
+    }
     const std::function<void(int64_t, int64_t)> *body;
     int64_t begin, end;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+      wake_.wait(lock, [&] {
+        return generation_.load(std::memory_order_acquire) != seen;
+      });
       if (stop_)
         return;
-      seen = generation_;
+      seen = generation_.load(std::memory_order_acquire);
       body = body_;
       begin = std::min(n_, index * chunk_);
       end = std::min(n_, begin + chunk_);
     }
     if (begin < end)
       (*body)(begin, end);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (--pending_ == 0)
-        done_.notify_one();
-    }
+    pending_.fetch_sub(1, std::memory_order_acq_rel);
   }
 }
 

@@ -2,14 +2,16 @@
 //-*-===//
 //
 // A decode step runs a few hundred small kernels; starting threads per
-// kernel would cost more than the work. The workers live as long as the
-// pool and wait on a generation counter between jobs.
+// kernel, or putting workers to sleep between kernels, would cost more than
+// the work. Workers live as long as the pool, spin briefly on a generation
+// counter between jobs, and only then sleep on a condition variable.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef KERNELS_CPU_THREADPOOL_H
 #define KERNELS_CPU_THREADPOOL_H
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -31,6 +33,7 @@ public:
 
   // Calls body(begin, end) on disjoint chunks covering [0, n), in parallel,
   // and returns when all are done. Chunks hold at least `grain` items.
+  // Not reentrant: one For at a time.
   void For(int64_t n, const std::function<void(int64_t, int64_t)> &body,
            int64_t grain = 1);
 
@@ -39,11 +42,11 @@ private:
 
   std::vector<std::thread> workers_;
   std::mutex mutex_;
-  std::condition_variable wake_, done_;
+  std::condition_variable wake_;
   const std::function<void(int64_t, int64_t)> *body_ = nullptr;
   int64_t n_ = 0, chunk_ = 0;
-  uint64_t generation_ = 0;
-  int pending_ = 0;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> pending_{0};
   bool stop_ = false;
 };
 

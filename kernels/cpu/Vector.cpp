@@ -8,6 +8,9 @@
 
 #include "kernels/cpu/Vector.h"
 
+#include "compiler/import/codecs/Bf16.h"
+#include "compiler/import/codecs/Sfp.h"
+
 HWY_BEFORE_NAMESPACE();
 namespace gemma::cpu {
 namespace HWY_NAMESPACE {
@@ -49,6 +52,60 @@ void AddScaledVec(float alpha, const float *x, float *y, int64_t n) {
     y[i] += alpha * x[i];
 }
 
+// x . decode(bf16 row): the weights are widened in registers, never stored.
+float DotBf16Vec(const float *x, const uint8_t *packed, int64_t n) {
+  const hn::ScalableTag<float> df;
+  const hn::RebindToUnsigned<decltype(df)> du32;
+  const hn::Rebind<uint16_t, decltype(du32)> du16;
+  const int64_t lanes = int64_t(hn::Lanes(df));
+  const uint16_t *w = reinterpret_cast<const uint16_t *>(packed);
+  auto s0 = hn::Zero(df), s1 = hn::Zero(df);
+  int64_t i = 0;
+  for (; i + 2 * lanes <= n; i += 2 * lanes) {
+    auto w0 = hn::BitCast(
+        df, hn::ShiftLeft<16>(hn::PromoteTo(du32, hn::LoadU(du16, w + i))));
+    auto w1 = hn::BitCast(df, hn::ShiftLeft<16>(hn::PromoteTo(
+                                  du32, hn::LoadU(du16, w + i + lanes))));
+    s0 = hn::MulAdd(hn::LoadU(df, x + i), w0, s0);
+    s1 = hn::MulAdd(hn::LoadU(df, x + i + lanes), w1, s1);
+  }
+  float sum = hn::GetLane(hn::SumOfLanes(df, hn::Add(s0, s1)));
+  for (; i < n; ++i)
+    sum += x[i] * Bf16ToF32(w[i]);
+  return sum;
+}
+
+// x . decode(SFP row), with SBS.md 5.4's decode in registers (as
+// compiler/import/codecs/Decode.cpp).
+float DotSfpVec(const float *x, const uint8_t *packed, int64_t n) {
+  const hn::ScalableTag<float> df;
+  const hn::RebindToUnsigned<decltype(df)> du32;
+  const hn::Rebind<uint8_t, decltype(du32)> du8;
+  const int64_t lanes = int64_t(hn::Lanes(df));
+  const auto k7f = hn::Set(du32, 0x7F);
+  const auto k63 = hn::Set(du32, 63);
+  const auto k80 = hn::Set(du32, 0x80);
+  const auto small_base = hn::Set(du32, 0x3400);
+  const auto big_base = hn::Set(du32, 0x3800);
+  auto sum = hn::Zero(df);
+  int64_t i = 0;
+  for (; i + lanes <= n; i += lanes) {
+    auto code = hn::PromoteTo(du32, hn::LoadU(du8, packed + i));
+    auto e = hn::And(code, k7f);
+    auto small = hn::Add(small_base, hn::ShiftLeft<5>(e));
+    auto big = hn::Add(big_base, hn::ShiftLeft<4>(e));
+    auto magnitude = hn::IfThenElse(hn::Gt(e, k63), big, small);
+    magnitude = hn::IfThenZeroElse(hn::Eq(e, hn::Zero(du32)), magnitude);
+    auto bits = hn::Or(magnitude, hn::ShiftLeft<8>(hn::And(code, k80)));
+    sum = hn::MulAdd(hn::LoadU(df, x + i),
+                     hn::BitCast(df, hn::ShiftLeft<16>(bits)), sum);
+  }
+  float total = hn::GetLane(hn::SumOfLanes(df, sum));
+  for (; i < n; ++i)
+    total += x[i] * SfpDecode(packed[i]);
+  return total;
+}
+
 const char *TargetNameVec() { return hwy::TargetName(HWY_TARGET); }
 
 } // namespace HWY_NAMESPACE
@@ -61,6 +118,16 @@ namespace gemma::cpu {
 HWY_EXPORT(DotVec);
 HWY_EXPORT(AddScaledVec);
 HWY_EXPORT(TargetNameVec);
+HWY_EXPORT(DotBf16Vec);
+HWY_EXPORT(DotSfpVec);
+
+float DotBf16(const float *x, const uint8_t *packed, int64_t n) {
+  return HWY_DYNAMIC_DISPATCH(DotBf16Vec)(x, packed, n);
+}
+
+float DotSfp(const float *x, const uint8_t *packed, int64_t n) {
+  return HWY_DYNAMIC_DISPATCH(DotSfpVec)(x, packed, n);
+}
 
 float Dot(const float *a, const float *b, int64_t n) {
   return HWY_DYNAMIC_DISPATCH(DotVec)(a, b, n);

@@ -15,6 +15,10 @@ namespace gemma::cpu {
 // sum_i a[i] * b[i] with f32 lanes and several accumulators.
 float Dot(const float *a, const float *b, int64_t n);
 
+// x . w for a stored bf16 or SFP row w of n values, decoded in registers.
+float DotBf16(const float *x, const uint8_t *packed, int64_t n);
+float DotSfp(const float *x, const uint8_t *packed, int64_t n);
+
 // y[i] += alpha * x[i].
 void AddScaled(float alpha, const float *x, float *y, int64_t n);
 
