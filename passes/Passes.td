@@ -81,4 +81,20 @@ def FuseResidualNorm : Pass<"gemma-fuse-residual-norm", "mlir::ModuleOp"> {
   let dependentDialects = ["::gemma::ir::GemmaDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Memory planning
+//===----------------------------------------------------------------------===//
+
+def PlanMemory : Pass<"gemma-plan-memory", "mlir::ModuleOp"> {
+  let summary = "Place every intermediate in one arena per function by liveness";
+  let description = [{
+    Gives each f32 result a byte offset (64-byte aligned, first fit) in one
+    arena per function, reusing the space of buffers whose last reader has
+    run. Results that update a KV cache in place get -1 (they live in the
+    cache). Records `gemma.arena_offsets` on ops and `gemma.arena_bytes` on
+    functions.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 #endif // GEMMA_PASSES_TD

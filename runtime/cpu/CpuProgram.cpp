@@ -2,6 +2,7 @@
 
 #include "runtime/cpu/CpuProgram.h"
 
+#include "compiler/plan/ArenaPlanner.h"
 #include "dialects/gemma/GemmaOps.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -11,7 +12,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <map>
 
 namespace gemma::cpu {
 
@@ -91,45 +91,17 @@ private:
   const CpuProgram::WeightLookup &weights_;
   llvm::DenseMap<mlir::Value, Slot> slots_;
   llvm::DenseMap<mlir::Value, int64_t> last_use_;
-  std::map<int64_t, int64_t> free_; // offset -> size
+  // In floats; 16 floats (64 bytes) alignment for every buffer.
+  ArenaPlanner planner_{16};
   std::vector<Slot> scratch_;
-  int64_t arena_ = 0;
 };
 
 int64_t ProgramBuilder::Allocate(int64_t elements) {
-  // 16 floats (64 bytes) alignment for every buffer.
-  elements = (elements + 15) / 16 * 16;
-  for (auto it = free_.begin(); it != free_.end(); ++it) {
-    if (it->second < elements)
-      continue;
-    const int64_t offset = it->first, left = it->second - elements;
-    free_.erase(it);
-    if (left > 0)
-      free_[offset + elements] = left;
-    return offset;
-  }
-  const int64_t offset = arena_;
-  arena_ += elements;
-  return offset;
+  return planner_.Allocate(elements);
 }
 
 void ProgramBuilder::Release(int64_t offset, int64_t elements) {
-  elements = (elements + 15) / 16 * 16;
-  auto [it, inserted] = free_.emplace(offset, elements);
-  (void)inserted;
-  // Merge with the following and the preceding free block.
-  auto next = std::next(it);
-  if (next != free_.end() && it->first + it->second == next->first) {
-    it->second += next->second;
-    free_.erase(next);
-  }
-  if (it != free_.begin()) {
-    auto prev = std::prev(it);
-    if (prev->first + prev->second == it->first) {
-      prev->second += it->second;
-      free_.erase(it);
-    }
-  }
+  planner_.Release(offset, elements);
 }
 
 Slot ProgramBuilder::Define(mlir::Value value) {
@@ -209,8 +181,8 @@ absl::Status ProgramBuilder::Build(mlir::func::FuncOp func) {
     }
     ++index;
   }
-  program_.arena_floats_ = arena_;
-  program_.arena_.assign(size_t(arena_), 0.0f);
+  program_.arena_floats_ = planner_.size();
+  program_.arena_.assign(size_t(planner_.size()), 0.0f);
   return absl::OkStatus();
 }
 
