@@ -6,6 +6,8 @@
 
 #include "hwy/highway.h"
 
+#include "compiler/import/codecs/SfpLanes-inl.h"
+
 #include "kernels/cpu/Vector.h"
 
 #include "compiler/import/codecs/Bf16.h"
@@ -75,31 +77,15 @@ float DotBf16Vec(const float *x, const uint8_t *packed, int64_t n) {
   return sum;
 }
 
-// x . decode(SFP row), with SBS.md 5.4's decode in registers (as
-// compiler/import/codecs/Decode.cpp).
+// x . decode(SFP row), decoded in registers (SfpLanes-inl.h).
 float DotSfpVec(const float *x, const uint8_t *packed, int64_t n) {
   const hn::ScalableTag<float> df;
-  const hn::RebindToUnsigned<decltype(df)> du32;
-  const hn::Rebind<uint8_t, decltype(du32)> du8;
   const int64_t lanes = int64_t(hn::Lanes(df));
-  const auto k7f = hn::Set(du32, 0x7F);
-  const auto k63 = hn::Set(du32, 63);
-  const auto k80 = hn::Set(du32, 0x80);
-  const auto small_base = hn::Set(du32, 0x3400);
-  const auto big_base = hn::Set(du32, 0x3800);
   auto sum = hn::Zero(df);
   int64_t i = 0;
-  for (; i + lanes <= n; i += lanes) {
-    auto code = hn::PromoteTo(du32, hn::LoadU(du8, packed + i));
-    auto e = hn::And(code, k7f);
-    auto small = hn::Add(small_base, hn::ShiftLeft<5>(e));
-    auto big = hn::Add(big_base, hn::ShiftLeft<4>(e));
-    auto magnitude = hn::IfThenElse(hn::Gt(e, k63), big, small);
-    magnitude = hn::IfThenZeroElse(hn::Eq(e, hn::Zero(du32)), magnitude);
-    auto bits = hn::Or(magnitude, hn::ShiftLeft<8>(hn::And(code, k80)));
+  for (; i + lanes <= n; i += lanes)
     sum = hn::MulAdd(hn::LoadU(df, x + i),
-                     hn::BitCast(df, hn::ShiftLeft<16>(bits)), sum);
-  }
+                     gemma::HWY_NAMESPACE::DecodeSfpLanes(df, packed + i), sum);
   float total = hn::GetLane(hn::SumOfLanes(df, sum));
   for (; i < n; ++i)
     total += x[i] * SfpDecode(packed[i]);

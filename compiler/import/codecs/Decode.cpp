@@ -12,6 +12,8 @@
 
 #include "hwy/highway.h"
 
+#include "compiler/import/codecs/SfpLanes-inl.h"
+
 #include "compiler/import/codecs/Bf16.h"
 #include "compiler/import/codecs/Decode.h"
 #include "compiler/import/codecs/I8.h"
@@ -43,29 +45,12 @@ void DecodeBf16Vec(const uint8_t *in, uint64_t count, float *out) {
   }
 }
 
-// SBS.md 5.4's decode to bf16 bits: sign | (0x3400 + (e << 5)) below 64,
-// sign | (0x3800 + (e << 4)) from 64, 0 for e = 0; then widen to f32.
 void DecodeSfpVec(const uint8_t *in, uint64_t count, float *out) {
   const hn::ScalableTag<float> df;
-  const hn::RebindToUnsigned<decltype(df)> du32;
-  const hn::Rebind<uint8_t, decltype(du32)> du8;
   const size_t lanes = hn::Lanes(df);
-  const auto k7f = hn::Set(du32, 0x7F);
-  const auto k63 = hn::Set(du32, 63);
-  const auto k80 = hn::Set(du32, 0x80);
-  const auto small_base = hn::Set(du32, 0x3400);
-  const auto big_base = hn::Set(du32, 0x3800);
   uint64_t i = 0;
-  for (; i + lanes <= count; i += lanes) {
-    auto code = hn::PromoteTo(du32, hn::LoadU(du8, in + i));
-    auto e = hn::And(code, k7f);
-    auto small = hn::Add(small_base, hn::ShiftLeft<5>(e));
-    auto big = hn::Add(big_base, hn::ShiftLeft<4>(e));
-    auto magnitude = hn::IfThenElse(hn::Gt(e, k63), big, small);
-    magnitude = hn::IfThenZeroElse(hn::Eq(e, hn::Zero(du32)), magnitude);
-    auto bits = hn::Or(magnitude, hn::ShiftLeft<8>(hn::And(code, k80)));
-    hn::StoreU(hn::BitCast(df, hn::ShiftLeft<16>(bits)), df, out + i);
-  }
+  for (; i + lanes <= count; i += lanes)
+    hn::StoreU(DecodeSfpLanes(df, in + i), df, out + i);
   for (; i < count; ++i)
     out[i] = SfpDecode(in[i]);
 }
