@@ -18,6 +18,18 @@ if(GEMMA_SANITIZE)
   link_libraries(GemmaAsanDefaults)
 endif()
 
+# Fuzzing builds (scripts/fuzz.sh, clang only): every project library gets
+# coverage instrumentation and ASan, so libFuzzer is guided through the
+# parsers themselves, not only through the fuzz target's own file.
+option(GEMMA_FUZZ "Build libFuzzer targets (needs clang)" OFF)
+if(GEMMA_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "GEMMA_FUZZ needs clang (scripts/fuzz.sh sets it up)")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address)
+endif()
+
 # Applies the project's warning flags to a target of ours.
 function(gemma_target_warnings target)
   target_compile_options(${target} PRIVATE ${GEMMA_WARNING_FLAGS})

@@ -29,6 +29,7 @@ mkdir -p "$corpus"
 cp test/fixtures/gemmacpp-tiny-g3/model.sbs "$corpus/gemmacpp-tiny-g3.sbs"
 build/bin/gemma-sbs synth --preset tiny-gemma3 --weight sfp -o "$corpus/tiny-gemma3-sfp.sbs" >/dev/null
 build/bin/gemma-sbs synth --preset tiny-gemma4 --weight nuq -o "$corpus/tiny-gemma4-nuq.sbs" >/dev/null
+cp test/fuzz/seeds/legacy-v1.sbs "$corpus/"
 # allow_user_poisoning=0: see tools/sanitizer/AsanDefaultOptions.cpp.
 ASAN_OPTIONS=allow_user_poisoning=0 build-fuzz/bin/sbs-fuzzer \
   -max_total_time="$seconds" -max_len=1200000 -rss_limit_mb=4096 "$corpus"
