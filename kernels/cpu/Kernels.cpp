@@ -148,8 +148,14 @@ void Matmul(ThreadPool &pool, const float *x, int64_t n, int64_t in,
           const int64_t count =
               std::min({block, end - o, r.out_begin + r.count - o});
           DecodeRows(w, r.row_begin + (o - r.out_begin), count, rows);
+          // 4 x 4 tiles of (activation row, weight row), then the edges.
+          const int64_t n4 = n / 4 * 4, count4 = count / 4 * 4;
+          for (int64_t k = 0; k < count4; k += 4)
+            for (int64_t i = 0; i < n4; i += 4)
+              Dot4x4(x + i * in, in, rows + k * in, in, in, y + i * out + o + k,
+                     out);
           for (int64_t k = 0; k < count; ++k)
-            for (int64_t i = 0; i < n; ++i)
+            for (int64_t i = k < count4 ? n4 : 0; i < n; ++i)
               y[i * out + o + k] = Dot(x + i * in, rows + k * in, in);
           o += count;
         }

@@ -92,6 +92,39 @@ float DotSfpVec(const float *x, const uint8_t *packed, int64_t n) {
   return total;
 }
 
+// out[i * out_stride + k] = x_i . w_k for 4 activation rows and 4 weight
+// rows: 16 accumulators, each loaded vector used 4 times.
+void Dot4x4Vec(const float *x, int64_t x_stride, const float *w,
+               int64_t w_stride, int64_t n, float *out, int64_t out_stride) {
+  const hn::ScalableTag<float> d;
+  const int64_t lanes = int64_t(hn::Lanes(d));
+  using V = decltype(hn::Zero(d));
+  V acc[4][4];
+  for (auto &row : acc)
+    for (V &a : row)
+      a = hn::Zero(d);
+  int64_t j = 0;
+  for (; j + lanes <= n; j += lanes) {
+    const V w0 = hn::LoadU(d, w + j), w1 = hn::LoadU(d, w + w_stride + j),
+            w2 = hn::LoadU(d, w + 2 * w_stride + j),
+            w3 = hn::LoadU(d, w + 3 * w_stride + j);
+    for (int i = 0; i < 4; ++i) {
+      const V xi = hn::LoadU(d, x + i * x_stride + j);
+      acc[i][0] = hn::MulAdd(xi, w0, acc[i][0]);
+      acc[i][1] = hn::MulAdd(xi, w1, acc[i][1]);
+      acc[i][2] = hn::MulAdd(xi, w2, acc[i][2]);
+      acc[i][3] = hn::MulAdd(xi, w3, acc[i][3]);
+    }
+  }
+  for (int i = 0; i < 4; ++i)
+    for (int k = 0; k < 4; ++k) {
+      float sum = hn::GetLane(hn::SumOfLanes(d, acc[i][k]));
+      for (int64_t t = j; t < n; ++t)
+        sum += x[i * x_stride + t] * w[k * w_stride + t];
+      out[i * out_stride + k] = sum;
+    }
+}
+
 const char *TargetNameVec() { return hwy::TargetName(HWY_TARGET); }
 
 } // namespace HWY_NAMESPACE
@@ -106,6 +139,12 @@ HWY_EXPORT(AddScaledVec);
 HWY_EXPORT(TargetNameVec);
 HWY_EXPORT(DotBf16Vec);
 HWY_EXPORT(DotSfpVec);
+HWY_EXPORT(Dot4x4Vec);
+
+void Dot4x4(const float *x, int64_t x_stride, const float *w, int64_t w_stride,
+            int64_t n, float *out, int64_t out_stride) {
+  HWY_DYNAMIC_DISPATCH(Dot4x4Vec)(x, x_stride, w, w_stride, n, out, out_stride);
+}
 
 float DotBf16(const float *x, const uint8_t *packed, int64_t n) {
   return HWY_DYNAMIC_DISPATCH(DotBf16Vec)(x, packed, n);

@@ -19,6 +19,11 @@ float Dot(const float *a, const float *b, int64_t n);
 float DotBf16(const float *x, const uint8_t *packed, int64_t n);
 float DotSfp(const float *x, const uint8_t *packed, int64_t n);
 
+// The dot products of 4 rows of x (stride x_stride) with 4 rows of w
+// (stride w_stride), n values each: out[i * out_stride + k] = x_i . w_k.
+void Dot4x4(const float *x, int64_t x_stride, const float *w, int64_t w_stride,
+            int64_t n, float *out, int64_t out_stride);
+
 // y[i] += alpha * x[i].
 void AddScaled(float alpha, const float *x, float *y, int64_t n);
 

@@ -73,13 +73,15 @@ class TypedKernel : public ::testing::TestWithParam<StoredType> {};
 TEST_P(TypedKernel, MatmulWithRowRangesMatchesTheReference) {
   ThreadPool pool(3);
   Weight w = MakeWeight(GetParam(), 96, 256, 1, 1.25f);
-  for (int64_t n : {1, 5}) {
+  // n = 1, 2: dot products from the stored rows; 5, 8: 4 x 4 tiles with
+  // and without edges; 47 outputs from ranges of 15 and 32 rows.
+  for (int64_t n : {1, 2, 5, 8}) {
     ref::Tensor x = Make({n, 256}, 2);
-    std::vector<RowRange> ranges = {{64, 80}, {8, 40}};
-    std::vector<ref::RowRange> ref_ranges = {{64, 80}, {8, 40}};
-    std::vector<float> y(n * 48);
-    Matmul(pool, x.data.data(), n, 256, w.view, ranges, 48, y.data());
-    ExpectClose(y, ref::Matmul(x, w.rows, ref_ranges, {n, 48}).data);
+    std::vector<RowRange> ranges = {{64, 79}, {8, 40}};
+    std::vector<ref::RowRange> ref_ranges = {{64, 79}, {8, 40}};
+    std::vector<float> y(n * 47);
+    Matmul(pool, x.data.data(), n, 256, w.view, ranges, 47, y.data());
+    ExpectClose(y, ref::Matmul(x, w.rows, ref_ranges, {n, 47}).data);
     std::vector<float> all(n * 96);
     Matmul(pool, x.data.data(), n, 256, w.view, {}, 96, all.data());
     ExpectClose(all, ref::Matmul(x, w.rows, {}, {n, 96}).data);
