@@ -3,6 +3,7 @@
 #include "runtime/cpu/CpuModel.h"
 
 #include "compiler/builder/ModelBuilder.h"
+#include "compiler/plan/LowerToPlan.h"
 #include "passes/FusionPipeline.h"
 
 #include "mlir/Pass/PassManager.h"
@@ -46,8 +47,11 @@ CpuModel::Create(const SbsModel &model, const ModelWeights &weights,
                    &DecodeFunctionName)})
     for (int64_t bucket : *buckets) {
       auto func = (*module)->lookupSymbol<mlir::func::FuncOp>(name(bucket));
-      absl::StatusOr<std::unique_ptr<CpuProgram>> program =
-          CpuProgram::Compile(func, lookup);
+      absl::StatusOr<plan::Program> lowered = plan::LowerToPlan(func);
+      if (!lowered.ok())
+        return lowered.status();
+      absl::StatusOr<std::unique_ptr<CpuExecutor>> program =
+          CpuExecutor::Create(*lowered, lookup);
       if (!program.ok())
         return program.status();
       (*programs)[bucket] = *std::move(program);
@@ -65,7 +69,7 @@ CpuCaches CpuModel::EmptyCaches(int64_t batch) const {
 }
 
 absl::StatusOr<std::vector<std::vector<float>>>
-CpuModel::Run(CpuProgram &program, std::span<const int32_t> ids,
+CpuModel::Run(CpuExecutor &program, std::span<const int32_t> ids,
               std::span<const int32_t> positions, CpuCaches &caches) {
   std::vector<void *> args = {const_cast<int32_t *>(ids.data()),
                               const_cast<int32_t *>(positions.data())};

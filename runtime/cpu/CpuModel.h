@@ -1,10 +1,11 @@
 //===- CpuModel.h - A model on the CPU backend ------------------*- C++ -*-===//
 //
-// Builds a model's gemma module, runs the chosen fusions, and compiles each
-// bucket function into a CpuProgram over the weight file's tensors (read in
-// place). Prefill runs in chunks of the prefill buckets; decode runs B
-// sequences at their own positions. Caches are the caller's, one K and one
-// V buffer per layer, [B, slots, kv_heads, head_dim] each.
+// Builds a model's gemma module, runs the chosen fusions, lowers each bucket
+// function to a plan program and binds it to the CPU kernels over the weight
+// file's tensors (read in place). Prefill runs in chunks of the prefill
+// buckets; decode runs B sequences at their own positions. Caches are the
+// caller's, one K and one V buffer per layer, [B, slots, kv_heads, head_dim]
+// each.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,7 +15,7 @@
 #include "compiler/builder/CacheLayout.h"
 #include "compiler/import/ModelWeights.h"
 #include "compiler/import/SbsModel.h"
-#include "runtime/cpu/CpuProgram.h"
+#include "runtime/cpu/CpuExecutor.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -49,12 +50,12 @@ public:
 private:
   explicit CpuModel(int threads) : pool_(threads) {}
   absl::StatusOr<std::vector<std::vector<float>>>
-  Run(CpuProgram &program, std::span<const int32_t> ids,
+  Run(CpuExecutor &program, std::span<const int32_t> ids,
       std::span<const int32_t> positions, CpuCaches &caches);
 
   CacheLayout layout_;
   ThreadPool pool_;
-  std::map<int64_t, std::unique_ptr<CpuProgram>> prefill_, decode_;
+  std::map<int64_t, std::unique_ptr<CpuExecutor>> prefill_, decode_;
 };
 
 } // namespace gemma::cpu

@@ -1,20 +1,22 @@
 //===- gemma-compile.cpp - Weight file to gemma IR ------------------------===//
 //
-//   gemma-compile model.sbs --emit=gemma|fused [--fusion all|none|LIST]
+//   gemma-compile model.sbs --emit=gemma|fused|plan [--fusion all|none|LIST]
 //       [--context N] [--prefill-buckets 32,128] [--decode-buckets 1,4]
 //       [-o out.mlir]
 //
 // Prints the module the builder makes of the model (params, one @prefill_T
 // per prefill bucket and one @decode_B per decode bucket), before or after
-// the fusion passes.
+// the fusion passes, or as the kernel calls of each bucket (the plan).
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/builder/ModelBuilder.h"
 #include "compiler/import/SbsWeights.h"
+#include "compiler/plan/LowerToPlan.h"
 #include "passes/FusionPipeline.h"
 #include "tools/common/IntList.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
@@ -30,7 +32,7 @@ namespace {
 
 namespace cl = llvm::cl;
 
-enum class Emit { kGemma, kFused };
+enum class Emit { kGemma, kFused, kPlan };
 
 cl::OptionCategory category("gemma-compile options");
 cl::opt<std::string> model_path(cl::Positional, cl::desc("<model.sbs>"),
@@ -39,7 +41,10 @@ cl::opt<Emit> emit("emit", cl::desc("What to produce"), cl::Required,
                    cl::values(clEnumValN(Emit::kGemma, "gemma",
                                          "the gemma dialect module (unfused)"),
                               clEnumValN(Emit::kFused, "fused",
-                                         "the module after the fusion passes")),
+                                         "the module after the fusion passes"),
+                              clEnumValN(Emit::kPlan, "plan",
+                                         "each bucket's kernel calls (after "
+                                         "fusion) with arena offsets")),
                    cl::cat(category));
 cl::opt<std::string> fusion_opt(
     "fusion",
@@ -101,7 +106,7 @@ int Run() {
   if (!module.ok())
     return Fail(fmt::format("{}: {}", model_path.getValue(),
                             std::string(module.status().message())));
-  if (emit == Emit::kFused) {
+  if (emit != Emit::kGemma) {
     mlir::PassManager pm(&context);
     AddFusionPasses(pm, *fusions);
     if (failed(pm.run(**module)))
@@ -113,6 +118,16 @@ int Run() {
   if (error)
     return Fail(fmt::format("{}: cannot write: {}", output.getValue(),
                             error.message()));
+  if (emit == Emit::kPlan) {
+    for (mlir::func::FuncOp func : (*module)->getOps<mlir::func::FuncOp>()) {
+      absl::StatusOr<plan::Program> program = plan::LowerToPlan(func);
+      if (!program.ok())
+        return Fail(fmt::format("{}: {}", model_path.getValue(),
+                                std::string(program.status().message())));
+      out << plan::FormatProgram(*program);
+    }
+    return 0;
+  }
   (*module)->print(out);
   out << "\n";
   return 0;

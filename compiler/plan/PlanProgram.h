@@ -1,0 +1,91 @@
+//===- PlanProgram.h - A bucket function as kernel calls --------*- C++ -*-===//
+//
+// What the compiler hands the runtime for one bucket function: an ordered
+// list of kernel calls with static parameters, over the function's
+// arguments and one arena whose offsets were fixed by liveness. Plain data,
+// no MLIR: the runtime executes it, and the `.plan` file will store it.
+//
+// Each call's operand lists have a fixed layout per kernel (KernelLayout in
+// PlanProgram.cpp documents and checks it): `buffers` (f32 or i32 ranges),
+// `weights` (stored tensor names; "" for an absent optional weight), `ints`
+// (shapes, row ranges as a count then [begin, end] pairs, flags) and
+// `reals` (scales, epsilons, RoPE parameters).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef COMPILER_PLAN_PLANPROGRAM_H
+#define COMPILER_PLAN_PLANPROGRAM_H
+
+#include "absl/status/status.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gemma::plan {
+
+// Append only: the values are stored in plan files.
+enum class Kernel : uint32_t {
+  kEmbed = 0,
+  kRmsNorm = 1,
+  kMatmul = 2,
+  kMatmulHeads = 3,
+  kScale = 4,
+  kRope = 5,
+  kKvWrite = 6,
+  kAttnScores = 7,
+  kWindowMask = 8,
+  kSoftmax = 9,
+  kAttnValues = 10,
+  kSoftcap = 11,
+  kGeluTanh = 12,
+  kAdd = 13,
+  kMul = 14,
+  kLogits = 15,
+  kAttention = 16,
+  kGeglu = 17,
+  kResidualNorm = 18,
+  kNormMatmul = 19,
+  kQkvRope = 20,
+};
+const char *KernelName(Kernel kernel);
+
+// A function argument (arg >= 0), or [offset, offset + elements) of the
+// arena (in 4-byte elements).
+struct Buffer {
+  int32_t arg = -1;
+  int64_t offset = 0;
+  int64_t elements = 0;
+};
+
+struct Call {
+  Kernel kernel = Kernel::kEmbed;
+  std::vector<Buffer> buffers;
+  std::vector<std::string> weights;
+  std::vector<int64_t> ints;
+  std::vector<double> reals;
+};
+
+struct Program {
+  std::string name;                  // e.g. "decode_1"
+  std::vector<int64_t> arg_elements; // per function argument
+  int64_t arena_elements = 0;
+  std::vector<Call> calls;
+  // Per function result: its buffer (a cache argument, or the arena).
+  std::vector<Buffer> outputs;
+};
+
+// A readable listing (`gemma-compile --emit=plan`): the arena size, then one
+// line per call: kernel, buffers (argN or @offset:elements), weights, ints,
+// reals.
+std::string FormatProgram(const Program &program);
+
+// Checks what a runtime must not trust blindly: operand counts per kernel,
+// buffers inside the arena or naming an argument, and that every buffer
+// holds what the call's shapes say it reads or writes. One line naming the
+// call on failure.
+absl::Status ValidateProgram(const Program &program);
+
+} // namespace gemma::plan
+
+#endif // COMPILER_PLAN_PLANPROGRAM_H

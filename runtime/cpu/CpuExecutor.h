@@ -1,0 +1,59 @@
+//===- CpuExecutor.h - Plan programs on the CPU kernels ---------*- C++ -*-===//
+//
+// Binds a validated plan::Program to the CPU kernels: weights are resolved
+// by name and checked against each call's shapes once, then every run is a
+// walk over prepared kernel calls. Nothing of MLIR.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RUNTIME_CPU_CPUEXECUTOR_H
+#define RUNTIME_CPU_CPUEXECUTOR_H
+
+#include "compiler/plan/PlanProgram.h"
+#include "kernels/cpu/Kernels.h"
+
+#include "absl/status/statusor.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gemma::cpu {
+
+class CpuExecutor {
+public:
+  using WeightLookup =
+      std::function<absl::StatusOr<WeightView>(const std::string &name)>;
+
+  // Validates `program` (plan::ValidateProgram) and its weights.
+  static absl::StatusOr<std::unique_ptr<CpuExecutor>>
+  Create(const plan::Program &program, const WeightLookup &weights);
+
+  // `args[i]` points at argument i (its element count as the program says):
+  // const int32_t[] for ids and positions, float[] for caches, which are
+  // updated in place. Results that are not arguments are copied into
+  // `results`.
+  absl::Status Run(ThreadPool &pool, const std::vector<void *> &args,
+                   std::vector<std::vector<float>> *results);
+
+  int64_t arena_elements() const { return int64_t(arena_.size()); }
+
+  // What a prepared call sees at run time.
+  struct Frame {
+    float *arena;
+    const std::vector<void *> *args;
+  };
+  using Step = std::function<absl::Status(Frame &, ThreadPool &)>;
+
+private:
+  CpuExecutor() = default;
+
+  std::vector<Step> steps_;
+  std::vector<float> arena_;
+  std::vector<plan::Buffer> outputs_;
+};
+
+} // namespace gemma::cpu
+
+#endif // RUNTIME_CPU_CPUEXECUTOR_H
