@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing of the .sbs parser with libFuzzer + ASan (clang-22).
-# Not part of the test suite (which runs the short `sbs-fuzz-smoke` instead).
+# Coverage-guided fuzzing of the .sbs and .plan readers with libFuzzer + ASan
+# (clang-22), SECONDS each. Not part of the test suite (which runs the short
+# `sbs-fuzz-smoke` and `plan-fuzz-smoke` instead).
 #
 #   scripts/fuzz.sh [SECONDS]      default 60
 set -euo pipefail
@@ -22,7 +23,7 @@ fi
 scripts/setup.sh # the seed files come from the regular build's tools
 cmake -G Ninja -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 -DGEMMA_FUZZ=ON >/dev/null
-cmake --build build-fuzz --target sbs-fuzzer
+cmake --build build-fuzz --target sbs-fuzzer plan-fuzzer
 
 corpus=build-fuzz/corpus/sbs
 mkdir -p "$corpus"
@@ -33,3 +34,12 @@ cp test/fuzz/seeds/legacy-v1.sbs "$corpus/"
 # allow_user_poisoning=0: see tools/sanitizer/AsanDefaultOptions.cpp.
 ASAN_OPTIONS=allow_user_poisoning=0 build-fuzz/bin/sbs-fuzzer \
   -max_total_time="$seconds" -max_len=1200000 -rss_limit_mb=4096 "$corpus"
+
+plans=build-fuzz/corpus/plan
+mkdir -p "$plans"
+build/bin/gemma-compile "$corpus/tiny-gemma3-sfp.sbs" -o "$plans/tiny-gemma3.plan" \
+  --prefill-buckets 8 >/dev/null
+build/bin/gemma-compile "$corpus/tiny-gemma4-nuq.sbs" -o "$plans/tiny-gemma4-none.plan" \
+  --fusion none >/dev/null
+ASAN_OPTIONS=allow_user_poisoning=0 build-fuzz/bin/plan-fuzzer \
+  -max_total_time="$seconds" -rss_limit_mb=4096 "$plans"

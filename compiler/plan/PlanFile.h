@@ -1,0 +1,91 @@
+//===- PlanFile.h - The .plan file ------------------------------*- C++ -*-===//
+//
+// A compiled model, version 1 (DESIGN.md section 5), little-endian:
+//
+//   header (64 bytes): magic "GEMMAPLN", format version (u32), section
+//     count (u32), file size (u64), FNV-1a 64 checksum of every byte after
+//     the header (u64), zero padding
+//   section table: per section kind (u32), zero (u32), offset (u64),
+//     size (u64); sections start 64-byte aligned
+//   section 1 "meta": JSON: compiler version, backend, fusions, context,
+//     buckets, per-layer cache geometry, the model facts generation needs
+//     (name, vocab, bos, eos ids, chat format), the weight file (path
+//     relative to the plan, size, fingerprint of its config and tensor
+//     table), the cache key
+//   section 2 "programs": the plan programs of every bucket (binary)
+//
+// Weights stay in the `.sbs` (by reference); the reader checks its size and
+// fingerprint. Readers refuse any inconsistency with one line.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef COMPILER_PLAN_PLANFILE_H
+#define COMPILER_PLAN_PLANFILE_H
+
+#include "compiler/import/sbs/SbsFile.h"
+#include "compiler/plan/PlanProgram.h"
+
+#include "absl/status/statusor.h"
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace gemma::plan {
+
+inline constexpr uint32_t kPlanFormatVersion = 1;
+
+struct LayerCacheShape {
+  int64_t slots = 0, kv_heads = 0, head_dim = 0;
+};
+
+struct PlanMeta {
+  std::string compiler_version;
+  std::string backend = "cpu";
+  std::vector<std::string> fusions;
+  uint32_t context = 0;
+  std::vector<int64_t> prefill_buckets, decode_buckets;
+  std::vector<LayerCacheShape> caches;
+  // The model facts generation needs.
+  std::string model_name;
+  uint32_t vocab_size = 0;
+  int32_t bos_id = 2;
+  std::vector<int32_t> eos_ids;
+  uint32_t chat_format = 0; // ChatFormat
+  // The weight file, by reference.
+  std::string weights_path; // relative to the plan's folder
+  uint64_t weights_size = 0;
+  std::string weights_fingerprint;
+  std::string cache_key;
+};
+
+struct PlanFile {
+  PlanMeta meta;
+  std::vector<Program> programs;
+};
+
+// The bytes of a plan (writers add nothing else).
+std::vector<uint8_t> EncodePlan(const PlanFile &plan);
+
+// Parses and checks `bytes` (named `name` in messages): header, sections,
+// checksum, metadata, programs (ValidateProgram each).
+absl::StatusOr<PlanFile> DecodePlan(std::span<const uint8_t> bytes,
+                                    const std::string &name);
+
+// Reads and decodes the file at `path`.
+absl::StatusOr<PlanFile> ReadPlan(const std::string &path);
+
+// Writes the plan next to `path` and renames it into place.
+absl::Status WritePlan(const PlanFile &plan, const std::string &path);
+
+// FNV-1a 64 of `bytes`, as 16 hex digits.
+std::string Fingerprint(std::span<const uint8_t> bytes);
+
+// The identity of a weight file a plan refers to: the fingerprint of its
+// blob directory (names and sizes), config and tensor table.
+std::string WeightsFingerprint(const sbs::SbsFile &file);
+
+} // namespace gemma::plan
+
+#endif // COMPILER_PLAN_PLANFILE_H

@@ -1,0 +1,157 @@
+//===- PlanSession.cpp - A loaded .plan with its weights ------------------===//
+
+#include "runtime/exec/PlanSession.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+namespace gemma {
+
+absl::StatusOr<std::unique_ptr<PlanSession>>
+PlanSession::Open(const std::string &plan_path, int threads, bool verbose) {
+  absl::StatusOr<plan::PlanFile> plan = plan::ReadPlan(plan_path);
+  if (!plan.ok())
+    return plan.status();
+  if (plan->meta.backend != "cpu")
+    return absl::UnavailableError(fmt::format(
+        "{}: compiled for the '{}' backend, which this gemma-exec does not "
+        "have (it runs: cpu)",
+        plan_path, plan->meta.backend));
+  namespace fs = std::filesystem;
+  fs::path weights_path(plan->meta.weights_path);
+  if (weights_path.is_relative())
+    weights_path = fs::path(plan_path).parent_path() / weights_path;
+  absl::StatusOr<SbsModel> weights = LoadSbsModel(weights_path.string());
+  if (!weights.ok())
+    return absl::Status(weights.status().code(),
+                        fmt::format("{}: its weights: {}", plan_path,
+                                    std::string(weights.status().message())));
+  if (weights->file->container().file_bytes() != plan->meta.weights_size ||
+      plan::WeightsFingerprint(*weights->file) !=
+          plan->meta.weights_fingerprint)
+    return absl::FailedPreconditionError(fmt::format(
+        "{}: {} is not the weight file this plan was compiled from (size or "
+        "fingerprint differs): compile the plan again",
+        plan_path, weights_path.string()));
+  std::unique_ptr<PlanSession> session(new PlanSession(threads));
+  session->plan_ = *std::move(plan);
+  session->weights_ = std::make_unique<SbsModel>(*std::move(weights));
+  session->verbose_ = verbose;
+  return session;
+}
+
+std::vector<std::vector<float>> PlanSession::NewCaches() const {
+  std::vector<std::vector<float>> caches;
+  for (const plan::LayerCacheShape &c : plan_.meta.caches)
+    for (int kv = 0; kv < 2; ++kv)
+      caches.emplace_back(size_t(c.slots * c.kv_heads * c.head_dim), 0.0f);
+  return caches;
+}
+
+absl::StatusOr<cpu::CpuExecutor *>
+PlanSession::Program(const std::string &name) {
+  auto it = bound_.find(name);
+  if (it != bound_.end())
+    return it->second.get();
+  for (const plan::Program &program : plan_.programs) {
+    if (program.name != name)
+      continue;
+    const SbsModel &model = *weights_;
+    absl::StatusOr<std::unique_ptr<cpu::CpuExecutor>> executor =
+        cpu::CpuExecutor::Create(
+            program,
+            [&](const std::string &tensor) -> absl::StatusOr<cpu::WeightView> {
+              const WeightTensor *t = model.Find(tensor);
+              if (!t)
+                return absl::NotFoundError(
+                    fmt::format("no tensor '{}' in the weight file", tensor));
+              return cpu::WeightView{t->type, t->bytes.data(), int64_t(t->rows),
+                                     int64_t(t->cols), t->scale};
+            });
+    if (!executor.ok())
+      return executor.status();
+    if (verbose_)
+      std::fprintf(stderr,
+                   "gemma-exec: bound @%s (%zu kernel calls, arena "
+                   "%.1f KB)\n",
+                   name.c_str(), program.calls.size(),
+                   double(program.arena_elements) * 4 / 1024);
+    return (bound_[name] = *std::move(executor)).get();
+  }
+  return absl::NotFoundError(fmt::format("the plan has no @{}", name));
+}
+
+absl::StatusOr<std::vector<std::vector<float>>>
+PlanSession::Run(const std::string &name, std::span<const int32_t> ids,
+                 std::span<const int32_t> positions,
+                 std::vector<std::vector<float>> &caches) {
+  absl::StatusOr<cpu::CpuExecutor *> program = Program(name);
+  if (!program.ok())
+    return program.status();
+  std::vector<void *> args = {const_cast<int32_t *>(ids.data()),
+                              const_cast<int32_t *>(positions.data())};
+  for (std::vector<float> &cache : caches)
+    args.push_back(cache.data());
+  std::vector<std::vector<float>> results;
+  if (absl::Status s = (*program)->Run(pool_, args, &results); !s.ok())
+    return s;
+  return results;
+}
+
+absl::Status PlanSession::Prefill(std::span<const int32_t> ids, int32_t start,
+                                  std::vector<std::vector<float>> &caches) {
+  const std::vector<int64_t> &buckets = plan_.meta.prefill_buckets;
+  size_t done = 0;
+  while (done < ids.size()) {
+    const int64_t left = int64_t(ids.size() - done);
+    const int32_t at = start + int32_t(done);
+    int64_t t = 0;
+    for (int64_t b : buckets)
+      if (b <= left)
+        t = b;
+    int64_t padded = t;
+    if (t == 0)
+      for (int64_t b : buckets)
+        if (b > left && uint64_t(at) + uint64_t(b) <= plan_.meta.context) {
+          padded = b;
+          break;
+        }
+    if (padded == 0) {
+      // No bucket fits: one token at a time.
+      absl::StatusOr<std::vector<float>> logits = Decode(ids[done], at, caches);
+      if (!logits.ok())
+        return logits.status();
+      ++done;
+      continue;
+    }
+    const int64_t real = std::min(padded, left);
+    std::vector<int32_t> chunk(ids.begin() + done, ids.begin() + done + real);
+    std::vector<int32_t> positions(static_cast<size_t>(padded));
+    chunk.resize(size_t(padded), 0); // padding: token 0 after the prompt
+    for (int64_t i = 0; i < padded; ++i)
+      positions[i] = at + int32_t(i);
+    absl::StatusOr<std::vector<std::vector<float>>> out =
+        Run(fmt::format("prefill_{}", padded), chunk, positions, caches);
+    if (!out.ok())
+      return out.status();
+    done += size_t(real);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<float>>
+PlanSession::Decode(int32_t id, int32_t position,
+                    std::vector<std::vector<float>> &caches) {
+  if (position < 0 || uint32_t(position) >= plan_.meta.context)
+    return absl::OutOfRangeError(
+        fmt::format("position {} is past the context of {} positions", position,
+                    plan_.meta.context));
+  absl::StatusOr<std::vector<std::vector<float>>> out =
+      Run("decode_1", {&id, 1}, {&position, 1}, caches);
+  if (!out.ok())
+    return out.status();
+  return std::move(out->front());
+}
+
+} // namespace gemma

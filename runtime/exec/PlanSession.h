@@ -1,0 +1,61 @@
+//===- PlanSession.h - A loaded .plan with its weights ----------*- C++ -*-===//
+//
+// Opens a plan, finds its weight file (the path recorded relative to the
+// plan) and checks its size and fingerprint, then runs the plan's programs
+// on the CPU backend. Each bucket's program is bound on first use and kept
+// (the bucket cache). Prefill walks the prompt in chunks of the prefill
+// buckets; a remainder shorter than every bucket is padded up to the
+// smallest one when the context has room (the padding's cache entries lie
+// ahead of every later query and are masked until overwritten), else fed
+// through @decode_1 one token at a time.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RUNTIME_EXEC_PLANSESSION_H
+#define RUNTIME_EXEC_PLANSESSION_H
+
+#include "compiler/import/SbsModel.h"
+#include "compiler/plan/PlanFile.h"
+#include "runtime/cpu/CpuExecutor.h"
+
+#include <map>
+#include <memory>
+#include <span>
+
+namespace gemma {
+
+class PlanSession {
+public:
+  static absl::StatusOr<std::unique_ptr<PlanSession>>
+  Open(const std::string &plan_path, int threads, bool verbose);
+
+  const plan::PlanMeta &meta() const { return plan_.meta; }
+  const SbsModel &weights() const { return *weights_; }
+  int threads() const { return pool_.threads(); }
+
+  // Zero caches for one sequence, K and V per layer.
+  std::vector<std::vector<float>> NewCaches() const;
+  absl::Status Prefill(std::span<const int32_t> ids, int32_t start,
+                       std::vector<std::vector<float>> &caches);
+  // Logits [vocab] for one token at `position`.
+  absl::StatusOr<std::vector<float>>
+  Decode(int32_t id, int32_t position, std::vector<std::vector<float>> &caches);
+
+private:
+  PlanSession(int threads) : pool_(threads) {}
+  absl::StatusOr<cpu::CpuExecutor *> Program(const std::string &name);
+  absl::StatusOr<std::vector<std::vector<float>>>
+  Run(const std::string &name, std::span<const int32_t> ids,
+      std::span<const int32_t> positions,
+      std::vector<std::vector<float>> &caches);
+
+  plan::PlanFile plan_;
+  std::unique_ptr<SbsModel> weights_;
+  cpu::ThreadPool pool_;
+  bool verbose_ = false;
+  std::map<std::string, std::unique_ptr<cpu::CpuExecutor>> bound_;
+};
+
+} // namespace gemma
+
+#endif // RUNTIME_EXEC_PLANSESSION_H
