@@ -12,6 +12,7 @@
 
 #include "compiler/builder/ModelBuilder.h"
 #include "compiler/import/SbsWeights.h"
+#include "compiler/plan/CompilePlan.h"
 #include "compiler/plan/LowerToPlan.h"
 #include "compiler/plan/PlanFile.h"
 #include "passes/FusionPipeline.h"
@@ -75,6 +76,11 @@ cl::opt<std::string>
     decode_opt("decode-buckets",
                cl::desc("Sequence counts of the decode functions"),
                cl::value_desc("list"), cl::init("1"), cl::cat(category));
+cl::opt<bool> print_config(
+    "print-config",
+    cl::desc("Print the model as imported (every spec field per layer) and "
+             "exit"),
+    cl::cat(category));
 cl::opt<std::string> backend("backend", cl::desc("Target backend (cpu)"),
                              cl::init("cpu"), cl::cat(category));
 
@@ -84,61 +90,28 @@ int Fail(const std::string &message) {
 }
 
 int WritePlanFile(const gemma::SbsModel &model,
-                  const gemma::CacheLayout &layout,
-                  const std::vector<std::string> &fusions,
-                  mlir::ModuleOp module) {
+                  const gemma::ModelWeights &weights,
+                  const gemma::BuildOptions &build,
+                  const std::vector<std::string> &fusions) {
   using namespace gemma;
-  plan::PlanFile file;
-  plan::PlanMeta &meta = file.meta;
-  meta.compiler_version = GEMMA_VERSION;
-  meta.backend = backend;
-  meta.fusions = fusions;
-  meta.context = layout.context;
-  meta.prefill_buckets = layout.prefill_buckets;
-  meta.decode_buckets = layout.decode_buckets;
-  for (const LayerCache &c : layout.layers)
-    meta.caches.push_back({c.slots, c.kv_heads, c.head_dim});
-  meta.model_name = model.spec.name;
-  meta.vocab_size = model.spec.vocab_size;
-  meta.bos_id = model.spec.bos_id;
-  meta.eos_ids = model.spec.eos_ids;
-  meta.chat_format = static_cast<uint32_t>(model.spec.chat);
-  namespace fs = std::filesystem;
-  std::error_code error;
-  const fs::path sbs = fs::absolute(model_path.getValue(), error);
-  const fs::path folder =
-      fs::absolute(fs::path(output.getValue()), error).parent_path();
-  meta.weights_path = fs::relative(sbs, folder, error).generic_string();
-  if (error || meta.weights_path.empty())
-    meta.weights_path = sbs.generic_string();
-  meta.weights_size = model.file->container().file_bytes();
-  meta.weights_fingerprint = plan::WeightsFingerprint(*model.file);
-  for (mlir::func::FuncOp func : module.getOps<mlir::func::FuncOp>()) {
-    absl::StatusOr<plan::Program> program = plan::LowerToPlan(func);
-    if (!program.ok())
-      return Fail(fmt::format("{}: {}", model_path.getValue(),
-                              std::string(program.status().message())));
-    file.programs.push_back(*std::move(program));
-  }
-  const std::string key = fmt::format(
-      "{}|{}|{}|{}|{}|{}|{}", meta.compiler_version, meta.backend,
-      fmt::join(meta.fusions, ","), meta.context,
-      fmt::join(meta.prefill_buckets, ","), fmt::join(meta.decode_buckets, ","),
-      meta.weights_fingerprint);
-  meta.cache_key = plan::Fingerprint(
-      std::span(reinterpret_cast<const uint8_t *>(key.data()), key.size()));
-  if (absl::Status s = plan::WritePlan(file, output); !s.ok())
+  absl::StatusOr<plan::PlanFile> file = plan::CompilePlan(
+      model, weights, {build, fusions, backend}, model_path, output);
+  if (!file.ok())
+    return Fail(fmt::format("{}: {}", model_path.getValue(),
+                            std::string(file.status().message())));
+  if (absl::Status s = plan::WritePlan(*file, output); !s.ok())
     return Fail(std::string(s.message()));
-  std::printf("wrote %s: %s, backend %s, prefill [%s], decode [%s], fusions "
-              "%s, %zu programs, %.1f KB\n",
-              output.c_str(), meta.model_name.c_str(), meta.backend.c_str(),
-              fmt::format("{}", fmt::join(meta.prefill_buckets, ", ")).c_str(),
-              fmt::format("{}", fmt::join(meta.decode_buckets, ", ")).c_str(),
-              fusions.empty()
-                  ? "none"
-                  : fmt::format("{}", fmt::join(fusions, ",")).c_str(),
-              file.programs.size(),
-              double(std::filesystem::file_size(output.getValue())) / 1024.0);
+  const plan::PlanMeta &meta = file->meta;
+  std::printf(
+      "wrote %s: %s, backend %s, prefill [%s], decode [%s], fusions %s, %zu "
+      "programs, %.1f KB\n",
+      output.c_str(), meta.model_name.c_str(), meta.backend.c_str(),
+      fmt::format("{}", fmt::join(meta.prefill_buckets, ", ")).c_str(),
+      fmt::format("{}", fmt::join(meta.decode_buckets, ", ")).c_str(),
+      fusions.empty() ? "none"
+                      : fmt::format("{}", fmt::join(fusions, ",")).c_str(),
+      file->programs.size(),
+      double(std::filesystem::file_size(output.getValue())) / 1024.0);
   return 0;
 }
 
@@ -147,6 +120,10 @@ int Run() {
   absl::StatusOr<SbsModel> model = LoadSbsModel(model_path);
   if (!model.ok())
     return Fail(std::string(model.status().message()));
+  if (print_config) {
+    std::printf("%s", FormatModelSpec(model->spec).c_str());
+    return 0;
+  }
   absl::StatusOr<ModelWeights> weights = SbsModelWeights(*model);
   if (!weights.ok())
     return Fail(std::string(weights.status().message()));
@@ -174,19 +151,7 @@ int Run() {
     if (output == "-")
       return Fail("give the .plan file to write with -o (or print a stage "
                   "with --emit=gemma|fused|plan)");
-    if (backend != "cpu")
-      return Fail(fmt::format("unknown backend '{}' (this build compiles "
-                              "for: cpu)",
-                              backend.getValue()));
-    // Generation feeds single tokens through @decode_1 (prompt remainders,
-    // the first decode step).
-    if (std::find(options.decode_buckets.begin(), options.decode_buckets.end(),
-                  1) == options.decode_buckets.end())
-      options.decode_buckets.push_back(1);
-    layout = MakeCacheLayout(model->spec, options);
-    if (!layout.ok())
-      return Fail(fmt::format("{}: {}", model_path.getValue(),
-                              std::string(layout.status().message())));
+    return WritePlanFile(*model, *weights, options, *fusions);
   }
 
   mlir::MLIRContext context;
@@ -202,8 +167,6 @@ int Run() {
       return Fail(
           fmt::format("{}: the fusion passes failed", model_path.getValue()));
   }
-  if (emit == Emit::kFile)
-    return WritePlanFile(*model, *layout, *fusions, **module);
   std::error_code error;
   llvm::raw_fd_ostream out(output, error, llvm::sys::fs::OF_None);
   if (error)

@@ -1,0 +1,38 @@
+//===- CompilePlan.h - A weight file to a .plan -----------------*- C++ -*-===//
+//
+// The whole compile pipeline: cache layout, builder, fusion passes, lowering
+// of every bucket function, and the plan's metadata (weights by reference:
+// the path relative to the plan, size and fingerprint).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef COMPILER_PLAN_COMPILEPLAN_H
+#define COMPILER_PLAN_COMPILEPLAN_H
+
+#include "compiler/builder/CacheLayout.h"
+#include "compiler/import/ModelWeights.h"
+#include "compiler/import/SbsModel.h"
+#include "compiler/plan/PlanFile.h"
+
+namespace gemma::plan {
+
+struct CompileOptions {
+  BuildOptions build; // @decode_1 is always added
+  std::vector<std::string> fusions;
+  std::string backend = "cpu";
+};
+
+// `model` was read from `sbs_path`; the plan will be written at
+// `plan_path`.
+absl::StatusOr<PlanFile> CompilePlan(const SbsModel &model,
+                                     const ModelWeights &weights,
+                                     CompileOptions options,
+                                     const std::string &sbs_path,
+                                     const std::string &plan_path);
+
+// The compiler's version, recorded in plans.
+const char *CompilerVersion();
+
+} // namespace gemma::plan
+
+#endif // COMPILER_PLAN_COMPILEPLAN_H
