@@ -364,9 +364,27 @@ ResolveLegacyModel(uint32_t layers, bool has_qk_norm, StoredType weight) {
   return model;
 }
 
+namespace {
+
+absl::StatusOr<SbsModel> ModelOf(absl::StatusOr<sbs::SbsFile> opened,
+                                 const std::string &path);
+
+} // namespace
+
 absl::StatusOr<SbsModel> LoadSbsModel(const std::string &path) {
-  absl::StatusOr<sbs::SbsFile> opened =
-      sbs::SbsFile::Open(path, ResolveLegacyModel);
+  return ModelOf(sbs::SbsFile::Open(path, ResolveLegacyModel), path);
+}
+
+absl::StatusOr<SbsModel> LoadSbsModelFromBytes(std::span<const uint8_t> bytes,
+                                               const std::string &name) {
+  return ModelOf(sbs::SbsFile::FromBytes(bytes, name, ResolveLegacyModel),
+                 name);
+}
+
+namespace {
+
+absl::StatusOr<SbsModel> ModelOf(absl::StatusOr<sbs::SbsFile> opened,
+                                 const std::string &path) {
   if (!opened.ok())
     return opened.status();
   auto file = std::make_shared<const sbs::SbsFile>(*std::move(opened));
@@ -450,5 +468,7 @@ absl::StatusOr<SbsModel> LoadSbsModel(const std::string &path) {
   }
   return model;
 }
+
+} // namespace
 
 } // namespace gemma

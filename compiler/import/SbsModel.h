@@ -67,6 +67,11 @@ ResolveLegacyModel(uint32_t layers, bool has_qk_norm, StoredType weight);
 // failure.
 absl::StatusOr<SbsModel> LoadSbsModel(const std::string &path);
 
+// The same for a weight file held in memory (a plan with embedded weights);
+// `bytes` must outlive the model.
+absl::StatusOr<SbsModel> LoadSbsModelFromBytes(std::span<const uint8_t> bytes,
+                                               const std::string &name);
+
 } // namespace gemma
 
 #endif // COMPILER_IMPORT_SBSMODEL_H

@@ -5,6 +5,12 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -16,7 +22,7 @@ namespace {
 
 constexpr char kMagic[8] = {'G', 'E', 'M', 'M', 'A', 'P', 'L', 'N'};
 constexpr size_t kHeaderBytes = 64;
-constexpr uint32_t kMetaSection = 1, kProgramsSection = 2;
+constexpr uint32_t kMetaSection = 1, kProgramsSection = 2, kWeightsSection = 3;
 
 uint64_t Fnv1a(std::span<const uint8_t> bytes) {
   uint64_t h = 0xCBF29CE484222325ull;
@@ -183,7 +189,8 @@ nlohmann::json MetaToJson(const PlanMeta &m) {
           {"weights",
            {{"path", m.weights_path},
             {"size", m.weights_size},
-            {"fingerprint", m.weights_fingerprint}}},
+            {"fingerprint", m.weights_fingerprint},
+            {"embedded", m.weights_embedded}}},
           {"cache_key", m.cache_key}};
 }
 
@@ -212,6 +219,7 @@ absl::StatusOr<PlanMeta> MetaFromJson(const nlohmann::json &j) {
     m.weights_path = w.at("path").get<std::string>();
     m.weights_size = w.at("size").get<uint64_t>();
     m.weights_fingerprint = w.at("fingerprint").get<std::string>();
+    m.weights_embedded = w.at("embedded").get<bool>();
     m.cache_key = j.at("cache_key").get<std::string>();
   } catch (const nlohmann::json::exception &e) {
     return absl::InvalidArgumentError(fmt::format("metadata: {}", e.what()));
@@ -242,20 +250,26 @@ std::string WeightsFingerprint(const sbs::SbsFile &file) {
       reinterpret_cast<const uint8_t *>(identity.data()), identity.size()));
 }
 
-std::vector<uint8_t> EncodePlan(const PlanFile &plan) {
+std::vector<uint8_t> EncodePlan(const PlanFile &plan,
+                                std::span<const uint8_t> weights) {
   const std::string meta = MetaToJson(plan.meta).dump(1);
   const std::vector<uint8_t> programs = EncodePrograms(plan.programs);
+  const uint32_t sections = weights.empty() ? 2 : 3;
   Writer w;
   w.bytes.assign(kHeaderBytes, 0);
-  // Section table: two entries, then the sections, 64-byte aligned.
+  // Section table, then the sections, 64-byte aligned.
   const size_t table = w.bytes.size();
-  w.bytes.resize(table + 2 * 24, 0);
+  w.bytes.resize(table + sections * 24, 0);
   w.Align();
   const uint64_t meta_offset = w.bytes.size();
   w.bytes.insert(w.bytes.end(), meta.begin(), meta.end());
   w.Align();
   const uint64_t programs_offset = w.bytes.size();
   w.bytes.insert(w.bytes.end(), programs.begin(), programs.end());
+  w.Align();
+  const uint64_t checked_end = w.bytes.size();
+  const uint64_t weights_offset = w.bytes.size();
+  w.bytes.insert(w.bytes.end(), weights.begin(), weights.end());
   w.Align();
   auto put = [&](size_t at, auto value) {
     std::memcpy(w.bytes.data() + at, &value, sizeof(value));
@@ -266,11 +280,19 @@ std::vector<uint8_t> EncodePlan(const PlanFile &plan) {
   put(table + 24, kProgramsSection);
   put(table + 32, programs_offset);
   put(table + 40, uint64_t(programs.size()));
+  if (!weights.empty()) {
+    put(table + 48, kWeightsSection);
+    put(table + 56, weights_offset);
+    put(table + 64, uint64_t(weights.size()));
+  }
   std::memcpy(w.bytes.data(), kMagic, sizeof(kMagic));
   put(8, kPlanFormatVersion);
-  put(12, uint32_t(2));
+  put(12, sections);
   put(16, uint64_t(w.bytes.size()));
-  put(24, Fnv1a(std::span(w.bytes).subspan(kHeaderBytes)));
+  // The weights are guarded by their fingerprint, not the checksum: a
+  // multi-gigabyte hash on every load would cost more than it saves.
+  put(24, Fnv1a(std::span(w.bytes).subspan(kHeaderBytes,
+                                           checked_end - kHeaderBytes)));
   return std::move(w.bytes);
 }
 
@@ -296,25 +318,39 @@ absl::StatusOr<PlanFile> DecodePlan(std::span<const uint8_t> bytes,
     return fail(fmt::format("the file is {} bytes, its header says {} "
                             "(truncated or padded)",
                             bytes.size(), size));
-  if (Fnv1a(bytes.subspan(kHeaderBytes)) != checksum)
-    return fail("checksum mismatch: the file is damaged");
-  if (sections != 2 || kHeaderBytes + 2 * 24 > bytes.size())
+  if (sections < 2 || sections > 3 ||
+      kHeaderBytes + sections * 24 > bytes.size())
     return fail(
-        fmt::format("expects 2 sections, the header says {}", sections));
-  std::span<const uint8_t> found[3];
-  Reader table(bytes.subspan(kHeaderBytes, 2 * 24));
-  for (int s = 0; s < 2; ++s) {
+        fmt::format("expects 2 or 3 sections, the header says {}", sections));
+  std::span<const uint8_t> found[4];
+  uint64_t offsets[4] = {};
+  Reader table(bytes.subspan(kHeaderBytes, sections * 24));
+  for (uint32_t s = 0; s < sections; ++s) {
     const uint32_t kind = table.Get<uint32_t>();
     table.Get<uint32_t>();
     const uint64_t offset = table.Get<uint64_t>(),
                    length = table.Get<uint64_t>();
-    if (kind < 1 || kind > 2 || !found[kind].empty() || offset % 64 != 0 ||
-        offset > bytes.size() || length > bytes.size() - offset)
+    if (kind < 1 || kind > 3 || offsets[kind] != 0 || offset % 64 != 0 ||
+        offset < kHeaderBytes + sections * 24 || offset > bytes.size() ||
+        length > bytes.size() - offset)
       return fail(fmt::format("section {} (kind {}) at {} + {} is not a "
                               "valid section",
                               s, kind, offset, length));
     found[kind] = bytes.subspan(offset, length);
+    offsets[kind] = offset;
   }
+  if (offsets[kMetaSection] == 0 || offsets[kProgramsSection] == 0)
+    return fail("no metadata or programs section");
+  // The checksum covers everything from the table to the end of the
+  // programs (and their padding), not the embedded weights.
+  uint64_t checked_end =
+      offsets[kProgramsSection] + found[kProgramsSection].size();
+  checked_end = std::min<uint64_t>((checked_end + 63) / 64 * 64, bytes.size());
+  checked_end =
+      std::max(checked_end, offsets[kMetaSection] + found[kMetaSection].size());
+  if (Fnv1a(bytes.subspan(kHeaderBytes, checked_end - kHeaderBytes)) !=
+      checksum)
+    return fail("checksum mismatch: the file is damaged");
   nlohmann::json json = nlohmann::json::parse(
       found[kMetaSection].begin(), found[kMetaSection].end(), nullptr,
       /*allow_exceptions=*/false);
@@ -325,6 +361,9 @@ absl::StatusOr<PlanFile> DecodePlan(std::span<const uint8_t> bytes,
     return fail(std::string(meta.status().message()));
   PlanFile plan;
   plan.meta = *std::move(meta);
+  if (plan.meta.weights_embedded != (offsets[kWeightsSection] != 0))
+    return fail("the metadata and the sections disagree on embedded weights");
+  plan.embedded_weights = found[kWeightsSection];
   if (!DecodePrograms(found[kProgramsSection], &plan.programs))
     return fail("programs: truncated or malformed");
   for (const Program &p : plan.programs)
@@ -334,17 +373,39 @@ absl::StatusOr<PlanFile> DecodePlan(std::span<const uint8_t> bytes,
 }
 
 absl::StatusOr<PlanFile> ReadPlan(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0)
     return absl::NotFoundError(
         fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
-  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in),
-                             std::istreambuf_iterator<char>()};
-  return DecodePlan(bytes, path);
+  struct stat info{};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    ::close(fd);
+    return absl::InvalidArgumentError(
+        fmt::format("{}: not a regular file", path));
+  }
+  const size_t size = size_t(info.st_size);
+  void *data =
+      size ? ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0) : nullptr;
+  ::close(fd);
+  if (data == MAP_FAILED)
+    return absl::InternalError(
+        fmt::format("{}: cannot map: {}", path, std::strerror(errno)));
+  // The mapping lives as long as the plan (embedded weights are read in
+  // place).
+  std::shared_ptr<const void> mapping(data, [size](const void *p) {
+    if (p)
+      ::munmap(const_cast<void *>(p), size);
+  });
+  absl::StatusOr<PlanFile> plan =
+      DecodePlan({static_cast<const uint8_t *>(data), size}, path);
+  if (plan.ok())
+    plan->mapping = std::move(mapping);
+  return plan;
 }
 
-absl::Status WritePlan(const PlanFile &plan, const std::string &path) {
-  const std::vector<uint8_t> bytes = EncodePlan(plan);
+absl::Status WritePlan(const PlanFile &plan, const std::string &path,
+                       std::span<const uint8_t> weights) {
+  const std::vector<uint8_t> bytes = EncodePlan(plan, weights);
   const std::string partial = path + ".partial";
   {
     std::ofstream out(partial, std::ios::binary);

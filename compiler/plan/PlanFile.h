@@ -3,8 +3,8 @@
 // A compiled model, version 1 (DESIGN.md section 5), little-endian:
 //
 //   header (64 bytes): magic "GEMMAPLN", format version (u32), section
-//     count (u32), file size (u64), FNV-1a 64 checksum of every byte after
-//     the header (u64), zero padding
+//     count (u32), file size (u64), FNV-1a 64 checksum of the section table,
+//     the metadata and the programs (u64), zero padding
 //   section table: per section kind (u32), zero (u32), offset (u64),
 //     size (u64); sections start 64-byte aligned
 //   section 1 "meta": JSON: compiler version, backend, fusions, context,
@@ -13,9 +13,12 @@
 //     relative to the plan, size, fingerprint of its config and tensor
 //     table), the cache key
 //   section 2 "programs": the plan programs of every bucket (binary)
+//   section 3 "weights" (with --embed-weights): the whole `.sbs`, read in
+//     place through the mapping
 //
-// Weights stay in the `.sbs` (by reference); the reader checks its size and
-// fingerprint. Readers refuse any inconsistency with one line.
+// By default weights stay in the `.sbs` (by reference); the reader checks
+// its size and fingerprint, which also guard embedded weights. Readers
+// refuse any inconsistency with one line.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,6 +31,7 @@
 #include "absl/status/statusor.h"
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -57,27 +61,35 @@ struct PlanMeta {
   std::string weights_path; // relative to the plan's folder
   uint64_t weights_size = 0;
   std::string weights_fingerprint;
+  bool weights_embedded = false;
   std::string cache_key;
 };
 
 struct PlanFile {
   PlanMeta meta;
   std::vector<Program> programs;
+  // With embedded weights: the `.sbs` bytes, inside `mapping` when read by
+  // ReadPlan (or inside the caller's bytes for DecodePlan).
+  std::span<const uint8_t> embedded_weights;
+  std::shared_ptr<const void> mapping;
 };
 
-// The bytes of a plan (writers add nothing else).
-std::vector<uint8_t> EncodePlan(const PlanFile &plan);
+// The bytes of a plan, with `weights` (a whole `.sbs`) embedded when not
+// empty.
+std::vector<uint8_t> EncodePlan(const PlanFile &plan,
+                                std::span<const uint8_t> weights = {});
 
 // Parses and checks `bytes` (named `name` in messages): header, sections,
 // checksum, metadata, programs (ValidateProgram each).
 absl::StatusOr<PlanFile> DecodePlan(std::span<const uint8_t> bytes,
                                     const std::string &name);
 
-// Reads and decodes the file at `path`.
+// Maps and decodes the file at `path`.
 absl::StatusOr<PlanFile> ReadPlan(const std::string &path);
 
 // Writes the plan next to `path` and renames it into place.
-absl::Status WritePlan(const PlanFile &plan, const std::string &path);
+absl::Status WritePlan(const PlanFile &plan, const std::string &path,
+                       std::span<const uint8_t> weights = {});
 
 // FNV-1a 64 of `bytes`, as 16 hex digits.
 std::string Fingerprint(std::span<const uint8_t> bytes);

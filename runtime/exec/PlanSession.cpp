@@ -22,7 +22,13 @@ PlanSession::Open(const std::string &plan_path, int threads, bool verbose) {
   fs::path weights_path(plan->meta.weights_path);
   if (weights_path.is_relative())
     weights_path = fs::path(plan_path).parent_path() / weights_path;
-  absl::StatusOr<SbsModel> weights = LoadSbsModel(weights_path.string());
+  const std::string weights_name = plan->meta.weights_embedded
+                                       ? plan_path + " (embedded weights)"
+                                       : weights_path.string();
+  absl::StatusOr<SbsModel> weights =
+      plan->meta.weights_embedded
+          ? LoadSbsModelFromBytes(plan->embedded_weights, weights_name)
+          : LoadSbsModel(weights_path.string());
   if (!weights.ok())
     return absl::Status(weights.status().code(),
                         fmt::format("{}: its weights: {}", plan_path,
@@ -33,7 +39,7 @@ PlanSession::Open(const std::string &plan_path, int threads, bool verbose) {
     return absl::FailedPreconditionError(fmt::format(
         "{}: {} is not the weight file this plan was compiled from (size or "
         "fingerprint differs): compile the plan again",
-        plan_path, weights_path.string()));
+        plan_path, weights_name));
   std::unique_ptr<PlanSession> session(new PlanSession(threads));
   session->plan_ = *std::move(plan);
   session->weights_ = std::make_unique<SbsModel>(*std::move(weights));

@@ -31,6 +31,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include <cstdio>
 
@@ -76,6 +78,10 @@ cl::opt<std::string>
     decode_opt("decode-buckets",
                cl::desc("Sequence counts of the decode functions"),
                cl::value_desc("list"), cl::init("1"), cl::cat(category));
+cl::opt<bool> embed_weights(
+    "embed-weights",
+    cl::desc("Copy the weight file into the plan (one self-contained file)"),
+    cl::cat(category));
 cl::opt<bool> print_config(
     "print-config",
     cl::desc("Print the model as imported (every spec field per layer) and "
@@ -99,19 +105,30 @@ int WritePlanFile(const gemma::SbsModel &model,
   if (!file.ok())
     return Fail(fmt::format("{}: {}", model_path.getValue(),
                             std::string(file.status().message())));
-  if (absl::Status s = plan::WritePlan(*file, output); !s.ok())
+  std::vector<uint8_t> embedded;
+  if (embed_weights) {
+    std::ifstream in(model_path.getValue(), std::ios::binary);
+    embedded.assign(std::istreambuf_iterator<char>(in),
+                    std::istreambuf_iterator<char>());
+    if (embedded.size() != model.file->container().file_bytes())
+      return Fail(fmt::format("{}: cannot read it whole to embed it",
+                              model_path.getValue()));
+    file->meta.weights_embedded = true;
+  }
+  if (absl::Status s = plan::WritePlan(*file, output, embedded); !s.ok())
     return Fail(std::string(s.message()));
   const plan::PlanMeta &meta = file->meta;
   std::printf(
       "wrote %s: %s, backend %s, prefill [%s], decode [%s], fusions %s, %zu "
-      "programs, %.1f KB\n",
+      "programs, %.1f KB%s\n",
       output.c_str(), meta.model_name.c_str(), meta.backend.c_str(),
       fmt::format("{}", fmt::join(meta.prefill_buckets, ", ")).c_str(),
       fmt::format("{}", fmt::join(meta.decode_buckets, ", ")).c_str(),
       fusions.empty() ? "none"
                       : fmt::format("{}", fmt::join(fusions, ",")).c_str(),
       file->programs.size(),
-      double(std::filesystem::file_size(output.getValue())) / 1024.0);
+      double(std::filesystem::file_size(output.getValue())) / 1024.0,
+      embed_weights ? " (weights embedded)" : "");
   return 0;
 }
 
