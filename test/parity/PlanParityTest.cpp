@@ -21,6 +21,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include <cmath>
 
 namespace gemma {
@@ -33,6 +35,12 @@ struct Case {
   StoredType weight;
   bool fused;
 };
+
+// Readable, stable test names in CTest (not the struct's bytes).
+void PrintTo(const Case &c, std::ostream *os) {
+  *os << c.preset << "/" << StoredTypeName(c.weight)
+      << (c.fused ? "/fused" : "/unfused");
+}
 
 class PlanParity : public ::testing::TestWithParam<Case> {};
 

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include <memory>
 #include <string>
 
@@ -28,6 +30,11 @@ struct Case {
   Generation generation;
   uint32_t vocab;
 };
+
+// Readable, stable test names in CTest (not the struct's bytes).
+void PrintTo(const Case &c, std::ostream *os) {
+  *os << "gemma" << static_cast<int>(c.generation) << "/" << c.vocab;
+}
 
 class SynthTokenizerTest : public ::testing::TestWithParam<Case> {};
 

@@ -13,6 +13,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include <fstream>
 #include <iterator>
 
@@ -66,6 +68,11 @@ struct Case {
   const char *preset;
   StoredType weight;
 };
+
+// Readable, stable test names in CTest (not the struct's bytes).
+void PrintTo(const Case &c, std::ostream *os) {
+  *os << c.preset << "/" << StoredTypeName(c.weight);
+}
 
 class SynthesizeTest : public ::testing::TestWithParam<Case> {};
 

@@ -24,6 +24,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include <cmath>
 #include <random>
 
@@ -68,6 +70,11 @@ struct Case {
   const char *preset;
   StoredType weight;
 };
+
+// Readable, stable test names in CTest (not the struct's bytes).
+void PrintTo(const Case &c, std::ostream *os) {
+  *os << c.preset << "/" << StoredTypeName(c.weight);
+}
 
 class WholeModel : public ::testing::TestWithParam<Case> {};
 

@@ -18,6 +18,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include <cmath>
 
 namespace gemma::cpu {
@@ -40,6 +42,12 @@ struct Case {
   StoredType weight;
   bool fused;
 };
+
+// Readable, stable test names in CTest (not the struct's bytes).
+void PrintTo(const Case &c, std::ostream *os) {
+  *os << c.preset << "/" << StoredTypeName(c.weight)
+      << (c.fused ? "/fused" : "/unfused");
+}
 
 class CpuModelParity : public ::testing::TestWithParam<Case> {
 protected:
