@@ -67,4 +67,15 @@ void AddFusionPasses(mlir::OpPassManager &pm,
       pm.addPass(Factories().at(name)());
 }
 
+absl::Status Fuse(mlir::ModuleOp module,
+                  const std::vector<std::string> &fusions) {
+  if (fusions.empty())
+    return absl::OkStatus();
+  mlir::PassManager pm(module.getContext());
+  AddFusionPasses(pm, fusions);
+  if (failed(pm.run(module)))
+    return absl::InternalError("the fusion passes failed");
+  return absl::OkStatus();
+}
+
 } // namespace gemma

@@ -9,6 +9,7 @@
 #ifndef PASSES_FUSIONPIPELINE_H
 #define PASSES_FUSIONPIPELINE_H
 
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 
 #include "absl/status/statusor.h"
@@ -29,6 +30,10 @@ absl::StatusOr<std::vector<std::string>> ParseFusions(std::string_view text);
 // Adds the pass of each fusion (in FusionNames() order) to `pm`.
 void AddFusionPasses(mlir::OpPassManager &pm,
                      const std::vector<std::string> &fusions);
+
+// Applies `fusions` to `module` (nothing for an empty list).
+absl::Status Fuse(mlir::ModuleOp module,
+                  const std::vector<std::string> &fusions);
 
 } // namespace gemma
 

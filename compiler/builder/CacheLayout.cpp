@@ -22,12 +22,32 @@ absl::StatusOr<std::vector<int64_t>> Buckets(std::vector<int64_t> buckets,
 
 } // namespace
 
-int64_t PrefillChunk(const CacheLayout &layout, int64_t left) {
-  for (auto it = layout.prefill_buckets.rbegin();
-       it != layout.prefill_buckets.rend(); ++it)
-    if (*it <= left)
-      return *it;
-  return 0;
+absl::Status ForEachPrefillChunk(
+    const CacheLayout &layout, size_t count, int32_t start,
+    const std::function<
+        absl::Status(size_t offset, std::span<const int32_t> positions)> &run) {
+  if (start < 0 || uint64_t(start) + count > layout.context)
+    return absl::OutOfRangeError(fmt::format(
+        "positions {}..{} do not fit the context of {} positions", start,
+        int64_t(start) + int64_t(count) - 1, layout.context));
+  std::vector<int32_t> positions;
+  for (size_t done = 0; done < count;) {
+    const size_t left = count - done;
+    int64_t t = 0;
+    for (int64_t bucket : layout.prefill_buckets) // sorted
+      if (size_t(bucket) <= left)
+        t = bucket;
+    if (t == 0)
+      return absl::InvalidArgumentError(fmt::format(
+          "no prefill bucket fits the last {} prompt tokens", left));
+    positions.resize(size_t(t));
+    for (int64_t i = 0; i < t; ++i)
+      positions[i] = start + int32_t(done + i);
+    if (absl::Status s = run(done, positions); !s.ok())
+      return s;
+    done += size_t(t);
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<CacheLayout> MakeCacheLayout(const ModelSpec &spec,

@@ -17,6 +17,8 @@
 #include "absl/status/statusor.h"
 
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <vector>
 
 namespace gemma {
@@ -44,9 +46,14 @@ struct CacheLayout {
   std::vector<LayerCache> layers;
 };
 
-// The prefill chunk for `left` remaining prompt tokens: the largest bucket
-// that fits, or 0 when none does.
-int64_t PrefillChunk(const CacheLayout &layout, int64_t left);
+// Splits `count` prompt tokens at positions start, start + 1, ... into
+// chunks of the largest prefill bucket that fits what is left, calling
+// run(offset, positions) per chunk. Fails past the context, or when no
+// bucket fits the rest.
+absl::Status ForEachPrefillChunk(
+    const CacheLayout &layout, size_t count, int32_t start,
+    const std::function<absl::Status(size_t offset,
+                                     std::span<const int32_t> positions)> &run);
 
 // Checks the options against the spec (context within max_context, buckets
 // positive and no longer than the context) and derives every cache shape.

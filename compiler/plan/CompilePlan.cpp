@@ -6,8 +6,6 @@
 #include "compiler/plan/LowerToPlan.h"
 #include "passes/FusionPipeline.h"
 
-#include "mlir/Pass/PassManager.h"
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -41,10 +39,8 @@ absl::StatusOr<PlanFile> CompilePlan(const SbsModel &model,
       BuildModel(context, model.spec, weights, *layout);
   if (!module.ok())
     return module.status();
-  mlir::PassManager pm(&context);
-  AddFusionPasses(pm, options.fusions);
-  if (failed(pm.run(**module)))
-    return absl::InternalError("the fusion passes failed");
+  if (absl::Status s = Fuse(**module, options.fusions); !s.ok())
+    return s;
 
   PlanFile file;
   PlanMeta &meta = file.meta;

@@ -5,8 +5,6 @@
 #include "compiler/builder/ModelBuilder.h"
 #include "passes/FusionPipeline.h"
 
-#include "mlir/Pass/PassManager.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -30,12 +28,8 @@ ModelRunner::Create(const ModelSpec &spec, const ModelWeights &weights,
   if (!module.ok())
     return module.status();
   runner->module_ = *std::move(module);
-  if (!fusions.empty()) {
-    mlir::PassManager pm(runner->context_.get());
-    AddFusionPasses(pm, fusions);
-    if (failed(pm.run(*runner->module_)))
-      return absl::InternalError("the fusion passes failed");
-  }
+  if (absl::Status s = Fuse(*runner->module_, fusions); !s.ok())
+    return s;
   return runner;
 }
 
@@ -55,32 +49,23 @@ absl::StatusOr<std::vector<Value>> ModelRunner::Run(const std::string &function,
 
 absl::Status ModelRunner::Prefill(std::span<const int32_t> ids, int32_t start,
                                   KvCaches &caches) {
-  if (start < 0 || uint64_t(start) + ids.size() > layout_.context)
-    return absl::OutOfRangeError(fmt::format(
-        "positions {}..{} do not fit the context of {} positions", start,
-        int64_t(start) + int64_t(ids.size()) - 1, layout_.context));
-  size_t done = 0;
-  while (done < ids.size()) {
-    const size_t left = ids.size() - done;
-    const int64_t t = PrefillChunk(layout_, int64_t(left));
-    if (t == 0)
-      return absl::InvalidArgumentError(fmt::format(
-          "no prefill bucket fits the last {} prompt tokens", left));
-    std::vector<int32_t> chunk(ids.begin() + done, ids.begin() + done + t);
-    std::vector<int32_t> positions(t);
-    for (int64_t i = 0; i < t; ++i)
-      positions[i] = start + int32_t(done + i);
-    std::vector<Value> args = {chunk, positions};
-    args.insert(args.end(), caches.begin(), caches.end());
-    absl::StatusOr<std::vector<Value>> outs =
-        Run(PrefillFunctionName(t), std::move(args));
-    if (!outs.ok())
-      return outs.status();
-    for (size_t i = 0; i < caches.size(); ++i)
-      caches[i] = std::get<Tensor>(std::move((*outs)[i]));
-    done += t;
-  }
-  return absl::OkStatus();
+  return ForEachPrefillChunk(
+      layout_, ids.size(), start,
+      [&](size_t offset, std::span<const int32_t> positions) -> absl::Status {
+        const size_t t = positions.size();
+        std::vector<Value> args = {
+            std::vector<int32_t>(ids.begin() + offset,
+                                 ids.begin() + offset + t),
+            std::vector<int32_t>(positions.begin(), positions.end())};
+        args.insert(args.end(), caches.begin(), caches.end());
+        absl::StatusOr<std::vector<Value>> outs =
+            Run(PrefillFunctionName(int64_t(t)), std::move(args));
+        if (!outs.ok())
+          return outs.status();
+        for (size_t i = 0; i < caches.size(); ++i)
+          caches[i] = std::get<Tensor>(std::move((*outs)[i]));
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<Tensor> ModelRunner::Decode(std::span<const int32_t> ids,

@@ -88,48 +88,62 @@ void DecodeRows(const WeightView &w, int64_t row, int64_t count, float *out) {
 
 } // namespace
 
+namespace {
+
+// Output index -> weight row through the row ranges (every row when there
+// are none), without allocating; each worker walks forward from its chunk.
+class RowRuns {
+public:
+  RowRuns(std::span<const RowRange> ranges, int64_t out)
+      : ranges_(ranges), out_(out) {}
+
+  // The weight row of output `o` (non-decreasing across calls) and how many
+  // outputs from `o` on read consecutive rows.
+  std::pair<int64_t, int64_t> At(int64_t o) {
+    if (ranges_.empty())
+      return {o, out_ - o};
+    while (o >= begin_ + Length(index_))
+      begin_ += Length(index_++);
+    return {ranges_[index_].begin + (o - begin_), begin_ + Length(index_) - o};
+  }
+
+private:
+  int64_t Length(size_t i) const { return ranges_[i].end - ranges_[i].begin; }
+
+  std::span<const RowRange> ranges_;
+  int64_t out_;
+  size_t index_ = 0;
+  int64_t begin_ = 0;
+};
+
+// x . w for a stored row of f32, bf16 or SFP values.
+using StoredDot = float (*)(const float *, const uint8_t *, int64_t);
+
+float DotF32(const float *x, const uint8_t *packed, int64_t n) {
+  return Dot(x, reinterpret_cast<const float *>(packed), n);
+}
+
+} // namespace
+
 void Matmul(ThreadPool &pool, const float *x, int64_t n, int64_t in,
             const WeightView &w, std::span<const RowRange> ranges, int64_t out,
             float *y) {
-  // Output index ranges that read consecutive weight rows.
-  struct Run {
-    int64_t out_begin, row_begin, count;
-  };
-  std::vector<Run> runs;
-  if (ranges.empty()) {
-    runs.push_back({0, 0, out});
-  } else {
-    int64_t o = 0;
-    for (const RowRange &range : ranges) {
-      runs.push_back({o, range.begin, range.end - range.begin});
-      o += range.end - range.begin;
-    }
-  }
   // One or two rows of activations (decode): dot products straight from the
   // stored rows, no decoded copy.
-  const bool direct =
-      n <= 2 && (w.type == StoredType::kF32 || w.type == StoredType::kBF16 ||
-                 w.type == StoredType::kSFP);
-  if (direct) {
+  const StoredDot stored_dot = w.type == StoredType::kSFP    ? DotSfp
+                               : w.type == StoredType::kBF16 ? DotBf16
+                               : w.type == StoredType::kF32  ? DotF32
+                                                             : nullptr;
+  if (n <= 2 && stored_dot) {
     const int64_t bytes_per_row = int64_t(PackedBytes(w.type, uint64_t(in)));
     pool.For(
         out,
         [&](int64_t begin, int64_t end) {
-          size_t run = 0;
+          RowRuns runs(ranges, out);
           for (int64_t o = begin; o < end; ++o) {
-            while (o >= runs[run].out_begin + runs[run].count)
-              ++run;
-            const int64_t row = runs[run].row_begin + (o - runs[run].out_begin);
-            const uint8_t *packed = w.data + row * bytes_per_row;
-            for (int64_t i = 0; i < n; ++i) {
-              const float *xi = x + i * in;
-              float dot =
-                  w.type == StoredType::kSFP ? DotSfp(xi, packed, in)
-                  : w.type == StoredType::kBF16
-                      ? DotBf16(xi, packed, in)
-                      : Dot(xi, reinterpret_cast<const float *>(packed), in);
-              y[i * out + o] = dot * w.scale;
-            }
+            const uint8_t *packed = w.data + runs.At(o).first * bytes_per_row;
+            for (int64_t i = 0; i < n; ++i)
+              y[i * out + o] = stored_dot(x + i * in, packed, in) * w.scale;
           }
         },
         /*grain=*/64);
@@ -140,14 +154,11 @@ void Matmul(ThreadPool &pool, const float *x, int64_t n, int64_t in,
       out,
       [&](int64_t begin, int64_t end) {
         float *rows = RowBuffer(block * in);
-        size_t run = 0;
+        RowRuns runs(ranges, out);
         for (int64_t o = begin; o < end;) {
-          while (o >= runs[run].out_begin + runs[run].count)
-            ++run;
-          const Run &r = runs[run];
-          const int64_t count =
-              std::min({block, end - o, r.out_begin + r.count - o});
-          DecodeRows(w, r.row_begin + (o - r.out_begin), count, rows);
+          const auto [row, run] = runs.At(o);
+          const int64_t count = std::min({block, end - o, run});
+          DecodeRows(w, row, count, rows);
           // 4 x 4 tiles of (activation row, weight row), then the edges.
           const int64_t n4 = n / 4 * 4, count4 = count / 4 * 4;
           for (int64_t k = 0; k < count4; k += 4)

@@ -6,8 +6,6 @@
 #include "compiler/plan/LowerToPlan.h"
 #include "passes/FusionPipeline.h"
 
-#include "mlir/Pass/PassManager.h"
-
 #include <fmt/format.h>
 
 namespace gemma::cpu {
@@ -24,12 +22,8 @@ CpuModel::Create(const SbsModel &model, const ModelWeights &weights,
       BuildModel(context, model.spec, weights, *layout);
   if (!module.ok())
     return module.status();
-  if (!fusions.empty()) {
-    mlir::PassManager pm(&context);
-    AddFusionPasses(pm, fusions);
-    if (failed(pm.run(**module)))
-      return absl::InternalError("the fusion passes failed");
-  }
+  if (absl::Status s = Fuse(**module, fusions); !s.ok())
+    return s;
   std::unique_ptr<CpuModel> cpu(new CpuModel(threads));
   cpu->layout_ = *std::move(layout);
   auto lookup = [&](const std::string &symbol) -> absl::StatusOr<WeightView> {
@@ -83,28 +77,13 @@ CpuModel::Run(CpuExecutor &program, std::span<const int32_t> ids,
 
 absl::Status CpuModel::Prefill(std::span<const int32_t> ids, int32_t start,
                                CpuCaches &caches) {
-  if (start < 0 || uint64_t(start) + ids.size() > layout_.context)
-    return absl::OutOfRangeError(fmt::format(
-        "positions {}..{} do not fit the context of {} positions", start,
-        int64_t(start) + int64_t(ids.size()) - 1, layout_.context));
-  size_t done = 0;
-  std::vector<int32_t> positions;
-  while (done < ids.size()) {
-    const int64_t t = PrefillChunk(layout_, int64_t(ids.size() - done));
-    if (t == 0)
-      return absl::InvalidArgumentError(
-          fmt::format("no prefill bucket fits the last {} prompt tokens",
-                      ids.size() - done));
-    positions.resize(size_t(t));
-    for (int64_t i = 0; i < t; ++i)
-      positions[i] = start + int32_t(done + i);
-    absl::StatusOr<std::vector<std::vector<float>>> out =
-        Run(*prefill_.at(t), ids.subspan(done, size_t(t)), positions, caches);
-    if (!out.ok())
-      return out.status();
-    done += size_t(t);
-  }
-  return absl::OkStatus();
+  return ForEachPrefillChunk(
+      layout_, ids.size(), start,
+      [&](size_t offset, std::span<const int32_t> positions) {
+        return Run(*prefill_.at(int64_t(positions.size())),
+                   ids.subspan(offset, positions.size()), positions, caches)
+            .status();
+      });
 }
 
 absl::StatusOr<std::vector<float>>

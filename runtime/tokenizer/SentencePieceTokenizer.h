@@ -4,7 +4,9 @@
 #ifndef RUNTIME_TOKENIZER_SENTENCEPIECETOKENIZER_H
 #define RUNTIME_TOKENIZER_SENTENCEPIECETOKENIZER_H
 
+#include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +19,14 @@ public:
   // `.sbs`). Returns nullptr with a one-line `*error` on failure.
   static std::unique_ptr<SentencePieceTokenizer>
   FromSerializedProto(std::string_view proto, std::string *error);
+  // The same for the raw bytes of a blob.
+  static std::unique_ptr<SentencePieceTokenizer>
+  FromSerializedProto(std::span<const uint8_t> proto, std::string *error) {
+    return FromSerializedProto(
+        std::string_view(reinterpret_cast<const char *>(proto.data()),
+                         proto.size()),
+        error);
+  }
 
   ~SentencePieceTokenizer();
 

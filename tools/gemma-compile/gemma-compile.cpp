@@ -20,7 +20,6 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -177,13 +176,10 @@ int Run() {
   if (!module.ok())
     return Fail(fmt::format("{}: {}", model_path.getValue(),
                             std::string(module.status().message())));
-  if (emit != Emit::kGemma) {
-    mlir::PassManager pm(&context);
-    AddFusionPasses(pm, *fusions);
-    if (failed(pm.run(**module)))
-      return Fail(
-          fmt::format("{}: the fusion passes failed", model_path.getValue()));
-  }
+  if (emit != Emit::kGemma)
+    if (absl::Status s = Fuse(**module, *fusions); !s.ok())
+      return Fail(fmt::format("{}: {}", model_path.getValue(),
+                              std::string(s.message())));
   std::error_code error;
   llvm::raw_fd_ostream out(output, error, llvm::sys::fs::OF_None);
   if (error)

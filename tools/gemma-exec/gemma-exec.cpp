@@ -16,6 +16,7 @@
 #include "runtime/exec/Sampler.h"
 #include "runtime/tokenizer/ChatTemplate.h"
 #include "runtime/tokenizer/SentencePieceTokenizer.h"
+#include "tools/common/IntList.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -23,7 +24,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 
@@ -76,32 +76,6 @@ double Since(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
-// "2,17, 400 9" -> {2, 17, 400, 9}.
-absl::StatusOr<std::vector<int32_t>> ParseIds(const std::string &text,
-                                              uint32_t vocab) {
-  std::vector<int32_t> ids;
-  size_t at = 0;
-  while (true) {
-    at = text.find_first_not_of(", \t\n", at);
-    if (at == std::string::npos)
-      break;
-    const size_t end = std::min(text.find_first_of(", \t\n", at), text.size());
-    int64_t id = -1;
-    auto [ptr, error] =
-        std::from_chars(text.data() + at, text.data() + end, id);
-    if (error != std::errc() || ptr != text.data() + end || id < 0 ||
-        id >= int64_t(vocab))
-      return absl::InvalidArgumentError(
-          fmt::format("--prompt-ids: '{}' is not a token id in 0..{}",
-                      text.substr(at, end - at), vocab - 1));
-    ids.push_back(int32_t(id));
-    at = end;
-  }
-  if (ids.empty())
-    return absl::InvalidArgumentError("--prompt-ids: no ids");
-  return ids;
-}
-
 int Run() {
   using namespace gemma;
   if (prompt_text.empty() == prompt_ids.empty())
@@ -129,17 +103,14 @@ int Run() {
   if (std::optional<std::span<const uint8_t>> proto =
           (*session)->weights().tokenizer) {
     std::string error;
-    tokenizer = SentencePieceTokenizer::FromSerializedProto(
-        std::string_view(reinterpret_cast<const char *>(proto->data()),
-                         proto->size()),
-        &error);
+    tokenizer = SentencePieceTokenizer::FromSerializedProto(*proto, &error);
     if (!tokenizer)
       return Fail(fmt::format("the weight file's tokenizer: {}", error));
   }
   std::vector<int32_t> prompt;
   if (!prompt_ids.empty()) {
     absl::StatusOr<std::vector<int32_t>> ids =
-        ParseIds(prompt_ids, meta.vocab_size);
+        ParseTokenIds(prompt_ids, meta.vocab_size, "prompt-ids");
     if (!ids.ok())
       return Fail(std::string(ids.status().message()));
     prompt = *std::move(ids);
@@ -200,10 +171,7 @@ int Run() {
   }
   const double decode = Since(decode_start);
   if (as_ids) {
-    std::string line;
-    for (int32_t id : generated)
-      line += fmt::format("{}{}", line.empty() ? "" : " ", id);
-    std::printf("%s\n", line.c_str());
+    std::printf("%s\n", FormatIds(generated).c_str());
   } else {
     std::printf("\n");
   }

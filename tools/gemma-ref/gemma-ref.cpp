@@ -66,20 +66,6 @@ int Fail(const std::string &message) {
   return 1;
 }
 
-// Token ids of the vocabulary, from a comma-separated list.
-absl::StatusOr<std::vector<int32_t>> ParseIds(const std::string &text,
-                                              uint32_t vocab) {
-  absl::StatusOr<std::vector<int64_t>> values =
-      gemma::ParseIntList(text, "prompt-ids");
-  if (!values.ok())
-    return values.status();
-  for (int64_t id : *values)
-    if (id < 0 || id >= vocab)
-      return absl::InvalidArgumentError(fmt::format(
-          "--prompt-ids: '{}' is not a token id in 0..{}", id, vocab - 1));
-  return std::vector<int32_t>(values->begin(), values->end());
-}
-
 int Run() {
   using namespace gemma;
   if (prompt_ids.empty() == prompt_text.empty())
@@ -100,11 +86,8 @@ int Run() {
   std::unique_ptr<SentencePieceTokenizer> tokenizer;
   if (model->tokenizer) {
     std::string error;
-    tokenizer = SentencePieceTokenizer::FromSerializedProto(
-        std::string_view(
-            reinterpret_cast<const char *>(model->tokenizer->data()),
-            model->tokenizer->size()),
-        &error);
+    tokenizer =
+        SentencePieceTokenizer::FromSerializedProto(*model->tokenizer, &error);
     if (!tokenizer)
       return Fail(
           fmt::format("{}: tokenizer: {}", model_path.getValue(), error));
@@ -112,7 +95,7 @@ int Run() {
   std::vector<int32_t> prompt;
   if (!prompt_ids.empty()) {
     absl::StatusOr<std::vector<int32_t>> ids =
-        ParseIds(prompt_ids, spec.vocab_size);
+        ParseTokenIds(prompt_ids, spec.vocab_size, "prompt-ids");
     if (!ids.ok())
       return Fail(std::string(ids.status().message()));
     prompt = *std::move(ids);
@@ -171,10 +154,7 @@ int Run() {
     return Fail(std::string(write_status.message()));
 
   if (as_ids) {
-    std::string line;
-    for (int32_t id : result->tokens)
-      line += fmt::format("{}{}", line.empty() ? "" : " ", id);
-    std::printf("%s\n", line.c_str());
+    std::printf("%s\n", FormatIds(result->tokens).c_str());
   } else {
     std::vector<int> ids(result->tokens.begin(), result->tokens.end());
     std::printf("%s\n", tokenizer->Decode(ids).c_str());
