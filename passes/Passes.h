@@ -4,6 +4,9 @@
 #define PASSES_PASSES_H
 
 #include "dialects/gemma/GemmaOps.h"
+#include "dialects/plan/PlanOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 
 #include "mlir/Pass/Pass.h"
 

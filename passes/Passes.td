@@ -1,6 +1,7 @@
-//===- Passes.td - Passes over the gemma dialect -----------*- tablegen -*-===//
+//===- Passes.td - Passes of the compiler ------------------*- tablegen -*-===//
 //
-// One pass per fusion, each with its own flag and lit test file
+// One pass per fusion, then the lowering to the plan dialect and buffer
+// placement; each has its own flag and lit test file
 // (test/passes/<flag>.mlir). A fusion rewrites a group of unfused ops into
 // one fused op of the same semantics (dialects/gemma/GemmaFusedOps.td), and
 // only where every intermediate of the group has no other use.
@@ -82,19 +83,38 @@ def FuseResidualNorm : Pass<"gemma-fuse-residual-norm", "mlir::ModuleOp"> {
 }
 
 //===----------------------------------------------------------------------===//
-// Memory planning
+// Lowering to the plan dialect
 //===----------------------------------------------------------------------===//
 
-def PlanMemory : Pass<"gemma-plan-memory", "mlir::ModuleOp"> {
-  let summary = "Place every intermediate in one arena per function by liveness";
+def LowerToPlan : Pass<"gemma-lower-to-plan", "mlir::ModuleOp"> {
+  let summary = "Turn each gemma function into kernel calls over buffers";
   let description = [{
-    Gives each f32 result a byte offset (64-byte aligned, first fit) in one
-    arena per function, reusing the space of buffers whose last reader has
-    run. Results that update a KV cache in place get -1 (they live in the
-    cache). Records `gemma.arena_offsets` on ops and `gemma.arena_bytes` on
-    functions.
+    Rewrites every function of `gemma` ops (fused or not) into a `plan`
+    function: tensor arguments and results become `!plan.buffer`s, each op
+    becomes one `plan.call` of the kernel that runs it with its static
+    parameters (shapes, row ranges, scales, window, RoPE settings, weight
+    names), and each intermediate, and each fused kernel's scratch, becomes
+    an unplaced `plan.alloc`. KV caches are updated in place: a `kv_write`
+    (or `fused_qkv_rope`) result is its cache argument's buffer, which needs
+    the cache to have no other reader. The module's `gemma.param`s go once
+    every function is lowered: calls name weights by string. Fails naming an
+    op no kernel runs.
   }];
-  let dependentDialects = ["::mlir::func::FuncDialect"];
+  let dependentDialects = ["::gemma::plan::ir::PlanDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
+def PlaceBuffers : Pass<"plan-place-buffers", "mlir::ModuleOp"> {
+  let summary = "Give every plan.alloc an offset in one arena per function";
+  let description = [{
+    Liveness-based memory planning over `plan` functions: walking the calls
+    in order, a buffer is placed (first fit, 64-byte aligned) at the first
+    call that uses it and freed after the last one, so later buffers reuse
+    its space; returned buffers live to the end. Each `plan.alloc` becomes a
+    `plan.view` at its offset, and the function gets `plan.arena_size`
+    (elements). Functions that already have an arena size are left alone.
+  }];
+  let dependentDialects = ["::gemma::plan::ir::PlanDialect"];
 }
 
 #endif // GEMMA_PASSES_TD

@@ -66,12 +66,10 @@ absl::StatusOr<PlanFile> CompilePlan(const SbsModel &model,
     meta.weights_path = sbs.generic_string();
   meta.weights_size = model.file->container().file_bytes();
   meta.weights_fingerprint = WeightsFingerprint(*model.file);
-  for (mlir::func::FuncOp func : (*module)->getOps<mlir::func::FuncOp>()) {
-    absl::StatusOr<Program> program = LowerToPlan(func);
-    if (!program.ok())
-      return program.status();
-    file.programs.push_back(*std::move(program));
-  }
+  absl::StatusOr<std::vector<Program>> programs = LowerToPrograms(**module);
+  if (!programs.ok())
+    return programs.status();
+  file.programs = *std::move(programs);
   const std::string key = fmt::format(
       "{}|{}|{}|{}|{}|{}|{}", meta.compiler_version, meta.backend,
       fmt::join(meta.fusions, ","), meta.context,

@@ -1,10 +1,9 @@
-//===- LowerToPlan.h - A gemma function as a plan program -------*- C++ -*-===//
+//===- LowerToPlan.h - gemma modules to plan programs -----------*- C++ -*-===//
 //
-// Walks a (fused or unfused) bucket function once: each op becomes one
-// kernel call with its static parameters, and each f32 intermediate gets an
-// arena range by liveness (ArenaPlanner; fused kernels' scratch too). KV
-// caches are updated in place: a kv_write result takes its cache
-// argument's storage, which needs the cache to have no other reader.
+// The compiler's last steps: `gemma-lower-to-plan` and `plan-place-buffers`
+// turn every function of a (fused or unfused) gemma module into a placed
+// plan function, and ExportProgram reads such a function as the plain
+// records the runtime executes and the `.plan` file stores.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,14 +13,24 @@
 #include "compiler/plan/PlanProgram.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
 
 #include "absl/status/statusor.h"
 
+#include <vector>
+
 namespace gemma::plan {
 
-// Fails with one line naming an op no kernel implements, or a cache read
-// after it is written.
-absl::StatusOr<Program> LowerToPlan(mlir::func::FuncOp func);
+// Lowers and places every gemma function of `module` in place. Fails with
+// the first error (an op no kernel runs, a cache read after it is written),
+// prefixed by the function's name.
+absl::Status LowerToPlan(mlir::ModuleOp module);
+
+// A placed plan function as validated records.
+absl::StatusOr<Program> ExportProgram(mlir::func::FuncOp func);
+
+// Both, for every function of `module`, in module order.
+absl::StatusOr<std::vector<Program>> LowerToPrograms(mlir::ModuleOp module);
 
 } // namespace gemma::plan
 

@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include <functional>
+#include <string_view>
 
 namespace gemma::plan {
 namespace {
@@ -30,6 +31,8 @@ int64_t RangesSize(const std::vector<int64_t> &ints, size_t at, int64_t *rows) {
 
 struct Layout {
   size_t buffers, weights, ints, reals;
+  // Bit b set: buffer b holds i32 (token ids or positions), not f32.
+  uint32_t index_buffers;
   // Minimum elements of each buffer, from the ints; empty when the ints
   // are inconsistent.
   std::function<std::vector<int64_t>(const std::vector<int64_t> &)> needs;
@@ -55,15 +58,16 @@ const Layout &LayoutOf(Kernel kernel) {
   };
   static const Layout layouts[] = {
       // kEmbed: [ids, out]; [table]; [n, width]; [scale]
-      {2, 1, 2, 1, [](const V &i) { return V{i[0], Product({i[0], i[1]})}; }},
+      {2, 1, 2, 1, 1,
+       [](const V &i) { return V{i[0], Product({i[0], i[1]})}; }},
       // kRmsNorm: [x, out]; [weight?]; [rows, width, kind]; [eps]
-      {2, 1, 3, 1,
+      {2, 1, 3, 1, 0,
        [](const V &i) {
          const int64_t n = Product({i[0], i[1]});
          return V{n, n};
        }},
       // kMatmul: [x, y]; [w]; [n, in, out, ranges...]
-      {2, 1, 4, 0,
+      {2, 1, 4, 0, 0,
        [](const V &i) {
          int64_t rows = 0;
          if (RangesSize(i, 3, &rows) < 0 || (i[3] > 0 && rows != i[2]))
@@ -71,68 +75,68 @@ const Layout &LayoutOf(Kernel kernel) {
          return V{Product({i[0], i[1]}), Product({i[0], i[2]})};
        }},
       // kMatmulHeads: [x, y]; [w]; [n, heads, in_h, out]
-      {2, 1, 4, 0,
+      {2, 1, 4, 0, 0,
        [](const V &i) {
          return V{Product({i[0], i[1], i[2]}), Product({i[0], i[3]})};
        }},
       // kScale: [x, out]; [weight?]; [elements]; [factor]
-      {2, 1, 1, 1, [](const V &i) { return V{i[0], i[0]}; }},
+      {2, 1, 1, 1, 0, [](const V &i) { return V{i[0], i[0]}; }},
       // kRope: [x, positions, out]; []; [n, heads, dim]; [base, scale, frac]
-      {3, 0, 3, 3,
+      {3, 0, 3, 3, 2,
        [](const V &i) {
          const int64_t n = Product({i[0], i[1], i[2]});
          return V{n, i[0], n};
        }},
       // kKvWrite: [x, positions, cache]; []; [batch, slots, width, n]
-      {3, 0, 4, 0,
+      {3, 0, 4, 0, 2,
        [](const V &i) {
          if (i[0] != 1 && i[0] != i[3])
            return V{};
          return V{Product({i[3], i[2]}), i[3], Product({i[0], i[1], i[2]})};
        }},
       // kAttnScores: [q, keys, scores]; []; [shape]; [scale]
-      {3, 0, 7, 1,
+      {3, 0, 7, 1, 0,
        [](const V &i) {
          V a = attention(i);
          return V{a[0], a[1], Product({i[0], i[1], i[4]})};
        }},
       // kWindowMask: [in, positions, out]; []; [rows, heads, slots, window]
-      {3, 0, 4, 0,
+      {3, 0, 4, 0, 2,
        [](const V &i) {
          const int64_t n = Product({i[0], i[1], i[2]});
          return V{n, i[0], n};
        }},
       // kSoftmax: [in, out]; []; [rows, width]
-      {2, 0, 2, 0,
+      {2, 0, 2, 0, 0,
        [](const V &i) {
          const int64_t n = Product({i[0], i[1]});
          return V{n, n};
        }},
       // kAttnValues: [probs, values, out]; []; [shape]
-      {3, 0, 7, 0,
+      {3, 0, 7, 0, 0,
        [](const V &i) {
          V a = attention(i);
          return V{Product({i[0], i[1], i[4]}), a[2], a[4]};
        }},
       // kSoftcap: [in, out]; []; [elements]; [cap]
-      {2, 0, 1, 1, [](const V &i) { return V{i[0], i[0]}; }},
+      {2, 0, 1, 1, 0, [](const V &i) { return V{i[0], i[0]}; }},
       // kGeluTanh: [in, out]; []; [elements]
-      {2, 0, 1, 0, [](const V &i) { return V{i[0], i[0]}; }},
+      {2, 0, 1, 0, 0, [](const V &i) { return V{i[0], i[0]}; }},
       // kAdd: [a, b, out]; []; [elements]
-      {3, 0, 1, 0, [](const V &i) { return V{i[0], i[0], i[0]}; }},
+      {3, 0, 1, 0, 0, [](const V &i) { return V{i[0], i[0], i[0]}; }},
       // kMul: [a, b, out]; []; [elements]
-      {3, 0, 1, 0, [](const V &i) { return V{i[0], i[0], i[0]}; }},
+      {3, 0, 1, 0, 0, [](const V &i) { return V{i[0], i[0], i[0]}; }},
       // kLogits: [x, out]; [table]; [n, width, vocab]; [cap]
-      {2, 1, 3, 1,
+      {2, 1, 3, 1, 0,
        [](const V &i) {
          return V{Product({i[0], i[1]}), Product({i[0], i[2]})};
        }},
       // kAttention: [q, keys, values, positions, out]; []; [shape, window];
       // [scale, cap]
-      {5, 0, 8, 2, [](const V &i) { return attention(i); }},
+      {5, 0, 8, 2, 8, [](const V &i) { return attention(i); }},
       // kGeglu: [x, out, scratch]; [gate, up]; [n, in, width, gate ranges,
       // up ranges]
-      {3, 2, 5, 0,
+      {3, 2, 5, 0, 0,
        [](const V &i) {
          int64_t gate = 0, up = 0;
          const int64_t g = RangesSize(i, 3, &gate);
@@ -144,14 +148,14 @@ const Layout &LayoutOf(Kernel kernel) {
        }},
       // kResidualNorm: [a, b, sum, normed]; [weight?]; [rows, width, kind];
       // [eps]
-      {4, 1, 3, 1,
+      {4, 1, 3, 1, 0,
        [](const V &i) {
          const int64_t n = Product({i[0], i[1]});
          return V{n, n, n, n};
        }},
       // kNormMatmul: [x, out, scratch]; [norm?, w]; [n, in, out, width,
       // kind, ranges...]; [eps]
-      {3, 2, 6, 1,
+      {3, 2, 6, 1, 0,
        [](const V &i) {
          int64_t rows = 0;
          if (RangesSize(i, 5, &rows) < 0 || (i[5] > 0 && rows != i[2]) ||
@@ -164,7 +168,7 @@ const Layout &LayoutOf(Kernel kernel) {
       // query norm?, key norm?]; [n, d, heads, dim, kv batch, slots, kv
       // heads, v batch, v slots, v heads, v dim, kind, value norm, q ranges,
       // k ranges, v ranges]; [eps, base, scale, fraction]
-      {7, 5, 16, 4,
+      {7, 5, 16, 4, 2,
        [](const V &i) {
          int64_t q = 0, k = 0, v = 0;
          const int64_t a = RangesSize(i, 13, &q);
@@ -198,92 +202,68 @@ const char *KernelName(Kernel kernel) {
   return index < std::size(names) ? names[index] : "unknown";
 }
 
-std::string FormatProgram(const Program &program) {
-  auto buffer = [](const Buffer &b) {
-    return b.arg >= 0 ? fmt::format("arg{}", b.arg)
-                      : fmt::format("@{}:{}", b.offset, b.elements);
-  };
-  std::string out = fmt::format("program @{}: {} args, arena {} floats, {} "
-                                "calls\n",
-                                program.name, program.arg_elements.size(),
-                                program.arena_elements, program.calls.size());
-  for (size_t c = 0; c < program.calls.size(); ++c) {
-    const Call &call = program.calls[c];
-    std::string line = fmt::format("  {:3} {}", c, KernelName(call.kernel));
-    // Appends, not "literal" + string: GCC 12's -Wrestrict misfires there.
-    for (const Buffer &b : call.buffers) {
-      line += ' ';
-      line += buffer(b);
-    }
-    for (const std::string &w : call.weights) {
-      line += w.empty() ? " -" : " $";
-      line += w;
-    }
-    if (!call.ints.empty())
-      line += fmt::format(" [{}]", fmt::join(call.ints, ", "));
-    if (!call.reals.empty())
-      line += fmt::format(" ({:g})", fmt::join(call.reals, ", "));
-    out += line;
-    out += '\n';
-  }
-  out += "  results";
-  for (const Buffer &b : program.outputs) {
-    out += ' ';
-    out += buffer(b);
-  }
-  out += '\n';
-  return out;
+bool IsIndexBuffer(Kernel kernel, size_t b) {
+  return static_cast<uint32_t>(kernel) < kKernelCount && b < 32 &&
+         (LayoutOf(kernel).index_buffers >> b & 1) != 0;
+}
+
+absl::Status ValidateCall(const Call &call,
+                          std::span<const int64_t> available) {
+  if (static_cast<uint32_t>(call.kernel) >= kKernelCount)
+    return absl::InvalidArgumentError(
+        fmt::format("unknown kernel {}", static_cast<uint32_t>(call.kernel)));
+  const Layout &layout = LayoutOf(call.kernel);
+  if (call.buffers.size() != layout.buffers ||
+      call.weights.size() != layout.weights || call.ints.size() < layout.ints ||
+      call.reals.size() != layout.reals)
+    return absl::InvalidArgumentError(fmt::format(
+        "expects {} buffers, {} weights, {}+ ints and {} reals, got {}, "
+        "{}, {} and {}",
+        layout.buffers, layout.weights, layout.ints, layout.reals,
+        call.buffers.size(), call.weights.size(), call.ints.size(),
+        call.reals.size()));
+  for (int64_t v : call.ints)
+    if (v < -1)
+      return absl::InvalidArgumentError(
+          fmt::format("negative parameter {}", v));
+  const std::vector<int64_t> needs = layout.needs(call.ints);
+  if (needs.size() != layout.buffers)
+    return absl::InvalidArgumentError("inconsistent shape parameters");
+  for (size_t b = 0; b < needs.size() && b < available.size(); ++b)
+    if (needs[b] < 0 || needs[b] > available[b])
+      return absl::InvalidArgumentError(
+          fmt::format("buffer {} holds {} elements, the call needs {}", b,
+                      available[b], needs[b]));
+  return absl::OkStatus();
 }
 
 absl::Status ValidateProgram(const Program &program) {
   for (size_t c = 0; c < program.calls.size(); ++c) {
     const Call &call = program.calls[c];
-    auto fail = [&](std::string what) {
+    auto fail = [&](std::string_view what) {
       return absl::InvalidArgumentError(
           fmt::format("{}: call {} ({}): {}", program.name, c,
                       KernelName(call.kernel), what));
     };
-    if (static_cast<uint32_t>(call.kernel) >
-        static_cast<uint32_t>(Kernel::kQkvRope))
-      return fail(
-          fmt::format("unknown kernel {}", static_cast<uint32_t>(call.kernel)));
-    const Layout &layout = LayoutOf(call.kernel);
-    if (call.buffers.size() != layout.buffers ||
-        call.weights.size() != layout.weights ||
-        call.ints.size() < layout.ints || call.reals.size() != layout.reals)
-      return fail(fmt::format(
-          "expects {} buffers, {} weights, {}+ ints and {} reals, got {}, "
-          "{}, {} and {}",
-          layout.buffers, layout.weights, layout.ints, layout.reals,
-          call.buffers.size(), call.weights.size(), call.ints.size(),
-          call.reals.size()));
-    for (int64_t v : call.ints)
-      if (v < -1)
-        return fail(fmt::format("negative parameter {}", v));
-    const std::vector<int64_t> needs = layout.needs(call.ints);
-    if (needs.size() != layout.buffers)
-      return fail("inconsistent shape parameters");
+    std::vector<int64_t> available;
     for (size_t b = 0; b < call.buffers.size(); ++b) {
       const Buffer &buffer = call.buffers[b];
-      int64_t available = 0;
       if (buffer.arg >= 0) {
         if (size_t(buffer.arg) >= program.arg_elements.size())
           return fail(fmt::format("buffer {} names argument {} of {}", b,
                                   buffer.arg, program.arg_elements.size()));
-        available = program.arg_elements[buffer.arg];
+        available.push_back(program.arg_elements[buffer.arg]);
       } else {
         if (buffer.offset < 0 || buffer.elements < 0 ||
             buffer.offset + buffer.elements > program.arena_elements)
           return fail(fmt::format(
               "buffer {} [{}, {}) leaves the arena of {}", b, buffer.offset,
               buffer.offset + buffer.elements, program.arena_elements));
-        available = buffer.elements;
+        available.push_back(buffer.elements);
       }
-      if (needs[b] < 0 || needs[b] > available)
-        return fail(fmt::format("buffer {} holds {} elements, the call needs "
-                                "{}",
-                                b, available, needs[b]));
     }
+    if (absl::Status s = ValidateCall(call, available); !s.ok())
+      return fail(std::string(s.message()));
   }
   for (const Buffer &output : program.outputs)
     if (output.arg >= 0

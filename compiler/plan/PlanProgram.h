@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,7 @@ enum class Kernel : uint32_t {
   kNormMatmul = 19,
   kQkvRope = 20,
 };
+inline constexpr uint32_t kKernelCount = 21;
 const char *KernelName(Kernel kernel);
 
 // A function argument (arg >= 0), or [offset, offset + elements) of the
@@ -56,6 +58,7 @@ struct Buffer {
   int32_t arg = -1;
   int64_t offset = 0;
   int64_t elements = 0;
+  bool operator==(const Buffer &) const = default;
 };
 
 struct Call {
@@ -64,6 +67,7 @@ struct Call {
   std::vector<std::string> weights;
   std::vector<int64_t> ints;
   std::vector<double> reals;
+  bool operator==(const Call &) const = default;
 };
 
 struct Program {
@@ -73,12 +77,17 @@ struct Program {
   std::vector<Call> calls;
   // Per function result: its buffer (a cache argument, or the arena).
   std::vector<Buffer> outputs;
+  bool operator==(const Program &) const = default;
 };
 
-// A readable listing (`gemma-compile --emit=plan`): the arena size, then one
-// line per call: kernel, buffers (argN or @offset:elements), weights, ints,
-// reals.
-std::string FormatProgram(const Program &program);
+// Whether buffer `b` of `kernel` holds i32 (token ids or positions)
+// rather than f32.
+bool IsIndexBuffer(Kernel kernel, size_t b);
+
+// Checks one call against its kernel's layout: operand counts, parameters,
+// and that each buffer holds (`available[b]` elements) what the call's
+// shapes say it reads or writes. The message does not name the call.
+absl::Status ValidateCall(const Call &call, std::span<const int64_t> available);
 
 // Checks what a runtime must not trust blindly: operand counts per kernel,
 // buffers inside the arena or naming an argument, and that every buffer

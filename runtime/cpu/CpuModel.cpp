@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace gemma::cpu {
 
 absl::StatusOr<std::unique_ptr<CpuModel>>
@@ -34,18 +36,24 @@ CpuModel::Create(const SbsModel &model, const ModelWeights &weights,
     return WeightView{t->type, t->bytes.data(), int64_t(t->rows),
                       int64_t(t->cols), t->scale};
   };
+  absl::StatusOr<std::vector<plan::Program>> lowered =
+      plan::LowerToPrograms(**module);
+  if (!lowered.ok())
+    return lowered.status();
   for (auto [buckets, programs, name] :
        {std::tuple(&cpu->layout_.prefill_buckets, &cpu->prefill_,
                    &PrefillFunctionName),
         std::tuple(&cpu->layout_.decode_buckets, &cpu->decode_,
                    &DecodeFunctionName)})
     for (int64_t bucket : *buckets) {
-      auto func = (*module)->lookupSymbol<mlir::func::FuncOp>(name(bucket));
-      absl::StatusOr<plan::Program> lowered = plan::LowerToPlan(func);
-      if (!lowered.ok())
-        return lowered.status();
+      auto found = std::find_if(
+          lowered->begin(), lowered->end(),
+          [&](const plan::Program &p) { return p.name == name(bucket); });
+      if (found == lowered->end())
+        return absl::InternalError(
+            fmt::format("no function @{} was built", name(bucket)));
       absl::StatusOr<std::unique_ptr<CpuExecutor>> program =
-          CpuExecutor::Create(*lowered, lookup);
+          CpuExecutor::Create(*found, lookup);
       if (!program.ok())
         return program.status();
       (*programs)[bucket] = *std::move(program);

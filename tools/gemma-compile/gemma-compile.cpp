@@ -185,16 +185,10 @@ int Run() {
   if (error)
     return Fail(fmt::format("{}: cannot write: {}", output.getValue(),
                             error.message()));
-  if (emit == Emit::kPlan) {
-    for (mlir::func::FuncOp func : (*module)->getOps<mlir::func::FuncOp>()) {
-      absl::StatusOr<plan::Program> program = plan::LowerToPlan(func);
-      if (!program.ok())
-        return Fail(fmt::format("{}: {}", model_path.getValue(),
-                                std::string(program.status().message())));
-      out << plan::FormatProgram(*program);
-    }
-    return 0;
-  }
+  if (emit == Emit::kPlan)
+    if (absl::Status s = plan::LowerToPlan(**module); !s.ok())
+      return Fail(fmt::format("{}: {}", model_path.getValue(),
+                              std::string(s.message())));
   (*module)->print(out);
   out << "\n";
   return 0;
