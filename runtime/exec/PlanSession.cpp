@@ -2,6 +2,8 @@
 
 #include "runtime/exec/PlanSession.h"
 
+#include "runtime/exec/Backends.h"
+
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -13,11 +15,13 @@ PlanSession::Open(const std::string &plan_path, int threads, bool verbose) {
   absl::StatusOr<plan::PlanFile> plan = plan::ReadPlan(plan_path);
   if (!plan.ok())
     return plan.status();
-  if (plan->meta.backend != "cpu")
-    return absl::UnavailableError(fmt::format(
-        "{}: compiled for the '{}' backend, which this gemma-exec does not "
-        "have (it runs: cpu)",
-        plan_path, plan->meta.backend));
+  absl::StatusOr<std::unique_ptr<Backend>> backend =
+      CreateBackend(plan->meta.backend, threads);
+  if (!backend.ok())
+    return absl::Status(backend.status().code(),
+                        fmt::format("{}: compiled for the '{}' backend: {}",
+                                    plan_path, plan->meta.backend,
+                                    std::string(backend.status().message())));
   namespace fs = std::filesystem;
   fs::path weights_path(plan->meta.weights_path);
   if (weights_path.is_relative())
@@ -40,23 +44,23 @@ PlanSession::Open(const std::string &plan_path, int threads, bool verbose) {
         "{}: {} is not the weight file this plan was compiled from (size or "
         "fingerprint differs): compile the plan again",
         plan_path, weights_name));
-  std::unique_ptr<PlanSession> session(new PlanSession(threads));
+  std::unique_ptr<PlanSession> session(new PlanSession());
+  session->backend_ = *std::move(backend);
   session->plan_ = *std::move(plan);
   session->weights_ = std::make_unique<SbsModel>(*std::move(weights));
   session->verbose_ = verbose;
   return session;
 }
 
-std::vector<std::vector<float>> PlanSession::NewCaches() const {
-  std::vector<std::vector<float>> caches;
+std::unique_ptr<KvCaches> PlanSession::NewCaches() const {
+  std::vector<int64_t> elements;
   for (const plan::LayerCacheShape &c : plan_.meta.caches)
     for (int kv = 0; kv < 2; ++kv)
-      caches.emplace_back(size_t(c.slots * c.kv_heads * c.head_dim), 0.0f);
-  return caches;
+      elements.push_back(int64_t(c.slots) * c.kv_heads * c.head_dim);
+  return backend_->NewCaches(elements);
 }
 
-absl::StatusOr<cpu::CpuExecutor *>
-PlanSession::Program(const std::string &name) {
+absl::StatusOr<BackendProgram *> PlanSession::Program(const std::string &name) {
   auto it = bound_.find(name);
   if (it != bound_.end())
     return it->second.get();
@@ -64,49 +68,41 @@ PlanSession::Program(const std::string &name) {
     if (program.name != name)
       continue;
     const SbsModel &model = *weights_;
-    absl::StatusOr<std::unique_ptr<cpu::CpuExecutor>> executor =
-        cpu::CpuExecutor::Create(
+    absl::StatusOr<std::unique_ptr<BackendProgram>> executor =
+        backend_->Compile(
             program,
-            [&](const std::string &tensor) -> absl::StatusOr<cpu::WeightView> {
+            [&](const std::string &tensor) -> absl::StatusOr<StoredTensor> {
               const WeightTensor *t = model.Find(tensor);
               if (!t)
                 return absl::NotFoundError(
                     fmt::format("no tensor '{}' in the weight file", tensor));
-              return cpu::WeightView{t->type, t->bytes.data(), int64_t(t->rows),
-                                     int64_t(t->cols), t->scale};
+              return StoredTensor{t->type, t->bytes, int64_t(t->rows),
+                                  int64_t(t->cols), t->scale};
             });
     if (!executor.ok())
       return executor.status();
     if (verbose_)
       std::fprintf(stderr,
-                   "gemma-exec: bound @%s (%zu kernel calls, arena "
+                   "gemma-exec: bound @%s on %s (%zu kernel calls, arena "
                    "%.1f KB)\n",
-                   name.c_str(), program.calls.size(),
+                   name.c_str(), backend_->name().c_str(), program.calls.size(),
                    double(program.arena_elements) * 4 / 1024);
     return (bound_[name] = *std::move(executor)).get();
   }
   return absl::NotFoundError(fmt::format("the plan has no @{}", name));
 }
 
-absl::StatusOr<std::vector<std::vector<float>>>
+absl::StatusOr<std::vector<float>>
 PlanSession::Run(const std::string &name, std::span<const int32_t> ids,
-                 std::span<const int32_t> positions,
-                 std::vector<std::vector<float>> &caches) {
-  absl::StatusOr<cpu::CpuExecutor *> program = Program(name);
+                 std::span<const int32_t> positions, KvCaches &caches) {
+  absl::StatusOr<BackendProgram *> program = Program(name);
   if (!program.ok())
     return program.status();
-  std::vector<void *> args = {const_cast<int32_t *>(ids.data()),
-                              const_cast<int32_t *>(positions.data())};
-  for (std::vector<float> &cache : caches)
-    args.push_back(cache.data());
-  std::vector<std::vector<float>> results;
-  if (absl::Status s = (*program)->Run(pool_, args, &results); !s.ok())
-    return s;
-  return results;
+  return (*program)->Run(ids, positions, caches);
 }
 
 absl::Status PlanSession::Prefill(std::span<const int32_t> ids, int32_t start,
-                                  std::vector<std::vector<float>> &caches) {
+                                  KvCaches &caches) {
   const std::vector<int64_t> &buckets = plan_.meta.prefill_buckets;
   size_t done = 0;
   while (done < ids.size()) {
@@ -137,7 +133,7 @@ absl::Status PlanSession::Prefill(std::span<const int32_t> ids, int32_t start,
     chunk.resize(size_t(padded), 0); // padding: token 0 after the prompt
     for (int64_t i = 0; i < padded; ++i)
       positions[i] = at + int32_t(i);
-    absl::StatusOr<std::vector<std::vector<float>>> out =
+    absl::StatusOr<std::vector<float>> out =
         Run(fmt::format("prefill_{}", padded), chunk, positions, caches);
     if (!out.ok())
       return out.status();
@@ -147,17 +143,12 @@ absl::Status PlanSession::Prefill(std::span<const int32_t> ids, int32_t start,
 }
 
 absl::StatusOr<std::vector<float>>
-PlanSession::Decode(int32_t id, int32_t position,
-                    std::vector<std::vector<float>> &caches) {
+PlanSession::Decode(int32_t id, int32_t position, KvCaches &caches) {
   if (position < 0 || uint32_t(position) >= plan_.meta.context)
     return absl::OutOfRangeError(
         fmt::format("position {} is past the context of {} positions", position,
                     plan_.meta.context));
-  absl::StatusOr<std::vector<std::vector<float>>> out =
-      Run("decode_1", {&id, 1}, {&position, 1}, caches);
-  if (!out.ok())
-    return out.status();
-  return std::move(out->front());
+  return Run("decode_1", {&id, 1}, {&position, 1}, caches);
 }
 
 } // namespace gemma

@@ -2,12 +2,12 @@
 //
 // Opens a plan, finds its weight file (the path recorded relative to the
 // plan) and checks its size and fingerprint, then runs the plan's programs
-// on the CPU backend. Each bucket's program is bound on first use and kept
-// (the bucket cache). Prefill walks the prompt in chunks of the prefill
-// buckets; a remainder shorter than every bucket is padded up to the
-// smallest one when the context has room (the padding's cache entries lie
-// ahead of every later query and are masked until overwritten), else fed
-// through @decode_1 one token at a time.
+// on the backend the plan was compiled for (runtime/Backend.h). Each
+// bucket's program is bound on first use and kept (the bucket cache). Prefill
+// walks the prompt in chunks of the prefill buckets; a remainder shorter than
+// every bucket is padded up to the smallest one when the context has room (the
+// padding's cache entries lie ahead of every later query and are masked until
+// overwritten), else fed through @decode_1 one token at a time.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,7 +16,7 @@
 
 #include "compiler/import/SbsModel.h"
 #include "compiler/plan/PlanFile.h"
-#include "runtime/cpu/CpuExecutor.h"
+#include "runtime/Backend.h"
 
 #include <map>
 #include <memory>
@@ -31,29 +31,29 @@ public:
 
   const plan::PlanMeta &meta() const { return plan_.meta; }
   const SbsModel &weights() const { return *weights_; }
-  int threads() const { return pool_.threads(); }
+  const Backend &backend() const { return *backend_; }
 
   // Zero caches for one sequence, K and V per layer.
-  std::vector<std::vector<float>> NewCaches() const;
+  std::unique_ptr<KvCaches> NewCaches() const;
   absl::Status Prefill(std::span<const int32_t> ids, int32_t start,
-                       std::vector<std::vector<float>> &caches);
+                       KvCaches &caches);
   // Logits [vocab] for one token at `position`.
-  absl::StatusOr<std::vector<float>>
-  Decode(int32_t id, int32_t position, std::vector<std::vector<float>> &caches);
+  absl::StatusOr<std::vector<float>> Decode(int32_t id, int32_t position,
+                                            KvCaches &caches);
 
 private:
-  PlanSession(int threads) : pool_(threads) {}
-  absl::StatusOr<cpu::CpuExecutor *> Program(const std::string &name);
-  absl::StatusOr<std::vector<std::vector<float>>>
-  Run(const std::string &name, std::span<const int32_t> ids,
-      std::span<const int32_t> positions,
-      std::vector<std::vector<float>> &caches);
+  PlanSession() = default;
+  absl::StatusOr<BackendProgram *> Program(const std::string &name);
+  absl::StatusOr<std::vector<float>> Run(const std::string &name,
+                                         std::span<const int32_t> ids,
+                                         std::span<const int32_t> positions,
+                                         KvCaches &caches);
 
   plan::PlanFile plan_;
   std::unique_ptr<SbsModel> weights_;
-  cpu::ThreadPool pool_;
+  std::unique_ptr<Backend> backend_;
   bool verbose_ = false;
-  std::map<std::string, std::unique_ptr<cpu::CpuExecutor>> bound_;
+  std::map<std::string, std::unique_ptr<BackendProgram>> bound_;
 };
 
 } // namespace gemma

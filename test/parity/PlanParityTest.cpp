@@ -73,15 +73,15 @@ TEST_P(PlanParity, PlanLogitsMatchTheReferenceEvaluator) {
   const std::vector<int32_t> ids =
       testing::RandomIds(24, loaded.model.spec.vocab_size, 77);
   const size_t prefill = 13;
-  std::vector<std::vector<float>> caches = (*session)->NewCaches();
+  std::unique_ptr<KvCaches> caches = (*session)->NewCaches();
   reference::KvCaches ref_caches = (*ref)->EmptyCaches(1);
   ASSERT_TRUE(
-      (*session)->Prefill(std::span(ids).first(prefill), 0, caches).ok());
+      (*session)->Prefill(std::span(ids).first(prefill), 0, *caches).ok());
   ASSERT_TRUE(
       (*ref)->Prefill(std::span(ids).first(prefill), 0, ref_caches).ok());
   for (int32_t p = int32_t(prefill); p < int32_t(ids.size()); ++p) {
     absl::StatusOr<std::vector<float>> got =
-        (*session)->Decode(ids[p], p, caches);
+        (*session)->Decode(ids[p], p, *caches);
     absl::StatusOr<reference::Tensor> want =
         (*ref)->Decode({&ids[p], 1}, {&p, 1}, ref_caches);
     ASSERT_TRUE(got.ok() && want.ok()) << got.status();

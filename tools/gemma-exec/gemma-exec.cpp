@@ -93,11 +93,11 @@ int Run() {
   const plan::PlanMeta &meta = (*session)->meta();
   if (verbose)
     std::fprintf(stderr,
-                 "gemma-exec: %s: %s, compiler %s, %d threads, "
+                 "gemma-exec: %s: %s, compiler %s, %s, "
                  "loaded in %.2f s\n",
                  plan_path.c_str(), meta.model_name.c_str(),
-                 meta.compiler_version.c_str(), (*session)->threads(),
-                 Since(load));
+                 meta.compiler_version.c_str(),
+                 (*session)->backend().Describe().c_str(), Since(load));
 
   std::unique_ptr<SentencePieceTokenizer> tokenizer;
   if (std::optional<std::span<const uint8_t>> proto =
@@ -129,10 +129,10 @@ int Run() {
   if (max_tokens == 0)
     return 0;
 
-  std::vector<std::vector<float>> caches = (*session)->NewCaches();
+  std::unique_ptr<KvCaches> caches = (*session)->NewCaches();
   const auto prefill_start = std::chrono::steady_clock::now();
   if (absl::Status s = (*session)->Prefill(
-          std::span(prompt).first(prompt.size() - 1), 0, caches);
+          std::span(prompt).first(prompt.size() - 1), 0, *caches);
       !s.ok())
     return Fail(std::string(s.message()));
   const double prefill = Since(prefill_start);
@@ -150,7 +150,7 @@ int Run() {
       break;
     }
     absl::StatusOr<std::vector<float>> logits =
-        (*session)->Decode(token, position, caches);
+        (*session)->Decode(token, position, *caches);
     if (!logits.ok())
       return Fail(std::string(logits.status().message()));
     token = sampler.Next(*logits);

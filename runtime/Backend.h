@@ -1,0 +1,79 @@
+//===- Backend.h - What every execution backend provides --------*- C++ -*-===//
+//
+// A backend runs plan programs (compiler/plan/PlanProgram.h) on one kind of
+// device: it owns the device's memory for KV caches and binds each bucket
+// program to its kernels and the model's weights once (the runtime keeps
+// the bound programs: the bucket cache). The CPU backend is
+// runtime/cpu/CpuBackend; GPU backends implement the same three calls.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RUNTIME_BACKEND_H
+#define RUNTIME_BACKEND_H
+
+#include "compiler/import/StoredType.h"
+#include "compiler/plan/PlanProgram.h"
+
+#include "absl/status/statusor.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace gemma {
+
+// A model weight as stored in the weight file: rows of `cols` values in
+// `type`, multiplied by `scale` on decode. Backends decode it in their
+// kernels (or upload the bytes as they are); they never get f32 copies.
+struct StoredTensor {
+  StoredType type = StoredType::kUnknown;
+  std::span<const uint8_t> bytes;
+  int64_t rows = 0;
+  int64_t cols = 0;
+  float scale = 1.0f;
+};
+using WeightSource =
+    std::function<absl::StatusOr<StoredTensor>(const std::string &name)>;
+
+// One sequence's KV caches in the backend's memory: K then V for each
+// layer, in the order of the programs' cache arguments.
+class KvCaches {
+public:
+  virtual ~KvCaches() = default;
+};
+
+// A bucket program bound to a backend's kernels and weights.
+class BackendProgram {
+public:
+  virtual ~BackendProgram() = default;
+  // Runs the program with its first two arguments `ids` and `positions`
+  // over `caches` (updated in place). Returns the program's first result
+  // when it is not a cache (the logits of a decode program, rows x vocab),
+  // else an empty vector.
+  virtual absl::StatusOr<std::vector<float>>
+  Run(std::span<const int32_t> ids, std::span<const int32_t> positions,
+      KvCaches &caches) = 0;
+};
+
+class Backend {
+public:
+  virtual ~Backend() = default;
+  // The name plans are compiled for ("cpu").
+  virtual std::string name() const = 0;
+  // One line for --verbose: the device and how it is used.
+  virtual std::string Describe() const = 0;
+  // Zeroed caches of `elements[i]` f32 values each.
+  virtual std::unique_ptr<KvCaches>
+  NewCaches(std::span<const int64_t> elements) = 0;
+  // Validates `program` and binds it; fails naming a missing weight or one
+  // whose shape or type the program cannot use.
+  virtual absl::StatusOr<std::unique_ptr<BackendProgram>>
+  Compile(const plan::Program &program, const WeightSource &weights) = 0;
+};
+
+} // namespace gemma
+
+#endif // RUNTIME_BACKEND_H

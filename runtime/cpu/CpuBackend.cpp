@@ -1,0 +1,82 @@
+//===- CpuBackend.cpp - The CPU behind the Backend interface --------------===//
+
+#include "runtime/cpu/CpuBackend.h"
+
+#include "kernels/cpu/Vector.h"
+#include "runtime/cpu/CpuExecutor.h"
+
+#include <fmt/format.h>
+
+namespace gemma::cpu {
+namespace {
+
+struct CpuCaches : KvCaches {
+  std::vector<std::vector<float>> buffers;
+};
+
+class CpuProgram : public BackendProgram {
+public:
+  CpuProgram(std::unique_ptr<CpuExecutor> executor, ThreadPool &pool)
+      : executor_(std::move(executor)), pool_(pool) {}
+
+  absl::StatusOr<std::vector<float>> Run(std::span<const int32_t> ids,
+                                         std::span<const int32_t> positions,
+                                         KvCaches &caches) override {
+    std::vector<void *> args = {const_cast<int32_t *>(ids.data()),
+                                const_cast<int32_t *>(positions.data())};
+    for (std::vector<float> &cache : static_cast<CpuCaches &>(caches).buffers)
+      args.push_back(cache.data());
+    std::vector<std::vector<float>> results;
+    if (absl::Status s = executor_->Run(pool_, args, &results); !s.ok())
+      return s;
+    if (results.empty())
+      return std::vector<float>();
+    return std::move(results.front());
+  }
+
+private:
+  std::unique_ptr<CpuExecutor> executor_;
+  ThreadPool &pool_;
+};
+
+class CpuBackend : public Backend {
+public:
+  explicit CpuBackend(int threads) : pool_(threads) {}
+
+  std::string name() const override { return "cpu"; }
+  std::string Describe() const override {
+    return fmt::format("cpu: {} threads, {}", pool_.threads(), VectorTarget());
+  }
+  std::unique_ptr<KvCaches>
+  NewCaches(std::span<const int64_t> elements) override {
+    auto caches = std::make_unique<CpuCaches>();
+    for (int64_t n : elements)
+      caches->buffers.emplace_back(size_t(n), 0.0f);
+    return caches;
+  }
+  absl::StatusOr<std::unique_ptr<BackendProgram>>
+  Compile(const plan::Program &program, const WeightSource &weights) override {
+    absl::StatusOr<std::unique_ptr<CpuExecutor>> executor = CpuExecutor::Create(
+        program, [&](const std::string &name) -> absl::StatusOr<WeightView> {
+          absl::StatusOr<StoredTensor> t = weights(name);
+          if (!t.ok())
+            return t.status();
+          return WeightView{t->type, t->bytes.data(), t->rows, t->cols,
+                            t->scale};
+        });
+    if (!executor.ok())
+      return executor.status();
+    return std::make_unique<CpuProgram>(*std::move(executor), pool_);
+  }
+
+private:
+  ThreadPool pool_;
+};
+
+} // namespace
+
+std::unique_ptr<Backend> CreateCpuBackend(int threads) {
+  return std::make_unique<CpuBackend>(threads);
+}
+
+} // namespace gemma::cpu

@@ -1,0 +1,23 @@
+//===- Backends.h - The backends this build has -----------------*- C++ -*-===//
+
+#ifndef RUNTIME_EXEC_BACKENDS_H
+#define RUNTIME_EXEC_BACKENDS_H
+
+#include "runtime/Backend.h"
+
+#include <string>
+#include <vector>
+
+namespace gemma {
+
+// Names of the backends this build can create, in preference order.
+const std::vector<std::string> &BackendNames();
+
+// Creates backend `name` with `threads` host threads (0: one per core);
+// fails with one line when this build or machine lacks it.
+absl::StatusOr<std::unique_ptr<Backend>> CreateBackend(const std::string &name,
+                                                       int threads);
+
+} // namespace gemma
+
+#endif // RUNTIME_EXEC_BACKENDS_H
