@@ -24,6 +24,28 @@ std::string_view StoredTypeName(StoredType type) {
     return "u64";
   case StoredType::kI8:
     return "i8";
+  case StoredType::kF16:
+    return "f16";
+  case StoredType::kQ4_0:
+    return "q4_0";
+  case StoredType::kQ4_1:
+    return "q4_1";
+  case StoredType::kQ5_0:
+    return "q5_0";
+  case StoredType::kQ5_1:
+    return "q5_1";
+  case StoredType::kQ8_0:
+    return "q8_0";
+  case StoredType::kQ2_K:
+    return "q2_k";
+  case StoredType::kQ3_K:
+    return "q3_k";
+  case StoredType::kQ4_K:
+    return "q4_k";
+  case StoredType::kQ5_K:
+    return "q5_k";
+  case StoredType::kQ6_K:
+    return "q6_k";
   case StoredType::kUnknown:
     break;
   }
@@ -41,7 +63,55 @@ std::optional<StoredType> ParseWeightType(std::string_view name) {
 bool IsWeightType(StoredType type) {
   return type == StoredType::kF32 || type == StoredType::kBF16 ||
          type == StoredType::kSFP || type == StoredType::kNUQ ||
-         type == StoredType::kI8;
+         type == StoredType::kI8 || IsGgmlType(type);
+}
+
+namespace {
+
+struct GgmlLayout {
+  StoredType type;
+  uint32_t ggml, elements, bytes, bits;
+};
+// ggml-common.h's block structs (GGML_QUANT_SIZES in gguf-py).
+constexpr GgmlLayout kGgml[] = {
+    {StoredType::kF16, 1, 1, 2, 16},     {StoredType::kQ4_0, 2, 32, 18, 4},
+    {StoredType::kQ4_1, 3, 32, 20, 5},   {StoredType::kQ5_0, 6, 32, 22, 5},
+    {StoredType::kQ5_1, 7, 32, 24, 6},   {StoredType::kQ8_0, 8, 32, 34, 8},
+    {StoredType::kQ2_K, 10, 256, 84, 2}, {StoredType::kQ3_K, 11, 256, 110, 3},
+    {StoredType::kQ4_K, 12, 256, 144, 4}, {StoredType::kQ5_K, 13, 256, 176, 5},
+    {StoredType::kQ6_K, 14, 256, 210, 6},
+};
+
+const GgmlLayout *GgmlLayoutOf(StoredType type) {
+  for (const GgmlLayout &l : kGgml)
+    if (l.type == type)
+      return &l;
+  return nullptr;
+}
+
+} // namespace
+
+bool IsGgmlType(StoredType type) { return GgmlLayoutOf(type) != nullptr; }
+
+uint32_t BlockElements(StoredType type) {
+  const GgmlLayout *l = GgmlLayoutOf(type);
+  return l ? l->elements : 1;
+}
+
+uint32_t BlockBytes(StoredType type) {
+  const GgmlLayout *l = GgmlLayoutOf(type);
+  return l ? l->bytes : ElementBytes(type);
+}
+
+std::optional<StoredType> FromGgmlType(uint32_t ggml) {
+  if (ggml == 0)
+    return StoredType::kF32;
+  if (ggml == 30)
+    return StoredType::kBF16;
+  for (const GgmlLayout &l : kGgml)
+    if (l.ggml == ggml)
+      return l.type;
+  return std::nullopt;
 }
 
 int StoredTypeBits(StoredType type) {
@@ -59,10 +129,11 @@ int StoredTypeBits(StoredType type) {
   case StoredType::kF64:
   case StoredType::kU64:
     return 64;
-  case StoredType::kUnknown:
+  default:
     break;
   }
-  return 0;
+  const GgmlLayout *l = GgmlLayoutOf(type);
+  return l ? int(l->bits) : 0;
 }
 
 uint32_t ElementBytes(StoredType type) {
@@ -82,8 +153,10 @@ uint64_t PackedBytes(StoredType type, uint64_t n) {
   case StoredType::kI8: // bf16 inv_scale + bf16 zero point per 128 values
     return 4 * ((n + 127) / 128) + n;
   default:
-    return 0;
+    break;
   }
+  const GgmlLayout *l = GgmlLayoutOf(type);
+  return l ? n / l->elements * l->bytes : 0;
 }
 
 } // namespace gemma

@@ -16,6 +16,7 @@
 
 #include "compiler/import/codecs/Bf16.h"
 #include "compiler/import/codecs/Decode.h"
+#include "compiler/import/codecs/Ggml.h"
 #include "compiler/import/codecs/I8.h"
 #include "compiler/import/codecs/Nuq.h"
 #include "compiler/import/codecs/Sfp.h"
@@ -67,6 +68,12 @@ HWY_EXPORT(DecodeSfpVec);
 
 void DecodeRangeScalar(StoredType type, const uint8_t *packed, uint64_t first,
                        uint64_t count, float *out) {
+  if (IsGgmlType(type)) {
+    const uint64_t block = BlockElements(type);
+    DecodeGgmlBlocks(type, packed + first / block * BlockBytes(type),
+                     count / block, out);
+    return;
+  }
   for (uint64_t i = 0; i < count; ++i) {
     const uint64_t at = first + i;
     switch (type) {

@@ -10,7 +10,8 @@
 namespace gemma {
 
 // Decodes flat elements [first, first + count) of a packed tensor of `type`
-// (f32, bf16, sfp, nuq or i8) into `out`, without the per-tensor scale.
+// (f32, bf16, sfp, nuq, i8 or a GGML type, where `first` and `count` are
+// whole blocks) into `out`, without the per-tensor scale.
 // `packed` points at the tensor's first byte. bf16 and SFP are vectorised
 // for the best instruction set of the running CPU (Highway dynamic
 // dispatch); NUQ and I8 decode value by value.
