@@ -57,7 +57,7 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "CPU backend speed\n");
   using namespace gemma;
-  absl::StatusOr<SbsModel> model = LoadSbsModel(model_path);
+  absl::StatusOr<ModelFile> model = LoadSbsModel(model_path);
   if (!model.ok())
     return Fail(std::string(model.status().message()));
   absl::StatusOr<ModelWeights> weights = SbsModelWeights(*model);

@@ -366,25 +366,40 @@ ResolveLegacyModel(uint32_t layers, bool has_qk_norm, StoredType weight) {
 
 namespace {
 
-absl::StatusOr<SbsModel> ModelOf(absl::StatusOr<sbs::SbsFile> opened,
-                                 const std::string &path);
+// Blob directory, config and tensor table: what says which model the file
+// holds and how its tensors are laid out.
+std::string SbsFingerprint(const sbs::SbsFile &file) {
+  const sbs::BlobReader &container = file.container();
+  std::string identity;
+  for (const sbs::BlobEntry &entry : container.entries())
+    identity += fmt::format("{}:{};", entry.key, entry.size);
+  for (const char *blob : {"config", "toc"})
+    if (std::optional<std::span<const uint8_t>> bytes = container.Find(blob))
+      identity.append(reinterpret_cast<const char *>(bytes->data()),
+                      bytes->size());
+  return Fingerprint(std::span(
+      reinterpret_cast<const uint8_t *>(identity.data()), identity.size()));
+}
+
+absl::StatusOr<ModelFile> ModelOf(absl::StatusOr<sbs::SbsFile> opened,
+                                  const std::string &path);
 
 } // namespace
 
-absl::StatusOr<SbsModel> LoadSbsModel(const std::string &path) {
+absl::StatusOr<ModelFile> LoadSbsModel(const std::string &path) {
   return ModelOf(sbs::SbsFile::Open(path, ResolveLegacyModel), path);
 }
 
-absl::StatusOr<SbsModel> LoadSbsModelFromBytes(std::span<const uint8_t> bytes,
-                                               const std::string &name) {
+absl::StatusOr<ModelFile> LoadSbsModelFromBytes(std::span<const uint8_t> bytes,
+                                                const std::string &name) {
   return ModelOf(sbs::SbsFile::FromBytes(bytes, name, ResolveLegacyModel),
                  name);
 }
 
 namespace {
 
-absl::StatusOr<SbsModel> ModelOf(absl::StatusOr<sbs::SbsFile> opened,
-                                 const std::string &path) {
+absl::StatusOr<ModelFile> ModelOf(absl::StatusOr<sbs::SbsFile> opened,
+                                  const std::string &path) {
   if (!opened.ok())
     return opened.status();
   auto file = std::make_shared<const sbs::SbsFile>(*std::move(opened));
@@ -393,9 +408,14 @@ absl::StatusOr<SbsModel> ModelOf(absl::StatusOr<sbs::SbsFile> opened,
     return absl::InvalidArgumentError(
         fmt::format("{}: {}", path, std::string(spec.status().message())));
 
-  SbsModel model;
+  ModelFile model;
   model.spec = *std::move(spec);
   model.file = file;
+  model.storage = file;
+  model.format = "sbs";
+  model.source = path;
+  model.file_bytes = file->container().file_bytes();
+  model.fingerprint = SbsFingerprint(*file);
   model.tokenizer = file->tokenizer();
   for (const sbs::TensorRecord &record : file->tensors())
     model.tensors[record.name] = {record.name,  record.type,

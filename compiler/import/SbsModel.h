@@ -1,4 +1,4 @@
-//===- SbsModel.h - gemma.cpp configs to and from ModelSpec ----*- C++ -*-===//
+//===- ModelFile.h - gemma.cpp configs to and from ModelSpec ----*- C++ -*-===//
 //
 // The mapping between gemma.cpp's config and our ModelSpec. Reading follows
 // GEMMA.md's policy: where gemma.cpp computes something other than the
@@ -12,6 +12,7 @@
 #ifndef COMPILER_IMPORT_SBSMODEL_H
 #define COMPILER_IMPORT_SBSMODEL_H
 
+#include "compiler/import/ModelFile.h"
 #include "compiler/import/ModelSpec.h"
 #include "compiler/import/SbsTensors.h"
 #include "compiler/import/sbs/SbsFile.h"
@@ -32,30 +33,6 @@ absl::StatusOr<ModelSpec> SpecFromSbsConfig(const sbs::ModelConfig &config);
 absl::StatusOr<sbs::ModelConfig> SbsConfigFromSpec(const ModelSpec &spec,
                                                    StoredType weight);
 
-// A stored tensor, viewed in place.
-struct WeightTensor {
-  std::string name;
-  StoredType type = StoredType::kUnknown;
-  uint64_t rows = 0;
-  uint64_t cols = 0;
-  float scale = 1.0f;
-  std::span<const uint8_t> bytes;
-};
-
-// A model read from a `.sbs`: its spec, its tensors by name (gemma.cpp
-// names), its tokenizer. The file stays mapped while this lives.
-struct SbsModel {
-  ModelSpec spec;
-  std::map<std::string, WeightTensor> tensors;
-  std::optional<std::span<const uint8_t>> tokenizer;
-  std::shared_ptr<const sbs::SbsFile> file;
-
-  const WeightTensor *Find(const std::string &name) const {
-    auto it = tensors.find(name);
-    return it == tensors.end() ? nullptr : &it->second;
-  }
-};
-
 // The config and tensor shapes of a pre-2025 multi-file weight file, from
 // its layer count as gemma.cpp deduces them (SBS.md 2.2).
 absl::StatusOr<sbs::LegacyModel>
@@ -65,12 +42,12 @@ ResolveLegacyModel(uint32_t layers, bool has_qk_norm, StoredType weight);
 // that the tensors the spec needs are present with their shapes (either form of
 // the fused or split projections). One line naming the file and tensor on
 // failure.
-absl::StatusOr<SbsModel> LoadSbsModel(const std::string &path);
+absl::StatusOr<ModelFile> LoadSbsModel(const std::string &path);
 
 // The same for a weight file held in memory (a plan with embedded weights);
 // `bytes` must outlive the model.
-absl::StatusOr<SbsModel> LoadSbsModelFromBytes(std::span<const uint8_t> bytes,
-                                               const std::string &name);
+absl::StatusOr<ModelFile> LoadSbsModelFromBytes(std::span<const uint8_t> bytes,
+                                                const std::string &name);
 
 } // namespace gemma
 

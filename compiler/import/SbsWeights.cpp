@@ -8,7 +8,7 @@
 
 namespace gemma {
 
-absl::StatusOr<ModelWeights> SbsModelWeights(const SbsModel &model) {
+absl::StatusOr<ModelWeights> SbsModelWeights(const ModelFile &model) {
   const ModelSpec &spec = model.spec;
   ModelWeights weights;
   for (const auto &[name, tensor] : model.tensors)

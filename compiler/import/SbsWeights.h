@@ -16,7 +16,7 @@
 namespace gemma {
 
 // Fails (one line naming the file's tensor) when a role's tensor is missing.
-absl::StatusOr<ModelWeights> SbsModelWeights(const SbsModel &model);
+absl::StatusOr<ModelWeights> SbsModelWeights(const ModelFile &model);
 
 } // namespace gemma
 

@@ -16,7 +16,7 @@ namespace gemma::plan {
 
 const char *CompilerVersion() { return GEMMA_VERSION; }
 
-absl::StatusOr<PlanFile> CompilePlan(const SbsModel &model,
+absl::StatusOr<PlanFile> CompilePlan(const ModelFile &model,
                                      const ModelWeights &weights,
                                      CompileOptions options,
                                      const std::string &sbs_path,
@@ -64,8 +64,8 @@ absl::StatusOr<PlanFile> CompilePlan(const SbsModel &model,
   meta.weights_path = fs::relative(sbs, folder, error).generic_string();
   if (error || meta.weights_path.empty())
     meta.weights_path = sbs.generic_string();
-  meta.weights_size = model.file->container().file_bytes();
-  meta.weights_fingerprint = WeightsFingerprint(*model.file);
+  meta.weights_size = model.file_bytes;
+  meta.weights_fingerprint = model.fingerprint;
   absl::StatusOr<std::vector<Program>> programs = LowerToPrograms(**module);
   if (!programs.ok())
     return programs.status();

@@ -24,7 +24,7 @@ struct CompileOptions {
 
 // `model` was read from `sbs_path`; the plan will be written at
 // `plan_path`.
-absl::StatusOr<PlanFile> CompilePlan(const SbsModel &model,
+absl::StatusOr<PlanFile> CompilePlan(const ModelFile &model,
                                      const ModelWeights &weights,
                                      CompileOptions options,
                                      const std::string &sbs_path,

@@ -233,23 +233,6 @@ absl::StatusOr<PlanMeta> MetaFromJson(const nlohmann::json &j) {
 
 } // namespace
 
-std::string Fingerprint(std::span<const uint8_t> bytes) {
-  return fmt::format("{:016x}", Fnv1a(bytes));
-}
-
-std::string WeightsFingerprint(const sbs::SbsFile &file) {
-  const sbs::BlobReader &container = file.container();
-  std::string identity;
-  for (const sbs::BlobEntry &entry : container.entries())
-    identity += fmt::format("{}:{};", entry.key, entry.size);
-  for (const char *blob : {"config", "toc"})
-    if (std::optional<std::span<const uint8_t>> bytes = container.Find(blob))
-      identity.append(reinterpret_cast<const char *>(bytes->data()),
-                      bytes->size());
-  return Fingerprint(std::span(
-      reinterpret_cast<const uint8_t *>(identity.data()), identity.size()));
-}
-
 std::vector<uint8_t> EncodePlan(const PlanFile &plan,
                                 std::span<const uint8_t> weights) {
   const std::string meta = MetaToJson(plan.meta).dump(1);

@@ -25,6 +25,8 @@
 #ifndef COMPILER_PLAN_PLANFILE_H
 #define COMPILER_PLAN_PLANFILE_H
 
+#include "compiler/import/ModelFile.h"
+
 #include "compiler/import/sbs/SbsFile.h"
 #include "compiler/plan/PlanProgram.h"
 
@@ -90,13 +92,6 @@ absl::StatusOr<PlanFile> ReadPlan(const std::string &path);
 // Writes the plan next to `path` and renames it into place.
 absl::Status WritePlan(const PlanFile &plan, const std::string &path,
                        std::span<const uint8_t> weights = {});
-
-// FNV-1a 64 of `bytes`, as 16 hex digits.
-std::string Fingerprint(std::span<const uint8_t> bytes);
-
-// The identity of a weight file a plan refers to: the fingerprint of its
-// blob directory (names and sizes), config and tensor table.
-std::string WeightsFingerprint(const sbs::SbsFile &file);
 
 } // namespace gemma::plan
 

@@ -22,7 +22,7 @@ WeightRows StoredRows(const WeightTensor &tensor) {
   return rows;
 }
 
-WeightProvider StoredWeightProvider(const SbsModel &model) {
+WeightProvider StoredWeightProvider(const ModelFile &model) {
   return [&model](const std::string &symbol) -> absl::StatusOr<WeightRows> {
     const WeightTensor *tensor = model.Find(symbol);
     if (!tensor)

@@ -15,7 +15,7 @@
 namespace gemma::reference {
 
 // Rows of the tensor `symbol` of `model`; `model` must outlive the provider.
-WeightProvider StoredWeightProvider(const SbsModel &model);
+WeightProvider StoredWeightProvider(const ModelFile &model);
 
 // One stored tensor as kernel rows.
 WeightRows StoredRows(const WeightTensor &tensor);

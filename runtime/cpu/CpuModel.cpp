@@ -13,7 +13,7 @@
 namespace gemma::cpu {
 
 absl::StatusOr<std::unique_ptr<CpuModel>>
-CpuModel::Create(const SbsModel &model, const ModelWeights &weights,
+CpuModel::Create(const ModelFile &model, const ModelWeights &weights,
                  const BuildOptions &options,
                  const std::vector<std::string> &fusions, int threads) {
   absl::StatusOr<CacheLayout> layout = MakeCacheLayout(model.spec, options);

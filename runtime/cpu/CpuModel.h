@@ -32,7 +32,7 @@ using CpuCaches = std::vector<std::vector<float>>;
 class CpuModel {
 public:
   static absl::StatusOr<std::unique_ptr<CpuModel>>
-  Create(const SbsModel &model, const ModelWeights &weights,
+  Create(const ModelFile &model, const ModelWeights &weights,
          const BuildOptions &options, const std::vector<std::string> &fusions,
          int threads = 0);
 

@@ -29,7 +29,7 @@ PlanSession::Open(const std::string &plan_path, int threads, bool verbose) {
   const std::string weights_name = plan->meta.weights_embedded
                                        ? plan_path + " (embedded weights)"
                                        : weights_path.string();
-  absl::StatusOr<SbsModel> weights =
+  absl::StatusOr<ModelFile> weights =
       plan->meta.weights_embedded
           ? LoadSbsModelFromBytes(plan->embedded_weights, weights_name)
           : LoadSbsModel(weights_path.string());
@@ -37,9 +37,8 @@ PlanSession::Open(const std::string &plan_path, int threads, bool verbose) {
     return absl::Status(weights.status().code(),
                         fmt::format("{}: its weights: {}", plan_path,
                                     std::string(weights.status().message())));
-  if (weights->file->container().file_bytes() != plan->meta.weights_size ||
-      plan::WeightsFingerprint(*weights->file) !=
-          plan->meta.weights_fingerprint)
+  if (weights->file_bytes != plan->meta.weights_size ||
+      weights->fingerprint != plan->meta.weights_fingerprint)
     return absl::FailedPreconditionError(fmt::format(
         "{}: {} is not the weight file this plan was compiled from (size or "
         "fingerprint differs): compile the plan again",
@@ -47,7 +46,7 @@ PlanSession::Open(const std::string &plan_path, int threads, bool verbose) {
   std::unique_ptr<PlanSession> session(new PlanSession());
   session->backend_ = *std::move(backend);
   session->plan_ = *std::move(plan);
-  session->weights_ = std::make_unique<SbsModel>(*std::move(weights));
+  session->weights_ = std::make_unique<ModelFile>(*std::move(weights));
   session->verbose_ = verbose;
   return session;
 }
@@ -67,7 +66,7 @@ absl::StatusOr<BackendProgram *> PlanSession::Program(const std::string &name) {
   for (const plan::Program &program : plan_.programs) {
     if (program.name != name)
       continue;
-    const SbsModel &model = *weights_;
+    const ModelFile &model = *weights_;
     absl::StatusOr<std::unique_ptr<BackendProgram>> executor =
         backend_->Compile(
             program,

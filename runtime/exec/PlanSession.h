@@ -30,7 +30,7 @@ public:
   Open(const std::string &plan_path, int threads, bool verbose);
 
   const plan::PlanMeta &meta() const { return plan_.meta; }
-  const SbsModel &weights() const { return *weights_; }
+  const ModelFile &weights() const { return *weights_; }
   const Backend &backend() const { return *backend_; }
 
   // Zero caches for one sequence, K and V per layer.
@@ -50,7 +50,7 @@ private:
                                          KvCaches &caches);
 
   plan::PlanFile plan_;
-  std::unique_ptr<SbsModel> weights_;
+  std::unique_ptr<ModelFile> weights_;
   std::unique_ptr<Backend> backend_;
   bool verbose_ = false;
   std::map<std::string, std::unique_ptr<BackendProgram>> bound_;

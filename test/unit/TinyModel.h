@@ -17,7 +17,7 @@
 namespace gemma::testing {
 
 struct LoadedModel {
-  SbsModel model;
+  ModelFile model;
   ModelWeights weights;
 };
 
@@ -30,7 +30,7 @@ inline LoadedModel SynthesizeTiny(const std::string &preset,
   const std::string path = TempPath(preset + ".sbs");
   absl::Status written = SynthesizeSbs(*spec, weight, 11, path);
   EXPECT_TRUE(written.ok()) << written;
-  absl::StatusOr<SbsModel> model = LoadSbsModel(path);
+  absl::StatusOr<ModelFile> model = LoadSbsModel(path);
   EXPECT_TRUE(model.ok()) << model.status();
   absl::StatusOr<ModelWeights> weights = SbsModelWeights(*model);
   EXPECT_TRUE(weights.ok()) << weights.status();

@@ -94,7 +94,7 @@ int Fail(const std::string &message) {
   return 1;
 }
 
-int WritePlanFile(const gemma::SbsModel &model,
+int WritePlanFile(const gemma::ModelFile &model,
                   const gemma::ModelWeights &weights,
                   const gemma::BuildOptions &build,
                   const std::vector<std::string> &fusions) {
@@ -109,7 +109,7 @@ int WritePlanFile(const gemma::SbsModel &model,
     std::ifstream in(model_path.getValue(), std::ios::binary);
     embedded.assign(std::istreambuf_iterator<char>(in),
                     std::istreambuf_iterator<char>());
-    if (embedded.size() != model.file->container().file_bytes())
+    if (embedded.size() != model.file_bytes)
       return Fail(fmt::format("{}: cannot read it whole to embed it",
                               model_path.getValue()));
     file->meta.weights_embedded = true;
@@ -133,7 +133,7 @@ int WritePlanFile(const gemma::SbsModel &model,
 
 int Run() {
   using namespace gemma;
-  absl::StatusOr<SbsModel> model = LoadSbsModel(model_path);
+  absl::StatusOr<ModelFile> model = LoadSbsModel(model_path);
   if (!model.ok())
     return Fail(std::string(model.status().message()));
   if (print_config) {

@@ -72,7 +72,7 @@ int Run() {
     return Fail("give exactly one of --prompt-ids and --prompt");
   if (max_tokens < 1)
     return Fail("--max-tokens must be at least 1");
-  absl::StatusOr<SbsModel> model = LoadSbsModel(model_path);
+  absl::StatusOr<ModelFile> model = LoadSbsModel(model_path);
   if (!model.ok())
     return Fail(std::string(model.status().message()));
   const ModelSpec &spec = model->spec;

@@ -52,7 +52,7 @@ struct LegacyFixture : ::testing::Test {
     spec = *PresetSpec("tiny-gemma3");
     const std::string synth = testing::TempPath("synth.sbs");
     ASSERT_TRUE(SynthesizeSbs(spec, StoredType::kSFP, 5, synth).ok());
-    absl::StatusOr<SbsModel> model = LoadSbsModel(synth);
+    absl::StatusOr<ModelFile> model = LoadSbsModel(synth);
     ASSERT_TRUE(model.ok()) << model.status();
     original = *std::move(model);
   }
@@ -100,7 +100,7 @@ struct LegacyFixture : ::testing::Test {
   }
 
   ModelSpec spec;
-  SbsModel original;
+  ModelFile original;
 };
 
 TEST_F(LegacyFixture, ReadsTensorsAndHandsOutFscalesInOrder) {
@@ -148,7 +148,7 @@ TEST_F(LegacyFixture, EveryScaleMustBeUsed) {
 
 TEST_F(LegacyFixture, UnknownLayerCountsNameTheFileAndTheCount) {
   const std::string path = WriteLegacy();
-  absl::StatusOr<SbsModel> model = LoadSbsModel(path);
+  absl::StatusOr<ModelFile> model = LoadSbsModel(path);
   ASSERT_FALSE(model.ok());
   EXPECT_EQ(model.status().message(),
             path + ": a pre-2025 gemma.cpp weight file with 6 layers: no "

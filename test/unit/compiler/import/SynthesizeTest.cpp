@@ -82,7 +82,7 @@ TEST_P(SynthesizeTest, WritesWhatItDescribesAndReadsBackExactly) {
   std::string path = gemma::testing::TempPath("model.sbs");
   ASSERT_TRUE(SynthesizeSbs(spec, weight, 42, path).ok());
 
-  absl::StatusOr<SbsModel> model = LoadSbsModel(path);
+  absl::StatusOr<ModelFile> model = LoadSbsModel(path);
   ASSERT_TRUE(model.ok()) << model.status();
   ExpectSameSpec(model->spec, spec);
   ASSERT_TRUE(model->tokenizer.has_value());
@@ -147,7 +147,7 @@ TEST(Synthesize, SeedsChangeTheWeights) {
 }
 
 TEST(Synthesize, GemmaCppsOwnFileImportsWithReferenceValues) {
-  absl::StatusOr<SbsModel> model =
+  absl::StatusOr<ModelFile> model =
       LoadSbsModel(std::string(GEMMA_SOURCE_DIR) +
                    "/test/fixtures/gemmacpp-tiny-g3/model.sbs");
   ASSERT_TRUE(model.ok()) << model.status();

@@ -68,7 +68,7 @@ TEST(GemmaCppFixture, MatchesFloat64LogitsAndGemmaCppTokens) {
   ASSERT_EQ(steps.size(), 16u);
   ASSERT_EQ(prompt.size(), 32u);
 
-  absl::StatusOr<SbsModel> model = LoadSbsModel(kFixture + "model.sbs");
+  absl::StatusOr<ModelFile> model = LoadSbsModel(kFixture + "model.sbs");
   ASSERT_TRUE(model.ok()) << model.status();
   absl::StatusOr<ModelWeights> weights = SbsModelWeights(*model);
   ASSERT_TRUE(weights.ok()) << weights.status();

@@ -41,7 +41,7 @@ TEST_P(HfFixture, TokenByTokenDecodeMatchesTransformersLogits) {
   const std::string dir = FixtureDir(GetParam());
   // The fixture's tensors as an f32 model of the preset's spec.
   const std::vector<uint8_t> blob = ReadBytes(dir + "weights.bin");
-  SbsModel model;
+  ModelFile model;
   model.spec = *PresetSpec(GetParam());
   std::ifstream index(dir + "weights.txt");
   std::string name;

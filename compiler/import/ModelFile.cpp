@@ -1,0 +1,16 @@
+//===- ModelFile.cpp - A weight file, whatever its format -----------------===//
+
+#include "compiler/import/ModelFile.h"
+
+#include <fmt/format.h>
+
+namespace gemma {
+
+std::string Fingerprint(std::span<const uint8_t> bytes) {
+  uint64_t h = 0xCBF29CE484222325ull;
+  for (uint8_t b : bytes)
+    h = (h ^ b) * 0x100000001B3ull;
+  return fmt::format("{:016x}", h);
+}
+
+} // namespace gemma
