@@ -74,10 +74,10 @@ struct GgmlLayout {
 };
 // ggml-common.h's block structs (GGML_QUANT_SIZES in gguf-py).
 constexpr GgmlLayout kGgml[] = {
-    {StoredType::kF16, 1, 1, 2, 16},     {StoredType::kQ4_0, 2, 32, 18, 4},
-    {StoredType::kQ4_1, 3, 32, 20, 5},   {StoredType::kQ5_0, 6, 32, 22, 5},
-    {StoredType::kQ5_1, 7, 32, 24, 6},   {StoredType::kQ8_0, 8, 32, 34, 8},
-    {StoredType::kQ2_K, 10, 256, 84, 2}, {StoredType::kQ3_K, 11, 256, 110, 3},
+    {StoredType::kF16, 1, 1, 2, 16},      {StoredType::kQ4_0, 2, 32, 18, 4},
+    {StoredType::kQ4_1, 3, 32, 20, 5},    {StoredType::kQ5_0, 6, 32, 22, 5},
+    {StoredType::kQ5_1, 7, 32, 24, 6},    {StoredType::kQ8_0, 8, 32, 34, 8},
+    {StoredType::kQ2_K, 10, 256, 84, 2},  {StoredType::kQ3_K, 11, 256, 110, 3},
     {StoredType::kQ4_K, 12, 256, 144, 4}, {StoredType::kQ5_K, 13, 256, 176, 5},
     {StoredType::kQ6_K, 14, 256, 210, 6},
 };

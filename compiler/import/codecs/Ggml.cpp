@@ -151,8 +151,8 @@ void Q5_K(const uint8_t *b, float *y) {
       ScaleMinK4(sb, scales, &sc, &m);
       const float d1 = d * float(sc), m1 = dmin * float(m);
       for (int l = 0; l < 32; ++l) {
-        const int q = ((qs[32 * c + l] >> (4 * n)) & 0xF) |
-                      ((qh[l] >> sb) & 1) << 4;
+        const int q = ((qs[32 * c + l] >> (4 * n)) & 0xF) | ((qh[l] >> sb) & 1)
+                                                                << 4;
         y[64 * c + 32 * n + l] = d1 * float(q) - m1;
       }
     }

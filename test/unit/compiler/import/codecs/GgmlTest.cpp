@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/import/codecs/Decode.h"
 #include "compiler/import/codecs/Ggml.h"
+#include "compiler/import/codecs/Decode.h"
 
 #include <gtest/gtest.h>
 
@@ -78,8 +78,8 @@ TEST(Ggml, DecodersMatchGgufPyBitForBit) {
     const size_t block = BlockElements(*type);
     std::vector<float> tail(got.size() - block);
     DecodeRange(*type, r.bytes.data(), block, tail.size(), tail.data());
-    EXPECT_EQ(std::memcmp(tail.data(), r.values.data() + block, tail.size() * 4),
-              0);
+    EXPECT_EQ(
+        std::memcmp(tail.data(), r.values.data() + block, tail.size() * 4), 0);
   }
 }
 
