@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/import/LoadModel.h"
 #include "compiler/import/SbsWeights.h"
 #include "compiler/reference/ModelRunner.h"
 #include "compiler/reference/StoredWeights.h"
@@ -57,10 +58,10 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "CPU backend speed\n");
   using namespace gemma;
-  absl::StatusOr<ModelFile> model = LoadSbsModel(model_path);
+  absl::StatusOr<ModelFile> model = LoadModelFile(model_path);
   if (!model.ok())
     return Fail(std::string(model.status().message()));
-  absl::StatusOr<ModelWeights> weights = SbsModelWeights(*model);
+  absl::StatusOr<ModelWeights> weights = ModelWeightsOf(*model);
   absl::StatusOr<std::vector<std::string>> fusions = ParseFusions(fusion);
   if (!weights.ok() || !fusions.ok())
     return Fail("bad model or --fusion");

@@ -130,10 +130,14 @@ absl::Status ValidateModelSpec(const ModelSpec &spec) {
   if (!(spec.norm_epsilon > 0))
     return absl::InvalidArgumentError(
         fmt::format("norm_epsilon {} must be positive", spec.norm_epsilon));
-  if (spec.embed_scale != EmbedScaleFor(spec.model_dim))
+  // JAX and gemma.cpp multiply by bf16(sqrt(d)); llama.cpp and Hugging
+  // Face in f32 by sqrtf(d). Importers keep their format's convention.
+  if (spec.embed_scale != EmbedScaleFor(spec.model_dim) &&
+      spec.embed_scale != std::sqrt(float(spec.model_dim)))
     return absl::InvalidArgumentError(fmt::format(
-        "embed_scale {} is not bf16(sqrt({})) = {}", spec.embed_scale,
-        spec.model_dim, EmbedScaleFor(spec.model_dim)));
+        "embed_scale {} is neither bf16(sqrt({})) = {} nor sqrtf({})",
+        spec.embed_scale, spec.model_dim, EmbedScaleFor(spec.model_dim),
+        spec.model_dim));
   if (spec.attn_softcap < 0 || spec.final_softcap < 0)
     return absl::InvalidArgumentError("soft-caps must be 0 (none) or positive");
   if (spec.bos_id < 0 || static_cast<uint32_t>(spec.bos_id) >= spec.vocab_size)

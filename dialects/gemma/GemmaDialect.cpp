@@ -29,6 +29,25 @@ void GemmaDialect::initialize() {
 // WeightType
 //===----------------------------------------------------------------------===//
 
+int64_t gemma::ir::BlockElementsOf(StorageType storage) {
+  switch (storage) {
+  case StorageType::Q4_0:
+  case StorageType::Q4_1:
+  case StorageType::Q5_0:
+  case StorageType::Q5_1:
+  case StorageType::Q8_0:
+    return 32;
+  case StorageType::Q2_K:
+  case StorageType::Q3_K:
+  case StorageType::Q4_K:
+  case StorageType::Q5_K:
+  case StorageType::Q6_K:
+    return 256;
+  default:
+    return 1;
+  }
+}
+
 LogicalResult WeightType::verify(function_ref<InFlightDiagnostic()> emitError,
                                  ArrayRef<int64_t> shape, StorageType storage) {
   if (shape.empty() || shape.size() > 3)
@@ -37,7 +56,11 @@ LogicalResult WeightType::verify(function_ref<InFlightDiagnostic()> emitError,
   for (int64_t dim : shape)
     if (dim <= 0)
       return emitError() << "weight dimensions must be positive, got " << dim;
-  (void)storage;
+  const int64_t block = BlockElementsOf(storage);
+  if (shape.back() % block != 0)
+    return emitError() << "rows of " << stringifyStorageType(storage)
+                       << " are blocks of " << block << " values, got rows of "
+                       << shape.back();
   return success();
 }
 

@@ -14,4 +14,9 @@
 #define GET_TYPEDEF_CLASSES
 #include "dialects/gemma/GemmaTypes.h.inc"
 
+namespace gemma::ir {
+// Values per block along a row of `storage` (1 for element-wise types).
+int64_t BlockElementsOf(StorageType storage);
+} // namespace gemma::ir
+
 #endif // DIALECTS_GEMMA_GEMMADIALECT_H

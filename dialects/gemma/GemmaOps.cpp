@@ -36,13 +36,17 @@ LogicalResult EmbedOp::verify() {
   float scale = getScale().convertToFloat();
   if (failed(expectPositiveFinite(*this, "scale", scale)))
     return failure();
-  // bf16 keeps the upper 16 bits of an f32.
-  if ((llvm::bit_cast<uint32_t>(scale) & 0xFFFFu) != 0)
-    return emitOpError() << "expects scale to be rounded to bfloat16 (Gemma "
-                            "multiplies by bf16(sqrt(d))), got "
-                         << formatNumber(scale);
   if (failed(expectRank(*this, "result", getResult(), 2, "[N, d]")))
     return failure();
+  // bf16 keeps the upper 16 bits of an f32. JAX and gemma.cpp multiply by
+  // bf16(sqrt(d)); llama.cpp and Hugging Face (f32) by sqrtf(d) itself.
+  const int64_t d = shapeOf(getResult())[1];
+  if ((llvm::bit_cast<uint32_t>(scale) & 0xFFFFu) != 0 &&
+      scale != std::sqrt(float(d)))
+    return emitOpError() << "expects scale to be rounded to bfloat16 (Gemma "
+                            "multiplies by bf16(sqrt(d))) or to be sqrtf(d) = "
+                         << formatNumber(std::sqrt(float(d))) << ", got "
+                         << formatNumber(scale);
   if (shapeOf(getResult())[0] != shapeOf(getIds())[0])
     return emitOpError() << "expects one result row per id ("
                          << shapeOf(getIds())[0] << "), got "

@@ -15,6 +15,10 @@ def Gemma_WeightType : TypeDef<Gemma_Dialect, "Weight"> {
     `[out_features, in_features]`, one row per output element. Kernels decode
     the stored type themselves; no op ever sees an f32 copy of the weight.
 
+    GGUF files bring llama.cpp's block types (`f16`, `q4_0`, `q4_1`, `q5_0`,
+    `q5_1`, `q8_0`, `q2_k` ... `q6_k`): each row is a whole number of blocks
+    (32 values, 256 for the `_k` types).
+
     Example: `!gemma.weight<[1024, 640], sfp>`.
   }];
   let parameters = (ins

@@ -1,6 +1,7 @@
 //===- PlanSession.cpp - A loaded .plan with its weights ------------------===//
 
 #include "runtime/exec/PlanSession.h"
+#include "compiler/import/LoadModel.h"
 
 #include "runtime/exec/Backends.h"
 
@@ -31,8 +32,8 @@ PlanSession::Open(const std::string &plan_path, int threads, bool verbose) {
                                        : weights_path.string();
   absl::StatusOr<ModelFile> weights =
       plan->meta.weights_embedded
-          ? LoadSbsModelFromBytes(plan->embedded_weights, weights_name)
-          : LoadSbsModel(weights_path.string());
+          ? LoadModelFileFromBytes(plan->embedded_weights, weights_name)
+          : LoadModelFile(weights_path.string());
   if (!weights.ok())
     return absl::Status(weights.status().code(),
                         fmt::format("{}: its weights: {}", plan_path,

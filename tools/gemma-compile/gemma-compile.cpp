@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/builder/ModelBuilder.h"
+#include "compiler/import/LoadModel.h"
 #include "compiler/import/SbsWeights.h"
 #include "compiler/plan/CompilePlan.h"
 #include "compiler/plan/LowerToPlan.h"
@@ -133,14 +134,14 @@ int WritePlanFile(const gemma::ModelFile &model,
 
 int Run() {
   using namespace gemma;
-  absl::StatusOr<ModelFile> model = LoadSbsModel(model_path);
+  absl::StatusOr<ModelFile> model = LoadModelFile(model_path);
   if (!model.ok())
     return Fail(std::string(model.status().message()));
   if (print_config) {
     std::printf("%s", FormatModelSpec(model->spec).c_str());
     return 0;
   }
-  absl::StatusOr<ModelWeights> weights = SbsModelWeights(*model);
+  absl::StatusOr<ModelWeights> weights = ModelWeightsOf(*model);
   if (!weights.ok())
     return Fail(std::string(weights.status().message()));
   BuildOptions options;

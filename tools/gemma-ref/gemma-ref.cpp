@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/builder/ModelBuilder.h"
+#include "compiler/import/LoadModel.h"
 #include "compiler/import/SbsWeights.h"
 #include "compiler/reference/Generate.h"
 #include "compiler/reference/StoredWeights.h"
@@ -72,14 +73,14 @@ int Run() {
     return Fail("give exactly one of --prompt-ids and --prompt");
   if (max_tokens < 1)
     return Fail("--max-tokens must be at least 1");
-  absl::StatusOr<ModelFile> model = LoadSbsModel(model_path);
+  absl::StatusOr<ModelFile> model = LoadModelFile(model_path);
   if (!model.ok())
     return Fail(std::string(model.status().message()));
   const ModelSpec &spec = model->spec;
   if (absl::Status s = CheckBuildable(spec); !s.ok())
     return Fail(
         fmt::format("{}: {}", model_path.getValue(), std::string(s.message())));
-  absl::StatusOr<ModelWeights> weights = SbsModelWeights(*model);
+  absl::StatusOr<ModelWeights> weights = ModelWeightsOf(*model);
   if (!weights.ok())
     return Fail(std::string(weights.status().message()));
 

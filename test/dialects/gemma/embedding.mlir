@@ -20,6 +20,16 @@ func.func @bf16_rounded_scale(%ids: tensor<1xi32>) -> tensor<1x64xf32> {
   return %x : tensor<1x64xf32>
 }
 
+// sqrtf(d) itself, as llama.cpp and Hugging Face (f32) multiply: GGUF
+// imports keep it. sqrtf(8) is no bf16 value.
+gemma.param @small_table : !gemma.weight<[16, 8], bf16>
+// CHECK-LABEL: func.func @exact_sqrt_scale
+// CHECK: scale(2.82842708)
+func.func @exact_sqrt_scale(%ids: tensor<1xi32>) -> tensor<1x8xf32> {
+  %x = gemma.embed %ids, @small_table scale(2.8284271) : tensor<1xi32> -> tensor<1x8xf32>
+  return %x : tensor<1x8xf32>
+}
+
 // All table rows, or only the first 256 (padding rows are never produced).
 // CHECK-LABEL: func.func @logits
 // CHECK: %[[FULL:.+]] = gemma.logits %{{.*}}, @c_embedding : tensor<2x64xf32> -> tensor<2x262xf32>

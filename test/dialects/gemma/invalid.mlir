@@ -20,6 +20,18 @@ gemma.param @w : !gemma.weight<[4, -2], f32>
 
 // -----
 
+// WeightType: a K-quant row of 640 values is not whole blocks of 256.
+// expected-error @+1 {{rows of q4_k are blocks of 256 values, got rows of 640}}
+gemma.param @w : !gemma.weight<[1024, 640], q4_k>
+
+// -----
+
+// WeightType: Q8_0 rows are blocks of 32.
+// expected-error @+1 {{rows of q8_0 are blocks of 32 values, got rows of 48}}
+gemma.param @w : !gemma.weight<[4, 48], q8_0>
+
+// -----
+
 // WeightType: more than 3 dimensions.
 // expected-error @+1 {{weight must have 1 to 3 dimensions, got 4}}
 gemma.param @w : !gemma.weight<[1, 2, 3, 4], f32>
@@ -82,10 +94,10 @@ gemma.param @w : !gemma.weight<[4], f32>
 
 // -----
 
-// embed: the scale must be exactly representable in bf16.
+// embed: the scale must be exactly representable in bf16 or be sqrtf(d).
 gemma.param @emb : !gemma.weight<[16, 8], bf16>
 func.func @f(%ids: tensor<2xi32>) -> tensor<2x8xf32> {
-  // expected-error @+1 {{expects scale to be rounded to bfloat16 (Gemma multiplies by bf16(sqrt(d))), got 25.2982}}
+  // expected-error @+1 {{expects scale to be rounded to bfloat16 (Gemma multiplies by bf16(sqrt(d))) or to be sqrtf(d) = 2.82843, got 25.2982}}
   %x = gemma.embed %ids, @emb scale(25.2982) : tensor<2xi32> -> tensor<2x8xf32>
   return %x : tensor<2x8xf32>
 }

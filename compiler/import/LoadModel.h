@@ -1,0 +1,25 @@
+//===- LoadModel.h - Any weight file, by its magic -------------*- C++ -*-===//
+
+#ifndef COMPILER_IMPORT_LOADMODEL_H
+#define COMPILER_IMPORT_LOADMODEL_H
+
+#include "compiler/import/ModelFile.h"
+#include "compiler/import/ModelWeights.h"
+
+#include "absl/status/statusor.h"
+
+namespace gemma {
+
+// Opens a GGUF file (magic "GGUF") or a gemma.cpp `.sbs`, whatever its
+// extension.
+absl::StatusOr<ModelFile> LoadModelFile(const std::string &path);
+// The same for a file held in memory; `bytes` must outlive the model.
+absl::StatusOr<ModelFile> LoadModelFileFromBytes(std::span<const uint8_t> bytes,
+                                                 const std::string &name);
+
+// The roles of the model's tensors, by its format's naming.
+absl::StatusOr<ModelWeights> ModelWeightsOf(const ModelFile &model);
+
+} // namespace gemma
+
+#endif // COMPILER_IMPORT_LOADMODEL_H
