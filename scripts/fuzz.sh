@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing of the .sbs and .plan readers with libFuzzer + ASan
+# Coverage-guided fuzzing of the .sbs, .plan and GGUF readers with libFuzzer + ASan
 # (clang-22), SECONDS each. Not part of the test suite (which runs the short
-# `sbs-fuzz-smoke` and `plan-fuzz-smoke` instead).
+# `sbs-fuzz-smoke`, `plan-fuzz-smoke` and `gguf-fuzz-smoke` instead).
 #
 #   scripts/fuzz.sh [SECONDS]      default 60
 set -euo pipefail
@@ -23,7 +23,7 @@ fi
 scripts/setup.sh # the seed files come from the regular build's tools
 cmake -G Ninja -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 -DGEMMA_FUZZ=ON >/dev/null
-cmake --build build-fuzz --target sbs-fuzzer plan-fuzzer
+cmake --build build-fuzz --target sbs-fuzzer plan-fuzzer gguf-fuzzer
 
 corpus=build-fuzz/corpus/sbs
 mkdir -p "$corpus"
@@ -43,3 +43,9 @@ build/bin/gemma-compile "$corpus/tiny-gemma4-nuq.sbs" -o "$plans/tiny-gemma4-non
   --fusion none >/dev/null
 ASAN_OPTIONS=allow_user_poisoning=0 build-fuzz/bin/plan-fuzzer \
   -max_total_time="$seconds" -rss_limit_mb=4096 "$plans"
+
+ggufs=build-fuzz/corpus/gguf
+mkdir -p "$ggufs"
+build/bin/make-gguf-seed "$ggufs/tiny-gemma3.gguf"
+ASAN_OPTIONS=allow_user_poisoning=0 build-fuzz/bin/gguf-fuzzer \
+  -max_total_time="$seconds" -max_len=1600000 -rss_limit_mb=4096 "$ggufs"

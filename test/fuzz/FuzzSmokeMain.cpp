@@ -6,7 +6,7 @@
 // on hostile bytes. Mutations favour the end of a V2 file, where its
 // directory, config and toc live. Real coverage-guided runs: scripts/fuzz.sh.
 //
-//   sbs-fuzz-smoke [--seconds N] SEED_FILE...
+//   <target>-fuzz-smoke [--seconds N] SEED_FILE...
 //
 //===----------------------------------------------------------------------===//
 
@@ -69,6 +69,8 @@ std::vector<uint8_t> Mutate(const std::vector<uint8_t> &seed,
 } // namespace
 
 int main(int argc, char **argv) {
+  const char *tool =
+      std::strrchr(argv[0], '/') ? std::strrchr(argv[0], '/') + 1 : argv[0];
   double seconds = 3.0;
   std::vector<std::vector<uint8_t>> seeds;
   for (int i = 1; i < argc; ++i) {
@@ -79,7 +81,7 @@ int main(int argc, char **argv) {
     }
     std::ifstream in(arg, std::ios::binary);
     if (!in) {
-      std::fprintf(stderr, "sbs-fuzz-smoke: error: cannot read seed '%s'\n",
+      std::fprintf(stderr, "%s: error: cannot read seed '%s'\n", tool,
                    arg.c_str());
       return 1;
     }
@@ -87,7 +89,7 @@ int main(int argc, char **argv) {
                        std::istreambuf_iterator<char>());
   }
   if (seeds.empty()) {
-    std::fprintf(stderr, "usage: sbs-fuzz-smoke [--seconds N] SEED...\n");
+    std::fprintf(stderr, "usage: %s [--seconds N] SEED...\n", tool);
     return 1;
   }
   for (const std::vector<uint8_t> &seed : seeds)
@@ -101,7 +103,7 @@ int main(int argc, char **argv) {
     LLVMFuzzerTestOneInput(input.data(), input.size());
     ++runs;
   }
-  std::printf("sbs-fuzz-smoke: %llu inputs ran without a crash\n",
+  std::printf("%s: %llu inputs ran without a crash\n", tool,
               static_cast<unsigned long long>(runs));
   return 0;
 }

@@ -1,0 +1,36 @@
+//===- GgufFuzzer.cpp - Fuzz target: GGUF files as models -----------------===//
+//
+// Every input must either load (container, hyperparameters, tensor table,
+// tokenizer, roles) or be refused with a status; for a loaded model, the
+// first row of every tensor is decoded, and the tokenizer it built must
+// load in SentencePiece. Nothing may crash or read outside the input.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/import/LoadModel.h"
+#include "compiler/import/codecs/Decode.h"
+#include "runtime/tokenizer/SentencePieceTokenizer.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  absl::StatusOr<gemma::ModelFile> model =
+      gemma::LoadModelFileFromBytes({data, size}, "fuzz.gguf");
+  if (!model.ok())
+    return 0;
+  (void)gemma::ModelWeightsOf(*model);
+  std::vector<float> row;
+  for (const auto &[name, tensor] : model->tensors) {
+    row.resize(tensor.cols);
+    gemma::DecodeRange(tensor.type, tensor.bytes.data(), 0, tensor.cols,
+                       row.data());
+  }
+  if (model->tokenizer) {
+    std::string error;
+    (void)gemma::SentencePieceTokenizer::FromSerializedProto(*model->tokenizer,
+                                                             &error);
+  }
+  return 0;
+}
