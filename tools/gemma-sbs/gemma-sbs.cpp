@@ -1,6 +1,6 @@
 //===- gemma-sbs.cpp - Inspect and synthesize gemma.cpp weight files ------===//
 //
-//   gemma-sbs info FILE [--json]
+//   gemma-sbs info FILE [--json]          (.sbs or GGUF)
 //   gemma-sbs synth --preset NAME [--weight TYPE] [--seed N] [-o FILE]
 //   gemma-sbs presets
 //
@@ -11,6 +11,7 @@
 #include "compiler/import/synth/Presets.h"
 #include "compiler/import/synth/Synthesize.h"
 #include "tools/common/Progress.h"
+#include "tools/gemma-sbs/GgufInfo.h"
 #include "tools/gemma-sbs/SbsInfo.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -19,6 +20,8 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <string>
 
 namespace cl = llvm::cl;
@@ -28,8 +31,8 @@ namespace {
 cl::OptionCategory category("gemma-sbs options");
 
 cl::SubCommand info_command("info", "Print the container, config and tensor "
-                                    "table of a .sbs file");
-cl::opt<std::string> info_file(cl::Positional, cl::desc("<file.sbs>"),
+                                    "table of a .sbs or GGUF file");
+cl::opt<std::string> info_file(cl::Positional, cl::desc("<file.sbs|.gguf>"),
                                cl::Required, cl::sub(info_command));
 cl::opt<bool> info_json("json", cl::desc("Print JSON instead of text"),
                         cl::sub(info_command), cl::cat(category));
@@ -59,6 +62,18 @@ int Fail(const std::string &message) {
 }
 
 int Info() {
+  char magic[4] = {};
+  std::ifstream(info_file.getValue(), std::ios::binary).read(magic, 4);
+  if (std::memcmp(magic, gemma::gguf::kMagic, 4) == 0) {
+    absl::StatusOr<gemma::gguf::GgufFile> gguf =
+        gemma::gguf::GgufFile::Open(info_file);
+    if (!gguf.ok())
+      return Fail(std::string(gguf.status().message()));
+    std::string text = info_json ? gemma::GgufInfoJson(*gguf).dump(2) + "\n"
+                                 : gemma::GgufInfoText(*gguf);
+    std::fputs(text.c_str(), stdout);
+    return 0;
+  }
   absl::StatusOr<gemma::sbs::SbsFile> file =
       gemma::sbs::SbsFile::Open(info_file, gemma::ResolveLegacyModel);
   if (!file.ok())

@@ -305,11 +305,13 @@ absl::Status GgufFile::Parse() {
     return s;
   // A key/value takes at least 12 bytes, a tensor info at least 28.
   if (kv_count > c.left() / 12)
-    return c.Fail(fmt::format("the header claims {} metadata entries, more "
+    return c.Fail(fmt::format("truncated or damaged: the header claims {} "
+                              "metadata entries, more "
                               "than the file can hold",
                               kv_count));
   if (tensor_count > c.left() / 28)
-    return c.Fail(fmt::format("the header claims {} tensors, more than the "
+    return c.Fail(fmt::format("truncated or damaged: the header claims {} "
+                              "tensors, more than the "
                               "file can hold",
                               tensor_count));
 
