@@ -133,6 +133,8 @@ void Matmul(ThreadPool &pool, const float *x, int64_t n, int64_t in,
   const StoredDot stored_dot = w.type == StoredType::kSFP    ? DotSfp
                                : w.type == StoredType::kBF16 ? DotBf16
                                : w.type == StoredType::kF32  ? DotF32
+                               : w.type == StoredType::kQ8_0 ? DotQ8_0
+                               : w.type == StoredType::kQ5_0 ? DotQ5_0
                                                              : nullptr;
   if (n <= 2 && stored_dot) {
     const int64_t bytes_per_row = int64_t(PackedBytes(w.type, uint64_t(in)));

@@ -10,7 +10,10 @@
 
 #include "kernels/cpu/Vector.h"
 
+#include <cstring>
+
 #include "compiler/import/codecs/Bf16.h"
+#include "compiler/import/codecs/Ggml.h"
 #include "compiler/import/codecs/Sfp.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -125,6 +128,68 @@ void Dot4x4Vec(const float *x, int64_t x_stride, const float *w,
     }
 }
 
+// x . decode(GGML row) for the types of the real Gemma GGUF files, with the
+// weights dequantized in registers: per block, the integer values times x
+// are summed in f32 lanes and scaled once by the block's d.
+using D8 = hn::CappedTag<float, 8>;
+
+HWY_INLINE float Half(const uint8_t *p) {
+  return F16ToF32(uint16_t(p[0] | p[1] << 8));
+}
+
+float DotQ8_0Vec(const float *x, const uint8_t *packed, int64_t n) {
+  const D8 df;
+  const hn::Rebind<int32_t, D8> di;
+  const hn::Rebind<int8_t, D8> di8;
+  const size_t lanes = hn::Lanes(df);
+  auto sum = hn::Zero(df);
+  for (int64_t b = 0; b < n / 32; ++b) {
+    const uint8_t *block = packed + 34 * b;
+    const int8_t *q = reinterpret_cast<const int8_t *>(block + 2);
+    const float *xb = x + 32 * b;
+    auto acc = hn::Zero(df);
+    for (size_t j = 0; j < 32; j += lanes)
+      acc = hn::MulAdd(
+          hn::ConvertTo(df, hn::PromoteTo(di, hn::LoadU(di8, q + j))),
+          hn::LoadU(df, xb + j), acc);
+    sum = hn::MulAdd(hn::Set(df, Half(block)), acc, sum);
+  }
+  return hn::GetLane(hn::SumOfLanes(df, sum));
+}
+
+float DotQ5_0Vec(const float *x, const uint8_t *packed, int64_t n) {
+  const D8 df;
+  const hn::Rebind<int32_t, D8> di;
+  const hn::Rebind<uint8_t, D8> du8;
+  const size_t lanes = hn::Lanes(df);
+  const auto one = hn::Set(di, 1), low = hn::Set(di, 0xF),
+             sixteen = hn::Set(di, 16);
+  auto sum = hn::Zero(df);
+  for (int64_t b = 0; b < n / 32; ++b) {
+    const uint8_t *block = packed + 22 * b;
+    const float *xb = x + 32 * b;
+    uint32_t qh_bits;
+    std::memcpy(&qh_bits, block + 2, 4);
+    const auto qh = hn::Set(di, int32_t(qh_bits));
+    auto acc = hn::Zero(df);
+    for (size_t j = 0; j < 16; j += lanes) {
+      const auto qs = hn::PromoteTo(di, hn::LoadU(du8, block + 6 + j));
+      const auto index = hn::Iota(di, int32_t(j));
+      const auto lo = hn::Or(
+          hn::And(qs, low), hn::ShiftLeft<4>(hn::And(hn::Shr(qh, index), one)));
+      const auto hi = hn::Or(
+          hn::ShiftRight<4>(qs),
+          hn::ShiftLeft<4>(hn::And(hn::Shr(qh, hn::Add(index, sixteen)), one)));
+      acc = hn::MulAdd(hn::ConvertTo(df, hn::Sub(lo, sixteen)),
+                       hn::LoadU(df, xb + j), acc);
+      acc = hn::MulAdd(hn::ConvertTo(df, hn::Sub(hi, sixteen)),
+                       hn::LoadU(df, xb + j + 16), acc);
+    }
+    sum = hn::MulAdd(hn::Set(df, Half(block)), acc, sum);
+  }
+  return hn::GetLane(hn::SumOfLanes(df, sum));
+}
+
 const char *TargetNameVec() { return hwy::TargetName(HWY_TARGET); }
 
 } // namespace HWY_NAMESPACE
@@ -140,6 +205,8 @@ HWY_EXPORT(TargetNameVec);
 HWY_EXPORT(DotBf16Vec);
 HWY_EXPORT(DotSfpVec);
 HWY_EXPORT(Dot4x4Vec);
+HWY_EXPORT(DotQ8_0Vec);
+HWY_EXPORT(DotQ5_0Vec);
 
 void Dot4x4(const float *x, int64_t x_stride, const float *w, int64_t w_stride,
             int64_t n, float *out, int64_t out_stride) {
@@ -148,6 +215,14 @@ void Dot4x4(const float *x, int64_t x_stride, const float *w, int64_t w_stride,
 
 float DotBf16(const float *x, const uint8_t *packed, int64_t n) {
   return HWY_DYNAMIC_DISPATCH(DotBf16Vec)(x, packed, n);
+}
+
+float DotQ8_0(const float *x, const uint8_t *packed, int64_t n) {
+  return HWY_DYNAMIC_DISPATCH(DotQ8_0Vec)(x, packed, n);
+}
+
+float DotQ5_0(const float *x, const uint8_t *packed, int64_t n) {
+  return HWY_DYNAMIC_DISPATCH(DotQ5_0Vec)(x, packed, n);
 }
 
 float DotSfp(const float *x, const uint8_t *packed, int64_t n) {

@@ -18,6 +18,10 @@ float Dot(const float *a, const float *b, int64_t n);
 // x . w for a stored bf16 or SFP row w of n values, decoded in registers.
 float DotBf16(const float *x, const uint8_t *packed, int64_t n);
 float DotSfp(const float *x, const uint8_t *packed, int64_t n);
+// The same for GGML Q8_0 and Q5_0 rows (n a multiple of 32); the products
+// are summed per block, then scaled: not bit-identical to decode-then-dot.
+float DotQ8_0(const float *x, const uint8_t *packed, int64_t n);
+float DotQ5_0(const float *x, const uint8_t *packed, int64_t n);
 
 // The dot products of 4 rows of x (stride x_stride) with 4 rows of w
 // (stride w_stride), n values each: out[i * out_stride + k] = x_i . w_k.

@@ -121,6 +121,92 @@ INSTANTIATE_TEST_SUITE_P(StoredTypes, TypedKernel,
                            return std::string(StoredTypeName(i.param));
                          });
 
+// GGML block types have no encoder here: random blocks whose f16 scale
+// fields hold small random halves (every other byte is valid as it is).
+Weight MakeGgmlWeight(StoredType type, int64_t rows, int64_t cols,
+                      uint32_t seed) {
+  Weight w;
+  std::mt19937 rng(seed);
+  w.bytes.resize(PackedBytes(type, uint64_t(rows * cols)));
+  for (uint8_t &b : w.bytes)
+    b = uint8_t(rng());
+  // Offsets of the f16 fields in each block (Ggml.cpp's layouts).
+  std::vector<uint32_t> halves;
+  switch (type) {
+  case StoredType::kQ4_0:
+  case StoredType::kQ5_0:
+  case StoredType::kQ8_0:
+    halves = {0};
+    break;
+  case StoredType::kQ4_1:
+  case StoredType::kQ5_1:
+  case StoredType::kQ4_K:
+  case StoredType::kQ5_K:
+    halves = {0, 2};
+    break;
+  case StoredType::kQ2_K:
+    halves = {80, 82};
+    break;
+  case StoredType::kQ3_K:
+    halves = {108};
+    break;
+  case StoredType::kQ6_K:
+    halves = {208};
+    break;
+  default:
+    break;
+  }
+  const uint32_t block = BlockBytes(type);
+  for (size_t at = 0; at < w.bytes.size(); at += block)
+    for (uint32_t h : halves) {
+      // 0x1C00..0x23FF: halves between 2^-8 and 2^-6, either sign.
+      const uint16_t bits =
+          uint16_t(0x1C00 + rng() % 0x800) | uint16_t((rng() & 1) << 15);
+      w.bytes[at + h] = uint8_t(bits);
+      w.bytes[at + h + 1] = uint8_t(bits >> 8);
+    }
+  if (type == StoredType::kF16)
+    for (size_t at = 0; at < w.bytes.size(); at += 2)
+      w.bytes[at + 1] = uint8_t(0x30 + rng() % 8) | uint8_t(rng() & 0x80);
+  w.view = {type, w.bytes.data(), rows, cols, 1.0f};
+  WeightView view = w.view;
+  w.rows = {rows, cols,
+            [view](int64_t row, float *out) { view.DecodeRow(row, out); }};
+  return w;
+}
+
+class GgmlKernel : public ::testing::TestWithParam<StoredType> {};
+
+// The quantized matvec (Q8_0 and Q5_0 dot products straight from the
+// blocks; the other types decode rows first) against decode-then-dot in
+// f64: 1e-5 of the result's magnitude.
+TEST_P(GgmlKernel, MatmulAndLogitsMatchDecodeThenDot) {
+  ThreadPool pool(2);
+  Weight w = MakeGgmlWeight(GetParam(), 40, 512, 9);
+  for (int64_t n : {1, 2, 5}) {
+    ref::Tensor x = Make({n, 512}, 10);
+    std::vector<RowRange> ranges = {{30, 40}, {0, 6}};
+    std::vector<ref::RowRange> ref_ranges = {{30, 40}, {0, 6}};
+    std::vector<float> y(n * 16);
+    Matmul(pool, x.data.data(), n, 512, w.view, ranges, 16, y.data());
+    ExpectClose(y, ref::Matmul(x, w.rows, ref_ranges, {n, 16}).data);
+    std::vector<float> logits(n * 40);
+    Logits(pool, x.data.data(), n, 512, w.view, 40, 0.0f, logits.data());
+    ExpectClose(logits, ref::Logits(x, w.rows, 40).data);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(GgmlTypes, GgmlKernel,
+                         ::testing::Values(StoredType::kF16, StoredType::kQ4_0,
+                                           StoredType::kQ4_1, StoredType::kQ5_0,
+                                           StoredType::kQ5_1, StoredType::kQ8_0,
+                                           StoredType::kQ2_K, StoredType::kQ3_K,
+                                           StoredType::kQ4_K, StoredType::kQ5_K,
+                                           StoredType::kQ6_K),
+                         [](const ::testing::TestParamInfo<StoredType> &i) {
+                           return std::string(StoredTypeName(i.param));
+                         });
+
 TEST(CpuKernels, RmsNormInEveryConvention) {
   Weight w = MakeWeight(StoredType::kBF16, 1, 48, 7);
   ref::Tensor x = Make({3, 2, 48}, 8);
