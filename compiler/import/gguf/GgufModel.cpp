@@ -8,6 +8,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <unordered_set>
 
 namespace gemma {
 namespace {
@@ -334,6 +335,8 @@ absl::StatusOr<std::string> GgufTokenizerProto(const GgufFile &file) {
   if (file.Find("tokenizer.ggml.add_space_prefix"))
     GEMMA_ASSIGN(space_prefix, file.GetBool("tokenizer.ggml.add_space_prefix"));
 
+  const std::unordered_set<std::string_view> pieces(tokens->strings.begin(),
+                                                    tokens->strings.end());
   SentencePieceModel model;
   bool has_bytes = false;
   model.pieces.resize(size_t(n));
@@ -357,11 +360,25 @@ absl::StatusOr<std::string> GgufTokenizerProto(const GgufFile &file) {
     // control ones. Only the sequence markers stay control pieces.
     if (e.type == PieceType::kControl && id != bos && id != eos && id != pad)
       e.type = PieceType::kUserDefined;
+    // Gemma's vocabulary has runs of plain spaces ("    ") as user-defined
+    // pieces, which llama.cpp and Hugging Face match in the raw text.
+    // SentencePiece turns spaces into U+2581 before it matches anything, so
+    // the piece must be spelled that way (unless that spelling is taken).
+    if (e.type == PieceType::kUserDefined &&
+        e.piece.find(' ') != std::string::npos) {
+      std::string escaped;
+      for (char c : e.piece)
+        escaped += c == ' ' ? std::string("\xe2\x96\x81") : std::string(1, c);
+      if (!pieces.contains(escaped))
+        e.piece = std::move(escaped);
+    }
     has_bytes |= e.type == PieceType::kByte;
   }
   std::string trainer;
-  PutVarintField(trainer, 3, 2);  // model_type: BPE
-  PutVarintField(trainer, 4, n);  // vocab_size
+  PutVarintField(trainer, 3, 2); // model_type: BPE
+  PutVarintField(trainer, 4, n); // vocab_size
+  // Runs of spaces are pieces of their own ("▁▁▁▁"): no split at spaces.
+  PutVarintField(trainer, 22, 0); // split_by_whitespace
   PutVarintField(trainer, 24, 0); // treat_whitespace_as_suffix
   PutVarintField(trainer, 26, 1); // allow_whitespace_only_pieces
   PutVarintField(trainer, 35, has_bytes ? 1 : 0); // byte_fallback
