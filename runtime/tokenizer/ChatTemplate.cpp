@@ -3,6 +3,19 @@
 #include "runtime/tokenizer/ChatTemplate.h"
 
 namespace gemma {
+namespace {
+
+// The Jinja chat templates put `message['content'] | trim`: Python's
+// whitespace stripped from both ends.
+std::string_view Trimmed(std::string_view text) {
+  constexpr std::string_view kSpace = " \t\n\r\f\v";
+  const size_t begin = text.find_first_not_of(kSpace);
+  if (begin == std::string_view::npos)
+    return {};
+  return text.substr(begin, text.find_last_not_of(kSpace) - begin + 1);
+}
+
+} // namespace
 
 std::vector<int32_t> WrapFirstTurn(const SentencePieceTokenizer &tokenizer,
                                    ChatFormat format, int32_t bos_id,
@@ -18,13 +31,13 @@ std::vector<int32_t> WrapFirstTurn(const SentencePieceTokenizer &tokenizer,
     break;
   case ChatFormat::kGemma:
     append("<start_of_turn>user\n");
-    append(text);
+    append(Trimmed(text));
     append("<end_of_turn>\n");
     append("<start_of_turn>model\n");
     break;
   case ChatFormat::kGemma4:
     append("<|turn>user\n");
-    append(text);
+    append(Trimmed(text));
     append("<turn|>\n");
     append("<|turn>model\n");
     break;
