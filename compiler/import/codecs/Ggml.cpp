@@ -182,27 +182,6 @@ void Q6_K(const uint8_t *b, float *y) {
 
 } // namespace
 
-float F16ToF32(uint16_t h) {
-  const uint32_t sign = uint32_t(h & 0x8000) << 16;
-  const uint32_t exponent = (h >> 10) & 0x1F, mantissa = h & 0x3FF;
-  uint32_t bits;
-  if (exponent == 0x1F) {
-    bits = sign | 0x7F800000u | mantissa << 13;
-  } else if (exponent != 0) {
-    bits = sign | (exponent + 112) << 23 | mantissa << 13;
-  } else if (mantissa == 0) {
-    bits = sign;
-  } else {
-    // Subnormal: mantissa * 2^-24, exact in f32.
-    const float value = float(mantissa) * 0x1p-24f;
-    std::memcpy(&bits, &value, 4);
-    bits |= sign;
-  }
-  float out;
-  std::memcpy(&out, &bits, 4);
-  return out;
-}
-
 void DecodeGgmlBlocks(StoredType type, const uint8_t *packed, uint64_t blocks,
                       float *out) {
   void (*decode)(const uint8_t *, float *) = nullptr;

@@ -15,11 +15,32 @@
 #include "compiler/import/StoredType.h"
 
 #include <cstdint>
+#include <cstring>
 
 namespace gemma {
 
 // IEEE binary16 to f32, exact (subnormals, infinities and NaN included).
-float F16ToF32(uint16_t bits);
+// Inline: every GGML block starts with one, in the kernels' inner loops.
+inline float F16ToF32(uint16_t h) {
+  const uint32_t sign = uint32_t(h & 0x8000) << 16;
+  const uint32_t exponent = (h >> 10) & 0x1F, mantissa = h & 0x3FF;
+  uint32_t bits;
+  if (exponent == 0x1F) {
+    bits = sign | 0x7F800000u | mantissa << 13;
+  } else if (exponent != 0) {
+    bits = sign | (exponent + 112) << 23 | mantissa << 13;
+  } else if (mantissa == 0) {
+    bits = sign;
+  } else {
+    // Subnormal: mantissa * 2^-24, exact in f32.
+    const float value = float(mantissa) * 0x1p-24f;
+    std::memcpy(&bits, &value, 4);
+    bits |= sign;
+  }
+  float out;
+  std::memcpy(&out, &bits, 4);
+  return out;
+}
 
 // Decodes `blocks` consecutive blocks of GGML type `type` (IsGgmlType)
 // from `packed` into `out` (blocks * BlockElements(type) values).
