@@ -30,6 +30,7 @@ public:
   Open(const std::string &plan_path, int threads, bool verbose);
 
   const plan::PlanMeta &meta() const { return plan_.meta; }
+  const std::vector<plan::Program> &programs() const { return plan_.programs; }
   const ModelFile &weights() const { return *weights_; }
   const Backend &backend() const { return *backend_; }
 

@@ -4,6 +4,8 @@
 //       [--temperature T] [--top-k K] [--top-p P] [--seed S] [--ignore-eos]
 //       [--raw] [--print-ids] [--threads N] [--verbose]
 //   gemma-exec model.plan --prompt-ids 2,651,1234 --print-ids
+//   gemma-exec model.plan --bench [--bench-prompt-len N] [--max-tokens N]
+//       [--bench-warmup N] [--bench-iters N] [--bench-json FILE]
 //
 // Generation as GEMMA.md 5.2 (and gemma-ref): the prompt's tokens 0..n-2
 // are prefilled, the last one is the first decode input; stops at the
@@ -17,6 +19,7 @@
 #include "runtime/tokenizer/ChatTemplate.h"
 #include "runtime/tokenizer/SentencePieceTokenizer.h"
 #include "tools/common/IntList.h"
+#include "tools/gemma-exec/Bench.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -65,6 +68,24 @@ cl::opt<int> threads("threads", cl::desc("Threads (0: one per core)"),
                      cl::init(0), cl::cat(category));
 cl::opt<bool> verbose("verbose", cl::desc("Report plan loading and binding"),
                       cl::cat(category));
+cl::opt<bool>
+    bench("bench",
+          cl::desc("Measure prefill and decode speed on a "
+                   "deterministic prompt (greedy, --max-tokens steps) "
+                   "beside the machine's read bandwidth"),
+          cl::cat(category));
+cl::opt<int> bench_prompt_len("bench-prompt-len",
+                              cl::desc("--bench prompt tokens"), cl::init(32),
+                              cl::cat(category));
+cl::opt<int> bench_warmup("bench-warmup",
+                          cl::desc("--bench iterations not measured"),
+                          cl::init(1), cl::cat(category));
+cl::opt<int> bench_iters("bench-iters", cl::desc("--bench measured iterations"),
+                         cl::init(3), cl::cat(category));
+cl::opt<std::string> bench_json("bench-json",
+                                cl::desc("Also write the --bench results as "
+                                         "JSON to this file"),
+                                cl::value_desc("file"), cl::cat(category));
 
 int Fail(const std::string &message) {
   std::fprintf(stderr, "gemma-exec: error: %s\n", message.c_str());
@@ -76,8 +97,25 @@ double Since(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
+int Bench() {
+  using namespace gemma;
+  absl::StatusOr<std::unique_ptr<PlanSession>> session =
+      PlanSession::Open(plan_path, threads, verbose);
+  if (!session.ok())
+    return Fail(std::string(session.status().message()));
+  return RunBench(**session, plan_path,
+                  {bench_prompt_len, max_tokens, bench_warmup, bench_iters,
+                   threads, bench_json});
+}
+
 int Run() {
   using namespace gemma;
+  if (bench) {
+    if (!prompt_text.empty() || !prompt_ids.empty())
+      return Fail("--bench makes its own prompt: drop --prompt/--prompt-ids "
+                  "(--bench-prompt-len sets its length)");
+    return Bench();
+  }
   if (prompt_text.empty() == prompt_ids.empty())
     return Fail("give exactly one of --prompt and --prompt-ids");
   if (max_tokens < 0)

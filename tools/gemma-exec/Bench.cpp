@@ -1,0 +1,252 @@
+//===- Bench.cpp - gemma-exec --bench -------------------------------------===//
+
+#include "tools/gemma-exec/Bench.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sys/resource.h>
+#include <thread>
+
+namespace gemma {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+// Value at quantile q (0..1) of `v`, by nearest rank.
+double Quantile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, size_t(q * double(v.size() - 1) + 0.5))];
+}
+
+// A STREAM-like read: `threads` threads sum disjoint slices of a buffer
+// much larger than any last-level cache; the best of 3 passes, in GB/s.
+double ReadBandwidth(int threads) {
+  constexpr size_t kBytes = size_t(512) << 20;
+  std::vector<uint64_t> buffer(kBytes / 8);
+  for (size_t i = 0; i < buffer.size(); ++i)
+    buffer[i] = i;
+  double best = 0;
+  std::vector<uint64_t> sums(static_cast<size_t>(threads));
+  for (int pass = 0; pass < 3; ++pass) {
+    const auto start = Clock::now();
+    std::vector<std::thread> workers;
+    const size_t slice = buffer.size() / size_t(threads);
+    for (int t = 0; t < threads; ++t)
+      workers.emplace_back([&, t] {
+        uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        const uint64_t *p = buffer.data() + size_t(t) * slice;
+        for (size_t i = 0; i + 4 <= slice; i += 4) {
+          s0 += p[i];
+          s1 += p[i + 1];
+          s2 += p[i + 2];
+          s3 += p[i + 3];
+        }
+        sums[size_t(t)] = s0 + s1 + s2 + s3;
+      });
+    for (std::thread &w : workers)
+      w.join();
+    best = std::max(best, double(kBytes) / Seconds(start, Clock::now()) / 1e9);
+  }
+  // The sums feed the result so the reads cannot be optimized away.
+  return sums[0] == 42 ? best + 1e-12 : best;
+}
+
+std::string CpuName() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("model name", 0) == 0)
+      return line.substr(line.find(':') + 2);
+  return "unknown CPU";
+}
+
+} // namespace
+
+int RunBench(PlanSession &session, const std::string &plan_path,
+             const BenchOptions &options) {
+  const plan::PlanMeta &meta = session.meta();
+  if (options.prompt_len < 2 || options.tokens < 1 || options.iters < 1 ||
+      options.warmup < 0) {
+    std::fprintf(stderr, "gemma-exec: error: --bench needs --bench-prompt-len "
+                         ">= 2, --max-tokens >= 1, --bench-iters >= 1\n");
+    return 1;
+  }
+  if (uint64_t(options.prompt_len) + uint64_t(options.tokens) > meta.context) {
+    std::fprintf(stderr,
+                 "gemma-exec: error: --bench-prompt-len %d + --max-tokens %d "
+                 "is past the plan's context of %u positions\n",
+                 options.prompt_len, options.tokens, meta.context);
+    return 1;
+  }
+  // Deterministic prompt: BOS, then ids spread over the vocabulary.
+  std::vector<int32_t> prompt = {meta.bos_id};
+  for (int i = 1; i < options.prompt_len; ++i)
+    prompt.push_back(int32_t((1000 + 7919 * uint64_t(i)) % meta.vocab_size));
+
+  std::vector<double> prefill_rates, ttft, step_seconds, decode_rates;
+  for (int iter = 0; iter < options.warmup + options.iters; ++iter) {
+    const bool measured = iter >= options.warmup;
+    std::unique_ptr<KvCaches> caches = session.NewCaches();
+    const auto start = Clock::now();
+    if (absl::Status s = session.Prefill(
+            std::span(prompt).first(prompt.size() - 1), 0, *caches);
+        !s.ok()) {
+      std::fprintf(stderr, "gemma-exec: error: %s\n",
+                   std::string(s.message()).c_str());
+      return 1;
+    }
+    const auto prefilled = Clock::now();
+    int32_t token = prompt.back();
+    auto step_start = prefilled;
+    for (int k = 0; k < options.tokens; ++k) {
+      absl::StatusOr<std::vector<float>> logits =
+          session.Decode(token, int32_t(prompt.size()) - 1 + k, *caches);
+      if (!logits.ok()) {
+        std::fprintf(stderr, "gemma-exec: error: %s\n",
+                     std::string(logits.status().message()).c_str());
+        return 1;
+      }
+      token = int32_t(std::max_element(logits->begin(), logits->end()) -
+                      logits->begin());
+      const auto now = Clock::now();
+      if (measured) {
+        step_seconds.push_back(Seconds(step_start, now));
+        if (k == 0)
+          ttft.push_back(Seconds(start, now));
+      }
+      step_start = now;
+    }
+    if (measured) {
+      prefill_rates.push_back(double(prompt.size() - 1) /
+                              Seconds(start, prefilled));
+      decode_rates.push_back(double(options.tokens) /
+                             Seconds(prefilled, step_start));
+    }
+  }
+
+  // Bytes one decode step reads: every weight its program names, whole
+  // (the tied logits read the entire table), then the KV cache at the
+  // middle of the measured steps.
+  std::set<std::string> weights;
+  for (const plan::Program &program : session.programs())
+    if (program.name == "decode_1")
+      for (const plan::Call &call : program.calls)
+        for (const std::string &w : call.weights)
+          if (!w.empty())
+            weights.insert(w);
+  uint64_t weight_bytes = 0;
+  for (const std::string &w : weights)
+    if (const WeightTensor *t = session.weights().Find(w))
+      weight_bytes += t->bytes.size();
+  const uint64_t position = uint64_t(options.prompt_len + options.tokens / 2);
+  uint64_t kv_bytes = 0;
+  for (const plan::LayerCacheShape &c : meta.caches)
+    kv_bytes +=
+        2 * 4 * std::min<uint64_t>(position, c.slots) * c.kv_heads * c.head_dim;
+  const uint64_t step_bytes = weight_bytes + kv_bytes;
+
+  const int threads =
+      options.threads > 0
+          ? options.threads
+          : int(std::max(1u, std::thread::hardware_concurrency()));
+  // Peak RSS of the run, before the bandwidth buffer counts.
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const double rss_mib = double(usage.ru_maxrss) / 1024.0;
+  const double bandwidth = ReadBandwidth(threads);
+  std::vector<double> step_rates;
+  for (double s : step_seconds)
+    step_rates.push_back(1.0 / s);
+  double total_steps = 0;
+  for (double s : step_seconds)
+    total_steps += s;
+  const double decode_mean = double(step_seconds.size()) / total_steps;
+  const double prefill_mean = [&] {
+    double sum = 0;
+    for (double r : prefill_rates)
+      sum += r;
+    return sum / double(prefill_rates.size());
+  }();
+  const double achieved = decode_mean * double(step_bytes) / 1e9;
+
+  std::map<std::string, int> types;
+  for (const auto &[name, tensor] : session.weights().tensors)
+    ++types[std::string(StoredTypeName(tensor.type))];
+
+  std::printf("%s: %s, %s, fusions %s\n", plan_path.c_str(),
+              meta.model_name.c_str(), session.backend().Describe().c_str(),
+              meta.fusions.empty()
+                  ? "none"
+                  : fmt::format("{}", fmt::join(meta.fusions, ",")).c_str());
+  std::printf("prompt %d tokens, %d decode steps, %d warmup + %d measured "
+              "iterations\n",
+              options.prompt_len, options.tokens, options.warmup,
+              options.iters);
+  std::printf("prefill:  %8.1f tok/s mean  %8.1f p50  %8.1f p90\n",
+              prefill_mean, Quantile(prefill_rates, 0.5),
+              Quantile(prefill_rates, 0.1));
+  std::printf("decode:   %8.1f tok/s mean  %8.1f p50  %8.1f p90 (per step)\n",
+              decode_mean, Quantile(step_rates, 0.5),
+              Quantile(step_rates, 0.1));
+  std::printf("time to first token: %.1f ms (p50)\n",
+              1e3 * Quantile(ttft, 0.5));
+  std::printf("decode reads %.1f MB a step (weights %.1f MB, KV cache %.1f "
+              "MB): %.2f GB/s\n",
+              double(step_bytes) / 1e6, double(weight_bytes) / 1e6,
+              double(kv_bytes) / 1e6, achieved);
+  std::printf("machine read bandwidth (%d threads, 512 MiB): %.2f GB/s; "
+              "decode at %.0f%% of the roofline\n",
+              threads, bandwidth, 100.0 * achieved / bandwidth);
+  std::printf("peak RSS: %.0f MiB\n", rss_mib);
+
+  if (!options.json_path.empty()) {
+    nlohmann::ordered_json j;
+    j["plan"] = plan_path;
+    j["model"] = meta.model_name;
+    j["device"] = CpuName();
+    j["backend"] = meta.backend;
+    j["backend_detail"] = session.backend().Describe();
+    j["threads"] = threads;
+    j["fusions"] = meta.fusions;
+    j["weight_types"] = types;
+    j["cache_key"] = meta.cache_key;
+    j["prompt_tokens"] = options.prompt_len;
+    j["decode_steps"] = options.tokens;
+    j["warmup"] = options.warmup;
+    j["iterations"] = options.iters;
+    j["prefill_tok_s"] = {{"mean", prefill_mean},
+                          {"p50", Quantile(prefill_rates, 0.5)},
+                          {"p90", Quantile(prefill_rates, 0.1)}};
+    j["decode_tok_s"] = {{"mean", decode_mean},
+                         {"p50", Quantile(step_rates, 0.5)},
+                         {"p90", Quantile(step_rates, 0.1)}};
+    j["time_to_first_token_ms"] = 1e3 * Quantile(ttft, 0.5);
+    j["decode_bytes_per_token"] = step_bytes;
+    j["decode_weight_bytes"] = weight_bytes;
+    j["decode_kv_bytes"] = kv_bytes;
+    j["decode_gb_s"] = achieved;
+    j["machine_read_gb_s"] = bandwidth;
+    j["roofline_fraction"] = achieved / bandwidth;
+    j["peak_rss_mib"] = rss_mib;
+    std::ofstream out(options.json_path);
+    out << j.dump(2) << "\n";
+    if (!out) {
+      std::fprintf(stderr, "gemma-exec: error: %s: cannot write\n",
+                   options.json_path.c_str());
+      return 1;
+    }
+  }
+  return 0;
+}
+
+} // namespace gemma
