@@ -58,6 +58,14 @@ public:
       KvCaches &caches) = 0;
 };
 
+// Where a backend's time went, per kernel, while profiling was on.
+struct KernelProfile {
+  std::string kernel;
+  uint64_t calls = 0;
+  double seconds = 0;
+  uint64_t weight_bytes = 0; // stored weight bytes the calls read
+};
+
 class Backend {
 public:
   virtual ~Backend() = default;
@@ -72,6 +80,11 @@ public:
   // whose shape or type the program cannot use.
   virtual absl::StatusOr<std::unique_ptr<BackendProgram>>
   Compile(const plan::Program &program, const WeightSource &weights) = 0;
+  // Times every kernel call of every Run from now on (off by default: it
+  // costs a clock read per call). Backends that cannot say nothing.
+  virtual void SetProfiling(bool on) { (void)on; }
+  // Totals since profiling was turned on, busiest kernel first.
+  virtual std::vector<KernelProfile> Profile() const { return {}; }
 };
 
 } // namespace gemma

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace gemma::cpu {
 namespace {
 
@@ -16,8 +18,9 @@ struct CpuCaches : KvCaches {
 
 class CpuProgram : public BackendProgram {
 public:
-  CpuProgram(std::unique_ptr<CpuExecutor> executor, ThreadPool &pool)
-      : executor_(std::move(executor)), pool_(pool) {}
+  CpuProgram(std::unique_ptr<CpuExecutor> executor, ThreadPool &pool,
+             CpuExecutor::Profile *const &profile)
+      : executor_(std::move(executor)), pool_(pool), profile_(profile) {}
 
   absl::StatusOr<std::vector<float>> Run(std::span<const int32_t> ids,
                                          std::span<const int32_t> positions,
@@ -27,7 +30,8 @@ public:
     for (std::vector<float> &cache : static_cast<CpuCaches &>(caches).buffers)
       args.push_back(cache.data());
     std::vector<std::vector<float>> results;
-    if (absl::Status s = executor_->Run(pool_, args, &results); !s.ok())
+    if (absl::Status s = executor_->Run(pool_, args, &results, profile_);
+        !s.ok())
       return s;
     if (results.empty())
       return std::vector<float>();
@@ -37,6 +41,8 @@ public:
 private:
   std::unique_ptr<CpuExecutor> executor_;
   ThreadPool &pool_;
+  // The backend's profile while profiling is on, else null.
+  CpuExecutor::Profile *const &profile_;
 };
 
 class CpuBackend : public Backend {
@@ -66,11 +72,30 @@ public:
         });
     if (!executor.ok())
       return executor.status();
-    return std::make_unique<CpuProgram>(*std::move(executor), pool_);
+    return std::make_unique<CpuProgram>(*std::move(executor), pool_,
+                                        profiling_);
+  }
+  void SetProfiling(bool on) override {
+    profile_ = CpuExecutor::Profile();
+    profiling_ = on ? &profile_ : nullptr;
+  }
+  std::vector<KernelProfile> Profile() const override {
+    std::vector<KernelProfile> out;
+    for (uint32_t k = 0; k < plan::kKernelCount; ++k)
+      if (profile_.calls[k])
+        out.push_back({plan::KernelName(static_cast<plan::Kernel>(k)),
+                       profile_.calls[k], profile_.seconds[k],
+                       profile_.weight_bytes[k]});
+    std::sort(out.begin(), out.end(), [](const auto &a, const auto &b) {
+      return a.seconds > b.seconds;
+    });
+    return out;
   }
 
 private:
   ThreadPool pool_;
+  CpuExecutor::Profile profile_;
+  CpuExecutor::Profile *profiling_ = nullptr;
 };
 
 } // namespace

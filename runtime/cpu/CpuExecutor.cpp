@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+
 #include <algorithm>
 #include <cstring>
 #include <optional>
@@ -412,6 +414,23 @@ CpuExecutor::Create(const plan::Program &program, const WeightLookup &weights) {
                                       plan::KernelName(program.calls[c].kernel),
                                       std::string(step.status().message())));
     executor->steps_.push_back(*std::move(step));
+    const plan::Call &call = program.calls[c];
+    executor->kernels_.push_back(call.kernel);
+    // What the call reads of its weights: one row per id for an
+    // embedding, the whole tensor otherwise.
+    uint64_t bytes = 0;
+    for (const std::string &name : call.weights) {
+      if (name.empty())
+        continue;
+      absl::StatusOr<WeightView> w = weights(name);
+      if (!w.ok())
+        continue;
+      const uint64_t row = PackedBytes(w->type, uint64_t(w->cols));
+      bytes += call.kernel == plan::Kernel::kEmbed
+                   ? uint64_t(call.ints[0]) * row
+                   : uint64_t(w->rows) * row;
+    }
+    executor->weight_bytes_.push_back(bytes);
   }
   executor->arena_.assign(size_t(program.arena_elements), 0.0f);
   executor->outputs_ = program.outputs;
@@ -419,11 +438,23 @@ CpuExecutor::Create(const plan::Program &program, const WeightLookup &weights) {
 }
 
 absl::Status CpuExecutor::Run(ThreadPool &pool, const std::vector<void *> &args,
-                              std::vector<std::vector<float>> *results) {
+                              std::vector<std::vector<float>> *results,
+                              Profile *profile) {
   Frame frame{arena_.data(), &args};
-  for (Step &step : steps_)
-    if (absl::Status s = step(frame, pool); !s.ok())
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    const auto start = profile ? std::chrono::steady_clock::now()
+                               : std::chrono::steady_clock::time_point();
+    if (absl::Status s = steps_[i](frame, pool); !s.ok())
       return s;
+    if (profile) {
+      const size_t k = static_cast<size_t>(kernels_[i]);
+      ++profile->calls[k];
+      profile->seconds[k] += std::chrono::duration<double>(
+                                 std::chrono::steady_clock::now() - start)
+                                 .count();
+      profile->weight_bytes[k] += weight_bytes_[i];
+    }
+  }
   if (results) {
     results->clear();
     for (const plan::Buffer &output : outputs_) {

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <string>
@@ -34,8 +35,17 @@ public:
   // const int32_t[] for ids and positions, float[] for caches, which are
   // updated in place. Results that are not arguments are copied into
   // `results`.
+  // Per-kernel totals, indexed by plan::Kernel.
+  struct Profile {
+    std::array<uint64_t, plan::kKernelCount> calls{};
+    std::array<double, plan::kKernelCount> seconds{};
+    std::array<uint64_t, plan::kKernelCount> weight_bytes{};
+  };
+
+  // With `profile`, each call is timed into it.
   absl::Status Run(ThreadPool &pool, const std::vector<void *> &args,
-                   std::vector<std::vector<float>> *results);
+                   std::vector<std::vector<float>> *results,
+                   Profile *profile = nullptr);
 
   int64_t arena_elements() const { return int64_t(arena_.size()); }
 
@@ -50,6 +60,8 @@ private:
   CpuExecutor() = default;
 
   std::vector<Step> steps_;
+  std::vector<plan::Kernel> kernels_;
+  std::vector<uint64_t> weight_bytes_; // per call
   std::vector<float> arena_;
   std::vector<plan::Buffer> outputs_;
 };

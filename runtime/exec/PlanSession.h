@@ -33,6 +33,7 @@ public:
   const std::vector<plan::Program> &programs() const { return plan_.programs; }
   const ModelFile &weights() const { return *weights_; }
   const Backend &backend() const { return *backend_; }
+  Backend &backend() { return *backend_; }
 
   // Zero caches for one sequence, K and V per layer.
   std::unique_ptr<KvCaches> NewCaches() const;

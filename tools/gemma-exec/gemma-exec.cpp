@@ -68,6 +68,10 @@ cl::opt<int> threads("threads", cl::desc("Threads (0: one per core)"),
                      cl::init(0), cl::cat(category));
 cl::opt<bool> verbose("verbose", cl::desc("Report plan loading and binding"),
                       cl::cat(category));
+cl::opt<bool> profile("profile",
+                      cl::desc("After the run, print where the time went per "
+                               "kernel (calls, ms, share, weight GB/s)"),
+                      cl::cat(category));
 cl::opt<bool>
     bench("bench",
           cl::desc("Measure prefill and decode speed on a "
@@ -95,6 +99,25 @@ int Fail(const std::string &message) {
 double Since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
       .count();
+}
+
+void PrintProfile(const std::vector<gemma::KernelProfile> &kernels) {
+  double total = 0;
+  for (const gemma::KernelProfile &k : kernels)
+    total += k.seconds;
+  std::fprintf(stderr, "gemma-exec: profile (prefill and decode)\n");
+  std::fprintf(stderr, "  %-14s %8s %10s %7s %10s\n", "kernel", "calls", "ms",
+               "share", "weight GB/s");
+  for (const gemma::KernelProfile &k : kernels)
+    std::fprintf(
+        stderr, "  %-14s %8llu %10.1f %6.1f%% %10s\n", k.kernel.c_str(),
+        static_cast<unsigned long long>(k.calls), 1e3 * k.seconds,
+        total > 0 ? 100.0 * k.seconds / total : 0.0,
+        k.weight_bytes && k.seconds > 0
+            ? fmt::format("{:.2f}", double(k.weight_bytes) / k.seconds / 1e9)
+                  .c_str()
+            : "-");
+  std::fprintf(stderr, "  %-14s %8s %10.1f\n", "total", "", 1e3 * total);
 }
 
 int Bench() {
@@ -168,6 +191,8 @@ int Run() {
     return 0;
 
   std::unique_ptr<KvCaches> caches = (*session)->NewCaches();
+  if (profile)
+    (*session)->backend().SetProfiling(true);
   const auto prefill_start = std::chrono::steady_clock::now();
   if (absl::Status s = (*session)->Prefill(
           std::span(prompt).first(prompt.size() - 1), 0, *caches);
@@ -226,6 +251,8 @@ int Run() {
                prefill > 0 ? double(prompt.size() - 1) / prefill : 0.0,
                generated.size(), decode,
                decode > 0 ? double(generated.size()) / decode : 0.0);
+  if (profile)
+    PrintProfile((*session)->backend().Profile());
   return 0;
 }
 
