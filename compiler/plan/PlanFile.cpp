@@ -2,13 +2,10 @@
 
 #include "compiler/plan/PlanFile.h"
 
+#include "compiler/import/MappedFile.h"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -356,33 +353,15 @@ absl::StatusOr<PlanFile> DecodePlan(std::span<const uint8_t> bytes,
 }
 
 absl::StatusOr<PlanFile> ReadPlan(const std::string &path) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0)
-    return absl::NotFoundError(
-        fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
-  struct stat info{};
-  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-    ::close(fd);
-    return absl::InvalidArgumentError(
-        fmt::format("{}: not a regular file", path));
-  }
-  const size_t size = size_t(info.st_size);
-  void *data =
-      size ? ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0) : nullptr;
-  ::close(fd);
-  if (data == MAP_FAILED)
-    return absl::InternalError(
-        fmt::format("{}: cannot map: {}", path, std::strerror(errno)));
+  absl::StatusOr<std::shared_ptr<const MappedFile>> mapped =
+      MappedFile::Open(path);
+  if (!mapped.ok())
+    return mapped.status();
+  absl::StatusOr<PlanFile> plan = DecodePlan((*mapped)->bytes(), path);
   // The mapping lives as long as the plan (embedded weights are read in
   // place).
-  std::shared_ptr<const void> mapping(data, [size](const void *p) {
-    if (p)
-      ::munmap(const_cast<void *>(p), size);
-  });
-  absl::StatusOr<PlanFile> plan =
-      DecodePlan({static_cast<const uint8_t *>(data), size}, path);
   if (plan.ok())
-    plan->mapping = std::move(mapping);
+    plan->mapping = *std::move(mapped);
   return plan;
 }
 

@@ -4,11 +4,6 @@
 
 #include <fmt/format.h>
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <set>
@@ -74,58 +69,15 @@ absl::Status ValidateBlobKey(std::string_view key) {
 // BlobReader
 //===----------------------------------------------------------------------===//
 
-BlobReader::BlobReader(BlobReader &&other) noexcept {
-  *this = std::move(other);
-}
-
-BlobReader &BlobReader::operator=(BlobReader &&other) noexcept {
-  if (this != &other) {
-    if (mapping_)
-      munmap(mapping_, mapping_size_);
-    name_ = std::move(other.name_);
-    bytes_ = other.bytes_;
-    mapping_ = other.mapping_;
-    mapping_size_ = other.mapping_size_;
-    layout_ = other.layout_;
-    entries_ = std::move(other.entries_);
-    other.mapping_ = nullptr;
-    other.bytes_ = {};
-  }
-  return *this;
-}
-
-BlobReader::~BlobReader() {
-  if (mapping_)
-    munmap(mapping_, mapping_size_);
-}
-
 absl::StatusOr<BlobReader> BlobReader::Open(const std::string &path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return absl::NotFoundError(
-        fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
-  struct stat st{};
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return absl::InvalidArgumentError(
-        fmt::format("{}: not a regular file", path));
-  }
+  absl::StatusOr<std::shared_ptr<const MappedFile>> mapped =
+      MappedFile::Open(path);
+  if (!mapped.ok())
+    return mapped.status();
   BlobReader reader;
   reader.name_ = path;
-  if (st.st_size > 0) {
-    void *mapping = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ,
-                         MAP_PRIVATE, fd, 0);
-    if (mapping == MAP_FAILED) {
-      ::close(fd);
-      return absl::InternalError(
-          fmt::format("{}: cannot map: {}", path, std::strerror(errno)));
-    }
-    reader.mapping_ = mapping;
-    reader.mapping_size_ = static_cast<size_t>(st.st_size);
-    reader.bytes_ = {static_cast<const uint8_t *>(mapping),
-                     static_cast<size_t>(st.st_size)};
-  }
-  ::close(fd);
+  reader.mapped_ = *std::move(mapped);
+  reader.bytes_ = reader.mapped_->bytes();
   if (absl::Status status = reader.Parse(); !status.ok())
     return status;
   return reader;

@@ -10,6 +10,8 @@
 #ifndef COMPILER_IMPORT_SBS_BLOBSTORE_H
 #define COMPILER_IMPORT_SBS_BLOBSTORE_H
 
+#include "compiler/import/MappedFile.h"
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
@@ -46,9 +48,8 @@ public:
   static absl::StatusOr<BlobReader> FromBytes(std::span<const uint8_t> bytes,
                                               std::string name);
 
-  BlobReader(BlobReader &&) noexcept;
-  BlobReader &operator=(BlobReader &&) noexcept;
-  ~BlobReader();
+  BlobReader(BlobReader &&) noexcept = default;
+  BlobReader &operator=(BlobReader &&) noexcept = default;
 
   const std::string &name() const { return name_; }
   BlobLayout layout() const { return layout_; }
@@ -69,8 +70,7 @@ private:
 
   std::string name_;
   std::span<const uint8_t> bytes_;
-  void *mapping_ = nullptr; // owned mmap, or null for FromBytes
-  size_t mapping_size_ = 0;
+  std::shared_ptr<const MappedFile> mapped_; // null for FromBytes
   BlobLayout layout_ = BlobLayout::kV2;
   std::vector<BlobEntry> entries_;
 };
