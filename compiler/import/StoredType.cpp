@@ -68,39 +68,76 @@ bool IsWeightType(StoredType type) {
 
 namespace {
 
-struct GgmlLayout {
-  StoredType type;
-  uint32_t ggml, elements, bytes, bits;
+// gguf-py's GGML_QUANT_SIZES, by GGML type id: every type ggml defines,
+// decodable or not (a GGUF reader sizes every tensor with it).
+struct GgmlRow {
+  uint32_t id;
+  GgmlTypeInfo info;
 };
-// ggml-common.h's block structs (GGML_QUANT_SIZES in gguf-py).
-constexpr GgmlLayout kGgml[] = {
-    {StoredType::kF16, 1, 1, 2, 16},      {StoredType::kQ4_0, 2, 32, 18, 4},
-    {StoredType::kQ4_1, 3, 32, 20, 5},    {StoredType::kQ5_0, 6, 32, 22, 5},
-    {StoredType::kQ5_1, 7, 32, 24, 6},    {StoredType::kQ8_0, 8, 32, 34, 8},
-    {StoredType::kQ2_K, 10, 256, 84, 2},  {StoredType::kQ3_K, 11, 256, 110, 3},
-    {StoredType::kQ4_K, 12, 256, 144, 4}, {StoredType::kQ5_K, 13, 256, 176, 5},
-    {StoredType::kQ6_K, 14, 256, 210, 6},
+constexpr GgmlRow kGgmlTypes[] = {
+    {0, {"F32", 1, 4}},         {1, {"F16", 1, 2}},
+    {2, {"Q4_0", 32, 18}},      {3, {"Q4_1", 32, 20}},
+    {6, {"Q5_0", 32, 22}},      {7, {"Q5_1", 32, 24}},
+    {8, {"Q8_0", 32, 34}},      {9, {"Q8_1", 32, 40}},
+    {10, {"Q2_K", 256, 84}},    {11, {"Q3_K", 256, 110}},
+    {12, {"Q4_K", 256, 144}},   {13, {"Q5_K", 256, 176}},
+    {14, {"Q6_K", 256, 210}},   {15, {"Q8_K", 256, 292}},
+    {16, {"IQ2_XXS", 256, 66}}, {17, {"IQ2_XS", 256, 74}},
+    {18, {"IQ3_XXS", 256, 98}}, {19, {"IQ1_S", 256, 50}},
+    {20, {"IQ4_NL", 32, 18}},   {21, {"IQ3_S", 256, 110}},
+    {22, {"IQ2_S", 256, 82}},   {23, {"IQ4_XS", 256, 136}},
+    {24, {"I8", 1, 1}},         {25, {"I16", 1, 2}},
+    {26, {"I32", 1, 4}},        {27, {"I64", 1, 8}},
+    {28, {"F64", 1, 8}},        {29, {"IQ1_M", 256, 56}},
+    {30, {"BF16", 1, 2}},       {34, {"TQ1_0", 256, 54}},
+    {35, {"TQ2_0", 256, 66}},   {39, {"MXFP4", 32, 17}},
+    {40, {"NVFP4", 64, 36}},    {41, {"Q1_0", 128, 18}},
 };
 
-const GgmlLayout *GgmlLayoutOf(StoredType type) {
-  for (const GgmlLayout &l : kGgml)
-    if (l.type == type)
-      return &l;
+// The GGML types we decode are StoredType 100 + their GGML id, with the
+// bits per value gemma.cpp-style type choice counts.
+struct Decodable {
+  StoredType type;
+  int bits;
+};
+constexpr Decodable kDecodable[] = {
+    {StoredType::kF16, 16}, {StoredType::kQ4_0, 4}, {StoredType::kQ4_1, 5},
+    {StoredType::kQ5_0, 5}, {StoredType::kQ5_1, 6}, {StoredType::kQ8_0, 8},
+    {StoredType::kQ2_K, 2}, {StoredType::kQ3_K, 3}, {StoredType::kQ4_K, 4},
+    {StoredType::kQ5_K, 5}, {StoredType::kQ6_K, 6},
+};
+
+const Decodable *DecodableOf(StoredType type) {
+  for (const Decodable &d : kDecodable)
+    if (d.type == type)
+      return &d;
   return nullptr;
+}
+
+const GgmlTypeInfo *GgmlInfoOf(StoredType type) {
+  return DecodableOf(type) ? GgmlTypeOf(static_cast<uint32_t>(type) - 100)
+                           : nullptr;
 }
 
 } // namespace
 
-bool IsGgmlType(StoredType type) { return GgmlLayoutOf(type) != nullptr; }
+const GgmlTypeInfo *GgmlTypeOf(uint32_t id) {
+  for (const GgmlRow &row : kGgmlTypes)
+    if (row.id == id)
+      return &row.info;
+  return nullptr;
+}
+
+bool IsGgmlType(StoredType type) { return DecodableOf(type) != nullptr; }
 
 uint32_t BlockElements(StoredType type) {
-  const GgmlLayout *l = GgmlLayoutOf(type);
-  return l ? l->elements : 1;
+  const GgmlTypeInfo *info = GgmlInfoOf(type);
+  return info ? info->block_elements : 1;
 }
 
 uint32_t BlockBytes(StoredType type) {
-  const GgmlLayout *l = GgmlLayoutOf(type);
-  return l ? l->bytes : ElementBytes(type);
+  const GgmlTypeInfo *info = GgmlInfoOf(type);
+  return info ? info->block_bytes : ElementBytes(type);
 }
 
 std::optional<StoredType> FromGgmlType(uint32_t ggml) {
@@ -108,9 +145,9 @@ std::optional<StoredType> FromGgmlType(uint32_t ggml) {
     return StoredType::kF32;
   if (ggml == 30)
     return StoredType::kBF16;
-  for (const GgmlLayout &l : kGgml)
-    if (l.ggml == ggml)
-      return l.type;
+  const StoredType type = static_cast<StoredType>(100 + ggml);
+  if (ggml < 100 && DecodableOf(type))
+    return type;
   return std::nullopt;
 }
 
@@ -132,8 +169,8 @@ int StoredTypeBits(StoredType type) {
   default:
     break;
   }
-  const GgmlLayout *l = GgmlLayoutOf(type);
-  return l ? int(l->bits) : 0;
+  const Decodable *d = DecodableOf(type);
+  return d ? d->bits : 0;
 }
 
 uint32_t ElementBytes(StoredType type) {
@@ -155,8 +192,8 @@ uint64_t PackedBytes(StoredType type, uint64_t n) {
   default:
     break;
   }
-  const GgmlLayout *l = GgmlLayoutOf(type);
-  return l ? n / l->elements * l->bytes : 0;
+  const GgmlTypeInfo *info = GgmlInfoOf(type);
+  return info ? n / info->block_elements * info->block_bytes : 0;
 }
 
 } // namespace gemma

@@ -58,6 +58,15 @@ bool IsGgmlType(StoredType type);
 uint32_t BlockElements(StoredType type);
 uint32_t BlockBytes(StoredType type);
 
+// What a GGML type id means, for every id ggml defines (decodable or not):
+// its name and block geometry; null for an id ggml does not define.
+struct GgmlTypeInfo {
+  const char *name;
+  uint32_t block_elements;
+  uint32_t block_bytes;
+};
+const GgmlTypeInfo *GgmlTypeOf(uint32_t id);
+
 // The type of GGML type id `ggml` (F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1,
 // Q8_0, Q2_K..Q6_K); nullopt for the others.
 std::optional<StoredType> FromGgmlType(uint32_t ggml);

@@ -16,6 +16,20 @@ namespace gemma::plan {
 
 const char *CompilerVersion() { return GEMMA_VERSION; }
 
+absl::StatusOr<std::vector<Program>>
+CompilePrograms(const ModelSpec &spec, const ModelWeights &weights,
+                const CacheLayout &layout,
+                const std::vector<std::string> &fusions) {
+  mlir::MLIRContext context;
+  absl::StatusOr<mlir::OwningOpRef<mlir::ModuleOp>> module =
+      BuildModel(context, spec, weights, layout);
+  if (!module.ok())
+    return module.status();
+  if (absl::Status s = Fuse(**module, fusions); !s.ok())
+    return s;
+  return LowerToPrograms(**module);
+}
+
 absl::StatusOr<PlanFile> CompilePlan(const ModelFile &model,
                                      const ModelWeights &weights,
                                      CompileOptions options,
@@ -34,13 +48,10 @@ absl::StatusOr<PlanFile> CompilePlan(const ModelFile &model,
       MakeCacheLayout(model.spec, options.build);
   if (!layout.ok())
     return layout.status();
-  mlir::MLIRContext context;
-  absl::StatusOr<mlir::OwningOpRef<mlir::ModuleOp>> module =
-      BuildModel(context, model.spec, weights, *layout);
-  if (!module.ok())
-    return module.status();
-  if (absl::Status s = Fuse(**module, options.fusions); !s.ok())
-    return s;
+  absl::StatusOr<std::vector<Program>> programs =
+      CompilePrograms(model.spec, weights, *layout, options.fusions);
+  if (!programs.ok())
+    return programs.status();
 
   PlanFile file;
   PlanMeta &meta = file.meta;
@@ -66,9 +77,6 @@ absl::StatusOr<PlanFile> CompilePlan(const ModelFile &model,
     meta.weights_path = sbs.generic_string();
   meta.weights_size = model.file_bytes;
   meta.weights_fingerprint = model.fingerprint;
-  absl::StatusOr<std::vector<Program>> programs = LowerToPrograms(**module);
-  if (!programs.ok())
-    return programs.status();
   file.programs = *std::move(programs);
   const std::string key = fmt::format(
       "{}|{}|{}|{}|{}|{}|{}", meta.compiler_version, meta.backend,

@@ -30,6 +30,13 @@ absl::StatusOr<PlanFile> CompilePlan(const ModelFile &model,
                                      const std::string &sbs_path,
                                      const std::string &plan_path);
 
+// The bucket programs of `spec` under `layout`: built, fused and lowered
+// (in an MLIR context of their own), in module order.
+absl::StatusOr<std::vector<Program>>
+CompilePrograms(const ModelSpec &spec, const ModelWeights &weights,
+                const CacheLayout &layout,
+                const std::vector<std::string> &fusions);
+
 // The compiler's version, recorded in plans.
 const char *CompilerVersion();
 

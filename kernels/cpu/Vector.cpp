@@ -133,10 +133,6 @@ void Dot4x4Vec(const float *x, int64_t x_stride, const float *w,
 // are summed in f32 lanes and scaled once by the block's d.
 using D8 = hn::CappedTag<float, 8>;
 
-HWY_INLINE float Half(const uint8_t *p) {
-  return F16ToF32(uint16_t(p[0] | p[1] << 8));
-}
-
 float DotQ8_0Vec(const float *x, const uint8_t *packed, int64_t n) {
   const D8 df;
   const hn::Rebind<int32_t, D8> di;
@@ -152,7 +148,7 @@ float DotQ8_0Vec(const float *x, const uint8_t *packed, int64_t n) {
       acc = hn::MulAdd(
           hn::ConvertTo(df, hn::PromoteTo(di, hn::LoadU(di8, q + j))),
           hn::LoadU(df, xb + j), acc);
-    sum = hn::MulAdd(hn::Set(df, Half(block)), acc, sum);
+    sum = hn::MulAdd(hn::Set(df, F16At(block)), acc, sum);
   }
   return hn::GetLane(hn::SumOfLanes(df, sum));
 }
@@ -185,7 +181,7 @@ float DotQ5_0Vec(const float *x, const uint8_t *packed, int64_t n) {
       acc = hn::MulAdd(hn::ConvertTo(df, hn::Sub(hi, sixteen)),
                        hn::LoadU(df, xb + j + 16), acc);
     }
-    sum = hn::MulAdd(hn::Set(df, Half(block)), acc, sum);
+    sum = hn::MulAdd(hn::Set(df, F16At(block)), acc, sum);
   }
   return hn::GetLane(hn::SumOfLanes(df, sum));
 }

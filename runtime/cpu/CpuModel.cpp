@@ -3,8 +3,7 @@
 #include "runtime/cpu/CpuModel.h"
 
 #include "compiler/builder/ModelBuilder.h"
-#include "compiler/plan/LowerToPlan.h"
-#include "passes/FusionPipeline.h"
+#include "compiler/plan/CompilePlan.h"
 
 #include <fmt/format.h>
 
@@ -19,13 +18,10 @@ CpuModel::Create(const ModelFile &model, const ModelWeights &weights,
   absl::StatusOr<CacheLayout> layout = MakeCacheLayout(model.spec, options);
   if (!layout.ok())
     return layout.status();
-  mlir::MLIRContext context;
-  absl::StatusOr<mlir::OwningOpRef<mlir::ModuleOp>> module =
-      BuildModel(context, model.spec, weights, *layout);
-  if (!module.ok())
-    return module.status();
-  if (absl::Status s = Fuse(**module, fusions); !s.ok())
-    return s;
+  absl::StatusOr<std::vector<plan::Program>> lowered =
+      plan::CompilePrograms(model.spec, weights, *layout, fusions);
+  if (!lowered.ok())
+    return lowered.status();
   std::unique_ptr<CpuModel> cpu(new CpuModel(threads));
   cpu->layout_ = *std::move(layout);
   auto lookup = [&](const std::string &symbol) -> absl::StatusOr<WeightView> {
@@ -36,10 +32,6 @@ CpuModel::Create(const ModelFile &model, const ModelWeights &weights,
     return WeightView{t->type, t->bytes.data(), int64_t(t->rows),
                       int64_t(t->cols), t->scale};
   };
-  absl::StatusOr<std::vector<plan::Program>> lowered =
-      plan::LowerToPrograms(**module);
-  if (!lowered.ok())
-    return lowered.status();
   for (auto [buckets, programs, name] :
        {std::tuple(&cpu->layout_.prefill_buckets, &cpu->prefill_,
                    &PrefillFunctionName),

@@ -17,10 +17,6 @@
 #include "compiler/import/SbsModel.h"
 #include "runtime/cpu/CpuExecutor.h"
 
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/IR/OwningOpRef.h"
-
 #include <map>
 #include <memory>
 #include <span>

@@ -57,8 +57,11 @@ double ReadBandwidth(int threads) {
       w.join();
     best = std::max(best, double(kBytes) / Seconds(start, Clock::now()) / 1e9);
   }
-  // The sums feed the result so the reads cannot be optimized away.
-  return sums[0] == 42 ? best + 1e-12 : best;
+  // Published through a volatile so the reads cannot be optimized away.
+  volatile uint64_t sink = 0;
+  for (uint64_t s : sums)
+    sink = sink + s;
+  return best;
 }
 
 std::string CpuName() {
@@ -171,12 +174,9 @@ int RunBench(PlanSession &session, const std::string &plan_path,
   for (double s : step_seconds)
     total_steps += s;
   const double decode_mean = double(step_seconds.size()) / total_steps;
-  const double prefill_mean = [&] {
-    double sum = 0;
-    for (double r : prefill_rates)
-      sum += r;
-    return sum / double(prefill_rates.size());
-  }();
+  double prefill_mean = 0;
+  for (double r : prefill_rates)
+    prefill_mean += r / double(prefill_rates.size());
   const double achieved = decode_mean * double(step_bytes) / 1e9;
 
   std::map<std::string, int> types;

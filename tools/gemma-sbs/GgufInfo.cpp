@@ -80,7 +80,7 @@ Json GgufInfoJson(const gguf::GgufFile &file) {
                             : std::string(model.status().message());
   Json tensors = Json::array();
   for (const gguf::Tensor &t : file.tensors()) {
-    const gguf::GgmlTypeInfo *type = gguf::GgmlTypeOf(t.ggml_type);
+    const GgmlTypeInfo *type = GgmlTypeOf(t.ggml_type);
     tensors.push_back({{"name", t.name},
                        {"type", type ? type->name : "?"},
                        {"ne", t.ne},

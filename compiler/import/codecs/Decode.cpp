@@ -68,14 +68,12 @@ template <class DF> HWY_INLINE auto Bytes8(DF, const uint8_t *p) {
   return hn::PromoteTo(di, hn::LoadU(du8, p));
 }
 
-float HalfAt(const uint8_t *p) { return F16ToF32(uint16_t(p[0] | p[1] << 8)); }
-
 void DecodeQ8_0Vec(const uint8_t *b, float *y) {
   const D8 df;
   const hn::Rebind<int32_t, D8> di;
   const hn::Rebind<int8_t, D8> di8;
   const size_t lanes = hn::Lanes(df);
-  const auto d = hn::Set(df, HalfAt(b));
+  const auto d = hn::Set(df, F16At(b));
   const int8_t *q = reinterpret_cast<const int8_t *>(b + 2);
   for (size_t j = 0; j < 32; j += lanes)
     hn::StoreU(
@@ -87,7 +85,7 @@ void DecodeQ5_0Vec(const uint8_t *b, float *y) {
   const D8 df;
   const hn::Rebind<int32_t, D8> di;
   const size_t lanes = hn::Lanes(df);
-  const auto d = hn::Set(df, HalfAt(b));
+  const auto d = hn::Set(df, F16At(b));
   uint32_t qh_bits;
   std::memcpy(&qh_bits, b + 2, 4);
   const auto qh = hn::Set(di, int32_t(qh_bits));
@@ -110,15 +108,14 @@ void DecodeQ4_KVec(const uint8_t *b, float *y) {
   const D8 df;
   const hn::Rebind<int32_t, D8> di;
   const size_t lanes = hn::Lanes(df);
-  const float d = HalfAt(b), dmin = HalfAt(b + 2);
+  const float d = F16At(b), dmin = F16At(b + 2);
   const uint8_t *s = b + 4, *qs = b + 16;
   const auto low = hn::Set(di, 0xF);
   for (int c = 0; c < 4; ++c)
     for (int n = 0; n < 2; ++n) {
       const int j = 2 * c + n;
-      const int sc =
-          j < 4 ? s[j] & 63 : (s[j + 4] & 0xF) | (s[j - 4] >> 6) << 4;
-      const int m = j < 4 ? s[j + 4] & 63 : (s[j + 4] >> 4) | (s[j] >> 6) << 4;
+      int sc, m;
+      ScaleMinK4(j, s, &sc, &m);
       const auto d1 = hn::Set(df, d * float(sc)),
                  m1 = hn::Set(df, dmin * float(m));
       for (size_t l = 0; l < 32; l += lanes) {
@@ -134,7 +131,7 @@ void DecodeQ6_KVec(const uint8_t *b, float *y) {
   const D8 df;
   const hn::Rebind<int32_t, D8> di;
   const size_t lanes = hn::Lanes(df);
-  const float d = HalfAt(b + 208);
+  const float d = F16At(b + 208);
   const int8_t *scales = reinterpret_cast<const int8_t *>(b + 192);
   const auto low = hn::Set(di, 0xF), three = hn::Set(di, 3),
              bias = hn::Set(di, 32);

@@ -13,12 +13,9 @@
 namespace gemma {
 namespace {
 
-uint16_t U16(const uint8_t *p) { return uint16_t(p[0] | p[1] << 8); }
-float Half(const uint8_t *p) { return F16ToF32(U16(p)); }
-
 // Q4_0: { f16 d; u8 qs[16]; }: low nibbles are values 0..15, high 16..31.
 void Q4_0(const uint8_t *b, float *y) {
-  const float d = Half(b);
+  const float d = F16At(b);
   for (int j = 0; j < 16; ++j) {
     y[j] = d * float((b[2 + j] & 0xF) - 8);
     y[j + 16] = d * float((b[2 + j] >> 4) - 8);
@@ -27,7 +24,7 @@ void Q4_0(const uint8_t *b, float *y) {
 
 // Q4_1: { f16 d; f16 m; u8 qs[16]; }.
 void Q4_1(const uint8_t *b, float *y) {
-  const float d = Half(b), m = Half(b + 2);
+  const float d = F16At(b), m = F16At(b + 2);
   for (int j = 0; j < 16; ++j) {
     y[j] = d * float(b[4 + j] & 0xF) + m;
     y[j + 16] = d * float(b[4 + j] >> 4) + m;
@@ -43,7 +40,7 @@ uint32_t U32(const uint8_t *p) {
 // Q5_0: { f16 d; u32 qh; u8 qs[16]; }: bit j of qh is the fifth bit of
 // value j.
 void Q5_0(const uint8_t *b, float *y) {
-  const float d = Half(b);
+  const float d = F16At(b);
   const uint32_t qh = U32(b + 2);
   const uint8_t *qs = b + 6;
   for (int j = 0; j < 16; ++j) {
@@ -56,7 +53,7 @@ void Q5_0(const uint8_t *b, float *y) {
 
 // Q5_1: { f16 d; f16 m; u32 qh; u8 qs[16]; }.
 void Q5_1(const uint8_t *b, float *y) {
-  const float d = Half(b), m = Half(b + 2);
+  const float d = F16At(b), m = F16At(b + 2);
   const uint32_t qh = U32(b + 4);
   const uint8_t *qs = b + 8;
   for (int j = 0; j < 16; ++j) {
@@ -69,7 +66,7 @@ void Q5_1(const uint8_t *b, float *y) {
 
 // Q8_0: { f16 d; i8 qs[32]; }.
 void Q8_0(const uint8_t *b, float *y) {
-  const float d = Half(b);
+  const float d = F16At(b);
   for (int j = 0; j < 32; ++j)
     y[j] = d * float(int8_t(b[2 + j]));
 }
@@ -79,7 +76,7 @@ void Q8_0(const uint8_t *b, float *y) {
 // planes of 32 per 128.
 void Q2_K(const uint8_t *b, float *y) {
   const uint8_t *scales = b, *qs = b + 16;
-  const float d = Half(b + 80), dmin = Half(b + 82);
+  const float d = F16At(b + 80), dmin = F16At(b + 82);
   for (int h = 0; h < 2; ++h)
     for (int s = 0; s < 4; ++s)
       for (int l = 0; l < 32; ++l) {
@@ -95,7 +92,7 @@ void Q2_K(const uint8_t *b, float *y) {
 // bit is clear).
 void Q3_K(const uint8_t *b, float *y) {
   const uint8_t *hmask = b, *qs = b + 32, *scales = b + 96;
-  const float d = Half(b + 108);
+  const float d = F16At(b + 108);
   int sc[16];
   for (int i = 0; i < 16; ++i) {
     const int lo = i < 8 ? scales[i] & 0xF : scales[i - 8] >> 4;
@@ -112,21 +109,10 @@ void Q3_K(const uint8_t *b, float *y) {
       }
 }
 
-// The 6-bit scale and min of sub-block j (of 8) of Q4_K and Q5_K.
-void ScaleMinK4(int j, const uint8_t *s, int *scale, int *min) {
-  if (j < 4) {
-    *scale = s[j] & 63;
-    *min = s[j + 4] & 63;
-  } else {
-    *scale = (s[j + 4] & 0xF) | (s[j - 4] >> 6) << 4;
-    *min = (s[j + 4] >> 4) | (s[j] >> 6) << 4;
-  }
-}
-
 // Q4_K: { f16 d; f16 dmin; u8 scales[12]; u8 qs[128]; }: 8 sub-blocks of
 // 32; qs[32c + l] holds value 64c + l (low nibble) and 64c + 32 + l (high).
 void Q4_K(const uint8_t *b, float *y) {
-  const float d = Half(b), dmin = Half(b + 2);
+  const float d = F16At(b), dmin = F16At(b + 2);
   const uint8_t *scales = b + 4, *qs = b + 16;
   for (int c = 0; c < 4; ++c)
     for (int n = 0; n < 2; ++n) {
@@ -142,7 +128,7 @@ void Q4_K(const uint8_t *b, float *y) {
 // Q5_K: { f16 d; f16 dmin; u8 scales[12]; u8 qh[32]; u8 qs[128]; }: Q4_K
 // with bit (2c + n) of qh[l] as each value's fifth bit.
 void Q5_K(const uint8_t *b, float *y) {
-  const float d = Half(b), dmin = Half(b + 2);
+  const float d = F16At(b), dmin = F16At(b + 2);
   const uint8_t *scales = b + 4, *qh = b + 16, *qs = b + 48;
   for (int c = 0; c < 4; ++c)
     for (int n = 0; n < 2; ++n) {
@@ -161,7 +147,7 @@ void Q5_K(const uint8_t *b, float *y) {
 // Q6_K: { u8 ql[128]; u8 qh[64]; i8 scales[16]; f16 d; }: per half of 128
 // values, 4 low bits from ql and 2 high bits from qh, minus 32.
 void Q6_K(const uint8_t *b, float *y) {
-  const float d = Half(b + 208);
+  const float d = F16At(b + 208);
   const int8_t *scales = reinterpret_cast<const int8_t *>(b + 192);
   for (int h = 0; h < 2; ++h) {
     const uint8_t *ql = b + 64 * h, *qh = b + 128 + 32 * h;
@@ -188,7 +174,7 @@ void DecodeGgmlBlocks(StoredType type, const uint8_t *packed, uint64_t blocks,
   switch (type) {
   case StoredType::kF16:
     for (uint64_t i = 0; i < blocks; ++i)
-      out[i] = Half(packed + 2 * i);
+      out[i] = F16At(packed + 2 * i);
     return;
   case StoredType::kQ4_0:
     decode = Q4_0;

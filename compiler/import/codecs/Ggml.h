@@ -42,6 +42,23 @@ inline float F16ToF32(uint16_t h) {
   return out;
 }
 
+// The little-endian half at `p` (every GGML block's scale fields).
+inline float F16At(const uint8_t *p) {
+  return F16ToF32(uint16_t(p[0] | p[1] << 8));
+}
+
+// The 6-bit scale and min of sub-block j (of 8) of a Q4_K or Q5_K block,
+// packed in its 12 scale bytes `s`.
+inline void ScaleMinK4(int j, const uint8_t *s, int *scale, int *min) {
+  if (j < 4) {
+    *scale = s[j] & 63;
+    *min = s[j + 4] & 63;
+  } else {
+    *scale = (s[j + 4] & 0xF) | (s[j - 4] >> 6) << 4;
+    *min = (s[j + 4] >> 4) | (s[j] >> 6) << 4;
+  }
+}
+
 // Decodes `blocks` consecutive blocks of GGML type `type` (IsGgmlType)
 // from `packed` into `out` (blocks * BlockElements(type) values).
 void DecodeGgmlBlocks(StoredType type, const uint8_t *packed, uint64_t blocks,

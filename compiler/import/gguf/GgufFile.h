@@ -13,6 +13,7 @@
 #define COMPILER_IMPORT_GGUF_GGUFFILE_H
 
 #include "compiler/import/MappedFile.h"
+#include "compiler/import/StoredType.h"
 
 #include "absl/status/statusor.h"
 
@@ -74,14 +75,6 @@ struct Tensor {
 
   uint64_t elements() const;
 };
-
-// What a GGML type id means (every id ggml defines, decodable or not).
-struct GgmlTypeInfo {
-  const char *name;
-  uint32_t block_elements;
-  uint32_t block_bytes;
-};
-const GgmlTypeInfo *GgmlTypeOf(uint32_t id);
 
 class GgufFile {
 public:

@@ -261,7 +261,7 @@ absl::StatusOr<ModelFile> ModelOf(absl::StatusOr<GgufFile> opened) {
   for (const gguf::Tensor &t : file.tensors()) {
     std::optional<StoredType> type = FromGgmlType(t.ggml_type);
     if (!type) {
-      const gguf::GgmlTypeInfo *info = gguf::GgmlTypeOf(t.ggml_type);
+      const GgmlTypeInfo *info = GgmlTypeOf(t.ggml_type);
       return Fail(
           file, fmt::format("tensor '{}' is stored as {}, which is not "
                             "supported yet (F32, F16, BF16, Q4_0, Q4_1, Q5_0, "
