@@ -6,6 +6,8 @@
 #
 #   scripts/setup.sh            Release build in build/
 #   scripts/setup.sh --asan     ASan+UBSan build in build-asan/
+#   scripts/setup.sh --bench    also the benchmarks' plotting packages
+#                               (bench/requirements.txt) in .venv/
 #
 # Environment: BUILD_DIR overrides the build folder, CMAKE_ARGS adds
 # configure options.
@@ -14,12 +16,14 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 build_dir=${BUILD_DIR:-build}
 cmake_args=(-DCMAKE_BUILD_TYPE=Release -DGEMMA_WERROR=ON)
+bench=0
 for arg in "$@"; do
   case "$arg" in
     --asan)
       build_dir=${BUILD_DIR:-build-asan}
       cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DGEMMA_SANITIZE=ON -DGEMMA_WERROR=ON) ;;
-    *) echo "setup.sh: unknown option '$arg' (known: --asan)" >&2; exit 2 ;;
+    --bench) bench=1 ;;
+    *) echo "setup.sh: unknown option '$arg' (known: --asan, --bench)" >&2; exit 2 ;;
   esac
 done
 
@@ -68,5 +72,9 @@ fi
 if ! cmp -s scripts/requirements.txt .venv/installed-requirements.txt; then
   .venv/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements.txt
   cp scripts/requirements.txt .venv/installed-requirements.txt
+fi
+if [[ $bench == 1 ]] && ! cmp -s bench/requirements.txt .venv/installed-bench-requirements.txt; then
+  .venv/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+  cp bench/requirements.txt .venv/installed-bench-requirements.txt
 fi
 scripts/model-path.sh >/dev/null

@@ -74,8 +74,8 @@ void RmsNorm(const float *x, int64_t rows, int64_t width,
 namespace {
 
 // Weight rows decoded per call: enough to amortize the dispatch, few enough
-// (32 KiB of f32) to stay in L1/L2 for the dot products that follow.
-constexpr int64_t kDecodeFloats = 8192;
+// (48 KiB of f32) to stay in L1/L2 while every activation row passes them.
+constexpr int64_t kDecodeFloats = 12288;
 
 // Decodes `count` consecutive rows from `row` (scale applied) into `out`.
 void DecodeRows(const WeightView &w, int64_t row, int64_t count, float *out) {
@@ -116,85 +116,195 @@ private:
   int64_t begin_ = 0;
 };
 
-// x . w for a stored row of f32, bf16 or SFP values.
+// x . w for a stored row of f32, bf16, SFP or GGML values.
 using StoredDot = float (*)(const float *, const uint8_t *, int64_t);
 
 float DotF32(const float *x, const uint8_t *packed, int64_t n) {
   return Dot(x, reinterpret_cast<const float *>(packed), n);
 }
 
+// Four consecutive stored rows against one x.
+using StoredDot4 = void (*)(const float *, const uint8_t *, int64_t, int64_t,
+                            float *);
+
+// How a matvec reads a stored row without a decoded copy.
+struct RowDot {
+  StoredDot dot = nullptr;   // null: this type is decoded first
+  StoredDot4 dot4 = nullptr; // null: one row at a time
+  // Puts activations in the order `dot` reads them (null: as they are).
+  void (*order)(const float *, int64_t, float *) = nullptr;
+};
+
+RowDot RowDotFor(StoredType type) {
+  switch (type) {
+  case StoredType::kSFP:
+    return {DotSfp, DotSfp4, SfpActivationOrder};
+  case StoredType::kBF16:
+    return {DotBf16, nullptr, nullptr};
+  case StoredType::kF32:
+    return {DotF32, nullptr, nullptr};
+  case StoredType::kQ8_0:
+    return {DotQ8_0, nullptr, nullptr};
+  case StoredType::kQ5_0:
+    return {DotQ5_0, nullptr, nullptr};
+  default:
+    return {};
+  }
+}
+
+// `rows` rows of `in` activations as `dot` reads them: x itself or a copy
+// in the calling thread's buffer `slot` (valid until its next use).
+const float *OrderedActivations(const RowDot &dot, const float *x, int64_t rows,
+                                int64_t in, size_t slot = 0) {
+  if (!dot.order)
+    return x;
+  thread_local std::vector<std::vector<float>> buffers;
+  if (buffers.size() <= slot)
+    buffers.resize(slot + 1);
+  std::vector<float> &ordered = buffers[slot];
+  if (int64_t(ordered.size()) < rows * in)
+    ordered.resize(size_t(rows * in));
+  for (int64_t r = 0; r < rows; ++r)
+    dot.order(x + r * in, in, ordered.data() + r * in);
+  return ordered.data();
+}
+
+// One or two rows of activations (decode) read the stored rows directly;
+// more rows amortize decoding a row once for all of them.
+constexpr int64_t kMaxDirectRows = 2;
+
+// Outputs [begin, end) of one matmul, on the calling thread.
+void MatmulRows(const MatmulJob &job, const RowDot &row_dot, const float *xs,
+                int64_t begin, int64_t end) {
+  const WeightView &w = job.w;
+  const int64_t n = job.n, in = job.in, out = job.out;
+  float *y = job.y;
+  RowRuns runs(job.ranges, out);
+  if (n <= kMaxDirectRows && row_dot.dot) {
+    const int64_t bytes_per_row = int64_t(PackedBytes(w.type, uint64_t(in)));
+    for (int64_t o = begin; o < end;) {
+      const auto [row, run] = runs.At(o);
+      const uint8_t *packed = w.data + row * bytes_per_row;
+      if (row_dot.dot4 && std::min(run, end - o) >= 4) {
+        float sums[4];
+        for (int64_t i = 0; i < n; ++i) {
+          row_dot.dot4(xs + i * in, packed, bytes_per_row, in, sums);
+          for (int k = 0; k < 4; ++k)
+            y[i * out + o + k] = sums[k] * w.scale;
+        }
+        o += 4;
+        continue;
+      }
+      for (int64_t i = 0; i < n; ++i)
+        y[i * out + o] = row_dot.dot(xs + i * in, packed, in) * w.scale;
+      ++o;
+    }
+    return;
+  }
+  const float *x = job.x;
+  // A multiple of DotBlock's 3-row tiles where there is room for one.
+  int64_t block = std::max<int64_t>(1, kDecodeFloats / in);
+  if (block > 3)
+    block -= block % 3;
+  float *rows = RowBuffer(block * in);
+  for (int64_t o = begin; o < end;) {
+    const auto [row, run] = runs.At(o);
+    const int64_t count = std::min({block, end - o, run});
+    DecodeRows(w, row, count, rows);
+    DotBlock(x, n, rows, count, in, y + o, out);
+    o += count;
+  }
+}
+
 } // namespace
+
+void Matmuls(ThreadPool &pool, std::span<const MatmulJob> jobs) {
+  constexpr size_t kMaxJobs = 4;
+  if (jobs.size() > kMaxJobs)
+    std::abort(); // a caller's bug: the executor issues at most three
+  RowDot dots[kMaxJobs];
+  const float *xs[kMaxJobs];
+  int64_t total = 0;
+  bool direct = true;
+  for (size_t j = 0; j < jobs.size(); ++j) {
+    dots[j] = RowDotFor(jobs[j].w.type);
+    direct = direct && jobs[j].n <= kMaxDirectRows && dots[j].dot;
+    xs[j] = OrderedActivations(dots[j], jobs[j].x, jobs[j].n, jobs[j].in, j);
+    total += jobs[j].out;
+  }
+  pool.For(
+      total,
+      [&](int64_t begin, int64_t end) {
+        // The global output range, cut at the jobs' boundaries.
+        int64_t first = 0;
+        for (size_t j = 0; j < jobs.size(); ++j) {
+          const int64_t b = std::max(begin, first),
+                        e = std::min(end, first + jobs[j].out);
+          if (b < e)
+            MatmulRows(jobs[j], dots[j], xs[j], b - first, e - first);
+          first += jobs[j].out;
+        }
+      },
+      /*grain=*/direct ? 64 : 16);
+}
 
 void Matmul(ThreadPool &pool, const float *x, int64_t n, int64_t in,
             const WeightView &w, std::span<const RowRange> ranges, int64_t out,
             float *y) {
-  // One or two rows of activations (decode): dot products straight from the
-  // stored rows, no decoded copy.
-  const StoredDot stored_dot = w.type == StoredType::kSFP    ? DotSfp
-                               : w.type == StoredType::kBF16 ? DotBf16
-                               : w.type == StoredType::kF32  ? DotF32
-                               : w.type == StoredType::kQ8_0 ? DotQ8_0
-                               : w.type == StoredType::kQ5_0 ? DotQ5_0
-                                                             : nullptr;
-  if (n <= 2 && stored_dot) {
-    const int64_t bytes_per_row = int64_t(PackedBytes(w.type, uint64_t(in)));
+  const MatmulJob job{x, n, in, w, ranges, out, y};
+  Matmuls(pool, {&job, 1});
+}
+
+void MatmulHeads(ThreadPool &pool, const float *x, int64_t n, int64_t heads,
+                 int64_t in_h, const WeightView &w, int64_t out, float *y) {
+  const RowDot row_dot = RowDotFor(w.type);
+  if (n <= kMaxDirectRows && row_dot.dot) {
+    const float *xs = OrderedActivations(row_dot, x, n * heads, in_h);
+    const int64_t bytes_per_row = int64_t(PackedBytes(w.type, uint64_t(in_h)));
     pool.For(
         out,
         [&](int64_t begin, int64_t end) {
-          RowRuns runs(ranges, out);
-          for (int64_t o = begin; o < end; ++o) {
-            const uint8_t *packed = w.data + runs.At(o).first * bytes_per_row;
-            for (int64_t i = 0; i < n; ++i)
-              y[i * out + o] = stored_dot(x + i * in, packed, in) * w.scale;
+          for (int64_t o = begin; o < end;) {
+            const int64_t count = row_dot.dot4 && end - o >= 4 ? 4 : 1;
+            for (int64_t i = 0; i < n; ++i) {
+              float sum[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+              for (int64_t h = 0; h < heads; ++h) {
+                const float *xh = xs + (i * heads + h) * in_h;
+                const uint8_t *rows = w.data + (h * out + o) * bytes_per_row;
+                if (count == 4) {
+                  float part[4];
+                  row_dot.dot4(xh, rows, bytes_per_row, in_h, part);
+                  for (int k = 0; k < 4; ++k)
+                    sum[k] += part[k];
+                } else {
+                  sum[0] += row_dot.dot(xh, rows, in_h);
+                }
+              }
+              for (int64_t k = 0; k < count; ++k)
+                y[i * out + o + k] = sum[k] * w.scale;
+            }
+            o += count;
           }
         },
         /*grain=*/64);
     return;
   }
-  const int64_t block = std::max<int64_t>(1, kDecodeFloats / in);
+  // Output o's rows of every head, side by side, are one row of
+  // heads * in_h values against x's [heads * in_h] rows: a plain matmul.
+  const int64_t width = heads * in_h;
+  int64_t block = std::max<int64_t>(1, kDecodeFloats / width);
+  if (block > 3)
+    block -= block % 3;
   pool.For(
       out,
       [&](int64_t begin, int64_t end) {
-        float *rows = RowBuffer(block * in);
-        RowRuns runs(ranges, out);
-        for (int64_t o = begin; o < end;) {
-          const auto [row, run] = runs.At(o);
-          const int64_t count = std::min({block, end - o, run});
-          DecodeRows(w, row, count, rows);
-          // 4 x 4 tiles of (activation row, weight row), then the edges.
-          const int64_t n4 = n / 4 * 4, count4 = count / 4 * 4;
-          for (int64_t k = 0; k < count4; k += 4)
-            for (int64_t i = 0; i < n4; i += 4)
-              Dot4x4(x + i * in, in, rows + k * in, in, in, y + i * out + o + k,
-                     out);
-          for (int64_t k = 0; k < count; ++k)
-            for (int64_t i = k < count4 ? n4 : 0; i < n; ++i)
-              y[i * out + o + k] = Dot(x + i * in, rows + k * in, in);
-          o += count;
-        }
-      },
-      /*grain=*/16);
-}
-
-void MatmulHeads(ThreadPool &pool, const float *x, int64_t n, int64_t heads,
-                 int64_t in_h, const WeightView &w, int64_t out, float *y) {
-  const int64_t block = std::max<int64_t>(1, kDecodeFloats / in_h);
-  pool.For(
-      out,
-      [&](int64_t begin, int64_t end) {
-        float *rows = RowBuffer(block * in_h);
+        float *rows = RowBuffer(block * width);
         for (int64_t o = begin; o < end; o += block) {
           const int64_t count = std::min(block, end - o);
           for (int64_t k = 0; k < count; ++k)
-            for (int64_t i = 0; i < n; ++i)
-              y[i * out + o + k] = 0.0f;
-          for (int64_t h = 0; h < heads; ++h) {
-            DecodeRows(w, h * out + o, count, rows);
-            for (int64_t k = 0; k < count; ++k)
-              for (int64_t i = 0; i < n; ++i)
-                y[i * out + o + k] +=
-                    Dot(x + (i * heads + h) * in_h, rows + k * in_h, in_h);
-          }
+            for (int64_t h = 0; h < heads; ++h)
+              DecodeRows(w, h * out + o + k, 1, rows + k * width + h * in_h);
+          DotBlock(x, n, rows, count, width, y + o, out);
         }
       },
       /*grain=*/16);
@@ -205,9 +315,14 @@ void Rope(float *x, int64_t n, int64_t heads, int64_t dim,
           double fraction) {
   const int64_t half = dim / 2;
   const auto pairs = static_cast<int64_t>(std::floor(fraction * dim / 2.0));
+  // pow once per pair, not per row: the same values, a fraction of the cost.
+  thread_local std::vector<double> inv_freqs;
+  inv_freqs.resize(size_t(pairs));
+  for (int64_t i = 0; i < pairs; ++i)
+    inv_freqs[size_t(i)] = 1.0 / std::pow(base, 2.0 * i / dim);
   for (int64_t r = 0; r < n; ++r) {
     for (int64_t i = 0; i < pairs; ++i) {
-      const double inv_freq = 1.0 / std::pow(base, 2.0 * i / dim);
+      const double inv_freq = inv_freqs[size_t(i)];
       const double theta = positions[r] * inv_freq / linear_scale;
       const float c = float(std::cos(theta)), s = float(std::sin(theta));
       for (int64_t h = 0; h < heads; ++h) {
@@ -246,10 +361,14 @@ void Attention(ThreadPool &pool, const AttentionShape &s, const float *q,
       std::fill(o, o + s.value_dim, 0.0f);
       // Online softmax: running max m and normalizer l.
       float m = -std::numeric_limits<float>::infinity(), l = 0.0f;
-      for (int64_t slot = 0; slot < s.slots; ++slot) {
-        const int64_t j = p - (((p - slot) % s.slots) + s.slots) % s.slots;
-        if (j < 0 || j > p || (window > 0 && j <= p - window))
-          continue;
+      // The positions the mask keeps, each in its ring slot; walking them
+      // (not every slot of a long global cache) makes decode cost grow with
+      // the context, not with the cache size.
+      int64_t first = std::max<int64_t>(0, p - s.slots + 1);
+      if (window > 0)
+        first = std::max(first, p - window + 1);
+      for (int64_t j = first; j <= p; ++j) {
+        const int64_t slot = j % s.slots;
         const float *k = keys + (b * s.slots + slot) * key_stride + g * s.dim;
         float z = scale * Dot(query, k, s.dim);
         if (cap > 0)
@@ -344,11 +463,7 @@ void AttnValues(ThreadPool &pool, const AttentionShape &s, const float *probs,
 }
 
 void GeluTanh(const float *x, int64_t n, float *out) {
-  const float k = float(std::sqrt(2.0 / std::numbers::pi));
-  for (int64_t i = 0; i < n; ++i) {
-    const float t = x[i];
-    out[i] = 0.5f * t * (1.0f + std::tanh(k * (t + 0.044715f * t * t * t)));
-  }
+  GeluTanhVector(x, n, out);
 }
 
 void Add(const float *a, const float *b, int64_t n, float *out) {

@@ -55,6 +55,18 @@ void Matmul(ThreadPool &pool, const float *x, int64_t n, int64_t in,
             const WeightView &w, std::span<const RowRange> ranges, int64_t out,
             float *y);
 
+// Several matmuls in one parallel loop (one barrier): the projections that
+// read the same activations (q, k, v; gate and up). At most 4 jobs.
+struct MatmulJob {
+  const float *x = nullptr;
+  int64_t n = 0, in = 0;
+  WeightView w;
+  std::span<const RowRange> ranges;
+  int64_t out = 0;
+  float *y = nullptr;
+};
+void Matmuls(ThreadPool &pool, std::span<const MatmulJob> jobs);
+
 // Head-major weight [heads * out, in_h]: y[n, o] = sum_h x[n, h, :] .
 // w[h * out + o, :].
 void MatmulHeads(ThreadPool &pool, const float *x, int64_t n, int64_t heads,

@@ -4,12 +4,15 @@
 #define HWY_TARGET_INCLUDE "kernels/cpu/Vector.cpp"
 #include "hwy/foreach_target.h" // IWYU pragma: keep
 
+#include "hwy/cache_control.h"
+#include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
 
 #include "compiler/import/codecs/SfpLanes-inl.h"
 
 #include "kernels/cpu/Vector.h"
 
+#include <cmath>
 #include <cstring>
 
 #include "compiler/import/codecs/Bf16.h"
@@ -80,52 +83,188 @@ float DotBf16Vec(const float *x, const uint8_t *packed, int64_t n) {
   return sum;
 }
 
-// x . decode(SFP row), decoded in registers (SfpLanes-inl.h).
+// SFP rows are decoded in 16-bit lanes, two f32 vectors' worth per code
+// vector; widening bf16 bits to f32 by interleaving with zeros is one
+// instruction per vector but, on x86, takes the halves of each 128-bit block.
+// Activations are put in that order once per matvec instead of undoing it
+// for every weight row.
+#if HWY_TARGET == HWY_SCALAR
+// One lane: nothing to reorder.
+void SfpActivationOrderVec(const float *x, int64_t n, float *out) {
+  std::memcpy(out, x, size_t(n) * sizeof(float));
+}
+
 float DotSfpVec(const float *x, const uint8_t *packed, int64_t n) {
-  const hn::ScalableTag<float> df;
-  const int64_t lanes = int64_t(hn::Lanes(df));
-  auto sum = hn::Zero(df);
+  float total = 0.0f;
+  for (int64_t i = 0; i < n; ++i)
+    total += x[i] * SfpDecode(packed[i]);
+  return total;
+}
+
+void DotSfp4Vec(const float *x, const uint8_t *rows, int64_t row_bytes,
+                int64_t n, float *out) {
+  for (int r = 0; r < 4; ++r)
+    out[r] = DotSfpVec(x, rows + r * row_bytes, n);
+}
+#else
+using DF = hn::ScalableTag<float>;
+using DU16 = hn::Repartition<uint16_t, DF>;
+using DI16 = hn::Repartition<int16_t, DF>;
+
+// The bf16 bits of Lanes(DI16) SFP codes at `codes`.
+HWY_INLINE hn::Vec<DI16> SfpBits(const uint8_t *codes) {
+  const DI16 di16;
+  const hn::Rebind<int8_t, DI16> di8;
+  return gemma::HWY_NAMESPACE::DecodeSfpBf16Bits(
+      di16, hn::PromoteTo(
+                di16, hn::LoadU(di8, reinterpret_cast<const int8_t *>(codes))));
+}
+
+// f32 lanes from the lower / upper halves of each 128-bit block of bf16 bits.
+HWY_INLINE hn::Vec<DF> LowerF32(hn::Vec<DI16> bits) {
+  const DI16 di16;
+  return hn::BitCast(DF(), hn::InterleaveLower(di16, hn::Zero(di16), bits));
+}
+HWY_INLINE hn::Vec<DF> UpperF32(hn::Vec<DI16> bits) {
+  const DI16 di16;
+  return hn::BitCast(DF(), hn::InterleaveUpper(di16, hn::Zero(di16), bits));
+}
+
+void SfpActivationOrderVec(const float *x, int64_t n, float *out) {
+  const DU16 du16;
+  const hn::Repartition<uint32_t, DF> du32;
+  const int64_t codes = int64_t(hn::Lanes(du16));
+  const int64_t lanes = codes / 2;
+  // The order is that of the weights: interleave an iota with zeros.
+  constexpr int64_t kMaxCodes = 64;
+  HWY_ALIGN uint32_t order[kMaxCodes];
+  const auto iota = hn::Iota(du16, 0);
+  hn::Store(hn::BitCast(du32, hn::InterleaveLower(du16, iota, hn::Zero(du16))),
+            du32, order);
+  hn::Store(hn::BitCast(du32, hn::InterleaveUpper(du16, iota, hn::Zero(du16))),
+            du32, order + lanes);
   int64_t i = 0;
-  for (; i + lanes <= n; i += lanes)
-    sum = hn::MulAdd(hn::LoadU(df, x + i),
-                     gemma::HWY_NAMESPACE::DecodeSfpLanes(df, packed + i), sum);
-  float total = hn::GetLane(hn::SumOfLanes(df, sum));
+  if (codes <= kMaxCodes)
+    for (; i + codes <= n; i += codes)
+      for (int64_t k = 0; k < codes; ++k)
+        out[i + k] = x[i + order[k]];
+  for (; i < n; ++i)
+    out[i] = x[i];
+}
+
+// x . decode(SFP row), x in SfpActivationOrder's order.
+float DotSfpVec(const float *x, const uint8_t *packed, int64_t n) {
+  const DF df;
+  const int64_t lanes = int64_t(hn::Lanes(df));
+  const int64_t codes = 2 * lanes;
+  auto s0 = hn::Zero(df), s1 = hn::Zero(df), s2 = hn::Zero(df),
+       s3 = hn::Zero(df);
+  int64_t i = 0;
+  for (; i + 2 * codes <= n; i += 2 * codes) {
+    const auto b0 = SfpBits(packed + i), b1 = SfpBits(packed + i + codes);
+    s0 = hn::MulAdd(hn::LoadU(df, x + i), LowerF32(b0), s0);
+    s1 = hn::MulAdd(hn::LoadU(df, x + i + lanes), UpperF32(b0), s1);
+    s2 = hn::MulAdd(hn::LoadU(df, x + i + codes), LowerF32(b1), s2);
+    s3 = hn::MulAdd(hn::LoadU(df, x + i + codes + lanes), UpperF32(b1), s3);
+  }
+  for (; i + codes <= n; i += codes) {
+    const auto b0 = SfpBits(packed + i);
+    s0 = hn::MulAdd(hn::LoadU(df, x + i), LowerF32(b0), s0);
+    s1 = hn::MulAdd(hn::LoadU(df, x + i + lanes), UpperF32(b0), s1);
+  }
+  float total = hn::GetLane(
+      hn::SumOfLanes(df, hn::Add(hn::Add(s0, s1), hn::Add(s2, s3))));
   for (; i < n; ++i)
     total += x[i] * SfpDecode(packed[i]);
   return total;
 }
 
-// out[i * out_stride + k] = x_i . w_k for 4 activation rows and 4 weight
-// rows: 16 accumulators, each loaded vector used 4 times.
-void Dot4x4Vec(const float *x, int64_t x_stride, const float *w,
-               int64_t w_stride, int64_t n, float *out, int64_t out_stride) {
+// Four consecutive rows against one x: each activation vector is loaded
+// once for four rows, and the four accumulator chains hide the FMA latency.
+void DotSfp4Vec(const float *x, const uint8_t *rows, int64_t row_bytes,
+                int64_t n, float *out) {
+  const DF df;
+  const int64_t lanes = int64_t(hn::Lanes(df));
+  const int64_t codes = 2 * lanes;
+  decltype(hn::Zero(df)) sum[4] = {hn::Zero(df), hn::Zero(df), hn::Zero(df),
+                                   hn::Zero(df)};
+  int64_t i = 0;
+  // Four short rows read side by side do not train the hardware prefetcher
+  // the way one long stream does: fetch the next four rows meanwhile.
+  const uint8_t *next = rows + 4 * row_bytes;
+  for (; i + codes <= n; i += codes) {
+    for (int64_t b = 0; b < 4 * codes; b += 64)
+      hwy::Prefetch(next + 4 * i + b);
+    const auto x0 = hn::LoadU(df, x + i), x1 = hn::LoadU(df, x + i + lanes);
+    for (int r = 0; r < 4; ++r) {
+      const auto bits = SfpBits(rows + r * row_bytes + i);
+      sum[r] = hn::MulAdd(x0, LowerF32(bits), sum[r]);
+      sum[r] = hn::MulAdd(x1, UpperF32(bits), sum[r]);
+    }
+  }
+  for (int r = 0; r < 4; ++r) {
+    float total = hn::GetLane(hn::SumOfLanes(df, sum[r]));
+    for (int64_t t = i; t < n; ++t)
+      total += x[t] * SfpDecode(rows[r * row_bytes + t]);
+    out[r] = total;
+  }
+}
+#endif
+
+// out[i * out_stride + k] = x_i . w_k for R activation rows and C weight
+// rows: R * C accumulators, each loaded vector used C or R times. 4 x 3 is
+// the largest tile whose accumulators and operands fit AVX2's 16 registers.
+template <int R, int C>
+HWY_INLINE void DotTile(const float *x, int64_t x_stride, const float *w,
+                        int64_t w_stride, int64_t n, float *out,
+                        int64_t out_stride) {
   const hn::ScalableTag<float> d;
   const int64_t lanes = int64_t(hn::Lanes(d));
   using V = decltype(hn::Zero(d));
-  V acc[4][4];
-  for (auto &row : acc)
-    for (V &a : row)
-      a = hn::Zero(d);
+  V acc[R][C];
+  for (int i = 0; i < R; ++i)
+    for (int k = 0; k < C; ++k)
+      acc[i][k] = hn::Zero(d);
   int64_t j = 0;
   for (; j + lanes <= n; j += lanes) {
-    const V w0 = hn::LoadU(d, w + j), w1 = hn::LoadU(d, w + w_stride + j),
-            w2 = hn::LoadU(d, w + 2 * w_stride + j),
-            w3 = hn::LoadU(d, w + 3 * w_stride + j);
-    for (int i = 0; i < 4; ++i) {
+    V wk[C];
+    for (int k = 0; k < C; ++k)
+      wk[k] = hn::LoadU(d, w + k * w_stride + j);
+    for (int i = 0; i < R; ++i) {
       const V xi = hn::LoadU(d, x + i * x_stride + j);
-      acc[i][0] = hn::MulAdd(xi, w0, acc[i][0]);
-      acc[i][1] = hn::MulAdd(xi, w1, acc[i][1]);
-      acc[i][2] = hn::MulAdd(xi, w2, acc[i][2]);
-      acc[i][3] = hn::MulAdd(xi, w3, acc[i][3]);
+      for (int k = 0; k < C; ++k)
+        acc[i][k] = hn::MulAdd(xi, wk[k], acc[i][k]);
     }
   }
-  for (int i = 0; i < 4; ++i)
-    for (int k = 0; k < 4; ++k) {
+  for (int i = 0; i < R; ++i)
+    for (int k = 0; k < C; ++k) {
       float sum = hn::GetLane(hn::SumOfLanes(d, acc[i][k]));
       for (int64_t t = j; t < n; ++t)
         sum += x[i * x_stride + t] * w[k * w_stride + t];
       out[i * out_stride + k] = sum;
     }
+}
+
+// Tiles of R activation rows against C weight rows, then the edges.
+template <int C>
+HWY_INLINE void DotRowsOfC(const float *x, int64_t rows, const float *w,
+                           int64_t n, float *out, int64_t out_stride) {
+  int64_t i = 0;
+  for (; i + 4 <= rows; i += 4)
+    DotTile<4, C>(x + i * n, n, w, n, n, out + i * out_stride, out_stride);
+  for (; i < rows; ++i)
+    DotTile<1, C>(x + i * n, n, w, n, n, out + i * out_stride, out_stride);
+}
+
+void DotBlockVec(const float *x, int64_t rows, const float *w, int64_t count,
+                 int64_t n, float *out, int64_t out_stride) {
+  int64_t k = 0;
+  for (; k + 3 <= count; k += 3)
+    DotRowsOfC<3>(x, rows, w + k * n, n, out + k, out_stride);
+  if (count - k == 2)
+    DotRowsOfC<2>(x, rows, w + k * n, n, out + k, out_stride);
+  else if (count - k == 1)
+    DotRowsOfC<1>(x, rows, w + k * n, n, out + k, out_stride);
 }
 
 // x . decode(GGML row) for the types of the real Gemma GGUF files, with the
@@ -186,6 +325,28 @@ float DotQ5_0Vec(const float *x, const uint8_t *packed, int64_t n) {
   return hn::GetLane(hn::SumOfLanes(df, sum));
 }
 
+// 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), Highway's tanh
+// (at most 4 ulp from libm's).
+void GeluTanhVec(const float *x, int64_t n, float *out) {
+  const hn::ScalableTag<float> d;
+  const int64_t lanes = int64_t(hn::Lanes(d));
+  const auto k = hn::Set(d, 0.7978845608028654f), c = hn::Set(d, 0.044715f),
+             half = hn::Set(d, 0.5f), one = hn::Set(d, 1.0f);
+  int64_t i = 0;
+  for (; i + lanes <= n; i += lanes) {
+    const auto t = hn::LoadU(d, x + i);
+    const auto inner = hn::Mul(k, hn::MulAdd(hn::Mul(c, t), hn::Mul(t, t), t));
+    hn::StoreU(hn::Mul(hn::Mul(half, t), hn::Add(one, hn::Tanh(d, inner))), d,
+               out + i);
+  }
+  for (; i < n; ++i) {
+    const float t = x[i];
+    out[i] =
+        0.5f * t *
+        (1.0f + std::tanh(0.7978845608028654f * (t + 0.044715f * t * t * t)));
+  }
+}
+
 const char *TargetNameVec() { return hwy::TargetName(HWY_TARGET); }
 
 } // namespace HWY_NAMESPACE
@@ -198,15 +359,18 @@ namespace gemma::cpu {
 HWY_EXPORT(DotVec);
 HWY_EXPORT(AddScaledVec);
 HWY_EXPORT(TargetNameVec);
+HWY_EXPORT(GeluTanhVec);
 HWY_EXPORT(DotBf16Vec);
 HWY_EXPORT(DotSfpVec);
-HWY_EXPORT(Dot4x4Vec);
+HWY_EXPORT(SfpActivationOrderVec);
+HWY_EXPORT(DotSfp4Vec);
+HWY_EXPORT(DotBlockVec);
 HWY_EXPORT(DotQ8_0Vec);
 HWY_EXPORT(DotQ5_0Vec);
 
-void Dot4x4(const float *x, int64_t x_stride, const float *w, int64_t w_stride,
-            int64_t n, float *out, int64_t out_stride) {
-  HWY_DYNAMIC_DISPATCH(Dot4x4Vec)(x, x_stride, w, w_stride, n, out, out_stride);
+void DotBlock(const float *x, int64_t rows, const float *w, int64_t count,
+              int64_t n, float *out, int64_t out_stride) {
+  HWY_DYNAMIC_DISPATCH(DotBlockVec)(x, rows, w, count, n, out, out_stride);
 }
 
 float DotBf16(const float *x, const uint8_t *packed, int64_t n) {
@@ -225,6 +389,15 @@ float DotSfp(const float *x, const uint8_t *packed, int64_t n) {
   return HWY_DYNAMIC_DISPATCH(DotSfpVec)(x, packed, n);
 }
 
+void DotSfp4(const float *x, const uint8_t *rows, int64_t row_bytes, int64_t n,
+             float *out) {
+  HWY_DYNAMIC_DISPATCH(DotSfp4Vec)(x, rows, row_bytes, n, out);
+}
+
+void SfpActivationOrder(const float *x, int64_t n, float *out) {
+  HWY_DYNAMIC_DISPATCH(SfpActivationOrderVec)(x, n, out);
+}
+
 float Dot(const float *a, const float *b, int64_t n) {
   return HWY_DYNAMIC_DISPATCH(DotVec)(a, b, n);
 }
@@ -238,6 +411,10 @@ double SumSquares(const float *x, int64_t n) {
   for (int64_t i = 0; i < n; ++i)
     sum += double(x[i]) * x[i];
   return sum;
+}
+
+void GeluTanhVector(const float *x, int64_t n, float *out) {
+  HWY_DYNAMIC_DISPATCH(GeluTanhVec)(x, n, out);
 }
 
 const char *VectorTarget() { return HWY_DYNAMIC_DISPATCH(TargetNameVec)(); }

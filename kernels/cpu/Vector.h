@@ -16,23 +16,34 @@ namespace gemma::cpu {
 float Dot(const float *a, const float *b, int64_t n);
 
 // x . w for a stored bf16 or SFP row w of n values, decoded in registers.
+// DotSfp reads x in the order SfpActivationOrder writes it (the order its
+// in-register decode produces weights in; it depends on the vector target),
+// so a matvec reorders its activations once, not per row.
 float DotBf16(const float *x, const uint8_t *packed, int64_t n);
-float DotSfp(const float *x, const uint8_t *packed, int64_t n);
+float DotSfp(const float *x_ordered, const uint8_t *packed, int64_t n);
+void SfpActivationOrder(const float *x, int64_t n, float *x_ordered);
+// DotSfp of four rows `row_bytes` apart: out[r] = x . row r.
+void DotSfp4(const float *x_ordered, const uint8_t *rows, int64_t row_bytes,
+             int64_t n, float *out);
 // The same for GGML Q8_0 and Q5_0 rows (n a multiple of 32); the products
 // are summed per block, then scaled: not bit-identical to decode-then-dot.
 float DotQ8_0(const float *x, const uint8_t *packed, int64_t n);
 float DotQ5_0(const float *x, const uint8_t *packed, int64_t n);
 
-// The dot products of 4 rows of x (stride x_stride) with 4 rows of w
-// (stride w_stride), n values each: out[i * out_stride + k] = x_i . w_k.
-void Dot4x4(const float *x, int64_t x_stride, const float *w, int64_t w_stride,
-            int64_t n, float *out, int64_t out_stride);
+// The dot products of `rows` rows of x with `count` rows of w, n values
+// each, all rows contiguous: out[i * out_stride + k] = x_i . w_k, in
+// register tiles.
+void DotBlock(const float *x, int64_t rows, const float *w, int64_t count,
+              int64_t n, float *out, int64_t out_stride);
 
 // y[i] += alpha * x[i].
 void AddScaled(float alpha, const float *x, float *y, int64_t n);
 
 // sum_i x[i]^2, accumulated in f64 (norms are sensitive to it).
 double SumSquares(const float *x, int64_t n);
+
+// The tanh approximation of GELU, elementwise (in place allowed).
+void GeluTanhVector(const float *x, int64_t n, float *out);
 
 // The Highway target the dispatch chose, e.g. "AVX2".
 const char *VectorTarget();

@@ -4,9 +4,8 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
-
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <optional>
 
@@ -305,8 +304,9 @@ absl::StatusOr<Step> Binder::Bind() {
       return s;
     return Step([=, gw = *gate, uw = *up](Frame &f, ThreadPool &pool) {
       float *y = F(f, b[1]), *u = F(f, b[2]);
-      Matmul(pool, F(f, b[0]), n, in, gw, gate_rows, width, y);
-      Matmul(pool, F(f, b[0]), n, in, uw, up_rows, width, u);
+      const MatmulJob jobs[] = {{F(f, b[0]), n, in, gw, gate_rows, width, y},
+                                {F(f, b[0]), n, in, uw, up_rows, width, u}};
+      Matmuls(pool, jobs);
       GeluTanh(y, n * width, y);
       Mul(y, u, n * width, y);
       return absl::OkStatus();
@@ -376,11 +376,11 @@ absl::StatusOr<Step> Binder::Bind() {
       float *qo = F(f, b[4]), *ko = F(f, b[5]), *vo = F(f, b[6]);
       const float *x = F(f, b[0]);
       const int32_t *p = I(f, b[1]);
-      Matmul(pool, x, n, d, wq, q_rows, heads * dim, qo);
-      Matmul(pool, x, n, d, wk, k_rows, kh * dim, ko);
-      if (wv)
-        Matmul(pool, x, n, d, *wv, v_rows, vh * vd, vo);
-      else
+      const MatmulJob jobs[] = {{x, n, d, wq, q_rows, heads * dim, qo},
+                                {x, n, d, wk, k_rows, kh * dim, ko},
+                                {x, n, d, wv ? *wv : wk, v_rows, vh * vd, vo}};
+      Matmuls(pool, std::span(jobs, wv ? 3 : 2));
+      if (!wv)
         std::memcpy(vo, ko, size_t(n * kh * dim) * sizeof(float));
       if (qn) {
         RmsNorm(qo, n * heads, dim, &*qn, kind, eps, qo);
@@ -417,10 +417,14 @@ CpuExecutor::Create(const plan::Program &program, const WeightLookup &weights) {
     const plan::Call &call = program.calls[c];
     executor->kernels_.push_back(call.kernel);
     // What the call reads of its weights: one row per id for an
-    // embedding, the whole tensor otherwise.
+    // embedding, the whole tensor otherwise, once per tensor (q, k and v,
+    // or gate and up, are row ranges of one stacked tensor in .sbs files).
     uint64_t bytes = 0;
-    for (const std::string &name : call.weights) {
-      if (name.empty())
+    for (size_t k = 0; k < call.weights.size(); ++k) {
+      const std::string &name = call.weights[k];
+      if (name.empty() ||
+          std::find(call.weights.begin(), call.weights.begin() + long(k),
+                    name) != call.weights.begin() + long(k))
         continue;
       absl::StatusOr<WeightView> w = weights(name);
       if (!w.ok())

@@ -41,6 +41,23 @@ HWY_INLINE hwy::HWY_NAMESPACE::Vec<DF> DecodeSfpLanes(DF df,
   return hn::BitCast(df, hn::ShiftLeft<16>(bits));
 }
 
+// The same decode in 16-bit lanes (twice as many codes per vector), giving
+// the bf16 bits: the two linear pieces fold into one through
+// e' = min(e, 2e - 64), since 0x3400 + (e << 5) = 0x3800 + ((2e - 64) << 4).
+// `code` holds one sign-extended code per i16 lane, which puts the sign
+// already at bit 15.
+template <class DI16>
+HWY_INLINE hwy::HWY_NAMESPACE::Vec<DI16>
+DecodeSfpBf16Bits(DI16 di16, hwy::HWY_NAMESPACE::Vec<DI16> code) {
+  namespace hn = hwy::HWY_NAMESPACE;
+  const auto e = hn::And(code, hn::Set(di16, 0x7F));
+  const auto folded = hn::Min(e, hn::Sub(hn::Add(e, e), hn::Set(di16, 64)));
+  auto magnitude =
+      hn::Add(hn::ShiftLeft<4>(folded), hn::Set(di16, int16_t(0x3800)));
+  magnitude = hn::IfThenZeroElse(hn::Eq(e, hn::Zero(di16)), magnitude);
+  return hn::Or(magnitude, hn::And(code, hn::Set(di16, int16_t(0x8000))));
+}
+
 } // namespace HWY_NAMESPACE
 } // namespace gemma
 HWY_AFTER_NAMESPACE();

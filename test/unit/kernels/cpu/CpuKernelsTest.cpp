@@ -72,30 +72,38 @@ class TypedKernel : public ::testing::TestWithParam<StoredType> {};
 
 TEST_P(TypedKernel, MatmulWithRowRangesMatchesTheReference) {
   ThreadPool pool(3);
-  Weight w = MakeWeight(GetParam(), 96, 256, 1, 1.25f);
-  // n = 1, 2: dot products from the stored rows; 5, 8: 4 x 4 tiles with
-  // and without edges; 47 outputs from ranges of 15 and 32 rows.
-  for (int64_t n : {1, 2, 5, 8}) {
-    ref::Tensor x = Make({n, 256}, 2);
-    std::vector<RowRange> ranges = {{64, 79}, {8, 40}};
-    std::vector<ref::RowRange> ref_ranges = {{64, 79}, {8, 40}};
-    std::vector<float> y(n * 47);
-    Matmul(pool, x.data.data(), n, 256, w.view, ranges, 47, y.data());
-    ExpectClose(y, ref::Matmul(x, w.rows, ref_ranges, {n, 47}).data);
-    std::vector<float> all(n * 96);
-    Matmul(pool, x.data.data(), n, 256, w.view, {}, 96, all.data());
-    ExpectClose(all, ref::Matmul(x, w.rows, {}, {n, 96}).data);
+  // n = 1, 2: dot products from the stored rows (4 rows at a time, then
+  // single rows); 5, 8: 4 x 4 tiles with and without edges; 47 outputs from
+  // ranges of 15 and 32 rows. 232 inputs leave a tail after the vectors.
+  for (int64_t in : {256, 232}) {
+    Weight w = MakeWeight(GetParam(), 96, in, 1, 1.25f);
+    for (int64_t n : {1, 2, 5, 8}) {
+      ref::Tensor x = Make({n, in}, 2);
+      std::vector<RowRange> ranges = {{64, 79}, {8, 40}};
+      std::vector<ref::RowRange> ref_ranges = {{64, 79}, {8, 40}};
+      std::vector<float> y(n * 47);
+      Matmul(pool, x.data.data(), n, in, w.view, ranges, 47, y.data());
+      ExpectClose(y, ref::Matmul(x, w.rows, ref_ranges, {n, 47}).data);
+      std::vector<float> all(n * 96);
+      Matmul(pool, x.data.data(), n, in, w.view, {}, 96, all.data());
+      ExpectClose(all, ref::Matmul(x, w.rows, {}, {n, 96}).data);
+    }
   }
 }
 
 TEST_P(TypedKernel, HeadMajorMatmulMatchesTheReference) {
   ThreadPool pool(2);
-  // 4 heads of 32 inputs, 64 outputs: [4 * 64, 32].
-  Weight w = MakeWeight(GetParam(), 256, 32, 3);
-  ref::Tensor x = Make({3, 4, 32}, 4);
-  std::vector<float> y(3 * 64);
-  MatmulHeads(pool, x.data.data(), 3, 4, 32, w.view, 64, y.data());
-  ExpectClose(y, ref::MatmulHeads(x, w.rows, {3, 64}).data);
+  // 4 heads of 32 (then 40) inputs, 64 outputs: [4 * 64, in_h]; one and two
+  // rows read the stored rows directly, three decode them first.
+  for (int64_t in_h : {32, 40}) {
+    Weight w = MakeWeight(GetParam(), 256, in_h, 3);
+    for (int64_t n : {1, 2, 3}) {
+      ref::Tensor x = Make({n, 4, in_h}, 4);
+      std::vector<float> y(n * 64);
+      MatmulHeads(pool, x.data.data(), n, 4, in_h, w.view, 64, y.data());
+      ExpectClose(y, ref::MatmulHeads(x, w.rows, {n, 64}).data);
+    }
+  }
 }
 
 TEST_P(TypedKernel, LogitsAndEmbeddingMatchTheReference) {

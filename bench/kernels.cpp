@@ -1,0 +1,225 @@
+//===- kernels.cpp - google-benchmark microbenchmarks of the CPU kernels --===//
+//
+// The matvec (decode) and matmul (prefill) per stored weight type on the
+// gemma3-270m shapes, the tied logits, and attention at several context
+// lengths. Weight bytes per second are reported as `bytes_per_second`, so a
+// matvec's number reads directly against the machine's read bandwidth.
+//
+//   build/bin/bench-kernels --benchmark_filter=Matvec
+//
+//===----------------------------------------------------------------------===//
+
+#include "kernels/cpu/Kernels.h"
+#include "compiler/import/StoredType.h"
+#include "compiler/import/codecs/Encode.h"
+
+#include <benchmark/benchmark.h>
+
+#include <cstring>
+#include <memory>
+#include <random>
+#include <vector>
+
+namespace gemma::cpu {
+namespace {
+
+ThreadPool &Pool() {
+  static ThreadPool pool(0);
+  return pool;
+}
+
+std::vector<float> RandomFloats(int64_t n, uint32_t seed, float range) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-range, range);
+  std::vector<float> v(static_cast<size_t>(n));
+  for (float &f : v)
+    f = dist(rng);
+  return v;
+}
+
+// Byte offsets of each block's f16 scales, set to small normal halves so
+// that random quantized blocks decode to finite values.
+std::vector<uint32_t> ScaleOffsets(StoredType type) {
+  switch (type) {
+  case StoredType::kQ8_0:
+  case StoredType::kQ5_0:
+    return {0};
+  case StoredType::kQ4_K:
+    return {0, 2};
+  case StoredType::kQ6_K:
+    return {208};
+  default:
+    return {};
+  }
+}
+
+struct StoredMatrix {
+  std::vector<uint8_t> bytes;
+  WeightView view;
+};
+
+std::unique_ptr<StoredMatrix> MakeMatrix(StoredType type, int64_t rows,
+                                         int64_t cols) {
+  auto m = std::make_unique<StoredMatrix>();
+  const uint64_t n = uint64_t(rows * cols);
+  m->bytes.resize(PackedBytes(type, n));
+  if (IsGgmlType(type)) {
+    std::mt19937 rng(7);
+    for (uint8_t &b : m->bytes)
+      b = uint8_t(rng());
+    const uint32_t block = BlockBytes(type);
+    for (size_t at = 0; at < m->bytes.size(); at += block)
+      for (uint32_t h : ScaleOffsets(type)) {
+        m->bytes[at + h] = 0x00;
+        m->bytes[at + h + 1] = 0x20; // 2^-7
+      }
+  } else {
+    const std::vector<float> values = RandomFloats(int64_t(n), 7, 1.5f);
+    if (!EncodeTensor(type, values, m->bytes).ok())
+      std::abort();
+  }
+  m->view = {type, m->bytes.data(), rows, cols, 1.0f};
+  return m;
+}
+
+// Weights of the benchmarked shape, made once per (type, rows, cols).
+const WeightView &Matrix(StoredType type, int64_t rows, int64_t cols) {
+  static std::vector<std::unique_ptr<StoredMatrix>> made;
+  for (const auto &m : made)
+    if (m->view.type == type && m->view.rows == rows && m->view.cols == cols)
+      return m->view;
+  made.push_back(MakeMatrix(type, rows, cols));
+  return made.back()->view;
+}
+
+// y[n, rows] = x[n, cols] . W^T with W stored as `type`.
+void BM_Matmul(benchmark::State &state, StoredType type) {
+  const int64_t rows = state.range(0), cols = state.range(1),
+                n = state.range(2);
+  const WeightView &w = Matrix(type, rows, cols);
+  const std::vector<float> x = RandomFloats(n * cols, 3, 1.0f);
+  std::vector<float> y(static_cast<size_t>(n * rows));
+  for (auto _ : state) {
+    Matmul(Pool(), x.data(), n, cols, w, {}, rows, y.data());
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetBytesProcessed(state.iterations() *
+                          int64_t(PackedBytes(type, uint64_t(rows * cols))));
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      double(2 * n * rows * cols) * double(state.iterations()) * 1e-9,
+      benchmark::Counter::kIsRate);
+}
+
+// A decode step streams every layer's weights from memory: the matvec over
+// 48 different matrices of the shape in turn (more than the last-level
+// cache), as the layers of a model are visited.
+void BM_MatvecStreamed(benchmark::State &state, StoredType type) {
+  const int64_t rows = state.range(0), cols = state.range(1);
+  constexpr int kCopies = 48;
+  std::vector<std::unique_ptr<StoredMatrix>> copies;
+  for (int c = 0; c < kCopies; ++c)
+    copies.push_back(MakeMatrix(type, rows, cols));
+  const std::vector<float> x = RandomFloats(cols, 3, 1.0f);
+  std::vector<float> y(static_cast<size_t>(rows));
+  int c = 0;
+  for (auto _ : state) {
+    Matmul(Pool(), x.data(), 1, cols, copies[size_t(c)]->view, {}, rows,
+           y.data());
+    benchmark::DoNotOptimize(y.data());
+    c = (c + 1) % kCopies;
+  }
+  state.SetBytesProcessed(state.iterations() *
+                          int64_t(PackedBytes(type, uint64_t(rows * cols))));
+}
+BENCHMARK_CAPTURE(BM_MatvecStreamed, sfp, StoredType::kSFP)
+    ->Args({2048, 640})
+    ->Args({640, 2048})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_MatvecStreamed, bf16, StoredType::kBF16)
+    ->Args({2048, 640})
+    ->Args({640, 2048})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+
+// Decode (n = 1): the gemma3-270m projections, its MLP (640 -> 2048 and
+// back) and a slice of the tied 262144-row logits larger than the caches.
+void MatvecShapes(benchmark::internal::Benchmark *b) {
+  for (auto [rows, cols] :
+       {std::pair<int64_t, int64_t>{2048, 640}, {640, 2048}, {32768, 640}})
+    b->Args({rows, cols, 1});
+  b->Unit(benchmark::kMicrosecond)->UseRealTime();
+}
+
+// Prefill: a 32- and a 128-token chunk through the MLP's up projection.
+void MatmulShapes(benchmark::internal::Benchmark *b) {
+  for (int64_t n : {32, 128})
+    b->Args({2048, 640, n});
+  b->Unit(benchmark::kMillisecond)->UseRealTime();
+}
+
+#define GEMMA_MATMUL_BENCH(NAME, TYPE)                                         \
+  BENCHMARK_CAPTURE(BM_Matmul, Matvec_##NAME, StoredType::TYPE)                \
+      ->Apply(MatvecShapes);                                                   \
+  BENCHMARK_CAPTURE(BM_Matmul, Prefill_##NAME, StoredType::TYPE)               \
+      ->Apply(MatmulShapes)
+
+GEMMA_MATMUL_BENCH(f32, kF32);
+GEMMA_MATMUL_BENCH(bf16, kBF16);
+GEMMA_MATMUL_BENCH(sfp, kSFP);
+GEMMA_MATMUL_BENCH(nuq, kNUQ);
+GEMMA_MATMUL_BENCH(q8_0, kQ8_0);
+GEMMA_MATMUL_BENCH(q5_0, kQ5_0);
+GEMMA_MATMUL_BENCH(q4_k, kQ4_K);
+GEMMA_MATMUL_BENCH(q6_k, kQ6_K);
+
+// Fused attention of `rows` queries at the end of a `context`-token
+// sequence, gemma3-270m heads (4 query heads, 1 KV head, dim 256), in a
+// cache of `slots` slots (a global layer's cache is the whole context).
+void BM_Attention(benchmark::State &state) {
+  const int64_t rows = state.range(0), context = state.range(1),
+                slots = state.range(2);
+  AttentionShape s;
+  s.rows = rows;
+  s.heads = 4;
+  s.dim = 256;
+  s.batch = 1;
+  s.slots = slots;
+  s.kv_heads = 1;
+  s.value_dim = 256;
+  const std::vector<float> q = RandomFloats(rows * s.heads * s.dim, 1, 1.0f);
+  const std::vector<float> k = RandomFloats(slots * s.dim, 2, 1.0f);
+  const std::vector<float> v = RandomFloats(slots * s.dim, 3, 1.0f);
+  std::vector<int32_t> positions(static_cast<size_t>(rows));
+  for (int64_t r = 0; r < rows; ++r)
+    positions[size_t(r)] = int32_t(context - rows + r);
+  std::vector<float> out(static_cast<size_t>(rows * s.heads * s.value_dim));
+  for (auto _ : state) {
+    Attention(Pool(), s, q.data(), k.data(), v.data(), positions.data(),
+              0.0625f, 0.0f, 0, out.data());
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+BENCHMARK(BM_Attention)
+    ->Args({1, 64, 32768})
+    ->Args({1, 4096, 32768})
+    ->Args({32, 32, 32768})
+    ->Args({128, 512, 32768})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+
+void BM_GeluTanh(benchmark::State &state) {
+  const std::vector<float> x = RandomFloats(state.range(0), 4, 4.0f);
+  std::vector<float> y(x.size());
+  for (auto _ : state) {
+    GeluTanh(x.data(), int64_t(x.size()), y.data());
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_GeluTanh)->Arg(2048)->Arg(32 * 2048);
+
+} // namespace
+} // namespace gemma::cpu
+
+BENCHMARK_MAIN();
