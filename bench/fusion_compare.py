@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "build", "bin")
@@ -71,7 +72,7 @@ def write_chart(path, title, labels, prefill, decode):
         ax.set_ylabel("tok/s")
         ax.set_title(name)
         ax.set_ylim(0, max(values) * 1.25)
-    fig.suptitle(title, fontsize=9)
+    fig.suptitle(textwrap.fill(title, 70), fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 

@@ -7,13 +7,39 @@
 
 #include <fmt/format.h>
 
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <memory>
+#include <new>
 
 namespace gemma::cpu {
 namespace {
 
+// A KV cache in fresh anonymous pages: the kernel maps them zeroed on
+// first touch, so a long context costs memory only as far as it is used
+// (a zero-filled vector would make every slot resident up front).
+class ZeroPages {
+public:
+  explicit ZeroPages(int64_t floats)
+      : bytes_(std::max<size_t>(1, size_t(floats) * sizeof(float))),
+        data_(mmap(nullptr, bytes_, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) {
+    if (data_ == MAP_FAILED)
+      throw std::bad_alloc();
+  }
+  ZeroPages(const ZeroPages &) = delete;
+  ZeroPages &operator=(const ZeroPages &) = delete;
+  ~ZeroPages() { munmap(data_, bytes_); }
+  float *data() const { return static_cast<float *>(data_); }
+
+private:
+  size_t bytes_;
+  void *data_;
+};
+
 struct CpuCaches : KvCaches {
-  std::vector<std::vector<float>> buffers;
+  std::vector<std::unique_ptr<ZeroPages>> buffers;
 };
 
 class CpuProgram : public BackendProgram {
@@ -27,8 +53,8 @@ public:
                                          KvCaches &caches) override {
     std::vector<void *> args = {const_cast<int32_t *>(ids.data()),
                                 const_cast<int32_t *>(positions.data())};
-    for (std::vector<float> &cache : static_cast<CpuCaches &>(caches).buffers)
-      args.push_back(cache.data());
+    for (const auto &cache : static_cast<CpuCaches &>(caches).buffers)
+      args.push_back(cache->data());
     std::vector<std::vector<float>> results;
     if (absl::Status s = executor_->Run(pool_, args, &results, profile_);
         !s.ok())
@@ -57,7 +83,7 @@ public:
   NewCaches(std::span<const int64_t> elements) override {
     auto caches = std::make_unique<CpuCaches>();
     for (int64_t n : elements)
-      caches->buffers.emplace_back(size_t(n), 0.0f);
+      caches->buffers.push_back(std::make_unique<ZeroPages>(n));
     return caches;
   }
   absl::StatusOr<std::unique_ptr<BackendProgram>>
