@@ -351,44 +351,72 @@ void Attention(ThreadPool &pool, const AttentionShape &s, const float *q,
   const int64_t group = s.heads / s.kv_heads;
   const int64_t key_stride = s.kv_heads * s.dim;
   const int64_t value_stride = s.kv_heads * s.value_dim;
-  pool.For(s.rows * s.heads, [&](int64_t begin, int64_t end) {
+  // The query heads that share a KV head are one work item and read its
+  // keys and values once; they are split only where there would be fewer
+  // items than threads (decode of one sequence).
+  int64_t splits = 1;
+  while (splits < group && s.rows * s.kv_heads * splits < pool.threads())
+    for (++splits; group % splits != 0;)
+      ++splits;
+  const int64_t per = group / splits;
+  pool.For(s.rows * s.kv_heads * splits, [&](int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; ++item) {
-      const int64_t r = item / s.heads, h = item % s.heads, g = h / group;
+      const int64_t r = item / (s.kv_heads * splits);
+      const int64_t g = item / splits % s.kv_heads;
+      const int64_t h0 = g * group + item % splits * per;
       const int64_t b = s.batch == 1 ? 0 : r;
       const int64_t p = positions[r];
-      const float *query = q + (r * s.heads + h) * s.dim;
-      float *o = out + (r * s.heads + h) * s.value_dim;
-      std::fill(o, o + s.value_dim, 0.0f);
-      // Online softmax: running max m and normalizer l.
-      float m = -std::numeric_limits<float>::infinity(), l = 0.0f;
+      const float *query = q + (r * s.heads + h0) * s.dim;
+      float *o = out + (r * s.heads + h0) * s.value_dim;
+      std::fill(o, o + per * s.value_dim, 0.0f);
       // The positions the mask keeps, each in its ring slot; walking them
       // (not every slot of a long global cache) makes decode cost grow with
       // the context, not with the cache size.
       int64_t first = std::max<int64_t>(0, p - s.slots + 1);
       if (window > 0)
         first = std::max(first, p - window + 1);
-      for (int64_t j = first; j <= p; ++j) {
-        const int64_t slot = j % s.slots;
-        const float *k = keys + (b * s.slots + slot) * key_stride + g * s.dim;
-        float z = scale * Dot(query, k, s.dim);
-        if (cap > 0)
-          z = cap * std::tanh(z / cap);
-        const float *v =
-            values + (b * s.slots + slot) * value_stride + g * s.value_dim;
-        if (z > m) {
-          const float rescale = std::exp(m - z);
-          for (int64_t i = 0; i < s.value_dim; ++i)
-            o[i] *= rescale;
-          l *= rescale;
-          m = z;
+      const int64_t count = p - first + 1;
+      if (count <= 0)
+        continue;
+      // Scores of the kept positions, softmax, then the weighted values:
+      // only this item's scores are ever stored.
+      thread_local std::vector<float> scores;
+      if (int64_t(scores.size()) < per * (count + 1))
+        scores.resize(size_t(per * (count + 1)));
+      float *z = scores.data(), *dots = z + per * count;
+      for (int64_t t = 0; t < count; ++t) {
+        const int64_t slot = (first + t) % s.slots;
+        DotShared(query, s.dim, per,
+                  keys + (b * s.slots + slot) * key_stride + g * s.dim, s.dim,
+                  dots);
+        for (int64_t hh = 0; hh < per; ++hh) {
+          float zt = scale * dots[hh];
+          if (cap > 0)
+            zt = cap * std::tanh(zt / cap);
+          z[hh * count + t] = zt;
         }
-        const float e = std::exp(z - m);
-        l += e;
-        AddScaled(e, v, o, s.value_dim);
       }
-      const float inv = l > 0 ? 1.0f / l : 0.0f;
-      for (int64_t i = 0; i < s.value_dim; ++i)
-        o[i] *= inv;
+      for (int64_t hh = 0; hh < per; ++hh) {
+        float *zh = z + hh * count;
+        const float m = *std::max_element(zh, zh + count);
+        float l = 0.0f;
+        for (int64_t t = 0; t < count; ++t) {
+          zh[t] = std::exp(zh[t] - m);
+          l += zh[t];
+        }
+        const float inv = 1.0f / l;
+        for (int64_t t = 0; t < count; ++t)
+          zh[t] *= inv;
+      }
+      // The kept slots are contiguous in the ring but for one wrap.
+      const int64_t first_slot = first % s.slots;
+      const int64_t before_wrap = std::min(count, s.slots - first_slot);
+      const float *v = values + b * s.slots * value_stride + g * s.value_dim;
+      WeightedRowSums(z, count, per, before_wrap, v + first_slot * value_stride,
+                      value_stride, s.value_dim, o, s.value_dim);
+      if (before_wrap < count)
+        WeightedRowSums(z + before_wrap, count, per, count - before_wrap, v,
+                        value_stride, s.value_dim, o, s.value_dim);
     }
   });
 }

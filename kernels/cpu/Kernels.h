@@ -82,10 +82,12 @@ void Rope(float *x, int64_t n, int64_t heads, int64_t dim,
 void KvWrite(float *cache, int64_t batch, int64_t slots, int64_t width,
              const float *x, int64_t n, const int32_t *positions);
 
-// Flash-style attention: for each row n and head h, the softmax over the
-// unmasked slots of scale * q . k (soft-capped when cap > 0), times the
+// Fused attention: for each row n and head h, the softmax over the
+// unmasked positions of scale * q . k (soft-capped when cap > 0), times the
 // values; keys [batch, slots, kv, dim], values [batch, slots, kv, vdim];
-// window 0 = causal only.
+// window 0 = causal only. Only the kept positions are visited, and only one
+// (row, head)'s scores are held at a time, never a [rows, heads, slots]
+// score tensor.
 struct AttentionShape {
   int64_t rows = 0, heads = 0, dim = 0;
   int64_t batch = 0, slots = 0, kv_heads = 0, value_dim = 0;

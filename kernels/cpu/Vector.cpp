@@ -325,6 +325,74 @@ float DotQ5_0Vec(const float *x, const uint8_t *packed, int64_t n) {
   return hn::GetLane(hn::SumOfLanes(df, sum));
 }
 
+// H heads' outputs, two vectors each, stay in registers while every value
+// row passes once: the heads that share a KV head read its values once.
+template <int H>
+HWY_INLINE void WeightedRowSumsH(const float *weights, int64_t w_stride,
+                                 int64_t count, const float *rows,
+                                 int64_t stride, int64_t n, float *out,
+                                 int64_t out_stride) {
+  const hn::ScalableTag<float> d;
+  const int64_t lanes = int64_t(hn::Lanes(d));
+  int64_t c = 0;
+  for (; c + 2 * lanes <= n; c += 2 * lanes) {
+    decltype(hn::Zero(d)) a[H][2];
+    for (int h = 0; h < H; ++h) {
+      a[h][0] = hn::LoadU(d, out + h * out_stride + c);
+      a[h][1] = hn::LoadU(d, out + h * out_stride + c + lanes);
+    }
+    for (int64_t t = 0; t < count; ++t) {
+      const float *row = rows + t * stride + c;
+      const auto v0 = hn::LoadU(d, row), v1 = hn::LoadU(d, row + lanes);
+      for (int h = 0; h < H; ++h) {
+        const auto e = hn::Set(d, weights[h * w_stride + t]);
+        a[h][0] = hn::MulAdd(e, v0, a[h][0]);
+        a[h][1] = hn::MulAdd(e, v1, a[h][1]);
+      }
+    }
+    for (int h = 0; h < H; ++h) {
+      hn::StoreU(a[h][0], d, out + h * out_stride + c);
+      hn::StoreU(a[h][1], d, out + h * out_stride + c + lanes);
+    }
+  }
+  for (; c < n; ++c)
+    for (int h = 0; h < H; ++h)
+      for (int64_t t = 0; t < count; ++t)
+        out[h * out_stride + c] +=
+            weights[h * w_stride + t] * rows[t * stride + c];
+}
+
+void WeightedRowSumsVec(const float *weights, int64_t w_stride, int64_t heads,
+                        int64_t count, const float *rows, int64_t stride,
+                        int64_t n, float *out, int64_t out_stride) {
+  for (; heads >= 4; heads -= 4, weights += 4 * w_stride, out += 4 * out_stride)
+    WeightedRowSumsH<4>(weights, w_stride, count, rows, stride, n, out,
+                        out_stride);
+  if (heads == 3)
+    WeightedRowSumsH<3>(weights, w_stride, count, rows, stride, n, out,
+                        out_stride);
+  else if (heads == 2)
+    WeightedRowSumsH<2>(weights, w_stride, count, rows, stride, n, out,
+                        out_stride);
+  else if (heads == 1)
+    WeightedRowSumsH<1>(weights, w_stride, count, rows, stride, n, out,
+                        out_stride);
+}
+
+// q_h . k for several query rows against one key: each key vector loaded
+// once for all of them.
+void DotSharedVec(const float *q, int64_t q_stride, int64_t rows,
+                  const float *k, int64_t n, float *out) {
+  for (; rows >= 4; rows -= 4, q += 4 * q_stride, out += 4)
+    DotTile<4, 1>(q, q_stride, k, 0, n, out, 1);
+  if (rows == 3)
+    DotTile<3, 1>(q, q_stride, k, 0, n, out, 1);
+  else if (rows == 2)
+    DotTile<2, 1>(q, q_stride, k, 0, n, out, 1);
+  else if (rows == 1)
+    DotTile<1, 1>(q, q_stride, k, 0, n, out, 1);
+}
+
 // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), Highway's tanh
 // (at most 4 ulp from libm's).
 void GeluTanhVec(const float *x, int64_t n, float *out) {
@@ -360,6 +428,8 @@ HWY_EXPORT(DotVec);
 HWY_EXPORT(AddScaledVec);
 HWY_EXPORT(TargetNameVec);
 HWY_EXPORT(GeluTanhVec);
+HWY_EXPORT(WeightedRowSumsVec);
+HWY_EXPORT(DotSharedVec);
 HWY_EXPORT(DotBf16Vec);
 HWY_EXPORT(DotSfpVec);
 HWY_EXPORT(SfpActivationOrderVec);
@@ -411,6 +481,18 @@ double SumSquares(const float *x, int64_t n) {
   for (int64_t i = 0; i < n; ++i)
     sum += double(x[i]) * x[i];
   return sum;
+}
+
+void WeightedRowSums(const float *weights, int64_t w_stride, int64_t heads,
+                     int64_t count, const float *rows, int64_t stride,
+                     int64_t n, float *out, int64_t out_stride) {
+  HWY_DYNAMIC_DISPATCH(WeightedRowSumsVec)
+  (weights, w_stride, heads, count, rows, stride, n, out, out_stride);
+}
+
+void DotShared(const float *q, int64_t q_stride, int64_t rows, const float *k,
+               int64_t n, float *out) {
+  HWY_DYNAMIC_DISPATCH(DotSharedVec)(q, q_stride, rows, k, n, out);
 }
 
 void GeluTanhVector(const float *x, int64_t n, float *out) {

@@ -42,6 +42,17 @@ void AddScaled(float alpha, const float *x, float *y, int64_t n);
 // sum_i x[i]^2, accumulated in f64 (norms are sensitive to it).
 double SumSquares(const float *x, int64_t n);
 
+// For each of `heads` outputs (out_stride apart) and i < n:
+// out_h[i] += sum_t weights[h * w_stride + t] * rows[t * stride + i], the
+// probability-weighted sum of value rows, each row read once for all heads.
+void WeightedRowSums(const float *weights, int64_t w_stride, int64_t heads,
+                     int64_t count, const float *rows, int64_t stride,
+                     int64_t n, float *out, int64_t out_stride);
+
+// out[h] = q_h . k for `rows` query rows q_stride apart, one key row.
+void DotShared(const float *q, int64_t q_stride, int64_t rows, const float *k,
+               int64_t n, float *out);
+
 // The tanh approximation of GELU, elementwise (in place allowed).
 void GeluTanhVector(const float *x, int64_t n, float *out);
 

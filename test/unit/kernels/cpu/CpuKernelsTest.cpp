@@ -242,17 +242,23 @@ TEST(CpuKernels, RopeFullLinearAndProportional) {
 // Scores, optional soft-cap, window mask, softmax and values of the
 // reference, against the flash-style kernel: prefill into a ring longer
 // than the window, and a batch of sequences at different positions.
-TEST(CpuKernels, AttentionMatchesTheReferenceComposition) {
-  ThreadPool pool(2);
+class AttentionThreads : public ::testing::TestWithParam<int> {};
+
+// The fused kernel groups the query heads of a KV head into one work item,
+// split when there are fewer items than threads: 1, 2 and 8 threads give
+// 1 and 2 heads per item.
+TEST_P(AttentionThreads, MatchesTheReferenceComposition) {
+  ThreadPool pool(GetParam());
   struct Case {
     int64_t rows, batch, slots;
     std::vector<int32_t> positions;
     float cap;
     int64_t window;
   };
-  for (const Case &c : {Case{4, 1, 11, {20, 21, 22, 23}, 50.0f, 8},
-                        Case{4, 1, 32, {3, 4, 5, 6}, 0.0f, 0},
-                        Case{3, 3, 16, {2, 15, 40}, 0.0f, 5}}) {
+  for (const Case &c :
+       {Case{4, 1, 11, {20, 21, 22, 23}, 50.0f, 8},
+        Case{4, 1, 32, {3, 4, 5, 6}, 0.0f, 0},
+        Case{3, 3, 16, {2, 15, 40}, 0.0f, 5}, Case{1, 1, 11, {30}, 0.0f, 0}}) {
     ref::Tensor q = Make({c.rows, 4, 16}, 10);
     ref::Tensor keys = Make({c.batch, c.slots, 2, 16}, 11);
     ref::Tensor values = Make({c.batch, c.slots, 2, 24}, 12);
@@ -285,6 +291,8 @@ TEST(CpuKernels, AttentionMatchesTheReferenceComposition) {
     ExpectClose(got, want.data);
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Pools, AttentionThreads, ::testing::Values(1, 2, 8));
 
 TEST(CpuKernels, KvWriteForOneSequenceAndForABatch) {
   std::vector<int32_t> positions = {9, 10, 2};
