@@ -73,9 +73,18 @@ void RmsNorm(const float *x, int64_t rows, int64_t width,
 
 namespace {
 
-// Weight rows decoded per call: enough to amortize the dispatch, few enough
-// (48 KiB of f32) to stay in L1/L2 while every activation row passes them.
-constexpr int64_t kDecodeFloats = 12288;
+// Weight rows decoded per call (256 KiB of f32, within L2): each pass of
+// the activation rows, which may themselves only fit L3 (32 x 6912 floats
+// for a 1B's MLP), serves as many weight rows as that holds.
+constexpr int64_t kDecodeFloats = 65536;
+
+// Rows of `cols` values decoded at a time: a multiple of DotBlock's 3-row
+// tiles, and at least one tile even for wide rows (a 6912-wide MLP input),
+// where single rows would leave each activation load one FMA.
+int64_t DecodeBlockRows(int64_t cols) {
+  const int64_t rows = std::max<int64_t>(3, kDecodeFloats / cols);
+  return rows - rows % 3;
+}
 
 // Decodes `count` consecutive rows from `row` (scale applied) into `out`.
 void DecodeRows(const WeightView &w, int64_t row, int64_t count, float *out) {
@@ -202,10 +211,7 @@ void MatmulRows(const MatmulJob &job, const RowDot &row_dot, const float *xs,
     return;
   }
   const float *x = job.x;
-  // A multiple of DotBlock's 3-row tiles where there is room for one.
-  int64_t block = std::max<int64_t>(1, kDecodeFloats / in);
-  if (block > 3)
-    block -= block % 3;
+  const int64_t block = DecodeBlockRows(in);
   float *rows = RowBuffer(block * in);
   for (int64_t o = begin; o < end;) {
     const auto [row, run] = runs.At(o);
@@ -292,9 +298,7 @@ void MatmulHeads(ThreadPool &pool, const float *x, int64_t n, int64_t heads,
   // Output o's rows of every head, side by side, are one row of
   // heads * in_h values against x's [heads * in_h] rows: a plain matmul.
   const int64_t width = heads * in_h;
-  int64_t block = std::max<int64_t>(1, kDecodeFloats / width);
-  if (block > 3)
-    block -= block % 3;
+  const int64_t block = DecodeBlockRows(width);
   pool.For(
       out,
       [&](int64_t begin, int64_t end) {
