@@ -400,18 +400,7 @@ void Attention(ThreadPool &pool, const AttentionShape &s, const float *q,
           z[hh * count + t] = zt;
         }
       }
-      for (int64_t hh = 0; hh < per; ++hh) {
-        float *zh = z + hh * count;
-        const float m = *std::max_element(zh, zh + count);
-        float l = 0.0f;
-        for (int64_t t = 0; t < count; ++t) {
-          zh[t] = std::exp(zh[t] - m);
-          l += zh[t];
-        }
-        const float inv = 1.0f / l;
-        for (int64_t t = 0; t < count; ++t)
-          zh[t] *= inv;
-      }
+      Softmax(z, per, count, z);
       // The kept slots are contiguous in the ring but for one wrap.
       const int64_t first_slot = first % s.slots;
       const int64_t before_wrap = std::min(count, s.slots - first_slot);
