@@ -13,4 +13,11 @@ std::string Fingerprint(std::span<const uint8_t> bytes) {
   return fmt::format("{:016x}", h);
 }
 
+std::map<std::string, TensorInfo> TensorInfos(const ModelFile &model) {
+  std::map<std::string, TensorInfo> infos;
+  for (const auto &[name, tensor] : model.tensors)
+    infos[name] = {tensor.type, tensor.rows, tensor.cols, tensor.scale};
+  return infos;
+}
+
 } // namespace gemma

@@ -14,6 +14,7 @@
 #define COMPILER_IMPORT_MODELFILE_H
 
 #include "compiler/import/ModelSpec.h"
+#include "compiler/import/ModelWeights.h"
 #include "compiler/import/StoredType.h"
 
 #include <map>
@@ -57,6 +58,11 @@ struct ModelFile {
     return it == tensors.end() ? nullptr : &it->second;
   }
 };
+
+// Every stored tensor as the builder sees it (type, shape, scale): the
+// table each format's role mapping (SbsModelWeights, GgufModelWeights)
+// starts from.
+std::map<std::string, TensorInfo> TensorInfos(const ModelFile &model);
 
 // FNV-1a of `bytes` as 16 hex digits: the fingerprints of weight files and
 // plan cache keys.

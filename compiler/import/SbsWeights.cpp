@@ -11,9 +11,7 @@ namespace gemma {
 absl::StatusOr<ModelWeights> SbsModelWeights(const ModelFile &model) {
   const ModelSpec &spec = model.spec;
   ModelWeights weights;
-  for (const auto &[name, tensor] : model.tensors)
-    weights.tensors[name] = {tensor.type, tensor.rows, tensor.cols,
-                             tensor.scale};
+  weights.tensors = TensorInfos(model);
   auto has = [&](const std::string &name) {
     return model.Find(name) != nullptr;
   };

@@ -178,6 +178,22 @@ const float *OrderedActivations(const RowDot &dot, const float *x, int64_t rows,
   return ordered.data();
 }
 
+// How many stored rows from here one RowDotsAt call takes: four where the
+// type has a four-row dot and four rows remain, else one.
+int64_t RowsPerCall(const RowDot &dot, int64_t remaining) {
+  return dot.dot4 && remaining >= 4 ? 4 : 1;
+}
+
+// sums[k] = x . row k for k < count = RowsPerCall(...), rows `row_bytes`
+// apart.
+void RowDotsAt(const RowDot &dot, const float *x, const uint8_t *rows,
+               int64_t row_bytes, int64_t in, int64_t count, float *sums) {
+  if (count == 4)
+    dot.dot4(x, rows, row_bytes, in, sums);
+  else
+    sums[0] = dot.dot(x, rows, in);
+}
+
 // One or two rows of activations (decode) read the stored rows directly;
 // more rows amortize decoding a row once for all of them.
 constexpr int64_t kMaxDirectRows = 2;
@@ -193,20 +209,15 @@ void MatmulRows(const MatmulJob &job, const RowDot &row_dot, const float *xs,
     const int64_t bytes_per_row = int64_t(PackedBytes(w.type, uint64_t(in)));
     for (int64_t o = begin; o < end;) {
       const auto [row, run] = runs.At(o);
-      const uint8_t *packed = w.data + row * bytes_per_row;
-      if (row_dot.dot4 && std::min(run, end - o) >= 4) {
+      const int64_t count = RowsPerCall(row_dot, std::min(run, end - o));
+      for (int64_t i = 0; i < n; ++i) {
         float sums[4];
-        for (int64_t i = 0; i < n; ++i) {
-          row_dot.dot4(xs + i * in, packed, bytes_per_row, in, sums);
-          for (int k = 0; k < 4; ++k)
-            y[i * out + o + k] = sums[k] * w.scale;
-        }
-        o += 4;
-        continue;
+        RowDotsAt(row_dot, xs + i * in, w.data + row * bytes_per_row,
+                  bytes_per_row, in, count, sums);
+        for (int64_t k = 0; k < count; ++k)
+          y[i * out + o + k] = sums[k] * w.scale;
       }
-      for (int64_t i = 0; i < n; ++i)
-        y[i * out + o] = row_dot.dot(xs + i * in, packed, in) * w.scale;
-      ++o;
+      o += count;
     }
     return;
   }
@@ -271,20 +282,16 @@ void MatmulHeads(ThreadPool &pool, const float *x, int64_t n, int64_t heads,
         out,
         [&](int64_t begin, int64_t end) {
           for (int64_t o = begin; o < end;) {
-            const int64_t count = row_dot.dot4 && end - o >= 4 ? 4 : 1;
+            const int64_t count = RowsPerCall(row_dot, end - o);
             for (int64_t i = 0; i < n; ++i) {
               float sum[4] = {0.0f, 0.0f, 0.0f, 0.0f};
               for (int64_t h = 0; h < heads; ++h) {
-                const float *xh = xs + (i * heads + h) * in_h;
-                const uint8_t *rows = w.data + (h * out + o) * bytes_per_row;
-                if (count == 4) {
-                  float part[4];
-                  row_dot.dot4(xh, rows, bytes_per_row, in_h, part);
-                  for (int k = 0; k < 4; ++k)
-                    sum[k] += part[k];
-                } else {
-                  sum[0] += row_dot.dot(xh, rows, in_h);
-                }
+                float part[4];
+                RowDotsAt(row_dot, xs + (i * heads + h) * in_h,
+                          w.data + (h * out + o) * bytes_per_row, bytes_per_row,
+                          in_h, count, part);
+                for (int64_t k = 0; k < count; ++k)
+                  sum[k] += part[k];
               }
               for (int64_t k = 0; k < count; ++k)
                 y[i * out + o + k] = sum[k] * w.scale;
@@ -359,9 +366,11 @@ void Attention(ThreadPool &pool, const AttentionShape &s, const float *q,
   // keys and values once; they are split only where there would be fewer
   // items than threads (decode of one sequence).
   int64_t splits = 1;
-  while (splits < group && s.rows * s.kv_heads * splits < pool.threads())
-    for (++splits; group % splits != 0;)
+  while (splits < group && s.rows * s.kv_heads * splits < pool.threads()) {
+    ++splits;
+    while (group % splits != 0) // each item takes the same number of heads
       ++splits;
+  }
   const int64_t per = group / splits;
   pool.For(s.rows * s.kv_heads * splits, [&](int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; ++item) {

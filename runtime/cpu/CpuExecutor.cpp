@@ -376,10 +376,12 @@ absl::StatusOr<Step> Binder::Bind() {
       float *qo = F(f, b[4]), *ko = F(f, b[5]), *vo = F(f, b[6]);
       const float *x = F(f, b[0]);
       const int32_t *p = I(f, b[1]);
-      const MatmulJob jobs[] = {{x, n, d, wq, q_rows, heads * dim, qo},
-                                {x, n, d, wk, k_rows, kh * dim, ko},
-                                {x, n, d, wv ? *wv : wk, v_rows, vh * vd, vo}};
-      Matmuls(pool, std::span(jobs, wv ? 3 : 2));
+      MatmulJob jobs[3] = {{x, n, d, wq, q_rows, heads * dim, qo},
+                           {x, n, d, wk, k_rows, kh * dim, ko}};
+      size_t count = 2;
+      if (wv)
+        jobs[count++] = {x, n, d, *wv, v_rows, vh * vd, vo};
+      Matmuls(pool, std::span(jobs, count));
       if (!wv)
         std::memcpy(vo, ko, size_t(n * kh * dim) * sizeof(float));
       if (qn) {

@@ -20,8 +20,6 @@
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <string>
 
 namespace cl = llvm::cl;
@@ -62,9 +60,7 @@ int Fail(const std::string &message) {
 }
 
 int Info() {
-  char magic[4] = {};
-  std::ifstream(info_file.getValue(), std::ios::binary).read(magic, 4);
-  if (std::memcmp(magic, gemma::gguf::kMagic, 4) == 0) {
+  if (gemma::gguf::HasGgufMagic(info_file.getValue())) {
     absl::StatusOr<gemma::gguf::GgufFile> gguf =
         gemma::gguf::GgufFile::Open(info_file);
     if (!gguf.ok())

@@ -173,23 +173,24 @@ void DecodeQ6_KVec(const uint8_t *b, float *y) {
 bool DecodeGgmlVec(uint32_t type, const uint8_t *packed, uint64_t blocks,
                    float *out) {
   void (*decode)(const uint8_t *, float *) = nullptr;
-  uint32_t bytes = 0, elements = 0;
-  switch (static_cast<StoredType>(type)) {
+  const auto stored = static_cast<StoredType>(type);
+  switch (stored) {
   case StoredType::kQ8_0:
-    decode = DecodeQ8_0Vec, bytes = 34, elements = 32;
+    decode = DecodeQ8_0Vec;
     break;
   case StoredType::kQ5_0:
-    decode = DecodeQ5_0Vec, bytes = 22, elements = 32;
+    decode = DecodeQ5_0Vec;
     break;
   case StoredType::kQ4_K:
-    decode = DecodeQ4_KVec, bytes = 144, elements = 256;
+    decode = DecodeQ4_KVec;
     break;
   case StoredType::kQ6_K:
-    decode = DecodeQ6_KVec, bytes = 210, elements = 256;
+    decode = DecodeQ6_KVec;
     break;
   default:
     return false;
   }
+  const uint32_t bytes = BlockBytes(stored), elements = BlockElements(stored);
   for (uint64_t i = 0; i < blocks; ++i)
     decode(packed + i * bytes, out + i * elements);
   return true;

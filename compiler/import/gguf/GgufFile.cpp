@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 
 namespace gemma::gguf {
 namespace {
@@ -539,6 +540,18 @@ int64_t ArrayInt(const Value &array, uint64_t index) {
   default:
     return 0;
   }
+}
+
+bool HasGgufMagic(std::span<const uint8_t> head) {
+  return head.size() >= sizeof(kMagic) &&
+         std::memcmp(head.data(), kMagic, sizeof(kMagic)) == 0;
+}
+
+bool HasGgufMagic(const std::string &path) {
+  uint8_t head[sizeof(kMagic)] = {};
+  std::ifstream(path, std::ios::binary)
+      .read(reinterpret_cast<char *>(head), sizeof(head));
+  return HasGgufMagic(std::span<const uint8_t>(head));
 }
 
 } // namespace gemma::gguf

@@ -30,6 +30,11 @@ namespace gemma::gguf {
 // The first four bytes of every GGUF file.
 inline constexpr char kMagic[4] = {'G', 'G', 'U', 'F'};
 
+// Whether `head` (a file's first bytes), or the file at `path`, starts with
+// kMagic: how a loader tells GGUF from gemma.cpp's .sbs.
+bool HasGgufMagic(std::span<const uint8_t> head);
+bool HasGgufMagic(const std::string &path);
+
 enum class ValueType : uint32_t {
   kU8 = 0,
   kI8 = 1,

@@ -412,9 +412,7 @@ absl::StatusOr<ModelFile> LoadGgufModelFromBytes(std::span<const uint8_t> bytes,
 absl::StatusOr<ModelWeights> GgufModelWeights(const ModelFile &model) {
   const ModelSpec &spec = model.spec;
   ModelWeights weights;
-  for (const auto &[name, tensor] : model.tensors)
-    weights.tensors[name] = {tensor.type, tensor.rows, tensor.cols,
-                             tensor.scale};
+  weights.tensors = TensorInfos(model);
   auto require = [&](const std::string &name, uint64_t rows,
                      uint64_t cols) -> absl::Status {
     const WeightTensor *t = model.Find(name);
