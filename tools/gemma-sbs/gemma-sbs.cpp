@@ -1,18 +1,24 @@
 //===- gemma-sbs.cpp - Inspect and synthesize gemma.cpp weight files ------===//
 //
 //   gemma-sbs info FILE [--json]          (.sbs or GGUF)
-//   gemma-sbs synth --preset NAME [--weight TYPE] [--seed N] [-o FILE]
+//   gemma-sbs synth --preset NAME [--weight TYPE] [--seed N]
+//                   [--tokenizer FILE] [-o FILE]
 //   gemma-sbs presets
+//   gemma-sbs import-tokenizer tokenizer.json -o FILE.model
+//   gemma-sbs encode FILE [TEXT] [--jsonl]    (.model, tokenizer.json,
+//   gemma-sbs decode FILE [IDS] [--jsonl]      .sbs or GGUF)
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/import/SbsModel.h"
+#include "compiler/import/hf/HfTokenizer.h"
 #include "compiler/import/sbs/SbsFile.h"
 #include "compiler/import/synth/Presets.h"
 #include "compiler/import/synth/Synthesize.h"
 #include "tools/common/Progress.h"
 #include "tools/gemma-sbs/GgufInfo.h"
 #include "tools/gemma-sbs/SbsInfo.h"
+#include "tools/gemma-sbs/TokenizerFiles.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -52,7 +58,40 @@ cl::opt<std::string> output("o",
                             cl::value_desc("file"), cl::sub(synth_command),
                             cl::cat(category));
 
+cl::opt<std::string> synth_tokenizer(
+    "tokenizer",
+    cl::desc(
+        "Embed this tokenizer (SentencePiece .model, Hugging Face "
+        "tokenizer.json, or a weight file's) instead of the synthetic one"),
+    cl::value_desc("file"), cl::sub(synth_command), cl::cat(category));
+
 cl::SubCommand presets_command("presets", "List the synthesis presets");
+
+cl::SubCommand import_tokenizer_command(
+    "import-tokenizer",
+    "Convert a Hugging Face tokenizer.json to a SentencePiece model with the "
+    "same ids and the same encoding");
+cl::opt<std::string> import_input(cl::Positional, cl::desc("<tokenizer.json>"),
+                                  cl::Required,
+                                  cl::sub(import_tokenizer_command));
+cl::opt<std::string> import_output("o", cl::desc("Output .model file"),
+                                   cl::value_desc("file"), cl::Required,
+                                   cl::sub(import_tokenizer_command),
+                                   cl::cat(category));
+
+cl::SubCommand encode_command("encode", "Print the token ids of a text");
+cl::SubCommand decode_command("decode", "Print the text of token ids");
+cl::opt<std::string> tokenizer_file(
+    cl::Positional, cl::desc("<tokenizer.model|tokenizer.json|.sbs|.gguf>"),
+    cl::Required, cl::sub(encode_command), cl::sub(decode_command));
+cl::opt<std::string> tokenizer_input(cl::Positional, cl::desc("<text | ids>"),
+                                     cl::init(""), cl::sub(encode_command),
+                                     cl::sub(decode_command));
+cl::opt<bool>
+    jsonl("jsonl",
+          cl::desc("Read stdin: one JSON string (encode) or JSON array of ids "
+                   "(decode) per line; write one JSON value per line"),
+          cl::sub(encode_command), cl::sub(decode_command), cl::cat(category));
 
 int Fail(const std::string &message) {
   std::fprintf(stderr, "gemma-sbs: error: %s\n", message.c_str());
@@ -94,6 +133,14 @@ int Synth() {
       output.empty()
           ? fmt::format("{}-{}.sbs", preset.getValue(), weight.getValue())
           : output.getValue();
+  std::optional<std::string> tokenizer;
+  if (!synth_tokenizer.empty()) {
+    absl::StatusOr<std::string> proto =
+        gemma::LoadTokenizerProto(synth_tokenizer);
+    if (!proto.ok())
+      return Fail(std::string(proto.status().message()));
+    tokenizer = *std::move(proto);
+  }
   gemma::ProgressBar bar;
   uint64_t total_bytes = 0;
   absl::Status status = gemma::SynthesizeSbs(
@@ -101,7 +148,8 @@ int Synth() {
       [&](uint64_t done, uint64_t total, const std::string &tensor) {
         total_bytes = total;
         bar.Update(done, total, tensor);
-      });
+      },
+      tokenizer);
   bar.Finish();
   if (!status.ok())
     return Fail(std::string(status.message()));
@@ -109,6 +157,27 @@ int Synth() {
       "wrote %s: %s, %s weights, seed %llu, %.1f MB of tensors\n", path.c_str(),
       preset.getValue().c_str(), weight.getValue().c_str(),
       static_cast<unsigned long long>(seed.getValue()), total_bytes / 1e6);
+  return 0;
+}
+
+int ImportTokenizer() {
+  absl::StatusOr<std::string> proto =
+      gemma::HfTokenizerFileToSentencePiece(import_input);
+  if (!proto.ok())
+    return Fail(std::string(proto.status().message()));
+  const std::string partial = import_output + ".partial";
+  std::FILE *out = std::fopen(partial.c_str(), "wb");
+  if (!out)
+    return Fail(fmt::format("cannot write {}", partial));
+  const bool written =
+      std::fwrite(proto->data(), 1, proto->size(), out) == proto->size();
+  if (std::fclose(out) != 0 || !written ||
+      std::rename(partial.c_str(), import_output.c_str()) != 0) {
+    std::remove(partial.c_str());
+    return Fail(fmt::format("cannot write {}", import_output.getValue()));
+  }
+  std::printf("wrote %s: %zu bytes\n", import_output.getValue().c_str(),
+              proto->size());
   return 0;
 }
 
@@ -124,10 +193,17 @@ int main(int argc, char **argv) {
     return Info();
   if (synth_command)
     return Synth();
+  if (import_tokenizer_command)
+    return ImportTokenizer();
+  if (encode_command)
+    return gemma::EncodeCommand(tokenizer_file, tokenizer_input, jsonl);
+  if (decode_command)
+    return gemma::DecodeCommand(tokenizer_file, tokenizer_input, jsonl);
   if (presets_command) {
     for (const std::string &name : gemma::PresetNames())
       std::printf("%s\n", name.c_str());
     return 0;
   }
-  return Fail("expected a subcommand: info, synth or presets (see --help)");
+  return Fail("expected a subcommand: info, synth, presets, import-tokenizer, "
+              "encode or decode (see --help)");
 }

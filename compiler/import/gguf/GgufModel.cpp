@@ -8,7 +8,6 @@
 
 #include <cctype>
 #include <cmath>
-#include <unordered_set>
 
 namespace gemma {
 namespace {
@@ -228,23 +227,6 @@ absl::Status SetSpecialIds(const GgufFile &file, ModelSpec &spec) {
   return absl::OkStatus();
 }
 
-void PutVarint(std::string &out, uint64_t v) {
-  while (v >= 0x80) {
-    out += char((v & 0x7F) | 0x80);
-    v >>= 7;
-  }
-  out += char(v);
-}
-void PutVarintField(std::string &out, int field, uint64_t v) {
-  PutVarint(out, uint64_t(field) << 3);
-  PutVarint(out, v);
-}
-void PutBytesField(std::string &out, int field, std::string_view bytes) {
-  PutVarint(out, uint64_t(field) << 3 | 2);
-  PutVarint(out, bytes.size());
-  out += bytes;
-}
-
 absl::StatusOr<ModelFile> ModelOf(absl::StatusOr<GgufFile> opened) {
   if (!opened.ok())
     return opened.status();
@@ -335,10 +317,7 @@ absl::StatusOr<std::string> GgufTokenizerProto(const GgufFile &file) {
   if (file.Find("tokenizer.ggml.add_space_prefix"))
     GEMMA_ASSIGN(space_prefix, file.GetBool("tokenizer.ggml.add_space_prefix"));
 
-  const std::unordered_set<std::string_view> pieces(tokens->strings.begin(),
-                                                    tokens->strings.end());
   SentencePieceModel model;
-  bool has_bytes = false;
   model.pieces.resize(size_t(n));
   for (uint64_t id = 0; id < n; ++id) {
     SentencePieceEntry &e = model.pieces[id];
@@ -360,44 +339,13 @@ absl::StatusOr<std::string> GgufTokenizerProto(const GgufFile &file) {
     // control ones. Only the sequence markers stay control pieces.
     if (e.type == PieceType::kControl && id != bos && id != eos && id != pad)
       e.type = PieceType::kUserDefined;
-    // Gemma's vocabulary has runs of plain spaces ("    ") as user-defined
-    // pieces, which llama.cpp and Hugging Face match in the raw text.
-    // SentencePiece turns spaces into U+2581 before it matches anything, so
-    // the piece must be spelled that way (unless that spelling is taken).
-    if (e.type == PieceType::kUserDefined &&
-        e.piece.find(' ') != std::string::npos) {
-      std::string escaped;
-      for (char c : e.piece)
-        escaped += c == ' ' ? std::string("\xe2\x96\x81") : std::string(1, c);
-      if (!pieces.contains(escaped))
-        e.piece = std::move(escaped);
-    }
-    has_bytes |= e.type == PieceType::kByte;
   }
-  std::string trainer;
-  PutVarintField(trainer, 3, 2); // model_type: BPE
-  PutVarintField(trainer, 4, n); // vocab_size
-  // Runs of spaces are pieces of their own ("▁▁▁▁"): no split at spaces.
-  PutVarintField(trainer, 22, 0); // split_by_whitespace
-  PutVarintField(trainer, 24, 0); // treat_whitespace_as_suffix
-  PutVarintField(trainer, 26, 1); // allow_whitespace_only_pieces
-  PutVarintField(trainer, 35, has_bytes ? 1 : 0); // byte_fallback
-  PutVarintField(trainer, 40, unk);
-  PutVarintField(trainer, 41, bos);
-  PutVarintField(trainer, 42, eos);
-  PutVarintField(trainer, 43, pad);
-  std::string normalizer;
-  PutBytesField(normalizer, 1, "identity");
-  PutVarintField(normalizer, 3, space_prefix ? 1 : 0); // add_dummy_prefix
-  PutVarintField(normalizer, 4, 0); // remove_extra_whitespaces
-  PutVarintField(normalizer, 5, 1); // escape_whitespaces
-  std::string record;
-  PutBytesField(record, 2, trainer);
-  model.other_fields.push_back(record);
-  record.clear();
-  PutBytesField(record, 3, normalizer);
-  model.other_fields.push_back(record);
-  return SerializeSentencePieceModel(model);
+  return SerializeBpeModel(std::move(model),
+                           {.unk_id = unk,
+                            .bos_id = bos,
+                            .eos_id = eos,
+                            .pad_id = pad,
+                            .add_dummy_prefix = space_prefix});
 }
 
 absl::StatusOr<ModelFile> LoadGgufModel(const std::string &path) {

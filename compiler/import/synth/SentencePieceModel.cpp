@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <unordered_set>
 
 namespace gemma {
 namespace {
@@ -15,6 +16,7 @@ namespace {
 // Field numbers of sentencepiece_model.proto.
 constexpr uint32_t kModelPieces = 1;
 constexpr uint32_t kModelTrainerSpec = 2;
+constexpr uint32_t kModelNormalizerSpec = 3;
 constexpr uint32_t kPieceText = 1;
 constexpr uint32_t kPieceScore = 2;
 constexpr uint32_t kPieceType = 3;
@@ -96,6 +98,11 @@ void PutBytes(std::string &out, uint32_t field, std::string_view bytes) {
   PutTag(out, field, kBytes);
   PutVarint(out, bytes.size());
   out.append(bytes);
+}
+
+void PutVarintField(std::string &out, uint32_t field, uint64_t value) {
+  PutTag(out, field, kVarint);
+  PutVarint(out, value);
 }
 
 absl::Status Malformed(std::string_view what) {
@@ -194,6 +201,48 @@ std::string SerializeSentencePieceModel(const SentencePieceModel &model) {
   for (const std::string &field : model.other_fields)
     out.append(field);
   return out;
+}
+
+std::string SerializeBpeModel(SentencePieceModel model,
+                              const BpeModelOptions &options) {
+  std::unordered_set<std::string> spellings;
+  for (const SentencePieceEntry &e : model.pieces)
+    spellings.insert(e.piece);
+  bool has_bytes = false;
+  for (SentencePieceEntry &e : model.pieces) {
+    has_bytes |= e.type == PieceType::kByte;
+    if (e.type != PieceType::kUserDefined ||
+        e.piece.find(' ') == std::string::npos)
+      continue;
+    std::string escaped;
+    for (char c : e.piece)
+      escaped += c == ' ' ? std::string("\xe2\x96\x81") : std::string(1, c);
+    if (!spellings.contains(escaped))
+      e.piece = std::move(escaped);
+  }
+  std::string trainer;
+  PutVarintField(trainer, 3, 2);                   // model_type: BPE
+  PutVarintField(trainer, 4, model.pieces.size()); // vocab_size
+  PutVarintField(trainer, 22, 0);                  // split_by_whitespace
+  PutVarintField(trainer, 24, 0);                  // treat_whitespace_as_suffix
+  PutVarintField(trainer, 26, 1); // allow_whitespace_only_pieces
+  PutVarintField(trainer, 35, has_bytes ? 1 : 0); // byte_fallback
+  PutVarintField(trainer, 40, options.unk_id);
+  PutVarintField(trainer, 41, options.bos_id);
+  PutVarintField(trainer, 42, options.eos_id);
+  PutVarintField(trainer, 43, options.pad_id);
+  std::string normalizer;
+  PutBytes(normalizer, 1, "identity");
+  PutVarintField(normalizer, 3, options.add_dummy_prefix ? 1 : 0);
+  PutVarintField(normalizer, 4, 0); // remove_extra_whitespaces
+  PutVarintField(normalizer, 5, 1); // escape_whitespaces
+  std::string record;
+  PutBytes(record, kModelTrainerSpec, trainer);
+  model.other_fields.push_back(record);
+  record.clear();
+  PutBytes(record, kModelNormalizerSpec, normalizer);
+  model.other_fields.push_back(record);
+  return SerializeSentencePieceModel(model);
 }
 
 std::string StripTrainingPaths(std::string_view record) {

@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,23 @@ absl::StatusOr<SentencePieceModel>
 ParseSentencePieceModel(std::string_view bytes);
 
 std::string SerializeSentencePieceModel(const SentencePieceModel &model);
+
+// How a converted BPE vocabulary (GGUF's or Hugging Face's) tokenizes: the
+// converters' common ground, written as the trainer and normalizer specs.
+struct BpeModelOptions {
+  uint64_t unk_id = 3, bos_id = 2, eos_id = 1, pad_id = 0;
+  // Prepend U+2581 to the text (Gemma 1/2 style); Gemma 3 does not.
+  bool add_dummy_prefix = false;
+};
+
+// Serializes `model` (pieces only) as a BPE ModelProto: no whitespace
+// pre-split (runs of spaces are pieces), identity normalization with spaces
+// escaped to U+2581, byte fallback when the vocabulary has byte pieces.
+// User-defined pieces spelled with plain spaces are respelled with U+2581
+// (unless that spelling is taken): SentencePiece escapes spaces before it
+// matches them, while llama.cpp and Hugging Face match them in the raw text.
+std::string SerializeBpeModel(SentencePieceModel model,
+                              const BpeModelOptions &options);
 
 // Returns `trainer_spec` (a serialized TrainerSpec record of field 2) without
 // the fields that record where and when it was trained (input files, model

@@ -9,6 +9,7 @@
 #include "compiler/import/codecs/Sfp.h"
 #include "compiler/import/sbs/BlobStore.h"
 #include "compiler/import/sbs/Toc.h"
+#include "compiler/import/synth/SentencePieceModel.h"
 #include "compiler/import/synth/SynthTokenizer.h"
 #include "compiler/import/synth/SynthValues.h"
 
@@ -52,6 +53,28 @@ absl::Status WriteTensor(sbs::BlobWriter &writer, const TensorSlot &slot,
 
 } // namespace
 
+// Ids past the vocabulary are fine only for pieces matched verbatim (added
+// tokens such as Gemma 3's <image_soft_token>) and an unknown piece that byte
+// fallback keeps unused: the runtime refuses them when they occur, while
+// ordinary text never produces them.
+namespace {
+absl::StatusOr<std::string> CheckTokenizerFits(const std::string &proto,
+                                               const ModelSpec &spec) {
+  absl::StatusOr<SentencePieceModel> model = ParseSentencePieceModel(proto);
+  if (!model.ok())
+    return model.status();
+  for (size_t id = spec.vocab_size; id < model->pieces.size(); ++id)
+    if (model->pieces[id].type != PieceType::kUserDefined &&
+        model->pieces[id].type != PieceType::kControl &&
+        model->pieces[id].type != PieceType::kUnknown)
+      return absl::InvalidArgumentError(fmt::format(
+          "the tokenizer has {} pieces but the model's vocabulary is {} (piece "
+          "{} '{}' would be out of range)",
+          model->pieces.size(), spec.vocab_size, id, model->pieces[id].piece));
+  return proto;
+}
+} // namespace
+
 float SynthScale(const TensorSlot &slot, const SynthValues &values) {
   if (slot.type != StoredType::kSFP && slot.type != StoredType::kNUQ)
     return 1.0f;
@@ -60,7 +83,8 @@ float SynthScale(const TensorSlot &slot, const SynthValues &values) {
 
 absl::Status SynthesizeSbs(const ModelSpec &spec, StoredType weight,
                            uint64_t seed, const std::string &path,
-                           const SynthProgress &progress) {
+                           const SynthProgress &progress,
+                           const std::optional<std::string> &given_tokenizer) {
   if (!IsWeightType(weight))
     return absl::InvalidArgumentError(
         fmt::format("weights cannot be stored as {}", StoredTypeName(weight)));
@@ -68,7 +92,8 @@ absl::Status SynthesizeSbs(const ModelSpec &spec, StoredType weight,
   if (!config.ok())
     return config.status();
   absl::StatusOr<std::string> tokenizer =
-      BuildSynthTokenizer(spec.generation, spec.vocab_size);
+      given_tokenizer ? CheckTokenizerFits(*given_tokenizer, spec)
+                      : BuildSynthTokenizer(spec.generation, spec.vocab_size);
   if (!tokenizer.ok())
     return tokenizer.status();
 

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace gemma {
@@ -30,9 +31,13 @@ using SynthProgress =
 // as gemma.cpp's exporter does, SBS.md 5.7).
 float SynthScale(const TensorSlot &slot, const SynthValues &values);
 
+// `tokenizer`, when given, is embedded instead of the synthetic tokenizer (a
+// serialized SentencePiece ModelProto); every id its encoder can produce
+// from plain text must lie in the preset's vocabulary.
 absl::Status SynthesizeSbs(const ModelSpec &spec, StoredType weight,
                            uint64_t seed, const std::string &path,
-                           const SynthProgress &progress = nullptr);
+                           const SynthProgress &progress = nullptr,
+                           const std::optional<std::string> &tokenizer = {});
 
 } // namespace gemma
 

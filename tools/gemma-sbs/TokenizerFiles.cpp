@@ -1,0 +1,141 @@
+//===- TokenizerFiles.cpp - Tokenizers from any file that holds one -------===//
+
+#include "tools/gemma-sbs/TokenizerFiles.h"
+
+#include "compiler/import/LoadModel.h"
+#include "compiler/import/MappedFile.h"
+#include "compiler/import/gguf/GgufFile.h"
+#include "compiler/import/hf/HfTokenizer.h"
+#include "compiler/import/sbs/BlobStore.h"
+#include "runtime/tokenizer/SentencePieceTokenizer.h"
+#include "tools/common/IntList.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+namespace gemma {
+namespace {
+
+int Fail(const std::string &message) {
+  std::fprintf(stderr, "gemma-sbs: error: %s\n", message.c_str());
+  return 1;
+}
+
+bool LooksLikeJson(std::span<const uint8_t> bytes) {
+  for (uint8_t c : bytes) {
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
+      continue;
+    return c == '{';
+  }
+  return false;
+}
+
+std::unique_ptr<SentencePieceTokenizer> Open(const std::string &path,
+                                             std::string *error) {
+  absl::StatusOr<std::string> proto = LoadTokenizerProto(path);
+  if (!proto.ok()) {
+    *error = std::string(proto.status().message());
+    return nullptr;
+  }
+  std::unique_ptr<SentencePieceTokenizer> tokenizer =
+      SentencePieceTokenizer::FromSerializedProto(*proto, error);
+  if (!tokenizer)
+    *error = fmt::format("{}: {}", path, *error);
+  return tokenizer;
+}
+
+} // namespace
+
+absl::StatusOr<std::string> LoadTokenizerProto(const std::string &path) {
+  absl::StatusOr<std::shared_ptr<const MappedFile>> file =
+      MappedFile::Open(path);
+  if (!file.ok())
+    return file.status();
+  std::span<const uint8_t> bytes = (*file)->bytes();
+  if (LooksLikeJson(bytes))
+    return HfTokenizerFileToSentencePiece(path);
+  const bool sbs_magic = bytes.size() >= 4 &&
+                         bytes[0] == (sbs::kBlobMagic & 0xFF) &&
+                         bytes[1] == ((sbs::kBlobMagic >> 8) & 0xFF) &&
+                         bytes[2] == ((sbs::kBlobMagic >> 16) & 0xFF) &&
+                         bytes[3] == (sbs::kBlobMagic >> 24);
+  if (gguf::HasGgufMagic(bytes) || sbs_magic) {
+    absl::StatusOr<ModelFile> model = LoadModelFile(path);
+    if (!model.ok())
+      return model.status();
+    if (!model->tokenizer)
+      return absl::InvalidArgumentError(
+          fmt::format("{}: the weight file has no tokenizer", path));
+    return std::string(reinterpret_cast<const char *>(model->tokenizer->data()),
+                       model->tokenizer->size());
+  }
+  return std::string(reinterpret_cast<const char *>(bytes.data()),
+                     bytes.size());
+}
+
+int EncodeCommand(const std::string &path, const std::string &text,
+                  bool jsonl) {
+  std::string error;
+  std::unique_ptr<SentencePieceTokenizer> tokenizer = Open(path, &error);
+  if (!tokenizer)
+    return Fail(error);
+  auto ids_of = [&](std::string_view s) {
+    std::vector<int> ids = tokenizer->Encode(s);
+    return std::vector<int32_t>(ids.begin(), ids.end());
+  };
+  if (!jsonl) {
+    std::printf("%s\n", FormatIds(ids_of(text)).c_str());
+    return 0;
+  }
+  std::string line;
+  for (int n = 1; std::getline(std::cin, line); ++n) {
+    nlohmann::json value = nlohmann::json::parse(line, nullptr, false);
+    if (!value.is_string())
+      return Fail(fmt::format("stdin line {}: expected a JSON string", n));
+    std::printf(
+        "%s\n",
+        nlohmann::json(ids_of(value.get<std::string>())).dump().c_str());
+  }
+  return 0;
+}
+
+int DecodeCommand(const std::string &path, const std::string &ids, bool jsonl) {
+  std::string error;
+  std::unique_ptr<SentencePieceTokenizer> tokenizer = Open(path, &error);
+  if (!tokenizer)
+    return Fail(error);
+  const uint32_t vocab = static_cast<uint32_t>(tokenizer->VocabSize());
+  if (!jsonl) {
+    absl::StatusOr<std::vector<int32_t>> parsed =
+        ParseTokenIds(ids, vocab, "ids");
+    if (!parsed.ok())
+      return Fail(std::string(parsed.status().message()));
+    std::string text =
+        tokenizer->Decode(std::vector<int>(parsed->begin(), parsed->end()));
+    std::printf("%s\n", text.c_str());
+    return 0;
+  }
+  std::string line;
+  for (int n = 1; std::getline(std::cin, line); ++n) {
+    nlohmann::json value = nlohmann::json::parse(line, nullptr, false);
+    std::vector<int> list;
+    bool ok = value.is_array();
+    for (const nlohmann::json &id : ok ? value : nlohmann::json::array()) {
+      ok = ok && id.is_number_integer() && id.get<int64_t>() >= 0 &&
+           id.get<int64_t>() < vocab;
+      if (ok)
+        list.push_back(id.get<int>());
+    }
+    if (!ok)
+      return Fail(fmt::format("stdin line {}: expected a JSON array of ids in "
+                              "0..{}",
+                              n, vocab - 1));
+    std::printf("%s\n", nlohmann::json(tokenizer->Decode(list)).dump().c_str());
+  }
+  return 0;
+}
+
+} // namespace gemma
