@@ -2,6 +2,8 @@
 
 #include "runtime/tokenizer/ChatTemplate.h"
 
+#include <optional>
+
 namespace gemma {
 namespace {
 
@@ -15,34 +17,142 @@ std::string_view Trimmed(std::string_view text) {
   return text.substr(begin, text.find_last_not_of(kSpace) - begin + 1);
 }
 
+struct TurnMarks {
+  std::string_view open;  // before the role name
+  std::string_view close; // after the text
+};
+
+TurnMarks MarksOf(ChatFormat format) {
+  if (format == ChatFormat::kGemma4)
+    return {"<|turn>", "<turn|>\n"};
+  return {"<start_of_turn>", "<end_of_turn>\n"};
+}
+
+// Renders the template as text, then encodes it once: the ids of Hugging
+// Face's apply_chat_template, even where a text touches a mark ("\n" runs
+// are pieces of their own, so tokenizing the pieces apart can differ).
+class Renderer {
+public:
+  explicit Renderer(const SentencePieceTokenizer &tokenizer)
+      : tokenizer_(tokenizer) {}
+  void Append(std::string_view text) { text_ += text; }
+  // One role's turn: open mark, "role\n", text, close mark.
+  void Turn(ChatFormat format, std::string_view role, std::string_view text) {
+    const TurnMarks marks = MarksOf(format);
+    Append(marks.open);
+    Append(role);
+    Append("\n");
+    Append(text);
+    Append(marks.close);
+  }
+  void Cue(ChatFormat format) {
+    Append(MarksOf(format).open);
+    Append("model\n");
+  }
+  std::vector<int32_t> Ids(std::optional<int32_t> bos) const {
+    std::vector<int32_t> ids;
+    if (bos)
+      ids.push_back(*bos);
+    for (int id : tokenizer_.Encode(text_))
+      ids.push_back(id);
+    return ids;
+  }
+
+private:
+  const SentencePieceTokenizer &tokenizer_;
+  std::string text_;
+};
+
 } // namespace
+
+std::optional<ChatFormat> ParseChatFormat(std::string_view name) {
+  if (name == "gemma")
+    return ChatFormat::kGemma;
+  if (name == "gemma4")
+    return ChatFormat::kGemma4;
+  if (name == "none")
+    return ChatFormat::kNone;
+  return std::nullopt;
+}
+
+std::vector<int32_t> WrapConversation(const SentencePieceTokenizer &tokenizer,
+                                      ChatFormat format, int32_t bos_id,
+                                      const std::vector<ChatMessage> &messages,
+                                      std::string *error) {
+  size_t first = 0;
+  std::string_view system;
+  if (!messages.empty() && messages[0].role == "system") {
+    system = messages[0].content;
+    first = 1;
+  }
+  const size_t turns = messages.size() - first;
+  if (turns == 0 || turns % 2 == 0) {
+    *error = "a conversation needs user turns and model answers alternating, "
+             "starting and ending with a user turn";
+    return {};
+  }
+  for (size_t i = first; i < messages.size(); ++i) {
+    const std::string &role = messages[i].role;
+    const bool user = (i - first) % 2 == 0;
+    if (user ? role != "user" : role != "model" && role != "assistant") {
+      *error = "roles must alternate user/model after an optional system "
+               "message (message " +
+               std::to_string(i) + " is '" + role + "')";
+      return {};
+    }
+  }
+  Renderer out(tokenizer);
+  for (size_t i = first; i < messages.size(); ++i) {
+    const bool user = (i - first) % 2 == 0;
+    if (format == ChatFormat::kNone) {
+      // Raw text, as given: no template trims it.
+      std::string_view text = messages[i].content;
+      if (i == first && !system.empty()) {
+        out.Append(system);
+        out.Append("\n\n");
+      }
+      out.Append(text);
+      continue;
+    }
+    std::string_view text = Trimmed(messages[i].content);
+    if (i == first && format == ChatFormat::kGemma4 && first == 1)
+      out.Turn(format, "system", system);
+    // Gemma 1-3 have no system role: Hugging Face's template opens the first
+    // user turn with the system text and a blank line.
+    if (i == first && format == ChatFormat::kGemma && first == 1)
+      out.Turn(format, "user",
+               std::string(system) + "\n\n" + std::string(text));
+    else
+      out.Turn(format, user ? "user" : "model", text);
+  }
+  if (format != ChatFormat::kNone)
+    out.Cue(format);
+  return out.Ids(bos_id);
+}
 
 std::vector<int32_t> WrapFirstTurn(const SentencePieceTokenizer &tokenizer,
                                    ChatFormat format, int32_t bos_id,
-                                   std::string_view text) {
-  std::vector<int32_t> ids = {bos_id};
-  auto append = [&](std::string_view piece) {
-    for (int id : tokenizer.Encode(piece))
-      ids.push_back(id);
-  };
-  switch (format) {
-  case ChatFormat::kNone:
-    append(text);
-    break;
-  case ChatFormat::kGemma:
-    append("<start_of_turn>user\n");
-    append(Trimmed(text));
-    append("<end_of_turn>\n");
-    append("<start_of_turn>model\n");
-    break;
-  case ChatFormat::kGemma4:
-    append("<|turn>user\n");
-    append(Trimmed(text));
-    append("<turn|>\n");
-    append("<|turn>model\n");
-    break;
+                                   std::string_view text,
+                                   std::string_view system) {
+  std::vector<ChatMessage> messages;
+  if (!system.empty())
+    messages.push_back({"system", std::string(system)});
+  messages.push_back({"user", std::string(text)});
+  std::string error;
+  return WrapConversation(tokenizer, format, bos_id, messages, &error);
+}
+
+std::vector<int32_t> WrapLaterTurn(const SentencePieceTokenizer &tokenizer,
+                                   ChatFormat format, std::string_view text) {
+  Renderer out(tokenizer);
+  if (format != ChatFormat::kNone) {
+    out.Append(MarksOf(format).close);
+    out.Turn(format, "user", Trimmed(text));
+    out.Cue(format);
+  } else {
+    out.Append(text);
   }
-  return ids;
+  return out.Ids(std::nullopt);
 }
 
 } // namespace gemma

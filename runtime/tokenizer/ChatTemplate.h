@@ -1,13 +1,22 @@
 //===- ChatTemplate.h - Prompt wrapping per Gemma generation ----*- C++ -*-===//
 //
-// GEMMA.md 5.2 / 5.3. The template pieces are tokenized apart from the user
-// text and the id lists concatenated (gemma.cpp's way), so no token spans a
-// boundary between template and text.
+// GEMMA.md 5.2 / 5.3, and the Jinja `chat_template` Hugging Face ships with
+// each generation: the conversation is rendered as text and encoded once
+// after BOS, as apply_chat_template does. (gemma.cpp tokenizes the template
+// pieces apart; that differs only where a text starts or ends with a newline
+// beside a mark, since "\n" runs are pieces of their own.)
 //
-//   Gemma 1-3:  [BOS] <start_of_turn>user\n TEXT <end_of_turn>\n
+//   Gemma 1-3:  [BOS] <start_of_turn>user\n SYSTEM\n\n TEXT <end_of_turn>\n
+//               <start_of_turn>model\n ANSWER <end_of_turn>\n ...
 //               <start_of_turn>model\n
-//   Gemma 4:    [BOS] <|turn>user\n TEXT <turn|>\n <|turn>model\n
-//   none (pretrained, or raw):  [BOS] TEXT
+//               (no system role: the system text opens the first user turn)
+//   Gemma 4:    [BOS] <|turn>system\n SYSTEM <turn|>\n <|turn>user\n TEXT
+//               <turn|>\n <|turn>model\n ANSWER <turn|>\n ... <|turn>model\n
+//   none (pretrained, or raw):  [BOS] SYSTEM\n\n TEXT ANSWER TEXT ...
+//
+// User and model texts are trimmed of surrounding whitespace, as the
+// templates' `| trim` does; the system text is not, nor is anything in the
+// "none" format.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,15 +26,42 @@
 #include "compiler/import/ModelSpec.h"
 #include "runtime/tokenizer/SentencePieceTokenizer.h"
 
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
 namespace gemma {
 
-// The ids of a first user turn (position 0) in `format`.
+struct ChatMessage {
+  // "system" (first message only), "user", or "model" ("assistant" too).
+  std::string role;
+  std::string content;
+};
+
+// "gemma", "gemma4" or "none" (the names ModelSpec prints).
+std::optional<ChatFormat> ParseChatFormat(std::string_view name);
+
+// The ids of a whole conversation ending with the cue for the model's next
+// answer. Roles must alternate user/model after an optional system message,
+// starting and ending with a user turn; otherwise empty with `*error` set.
+std::vector<int32_t> WrapConversation(const SentencePieceTokenizer &tokenizer,
+                                      ChatFormat format, int32_t bos_id,
+                                      const std::vector<ChatMessage> &messages,
+                                      std::string *error);
+
+// The ids of a first user turn (position 0) in `format`, with an optional
+// system text.
 std::vector<int32_t> WrapFirstTurn(const SentencePieceTokenizer &tokenizer,
                                    ChatFormat format, int32_t bos_id,
-                                   std::string_view text);
+                                   std::string_view text,
+                                   std::string_view system = {});
+
+// The ids of a later user turn when the cache already holds the previous
+// turns and the model's answer (without its end-of-turn token, which
+// stopped generation and was never fed): closes the answer, then the turn.
+std::vector<int32_t> WrapLaterTurn(const SentencePieceTokenizer &tokenizer,
+                                   ChatFormat format, std::string_view text);
 
 } // namespace gemma
 

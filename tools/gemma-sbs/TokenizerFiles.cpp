@@ -7,12 +7,14 @@
 #include "compiler/import/gguf/GgufFile.h"
 #include "compiler/import/hf/HfTokenizer.h"
 #include "compiler/import/sbs/BlobStore.h"
+#include "runtime/tokenizer/ChatTemplate.h"
 #include "runtime/tokenizer/SentencePieceTokenizer.h"
 #include "tools/common/IntList.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -76,28 +78,69 @@ absl::StatusOr<std::string> LoadTokenizerProto(const std::string &path) {
                      bytes.size());
 }
 
-int EncodeCommand(const std::string &path, const std::string &text,
-                  bool jsonl) {
+int EncodeCommand(const std::string &path, const std::string &text, bool jsonl,
+                  const std::string &chat) {
   std::string error;
   std::unique_ptr<SentencePieceTokenizer> tokenizer = Open(path, &error);
   if (!tokenizer)
     return Fail(error);
-  auto ids_of = [&](std::string_view s) {
-    std::vector<int> ids = tokenizer->Encode(s);
-    return std::vector<int32_t>(ids.begin(), ids.end());
+  std::optional<ChatFormat> format;
+  if (!chat.empty()) {
+    format = ParseChatFormat(chat);
+    if (!format)
+      return Fail(fmt::format("--chat: unknown format '{}' (expected gemma, "
+                              "gemma4 or none)",
+                              chat));
+  }
+  const int bos = std::max(tokenizer->PieceToId("<bos>"), 0);
+  // A text, or with --chat a JSON array of {"role", "content"} messages.
+  auto ids_of = [&](const nlohmann::json &value,
+                    std::string *why) -> std::optional<std::vector<int32_t>> {
+    if (!format) {
+      if (!value.is_string()) {
+        *why = "expected a JSON string";
+        return std::nullopt;
+      }
+      std::vector<int> ids = tokenizer->Encode(value.get<std::string>());
+      return std::vector<int32_t>(ids.begin(), ids.end());
+    }
+    std::vector<ChatMessage> messages;
+    for (const nlohmann::json &m :
+         value.is_array() ? value : nlohmann::json::array()) {
+      if (!m.is_object() || !m.contains("role") || !m["role"].is_string() ||
+          !m.contains("content") || !m["content"].is_string()) {
+        *why = "expected {\"role\": ..., \"content\": ...} messages";
+        return std::nullopt;
+      }
+      messages.push_back(
+          {m["role"].get<std::string>(), m["content"].get<std::string>()});
+    }
+    std::vector<int32_t> ids =
+        WrapConversation(*tokenizer, *format, bos, messages, why);
+    if (ids.empty())
+      return std::nullopt;
+    return ids;
   };
   if (!jsonl) {
-    std::printf("%s\n", FormatIds(ids_of(text)).c_str());
+    nlohmann::json value = text;
+    if (format) {
+      value = nlohmann::json::parse(text, nullptr, false);
+      if (value.is_discarded())
+        return Fail("--chat: the text must be a JSON array of messages");
+    }
+    std::optional<std::vector<int32_t>> ids = ids_of(value, &error);
+    if (!ids)
+      return Fail(error);
+    std::printf("%s\n", FormatIds(*ids).c_str());
     return 0;
   }
   std::string line;
   for (int n = 1; std::getline(std::cin, line); ++n) {
     nlohmann::json value = nlohmann::json::parse(line, nullptr, false);
-    if (!value.is_string())
-      return Fail(fmt::format("stdin line {}: expected a JSON string", n));
-    std::printf(
-        "%s\n",
-        nlohmann::json(ids_of(value.get<std::string>())).dump().c_str());
+    std::optional<std::vector<int32_t>> ids = ids_of(value, &error);
+    if (!ids)
+      return Fail(fmt::format("stdin line {}: {}", n, error));
+    std::printf("%s\n", nlohmann::json(*ids).dump().c_str());
   }
   return 0;
 }

@@ -21,8 +21,11 @@ namespace gemma {
 absl::StatusOr<std::string> LoadTokenizerProto(const std::string &path);
 
 // `gemma-sbs encode`: the ids of `text`, or with `jsonl` of every JSON string
-// line of stdin (one JSON array per line out).
-int EncodeCommand(const std::string &path, const std::string &text, bool jsonl);
+// line of stdin (one JSON array per line out). With a `chat` format (gemma,
+// gemma4, none) each input is a JSON array of {"role", "content"} messages,
+// wrapped as a conversation.
+int EncodeCommand(const std::string &path, const std::string &text, bool jsonl,
+                  const std::string &chat);
 // `gemma-sbs decode`: the text of `ids`, or with `jsonl` of every JSON array
 // line of stdin (one JSON string per line out).
 int DecodeCommand(const std::string &path, const std::string &ids, bool jsonl);

@@ -5,7 +5,8 @@
 //                   [--tokenizer FILE] [-o FILE]
 //   gemma-sbs presets
 //   gemma-sbs import-tokenizer tokenizer.json -o FILE.model
-//   gemma-sbs encode FILE [TEXT] [--jsonl]    (.model, tokenizer.json,
+//   gemma-sbs encode FILE [TEXT] [--jsonl] [--chat FORMAT]
+//                                             (.model, tokenizer.json,
 //   gemma-sbs decode FILE [IDS] [--jsonl]      .sbs or GGUF)
 //
 //===----------------------------------------------------------------------===//
@@ -87,6 +88,11 @@ cl::opt<std::string> tokenizer_file(
 cl::opt<std::string> tokenizer_input(cl::Positional, cl::desc("<text | ids>"),
                                      cl::init(""), cl::sub(encode_command),
                                      cl::sub(decode_command));
+cl::opt<std::string> encode_chat(
+    "chat",
+    cl::desc("Inputs are conversations (JSON arrays of {\"role\", "
+             "\"content\"}) wrapped in this chat format: gemma, gemma4, none"),
+    cl::value_desc("format"), cl::sub(encode_command), cl::cat(category));
 cl::opt<bool>
     jsonl("jsonl",
           cl::desc("Read stdin: one JSON string (encode) or JSON array of ids "
@@ -196,7 +202,8 @@ int main(int argc, char **argv) {
   if (import_tokenizer_command)
     return ImportTokenizer();
   if (encode_command)
-    return gemma::EncodeCommand(tokenizer_file, tokenizer_input, jsonl);
+    return gemma::EncodeCommand(tokenizer_file, tokenizer_input, jsonl,
+                                encode_chat);
   if (decode_command)
     return gemma::DecodeCommand(tokenizer_file, tokenizer_input, jsonl);
   if (presets_command) {

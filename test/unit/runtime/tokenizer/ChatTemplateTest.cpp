@@ -65,5 +65,75 @@ TEST(ChatTemplate, PretrainedAndRawPromptsAreBosAndText) {
             Cat({{2}, Ids(*tok, "Hello")}));
 }
 
+TEST(ChatTemplate, GemmaFoldsTheSystemTextIntoTheFirstUserTurn) {
+  auto tok = Tokenizer(Generation::kGemma3);
+  EXPECT_EQ(WrapFirstTurn(*tok, ChatFormat::kGemma, 2, " Hi ", "Be brief."),
+            Cat({{2, 105},
+                 Ids(*tok, "user\nBe brief.\n\nHi"),
+                 {106},
+                 Ids(*tok, "\n"),
+                 {105},
+                 Ids(*tok, "model\n")}));
+}
+
+TEST(ChatTemplate, Gemma4HasASystemTurn) {
+  auto tok = Tokenizer(Generation::kGemma4);
+  EXPECT_EQ(WrapFirstTurn(*tok, ChatFormat::kGemma4, 2, "Hi", "Be brief."),
+            Cat({{2, 105},
+                 Ids(*tok, "system\nBe brief."),
+                 {106},
+                 Ids(*tok, "\n"),
+                 {105},
+                 Ids(*tok, "user\nHi"),
+                 {106},
+                 Ids(*tok, "\n"),
+                 {105},
+                 Ids(*tok, "model\n")}));
+}
+
+// A chat keeps its cache: the first turn, the answer's ids as generated
+// (its end-of-turn token stopped generation and was never fed), then each
+// later turn must be the ids of the whole conversation.
+TEST(ChatTemplate, LaterTurnsContinueTheConversation) {
+  for (auto [generation, format] :
+       {std::pair{Generation::kGemma3, ChatFormat::kGemma},
+        std::pair{Generation::kGemma4, ChatFormat::kGemma4},
+        std::pair{Generation::kGemma3, ChatFormat::kNone}}) {
+    auto tok = Tokenizer(generation);
+    std::string error;
+    std::vector<int32_t> whole = WrapConversation(*tok, format, 2,
+                                                  {{"system", "Sys."},
+                                                   {"user", "First question?"},
+                                                   {"model", "An answer."},
+                                                   {"user", " Second one. "}},
+                                                  &error);
+    ASSERT_FALSE(whole.empty()) << error;
+    EXPECT_EQ(whole,
+              Cat({WrapFirstTurn(*tok, format, 2, "First question?", "Sys."),
+                   Ids(*tok, "An answer."),
+                   WrapLaterTurn(*tok, format, " Second one. ")}))
+        << static_cast<int>(format);
+  }
+}
+
+TEST(ChatTemplate, ConversationsMustAlternateStartingWithTheUser) {
+  auto tok = Tokenizer(Generation::kGemma3);
+  std::string error;
+  EXPECT_TRUE(
+      WrapConversation(*tok, ChatFormat::kGemma, 2, {}, &error).empty());
+  EXPECT_TRUE(WrapConversation(*tok, ChatFormat::kGemma, 2,
+                               {{"model", "I start"}}, &error)
+                  .empty());
+  EXPECT_TRUE(WrapConversation(*tok, ChatFormat::kGemma, 2,
+                               {{"user", "a"}, {"user", "b"}, {"user", "c"}},
+                               &error)
+                  .empty());
+  EXPECT_EQ(error, "roles must alternate user/model after an optional system "
+                   "message (message 1 is 'user')");
+  EXPECT_TRUE(WrapConversation(*tok, ChatFormat::kGemma, 2,
+                               {{"user", "a"}, {"model", "b"}}, &error)
+                  .empty());
+}
+
 } // namespace
 } // namespace gemma
