@@ -5,11 +5,40 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
-#include <vector>
 
 namespace gemma {
 
-int32_t Sampler::Next(std::span<const float> logits) {
+std::string SamplingOptions::Check() const {
+  if (!(temperature >= 0) || !std::isfinite(temperature))
+    return "--temperature must be a finite number >= 0";
+  if (top_k < 0)
+    return "--top-k must be >= 0 (0: all ids)";
+  if (!(top_p > 0 && top_p <= 1))
+    return "--top-p must be in (0, 1]";
+  if (!(min_p >= 0 && min_p <= 1))
+    return "--min-p must be in [0, 1]";
+  if (!(repetition_penalty > 0) || !std::isfinite(repetition_penalty))
+    return "--repeat-penalty must be a finite number > 0 (1: none)";
+  return {};
+}
+
+int32_t Sampler::Next(std::span<const float> logits,
+                      std::span<const int32_t> recent) {
+  if (options_.repetition_penalty != 1.0f && !recent.empty()) {
+    penalized_.assign(logits.begin(), logits.end());
+    // Once per id, however often it occurs.
+    std::vector<int32_t> unique(recent.begin(), recent.end());
+    std::sort(unique.begin(), unique.end());
+    unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
+    for (int32_t id : unique) {
+      if (id < 0 || size_t(id) >= penalized_.size())
+        continue;
+      float &v = penalized_[id];
+      v = v > 0 ? v / options_.repetition_penalty
+                : v * options_.repetition_penalty;
+    }
+    logits = penalized_;
+  }
   if (options_.temperature <= 0.0f)
     return int32_t(std::max_element(logits.begin(), logits.end()) -
                    logits.begin());
@@ -40,6 +69,10 @@ int32_t Sampler::Next(std::span<const float> logits) {
       }
     }
   }
+  // Min-p: p[0] is the likeliest (exp(0) = 1 before normalizing).
+  if (options_.min_p > 0.0f)
+    while (keep > 1 && p[keep - 1] < options_.min_p * p[0])
+      --keep;
   std::discrete_distribution<size_t> pick(p.begin(), p.begin() + keep);
   return ids[pick(rng_)];
 }

@@ -1,10 +1,13 @@
 //===- Sampler.h - The next token from logits -------------------*- C++ -*-===//
 //
-// Greedy (temperature 0, the default: the lowest id among the maxima, as
-// the reference evaluator), or sampling from softmax(logits / temperature)
-// restricted to the top-k ids and then to the smallest prefix of them whose
-// probability reaches top-p, with a seeded generator (the same seed gives
-// the same tokens).
+// In Hugging Face's order of logits processors: the repetition penalty over
+// the recent ids (a positive logit divided by it, a negative one multiplied,
+// as the CTRL paper and transformers do), then either greedy (temperature 0,
+// the default: the lowest id among the maxima, as the reference evaluator) or
+// sampling from softmax(logits / temperature) restricted to the top-k ids,
+// then to the smallest prefix of them whose probability reaches top-p, then
+// to those at least min-p times as likely as the likeliest; a seeded
+// generator makes the same seed give the same tokens.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,25 +17,35 @@
 #include <cstdint>
 #include <random>
 #include <span>
+#include <string>
+#include <vector>
 
 namespace gemma {
 
 struct SamplingOptions {
   float temperature = 0.0f;
-  int top_k = 0;      // 0: all ids
-  float top_p = 1.0f; // 1: no nucleus cut
+  int top_k = 0;                   // 0: all ids
+  float top_p = 1.0f;              // 1: no nucleus cut
+  float min_p = 0.0f;              // 0: no cut
+  float repetition_penalty = 1.0f; // 1: none
   uint64_t seed = 0;
+
+  // Empty when valid, else one line naming the bad option.
+  std::string Check() const;
 };
 
 class Sampler {
 public:
   explicit Sampler(SamplingOptions options)
       : options_(options), rng_(options.seed) {}
-  int32_t Next(std::span<const float> logits);
+  // `recent`: the ids the repetition penalty applies to (each once).
+  int32_t Next(std::span<const float> logits,
+               std::span<const int32_t> recent = {});
 
 private:
   SamplingOptions options_;
   std::mt19937_64 rng_;
+  std::vector<float> penalized_;
 };
 
 } // namespace gemma

@@ -17,6 +17,7 @@
 #include "compiler/plan/LowerToPlan.h"
 #include "compiler/plan/PlanFile.h"
 #include "passes/FusionPipeline.h"
+#include "tools/common/FlagCheck.h"
 #include "tools/common/IntList.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -200,6 +201,8 @@ int Run() {
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
+  if (!gemma::CheckKnownFlags(argc, argv))
+    return 1;
   cl::ParseCommandLineOptions(argc, argv,
                               "gemma-compile: compile a Gemma model\n");
   return Run();

@@ -64,6 +64,8 @@ double ReadBandwidth(int threads) {
   return best;
 }
 
+} // namespace
+
 std::string CpuName() {
   std::ifstream in("/proc/cpuinfo");
   std::string line;
@@ -72,8 +74,6 @@ std::string CpuName() {
       return line.substr(line.find(':') + 2);
   return "unknown CPU";
 }
-
-} // namespace
 
 int RunBench(PlanSession &session, const std::string &plan_path,
              const BenchOptions &options) {

@@ -24,6 +24,9 @@ struct BenchOptions {
   std::string json_path;
 };
 
+// The CPU's model name from /proc/cpuinfo ("unknown CPU" without one).
+std::string CpuName();
+
 // Prints a report to stdout (and JSON to `json_path`); 0 on success, else
 // prints one line and returns 1.
 int RunBench(PlanSession &session, const std::string &plan_path,

@@ -1,32 +1,39 @@
 //===- gemma-exec.cpp - Run a compiled .plan ------------------------------===//
 //
-//   gemma-exec model.plan --prompt "Why is the sky blue?" [--max-tokens N]
-//       [--temperature T] [--top-k K] [--top-p P] [--seed S] [--ignore-eos]
-//       [--raw] [--print-ids] [--threads N] [--verbose]
+//   gemma-exec model.plan --prompt "Why is the sky blue?" [--system TEXT]
+//       [--max-tokens N] [--temperature T] [--top-k K] [--top-p P]
+//       [--min-p P] [--repeat-penalty R] [--repeat-last-n N] [--seed S]
+//       [--ignore-eos] [--raw] [--print-ids] [--threads N] [--verbose]
+//   gemma-exec model.plan --chat [--system TEXT] [sampling flags]
 //   gemma-exec model.plan --prompt-ids 2,651,1234 --print-ids
+//   gemma-exec model.plan --encode TEXT | --decode IDS
+//   gemma-exec model.plan --print-config | --print-backend
 //   gemma-exec model.plan --bench [--bench-prompt-len N] [--max-tokens N]
 //       [--bench-warmup N] [--bench-iters N] [--bench-json FILE]
 //
 // Generation as GEMMA.md 5.2 (and gemma-ref): the prompt's tokens 0..n-2
 // are prefilled, the last one is the first decode input; stops at the
 // model's eos ids unless --ignore-eos. Text streams to stdout as it is
-// generated; timing goes to stderr.
+// generated; timing goes to stderr. docs/cli.md documents every flag.
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/exec/Conversation.h"
 #include "runtime/exec/PlanSession.h"
 #include "runtime/exec/Sampler.h"
 #include "runtime/tokenizer/ChatTemplate.h"
 #include "runtime/tokenizer/SentencePieceTokenizer.h"
+#include "tools/common/FlagCheck.h"
 #include "tools/common/IntList.h"
 #include "tools/gemma-exec/Bench.h"
+#include "tools/gemma-exec/Chat.h"
+#include "tools/gemma-exec/Inspect.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -34,62 +41,118 @@ namespace {
 
 namespace cl = llvm::cl;
 
-cl::OptionCategory category("gemma-exec options");
+cl::OptionCategory input("Input");
+cl::OptionCategory generation("Generation and sampling");
+cl::OptionCategory utilities("Tokenizer and inspection");
+cl::OptionCategory running("Running");
+cl::OptionCategory benchmark("Benchmark");
+
 cl::opt<std::string> plan_path(cl::Positional, cl::desc("<model.plan>"),
                                cl::Required);
+
 cl::opt<std::string>
     prompt_text("prompt",
                 cl::desc("Prompt text, wrapped in the model's chat template"),
-                cl::value_desc("text"), cl::cat(category));
+                cl::value_desc("text"), cl::cat(input));
 cl::opt<std::string> prompt_ids(
     "prompt-ids",
     cl::desc("Prompt token ids, comma- or space-separated, used as given (no "
              "BOS added, no template)"),
-    cl::value_desc("ids"), cl::cat(category));
-cl::opt<bool> raw("raw", cl::desc("With --prompt: BOS + text, no template"),
-                  cl::cat(category));
-cl::opt<int> max_tokens("max-tokens", cl::desc("Tokens to generate"),
-                        cl::init(64), cl::cat(category));
+    cl::value_desc("ids"), cl::cat(input));
+cl::opt<bool> chat("chat",
+                   cl::desc("Interactive chat on stdin: streaming replies, "
+                            "the cache kept across turns; /reset, /stats, "
+                            "/exit"),
+                   cl::cat(input));
+cl::opt<std::string> system_text(
+    "system",
+    cl::desc("System instructions: a system turn where the generation has "
+             "one (Gemma 4), else the start of the first user turn"),
+    cl::value_desc("text"), cl::cat(input));
+cl::opt<bool> raw("raw",
+                  cl::desc("BOS + text, no chat template (with --prompt or "
+                           "--chat)"),
+                  cl::cat(input));
+
+cl::opt<int> max_tokens("max-tokens",
+                        cl::desc("Tokens to generate (per reply in --chat)"),
+                        cl::init(64), cl::cat(generation));
 cl::opt<float> temperature("temperature",
                            cl::desc("Sampling temperature (0: greedy)"),
-                           cl::init(0.0f), cl::cat(category));
+                           cl::init(0.0f), cl::cat(generation));
 cl::opt<int> top_k("top-k", cl::desc("Sample among the K likeliest (0: all)"),
-                   cl::init(0), cl::cat(category));
-cl::opt<float> top_p("top-p", cl::desc("Nucleus sampling mass"), cl::init(1.0f),
-                     cl::cat(category));
+                   cl::init(0), cl::cat(generation));
+cl::opt<float> top_p("top-p",
+                     cl::desc("Nucleus: the likeliest ids whose mass reaches "
+                              "P (1: all)"),
+                     cl::init(1.0f), cl::cat(generation));
+cl::opt<float> min_p("min-p",
+                     cl::desc("Drop ids less than P times as likely as the "
+                              "likeliest (0: none)"),
+                     cl::init(0.0f), cl::cat(generation));
+cl::opt<float>
+    repeat_penalty("repeat-penalty",
+                   cl::desc("Divide the positive logits (multiply the "
+                            "negative ones) of recent ids by R (1: none)"),
+                   cl::init(1.0f), cl::cat(generation));
+cl::opt<int> repeat_last_n("repeat-last-n",
+                           cl::desc("How many recent ids --repeat-penalty "
+                                    "looks at"),
+                           cl::init(64), cl::cat(generation));
 cl::opt<uint64_t> seed("seed", cl::desc("Sampling seed"), cl::init(0),
-                       cl::cat(category));
+                       cl::cat(generation));
 cl::opt<bool> ignore_eos("ignore-eos", cl::desc("Do not stop at eos ids"),
-                         cl::cat(category));
+                         cl::cat(generation));
 cl::opt<bool> print_ids("print-ids",
                         cl::desc("Print the generated ids on one line"),
-                        cl::cat(category));
+                        cl::cat(generation));
+
+cl::opt<std::string> encode_text("encode",
+                                 cl::desc("Print the token ids of TEXT (no "
+                                          "BOS, no template) and exit"),
+                                 cl::value_desc("text"), cl::cat(utilities));
+cl::opt<std::string> decode_ids("decode",
+                                cl::desc("Print the text of token IDS and "
+                                         "exit"),
+                                cl::value_desc("ids"), cl::cat(utilities));
+cl::opt<bool> print_config("print-config",
+                           cl::desc("Print the model (every layer's type, "
+                                    "window and RoPE) and the plan, and exit"),
+                           cl::cat(utilities));
+cl::opt<bool> print_backend("print-backend",
+                            cl::desc("Print the backend, ISA target, threads, "
+                                     "devices and cache directory, and exit"),
+                            cl::cat(utilities));
+
 cl::opt<int> threads("threads", cl::desc("Threads (0: one per core)"),
-                     cl::init(0), cl::cat(category));
-cl::opt<bool> verbose("verbose", cl::desc("Report plan loading and binding"),
-                      cl::cat(category));
+                     cl::init(0), cl::cat(running));
+cl::opt<bool> verbose("verbose",
+                      cl::desc("Report plan loading, binding, and each chat "
+                               "turn's cache use"),
+                      cl::cat(running));
 cl::opt<bool> profile("profile",
                       cl::desc("After the run, print where the time went per "
                                "kernel (calls, ms, share, weight GB/s)"),
-                      cl::cat(category));
+                      cl::cat(running));
+
 cl::opt<bool>
     bench("bench",
           cl::desc("Measure prefill and decode speed on a "
                    "deterministic prompt (greedy, --max-tokens steps) "
                    "beside the machine's read bandwidth"),
-          cl::cat(category));
+          cl::cat(benchmark));
 cl::opt<int> bench_prompt_len("bench-prompt-len",
                               cl::desc("--bench prompt tokens"), cl::init(32),
-                              cl::cat(category));
+                              cl::cat(benchmark));
 cl::opt<int> bench_warmup("bench-warmup",
                           cl::desc("--bench iterations not measured"),
-                          cl::init(1), cl::cat(category));
+                          cl::init(1), cl::cat(benchmark));
 cl::opt<int> bench_iters("bench-iters", cl::desc("--bench measured iterations"),
-                         cl::init(3), cl::cat(category));
+                         cl::init(3), cl::cat(benchmark));
 cl::opt<std::string> bench_json("bench-json",
                                 cl::desc("Also write the --bench results as "
                                          "JSON to this file"),
-                                cl::value_desc("file"), cl::cat(category));
+                                cl::value_desc("file"), cl::cat(benchmark));
 
 int Fail(const std::string &message) {
   std::fprintf(stderr, "gemma-exec: error: %s\n", message.c_str());
@@ -120,56 +183,48 @@ void PrintProfile(const std::vector<gemma::KernelProfile> &kernels) {
   std::fprintf(stderr, "  %-14s %8s %10.1f\n", "total", "", 1e3 * total);
 }
 
-int Bench() {
-  using namespace gemma;
-  absl::StatusOr<std::unique_ptr<PlanSession>> session =
-      PlanSession::Open(plan_path, threads, verbose);
-  if (!session.ok())
-    return Fail(std::string(session.status().message()));
-  return RunBench(**session, plan_path,
-                  {bench_prompt_len, max_tokens, bench_warmup, bench_iters,
-                   threads, bench_json});
+// Which of the mutually exclusive modes the flags ask for; one line when
+// they ask for more than one.
+absl::StatusOr<std::string> Mode() {
+  std::vector<std::string> modes;
+  auto add = [&](bool on, const char *name) {
+    if (on)
+      modes.push_back(name);
+  };
+  add(bench, "--bench");
+  add(chat, "--chat");
+  // Given counts, not values: an empty prompt is a prompt.
+  add(prompt_text.getNumOccurrences() > 0, "--prompt");
+  add(prompt_ids.getNumOccurrences() > 0, "--prompt-ids");
+  add(encode_text.getNumOccurrences() > 0, "--encode");
+  add(decode_ids.getNumOccurrences() > 0, "--decode");
+  add(print_config, "--print-config");
+  add(print_backend, "--print-backend");
+  if (modes.empty())
+    return absl::InvalidArgumentError(
+        "nothing to do: give --prompt, --prompt-ids, --chat, --bench, "
+        "--encode, --decode, --print-config or --print-backend");
+  if (modes.size() > 1)
+    return absl::InvalidArgumentError(
+        fmt::format("{} and {} cannot be combined", modes[0], modes[1]));
+  return modes[0];
 }
 
-int Run() {
-  using namespace gemma;
-  if (bench) {
-    if (!prompt_text.empty() || !prompt_ids.empty())
-      return Fail("--bench makes its own prompt: drop --prompt/--prompt-ids "
-                  "(--bench-prompt-len sets its length)");
-    return Bench();
-  }
-  if (prompt_text.empty() == prompt_ids.empty())
-    return Fail("give exactly one of --prompt and --prompt-ids");
-  if (max_tokens < 0)
-    return Fail("--max-tokens must not be negative");
-  if (temperature < 0 || top_k < 0 || !(top_p > 0 && top_p <= 1))
-    return Fail("--temperature >= 0, --top-k >= 0 and --top-p in (0, 1] "
-                "expected");
-  const auto load = std::chrono::steady_clock::now();
-  absl::StatusOr<std::unique_ptr<PlanSession>> session =
-      PlanSession::Open(plan_path, threads, verbose);
-  if (!session.ok())
-    return Fail(std::string(session.status().message()));
-  const plan::PlanMeta &meta = (*session)->meta();
-  if (verbose)
-    std::fprintf(stderr,
-                 "gemma-exec: %s: %s, compiler %s, %s, "
-                 "loaded in %.2f s\n",
-                 plan_path.c_str(), meta.model_name.c_str(),
-                 meta.compiler_version.c_str(),
-                 (*session)->backend().Describe().c_str(), Since(load));
+gemma::SamplingOptions Sampling() {
+  return {.temperature = temperature,
+          .top_k = top_k,
+          .top_p = top_p,
+          .min_p = min_p,
+          .repetition_penalty = repeat_penalty,
+          .seed = seed};
+}
 
-  std::unique_ptr<SentencePieceTokenizer> tokenizer;
-  if (std::optional<std::span<const uint8_t>> proto =
-          (*session)->weights().tokenizer) {
-    std::string error;
-    tokenizer = SentencePieceTokenizer::FromSerializedProto(*proto, &error);
-    if (!tokenizer)
-      return Fail(fmt::format("the weight file's tokenizer: {}", error));
-  }
+int Generate(gemma::PlanSession &session,
+             const gemma::SentencePieceTokenizer *tokenizer) {
+  using namespace gemma;
+  const plan::PlanMeta &meta = session.meta();
   std::vector<int32_t> prompt;
-  if (!prompt_ids.empty()) {
+  if (prompt_ids.getNumOccurrences() > 0) {
     absl::StatusOr<std::vector<int32_t>> ids =
         ParseTokenIds(prompt_ids, meta.vocab_size, "prompt-ids");
     if (!ids.ok())
@@ -181,7 +236,7 @@ int Run() {
     prompt = WrapFirstTurn(*tokenizer,
                            raw ? ChatFormat::kNone
                                : static_cast<ChatFormat>(meta.chat_format),
-                           meta.bos_id, prompt_text);
+                           meta.bos_id, prompt_text, system_text);
   }
   if (prompt.size() > meta.context)
     return Fail(fmt::format("the prompt has {} tokens, more than the plan's "
@@ -190,77 +245,154 @@ int Run() {
   if (max_tokens == 0)
     return 0;
 
-  std::unique_ptr<KvCaches> caches = (*session)->NewCaches();
   if (profile)
-    (*session)->backend().SetProfiling(true);
-  const auto prefill_start = std::chrono::steady_clock::now();
-  if (absl::Status s = (*session)->Prefill(
-          std::span(prompt).first(prompt.size() - 1), 0, *caches);
-      !s.ok())
-    return Fail(std::string(s.message()));
-  const double prefill = Since(prefill_start);
+    session.backend().SetProfiling(true);
+  Conversation conversation(session);
+  absl::StatusOr<AppendStats> prefill = conversation.Append(prompt);
+  if (!prefill.ok())
+    return Fail(std::string(prefill.status().message()));
 
-  Sampler sampler({temperature, top_k, top_p, seed});
+  Sampler sampler(Sampling());
   const bool as_ids = print_ids || !tokenizer;
   std::vector<int32_t> generated;
-  std::string printed;
-  int32_t token = prompt.back(), position = int32_t(prompt.size()) - 1;
-  bool hit_context = false;
-  const auto decode_start = std::chrono::steady_clock::now();
-  for (int step = 0; step < max_tokens; ++step, ++position) {
-    if (uint32_t(position) >= meta.context) {
-      hit_context = true;
-      break;
-    }
-    absl::StatusOr<std::vector<float>> logits =
-        (*session)->Decode(token, position, *caches);
-    if (!logits.ok())
-      return Fail(std::string(logits.status().message()));
-    token = sampler.Next(*logits);
-    if (!ignore_eos && std::find(meta.eos_ids.begin(), meta.eos_ids.end(),
-                                 token) != meta.eos_ids.end())
-      break;
-    generated.push_back(token);
-    if (!as_ids) {
-      // Stream what the text gained (pieces can join across tokens).
-      const std::string text = tokenizer->Decode(
-          std::vector<int>(generated.begin(), generated.end()));
-      if (text.size() > printed.size() && text.starts_with(printed)) {
-        std::fputs(text.c_str() + printed.size(), stdout);
-        std::fflush(stdout);
-        printed = text;
-      }
-    }
-  }
-  const double decode = Since(decode_start);
-  if (as_ids) {
+  std::optional<TextStream> stream;
+  if (!as_ids)
+    stream.emplace(*tokenizer);
+  absl::StatusOr<ReplyStats> reply =
+      conversation.Reply(sampler,
+                         {.max_tokens = max_tokens,
+                          .ignore_eos = ignore_eos,
+                          .penalty_window = size_t(repeat_last_n)},
+                         [&](int32_t id) {
+                           generated.push_back(id);
+                           if (stream)
+                             stream->Add(id);
+                         });
+  if (!reply.ok())
+    return Fail(std::string(reply.status().message()));
+  if (as_ids)
     std::printf("%s\n", FormatIds(generated).c_str());
-  } else {
+  else
     std::printf("\n");
-  }
   std::fflush(stdout); // before the timing line on stderr
-  if (hit_context)
+  if (reply->hit_context)
     std::fprintf(stderr,
                  "gemma-exec: stopped at the end of the context (%u "
                  "positions)\n",
                  meta.context);
-  std::fprintf(stderr,
-               "gemma-exec: prefill %zu tokens in %.3f s (%.1f tok/s), "
-               "decode %zu tokens in %.3f s (%.1f tok/s)\n",
-               prompt.size() - 1, prefill,
-               prefill > 0 ? double(prompt.size() - 1) / prefill : 0.0,
-               generated.size(), decode,
-               decode > 0 ? double(generated.size()) / decode : 0.0);
+  std::fprintf(
+      stderr,
+      "gemma-exec: prefill %zu tokens in %.3f s (%.1f tok/s), "
+      "decode %zu tokens in %.3f s (%.1f tok/s)\n",
+      prefill->prefilled, prefill->seconds,
+      prefill->seconds > 0 ? double(prefill->prefilled) / prefill->seconds
+                           : 0.0,
+      reply->tokens, reply->seconds,
+      reply->seconds > 0 ? double(reply->tokens) / reply->seconds : 0.0);
   if (profile)
-    PrintProfile((*session)->backend().Profile());
+    PrintProfile(session.backend().Profile());
   return 0;
+}
+
+int Run() {
+  using namespace gemma;
+  absl::StatusOr<std::string> mode = Mode();
+  if (!mode.ok())
+    return Fail(std::string(mode.status().message()));
+  if (max_tokens < 0)
+    return Fail("--max-tokens must not be negative");
+  if (repeat_last_n < 0)
+    return Fail("--repeat-last-n must not be negative");
+  if (std::string why = Sampling().Check(); !why.empty())
+    return Fail(why);
+  if (*mode == "--bench" && (raw || !system_text.empty()))
+    return Fail("--bench makes its own prompt: drop --raw/--system");
+  for (const auto &[flag, text] : {std::pair{"--prompt", &prompt_text},
+                                   std::pair{"--system", &system_text},
+                                   std::pair{"--encode", &encode_text}})
+    if (std::optional<size_t> at = InvalidUtf8At(*text))
+      return Fail(fmt::format("{} is not valid UTF-8 (byte {})", flag, *at));
+
+  const auto load = std::chrono::steady_clock::now();
+  absl::StatusOr<std::unique_ptr<PlanSession>> opened =
+      PlanSession::Open(plan_path, threads, verbose);
+  if (!opened.ok())
+    return Fail(std::string(opened.status().message()));
+  PlanSession &session = **opened;
+  const plan::PlanMeta &meta = session.meta();
+  if (verbose)
+    std::fprintf(stderr,
+                 "gemma-exec: %s: %s, compiler %s, %s, "
+                 "loaded in %.2f s\n",
+                 plan_path.c_str(), meta.model_name.c_str(),
+                 meta.compiler_version.c_str(),
+                 session.backend().Describe().c_str(), Since(load));
+
+  if (*mode == "--bench")
+    return RunBench(session, plan_path,
+                    {bench_prompt_len, max_tokens, bench_warmup, bench_iters,
+                     threads, bench_json});
+  if (*mode == "--print-config") {
+    std::fputs(PlanConfigText(session).c_str(), stdout);
+    return 0;
+  }
+  if (*mode == "--print-backend") {
+    std::fputs(BackendText(session).c_str(), stdout);
+    return 0;
+  }
+
+  std::unique_ptr<SentencePieceTokenizer> tokenizer;
+  if (std::optional<std::span<const uint8_t>> proto =
+          session.weights().tokenizer) {
+    std::string error;
+    tokenizer = SentencePieceTokenizer::FromSerializedProto(*proto, &error);
+    if (!tokenizer)
+      return Fail(fmt::format("the weight file's tokenizer: {}", error));
+  }
+  const bool needs_tokenizer = *mode == "--encode" || *mode == "--decode" ||
+                               *mode == "--chat" || *mode == "--prompt";
+  if (needs_tokenizer && !tokenizer)
+    return Fail(fmt::format("the weight file has no tokenizer: {} needs one "
+                            "(--prompt-ids works without)",
+                            *mode));
+  if (*mode == "--encode") {
+    std::vector<int> ids = tokenizer->Encode(encode_text);
+    std::printf(
+        "%s\n",
+        FormatIds(std::vector<int32_t>(ids.begin(), ids.end())).c_str());
+    return 0;
+  }
+  if (*mode == "--decode") {
+    absl::StatusOr<std::vector<int32_t>> ids =
+        ParseTokenIds(decode_ids, uint32_t(tokenizer->VocabSize()), "decode");
+    if (!ids.ok())
+      return Fail(std::string(ids.status().message()));
+    std::printf(
+        "%s\n",
+        tokenizer->Decode(std::vector<int>(ids->begin(), ids->end())).c_str());
+    return 0;
+  }
+  if (*mode == "--chat")
+    return RunChat(session, *tokenizer,
+                   {.system = system_text,
+                    .format = raw ? ChatFormat::kNone
+                                  : static_cast<ChatFormat>(meta.chat_format),
+                    .sampling = Sampling(),
+                    .reply = {.max_tokens = max_tokens,
+                              .ignore_eos = ignore_eos,
+                              .penalty_window = size_t(repeat_last_n)},
+                    .verbose = verbose});
+  return Generate(session, tokenizer.get());
 }
 
 } // namespace
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  cl::HideUnrelatedOptions(category);
+  cl::HideUnrelatedOptions(
+      {&input, &generation, &utilities, &running, &benchmark});
+  if (!gemma::CheckKnownFlags(argc, argv))
+    return 1;
   cl::ParseCommandLineOptions(argc, argv,
                               "gemma-exec: run a compiled Gemma plan\n");
   return Run();

@@ -16,6 +16,7 @@
 #include "compiler/reference/StoredWeights.h"
 #include "runtime/tokenizer/ChatTemplate.h"
 #include "runtime/tokenizer/SentencePieceTokenizer.h"
+#include "tools/common/FlagCheck.h"
 #include "tools/common/IntList.h"
 #include "tools/gemma-ref/LogitsFile.h"
 
@@ -173,6 +174,8 @@ int Run() {
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
+  if (!gemma::CheckKnownFlags(argc, argv))
+    return 1;
   cl::ParseCommandLineOptions(argc, argv,
                               "gemma-ref: greedy generation with the "
                               "reference evaluator\n");

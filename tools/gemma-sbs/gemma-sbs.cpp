@@ -16,6 +16,7 @@
 #include "compiler/import/sbs/SbsFile.h"
 #include "compiler/import/synth/Presets.h"
 #include "compiler/import/synth/Synthesize.h"
+#include "tools/common/FlagCheck.h"
 #include "tools/common/Progress.h"
 #include "tools/gemma-sbs/GgufInfo.h"
 #include "tools/gemma-sbs/SbsInfo.h"
@@ -63,7 +64,8 @@ cl::opt<std::string> synth_tokenizer(
     "tokenizer",
     cl::desc(
         "Embed this tokenizer (SentencePiece .model, Hugging Face "
-        "tokenizer.json, or a weight file's) instead of the synthetic one"),
+        "tokenizer.json, or a weight file's) instead of the synthetic one; "
+        "'none' writes a file without a tokenizer"),
     cl::value_desc("file"), cl::sub(synth_command), cl::cat(category));
 
 cl::SubCommand presets_command("presets", "List the synthesis presets");
@@ -140,7 +142,9 @@ int Synth() {
           ? fmt::format("{}-{}.sbs", preset.getValue(), weight.getValue())
           : output.getValue();
   std::optional<std::string> tokenizer;
-  if (!synth_tokenizer.empty()) {
+  if (synth_tokenizer == "none") {
+    tokenizer = std::string(gemma::kNoTokenizer);
+  } else if (!synth_tokenizer.empty()) {
     absl::StatusOr<std::string> proto =
         gemma::LoadTokenizerProto(synth_tokenizer);
     if (!proto.ok())
@@ -192,6 +196,8 @@ int ImportTokenizer() {
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
+  if (!gemma::CheckKnownFlags(argc, argv))
+    return 1;
   cl::ParseCommandLineOptions(
       argc, argv,
       "gemma-sbs: inspect and synthesize gemma.cpp .sbs weight files\n");

@@ -60,6 +60,8 @@ absl::Status WriteTensor(sbs::BlobWriter &writer, const TensorSlot &slot,
 namespace {
 absl::StatusOr<std::string> CheckTokenizerFits(const std::string &proto,
                                                const ModelSpec &spec) {
+  if (proto == kNoTokenizer)
+    return proto;
   absl::StatusOr<SentencePieceModel> model = ParseSentencePieceModel(proto);
   if (!model.ok())
     return model.status();

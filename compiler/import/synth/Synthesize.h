@@ -13,6 +13,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace gemma {
 
@@ -31,9 +32,12 @@ using SynthProgress =
 // as gemma.cpp's exporter does, SBS.md 5.7).
 float SynthScale(const TensorSlot &slot, const SynthValues &values);
 
+// gemma.cpp's tokenizer blob for "this file has no tokenizer" (SBS.md).
+inline constexpr std::string_view kNoTokenizer = "unavailable";
+
 // `tokenizer`, when given, is embedded instead of the synthetic tokenizer (a
-// serialized SentencePiece ModelProto); every id its encoder can produce
-// from plain text must lie in the preset's vocabulary.
+// serialized SentencePiece ModelProto, or kNoTokenizer); every id its
+// encoder can produce from plain text must lie in the preset's vocabulary.
 absl::Status SynthesizeSbs(const ModelSpec &spec, StoredType weight,
                            uint64_t seed, const std::string &path,
                            const SynthProgress &progress = nullptr,

@@ -1,0 +1,22 @@
+//===- FlagCheck.h - Unknown flags as one line with a suggestion -*- C++
+//-*-===//
+//
+// LLVM's parser reports an unknown flag on two lines and exits; our tools
+// promise one line that names the closest flag. Called before
+// cl::ParseCommandLineOptions, with the options already registered.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TOOLS_COMMON_FLAGCHECK_H
+#define TOOLS_COMMON_FLAGCHECK_H
+
+namespace gemma {
+
+// Returns false after printing "TOOL: error: unknown flag '--x' (did you
+// mean '--y'?)" when argv holds a flag that the tool (or its subcommand,
+// when argv[1] names one) does not have.
+bool CheckKnownFlags(int argc, char **argv);
+
+} // namespace gemma
+
+#endif // TOOLS_COMMON_FLAGCHECK_H

@@ -1,0 +1,201 @@
+//===- Chat.cpp - gemma-exec --chat ---------------------------------------===//
+
+#include "tools/gemma-exec/Chat.h"
+
+#include "runtime/tokenizer/ChatTemplate.h"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <unistd.h>
+
+namespace gemma {
+namespace {
+
+std::atomic<bool> replying{false};
+std::atomic<bool> stop_reply{false};
+bool prompt_shown = false;
+
+// Ctrl-C: stops a reply; at the prompt, says how to leave. Only
+// async-signal-safe calls here.
+void OnInterrupt(int) {
+  if (replying.load()) {
+    stop_reply.store(true);
+    return;
+  }
+  if (prompt_shown) {
+    constexpr char kHint[] = "\n(/exit or Ctrl-D quits)\n> ";
+    ssize_t ignored = write(STDOUT_FILENO, kHint, sizeof(kHint) - 1);
+    (void)ignored;
+  }
+}
+
+std::string Trim(const std::string &line) {
+  const size_t begin = line.find_first_not_of(" \t\r\n");
+  if (begin == std::string::npos)
+    return {};
+  return line.substr(begin, line.find_last_not_of(" \t\r\n") - begin + 1);
+}
+
+struct TurnRecord {
+  AppendStats append;
+  ReplyStats reply;
+  bool valid = false;
+};
+
+void Note(const std::string &text) {
+  std::fprintf(stdout, "[%s]\n", text.c_str());
+  std::fflush(stdout);
+}
+
+} // namespace
+
+void TextStream::Add(int32_t id) {
+  ids_.push_back(id);
+  const std::string text = tokenizer_.Decode(ids_);
+  if (text.size() > printed_.size() && text.starts_with(printed_)) {
+    std::fputs(text.c_str() + printed_.size(), stdout);
+    std::fflush(stdout);
+    printed_ = text;
+  }
+}
+
+int RunChat(PlanSession &session, const SentencePieceTokenizer &tokenizer,
+            const ChatOptions &options) {
+  const plan::PlanMeta &meta = session.meta();
+  const bool interactive = isatty(STDIN_FILENO);
+  struct sigaction action{};
+  action.sa_handler = OnInterrupt;
+  action.sa_flags = SA_RESTART; // reading the next line goes on
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  if (interactive)
+    std::fprintf(stderr,
+                 "gemma-exec: chatting with %s (context %u positions). "
+                 "/reset starts over, /stats shows usage, /exit or Ctrl-D "
+                 "quits, Ctrl-C stops a reply.\n",
+                 meta.model_name.c_str(), meta.context);
+
+  Conversation conversation(session);
+  Sampler sampler(options.sampling);
+  TurnRecord last;
+  int turn = 0;
+  std::string line;
+  while (true) {
+    if (interactive) {
+      std::fputs("> ", stdout);
+      std::fflush(stdout);
+      prompt_shown = true;
+    }
+    if (!std::getline(std::cin, line)) {
+      if (interactive)
+        std::fputs("\n", stdout);
+      break;
+    }
+    prompt_shown = false;
+    const std::string text = Trim(line);
+    if (text.empty())
+      continue;
+    if (text == "/exit" || text == "/quit")
+      break;
+    if (text == "/reset") {
+      conversation.Reset();
+      turn = 0;
+      Note("conversation reset");
+      continue;
+    }
+    if (text == "/stats") {
+      std::string report = fmt::format("context: {} of {} positions used",
+                                       conversation.cached(), meta.context);
+      if (last.valid)
+        report += fmt::format(
+            "; last turn: prefilled {} tokens in {:.3f} s, replied {} tokens "
+            "in {:.3f} s ({:.1f} tok/s)",
+            last.append.prefilled, last.append.seconds, last.reply.tokens,
+            last.reply.seconds,
+            last.reply.seconds > 0 ? last.reply.tokens / last.reply.seconds
+                                   : 0.0);
+      Note(report);
+      continue;
+    }
+    if (text[0] == '/' && text.find(' ') == std::string::npos) {
+      Note(fmt::format("unknown command '{}' (/reset, /stats, /exit)", text));
+      continue;
+    }
+
+    auto first_turn = [&] {
+      return WrapFirstTurn(tokenizer, options.format, meta.bos_id, text,
+                           options.system);
+    };
+    std::vector<int32_t> ids =
+        conversation.used() == 0
+            ? first_turn()
+            : WrapLaterTurn(tokenizer, options.format, text);
+    // Room for the turn and at least one generated token.
+    if (!conversation.Fits(ids.size() + 1) && conversation.used() > 0) {
+      Note(fmt::format("the context is full ({} of {} positions): starting a "
+                       "new conversation",
+                       conversation.cached(), meta.context));
+      conversation.Reset();
+      turn = 0;
+      ids = first_turn();
+    }
+    if (!conversation.Fits(ids.size() + 1)) {
+      Note(fmt::format("this message is {} tokens: too long for the context "
+                       "of {} positions",
+                       ids.size(), meta.context));
+      continue;
+    }
+    const size_t reused = conversation.used();
+    absl::StatusOr<AppendStats> appended = conversation.Append(ids);
+    if (!appended.ok()) {
+      std::fprintf(stderr, "gemma-exec: error: %s\n",
+                   std::string(appended.status().message()).c_str());
+      return 1;
+    }
+    ++turn;
+    if (options.verbose)
+      std::fprintf(stderr,
+                   "gemma-exec: turn %d: %zu new tokens, prefilled %zu at "
+                   "positions %d..%zu in %.3f s; %zu positions reused from "
+                   "earlier turns\n",
+                   turn, ids.size(), appended->prefilled, appended->start,
+                   appended->start + appended->prefilled - 1, appended->seconds,
+                   reused);
+
+    TextStream stream(tokenizer);
+    stop_reply.store(false);
+    replying.store(true);
+    absl::StatusOr<ReplyStats> reply = conversation.Reply(
+        sampler, options.reply, [&](int32_t id) { stream.Add(id); },
+        &stop_reply);
+    replying.store(false);
+    std::fputs("\n", stdout);
+    std::fflush(stdout);
+    if (!reply.ok()) {
+      std::fprintf(stderr, "gemma-exec: error: %s\n",
+                   std::string(reply.status().message()).c_str());
+      return 1;
+    }
+    last = {*appended, *reply, true};
+    if (reply->interrupted)
+      Note("stopped");
+    if (reply->hit_context)
+      Note("the context is full: the next message starts a new "
+           "conversation (or /reset)");
+    if (options.verbose)
+      std::fprintf(stderr,
+                   "gemma-exec: turn %d: replied %zu tokens in %.3f s (%.1f "
+                   "tok/s)%s\n",
+                   turn, reply->tokens, reply->seconds,
+                   reply->seconds > 0 ? reply->tokens / reply->seconds : 0.0,
+                   reply->stopped_at_eos ? ", ended by the model" : "");
+  }
+  return 0;
+}
+
+} // namespace gemma
