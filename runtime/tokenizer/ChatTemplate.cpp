@@ -111,6 +111,9 @@ std::vector<int32_t> WrapConversation(const SentencePieceTokenizer &tokenizer,
         out.Append(system);
         out.Append("\n\n");
       }
+      // A later user line starts a new line of the document.
+      if (i != first && user)
+        out.Append("\n");
       out.Append(text);
       continue;
     }
@@ -150,6 +153,7 @@ std::vector<int32_t> WrapLaterTurn(const SentencePieceTokenizer &tokenizer,
     out.Turn(format, "user", Trimmed(text));
     out.Cue(format);
   } else {
+    out.Append("\n");
     out.Append(text);
   }
   return out.Ids(std::nullopt);

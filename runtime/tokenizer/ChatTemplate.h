@@ -12,7 +12,7 @@
 //               (no system role: the system text opens the first user turn)
 //   Gemma 4:    [BOS] <|turn>system\n SYSTEM <turn|>\n <|turn>user\n TEXT
 //               <turn|>\n <|turn>model\n ANSWER <turn|>\n ... <|turn>model\n
-//   none (pretrained, or raw):  [BOS] SYSTEM\n\n TEXT ANSWER TEXT ...
+//   none (pretrained, or raw):  [BOS] SYSTEM\n\n TEXT ANSWER \nTEXT ...
 //
 // User and model texts are trimmed of surrounding whitespace, as the
 // templates' `| trim` does; the system text is not, nor is anything in the
