@@ -230,11 +230,20 @@ absl::StatusOr<PlanMeta> MetaFromJson(const nlohmann::json &j) {
 
 } // namespace
 
-std::vector<uint8_t> EncodePlan(const PlanFile &plan,
-                                std::span<const uint8_t> weights) {
+namespace {
+
+// Everything before the embedded weights (header, section table, metadata,
+// programs), and the whole file's size once `weights_size` bytes of weights
+// and the final alignment follow.
+struct PlanHead {
+  std::vector<uint8_t> bytes;
+  uint64_t file_size = 0;
+};
+
+PlanHead EncodeHead(const PlanFile &plan, uint64_t weights_size) {
   const std::string meta = MetaToJson(plan.meta).dump(1);
   const std::vector<uint8_t> programs = EncodePrograms(plan.programs);
-  const uint32_t sections = weights.empty() ? 2 : 3;
+  const uint32_t sections = weights_size == 0 ? 2 : 3;
   Writer w;
   w.bytes.assign(kHeaderBytes, 0);
   // Section table, then the sections, 64-byte aligned.
@@ -247,10 +256,8 @@ std::vector<uint8_t> EncodePlan(const PlanFile &plan,
   const uint64_t programs_offset = w.bytes.size();
   w.bytes.insert(w.bytes.end(), programs.begin(), programs.end());
   w.Align();
-  const uint64_t checked_end = w.bytes.size();
   const uint64_t weights_offset = w.bytes.size();
-  w.bytes.insert(w.bytes.end(), weights.begin(), weights.end());
-  w.Align();
+  const uint64_t file_size = (weights_offset + weights_size + 63) / 64 * 64;
   auto put = [&](size_t at, auto value) {
     std::memcpy(w.bytes.data() + at, &value, sizeof(value));
   };
@@ -260,20 +267,30 @@ std::vector<uint8_t> EncodePlan(const PlanFile &plan,
   put(table + 24, kProgramsSection);
   put(table + 32, programs_offset);
   put(table + 40, uint64_t(programs.size()));
-  if (!weights.empty()) {
+  if (weights_size != 0) {
     put(table + 48, kWeightsSection);
     put(table + 56, weights_offset);
-    put(table + 64, uint64_t(weights.size()));
+    put(table + 64, weights_size);
   }
   std::memcpy(w.bytes.data(), kMagic, sizeof(kMagic));
   put(8, kPlanFormatVersion);
   put(12, sections);
-  put(16, uint64_t(w.bytes.size()));
+  put(16, file_size);
   // The weights are guarded by their fingerprint, not the checksum: a
   // multi-gigabyte hash on every load would cost more than it saves.
-  put(24, Fnv1a(std::span(w.bytes).subspan(kHeaderBytes,
-                                           checked_end - kHeaderBytes)));
-  return std::move(w.bytes);
+  put(24, Fnv1a(std::span(w.bytes).subspan(kHeaderBytes)));
+  return {std::move(w.bytes), file_size};
+}
+
+} // namespace
+
+std::vector<uint8_t> EncodePlan(const PlanFile &plan,
+                                std::span<const uint8_t> weights) {
+  PlanHead head = EncodeHead(plan, weights.size());
+  std::vector<uint8_t> bytes = std::move(head.bytes);
+  bytes.insert(bytes.end(), weights.begin(), weights.end());
+  bytes.resize(head.file_size, 0);
+  return bytes;
 }
 
 absl::StatusOr<PlanFile> DecodePlan(std::span<const uint8_t> bytes,
@@ -366,15 +383,33 @@ absl::StatusOr<PlanFile> ReadPlan(const std::string &path) {
 }
 
 absl::Status WritePlan(const PlanFile &plan, const std::string &path,
-                       std::span<const uint8_t> weights) {
-  const std::vector<uint8_t> bytes = EncodePlan(plan, weights);
+                       std::span<const uint8_t> weights,
+                       const WriteProgress &progress) {
+  const PlanHead head = EncodeHead(plan, weights.size());
   const std::string partial = path + ".partial";
   {
     std::ofstream out(partial, std::ios::binary);
-    out.write(reinterpret_cast<const char *>(bytes.data()),
-              std::streamsize(bytes.size()));
-    if (!out)
+    out.write(reinterpret_cast<const char *>(head.bytes.data()),
+              std::streamsize(head.bytes.size()));
+    // The weights go out in slices straight from their mapping: no copy of
+    // a multi-gigabyte file in memory, and progress to show.
+    constexpr size_t kSlice = size_t(64) << 20;
+    for (size_t done = 0; out && done < weights.size();) {
+      const size_t n = std::min(kSlice, weights.size() - done);
+      out.write(reinterpret_cast<const char *>(weights.data() + done),
+                std::streamsize(n));
+      done += n;
+      if (progress)
+        progress(done, weights.size());
+    }
+    const std::vector<char> pad(
+        head.file_size - head.bytes.size() - weights.size(), 0);
+    out.write(pad.data(), std::streamsize(pad.size()));
+    if (!out) {
+      out.close();
+      std::remove(partial.c_str());
       return absl::PermissionDeniedError(fmt::format("{}: cannot write", path));
+    }
   }
   if (std::rename(partial.c_str(), path.c_str()) != 0)
     return absl::PermissionDeniedError(

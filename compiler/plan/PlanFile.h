@@ -33,6 +33,7 @@
 #include "absl/status/statusor.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -89,9 +90,14 @@ absl::StatusOr<PlanFile> DecodePlan(std::span<const uint8_t> bytes,
 // Maps and decodes the file at `path`.
 absl::StatusOr<PlanFile> ReadPlan(const std::string &path);
 
-// Writes the plan next to `path` and renames it into place.
+// Called as embedded weights are written: bytes so far, all of them.
+using WriteProgress = std::function<void(uint64_t done, uint64_t total)>;
+
+// Writes the plan next to `path` and renames it into place, `weights`
+// streamed from where they lie (a mapping) rather than copied.
 absl::Status WritePlan(const PlanFile &plan, const std::string &path,
-                       std::span<const uint8_t> weights = {});
+                       std::span<const uint8_t> weights = {},
+                       const WriteProgress &progress = nullptr);
 
 } // namespace gemma::plan
 

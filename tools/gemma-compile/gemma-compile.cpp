@@ -12,6 +12,7 @@
 
 #include "compiler/builder/ModelBuilder.h"
 #include "compiler/import/LoadModel.h"
+#include "compiler/import/MappedFile.h"
 #include "compiler/import/SbsWeights.h"
 #include "compiler/plan/CompilePlan.h"
 #include "compiler/plan/LowerToPlan.h"
@@ -19,6 +20,7 @@
 #include "passes/FusionPipeline.h"
 #include "tools/common/FlagCheck.h"
 #include "tools/common/IntList.h"
+#include "tools/common/Progress.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -59,8 +61,8 @@ cl::opt<Emit> emit("emit",
                    cl::cat(category));
 cl::opt<std::string> fusion_opt(
     "fusion",
-    cl::desc("Fusions for --emit=fused: all, none, or a comma list of "
-             "attention, geglu, residual-norm, logits"),
+    cl::desc("Fusions: all, none, or a comma list of attention, qkv-rope, "
+             "geglu, residual-norm, norm-matmul, logits"),
     cl::value_desc("list"), cl::init("all"), cl::cat(category));
 cl::opt<std::string>
     output("o",
@@ -106,18 +108,29 @@ int WritePlanFile(const gemma::ModelFile &model,
   if (!file.ok())
     return Fail(fmt::format("{}: {}", model_path.getValue(),
                             std::string(file.status().message())));
-  std::vector<uint8_t> embedded;
+  std::shared_ptr<const MappedFile> mapped;
+  std::span<const uint8_t> embedded;
   if (embed_weights) {
-    std::ifstream in(model_path.getValue(), std::ios::binary);
-    embedded.assign(std::istreambuf_iterator<char>(in),
-                    std::istreambuf_iterator<char>());
+    absl::StatusOr<std::shared_ptr<const MappedFile>> opened =
+        MappedFile::Open(model_path.getValue());
+    if (!opened.ok())
+      return Fail(std::string(opened.status().message()));
+    mapped = *std::move(opened);
+    embedded = mapped->bytes();
     if (embedded.size() != model.file_bytes)
-      return Fail(fmt::format("{}: cannot read it whole to embed it",
+      return Fail(fmt::format("{}: changed while compiling (its size differs)",
                               model_path.getValue()));
     file->meta.weights_embedded = true;
   }
-  if (absl::Status s = plan::WritePlan(*file, output, embedded); !s.ok())
+  ProgressBar bar;
+  if (absl::Status s = plan::WritePlan(*file, output, embedded,
+                                       [&](uint64_t done, uint64_t total) {
+                                         bar.Update(done, total,
+                                                    "embedding weights");
+                                       });
+      !s.ok())
     return Fail(std::string(s.message()));
+  bar.Finish();
   const plan::PlanMeta &meta = file->meta;
   std::printf(
       "wrote %s: %s, backend %s, prefill [%s], decode [%s], fusions %s, %zu "
