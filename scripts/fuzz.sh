@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing of the .sbs, .plan and GGUF readers with libFuzzer + ASan
+# Coverage-guided fuzzing of the .sbs, .plan, GGUF and tokenizer.json readers with libFuzzer + ASan
 # (clang-22), SECONDS each. Not part of the test suite (which runs the short
-# `sbs-fuzz-smoke`, `plan-fuzz-smoke` and `gguf-fuzz-smoke` instead).
+# `*-fuzz-smoke` binaries instead).
 #
 #   scripts/fuzz.sh [SECONDS]      default 60
 set -euo pipefail
@@ -23,7 +23,7 @@ fi
 scripts/setup.sh # the seed files come from the regular build's tools
 cmake -G Ninja -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 -DGEMMA_FUZZ=ON >/dev/null
-cmake --build build-fuzz --target sbs-fuzzer plan-fuzzer gguf-fuzzer
+cmake --build build-fuzz --target sbs-fuzzer plan-fuzzer gguf-fuzzer hf-tokenizer-fuzzer
 
 corpus=build-fuzz/corpus/sbs
 mkdir -p "$corpus"
@@ -49,3 +49,9 @@ mkdir -p "$ggufs"
 build/bin/make-gguf-seed "$ggufs/tiny-gemma3.gguf"
 ASAN_OPTIONS=allow_user_poisoning=0 build-fuzz/bin/gguf-fuzzer \
   -max_total_time="$seconds" -max_len=1600000 -rss_limit_mb=4096 "$ggufs"
+
+tokenizers=build-fuzz/corpus/hf-tokenizer
+mkdir -p "$tokenizers"
+cp test/fuzz/seeds/tokenizer-small.json "$tokenizers/"
+ASAN_OPTIONS=allow_user_poisoning=0 build-fuzz/bin/hf-tokenizer-fuzzer \
+  -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 "$tokenizers"
