@@ -132,15 +132,7 @@ std::optional<uint64_t> IdOf(const std::vector<SentencePieceEntry> &pieces,
   return std::nullopt;
 }
 
-} // namespace
-
-absl::StatusOr<std::string> HfTokenizerToSentencePiece(std::string_view text) {
-  json root;
-  try {
-    root = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error &e) {
-    return Refuse(fmt::format("not valid JSON (byte {})", e.byte));
-  }
+absl::StatusOr<std::string> Convert(const json &root) {
   if (!root.is_object() || !root.contains("model"))
     return Refuse("no 'model' object");
   const json &model = root["model"];
@@ -282,6 +274,20 @@ absl::StatusOr<std::string> HfTokenizerToSentencePiece(std::string_view text) {
   SentencePieceModel sp;
   sp.pieces = std::move(pieces);
   return SerializeBpeModel(std::move(sp), options);
+}
+
+} // namespace
+
+absl::StatusOr<std::string> HfTokenizerToSentencePiece(std::string_view text) {
+  // nlohmann reports malformed JSON, numbers out of range and fields of the
+  // wrong type by exceptions; each becomes the one-line refusal.
+  try {
+    return Convert(json::parse(text.begin(), text.end()));
+  } catch (const json::parse_error &e) {
+    return Refuse(fmt::format("not valid JSON (byte {})", e.byte));
+  } catch (const json::exception &e) {
+    return Refuse(e.what());
+  }
 }
 
 absl::StatusOr<std::string>
