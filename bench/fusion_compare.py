@@ -25,6 +25,8 @@ import sys
 import tempfile
 import textwrap
 
+from benchutil import write_results
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "build", "bin")
 FUSIONS = ["attention", "qkv-rope", "geglu", "residual-norm", "norm-matmul", "logits"]
@@ -134,11 +136,7 @@ def main():
         lines.append(f"| {label} | {p_:.1f} | {p_ / base_p:.2f}x | {d_:.1f} | "
                      f"{d_ / base_d:.2f}x |")
     table = "\n".join(lines) + "\n"
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "fusion_compare.md"), "w") as f:
-        f.write(table)
-    with open(os.path.join(args.out, "fusion_compare.json"), "w") as f:
-        json.dump({"title": title, "runs": results}, f, indent=1)
+    write_results(args.out, "fusion_compare", table, {"title": title, "runs": results})
     write_chart(os.path.join(args.out, "fusion_compare.png"), title, labels,
                 [med[l][0] for l in labels], [med[l][1] for l in labels])
     print(table)

@@ -67,6 +67,8 @@ import subprocess
 import sys
 import tempfile
 
+from benchutil import run_measured, write_results
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "build", "bin")
 
@@ -115,20 +117,7 @@ def check(cmd):
 
 
 def run(cmd, stdin=""):
-    """Runs cmd on `stdin`; returns (stdout, stderr, peak RSS in MiB) of that process."""
-    with tempfile.TemporaryFile("w+") as inp, tempfile.TemporaryFile("w+") as out, \
-            tempfile.TemporaryFile("w+") as err:
-        inp.write(stdin)
-        inp.seek(0)
-        proc = subprocess.Popen(cmd, stdin=inp, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read(), err.read()
-    if proc.returncode != 0:
-        sys.exit(f"gemmacpp_compare: {' '.join(cmd[:2])} failed:\n{stderr}")
-    return stdout, stderr, usage.ru_maxrss / 1024
+    return run_measured(cmd, "gemmacpp_compare", stdin)
 
 
 def prompt_text(words):
@@ -264,12 +253,9 @@ def main():
                      f"{da:.1f} tok/s | {db:.1f} tok/s | {da / db:.2f} | {ra:.0f} MiB | "
                      f"{rb:.0f} MiB |")
     table = "\n".join(lines) + "\n"
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "gemmacpp_compare.md"), "w") as f:
-        f.write(table)
-    with open(os.path.join(args.out, "gemmacpp_compare.json"), "w") as f:
-        json.dump({"title": title, "machine": machine, "weights": sbs, "gemma": args.gemma,
-                   "gemma_args": args.gemma_args, "runs": runs}, f, indent=1)
+    write_results(args.out, "gemmacpp_compare", table,
+                  {"title": title, "machine": machine, "weights": sbs, "gemma": args.gemma,
+                   "gemma_args": args.gemma_args, "runs": runs})
     print(table)
     print(f"wrote {args.out}/gemmacpp_compare.{{md,json}}", file=sys.stderr)
 

@@ -22,6 +22,8 @@ import subprocess
 import sys
 import tempfile
 
+from benchutil import run_measured
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 LLAMA_RUN = r"""
@@ -46,17 +48,7 @@ print(json.dumps({"prefill": prefill, "decode": decode}))
 
 
 def run(cmd):
-    """Runs cmd; returns (stdout, stderr, peak RSS in MiB) of that process."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read(), err.read()
-    if proc.returncode != 0:
-        sys.exit(f"llamacpp_compare: {' '.join(cmd[:2])} failed:\n{stderr}")
-    return stdout, stderr, usage.ru_maxrss / 1024
+    return run_measured(cmd, "llamacpp_compare")
 
 
 def ours(plan, ids, tokens, threads):
