@@ -5,10 +5,13 @@
 #include "compiler/import/SbsModel.h"
 #include "compiler/import/SbsWeights.h"
 #include "compiler/import/gguf/GgufModel.h"
+#include "compiler/import/hf/HfCheckpoint.h"
 
 namespace gemma {
 
 absl::StatusOr<ModelFile> LoadModelFile(const std::string &path) {
+  if (IsHfCheckpointPath(path))
+    return LoadHfCheckpoint(path);
   if (gguf::HasGgufMagic(path))
     return LoadGgufModel(path);
   return LoadSbsModel(path);
@@ -24,6 +27,8 @@ absl::StatusOr<ModelFile> LoadModelFileFromBytes(std::span<const uint8_t> bytes,
 absl::StatusOr<ModelWeights> ModelWeightsOf(const ModelFile &model) {
   if (model.format == "gguf")
     return GgufModelWeights(model);
+  if (model.format == "hf")
+    return HfModelWeights(model);
   return SbsModelWeights(model);
 }
 
