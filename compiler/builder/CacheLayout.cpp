@@ -82,6 +82,10 @@ absl::StatusOr<CacheLayout> MakeCacheLayout(const ModelSpec &spec,
     if (!layer.is_global())
       cache.slots = std::min<int64_t>(layout.context, int64_t{layer.window} +
                                                           longest_chunk - 1);
+    // A layer that reads another layer's cache keeps a one-slot placeholder
+    // (never written or read), so every layer keeps its pair of arguments.
+    if (layer.kv_source_layer >= 0)
+      cache.slots = 1;
     layout.layers.push_back(cache);
   }
   return layout;

@@ -5,7 +5,9 @@
 // Global layers keep `context` slots; sliding layers keep a ring buffer of
 // W + T_max - 1 slots (T_max the largest prefill bucket), the fewest that
 // let every query of a prefill chunk see its whole window although later
-// tokens of the same chunk are written into the ring first.
+// tokens of the same chunk are written into the ring first. Layers that
+// share another layer's cache (Gemma 4 KV sharing) keep a one-slot
+// placeholder.
 //
 //===----------------------------------------------------------------------===//
 

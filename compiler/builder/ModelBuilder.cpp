@@ -98,10 +98,12 @@ public:
     llvm::SmallVector<Value> outs;
     if (logits)
       outs.push_back(Value());
+    kv_.clear();
     for (uint32_t l = 0; l < spec_.num_layers(); ++l) {
       Value keys = body->getArgument(2 + 2 * l);
       Value values = body->getArgument(3 + 2 * l);
       x = Layer(l, x, keys, values);
+      kv_.push_back({keys, values});
       outs.append({keys, values});
     }
     if (logits) {
@@ -181,29 +183,46 @@ private:
     const LayerSpec &layer = spec_.layers[l];
     const LayerWeights &w = weights_.layers[l];
     const int64_t d = spec_.model_dim, hd = layer.head_dim;
-    const int64_t slots = layout_.layers[l].slots;
 
-    // Attention (GEMMA.md 2.4).
+    // Attention (GEMMA.md 2.4). A layer that shares a cache (GEMMA.md 4.5)
+    // computes only its queries and attends over the cache an earlier layer
+    // of its type wrote in this same step; it writes none.
+    const bool shares = layer.kv_source_layer >= 0;
     Value normed = Norm(x, w.pre_attn_norm);
     Value q = Matmul(normed, w.q, {rows_, layer.heads, hd});
-    Value k_raw = Matmul(normed, w.k, {rows_, layer.kv_heads, hd});
-    Value v =
-        layer.k_eq_v ? k_raw : Matmul(normed, w.v, {rows_, layer.kv_heads, hd});
-    Value k = k_raw;
+    Value k, v;
+    if (!shares) {
+      k = Matmul(normed, w.k, {rows_, layer.kv_heads, hd});
+      v = layer.k_eq_v ? k : Matmul(normed, w.v, {rows_, layer.kv_heads, hd});
+    }
     if (layer.qk_norm) {
       q = Norm(q, w.query_norm);
-      k = Norm(k, w.key_norm);
+      if (!shares)
+        k = Norm(k, w.key_norm);
     }
-    if (layer.value_norm)
+    if (layer.value_norm && !shares)
       v = Norm(v, "");
     q = Rope(q, layer);
-    k = Rope(k, layer);
-    keys = ir::KvWriteOp::create(b_, loc_, keys.getType(), k, keys, positions_);
-    values = ir::KvWriteOp::create(b_, loc_, values.getType(), v, values,
-                                   positions_);
+    Value attend_keys, attend_values;
+    int64_t slots = layout_.layers[l].slots;
+    if (shares) {
+      const uint32_t source = uint32_t(layer.kv_source_layer);
+      attend_keys = kv_[source].first;
+      attend_values = kv_[source].second;
+      slots = layout_.layers[source].slots;
+    } else {
+      k = Rope(k, layer);
+      keys =
+          ir::KvWriteOp::create(b_, loc_, keys.getType(), k, keys, positions_);
+      values = ir::KvWriteOp::create(b_, loc_, values.getType(), v, values,
+                                     positions_);
+      attend_keys = keys;
+      attend_values = values;
+    }
     auto scores_type = F32({rows_, layer.heads, slots});
-    Value scores = ir::AttnScoresOp::create(
-        b_, loc_, scores_type, q, keys, b_.getF32FloatAttr(layer.query_scale));
+    Value scores =
+        ir::AttnScoresOp::create(b_, loc_, scores_type, q, attend_keys,
+                                 b_.getF32FloatAttr(layer.query_scale));
     if (spec_.attn_softcap > 0)
       scores = ir::SoftcapOp::create(b_, loc_, scores,
                                      b_.getF32FloatAttr(spec_.attn_softcap));
@@ -213,7 +232,7 @@ private:
                                           : b_.getI64IntegerAttr(layer.window));
     Value probs = ir::SoftmaxOp::create(b_, loc_, scores);
     Value heads = ir::AttnValuesOp::create(
-        b_, loc_, F32({rows_, layer.heads, hd}), probs, values);
+        b_, loc_, F32({rows_, layer.heads, hd}), probs, attend_values);
     Value attn = Matmul(heads, w.out, {rows_, d});
     if (layer.post_norms)
       attn = Norm(attn, w.post_attn_norm);
@@ -246,6 +265,8 @@ private:
   mlir::Location loc_;
   int64_t rows_ = 0;
   Value positions_;
+  // Each emitted layer's cache after its writes (what sharing layers read).
+  std::vector<std::pair<Value, Value>> kv_;
 };
 
 // Every role the spec needs names a tensor of the table.
@@ -269,16 +290,18 @@ absl::Status CheckWeights(const ModelSpec &spec, const ModelWeights &weights) {
   for (uint32_t l = 0; l < spec.num_layers(); ++l) {
     const LayerSpec &layer = spec.layers[l];
     const LayerWeights &w = weights.layers[l];
+    const bool shares = layer.kv_source_layer >= 0;
     std::vector<std::pair<std::string, std::string>> roles = {
         {"the query projection", w.q.tensor},
-        {"the key projection", w.k.tensor},
         {"the attention output", w.out.tensor},
         {"the gate projection", w.gate.tensor},
         {"the up projection", w.up.tensor},
         {"the down projection", w.down.tensor},
         {"the pre-attention norm", w.pre_attn_norm},
         {"the pre-MLP norm", w.pre_ffw_norm}};
-    if (!layer.k_eq_v)
+    if (!shares)
+      roles.push_back({"the key projection", w.k.tensor});
+    if (!layer.k_eq_v && !shares)
       roles.push_back({"the value projection", w.v.tensor});
     if (layer.post_norms) {
       roles.push_back({"the post-attention norm", w.post_attn_norm});
@@ -286,7 +309,8 @@ absl::Status CheckWeights(const ModelSpec &spec, const ModelWeights &weights) {
     }
     if (layer.qk_norm) {
       roles.push_back({"the query norm", w.query_norm});
-      roles.push_back({"the key norm", w.key_norm});
+      if (!shares)
+        roles.push_back({"the key norm", w.key_norm});
     }
     if (spec.layer_scalar)
       roles.push_back({"the layer scalar", w.layer_scalar});
@@ -309,8 +333,6 @@ absl::Status CheckBuildable(const ModelSpec &spec) {
   if (spec.ple_dim)
     return unsupported("Gemma 4 per-layer embeddings (PLE)");
   for (const LayerSpec &layer : spec.layers) {
-    if (layer.kv_source_layer >= 0)
-      return unsupported("Gemma 4 KV sharing between layers");
     if (layer.num_experts)
       return unsupported("Gemma 4 mixture-of-experts layers");
   }

@@ -205,7 +205,8 @@ TEST_P(HfCheckpoint, CpuBackendMatchesTransformersFusedAndUnfused) {
 
 INSTANTIATE_TEST_SUITE_P(Transformers, HfCheckpoint,
                          ::testing::Values("gemma1-mqa", "gemma2", "gemma3",
-                                           "gemma4-dense", "gemma4-keqv"),
+                                           "gemma4-dense", "gemma4-keqv",
+                                           "gemma4-kvshare"),
                          [](const ::testing::TestParamInfo<const char *> &i) {
                            std::string name = i.param;
                            std::replace(name.begin(), name.end(), '-', '_');

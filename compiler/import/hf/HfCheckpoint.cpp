@@ -293,8 +293,10 @@ absl::StatusOr<ModelWeights> HfModelWeights(const ModelFile &model) {
          {&w.up, "mlp.up_proj", layer.ff_hidden, d},
          {&w.down, "mlp.down_proj", d, layer.ff_hidden}};
     for (const auto &[ref, base, rows, cols] : matrices) {
-      // K=V layers have no value projection: the raw key is the value.
-      if (ref == &w.v && layer.k_eq_v)
+      // K=V layers have no value projection (the raw key is the value);
+      // layers that share a cache have neither.
+      const bool shares = layer.kv_source_layer >= 0;
+      if ((ref == &w.v && (layer.k_eq_v || shares)) || (ref == &w.k && shares))
         continue;
       ref->tensor = name(base);
       if (absl::Status s = require(ref->tensor, rows, cols); !s.ok())
@@ -313,7 +315,8 @@ absl::StatusOr<ModelWeights> HfModelWeights(const ModelFile &model) {
     }
     if (layer.qk_norm) {
       norms.emplace_back(&w.query_norm, "self_attn.q_norm", layer.head_dim);
-      norms.emplace_back(&w.key_norm, "self_attn.k_norm", layer.head_dim);
+      if (layer.kv_source_layer < 0)
+        norms.emplace_back(&w.key_norm, "self_attn.k_norm", layer.head_dim);
     }
     for (const auto &[slot, base, width] : norms) {
       *slot = name(base);

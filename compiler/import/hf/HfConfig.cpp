@@ -434,11 +434,12 @@ absl::StatusOr<ModelSpec> Gemma4(Fields &f) {
                    "(hidden_size_per_layer_input > 0)");
   f.Harmless({"vocab_size_per_layer_input"});
   GEMMA_ASSIGN(shared, f.Uint("num_kv_shared_layers", 0));
-  if (shared != 0)
-    return f.Error("not supported yet: KV sharing (num_kv_shared_layers > 0)");
-  // Only shared layers widen their MLP.
-  f.Harmless({"use_double_wide_mlp"});
-  bool moe = false, k_eq_v = false;
+  if (shared >= layers)
+    return f.Error(fmt::format("num_kv_shared_layers {} leaves no layer to "
+                               "compute a cache",
+                               shared));
+  bool moe = false, k_eq_v = false, double_wide = false;
+  GEMMA_ASSIGN(double_wide, f.Bool("use_double_wide_mlp", false));
   GEMMA_ASSIGN(moe, f.Bool("enable_moe_block", false));
   if (moe)
     return f.Error("not supported yet: mixture of experts "
@@ -476,6 +477,23 @@ absl::StatusOr<ModelSpec> Gemma4(Fields &f) {
     l.rope.base = rope.base;
     l.rope.fraction = rope.fraction;
     l.k_eq_v = k_eq_v && !sliding[i];
+  }
+  // KV sharing (transformers' kv_sharing_modes): the last `shared` layers
+  // read the cache of the last earlier non-shared layer of their type, and
+  // with use_double_wide_mlp have twice the MLP width.
+  const size_t first_shared = layers - size_t(shared);
+  for (size_t i = first_shared; i < layers; ++i) {
+    int32_t source = -1;
+    for (size_t j = 0; j < first_shared; ++j)
+      if (sliding[j] == sliding[i])
+        source = int32_t(j);
+    if (source < 0)
+      return f.Error(fmt::format("layer {} shares the cache of an earlier "
+                                 "{} layer, and there is none",
+                                 i, sliding[i] ? "sliding" : "full"));
+    spec.layers[i].kv_source_layer = source;
+    if (double_wide)
+      spec.layers[i].ff_hidden *= 2;
   }
   if (const json *per_layer = f.Get("per_layer_config")) {
     if (!per_layer->is_object())
