@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing of the .sbs, .plan, GGUF and tokenizer.json readers with libFuzzer + ASan
+# Coverage-guided fuzzing of the .sbs, .plan, GGUF, tokenizer.json, .safetensors and
+# config.json readers with libFuzzer + ASan
 # (clang-22), SECONDS each. Not part of the test suite (which runs the short
 # `*-fuzz-smoke` binaries instead).
 #
@@ -23,7 +24,8 @@ fi
 scripts/setup.sh # the seed files come from the regular build's tools
 cmake -G Ninja -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 -DGEMMA_FUZZ=ON >/dev/null
-cmake --build build-fuzz --target sbs-fuzzer plan-fuzzer gguf-fuzzer hf-tokenizer-fuzzer
+cmake --build build-fuzz --target sbs-fuzzer plan-fuzzer gguf-fuzzer hf-tokenizer-fuzzer \
+  safetensors-fuzzer
 
 corpus=build-fuzz/corpus/sbs
 mkdir -p "$corpus"
@@ -55,3 +57,10 @@ mkdir -p "$tokenizers"
 cp test/fuzz/seeds/tokenizer-small.json "$tokenizers/"
 ASAN_OPTIONS=allow_user_poisoning=0 build-fuzz/bin/hf-tokenizer-fuzzer \
   -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 "$tokenizers"
+
+checkpoints=build-fuzz/corpus/safetensors
+mkdir -p "$checkpoints"
+cp test/fixtures/hf/gemma1-mqa/model.safetensors "$checkpoints/gemma1.safetensors"
+cp test/fixtures/hf/gemma4-keqv/config.json "$checkpoints/gemma4-config.json"
+ASAN_OPTIONS=allow_user_poisoning=0 build-fuzz/bin/safetensors-fuzzer \
+  -max_total_time="$seconds" -max_len=400000 -rss_limit_mb=4096 "$checkpoints"
