@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/import/SbsModel.h"
+#include "compiler/import/hf/HfCheckpoint.h"
 #include "compiler/import/hf/HfTokenizer.h"
 #include "compiler/import/sbs/SbsFile.h"
 #include "compiler/import/synth/Presets.h"
@@ -19,6 +20,7 @@
 #include "tools/common/FlagCheck.h"
 #include "tools/common/Progress.h"
 #include "tools/gemma-sbs/GgufInfo.h"
+#include "tools/gemma-sbs/HfInfo.h"
 #include "tools/gemma-sbs/SbsInfo.h"
 #include "tools/gemma-sbs/TokenizerFiles.h"
 
@@ -37,8 +39,10 @@ namespace {
 cl::OptionCategory category("gemma-sbs options");
 
 cl::SubCommand info_command("info", "Print the container, config and tensor "
-                                    "table of a .sbs or GGUF file");
-cl::opt<std::string> info_file(cl::Positional, cl::desc("<file.sbs|.gguf>"),
+                                    "table of a .sbs, GGUF or Hugging Face "
+                                    "checkpoint");
+cl::opt<std::string> info_file(cl::Positional,
+                               cl::desc("<file.sbs|.gguf|checkpoint-dir>"),
                                cl::Required, cl::sub(info_command));
 cl::opt<bool> info_json("json", cl::desc("Print JSON instead of text"),
                         cl::sub(info_command), cl::cat(category));
@@ -107,6 +111,16 @@ int Fail(const std::string &message) {
 }
 
 int Info() {
+  if (gemma::IsHfCheckpointPath(info_file.getValue())) {
+    absl::StatusOr<nlohmann::ordered_json> info =
+        gemma::HfInfoJson(info_file.getValue());
+    if (!info.ok())
+      return Fail(std::string(info.status().message()));
+    std::string text =
+        info_json ? info->dump(2) + "\n" : gemma::HfInfoText(*info);
+    std::fputs(text.c_str(), stdout);
+    return 0;
+  }
   if (gemma::gguf::HasGgufMagic(info_file.getValue())) {
     absl::StatusOr<gemma::gguf::GgufFile> gguf =
         gemma::gguf::GgufFile::Open(info_file);
