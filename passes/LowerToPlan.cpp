@@ -142,9 +142,12 @@ mlir::LogicalResult Lowering::Lower(mlir::Operation *op) {
   return llvm::TypeSwitch<mlir::Operation *, mlir::LogicalResult>(op)
       .Case([&](ir::EmbedOp e) {
         const std::vector<int64_t> out = ShapeOf(e.getResult());
+        // A third int: the first column read (a per-layer slice).
+        std::vector<int64_t> ints = {out[0], out[1]};
+        if (std::optional<llvm::ArrayRef<int64_t>> cols = e.getCols())
+          ints.push_back((*cols)[0]);
         Emit(Kernel::Embed, {Of(e.getIds()), Define(e.getResult())},
-             {Name(e.getTableAttr())}, {out[0], out[1]},
-             {e.getScale().convertToDouble()});
+             {Name(e.getTableAttr())}, ints, {e.getScale().convertToDouble()});
         return mlir::success();
       })
       .Case([&](ir::RmsNormOp n) {

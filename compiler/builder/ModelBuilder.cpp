@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <set>
 
 namespace gemma {
@@ -92,9 +93,11 @@ public:
     rows_ = rows;
     positions_ = body->getArgument(1);
 
+    ids_ = body->getArgument(0);
     Value x = ir::EmbedOp::create(
-        b_, loc_, F32({rows, spec_.model_dim}), body->getArgument(0),
-        Param(weights_.embedding), b_.getF32FloatAttr(spec_.embed_scale));
+        b_, loc_, F32({rows, spec_.model_dim}), ids_, Param(weights_.embedding),
+        mlir::DenseI64ArrayAttr(), b_.getF32FloatAttr(spec_.embed_scale));
+    embedded_ = x;
     llvm::SmallVector<Value> outs;
     if (logits)
       outs.push_back(Value());
@@ -249,10 +252,42 @@ private:
       ffw = Norm(ffw, w.post_ffw_norm);
     x = ir::AddOp::create(b_, loc_, x, ffw);
 
+    if (spec_.ple_dim)
+      x = ir::AddOp::create(b_, loc_, x, PerLayerInput(l, x));
+
     if (!w.layer_scalar.empty())
       x = ir::ScaleOp::create(b_, loc_, x.getType(), x, Param(w.layer_scalar),
                               mlir::FloatAttr());
     return x;
+  }
+
+  Value Scaled(Value x, double factor) {
+    return ir::ScaleOp::create(b_, loc_, x.getType(), x, FlatSymbolRefAttr(),
+                               b_.getF32FloatAttr(float(factor)));
+  }
+
+  // Gemma 4 per-layer embeddings (GEMMA.md 4.4): layer l's input is
+  // (norm(embedded * W_proj[l] / sqrt(d)) + table[ids][l] * sqrt(P)) /
+  // sqrt(2), gated by the stream and projected back to d, normed.
+  Value PerLayerInput(uint32_t l, Value x) {
+    const LayerWeights &w = weights_.layers[l];
+    const int64_t p = spec_.ple_dim, d = spec_.model_dim;
+    WeightRef projection{
+        weights_.ple_projection, {{l * p, (l + 1) * p}}, false};
+    Value context = Matmul(embedded_, projection, {rows_, p});
+    context = Norm(Scaled(context, 1.0 / std::sqrt(double(d))),
+                   weights_.ple_projection_norm);
+    Value token = ir::EmbedOp::create(
+        b_, loc_, F32({rows_, p}), ids_, Param(weights_.ple_table),
+        b_.getDenseI64ArrayAttr({l * p, (l + 1) * p}),
+        b_.getF32FloatAttr(std::sqrt(float(p))));
+    Value input = Scaled(ir::AddOp::create(b_, loc_, context, token),
+                         1.0 / std::sqrt(2.0));
+    Value gate = ir::GeluTanhOp::create(
+        b_, loc_, Matmul(x, {w.ple_gate, {}, false}, {rows_, p}));
+    Value out = Matmul(ir::MulOp::create(b_, loc_, gate, input),
+                       {w.ple_proj, {}, false}, {rows_, d});
+    return Norm(out, w.ple_norm);
   }
 
   mlir::OpBuilder &b_;
@@ -265,6 +300,8 @@ private:
   mlir::Location loc_;
   int64_t rows_ = 0;
   Value positions_;
+  Value ids_;
+  Value embedded_; // the scaled embedding, which PLE projects
   // Each emitted layer's cache after its writes (what sharing layers read).
   std::vector<std::pair<Value, Value>> kv_;
 };
@@ -283,6 +320,14 @@ absl::Status CheckWeights(const ModelSpec &spec, const ModelWeights &weights) {
     return s;
   if (absl::Status s = check("the final norm", weights.final_norm); !s.ok())
     return s;
+  if (spec.ple_dim)
+    for (const auto &[role, tensor] :
+         {std::pair{"the per-layer embedding table", weights.ple_table},
+          std::pair{"the per-layer model projection", weights.ple_projection},
+          std::pair{"the per-layer projection norm",
+                    weights.ple_projection_norm}})
+      if (absl::Status s = check(role, tensor); !s.ok())
+        return s;
   if (weights.layers.size() != spec.num_layers())
     return absl::InvalidArgumentError(
         fmt::format("{}: weights for {} layers, the spec has {}", spec.name,
@@ -314,6 +359,11 @@ absl::Status CheckWeights(const ModelSpec &spec, const ModelWeights &weights) {
     }
     if (spec.layer_scalar)
       roles.push_back({"the layer scalar", w.layer_scalar});
+    if (spec.ple_dim) {
+      roles.push_back({"the per-layer input gate", w.ple_gate});
+      roles.push_back({"the per-layer projection", w.ple_proj});
+      roles.push_back({"the per-layer output norm", w.ple_norm});
+    }
     for (const auto &[role, tensor] : roles)
       if (absl::Status s =
               check(fmt::format("{} of layer {}", role, l), tensor);
@@ -330,8 +380,6 @@ absl::Status CheckBuildable(const ModelSpec &spec) {
     return absl::UnimplementedError(
         fmt::format("{}: not supported yet: {}", spec.name, feature));
   };
-  if (spec.ple_dim)
-    return unsupported("Gemma 4 per-layer embeddings (PLE)");
   for (const LayerSpec &layer : spec.layers) {
     if (layer.num_experts)
       return unsupported("Gemma 4 mixture-of-experts layers");

@@ -49,12 +49,18 @@ struct LayerWeights {
   std::string pre_ffw_norm, post_ffw_norm;
   std::string query_norm, key_norm;
   std::string layer_scalar;
+  // Gemma 4 per-layer embeddings (GEMMA.md 4.4): [P, d] gate, [d, P]
+  // projection, [d] norm; empty without PLE.
+  std::string ple_gate, ple_proj, ple_norm;
 };
 
 struct ModelWeights {
   std::map<std::string, TensorInfo> tensors;
   std::string embedding;  // [vocab, d], also the tied output projection
   std::string final_norm; // [d]
+  // Gemma 4 per-layer embeddings: the packed table [vocab, layers * P], the
+  // projection of the scaled embedding [layers * P, d] and its norm [P].
+  std::string ple_table, ple_projection, ple_projection_norm;
   std::vector<LayerWeights> layers;
 };
 

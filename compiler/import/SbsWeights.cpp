@@ -9,6 +9,11 @@
 namespace gemma {
 
 absl::StatusOr<ModelWeights> SbsModelWeights(const ModelFile &model) {
+  if (model.spec.ple_dim != 0)
+    return absl::UnimplementedError(fmt::format(
+        "{}: not supported yet: per-layer embeddings from .sbs files (from "
+        "Hugging Face checkpoints they are)",
+        model.source));
   const ModelSpec &spec = model.spec;
   ModelWeights weights;
   weights.tensors = TensorInfos(model);

@@ -57,7 +57,7 @@ const Layout &LayoutOf(Kernel kernel) {
              Product({i[0], i[1], i[6]})};
   };
   static const Layout layouts[] = {
-      // kEmbed: [ids, out]; [table]; [n, width]; [scale]
+      // kEmbed: [ids, out]; [table]; [n, width, first column?]; [scale]
       {2, 1, 2, 1, 1,
        [](const V &i) { return V{i[0], Product({i[0], i[1]})}; }},
       // kRmsNorm: [x, out]; [weight?]; [rows, width, kind]; [eps]

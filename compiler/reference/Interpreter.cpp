@@ -89,8 +89,14 @@ absl::Status Frame::Execute(mlir::Operation *op) {
         absl::StatusOr<const WeightRows *> table = Weight(e.getTableAttr());
         if (!table.ok())
           return table.status();
+        int64_t first = 0, width = -1;
+        if (std::optional<llvm::ArrayRef<int64_t>> cols = e.getCols()) {
+          first = (*cols)[0];
+          width = (*cols)[1] - (*cols)[0];
+        }
         absl::StatusOr<Tensor> x =
-            Embed(I32(e.getIds()), **table, e.getScale().convertToFloat());
+            Embed(I32(e.getIds()), **table, e.getScale().convertToFloat(),
+                  first, width);
         if (!x.ok())
           return x.status();
         return bind(*std::move(x));

@@ -55,17 +55,25 @@ template <class F> Tensor Map(const Tensor &x, F f) {
 } // namespace
 
 absl::StatusOr<Tensor> Embed(std::span<const int32_t> ids,
-                             const WeightRows &table, float scale) {
-  Tensor x = Tensor::Zeros({static_cast<int64_t>(ids.size()), table.cols});
+                             const WeightRows &table, float scale,
+                             int64_t first, int64_t width) {
+  if (width < 0)
+    width = table.cols - first;
+  if (first < 0 || first + width > table.cols)
+    return absl::InvalidArgumentError(
+        fmt::format("columns [{}, {}) of a table {} wide", first, first + width,
+                    table.cols));
+  Tensor x = Tensor::Zeros({static_cast<int64_t>(ids.size()), width});
+  std::vector<float> full(static_cast<size_t>(table.cols));
   for (size_t n = 0; n < ids.size(); ++n) {
     if (ids[n] < 0 || ids[n] >= table.rows)
       return absl::OutOfRangeError(
           fmt::format("token id {} at row {} is outside the vocabulary of {}",
                       ids[n], n, table.rows));
+    table.decode(ids[n], full.data());
     float *row = x.Row(static_cast<int64_t>(n));
-    table.decode(ids[n], row);
-    for (int64_t i = 0; i < table.cols; ++i)
-      row[i] *= scale;
+    for (int64_t i = 0; i < width; ++i)
+      row[i] = full[size_t(first + i)] * scale;
   }
   return x;
 }

@@ -45,9 +45,11 @@ struct WeightRows {
 // How an RMSNorm applies its weight w (GEMMA.md 2.2).
 enum class NormWeight { kNone, kPlusOne, kPlain };
 
-// x = table[ids[n]] * scale. Fails on an id outside the table.
+// x = table[ids[n]][first, first + width) * scale (width -1: the whole
+// row). Fails on an id outside the table.
 absl::StatusOr<Tensor> Embed(std::span<const int32_t> ids,
-                             const WeightRows &table, float scale);
+                             const WeightRows &table, float scale,
+                             int64_t first = 0, int64_t width = -1);
 
 // y = x * r * (1 + w) | x * r * w | x * r over the last dimension, with
 // r = 1 / sqrt(mean(x^2) + epsilon).

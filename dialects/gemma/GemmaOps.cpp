@@ -51,6 +51,15 @@ LogicalResult EmbedOp::verify() {
     return emitOpError() << "expects one result row per id ("
                          << shapeOf(getIds())[0] << "), got "
                          << shapeOf(getResult())[0];
+  if (std::optional<ArrayRef<int64_t>> cols = getCols()) {
+    if (cols->size() != 2 || (*cols)[0] < 0 || (*cols)[1] <= (*cols)[0])
+      return emitOpError() << "expects cols [begin, end) with 0 <= begin < "
+                              "end";
+    if ((*cols)[1] - (*cols)[0] != d)
+      return emitOpError() << "expects the result width " << d
+                           << " to equal the column range's "
+                           << (*cols)[1] - (*cols)[0];
+  }
   return success();
 }
 
@@ -63,6 +72,12 @@ LogicalResult EmbedOp::verifySymbolUses(SymbolTableCollection &tables) {
     return emitOpError() << "expects a [V, d] embedding table, got rank "
                          << shape.size();
   int64_t width = shapeOf(getResult())[1];
+  if (std::optional<ArrayRef<int64_t>> cols = getCols()) {
+    if ((*cols)[1] > shape[1])
+      return emitOpError() << "reads columns up to " << (*cols)[1]
+                           << " of a table " << shape[1] << " wide";
+    return success();
+  }
   if (shape[1] != width)
     return emitOpError() << "embedding table width " << shape[1]
                          << " does not match the result width " << width;

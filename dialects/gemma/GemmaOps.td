@@ -77,19 +77,28 @@ def Gemma_EmbedOp : Gemma_WeightReader<"embed"> {
     For each token id `t` of `ids` (shape `[N]`), result row `n` is row `t` of
     the table `[V, d]` multiplied by `scale`. Gemma's multiplier is sqrt(d)
     rounded to bfloat16 (25.25 for d = 640, GEMMA.md 2.1), so `scale` must be
-    exactly representable in bf16. Ids outside `[0, V)` are a runtime error.
+    exactly representable in bf16 (or be sqrtf(d), as f32 Hugging Face and
+    llama.cpp compute it). Ids outside `[0, V)` are a runtime error.
+
+    With `cols [b, e]` only columns `b..e-1` of each row are read, and the
+    result is `[N, e - b]`: one layer's slice of Gemma 4's packed per-layer
+    embedding table (`[V, layers * P]`, GEMMA.md 4.4), where `d` above is
+    the slice width `P`.
 
     Example:
 
     ```mlir
     %x = gemma.embed %ids, @embedding scale(2.525000e+01)
         : tensor<4xi32> -> tensor<4x640xf32>
+    %p = gemma.embed %ids, @per_layer_table cols [256, 512] scale(1.600000e+01)
+        : tensor<4xi32> -> tensor<4x256xf32>
     ```
   }];
-  let arguments = (ins Gemma_TokenIds:$ids, FlatSymbolRefAttr:$table, F32Attr:$scale);
+  let arguments = (ins Gemma_TokenIds:$ids, FlatSymbolRefAttr:$table,
+                       OptionalAttr<DenseI64ArrayAttr>:$cols, F32Attr:$scale);
   let results = (outs Gemma_Activation:$result);
   let assemblyFormat = [{
-    $ids `,` $table `scale` `(` $scale `)` attr-dict `:` type($ids) `->` type($result)
+    $ids `,` $table (`cols` $cols^)? `scale` `(` $scale `)` attr-dict `:` type($ids) `->` type($result)
   }];
   let hasVerifier = 1;
 }

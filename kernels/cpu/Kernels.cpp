@@ -34,12 +34,23 @@ void WeightView::DecodeRow(int64_t row, float *out) const {
 }
 
 void Embed(const int32_t *ids, int64_t n, const WeightView &table, float scale,
-           float *out) {
+           float *out, int64_t first, int64_t width) {
+  if (width < 0)
+    width = table.cols - first;
+  // A column slice (a Gemma 4 per-layer table) decodes its row whole, then
+  // keeps the slice: block types do not decode from arbitrary columns.
+  float *full = width == table.cols ? nullptr : RowBuffer(table.cols, 0);
   for (int64_t r = 0; r < n; ++r) {
-    float *row = out + r * table.cols;
-    table.DecodeRow(ids[r], row);
-    for (int64_t i = 0; i < table.cols; ++i)
-      row[i] *= scale;
+    float *row = out + r * width;
+    if (!full) {
+      table.DecodeRow(ids[r], row);
+      for (int64_t i = 0; i < width; ++i)
+        row[i] *= scale;
+      continue;
+    }
+    table.DecodeRow(ids[r], full);
+    for (int64_t i = 0; i < width; ++i)
+      row[i] = full[first + i] * scale;
   }
 }
 

@@ -41,7 +41,7 @@ struct RowRange {
 // out[n] = table[ids[n]] * scale; ids must be in range (checked by the
 // caller).
 void Embed(const int32_t *ids, int64_t n, const WeightView &table, float scale,
-           float *out);
+           float *out, int64_t first = 0, int64_t width = -1);
 
 // RMSNorm of `rows` rows of `width` (in place allowed).
 void RmsNorm(const float *x, int64_t rows, int64_t width,

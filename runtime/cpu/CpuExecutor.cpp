@@ -103,10 +103,13 @@ absl::StatusOr<Step> Binder::Bind() {
     absl::StatusOr<WeightView> table = Required(0);
     if (!table.ok())
       return table.status();
-    if (absl::Status s = Expect(table->cols == i[1], "the embedding width");
+    const int64_t first = i.size() > 2 ? i[2] : 0;
+    if (absl::Status s = Expect(i.size() > 2 ? first + i[1] <= table->cols
+                                             : table->cols == i[1],
+                                "the embedding width");
         !s.ok())
       return s;
-    const int64_t n = i[0];
+    const int64_t n = i[0], width = i[1];
     const float scale = float(r[0]);
     return Step([=, t = *table](Frame &f, ThreadPool &) -> absl::Status {
       const int32_t *ids = I(f, b[0]);
@@ -114,7 +117,7 @@ absl::StatusOr<Step> Binder::Bind() {
         if (ids[k] < 0 || ids[k] >= t.rows)
           return absl::OutOfRangeError(fmt::format(
               "token id {} is outside the vocabulary of {}", ids[k], t.rows));
-      Embed(ids, n, t, scale, F(f, b[1]));
+      Embed(ids, n, t, scale, F(f, b[1]), first, width);
       return absl::OkStatus();
     });
   }

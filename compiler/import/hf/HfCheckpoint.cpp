@@ -275,6 +275,19 @@ absl::StatusOr<ModelWeights> HfModelWeights(const ModelFile &model) {
     return s;
   if (absl::Status s = require(weights.final_norm, 1, d); !s.ok())
     return s;
+  const uint64_t ple = spec.ple_dim, layers = spec.num_layers();
+  if (ple) {
+    weights.ple_table = prefix + "embed_tokens_per_layer.weight";
+    weights.ple_projection = prefix + "per_layer_model_projection.weight";
+    weights.ple_projection_norm = prefix + "per_layer_projection_norm.weight";
+    for (const auto &[name, rows, cols] :
+         {std::tuple{weights.ple_table, uint64_t(spec.vocab_size),
+                     layers * ple},
+          std::tuple{weights.ple_projection, layers * ple, d},
+          std::tuple{weights.ple_projection_norm, uint64_t(1), ple}})
+      if (absl::Status s = require(name, rows, cols); !s.ok())
+        return s;
+  }
   const bool gemma1 = spec.generation == Generation::kGemma1;
   for (uint32_t l = 0; l < spec.num_layers(); ++l) {
     const LayerSpec &layer = spec.layers[l];
@@ -322,6 +335,16 @@ absl::StatusOr<ModelWeights> HfModelWeights(const ModelFile &model) {
       *slot = name(base);
       if (absl::Status s = require(*slot, 1, width); !s.ok())
         return s;
+    }
+    if (ple) {
+      w.ple_gate = name("per_layer_input_gate");
+      w.ple_proj = name("per_layer_projection");
+      w.ple_norm = name("post_per_layer_input_norm");
+      for (const auto &[slot, rows, cols] :
+           {std::tuple{&w.ple_gate, ple, d}, std::tuple{&w.ple_proj, d, ple},
+            std::tuple{&w.ple_norm, uint64_t(1), d}})
+        if (absl::Status s = require(*slot, rows, cols); !s.ok())
+          return s;
     }
     if (spec.layer_scalar) {
       // A persistent buffer, saved without a ".weight" suffix.

@@ -429,10 +429,18 @@ absl::StatusOr<ModelSpec> Gemma4(Fields &f) {
   const size_t layers = spec.layers.size();
   uint64_t ple = 0, shared = 0;
   GEMMA_ASSIGN(ple, f.Uint("hidden_size_per_layer_input", 0));
-  if (ple != 0)
-    return f.Error("not supported yet: per-layer embeddings "
-                   "(hidden_size_per_layer_input > 0)");
-  f.Harmless({"vocab_size_per_layer_input"});
+  uint64_t ple_vocab = spec.vocab_size;
+  GEMMA_ASSIGN(ple_vocab, f.Uint("vocab_size_per_layer_input", ple_vocab));
+  if (ple > 4096)
+    return f.Error(fmt::format("hidden_size_per_layer_input {} is not a "
+                               "plausible width",
+                               ple));
+  // A smaller per-layer vocabulary would need ids past it handled apart.
+  if (ple != 0 && ple_vocab != spec.vocab_size)
+    return f.Error(fmt::format("vocab_size_per_layer_input {} differs from "
+                               "vocab_size {}: not supported",
+                               ple_vocab, spec.vocab_size));
+  spec.ple_dim = uint32_t(ple);
   GEMMA_ASSIGN(shared, f.Uint("num_kv_shared_layers", 0));
   if (shared >= layers)
     return f.Error(fmt::format("num_kv_shared_layers {} leaves no layer to "

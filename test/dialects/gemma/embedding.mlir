@@ -30,6 +30,16 @@ func.func @exact_sqrt_scale(%ids: tensor<1xi32>) -> tensor<1x8xf32> {
   return %x : tensor<1x8xf32>
 }
 
+// One layer's slice of a packed per-layer table [V, layers * P] (Gemma 4
+// PLE): columns 8..15 of a table 24 wide, times sqrtf(8).
+gemma.param @per_layer_table : !gemma.weight<[16, 24], bf16>
+// CHECK-LABEL: func.func @column_slice
+// CHECK: gemma.embed %{{.*}}, @per_layer_table cols [8, 16] scale(2.82842708) : tensor<3xi32> -> tensor<3x8xf32>
+func.func @column_slice(%ids: tensor<3xi32>) -> tensor<3x8xf32> {
+  %x = gemma.embed %ids, @per_layer_table cols [8, 16] scale(2.8284271) : tensor<3xi32> -> tensor<3x8xf32>
+  return %x : tensor<3x8xf32>
+}
+
 // All table rows, or only the first 256 (padding rows are never produced).
 // CHECK-LABEL: func.func @logits
 // CHECK: %[[FULL:.+]] = gemma.logits %{{.*}}, @c_embedding : tensor<2x64xf32> -> tensor<2x262xf32>

@@ -114,6 +114,36 @@ func.func @f(%ids: tensor<2xi32>) -> tensor<2x8xf32> {
 
 // -----
 
+// embed: a column range that is empty or reversed.
+gemma.param @emb : !gemma.weight<[16, 24], bf16>
+func.func @f(%ids: tensor<2xi32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{expects cols [begin, end) with 0 <= begin < end}}
+  %x = gemma.embed %ids, @emb cols [16, 8] scale(2.0) : tensor<2xi32> -> tensor<2x8xf32>
+  return %x : tensor<2x8xf32>
+}
+
+// -----
+
+// embed: the result width is not the column range's.
+gemma.param @emb : !gemma.weight<[16, 24], bf16>
+func.func @f(%ids: tensor<2xi32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{expects the result width 8 to equal the column range's 4}}
+  %x = gemma.embed %ids, @emb cols [0, 4] scale(2.0) : tensor<2xi32> -> tensor<2x8xf32>
+  return %x : tensor<2x8xf32>
+}
+
+// -----
+
+// embed: columns past the table.
+gemma.param @emb : !gemma.weight<[16, 24], bf16>
+func.func @f(%ids: tensor<2xi32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{reads columns up to 32 of a table 24 wide}}
+  %x = gemma.embed %ids, @emb cols [24, 32] scale(2.0) : tensor<2xi32> -> tensor<2x8xf32>
+  return %x : tensor<2x8xf32>
+}
+
+// -----
+
 // embed: result rank is not 2.
 gemma.param @emb : !gemma.weight<[16, 8], bf16>
 func.func @f(%ids: tensor<2xi32>) -> tensor<2x2x4xf32> {

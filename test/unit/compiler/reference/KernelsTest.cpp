@@ -40,6 +40,16 @@ TEST(Kernels, EmbedScalesRowsAndRejectsIdsOutsideTheTable) {
             "token id 3 at row 0 is outside the vocabulary of 3");
 }
 
+TEST(Kernels, EmbedReadsAColumnSlice) {
+  WeightRows table = Rows(2, 4, {1, 2, 3, 4, 5, 6, 7, 8});
+  absl::StatusOr<Tensor> x =
+      Embed(std::vector<int32_t>{1, 0}, table, 2.0f, 1, 2);
+  ASSERT_TRUE(x.ok());
+  EXPECT_EQ(x->shape, (std::vector<int64_t>{2, 2}));
+  EXPECT_EQ(x->data, (std::vector<float>{12, 14, 4, 6}));
+  EXPECT_FALSE(Embed(std::vector<int32_t>{0}, table, 1.0f, 3, 2).ok());
+}
+
 TEST(Kernels, RmsNormConventions) {
   Tensor x = Make({1, 2}, {3, 4}); // mean square 12.5
   WeightRows w = Rows(1, 2, {0.5f, -1.0f});

@@ -120,6 +120,10 @@ TEST_P(TypedKernel, LogitsAndEmbeddingMatchTheReference) {
   std::vector<float> rows(3 * 64);
   Embed(ids.data(), 3, table.view, 8.0f, rows.data());
   ExpectClose(rows, ref::Embed(ids, table.rows, 8.0f)->data);
+  // One layer's slice of a packed per-layer table: columns 16..39.
+  std::vector<float> slice(3 * 24);
+  Embed(ids.data(), 3, table.view, 2.5f, slice.data(), 16, 24);
+  ExpectClose(slice, ref::Embed(ids, table.rows, 2.5f, 16, 24)->data);
 }
 
 INSTANTIATE_TEST_SUITE_P(StoredTypes, TypedKernel,
