@@ -291,6 +291,20 @@ mlir::LogicalResult Lowering::Lower(mlir::Operation *op) {
              {Name(g.getGateWeightAttr()), Name(g.getUpWeightAttr())}, ints);
         return mlir::success();
       })
+      .Case([&](ir::MoeExpertsOp m) {
+        const std::vector<int64_t> in = ShapeOf(m.getInput());
+        const std::vector<int64_t> logits = ShapeOf(m.getLogits());
+        auto gate_up = mlir::SymbolTable::lookupNearestSymbolFrom<ir::ParamOp>(
+            m, m.getGateUpAttr());
+        const int64_t ff =
+            gate_up.getWeightType().getShape()[0] / (2 * logits[1]);
+        Emit(Kernel::MoeExperts,
+             {Of(m.getInput()), Of(m.getLogits()), Define(m.getResult())},
+             {Name(m.getExpertScaleAttr()), Name(m.getGateUpAttr()),
+              Name(m.getDownAttr())},
+             {in[0], in[1], logits[1], ff, int64_t(m.getTopK())});
+        return mlir::success();
+      })
       .Case([&](ir::FusedResidualNormOp r) {
         const int64_t width = ShapeOf(r.getLhs()).back();
         mlir::Value sum = Define(r.getSum()), normed = Define(r.getNormed());

@@ -248,6 +248,9 @@ private:
     Value hidden =
         ir::MulOp::create(b_, loc_, ir::GeluTanhOp::create(b_, loc_, gate), up);
     Value ffw = Matmul(hidden, w.down, {rows_, d});
+    if (layer.num_experts)
+      ffw = ir::AddOp::create(b_, loc_, Norm(ffw, w.post_dense_norm),
+                              Experts(layer, w, x));
     if (layer.post_norms)
       ffw = Norm(ffw, w.post_ffw_norm);
     x = ir::AddOp::create(b_, loc_, x, ffw);
@@ -259,6 +262,20 @@ private:
       x = ir::ScaleOp::create(b_, loc_, x.getType(), x, Param(w.layer_scalar),
                               mlir::FloatAttr());
     return x;
+  }
+
+  // The routed branch of a Gemma 4 MoE layer (GEMMA.md 4.6), from the
+  // post-attention residual r: router logits of norm(r) * scale / sqrt(d),
+  // the chosen experts over norm_2(r), then the experts' norm.
+  Value Experts(const LayerSpec &layer, const LayerWeights &w, Value r) {
+    const int64_t d = spec_.model_dim, experts = layer.num_experts;
+    Value z = Scaled(Norm(r, w.moe_router_scale), 1.0 / std::sqrt(double(d)));
+    Value logits = Matmul(z, {w.moe_router, {}, false}, {rows_, experts});
+    Value routed = ir::MoeExpertsOp::create(
+        b_, loc_, F32({rows_, d}), Norm(r, w.pre_moe_norm), logits,
+        Param(w.moe_expert_scale), Param(w.moe_gate_up), Param(w.moe_down),
+        b_.getI64IntegerAttr(layer.experts_per_token));
+    return Norm(routed, w.post_moe_norm);
   }
 
   Value Scaled(Value x, double factor) {
@@ -359,6 +376,17 @@ absl::Status CheckWeights(const ModelSpec &spec, const ModelWeights &weights) {
     }
     if (spec.layer_scalar)
       roles.push_back({"the layer scalar", w.layer_scalar});
+    if (layer.num_experts)
+      for (const auto &[role, tensor] :
+           {std::pair{"the expert router", w.moe_router},
+            std::pair{"the router scale", w.moe_router_scale},
+            std::pair{"the per-expert scales", w.moe_expert_scale},
+            std::pair{"the experts' gate/up", w.moe_gate_up},
+            std::pair{"the experts' down projection", w.moe_down},
+            std::pair{"the experts' input norm", w.pre_moe_norm},
+            std::pair{"the dense branch's output norm", w.post_dense_norm},
+            std::pair{"the experts' output norm", w.post_moe_norm}})
+        roles.push_back({role, tensor});
     if (spec.ple_dim) {
       roles.push_back({"the per-layer input gate", w.ple_gate});
       roles.push_back({"the per-layer projection", w.ple_proj});
@@ -376,14 +404,6 @@ absl::Status CheckWeights(const ModelSpec &spec, const ModelWeights &weights) {
 } // namespace
 
 absl::Status CheckBuildable(const ModelSpec &spec) {
-  auto unsupported = [&](const char *feature) {
-    return absl::UnimplementedError(
-        fmt::format("{}: not supported yet: {}", spec.name, feature));
-  };
-  for (const LayerSpec &layer : spec.layers) {
-    if (layer.num_experts)
-      return unsupported("Gemma 4 mixture-of-experts layers");
-  }
   return ValidateModelSpec(spec);
 }
 

@@ -52,6 +52,14 @@ struct LayerWeights {
   // Gemma 4 per-layer embeddings (GEMMA.md 4.4): [P, d] gate, [d, P]
   // projection, [d] norm; empty without PLE.
   std::string ple_gate, ple_proj, ple_norm;
+  // Gemma 4 mixture of experts (GEMMA.md 4.6), beside the dense MLP above:
+  // router [E, d], its input scale [d], per-expert scales [E], experts'
+  // gate/up [E * 2F, d] and down [E * d, F], the norms around both
+  // branches (Hugging Face's names: pre_feedforward_layernorm_2,
+  // post_feedforward_layernorm_1 for the dense branch, _2 for the experts).
+  std::string moe_router, moe_router_scale, moe_expert_scale;
+  std::string moe_gate_up, moe_down;
+  std::string pre_moe_norm, post_dense_norm, post_moe_norm;
 };
 
 struct ModelWeights {

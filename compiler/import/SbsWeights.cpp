@@ -14,6 +14,12 @@ absl::StatusOr<ModelWeights> SbsModelWeights(const ModelFile &model) {
         "{}: not supported yet: per-layer embeddings from .sbs files (from "
         "Hugging Face checkpoints they are)",
         model.source));
+  for (const LayerSpec &layer : model.spec.layers)
+    if (layer.num_experts != 0)
+      return absl::UnimplementedError(fmt::format(
+          "{}: not supported yet: mixture-of-experts layers from .sbs files "
+          "(from Hugging Face checkpoints they are)",
+          model.source));
   const ModelSpec &spec = model.spec;
   ModelWeights weights;
   weights.tensors = TensorInfos(model);

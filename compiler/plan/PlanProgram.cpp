@@ -185,6 +185,15 @@ const Layout &LayoutOf(Kernel kernel) {
                   Product({i[0], i[6], i[3]}),
                   Product({i[0], i[9], i[10]})};
        }},
+      // kMoeExperts: [input, logits, out]; [expert scale, gate_up, down];
+      // [n, d, experts, ff, top_k]; []
+      {3, 3, 5, 0, 0,
+       [](const V &i) {
+         if (i[4] < 1 || i[4] > i[2])
+           return V{};
+         const int64_t x = Product({i[0], i[1]});
+         return V{x, Product({i[0], i[2]}), x};
+       }},
   };
   return layouts[static_cast<uint32_t>(kernel)];
 }
@@ -193,11 +202,12 @@ const Layout &LayoutOf(Kernel kernel) {
 
 const char *KernelName(Kernel kernel) {
   static const char *names[] = {
-      "embed",       "rms_norm",  "matmul",      "matmul_heads",  "scale",
-      "rope",        "kv_write",  "attn_scores", "window_mask",   "softmax",
-      "attn_values", "softcap",   "gelu_tanh",   "add",           "mul",
-      "logits",      "attention", "geglu",       "residual_norm", "norm_matmul",
-      "qkv_rope"};
+      "embed",       "rms_norm",   "matmul",        "matmul_heads",
+      "scale",       "rope",       "kv_write",      "attn_scores",
+      "window_mask", "softmax",    "attn_values",   "softcap",
+      "gelu_tanh",   "add",        "mul",           "logits",
+      "attention",   "geglu",      "residual_norm", "norm_matmul",
+      "qkv_rope",    "moe_experts"};
   const uint32_t index = static_cast<uint32_t>(kernel);
   return index < std::size(names) ? names[index] : "unknown";
 }

@@ -48,8 +48,9 @@ enum class Kernel : uint32_t {
   kResidualNorm = 18,
   kNormMatmul = 19,
   kQkvRope = 20,
+  kMoeExperts = 21,
 };
-inline constexpr uint32_t kKernelCount = 21;
+inline constexpr uint32_t kKernelCount = 22;
 const char *KernelName(Kernel kernel);
 
 // A function argument (arg >= 0), or [offset, offset + elements) of the

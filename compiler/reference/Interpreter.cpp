@@ -85,6 +85,17 @@ absl::Status Frame::Execute(mlir::Operation *op) {
     return absl::OkStatus();
   };
   return llvm::TypeSwitch<mlir::Operation *, absl::Status>(op)
+      .Case([&](ir::MoeExpertsOp m) -> absl::Status {
+        absl::StatusOr<const WeightRows *> scale =
+            Weight(m.getExpertScaleAttr());
+        absl::StatusOr<const WeightRows *> gate_up = Weight(m.getGateUpAttr());
+        absl::StatusOr<const WeightRows *> down = Weight(m.getDownAttr());
+        for (const auto *w : {&scale, &gate_up, &down})
+          if (!w->ok())
+            return w->status();
+        return bind(MoeExperts(F32(m.getInput()), F32(m.getLogits()), **scale,
+                               **gate_up, **down, int64_t(m.getTopK())));
+      })
       .Case([&](ir::EmbedOp e) -> absl::Status {
         absl::StatusOr<const WeightRows *> table = Weight(e.getTableAttr());
         if (!table.ok())

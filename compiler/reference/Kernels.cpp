@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <numeric>
 
 namespace gemma::reference {
 
@@ -271,6 +272,67 @@ Tensor AttnValues(const Tensor &probs, const Tensor &values) {
     }
   }
   return out;
+}
+
+std::vector<int64_t> TopK(std::span<const float> row, int64_t top_k) {
+  std::vector<int64_t> order(row.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return row[a] > row[b]; });
+  order.resize(static_cast<size_t>(top_k));
+  return order;
+}
+
+Tensor MoeExperts(const Tensor &input, const Tensor &logits,
+                  const WeightRows &expert_scale, const WeightRows &gate_up,
+                  const WeightRows &down, int64_t top_k) {
+  const int64_t rows = input.shape[0], d = input.shape[1];
+  const int64_t experts = logits.shape[1];
+  const int64_t ff = gate_up.rows / (2 * experts);
+  std::vector<float> scales(static_cast<size_t>(experts));
+  expert_scale.decode(0, scales.data());
+  Tensor y = Tensor::Zeros({rows, d});
+  std::vector<float> w(static_cast<size_t>(std::max(d, ff)));
+  std::vector<double> hidden(static_cast<size_t>(ff));
+  for (int64_t n = 0; n < rows; ++n) {
+    std::span<const float> l(logits.Row(n), static_cast<size_t>(experts));
+    // Softmax in f64; renormalized over the chosen experts.
+    const double top = *std::max_element(l.begin(), l.end());
+    std::vector<double> p(static_cast<size_t>(experts));
+    double sum = 0;
+    for (int64_t e = 0; e < experts; ++e)
+      sum += p[e] = std::exp(double(l[e]) - top);
+    const std::vector<int64_t> chosen = TopK(l, top_k);
+    double chosen_sum = 0;
+    for (int64_t e : chosen)
+      chosen_sum += p[e] / sum;
+    const float *u = input.Row(n);
+    std::vector<double> out(static_cast<size_t>(d), 0.0);
+    for (int64_t e : chosen) {
+      const double weight = p[e] / sum / chosen_sum * scales[e];
+      for (int64_t f = 0; f < ff; ++f) {
+        gate_up.decode(2 * e * ff + f, w.data());
+        const double gate = Dot(u, w.data(), d);
+        gate_up.decode(2 * e * ff + ff + f, w.data());
+        const double up = Dot(u, w.data(), d);
+        const double k = std::sqrt(2.0 / std::numbers::pi);
+        const double gelu =
+            0.5 * gate *
+            (1.0 + std::tanh(k * (gate + 0.044715 * gate * gate * gate)));
+        hidden[f] = gelu * up;
+      }
+      for (int64_t o = 0; o < d; ++o) {
+        down.decode(e * d + o, w.data());
+        double acc = 0;
+        for (int64_t f = 0; f < ff; ++f)
+          acc += hidden[f] * double(w[f]);
+        out[o] += weight * acc;
+      }
+    }
+    for (int64_t o = 0; o < d; ++o)
+      y.Row(n)[o] = static_cast<float>(out[o]);
+  }
+  return y;
 }
 
 Tensor GeluTanh(const Tensor &x) {

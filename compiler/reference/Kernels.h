@@ -105,6 +105,18 @@ Tensor Add(const Tensor &a, const Tensor &b);
 Tensor Mul(const Tensor &a, const Tensor &b);
 Tensor ScaleBy(const Tensor &x, float factor);
 
+// The routed experts of a Gemma 4 MoE layer (gemma.moe_experts, GEMMA.md
+// 4.6): each row of `input` [N, d] through its top_k experts by `logits`
+// [N, E], weighted by renormalized softmax probabilities times
+// expert_scale.
+Tensor MoeExperts(const Tensor &input, const Tensor &logits,
+                  const WeightRows &expert_scale, const WeightRows &gate_up,
+                  const WeightRows &down, int64_t top_k);
+
+// The top_k indices of `row` by value, larger first, ties to the lower
+// index (the order torch.topk gives).
+std::vector<int64_t> TopK(std::span<const float> row, int64_t top_k);
+
 // logits[n, v] = x[n] . table[v] for v < vocab.
 Tensor Logits(const Tensor &x, const WeightRows &table, int64_t vocab);
 

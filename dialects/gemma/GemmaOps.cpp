@@ -85,6 +85,54 @@ LogicalResult EmbedOp::verifySymbolUses(SymbolTableCollection &tables) {
 }
 
 //===----------------------------------------------------------------------===//
+// MoeExpertsOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MoeExpertsOp::verify() {
+  if (failed(expectRank(*this, "input", getInput(), 2, "[N, d]")) ||
+      failed(expectRank(*this, "logits", getLogits(), 2, "[N, E]")) ||
+      failed(expectRank(*this, "result", getResult(), 2, "[N, d]")))
+    return failure();
+  if (shapeOf(getInput()) != shapeOf(getResult()))
+    return emitOpError() << "expects the result shaped like the input";
+  if (shapeOf(getLogits())[0] != shapeOf(getInput())[0])
+    return emitOpError() << "expects one row of router logits per input row";
+  const int64_t experts = shapeOf(getLogits())[1];
+  const int64_t top_k = int64_t(getTopK());
+  if (top_k < 1 || top_k > experts)
+    return emitOpError() << "expects top_k in 1.." << experts << ", got "
+                         << top_k;
+  return success();
+}
+
+LogicalResult MoeExpertsOp::verifySymbolUses(SymbolTableCollection &tables) {
+  const int64_t d = shapeOf(getInput())[1];
+  const int64_t experts = shapeOf(getLogits())[1];
+  FailureOr<ParamOp> scale = lookupParam(*this, getExpertScaleAttr(), tables);
+  FailureOr<ParamOp> gate_up = lookupParam(*this, getGateUpAttr(), tables);
+  FailureOr<ParamOp> down = lookupParam(*this, getDownAttr(), tables);
+  if (failed(scale) || failed(gate_up) || failed(down))
+    return failure();
+  ArrayRef<int64_t> s = scale->getWeightType().getShape();
+  ArrayRef<int64_t> gu = gate_up->getWeightType().getShape();
+  ArrayRef<int64_t> dn = down->getWeightType().getShape();
+  int64_t scale_count = 1;
+  for (int64_t v : s)
+    scale_count *= v;
+  if (scale_count != experts)
+    return emitOpError() << "expects " << experts << " per-expert scales, got "
+                         << scale_count;
+  if (gu.size() != 2 || gu[1] != d || gu[0] % (2 * experts) != 0)
+    return emitOpError() << "expects gate_up as [E * 2F, " << d
+                         << "] with E = " << experts;
+  const int64_t ff = gu[0] / (2 * experts);
+  if (dn.size() != 2 || dn[0] != experts * d || dn[1] != ff)
+    return emitOpError() << "expects down as [" << experts * d << ", " << ff
+                         << "] (E * d rows of the expert width)";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // LogitsOp
 //===----------------------------------------------------------------------===//
 

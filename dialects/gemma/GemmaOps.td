@@ -250,6 +250,40 @@ def Gemma_ScaleOp : Gemma_WeightReader<"scale", [SameOperandsAndResultType]> {
   let hasVerifier = 1;
 }
 
+def Gemma_MoeExpertsOp : Gemma_WeightReader<"moe_experts"> {
+  let summary = "Routed mixture-of-experts branch (Gemma 4 26B-A4B)";
+  let description = [{
+    Routes each row of `input` (`[N, d]`, the experts' normed input) by its
+    router logits (`[N, E]`, computed before by the ordinary ops: GEMMA.md
+    4.6): `P = softmax(logits)`, `S` = the `top_k` likeliest experts (ties to
+    the lower index), `w_e = P_e / sum_{S} P * expert_scale[e]` for `e` in
+    `S`, and returns `sum_{e in S} w_e * Expert_e(input)` where
+    `Expert_e(u) = down_e (gelu_tanh(gate_e u) * up_e u)`.
+
+    Weights: `expert_scale` `[E]`; `gate_up` `[E * 2F, d]`, expert `e`'s
+    gate rows `[2eF, 2eF + F)` then its up rows (Hugging Face's
+    `experts.gate_up_proj`); `down` `[E * d, F]`, expert `e`'s rows
+    `[e d, (e + 1) d)` (`experts.down_proj`). `F` is the expert width.
+
+    Example:
+
+    ```mlir
+    %y = gemma.moe_experts %u, %logits, @scale, @gate_up, @down top_k(8)
+        : tensor<4x2816xf32>, tensor<4x128xf32> -> tensor<4x2816xf32>
+    ```
+  }];
+  let arguments = (ins Gemma_Activation:$input, Gemma_Activation:$logits,
+                       FlatSymbolRefAttr:$expert_scale,
+                       FlatSymbolRefAttr:$gate_up, FlatSymbolRefAttr:$down,
+                       I64Attr:$top_k);
+  let results = (outs Gemma_Activation:$result);
+  let assemblyFormat = [{
+    $input `,` $logits `,` $expert_scale `,` $gate_up `,` $down
+    `top_k` `(` $top_k `)` attr-dict `:` type($input) `,` type($logits) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Attention
 //===----------------------------------------------------------------------===//

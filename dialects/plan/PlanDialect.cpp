@@ -42,7 +42,7 @@ static void printReals(OpAsmPrinter &printer, Operation *,
 #include "dialects/plan/PlanOps.cpp.inc"
 
 // The dialect's enum mirrors the stored one; PlanDialectTest checks names.
-static_assert(static_cast<uint32_t>(Kernel::QkvRope) + 1 ==
+static_assert(static_cast<uint32_t>(Kernel::MoeExperts) + 1 ==
               gemma::plan::kKernelCount);
 
 void PlanDialect::initialize() {

@@ -32,7 +32,8 @@ def Plan_Kernel : I32EnumAttr<"Kernel", "a kernel every backend implements", [
   I32EnumAttrCase<"Geglu", 17, "geglu">,
   I32EnumAttrCase<"ResidualNorm", 18, "residual_norm">,
   I32EnumAttrCase<"NormMatmul", 19, "norm_matmul">,
-  I32EnumAttrCase<"QkvRope", 20, "qkv_rope">
+  I32EnumAttrCase<"QkvRope", 20, "qkv_rope">,
+  I32EnumAttrCase<"MoeExperts", 21, "moe_experts">
 ]> {
   let cppNamespace = "::gemma::plan::ir";
 }

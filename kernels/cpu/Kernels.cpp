@@ -10,6 +10,7 @@
 #include <cstring>
 #include <limits>
 #include <numbers>
+#include <numeric>
 #include <vector>
 
 namespace gemma::cpu {
@@ -532,6 +533,71 @@ void Logits(ThreadPool &pool, const float *x, int64_t n, int64_t width,
   Matmul(pool, x, n, width, table, {}, vocab, out);
   if (cap > 0)
     Softcap(out, n * vocab, cap, out);
+}
+
+void MoeExperts(ThreadPool &pool, const float *x, const float *logits,
+                int64_t n, int64_t d, int64_t experts, int64_t ff,
+                int64_t top_k, const WeightView &expert_scale,
+                const WeightView &gate_up, const WeightView &down, float *y) {
+  std::vector<float> scales(static_cast<size_t>(experts));
+  expert_scale.DecodeRow(0, scales.data());
+  // Route: which rows go to which expert, with what weight.
+  std::vector<std::vector<std::pair<int64_t, float>>> routed(
+      static_cast<size_t>(experts));
+  std::vector<int64_t> order(static_cast<size_t>(experts));
+  std::vector<double> p(static_cast<size_t>(experts));
+  for (int64_t r = 0; r < n; ++r) {
+    const float *l = logits + r * experts;
+    const float top = *std::max_element(l, l + experts);
+    for (int64_t e = 0; e < experts; ++e)
+      p[e] = std::exp(double(l[e]) - double(top));
+    std::iota(order.begin(), order.end(), 0);
+    // The top_k by logit (the softmax keeps the order), ties to the lower
+    // index; their softmax renormalized over them needs no global sum.
+    std::partial_sort(order.begin(), order.begin() + top_k, order.end(),
+                      [&](int64_t a, int64_t b) {
+                        return l[a] > l[b] || (l[a] == l[b] && a < b);
+                      });
+    double chosen = 0;
+    for (int64_t k = 0; k < top_k; ++k)
+      chosen += p[order[k]];
+    for (int64_t k = 0; k < top_k; ++k) {
+      const int64_t e = order[k];
+      routed[e].push_back({r, float(p[e] / chosen * scales[e])});
+    }
+  }
+  std::fill(y, y + n * d, 0.0f);
+  std::vector<float> in, gate, up, out;
+  for (int64_t e = 0; e < experts; ++e) {
+    const auto &rows = routed[e];
+    if (rows.empty())
+      continue;
+    const int64_t m = int64_t(rows.size());
+    in.resize(size_t(m * d));
+    for (int64_t k = 0; k < m; ++k)
+      std::copy_n(x + rows[k].first * d, d, in.data() + k * d);
+    gate.resize(size_t(m * ff));
+    up.resize(size_t(m * ff));
+    out.resize(size_t(m * d));
+    const RowRange gate_rows[] = {{2 * e * ff, 2 * e * ff + ff}};
+    const RowRange up_rows[] = {{2 * e * ff + ff, 2 * e * ff + 2 * ff}};
+    const RowRange down_rows[] = {{e * d, e * d + d}};
+    const MatmulJob first[] = {
+        {in.data(), m, d, gate_up, gate_rows, ff, gate.data()},
+        {in.data(), m, d, gate_up, up_rows, ff, up.data()}};
+    Matmuls(pool, first);
+    GeluTanh(gate.data(), m * ff, gate.data());
+    Mul(gate.data(), up.data(), m * ff, gate.data());
+    const MatmulJob second[] = {
+        {gate.data(), m, ff, down, down_rows, d, out.data()}};
+    Matmuls(pool, second);
+    for (int64_t k = 0; k < m; ++k) {
+      float *row = y + rows[k].first * d;
+      const float w = rows[k].second;
+      for (int64_t i = 0; i < d; ++i)
+        row[i] += w * out[size_t(k * d + i)];
+    }
+  }
 }
 
 } // namespace gemma::cpu

@@ -67,6 +67,16 @@ struct MatmulJob {
 };
 void Matmuls(ThreadPool &pool, std::span<const MatmulJob> jobs);
 
+// Gemma 4's routed experts (gemma.moe_experts, GEMMA.md 4.6): each row of
+// x [n, d] goes through its top_k experts by logits [n, experts], weighted
+// by the softmax renormalized over them times expert_scale[e]. gate_up is
+// [experts * 2 ff, d] (gate rows, then up rows, per expert), down
+// [experts * d, ff]. Rows routed to one expert run as one matmul.
+void MoeExperts(ThreadPool &pool, const float *x, const float *logits,
+                int64_t n, int64_t d, int64_t experts, int64_t ff,
+                int64_t top_k, const WeightView &expert_scale,
+                const WeightView &gate_up, const WeightView &down, float *y);
+
 // Head-major weight [heads * out, in_h]: y[n, o] = sum_h x[n, h, :] .
 // w[h * out + o, :].
 void MatmulHeads(ThreadPool &pool, const float *x, int64_t n, int64_t heads,

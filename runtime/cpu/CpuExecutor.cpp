@@ -315,6 +315,27 @@ absl::StatusOr<Step> Binder::Bind() {
       return absl::OkStatus();
     });
   }
+  case Kernel::kMoeExperts: {
+    absl::StatusOr<WeightView> scale = Required(0), gate_up = Required(1),
+                               down = Required(2);
+    for (const auto *w : {&scale, &gate_up, &down})
+      if (!w->ok())
+        return w->status();
+    const int64_t n = i[0], d = i[1], experts = i[2], ff = i[3], top_k = i[4];
+    if (absl::Status s = Expect(
+            scale->rows * scale->cols == experts &&
+                gate_up->rows == 2 * experts * ff && gate_up->cols == d &&
+                down->rows == experts * d && down->cols == ff,
+            "the expert weights' shapes");
+        !s.ok())
+      return s;
+    return Step([=, sw = *scale, gw = *gate_up,
+                 dw = *down](Frame &f, ThreadPool &pool) -> absl::Status {
+      MoeExperts(pool, F(f, b[0]), F(f, b[1]), n, d, experts, ff, top_k, sw, gw,
+                 dw, F(f, b[2]));
+      return absl::OkStatus();
+    });
+  }
   case Kernel::kNormMatmul: {
     absl::StatusOr<std::optional<WeightView>> norm = Optional(0);
     absl::StatusOr<WeightView> w = Required(1);

@@ -336,6 +336,32 @@ absl::StatusOr<ModelWeights> HfModelWeights(const ModelFile &model) {
       if (absl::Status s = require(*slot, 1, width); !s.ok())
         return s;
     }
+    if (layer.num_experts) {
+      const uint64_t e = layer.num_experts, f = layer.expert_ff_hidden;
+      // The expert tensors and router scales are saved without ".weight".
+      auto bare = [&](std::string_view base) {
+        return fmt::format("{}layers.{}.{}", prefix, l, base);
+      };
+      w.moe_router = name("router.proj");
+      w.moe_router_scale = bare("router.scale");
+      w.moe_expert_scale = bare("router.per_expert_scale");
+      w.moe_gate_up = bare("experts.gate_up_proj");
+      w.moe_down = bare("experts.down_proj");
+      w.pre_moe_norm = name("pre_feedforward_layernorm_2");
+      w.post_dense_norm = name("post_feedforward_layernorm_1");
+      w.post_moe_norm = name("post_feedforward_layernorm_2");
+      for (const auto &[slot, rows, cols] :
+           {std::tuple{&w.moe_router, e, d},
+            std::tuple{&w.moe_router_scale, uint64_t(1), d},
+            std::tuple{&w.moe_expert_scale, uint64_t(1), e},
+            std::tuple{&w.moe_gate_up, e * 2 * f, d},
+            std::tuple{&w.moe_down, e * d, f},
+            std::tuple{&w.pre_moe_norm, uint64_t(1), d},
+            std::tuple{&w.post_dense_norm, uint64_t(1), d},
+            std::tuple{&w.post_moe_norm, uint64_t(1), d}})
+        if (absl::Status s = require(*slot, rows, cols); !s.ok())
+          return s;
+    }
     if (ple) {
       w.ple_gate = name("per_layer_input_gate");
       w.ple_proj = name("per_layer_projection");

@@ -449,14 +449,23 @@ absl::StatusOr<ModelSpec> Gemma4(Fields &f) {
   bool moe = false, k_eq_v = false, double_wide = false;
   GEMMA_ASSIGN(double_wide, f.Bool("use_double_wide_mlp", false));
   GEMMA_ASSIGN(moe, f.Bool("enable_moe_block", false));
-  if (moe)
-    return f.Error("not supported yet: mixture of experts "
-                   "(enable_moe_block)");
-  for (const char *key :
-       {"num_experts", "top_k_experts", "moe_intermediate_size"})
-    if (f.Get(key))
-      return f.Error(
-          fmt::format("'{}' is set but enable_moe_block is not", key));
+  uint64_t experts = 0, top_k = 0, expert_ff = 0;
+  if (moe) {
+    GEMMA_ASSIGN(experts, f.Uint("num_experts"));
+    GEMMA_ASSIGN(top_k, f.Uint("top_k_experts"));
+    GEMMA_ASSIGN(expert_ff, f.Uint("moe_intermediate_size"));
+    if (experts == 0 || experts > 4096 || top_k == 0 || top_k > experts ||
+        expert_ff == 0 || expert_ff > (1u << 20))
+      return f.Error(fmt::format("impossible mixture of experts: {} experts, "
+                                 "top {}, width {}",
+                                 experts, top_k, expert_ff));
+  } else {
+    for (const char *key :
+         {"num_experts", "top_k_experts", "moe_intermediate_size"})
+      if (f.Get(key))
+        return f.Error(
+            fmt::format("'{}' is set but enable_moe_block is not", key));
+  }
   GEMMA_ASSIGN(k_eq_v, f.Bool("attention_k_eq_v", false));
   double final_cap = 0;
   GEMMA_ASSIGN(final_cap, f.Number("final_logit_softcapping", 0.0));
@@ -485,6 +494,10 @@ absl::StatusOr<ModelSpec> Gemma4(Fields &f) {
     l.rope.base = rope.base;
     l.rope.fraction = rope.fraction;
     l.k_eq_v = k_eq_v && !sliding[i];
+    // Every layer of a MoE model has the routed branch beside its MLP.
+    l.num_experts = uint32_t(experts);
+    l.experts_per_token = uint32_t(top_k);
+    l.expert_ff_hidden = uint32_t(expert_ff);
   }
   // KV sharing (transformers' kv_sharing_modes): the last `shared` layers
   // read the cache of the last earlier non-shared layer of their type, and

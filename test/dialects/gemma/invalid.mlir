@@ -1281,3 +1281,51 @@ func.func @f(%x: tensor<1x64xf32>, %pos: tensor<1xi32>, %kc: tensor<1x8x2x16xf32
   %q, %k, %v = gemma.fused_qkv_rope %x, %pos, %kc, %kc q @w rows [0, 64], k @w rows [64, 96], v @w rows [96, 128] qk_norm @qn @kn plain eps(1.0e-6) rope base(1.0e4) : tensor<1x64xf32>, tensor<1xi32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32> -> tensor<1x4x16xf32>
   return %q : tensor<1x4x16xf32>
 }
+
+// -----
+
+// moe_experts: top_k larger than the expert count.
+gemma.param @s : !gemma.weight<[4], f32>
+gemma.param @gu : !gemma.weight<[128, 32], f32>
+gemma.param @dn : !gemma.weight<[128, 16], f32>
+func.func @f(%u: tensor<2x32xf32>, %l: tensor<2x4xf32>) -> tensor<2x32xf32> {
+  // expected-error @+1 {{expects top_k in 1..4, got 5}}
+  %y = gemma.moe_experts %u, %l, @s, @gu, @dn top_k(5) : tensor<2x32xf32>, tensor<2x4xf32> -> tensor<2x32xf32>
+  return %y : tensor<2x32xf32>
+}
+
+// -----
+
+// moe_experts: one row of router logits per input row.
+gemma.param @s : !gemma.weight<[4], f32>
+gemma.param @gu : !gemma.weight<[128, 32], f32>
+gemma.param @dn : !gemma.weight<[128, 16], f32>
+func.func @f(%u: tensor<2x32xf32>, %l: tensor<3x4xf32>) -> tensor<2x32xf32> {
+  // expected-error @+1 {{expects one row of router logits per input row}}
+  %y = gemma.moe_experts %u, %l, @s, @gu, @dn top_k(2) : tensor<2x32xf32>, tensor<3x4xf32> -> tensor<2x32xf32>
+  return %y : tensor<2x32xf32>
+}
+
+// -----
+
+// moe_experts: a per-expert scale per expert.
+gemma.param @s : !gemma.weight<[3], f32>
+gemma.param @gu : !gemma.weight<[128, 32], f32>
+gemma.param @dn : !gemma.weight<[128, 16], f32>
+func.func @f(%u: tensor<2x32xf32>, %l: tensor<2x4xf32>) -> tensor<2x32xf32> {
+  // expected-error @+1 {{expects 4 per-expert scales, got 3}}
+  %y = gemma.moe_experts %u, %l, @s, @gu, @dn top_k(2) : tensor<2x32xf32>, tensor<2x4xf32> -> tensor<2x32xf32>
+  return %y : tensor<2x32xf32>
+}
+
+// -----
+
+// moe_experts: down must be [E * d, F] for the F that gate_up implies.
+gemma.param @s : !gemma.weight<[4], f32>
+gemma.param @gu : !gemma.weight<[128, 32], f32>
+gemma.param @dn : !gemma.weight<[128, 8], f32>
+func.func @f(%u: tensor<2x32xf32>, %l: tensor<2x4xf32>) -> tensor<2x32xf32> {
+  // expected-error @+1 {{expects down as [128, 16] (E * d rows of the expert width)}}
+  %y = gemma.moe_experts %u, %l, @s, @gu, @dn top_k(2) : tensor<2x32xf32>, tensor<2x4xf32> -> tensor<2x32xf32>
+  return %y : tensor<2x32xf32>
+}

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <limits>
+#include <numbers>
 #include <numeric>
 
 namespace gemma::reference {
@@ -48,6 +49,28 @@ TEST(Kernels, EmbedReadsAColumnSlice) {
   EXPECT_EQ(x->shape, (std::vector<int64_t>{2, 2}));
   EXPECT_EQ(x->data, (std::vector<float>{12, 14, 4, 6}));
   EXPECT_FALSE(Embed(std::vector<int32_t>{0}, table, 1.0f, 3, 2).ok());
+}
+
+TEST(Kernels, TopKBreaksTiesToTheLowerIndex) {
+  const std::vector<float> row = {0.5f, 2.0f, -1.0f, 2.0f, 1.0f};
+  EXPECT_EQ(TopK(row, 3), (std::vector<int64_t>{1, 3, 4}));
+}
+
+// Two experts of width 1 on d = 1: expert e computes
+// down_e * gelu(gate_e u) * up_e u; the top one of three by logit.
+TEST(Kernels, MoeExpertsWeighsTheChosenExperts) {
+  Tensor u = Make({1, 1}, {2.0f});
+  Tensor logits = Make({1, 3}, {0.0f, 1.0f, 1.0f});
+  WeightRows scale = Rows(1, 3, {1.0f, 0.5f, 3.0f});
+  // gate_up rows per expert: gate, up.
+  WeightRows gate_up = Rows(6, 1, {1, 1, 1, 2, 1, 3});
+  WeightRows down = Rows(3, 1, {1, 1, 1});
+  Tensor y = MoeExperts(u, logits, scale, gate_up, down, 2);
+  const double gelu2 =
+      0.5 * 2 *
+      (1 + std::tanh(std::sqrt(2 / std::numbers::pi) * (2 + 0.044715 * 8)));
+  // Experts 1 and 2 tie on logit: each gets half, times its scale.
+  EXPECT_NEAR(y.data[0], 0.5 * 0.5 * gelu2 * 4 + 0.5 * 3.0 * gelu2 * 6, 1e-5);
 }
 
 TEST(Kernels, RmsNormConventions) {

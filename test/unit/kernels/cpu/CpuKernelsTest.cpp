@@ -126,6 +126,25 @@ TEST_P(TypedKernel, LogitsAndEmbeddingMatchTheReference) {
   ExpectClose(slice, ref::Embed(ids, table.rows, 2.5f, 16, 24)->data);
 }
 
+// Rows routed to the same expert run as one matmul; several experts per
+// row, random logits (one row with a tie, broken to the lower index).
+TEST_P(TypedKernel, MoeExpertsMatchTheReference) {
+  ThreadPool pool(2);
+  const int64_t n = 5, d = 64, experts = 6, ff = 32, top_k = 2;
+  Weight scale = MakeWeight(StoredType::kF32, 1, experts, 20);
+  Weight gate_up = MakeWeight(GetParam(), experts * 2 * ff, d, 21);
+  Weight down = MakeWeight(GetParam(), experts * d, ff, 22);
+  ref::Tensor x = Make({n, d}, 23);
+  ref::Tensor logits = Make({n, experts}, 24);
+  logits.data[2 * experts + 1] = logits.data[2 * experts + 4] = 5.0f;
+  std::vector<float> y(n * d);
+  MoeExperts(pool, x.data.data(), logits.data.data(), n, d, experts, ff, top_k,
+             scale.view, gate_up.view, down.view, y.data());
+  ExpectClose(
+      y, ref::MoeExperts(x, logits, scale.rows, gate_up.rows, down.rows, top_k)
+             .data);
+}
+
 INSTANTIATE_TEST_SUITE_P(StoredTypes, TypedKernel,
                          ::testing::Values(StoredType::kF32, StoredType::kBF16,
                                            StoredType::kSFP, StoredType::kNUQ),
