@@ -14,6 +14,7 @@
 #include "compiler/import/LoadModel.h"
 #include "compiler/import/MappedFile.h"
 #include "compiler/import/SbsWeights.h"
+#include "compiler/import/synth/ConvertSbs.h"
 #include "compiler/plan/CompilePlan.h"
 #include "compiler/plan/LowerToPlan.h"
 #include "compiler/plan/PlanFile.h"
@@ -90,6 +91,12 @@ cl::opt<bool> print_config(
     cl::desc("Print the model as imported (every spec field per layer) and "
              "exit"),
     cl::cat(category));
+cl::opt<std::string> weight_type(
+    "weight-type",
+    cl::desc("Re-encode the weights (f32, bf16, sfp, nuq, i8) into a "
+             "gemma.cpp .sbs beside the plan (OUTPUT with .sbs), which the "
+             "plan then reads"),
+    cl::value_desc("type"), cl::cat(category));
 cl::opt<std::string> backend("backend", cl::desc("Target backend (cpu)"),
                              cl::init("cpu"), cl::cat(category));
 
@@ -101,10 +108,11 @@ int Fail(const std::string &message) {
 int WritePlanFile(const gemma::ModelFile &model,
                   const gemma::ModelWeights &weights,
                   const gemma::BuildOptions &build,
-                  const std::vector<std::string> &fusions) {
+                  const std::vector<std::string> &fusions,
+                  const std::string &weights_path) {
   using namespace gemma;
   absl::StatusOr<plan::PlanFile> file = plan::CompilePlan(
-      model, weights, {build, fusions, backend}, model_path, output);
+      model, weights, {build, fusions, backend}, weights_path, output);
   if (!file.ok())
     return Fail(fmt::format("{}: {}", model_path.getValue(),
                             std::string(file.status().message())));
@@ -112,7 +120,7 @@ int WritePlanFile(const gemma::ModelFile &model,
   std::span<const uint8_t> embedded;
   if (embed_weights) {
     absl::StatusOr<std::shared_ptr<const MappedFile>> opened =
-        MappedFile::Open(model_path.getValue());
+        MappedFile::Open(weights_path);
     if (!opened.ok())
       return Fail(std::string(opened.status().message()));
     mapped = *std::move(opened);
@@ -182,7 +190,39 @@ int Run() {
     if (output == "-")
       return Fail("give the .plan file to write with -o (or print a stage "
                   "with --emit=gemma|fused|plan)");
-    return WritePlanFile(*model, *weights, options, *fusions);
+    if (weight_type.empty())
+      return WritePlanFile(*model, *weights, options, *fusions, model_path);
+    // Re-encode the weights as a gemma.cpp .sbs beside the plan, which the
+    // plan then names.
+    std::optional<StoredType> type = ParseWeightType(weight_type);
+    if (!type)
+      return Fail(fmt::format("--weight-type: unknown type '{}' (f32, bf16, "
+                              "sfp, nuq or i8)",
+                              weight_type.getValue()));
+    std::string sbs_path = output.getValue();
+    if (sbs_path.ends_with(".plan"))
+      sbs_path.resize(sbs_path.size() - 5);
+    sbs_path += ".sbs";
+    ProgressBar bar;
+    if (absl::Status s = ConvertToSbs(
+            *model, *weights, *type, sbs_path,
+            [&](uint64_t done, uint64_t total, const std::string &tensor) {
+              bar.Update(done, total, tensor);
+            });
+        !s.ok())
+      return Fail(fmt::format("{}: {}", model_path.getValue(),
+                              std::string(s.message())));
+    bar.Finish();
+    absl::StatusOr<ModelFile> converted = LoadModelFile(sbs_path);
+    if (!converted.ok())
+      return Fail(std::string(converted.status().message()));
+    absl::StatusOr<ModelWeights> converted_weights = ModelWeightsOf(*converted);
+    if (!converted_weights.ok())
+      return Fail(std::string(converted_weights.status().message()));
+    std::printf("wrote %s: %s weights, %.1f MB\n", sbs_path.c_str(),
+                weight_type.getValue().c_str(), converted->file_bytes / 1e6);
+    return WritePlanFile(*converted, *converted_weights, options, *fusions,
+                         sbs_path);
   }
 
   mlir::MLIRContext context;

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <memory>
 #include <vector>
 
 namespace gemma {
@@ -25,8 +26,9 @@ namespace {
 constexpr uint64_t kChunk = 1 << 20;
 
 absl::Status WriteTensor(sbs::BlobWriter &writer, const TensorSlot &slot,
-                         const SynthValues &values, float scale, uint64_t &done,
+                         const TensorFill &values, uint64_t &done,
                          uint64_t total, const SynthProgress &progress) {
+  const float scale = values.scale;
   if (absl::Status status = writer.BeginBlob(slot.name); !status.ok())
     return status;
   const uint64_t n = slot.rows * slot.cols;
@@ -35,7 +37,7 @@ absl::Status WriteTensor(sbs::BlobWriter &writer, const TensorSlot &slot,
   for (uint64_t first = 0; first < n; first += kChunk) {
     const uint64_t count = std::min(kChunk, n - first);
     chunk.resize(count);
-    values.Fill(first, chunk);
+    values.fill(first, chunk);
     if (scale != 1.0f)
       ApplyInverseScale(chunk, scale);
     packed.resize(PackedBytes(slot.type, count));
@@ -83,22 +85,16 @@ float SynthScale(const TensorSlot &slot, const SynthValues &values) {
   return values.MaxAbs() > kSfpMax ? values.MaxAbs() / kSfpMax : 1.0f;
 }
 
-absl::Status SynthesizeSbs(const ModelSpec &spec, StoredType weight,
-                           uint64_t seed, const std::string &path,
-                           const SynthProgress &progress,
-                           const std::optional<std::string> &given_tokenizer) {
+absl::Status WriteSbs(const ModelSpec &spec, StoredType weight,
+                      const std::string &path, const std::string &tokenizer,
+                      const TensorSource &source,
+                      const SynthProgress &progress) {
   if (!IsWeightType(weight))
     return absl::InvalidArgumentError(
         fmt::format("weights cannot be stored as {}", StoredTypeName(weight)));
   absl::StatusOr<sbs::ModelConfig> config = SbsConfigFromSpec(spec, weight);
   if (!config.ok())
     return config.status();
-  absl::StatusOr<std::string> tokenizer =
-      given_tokenizer ? CheckTokenizerFits(*given_tokenizer, spec)
-                      : BuildSynthTokenizer(spec.generation, spec.vocab_size);
-  if (!tokenizer.ok())
-    return tokenizer.status();
-
   const std::vector<TensorSlot> table = SbsTensorTable(spec, weight);
   uint64_t total = 0;
   for (const TensorSlot &slot : table)
@@ -110,24 +106,23 @@ absl::Status SynthesizeSbs(const ModelSpec &spec, StoredType weight,
     return writer.status();
   std::vector<sbs::TensorRecord> toc;
   uint64_t done = 0;
-  const float gain = StreamGain(spec);
   for (const TensorSlot &slot : table) {
-    SynthValues values(seed, slot, spec.norm_scale, gain);
-    const float scale = SynthScale(slot, values);
-    if (absl::Status status =
-            WriteTensor(*writer, slot, values, scale, done, total, progress);
-        !status.ok()) {
+    absl::StatusOr<TensorFill> values = source(slot);
+    absl::Status status =
+        values.ok() ? WriteTensor(*writer, slot, *values, done, total, progress)
+                    : values.status();
+    if (!status.ok()) {
       std::remove(partial.c_str());
       return status;
     }
     toc.push_back(sbs::TensorRecord::For(
         slot.name, slot.type, static_cast<uint32_t>(slot.rows),
-        static_cast<uint32_t>(slot.cols), scale));
+        static_cast<uint32_t>(slot.cols), values->scale));
   }
   const std::vector<uint8_t> config_bytes = sbs::WriteModelConfig(*config);
   const std::vector<uint8_t> toc_bytes = sbs::WriteToc(toc);
   const std::span<const uint8_t> tokenizer_bytes(
-      reinterpret_cast<const uint8_t *>(tokenizer->data()), tokenizer->size());
+      reinterpret_cast<const uint8_t *>(tokenizer.data()), tokenizer.size());
   for (absl::Status status : {writer->Add("config", config_bytes),
                               writer->Add("tokenizer", tokenizer_bytes),
                               writer->Add("toc", toc_bytes), writer->Finish()})
@@ -139,6 +134,29 @@ absl::Status SynthesizeSbs(const ModelSpec &spec, StoredType weight,
     return absl::PermissionDeniedError(
         fmt::format("{}: cannot rename the finished file into place", path));
   return absl::OkStatus();
+}
+
+absl::Status SynthesizeSbs(const ModelSpec &spec, StoredType weight,
+                           uint64_t seed, const std::string &path,
+                           const SynthProgress &progress,
+                           const std::optional<std::string> &given_tokenizer) {
+  absl::StatusOr<std::string> tokenizer =
+      given_tokenizer ? CheckTokenizerFits(*given_tokenizer, spec)
+                      : BuildSynthTokenizer(spec.generation, spec.vocab_size);
+  if (!tokenizer.ok())
+    return tokenizer.status();
+  const float gain = StreamGain(spec);
+  return WriteSbs(
+      spec, weight, path, *tokenizer,
+      [&](const TensorSlot &slot) -> absl::StatusOr<TensorFill> {
+        auto values =
+            std::make_shared<SynthValues>(seed, slot, spec.norm_scale, gain);
+        return TensorFill{[values](uint64_t first, std::span<float> out) {
+                            values->Fill(first, out);
+                          },
+                          SynthScale(slot, *values)};
+      },
+      progress);
 }
 
 } // namespace gemma

@@ -4,14 +4,17 @@
 #define COMPILER_IMPORT_SYNTH_SYNTHESIZE_H
 
 #include "compiler/import/ModelSpec.h"
+#include "compiler/import/SbsTensors.h"
 #include "compiler/import/StoredType.h"
 #include "compiler/import/synth/SynthValues.h"
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -31,6 +34,27 @@ using SynthProgress =
 // values would exceed SFP's range (then values are stored divided by it,
 // as gemma.cpp's exporter does, SBS.md 5.7).
 float SynthScale(const TensorSlot &slot, const SynthValues &values);
+
+// The values of one tensor of a file being written: fill(first, out) writes
+// flat values [first, first + out.size()) as f32 (before the scale is
+// divided out); scale is the per-tensor scale stored beside it (1, or more
+// when SFP/NUQ values would exceed SFP's range).
+struct TensorFill {
+  std::function<void(uint64_t first, std::span<float> out)> fill;
+  float scale = 1.0f;
+};
+// Where a writer gets each tensor's values from.
+using TensorSource =
+    std::function<absl::StatusOr<TensorFill>(const TensorSlot &slot)>;
+
+// Writes `spec` as a V2 single-file `.sbs` that gemma.cpp can load, with
+// `weight` matrices (SbsTensorTable) from `source` and the serialized
+// `tokenizer` (or kNoTokenizer). Streaming, in chunks; the file appears at
+// `path` only when complete.
+absl::Status WriteSbs(const ModelSpec &spec, StoredType weight,
+                      const std::string &path, const std::string &tokenizer,
+                      const TensorSource &source,
+                      const SynthProgress &progress = nullptr);
 
 // gemma.cpp's tokenizer blob for "this file has no tokenizer" (SBS.md).
 inline constexpr std::string_view kNoTokenizer = "unavailable";
