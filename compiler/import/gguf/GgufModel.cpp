@@ -2,6 +2,8 @@
 
 #include "compiler/import/gguf/GgufModel.h"
 
+#include "compiler/import/AssignOr.h"
+
 #include "compiler/import/synth/SentencePieceModel.h"
 
 #include <fmt/format.h>
@@ -37,14 +39,6 @@ absl::StatusOr<uint64_t> UnsignedOr(const GgufFile &file,
                                     const std::string &key, uint64_t fallback) {
   return file.Find(key) ? file.GetUnsigned(key) : fallback;
 }
-
-#define GEMMA_ASSIGN(lhs, expr)                                                \
-  {                                                                            \
-    auto value_ = (expr);                                                      \
-    if (!value_.ok())                                                          \
-      return value_.status();                                                  \
-    lhs = *value_;                                                             \
-  }
 
 std::string ModelName(const GgufFile &file, std::string_view arch) {
   std::string name(arch);

@@ -2,6 +2,8 @@
 
 #include "compiler/import/hf/HfConfig.h"
 
+#include "compiler/import/AssignOr.h"
+
 #include "absl/status/status.h"
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -163,14 +165,6 @@ private:
   std::string where_;
   std::set<std::string> used_;
 };
-
-#define GEMMA_ASSIGN(lhs, expr)                                                \
-  {                                                                            \
-    auto value_ = (expr);                                                      \
-    if (!value_.ok())                                                          \
-      return value_.status();                                                  \
-    lhs = *value_;                                                             \
-  }
 
 // RoPE of one attention type: base, linear scaling factor.
 struct Rope {
