@@ -46,9 +46,12 @@ namespace cl = llvm::cl;
 
 enum class Emit { kFile, kGemma, kFused, kPlan };
 
-cl::OptionCategory category("gemma-compile options");
-cl::opt<std::string> model_path(cl::Positional, cl::desc("<model.sbs>"),
-                                cl::Required);
+cl::OptionCategory output_group("Output");
+cl::OptionCategory plan_group("Plan");
+cl::OptionCategory weights_group("Weights");
+cl::opt<std::string>
+    model_path(cl::Positional,
+               cl::desc("<model.sbs|model.gguf|checkpoint-dir>"), cl::Required);
 cl::opt<Emit> emit("emit",
                    cl::desc("Print a stage instead of writing a .plan file"),
                    cl::init(Emit::kFile),
@@ -59,46 +62,45 @@ cl::opt<Emit> emit("emit",
                               clEnumValN(Emit::kPlan, "plan",
                                          "each bucket's kernel calls (after "
                                          "fusion) with arena offsets")),
-                   cl::cat(category));
+                   cl::cat(output_group));
 cl::opt<std::string> fusion_opt(
     "fusion",
     cl::desc("Fusions: all, none, or a comma list of attention, qkv-rope, "
              "geglu, residual-norm, norm-matmul, logits"),
-    cl::value_desc("list"), cl::init("all"), cl::cat(category));
+    cl::value_desc("list"), cl::init("all"), cl::cat(plan_group));
 cl::opt<std::string>
     output("o",
            cl::desc("Output: the .plan file, or with --emit a text file "
                     "(default: stdout)"),
-           cl::value_desc("file"), cl::init("-"), cl::cat(category));
+           cl::value_desc("file"), cl::init("-"), cl::cat(output_group));
 cl::opt<uint32_t>
     context_opt("context",
                 cl::desc("KV cache positions (default: the model's context)"),
-                cl::init(0), cl::cat(category));
-cl::opt<std::string>
-    prefill_opt("prefill-buckets",
-                cl::desc("Token counts of the prefill functions"),
-                cl::value_desc("list"), cl::init("32,128"), cl::cat(category));
+                cl::init(0), cl::cat(plan_group));
+cl::opt<std::string> prefill_opt(
+    "prefill-buckets", cl::desc("Token counts of the prefill functions"),
+    cl::value_desc("list"), cl::init("32,128"), cl::cat(plan_group));
 cl::opt<std::string>
     decode_opt("decode-buckets",
                cl::desc("Sequence counts of the decode functions"),
-               cl::value_desc("list"), cl::init("1"), cl::cat(category));
+               cl::value_desc("list"), cl::init("1"), cl::cat(plan_group));
 cl::opt<bool> embed_weights(
     "embed-weights",
     cl::desc("Copy the weight file into the plan (one self-contained file)"),
-    cl::cat(category));
+    cl::cat(weights_group));
 cl::opt<bool> print_config(
     "print-config",
     cl::desc("Print the model as imported (every spec field per layer) and "
              "exit"),
-    cl::cat(category));
+    cl::cat(output_group));
 cl::opt<std::string> weight_type(
     "weight-type",
     cl::desc("Re-encode the weights (f32, bf16, sfp, nuq, i8) into a "
              "gemma.cpp .sbs beside the plan (OUTPUT with .sbs), which the "
              "plan then reads"),
-    cl::value_desc("type"), cl::cat(category));
+    cl::value_desc("type"), cl::cat(weights_group));
 cl::opt<std::string> backend("backend", cl::desc("Target backend (cpu)"),
-                             cl::init("cpu"), cl::cat(category));
+                             cl::init("cpu"), cl::cat(plan_group));
 
 int Fail(const std::string &message) {
   std::fprintf(stderr, "gemma-compile: error: %s\n", message.c_str());
@@ -253,7 +255,7 @@ int Run() {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  cl::HideUnrelatedOptions(category);
+  cl::HideUnrelatedOptions({&output_group, &plan_group, &weights_group});
   if (!gemma::CheckKnownFlags(argc, argv))
     return 1;
   cl::ParseCommandLineOptions(argc, argv,
