@@ -34,6 +34,12 @@ int64_t Tensor::RowWidth() const {
 
 namespace {
 
+// GELU with the tanh approximation, in f64.
+double GeluTanhOf(double t) {
+  const double k = std::sqrt(2.0 / std::numbers::pi);
+  return 0.5 * t * (1.0 + std::tanh(k * (t + 0.044715 * t * t * t)));
+}
+
 double Dot(const float *a, const float *b, int64_t n) {
   double sum = 0.0;
   for (int64_t i = 0; i < n; ++i)
@@ -315,11 +321,7 @@ Tensor MoeExperts(const Tensor &input, const Tensor &logits,
         const double gate = Dot(u, w.data(), d);
         gate_up.decode(2 * e * ff + ff + f, w.data());
         const double up = Dot(u, w.data(), d);
-        const double k = std::sqrt(2.0 / std::numbers::pi);
-        const double gelu =
-            0.5 * gate *
-            (1.0 + std::tanh(k * (gate + 0.044715 * gate * gate * gate)));
-        hidden[f] = gelu * up;
+        hidden[f] = GeluTanhOf(gate) * up;
       }
       for (int64_t o = 0; o < d; ++o) {
         down.decode(e * d + o, w.data());
@@ -336,12 +338,7 @@ Tensor MoeExperts(const Tensor &input, const Tensor &logits,
 }
 
 Tensor GeluTanh(const Tensor &x) {
-  return Map(x, [](float v) {
-    const double t = v;
-    const double k = std::sqrt(2.0 / std::numbers::pi);
-    return static_cast<float>(
-        0.5 * t * (1.0 + std::tanh(k * (t + 0.044715 * t * t * t))));
-  });
+  return Map(x, [](float v) { return static_cast<float>(GeluTanhOf(v)); });
 }
 
 Tensor Add(const Tensor &a, const Tensor &b) {

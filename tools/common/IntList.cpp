@@ -2,8 +2,6 @@
 
 #include "tools/common/IntList.h"
 
-#include "llvm/Support/ConvertUTF.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -62,14 +60,6 @@ std::string FormatIds(const std::vector<int32_t> &ids) {
     line += std::to_string(id);
   }
   return line;
-}
-
-std::optional<size_t> InvalidUtf8At(std::string_view text) {
-  const auto *begin = reinterpret_cast<const llvm::UTF8 *>(text.data());
-  const llvm::UTF8 *at = begin;
-  if (llvm::isLegalUTF8String(&at, begin + text.size()))
-    return std::nullopt;
-  return size_t(at - begin);
 }
 
 } // namespace gemma

@@ -6,9 +6,7 @@
 #include "absl/status/statusor.h"
 
 #include <cstdint>
-#include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace gemma {
@@ -21,9 +19,6 @@ absl::StatusOr<std::vector<int64_t>> ParseIntList(const std::string &text,
 // with "--<flag>: 'X' is not a token id in 0..V" (or "no ids").
 absl::StatusOr<std::vector<int32_t>>
 ParseTokenIds(const std::string &text, uint32_t vocab, const char *flag);
-
-// The offset of the first byte that is not valid UTF-8, if any.
-std::optional<size_t> InvalidUtf8At(std::string_view text);
 
 // "2754 2455 3155": ids on one line, space-separated.
 std::string FormatIds(const std::vector<int32_t> &ids);

@@ -25,6 +25,7 @@
 #include "runtime/tokenizer/SentencePieceTokenizer.h"
 #include "tools/common/FlagCheck.h"
 #include "tools/common/IntList.h"
+#include "tools/common/Utf8.h"
 #include "tools/gemma-exec/Bench.h"
 #include "tools/gemma-exec/Chat.h"
 #include "tools/gemma-exec/Inspect.h"

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 
 namespace gemma {
@@ -59,11 +60,10 @@ absl::StatusOr<std::string> LoadTokenizerProto(const std::string &path) {
   std::span<const uint8_t> bytes = (*file)->bytes();
   if (LooksLikeJson(bytes))
     return HfTokenizerFileToSentencePiece(path);
-  const bool sbs_magic = bytes.size() >= 4 &&
-                         bytes[0] == (sbs::kBlobMagic & 0xFF) &&
-                         bytes[1] == ((sbs::kBlobMagic >> 8) & 0xFF) &&
-                         bytes[2] == ((sbs::kBlobMagic >> 16) & 0xFF) &&
-                         bytes[3] == (sbs::kBlobMagic >> 24);
+  uint32_t magic = 0;
+  if (bytes.size() >= sizeof(magic))
+    std::memcpy(&magic, bytes.data(), sizeof(magic));
+  const bool sbs_magic = magic == sbs::kBlobMagic;
   if (gguf::HasGgufMagic(bytes) || sbs_magic) {
     absl::StatusOr<ModelFile> model = LoadModelFile(path);
     if (!model.ok())

@@ -202,9 +202,8 @@ absl::StatusOr<ModelFile> LoadHfCheckpoint(const std::string &path) {
       w.rows = w.cols ? tensor.elements() / w.cols : 0;
       w.bytes = tensor.bytes;
       model.tensors.emplace(name, w);
-      identity += fmt::format(
-          "\n{} {} {}x{} {}", name, int(w.type), w.rows, w.cols,
-          w.bytes.data() - file->tensors().begin()->second.bytes.data());
+      identity += fmt::format("\n{} {} {}x{} {}", name, int(w.type), w.rows,
+                              w.cols, tensor.offset);
     }
     storage->shards.push_back(*std::move(file));
   }

@@ -146,6 +146,7 @@ SafetensorsFile::FromBytes(std::span<const uint8_t> bytes,
                              expected ? fmt::format("{}", *expected)
                                       : std::string("more than 2^64")));
     tensor.bytes = data.subspan(begin, end - begin);
+    tensor.offset = begin;
     ranges.emplace_back(begin, end);
     file.tensors_.emplace(key, std::move(tensor));
   }

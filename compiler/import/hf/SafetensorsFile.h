@@ -30,6 +30,7 @@ struct SafeTensor {
   StoredType type = StoredType::kUnknown;
   std::vector<uint64_t> shape;
   std::span<const uint8_t> bytes;
+  uint64_t offset = 0; // where `bytes` starts in the data section
 
   uint64_t elements() const;
 };

@@ -19,7 +19,7 @@ namespace {
 // role (the K/V rows gemma.cpp keeps for layers that share a cache).
 class RoleRows {
 public:
-  RoleRows(const ModelFile &model, const WeightRef &ref) : model_(model) {
+  RoleRows(const ModelFile &model, const WeightRef &ref) {
     if (!ref.present())
       return;
     tensor_ = model.Find(ref.tensor);
@@ -28,7 +28,7 @@ public:
         rows_.push_back(r);
   }
   RoleRows(const ModelFile &model, const std::string &name)
-      : model_(model), tensor_(name.empty() ? nullptr : model.Find(name)) {}
+      : tensor_(name.empty() ? nullptr : model.Find(name)) {}
 
   void Row(int64_t r, std::span<float> out) const {
     if (!tensor_) {
@@ -45,7 +45,6 @@ public:
   int64_t cols() const { return tensor_ ? int64_t(tensor_->cols) : 0; }
 
 private:
-  const ModelFile &model_;
   const WeightTensor *tensor_ = nullptr;
   std::vector<int64_t> rows_;
 };
