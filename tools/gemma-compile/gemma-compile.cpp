@@ -14,6 +14,7 @@
 #include "compiler/import/LoadModel.h"
 #include "compiler/import/MappedFile.h"
 #include "compiler/import/SbsWeights.h"
+#include "compiler/import/gguf/ConvertGguf.h"
 #include "compiler/import/synth/ConvertSbs.h"
 #include "compiler/plan/CompilePlan.h"
 #include "compiler/plan/LowerToPlan.h"
@@ -95,10 +96,19 @@ cl::opt<bool> print_config(
     cl::cat(output_group));
 cl::opt<std::string> weight_type(
     "weight-type",
-    cl::desc("Re-encode the weights (f32, bf16, sfp, nuq, i8) into a "
-             "gemma.cpp .sbs beside the plan (OUTPUT with .sbs), which the "
-             "plan then reads"),
+    cl::desc("Re-encode the weights into a file beside the plan, which the "
+             "plan then reads: f32, bf16, sfp, nuq, i8 as a gemma.cpp .sbs; "
+             "f16, q8_0, q5_0, q4_k, q6_k as a llama.cpp .gguf"),
     cl::value_desc("type"), cl::cat(weights_group));
+enum class WeightFormat { kAuto, kSbs, kGguf };
+cl::opt<WeightFormat> weight_format(
+    "weight-format",
+    cl::desc("The file --weight-type writes (default: by the type; f32 and "
+             "bf16 go to .sbs)"),
+    cl::init(WeightFormat::kAuto),
+    cl::values(clEnumValN(WeightFormat::kSbs, "sbs", "gemma.cpp's .sbs"),
+               clEnumValN(WeightFormat::kGguf, "gguf", "llama.cpp's GGUF")),
+    cl::cat(weights_group));
 cl::opt<std::string> backend("backend", cl::desc("Target backend (cpu)"),
                              cl::init("cpu"), cl::cat(plan_group));
 
@@ -156,6 +166,73 @@ int WritePlanFile(const gemma::ModelFile &model,
   return 0;
 }
 
+// The type --weight-type names, with the format it is written in.
+std::optional<std::pair<gemma::StoredType, WeightFormat>> ParseConversion() {
+  using namespace gemma;
+  std::optional<StoredType> type = ParseWeightType(weight_type);
+  WeightFormat format = weight_format;
+  if (type) {
+    if (format == WeightFormat::kAuto)
+      format = WeightFormat::kSbs;
+  } else {
+    for (StoredType t : {StoredType::kF16, StoredType::kQ8_0, StoredType::kQ5_0,
+                         StoredType::kQ4_K, StoredType::kQ6_K})
+      if (StoredTypeName(t) == weight_type.getValue())
+        type = t;
+    if (!type || format == WeightFormat::kSbs)
+      return std::nullopt;
+    format = WeightFormat::kGguf;
+  }
+  if (format == WeightFormat::kGguf && !IsGgufWeightType(*type))
+    return std::nullopt;
+  return std::pair(*type, format);
+}
+
+// Re-encodes the weights into a file beside the plan (OUTPUT with .sbs or
+// .gguf), then compiles the plan against that file.
+int ConvertAndCompile(const gemma::ModelFile &model,
+                      const gemma::ModelWeights &weights,
+                      const gemma::BuildOptions &options,
+                      const std::vector<std::string> &fusions) {
+  using namespace gemma;
+  std::optional<std::pair<StoredType, WeightFormat>> conversion =
+      ParseConversion();
+  if (!conversion)
+    return Fail(fmt::format(
+        "--weight-type: cannot write '{}'{} (.sbs: f32, bf16, sfp, nuq, i8; "
+        ".gguf: f32, bf16, f16, q8_0, q5_0, q4_k, q6_k)",
+        weight_type.getValue(),
+        weight_format == WeightFormat::kAuto  ? ""
+        : weight_format == WeightFormat::kSbs ? " as .sbs"
+                                              : " as GGUF"));
+  const auto [type, format] = *conversion;
+  const bool gguf = format == WeightFormat::kGguf;
+  std::string path = output.getValue();
+  if (path.ends_with(".plan"))
+    path.resize(path.size() - 5);
+  path += gguf ? ".gguf" : ".sbs";
+  ProgressBar bar;
+  auto report = [&](uint64_t done, uint64_t total, const std::string &tensor) {
+    bar.Update(done, total, tensor);
+  };
+  absl::Status written = gguf
+                             ? ConvertToGguf(model, weights, type, path, report)
+                             : ConvertToSbs(model, weights, type, path, report);
+  if (!written.ok())
+    return Fail(fmt::format("{}: {}", model_path.getValue(),
+                            std::string(written.message())));
+  bar.Finish();
+  absl::StatusOr<ModelFile> converted = LoadModelFile(path);
+  if (!converted.ok())
+    return Fail(std::string(converted.status().message()));
+  absl::StatusOr<ModelWeights> converted_weights = ModelWeightsOf(*converted);
+  if (!converted_weights.ok())
+    return Fail(std::string(converted_weights.status().message()));
+  std::printf("wrote %s: %s weights, %.1f MB\n", path.c_str(),
+              weight_type.getValue().c_str(), converted->file_bytes / 1e6);
+  return WritePlanFile(*converted, *converted_weights, options, fusions, path);
+}
+
 int Run() {
   using namespace gemma;
   absl::StatusOr<ModelFile> model = LoadModelFile(model_path);
@@ -194,39 +271,8 @@ int Run() {
                   "with --emit=gemma|fused|plan)");
     if (weight_type.empty())
       return WritePlanFile(*model, *weights, options, *fusions, model_path);
-    // Re-encode the weights as a gemma.cpp .sbs beside the plan, which the
-    // plan then names.
-    std::optional<StoredType> type = ParseWeightType(weight_type);
-    if (!type)
-      return Fail(fmt::format("--weight-type: unknown type '{}' (f32, bf16, "
-                              "sfp, nuq or i8)",
-                              weight_type.getValue()));
-    std::string sbs_path = output.getValue();
-    if (sbs_path.ends_with(".plan"))
-      sbs_path.resize(sbs_path.size() - 5);
-    sbs_path += ".sbs";
-    ProgressBar bar;
-    if (absl::Status s = ConvertToSbs(
-            *model, *weights, *type, sbs_path,
-            [&](uint64_t done, uint64_t total, const std::string &tensor) {
-              bar.Update(done, total, tensor);
-            });
-        !s.ok())
-      return Fail(fmt::format("{}: {}", model_path.getValue(),
-                              std::string(s.message())));
-    bar.Finish();
-    absl::StatusOr<ModelFile> converted = LoadModelFile(sbs_path);
-    if (!converted.ok())
-      return Fail(std::string(converted.status().message()));
-    absl::StatusOr<ModelWeights> converted_weights = ModelWeightsOf(*converted);
-    if (!converted_weights.ok())
-      return Fail(std::string(converted_weights.status().message()));
-    std::printf("wrote %s: %s weights, %.1f MB\n", sbs_path.c_str(),
-                weight_type.getValue().c_str(), converted->file_bytes / 1e6);
-    return WritePlanFile(*converted, *converted_weights, options, *fusions,
-                         sbs_path);
+    return ConvertAndCompile(*model, *weights, options, *fusions);
   }
-
   mlir::MLIRContext context;
   absl::StatusOr<mlir::OwningOpRef<mlir::ModuleOp>> module =
       BuildModel(context, model->spec, *weights, *layout);

@@ -2,7 +2,7 @@
 
 #include "compiler/import/synth/ConvertSbs.h"
 
-#include "compiler/import/codecs/Decode.h"
+#include "compiler/import/RoleMatrix.h"
 #include "compiler/import/codecs/Sfp.h"
 #include "compiler/import/synth/Synthesize.h"
 
@@ -14,40 +14,6 @@
 
 namespace gemma {
 namespace {
-
-// Row r of the source's role, through its row ranges; zeros for an absent
-// role (the K/V rows gemma.cpp keeps for layers that share a cache).
-class RoleRows {
-public:
-  RoleRows(const ModelFile &model, const WeightRef &ref) {
-    if (!ref.present())
-      return;
-    tensor_ = model.Find(ref.tensor);
-    for (auto [begin, end] : ref.rows)
-      for (int64_t r = begin; r < end; ++r)
-        rows_.push_back(r);
-  }
-  RoleRows(const ModelFile &model, const std::string &name)
-      : tensor_(name.empty() ? nullptr : model.Find(name)) {}
-
-  void Row(int64_t r, std::span<float> out) const {
-    if (!tensor_) {
-      std::fill(out.begin(), out.end(), 0.0f);
-      return;
-    }
-    const int64_t row = rows_.empty() ? r : rows_[size_t(r)];
-    DecodeRange(tensor_->type, tensor_->bytes.data(),
-                uint64_t(row) * tensor_->cols, tensor_->cols, out.data());
-    if (tensor_->scale != 1.0f)
-      for (float &v : out)
-        v *= tensor_->scale;
-  }
-  int64_t cols() const { return tensor_ ? int64_t(tensor_->cols) : 0; }
-
-private:
-  const WeightTensor *tensor_ = nullptr;
-  std::vector<int64_t> rows_;
-};
 
 // A tensor of gemma.cpp's layout, one row at a time.
 using RowFn = std::function<void(int64_t row, std::span<float> out)>;
@@ -66,11 +32,11 @@ absl::StatusOr<RowFn> RowsOf(const ModelFile &model,
   const auto [base, layer] = Split(slot.name);
   if (layer < 0) {
     if (base == "c_embedding") {
-      auto rows = std::make_shared<RoleRows>(model, weights.embedding);
+      auto rows = std::make_shared<RoleMatrix>(model, weights.embedding);
       return RowFn([rows](int64_t r, std::span<float> o) { rows->Row(r, o); });
     }
     if (base == "c_final_norm") {
-      auto rows = std::make_shared<RoleRows>(model, weights.final_norm);
+      auto rows = std::make_shared<RoleMatrix>(model, weights.final_norm);
       return RowFn([rows](int64_t r, std::span<float> o) { rows->Row(r, o); });
     }
     return absl::UnimplementedError(
@@ -80,10 +46,10 @@ absl::StatusOr<RowFn> RowsOf(const ModelFile &model,
   const LayerWeights &w = weights.layers[size_t(layer)];
   const int64_t q = spec.head_dim, h = spec.heads, d = model.spec.model_dim;
   auto role = [&](const WeightRef &ref) {
-    return std::make_shared<RoleRows>(model, ref);
+    return std::make_shared<RoleMatrix>(model, ref, spec.heads);
   };
   auto named = [&](const std::string &name) {
-    return std::make_shared<RoleRows>(model, name);
+    return std::make_shared<RoleMatrix>(model, name);
   };
   // K=V layers store V rows equal to K's (gemma.cpp has no K=V switch).
   const WeightRef &v_ref = spec.k_eq_v ? w.k : w.v;
@@ -127,7 +93,7 @@ absl::StatusOr<RowFn> RowsOf(const ModelFile &model,
       else
         u->Row(r - f, o);
     });
-  std::shared_ptr<RoleRows> rows;
+  std::shared_ptr<RoleMatrix> rows;
   if (base == "att_w")
     rows = role(w.out);
   else if (base == "gating1_w")

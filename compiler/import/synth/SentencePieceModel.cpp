@@ -245,6 +245,36 @@ std::string SerializeBpeModel(SentencePieceModel model,
   return SerializeSentencePieceModel(model);
 }
 
+NormalizerOptions ReadNormalizerOptions(const SentencePieceModel &model) {
+  NormalizerOptions options;
+  for (const std::string &record : model.other_fields) {
+    WireReader outer(record);
+    std::optional<uint64_t> tag = outer.Varint();
+    std::optional<uint64_t> n = outer.Varint();
+    std::optional<std::string_view> body = n ? outer.Take(*n) : std::nullopt;
+    if (!tag || *tag != (kModelNormalizerSpec << 3 | kBytes) || !body)
+      continue;
+    WireReader reader(*body);
+    while (!reader.done()) {
+      std::optional<uint64_t> field_tag = reader.Varint();
+      if (!field_tag)
+        break;
+      const uint32_t wire = static_cast<uint32_t>(*field_tag & 7);
+      const uint64_t field = *field_tag >> 3;
+      if (wire == kVarint && (field == 3 || field == 4)) {
+        std::optional<uint64_t> value = reader.Varint();
+        if (!value)
+          break;
+        (field == 3 ? options.add_dummy_prefix
+                    : options.remove_extra_whitespaces) = *value != 0;
+      } else if (!reader.Skip(wire)) {
+        break;
+      }
+    }
+  }
+  return options;
+}
+
 std::string StripTrainingPaths(std::string_view record) {
   WireReader outer(record);
   std::optional<uint64_t> tag = outer.Varint();

@@ -64,6 +64,14 @@ struct BpeModelOptions {
 std::string SerializeBpeModel(SentencePieceModel model,
                               const BpeModelOptions &options);
 
+// What `normalizer_spec` says about spaces (proto defaults when a field is
+// absent: a dummy prefix, extra whitespace removed).
+struct NormalizerOptions {
+  bool add_dummy_prefix = true;
+  bool remove_extra_whitespaces = true;
+};
+NormalizerOptions ReadNormalizerOptions(const SentencePieceModel &model);
+
 // Returns `trainer_spec` (a serialized TrainerSpec record of field 2) without
 // the fields that record where and when it was trained (input files, model
 // prefix), so the same corpus gives the same bytes on every machine.
