@@ -35,9 +35,12 @@ absl::StatusOr<PlanFile> CompilePlan(const ModelFile &model,
                                      CompileOptions options,
                                      const std::string &sbs_path,
                                      const std::string &plan_path) {
-  if (options.backend != "cpu")
+  // The programs are the same for every backend; the plan records which
+  // one runs them.
+  if (options.backend != "cpu" && options.backend != "vulkan")
     return absl::InvalidArgumentError(
-        fmt::format("unknown backend '{}' (this build compiles for: cpu)",
+        fmt::format("unknown backend '{}' (this build compiles for: cpu, "
+                    "vulkan)",
                     options.backend));
   // Generation feeds single tokens through @decode_1 (prompt remainders,
   // every decode step).

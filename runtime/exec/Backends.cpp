@@ -3,6 +3,7 @@
 #include "runtime/exec/Backends.h"
 
 #include "runtime/cpu/CpuBackend.h"
+#include "runtime/vulkan/VulkanBackend.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -10,7 +11,7 @@
 namespace gemma {
 
 const std::vector<std::string> &BackendNames() {
-  static const std::vector<std::string> names = {"cpu"};
+  static const std::vector<std::string> names = {"cpu", "vulkan"};
   return names;
 }
 
@@ -18,6 +19,26 @@ absl::StatusOr<std::unique_ptr<Backend>> CreateBackend(const std::string &name,
                                                        int threads) {
   if (name == "cpu")
     return cpu::CreateCpuBackend(threads);
+  // vulkan or vulkan:N (the device index of --print-backend's list).
+  if (name == "vulkan" || name.starts_with("vulkan:")) {
+    int device = 0;
+    if (name.size() > 7) {
+      const std::string index = name.substr(7);
+      if (index.empty() ||
+          index.find_first_not_of("0123456789") != std::string::npos ||
+          index.size() > 4)
+        return absl::InvalidArgumentError(
+            fmt::format("'{}': a Vulkan device is vulkan:N", name));
+      device = std::stoi(index);
+    }
+    absl::StatusOr<std::unique_ptr<Backend>> backend =
+        vulkan::CreateVulkanBackend(device);
+    if (!backend.ok())
+      return absl::Status(
+          backend.status().code(),
+          fmt::format("vulkan: {}", std::string(backend.status().message())));
+    return backend;
+  }
   return absl::UnavailableError(
       fmt::format("no '{}' backend in this build (it has: {})", name,
                   fmt::join(BackendNames(), ", ")));

@@ -4,7 +4,9 @@
 // SFP, fusions all and none, compiled into a .plan on disk, opened by the
 // runtime (PlanSession: file checks, weights by reference, bucket programs),
 // and run on a prompt longer than the window through chunked and padded
-// prefill and decode. Logits within 1e-3 of the reference evaluator's
+// prefill and decode, on the CPU and on Vulkan (lavapipe in CI; skipped,
+// saying so, without a Vulkan device). Logits within 1e-3 of the reference
+// evaluator's
 // (DESIGN.md 7), and the same greedy token wherever the reference's top two
 // logits are further apart than that.
 //
@@ -14,6 +16,7 @@
 #include "compiler/reference/ModelRunner.h"
 #include "compiler/reference/StoredWeights.h"
 #include "passes/FusionPipeline.h"
+#include "runtime/exec/Backends.h"
 #include "runtime/exec/PlanSession.h"
 
 #include "test/unit/TinyModel.h"
@@ -34,17 +37,25 @@ struct Case {
   const char *preset;
   StoredType weight;
   bool fused;
+  const char *backend;
 };
 
 // Readable, stable test names in CTest (not the struct's bytes).
 void PrintTo(const Case &c, std::ostream *os) {
   *os << c.preset << "/" << StoredTypeName(c.weight)
-      << (c.fused ? "/fused" : "/unfused");
+      << (c.fused ? "/fused" : "/unfused") << "/" << c.backend;
 }
 
 class PlanParity : public ::testing::TestWithParam<Case> {};
 
 TEST_P(PlanParity, PlanLogitsMatchTheReferenceEvaluator) {
+  if (std::string(GetParam().backend) != "cpu") {
+    absl::StatusOr<std::unique_ptr<Backend>> backend =
+        CreateBackend(GetParam().backend, 1);
+    if (!backend.ok())
+      GTEST_SKIP() << "no " << GetParam().backend
+                   << " device: " << backend.status().message();
+  }
   testing::LoadedModel loaded =
       testing::SynthesizeTiny(GetParam().preset, GetParam().weight);
   const std::string sbs =
@@ -52,6 +63,7 @@ TEST_P(PlanParity, PlanLogitsMatchTheReferenceEvaluator) {
   const std::string path = testing::TempPath("model.plan");
   // Buckets 4 and 8 with a 13-token prefill: 8, 4, then 1 padded to 4.
   plan::CompileOptions options;
+  options.backend = GetParam().backend;
   options.build = BuildOptionsFor(48, {4, 8}, {1});
   if (GetParam().fused)
     options.fusions = FusionNames();
@@ -108,7 +120,8 @@ std::vector<Case> Cases() {
     for (StoredType weight :
          {StoredType::kF32, StoredType::kBF16, StoredType::kSFP})
       for (bool fused : {false, true})
-        cases.push_back({preset, weight, fused});
+        for (const char *backend : {"cpu", "vulkan"})
+          cases.push_back({preset, weight, fused, backend});
   return cases;
 }
 
@@ -117,7 +130,10 @@ INSTANTIATE_TEST_SUITE_P(TinyPresets, PlanParity, ::testing::ValuesIn(Cases()),
                            std::string name =
                                std::string(info.param.preset) + "_" +
                                std::string(StoredTypeName(info.param.weight)) +
-                               (info.param.fused ? "_fused" : "_unfused");
+                               (info.param.fused ? "_fused" : "_unfused") +
+                               (std::string(info.param.backend) == "cpu"
+                                    ? ""
+                                    : "_" + std::string(info.param.backend));
                            std::replace(name.begin(), name.end(), '-', '_');
                            return name;
                          });

@@ -1,0 +1,725 @@
+//===- VulkanBackend.cpp - Plan programs on a Vulkan device ---------------===//
+
+#include "runtime/vulkan/VulkanBackend.h"
+
+#include "compiler/import/codecs/Decode.h"
+#include "compiler/import/codecs/Sfp.h"
+#include "runtime/vulkan/VulkanDevice.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <map>
+
+namespace gemma::vulkan {
+namespace {
+
+using plan::Call;
+using plan::Kernel;
+
+constexpr uint32_t kGroupSize = 64;
+constexpr uint32_t kLutWords = 256; // the SFP table at the weights' start
+
+// A weight in the device's weight buffer.
+struct Stored {
+  StoredType type = StoredType::kUnknown;
+  int64_t rows = 0, cols = 0;
+  float scale = 1.0f;
+  uint32_t wtype = 0;               // the shaders' WTYPE
+  uint64_t word = 0;                // offset in 32-bit words
+  std::vector<uint8_t> host_scalar; // the bytes of a [1, 1] tensor
+};
+
+absl::StatusOr<uint32_t> ShaderType(StoredType type) {
+  switch (type) {
+  case StoredType::kF32:
+    return 0u;
+  case StoredType::kBF16:
+    return 1u;
+  case StoredType::kSFP:
+    return 2u;
+  default:
+    return absl::UnimplementedError(fmt::format(
+        "not supported yet: {} weights on the vulkan backend (f32, bf16 and "
+        "sfp are)",
+        StoredTypeName(type)));
+  }
+}
+
+// Every weight any program has asked for, in one device buffer (the
+// shaders index it by word). New weights grow it; programs recorded
+// against an older buffer re-record (generation).
+class WeightStore {
+public:
+  explicit WeightStore(Device &device) : device_(device) {}
+
+  absl::Status Ensure(const std::vector<std::string> &names,
+                      const WeightSource &source) {
+    std::vector<std::pair<std::string, StoredTensor>> fresh;
+    uint64_t words = words_;
+    for (const std::string &name : names) {
+      if (name.empty() || stored_.contains(name) ||
+          std::any_of(fresh.begin(), fresh.end(),
+                      [&](const auto &f) { return f.first == name; }))
+        continue;
+      absl::StatusOr<StoredTensor> t = source(name);
+      if (!t.ok())
+        return t.status();
+      absl::StatusOr<uint32_t> wtype = ShaderType(t->type);
+      if (!wtype.ok())
+        return absl::Status(wtype.status().code(),
+                            fmt::format("weight '{}': {}", name,
+                                        std::string(wtype.status().message())));
+      Stored s{t->type, t->rows, t->cols, t->scale, *wtype, words, {}};
+      if (t->rows * t->cols == 1)
+        s.host_scalar.assign(t->bytes.begin(), t->bytes.end());
+      stored_[name] = s;
+      words += (t->bytes.size() + 15) / 16 * 4;
+      fresh.emplace_back(name, *t);
+    }
+    if (fresh.empty() && buffer_)
+      return absl::OkStatus();
+    if (words * 4 > device_.max_storage_range())
+      return absl::UnimplementedError(fmt::format(
+          "not supported yet: weights of {:.2f} GB on one device whose "
+          "storage buffers hold at most {:.2f} GB",
+          double(words) * 4 / 1e9, double(device_.max_storage_range()) / 1e9));
+    absl::StatusOr<std::unique_ptr<Buffer>> grown =
+        device_.NewBuffer(words * 4, false);
+    if (!grown.ok())
+      return grown.status();
+    if (buffer_) {
+      if (absl::Status s = device_.CopyBuffer(*buffer_, **grown, words_ * 4);
+          !s.ok())
+        return s;
+    } else {
+      uint32_t lut[kLutWords];
+      for (uint32_t code = 0; code < kLutWords; ++code) {
+        const float v = SfpDecode(uint8_t(code));
+        std::memcpy(&lut[code], &v, 4);
+      }
+      if (absl::Status s = device_.Upload(**grown, 0, lut, sizeof(lut));
+          !s.ok())
+        return s;
+    }
+    for (const auto &[name, t] : fresh)
+      if (absl::Status s = device_.Upload(**grown, stored_[name].word * 4,
+                                          t.bytes.data(), t.bytes.size());
+          !s.ok())
+        return s;
+    buffer_ = *std::move(grown);
+    words_ = words;
+    ++generation_;
+    return absl::OkStatus();
+  }
+
+  const Stored *Find(const std::string &name) const {
+    auto it = stored_.find(name);
+    return it == stored_.end() ? nullptr : &it->second;
+  }
+  const Buffer *buffer() const { return buffer_.get(); }
+  uint64_t generation() const { return generation_; }
+
+private:
+  Device &device_;
+  std::map<std::string, Stored> stored_;
+  std::unique_ptr<Buffer> buffer_;
+  uint64_t words_ = kLutWords;
+  uint64_t generation_ = 0;
+};
+
+struct VulkanCaches : KvCaches {
+  uint64_t id = 0;
+  std::vector<int64_t> elements;
+  std::unique_ptr<Buffer> buffer;
+};
+
+struct PushConstants {
+  uint32_t off[6] = {};
+  uint32_t wbase = 0;
+  float wscale = 1.0f;
+};
+
+struct Dispatch {
+  VkPipeline pipeline = VK_NULL_HANDLE;
+  PushConstants push;
+  uint32_t groups = 0;
+};
+
+uint32_t Bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+
+uint32_t Ceil(int64_t n, int64_t d) { return uint32_t((n + d - 1) / d); }
+
+// Lowers one program's calls to dispatches.
+class Lowering {
+public:
+  Lowering(Device &device, const WeightStore &weights,
+           const plan::Program &program)
+      : device_(device), weights_(weights) {
+    int64_t at = 0;
+    for (size_t a = 2; a < program.arg_elements.size(); ++a) {
+      cache_offsets_.push_back(at);
+      at += program.arg_elements[a];
+    }
+  }
+
+  absl::Status Lower(const Call &call);
+
+  std::vector<Dispatch> dispatches;
+  std::vector<float> params;
+  int64_t vocab = -1; // rows of the embedding table the ids index
+
+private:
+  struct Operand {
+    const plan::Buffer *buffer;
+  };
+  // One dispatch of `shader` with shape constants `ints`, `floats`,
+  // f32 operands `ops` (operand k = ops[k]) and optional weight `w`.
+  absl::Status Add(Shader shader, std::vector<int64_t> ints,
+                   std::vector<float> floats,
+                   std::vector<const plan::Buffer *> ops, const Stored *w,
+                   uint32_t groups) {
+    Specialization spec;
+    spec[0] = kGroupSize;
+    PushConstants push;
+    uint32_t mask = 0;
+    for (size_t k = 0; k < ops.size(); ++k) {
+      const plan::Buffer &b = *ops[k];
+      if (b.arg >= 2) {
+        mask |= 1u << k;
+        push.off[k] = uint32_t(cache_offsets_[size_t(b.arg - 2)] + b.offset);
+      } else if (b.arg < 0) {
+        push.off[k] = uint32_t(b.offset);
+      } else {
+        return absl::InvalidArgumentError(
+            "an id or position buffer where the kernel reads f32");
+      }
+    }
+    spec[1] = mask;
+    if (w) {
+      spec[2] = w->wtype;
+      push.wbase = uint32_t(w->word);
+      push.wscale = w->scale;
+    }
+    for (size_t i = 0; i < ints.size(); ++i)
+      spec[10 + uint32_t(i)] = uint32_t(int32_t(ints[i]));
+    for (size_t i = 0; i < floats.size(); ++i)
+      spec[30 + uint32_t(i)] = Bits(floats[i]);
+    absl::StatusOr<VkPipeline> pipeline = device_.Pipeline(shader, spec);
+    if (!pipeline.ok())
+      return pipeline.status();
+    if (groups > 0)
+      dispatches.push_back({*pipeline, push, groups});
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<const Stored *> Weight(const Call &call, size_t i,
+                                        bool required) {
+    if (call.weights[i].empty()) {
+      if (required)
+        return absl::InvalidArgumentError("a required weight is missing");
+      return static_cast<const Stored *>(nullptr);
+    }
+    const Stored *w = weights_.Find(call.weights[i]);
+    if (!w)
+      return absl::InternalError(
+          fmt::format("weight '{}' was not uploaded", call.weights[i]));
+    return w;
+  }
+
+  // Matmul of x [n, in] by rows of w (ranges from ints[at]) into y [n, out].
+  absl::Status AddMatmul(const plan::Buffer &x, const plan::Buffer &y,
+                         int64_t n, int64_t in, int64_t out, const Stored &w,
+                         const std::vector<int64_t> &ints, size_t at,
+                         float cap = 0.0f) {
+    const int64_t count = ints[at];
+    if (count > 4)
+      return absl::UnimplementedError(
+          "not supported yet: more than 4 row ranges in one matmul");
+    if (w.cols != in)
+      return absl::InvalidArgumentError(fmt::format(
+          "a weight of {} columns where the call reads {}", w.cols, in));
+    std::vector<int64_t> s = {n, in, out, 0, count};
+    int64_t selected = 0, end = out;
+    for (int64_t r = 0; r < 4; ++r) {
+      const int64_t b = r < count ? ints[at + 1 + 2 * r] : 0;
+      const int64_t e = r < count ? ints[at + 2 + 2 * r] : 0;
+      s.push_back(b);
+      s.push_back(e);
+      selected += e - b;
+      end = r == 0 && count > 0 ? e : std::max(end, e);
+    }
+    if ((count > 0 && selected != out) || end > w.rows)
+      return absl::InvalidArgumentError(
+          "row ranges that do not fit the weight");
+    return Add(Shader::kMatmul, s, {cap}, {&x, &y}, &w, Ceil(out, 1));
+  }
+
+  absl::Status AddNorm(const plan::Buffer &x, const plan::Buffer &y,
+                       int64_t rows, int64_t width, int64_t kind,
+                       const Stored *w, float eps) {
+    if (kind != 0 && (!w || w->rows * w->cols != width))
+      return absl::InvalidArgumentError(fmt::format(
+          "a norm of width {} without a weight of that width", width));
+    return Add(Shader::kRmsNorm, {width, w ? kind : 0, 0, rows}, {eps},
+               {&x, &y}, w, uint32_t(rows));
+  }
+
+  absl::Status AddElementwise(int64_t op, int64_t n, float factor,
+                              const plan::Buffer &a, const plan::Buffer &b,
+                              const plan::Buffer &out) {
+    return Add(Shader::kElementwise, {op, n}, {factor}, {&a, &b, &out}, nullptr,
+               Ceil(n, kGroupSize));
+  }
+
+  absl::Status AddRope(const plan::Buffer &x, const plan::Buffer &y, int64_t n,
+                       int64_t heads, int64_t dim, double base, double scale,
+                       double fraction) {
+    const int64_t pairs = int64_t(std::floor(fraction * double(dim) / 2.0));
+    const auto key = std::make_tuple(base, scale, fraction, dim);
+    auto it = rope_tables_.find(key);
+    if (it == rope_tables_.end()) {
+      it = rope_tables_.emplace(key, int64_t(params.size())).first;
+      for (int64_t i = 0; i < pairs; ++i) {
+        const double inv =
+            1.0 / std::pow(base, 2.0 * double(i) / double(dim)) / scale;
+        const float hi = float(inv);
+        params.push_back(hi);
+        params.push_back(float(inv - double(hi)));
+      }
+    }
+    return Add(Shader::kRope, {n, heads, dim, pairs, it->second}, {}, {&x, &y},
+               nullptr, Ceil(n * heads * (dim / 2), kGroupSize));
+  }
+
+  absl::Status AddKvWrite(const plan::Buffer &cache, const plan::Buffer &x,
+                          int64_t batch, int64_t slots, int64_t width,
+                          int64_t n) {
+    return Add(Shader::kKvWrite, {batch, slots, width, n}, {}, {&cache, &x},
+               nullptr, Ceil(n * width, kGroupSize));
+  }
+
+  Device &device_;
+  const WeightStore &weights_;
+  std::vector<int64_t> cache_offsets_;
+  std::map<std::tuple<double, double, double, int64_t>, int64_t> rope_tables_;
+};
+
+absl::Status Lowering::Lower(const Call &call) {
+  const std::vector<plan::Buffer> &b = call.buffers;
+  const std::vector<int64_t> &i = call.ints;
+  const std::vector<double> &r = call.reals;
+  switch (call.kernel) {
+  case Kernel::kEmbed: {
+    absl::StatusOr<const Stored *> table = Weight(call, 0, true);
+    if (!table.ok())
+      return table.status();
+    const int64_t n = i[0], width = i[1], first = i.size() > 2 ? i[2] : 0;
+    if (first + width > (*table)->cols)
+      return absl::InvalidArgumentError("an embedding slice past the table");
+    vocab = vocab < 0 ? (*table)->rows : std::min(vocab, (*table)->rows);
+    return Add(Shader::kEmbed, {n, width, first, (*table)->cols}, {float(r[0])},
+               {&b[1]}, *table, Ceil(n * width, kGroupSize));
+  }
+  case Kernel::kRmsNorm: {
+    absl::StatusOr<const Stored *> w = Weight(call, 0, false);
+    if (!w.ok())
+      return w.status();
+    return AddNorm(b[0], b[1], i[0], i[1], i[2], *w, float(r[0]));
+  }
+  case Kernel::kResidualNorm: {
+    absl::StatusOr<const Stored *> w = Weight(call, 0, false);
+    if (!w.ok())
+      return w.status();
+    if (i[2] != 0 && (!*w || (*w)->rows * (*w)->cols != i[1]))
+      return absl::InvalidArgumentError("a weighted norm without its weight");
+    return Add(Shader::kRmsNorm, {i[1], *w ? i[2] : 0, 1, i[0]}, {float(r[0])},
+               {&b[0], &b[3], &b[1], &b[2]}, *w, uint32_t(i[0]));
+  }
+  case Kernel::kMatmul: {
+    absl::StatusOr<const Stored *> w = Weight(call, 0, true);
+    if (!w.ok())
+      return w.status();
+    return AddMatmul(b[0], b[1], i[0], i[1], i[2], **w, i, 3);
+  }
+  case Kernel::kMatmulHeads: {
+    absl::StatusOr<const Stored *> w = Weight(call, 0, true);
+    if (!w.ok())
+      return w.status();
+    const int64_t n = i[0], heads = i[1], in_h = i[2], out = i[3];
+    if ((*w)->cols != in_h || (*w)->rows != heads * out)
+      return absl::InvalidArgumentError("a head-major matrix of another shape");
+    return Add(Shader::kMatmul, {n, in_h, out, heads, 0}, {0.0f},
+               {&b[0], &b[1]}, *w, uint32_t(out));
+  }
+  case Kernel::kScale: {
+    absl::StatusOr<const Stored *> w = Weight(call, 0, false);
+    if (!w.ok())
+      return w.status();
+    float factor = float(r[0]);
+    if (*w) {
+      if ((*w)->host_scalar.empty())
+        return absl::InvalidArgumentError("a scale weight that is no scalar");
+      DecodeRange((*w)->type, (*w)->host_scalar.data(), 0, 1, &factor);
+      factor *= (*w)->scale;
+    }
+    return AddElementwise(2, i[0], factor, b[0], b[0], b[1]);
+  }
+  case Kernel::kRope:
+    return AddRope(b[0], b[2], i[0], i[1], i[2], r[0], r[1], r[2]);
+  case Kernel::kKvWrite:
+    return AddKvWrite(b[2], b[0], i[0], i[1], i[2], i[3]);
+  case Kernel::kAttnScores:
+    return Add(Shader::kAttnScores, {i[0], i[1], i[2], i[3], i[4], i[5]},
+               {float(r[0])}, {&b[0], &b[1], &b[2]}, nullptr,
+               Ceil(i[0] * i[1] * i[4], kGroupSize));
+  case Kernel::kAttnValues:
+    return Add(Shader::kAttnValues, {i[0], i[1], i[2], i[3], i[4], i[5], i[6]},
+               {}, {&b[0], &b[1], &b[2]}, nullptr,
+               Ceil(i[0] * i[1] * i[6], kGroupSize));
+  case Kernel::kAttention: {
+    if (i[6] > int64_t(8 * kGroupSize))
+      return absl::UnimplementedError(
+          "not supported yet: value heads wider than 512 on vulkan");
+    if (i[5] <= 0 || i[1] % i[5] != 0)
+      return absl::InvalidArgumentError(
+          "an attention geometry without whole query groups");
+    return Add(Shader::kAttention,
+               {i[0], i[1], i[2], i[3], i[4], i[5], i[6], i[7]},
+               {float(r[0]), float(r[1])}, {&b[0], &b[1], &b[2], &b[4]},
+               nullptr, uint32_t(i[0] * i[1]));
+  }
+  case Kernel::kWindowMask:
+    return Add(Shader::kWindowMask, {i[0], i[1], i[2], i[3]}, {},
+               {&b[0], &b[2]}, nullptr, Ceil(i[0] * i[1] * i[2], kGroupSize));
+  case Kernel::kSoftmax:
+    return Add(Shader::kSoftmax, {i[1], i[0]}, {}, {&b[0], &b[1]}, nullptr,
+               uint32_t(i[0]));
+  case Kernel::kSoftcap:
+    return AddElementwise(3, i[0], float(r[0]), b[0], b[0], b[1]);
+  case Kernel::kGeluTanh:
+    return AddElementwise(4, i[0], 0.0f, b[0], b[0], b[1]);
+  case Kernel::kAdd:
+    return AddElementwise(0, i[0], 0.0f, b[0], b[1], b[2]);
+  case Kernel::kMul:
+    return AddElementwise(1, i[0], 0.0f, b[0], b[1], b[2]);
+  case Kernel::kLogits: {
+    absl::StatusOr<const Stored *> table = Weight(call, 0, true);
+    if (!table.ok())
+      return table.status();
+    if (i[2] > (*table)->rows)
+      return absl::InvalidArgumentError("logits past the embedding table");
+    return AddMatmul(b[0], b[1], i[0], i[1], i[2], **table, {0}, 0,
+                     float(r[0]));
+  }
+  case Kernel::kGeglu: {
+    absl::StatusOr<const Stored *> gate = Weight(call, 0, true),
+                                   up = Weight(call, 1, true);
+    if (!gate.ok())
+      return gate.status();
+    if (!up.ok())
+      return up.status();
+    const int64_t n = i[0], in = i[1], width = i[2];
+    const size_t up_at = 3 + 1 + 2 * size_t(i[3]);
+    if (absl::Status s = AddMatmul(b[0], b[1], n, in, width, **gate, i, 3);
+        !s.ok())
+      return s;
+    if (absl::Status s = AddMatmul(b[0], b[2], n, in, width, **up, i, up_at);
+        !s.ok())
+      return s;
+    return AddElementwise(5, n * width, 0.0f, b[1], b[2], b[1]);
+  }
+  case Kernel::kNormMatmul: {
+    absl::StatusOr<const Stored *> norm = Weight(call, 0, false),
+                                   w = Weight(call, 1, true);
+    if (!norm.ok())
+      return norm.status();
+    if (!w.ok())
+      return w.status();
+    const int64_t n = i[0], in = i[1], out = i[2], width = i[3];
+    if (absl::Status s = AddNorm(b[0], b[2], n * in / width, width, i[4], *norm,
+                                 float(r[0]));
+        !s.ok())
+      return s;
+    return AddMatmul(b[2], b[1], n, in, out, **w, i, 5);
+  }
+  case Kernel::kQkvRope: {
+    absl::StatusOr<const Stored *> wq = Weight(call, 0, true),
+                                   wk = Weight(call, 1, true),
+                                   wv = Weight(call, 2, false),
+                                   qn = Weight(call, 3, false),
+                                   kn = Weight(call, 4, false);
+    for (const auto *w : {&wq, &wk, &wv, &qn, &kn})
+      if (!w->ok())
+        return w->status();
+    const int64_t n = i[0], d = i[1], heads = i[2], dim = i[3];
+    const int64_t kb = i[4], ks = i[5], kh = i[6];
+    const int64_t vb = i[7], vs = i[8], vh = i[9], vd = i[10];
+    const int64_t kind = i[11];
+    const bool value_norm = i[12] != 0;
+    const size_t k_at = 13 + 1 + 2 * size_t(i[13]);
+    const size_t v_at = k_at + 1 + 2 * size_t(i[k_at]);
+    const float eps = float(r[0]);
+    if (absl::Status s = AddMatmul(b[0], b[4], n, d, heads * dim, **wq, i, 13);
+        !s.ok())
+      return s;
+    if (absl::Status s = AddMatmul(b[0], b[5], n, d, kh * dim, **wk, i, k_at);
+        !s.ok())
+      return s;
+    if (*wv) {
+      if (absl::Status s = AddMatmul(b[0], b[6], n, d, vh * vd, **wv, i, v_at);
+          !s.ok())
+        return s;
+    } else if (vh * vd != kh * dim) {
+      return absl::InvalidArgumentError("K=V with values wider than keys");
+    } else if (absl::Status s =
+                   AddElementwise(6, n * kh * dim, 0.0f, b[5], b[5], b[6]);
+               !s.ok()) {
+      return s;
+    }
+    if (*qn || *kn || kind != 0) {
+      if (!*qn || !*kn)
+        return absl::InvalidArgumentError("a QK-norm without both weights");
+      if (absl::Status s = AddNorm(b[4], b[4], n * heads, dim, kind, *qn, eps);
+          !s.ok())
+        return s;
+      if (absl::Status s = AddNorm(b[5], b[5], n * kh, dim, kind, *kn, eps);
+          !s.ok())
+        return s;
+    }
+    if (value_norm)
+      if (absl::Status s = AddNorm(b[6], b[6], n * vh, vd, 0, nullptr, eps);
+          !s.ok())
+        return s;
+    if (absl::Status s = AddRope(b[4], b[4], n, heads, dim, r[1], r[2], r[3]);
+        !s.ok())
+      return s;
+    if (absl::Status s = AddRope(b[5], b[5], n, kh, dim, r[1], r[2], r[3]);
+        !s.ok())
+      return s;
+    if (absl::Status s = AddKvWrite(b[2], b[5], kb, ks, kh * dim, n); !s.ok())
+      return s;
+    return AddKvWrite(b[3], b[6], vb, vs, vh * vd, n);
+  }
+  case Kernel::kMoeExperts:
+    return absl::UnimplementedError(
+        "not supported yet: mixture-of-experts layers on vulkan");
+  }
+  return absl::InvalidArgumentError("unknown kernel");
+}
+
+class VulkanProgram : public BackendProgram {
+public:
+  static absl::StatusOr<std::unique_ptr<VulkanProgram>>
+  Create(Device &device, WeightStore &weights, const plan::Program &program) {
+    std::unique_ptr<VulkanProgram> p(new VulkanProgram(device, weights));
+    Lowering lowering(device, weights, program);
+    for (size_t c = 0; c < program.calls.size(); ++c)
+      if (absl::Status s = lowering.Lower(program.calls[c]); !s.ok())
+        return absl::Status(
+            s.code(), fmt::format("{}: call {} ({}): {}", program.name, c,
+                                  plan::KernelName(program.calls[c].kernel),
+                                  std::string(s.message())));
+    p->dispatches_ = std::move(lowering.dispatches);
+    p->vocab_ = lowering.vocab;
+    p->arg_elements_ = program.arg_elements;
+    for (const plan::Buffer &out : program.outputs)
+      if (out.arg < 0) {
+        p->output_ = out;
+        p->has_output_ = true;
+        break;
+      }
+    auto buffer = [&](int64_t elements, bool host) {
+      return device.NewBuffer(uint64_t(std::max<int64_t>(elements, 1)) * 4,
+                              host, true);
+    };
+    std::vector<float> params = lowering.params;
+    if (params.empty())
+      params.push_back(0.0f);
+    for (auto [slot, elements, host] :
+         {std::tuple(&p->arena_, program.arena_elements, false),
+          std::tuple(&p->ids_, program.arg_elements[0], true),
+          std::tuple(&p->positions_, program.arg_elements[1], true),
+          std::tuple(&p->params_, int64_t(params.size()), false),
+          std::tuple(&p->readback_,
+                     p->has_output_ ? p->output_.elements : int64_t(1),
+                     true)}) {
+      absl::StatusOr<std::unique_ptr<Buffer>> made = buffer(elements, host);
+      if (!made.ok())
+        return made.status();
+      *slot = *std::move(made);
+    }
+    if (absl::Status s =
+            device.Upload(*p->params_, 0, params.data(), params.size() * 4);
+        !s.ok())
+      return s;
+    return p;
+  }
+
+  ~VulkanProgram() override { Forget(); }
+
+  absl::StatusOr<std::vector<float>> Run(std::span<const int32_t> ids,
+                                         std::span<const int32_t> positions,
+                                         KvCaches &kv) override {
+    auto &caches = static_cast<VulkanCaches &>(kv);
+    if (int64_t(ids.size()) != arg_elements_[0] ||
+        int64_t(positions.size()) != arg_elements_[1])
+      return absl::InvalidArgumentError(
+          fmt::format("{} ids and {} positions for a program of {}", ids.size(),
+                      positions.size(), arg_elements_[0]));
+    if (!std::equal(arg_elements_.begin() + 2, arg_elements_.end(),
+                    caches.elements.begin(), caches.elements.end()))
+      return absl::InvalidArgumentError(
+          "KV caches of another layout than the program's");
+    for (int32_t id : ids)
+      if (id < 0 || (vocab_ >= 0 && id >= vocab_))
+        return absl::OutOfRangeError(fmt::format(
+            "token id {} is outside the vocabulary of {}", id, vocab_));
+    std::memcpy(ids_->mapped(), ids.data(), ids.size() * 4);
+    std::memcpy(positions_->mapped(), positions.data(), positions.size() * 4);
+    if (recorded_caches_ != caches.id ||
+        recorded_generation_ != weights_.generation())
+      if (absl::Status s = Record(caches); !s.ok())
+        return s;
+    if (absl::Status s = device_.Run(command_buffer_); !s.ok())
+      return s;
+    if (!has_output_)
+      return std::vector<float>();
+    const float *data = static_cast<const float *>(readback_->mapped());
+    return std::vector<float>(data, data + output_.elements);
+  }
+
+private:
+  VulkanProgram(Device &device, WeightStore &weights)
+      : device_(device), weights_(weights) {}
+
+  void Forget() {
+    if (command_buffer_)
+      device_.FreeCommandBuffer(command_buffer_);
+    command_buffer_ = VK_NULL_HANDLE;
+  }
+
+  // Records every dispatch, with a barrier after each, and the copy of the
+  // result into the host-visible readback buffer.
+  absl::Status Record(const VulkanCaches &caches) {
+    Forget();
+    absl::StatusOr<VkDescriptorSet> set = device_.NewDescriptorSet(
+        {arena_.get(), ids_.get(), positions_.get(), weights_.buffer(),
+         caches.buffer.get(), params_.get()});
+    if (!set.ok())
+      return set.status();
+    absl::StatusOr<VkCommandBuffer> cb = device_.NewCommandBuffer();
+    if (!cb.ok())
+      return cb.status();
+    command_buffer_ = *cb;
+    vkCmdBindDescriptorSets(*cb, VK_PIPELINE_BIND_POINT_COMPUTE,
+                            device_.pipeline_layout(), 0, 1, &*set, 0, nullptr);
+    VkMemoryBarrier barrier{};
+    barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER;
+    barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
+    barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT |
+                            VK_ACCESS_SHADER_WRITE_BIT |
+                            VK_ACCESS_TRANSFER_READ_BIT;
+    for (const Dispatch &d : dispatches_) {
+      vkCmdBindPipeline(*cb, VK_PIPELINE_BIND_POINT_COMPUTE, d.pipeline);
+      vkCmdPushConstants(*cb, device_.pipeline_layout(),
+                         VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof(PushConstants),
+                         &d.push);
+      const uint32_t x = std::min<uint32_t>(d.groups, 65535);
+      vkCmdDispatch(*cb, x, (d.groups + x - 1) / x, 1);
+      vkCmdPipelineBarrier(*cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                           VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT |
+                               VK_PIPELINE_STAGE_TRANSFER_BIT,
+                           0, 1, &barrier, 0, nullptr, 0, nullptr);
+    }
+    if (has_output_) {
+      VkBufferCopy region{uint64_t(output_.offset) * 4, 0,
+                          uint64_t(output_.elements) * 4};
+      vkCmdCopyBuffer(*cb, arena_->handle(), readback_->handle(), 1, &region);
+    }
+    if (VkResult r = vkEndCommandBuffer(*cb); r != VK_SUCCESS)
+      return absl::InternalError("vulkan: vkEndCommandBuffer failed");
+    recorded_caches_ = caches.id;
+    recorded_generation_ = weights_.generation();
+    return absl::OkStatus();
+  }
+
+  Device &device_;
+  WeightStore &weights_;
+  std::vector<Dispatch> dispatches_;
+  std::vector<int64_t> arg_elements_;
+  int64_t vocab_ = -1;
+  plan::Buffer output_;
+  bool has_output_ = false;
+  std::unique_ptr<Buffer> arena_, ids_, positions_, params_, readback_;
+  VkCommandBuffer command_buffer_ = VK_NULL_HANDLE;
+  uint64_t recorded_caches_ = 0, recorded_generation_ = 0;
+};
+
+class VulkanBackend : public Backend {
+public:
+  explicit VulkanBackend(std::unique_ptr<Device> device)
+      : device_(std::move(device)), weights_(*device_) {}
+
+  std::string name() const override { return "vulkan"; }
+  std::string Describe() const override {
+    return fmt::format("{}, {} pipelines built this run", device_->Describe(),
+                       device_->pipelines_built());
+  }
+
+  std::unique_ptr<KvCaches>
+  NewCaches(std::span<const int64_t> elements) override {
+    auto caches = std::make_unique<VulkanCaches>();
+    caches->id = ++next_caches_id_;
+    caches->elements.assign(elements.begin(), elements.end());
+    int64_t total = 0;
+    for (int64_t n : elements)
+      total += n;
+    absl::StatusOr<std::unique_ptr<Buffer>> buffer = device_->NewBuffer(
+        uint64_t(std::max<int64_t>(total, 1)) * 4, false, true);
+    if (!buffer.ok())
+      throw std::bad_alloc();
+    caches->buffer = *std::move(buffer);
+    return caches;
+  }
+
+  absl::StatusOr<std::unique_ptr<BackendProgram>>
+  Compile(const plan::Program &program, const WeightSource &weights) override {
+    if (absl::Status s = plan::ValidateProgram(program); !s.ok())
+      return s;
+    std::vector<std::string> names;
+    for (const Call &call : program.calls)
+      names.insert(names.end(), call.weights.begin(), call.weights.end());
+    if (absl::Status s = weights_.Ensure(names, weights); !s.ok())
+      return absl::Status(s.code(), fmt::format("{}: {}", program.name,
+                                                std::string(s.message())));
+    absl::StatusOr<std::unique_ptr<VulkanProgram>> bound =
+        VulkanProgram::Create(*device_, weights_, program);
+    if (!bound.ok())
+      return bound.status();
+    return std::unique_ptr<BackendProgram>(*std::move(bound));
+  }
+
+private:
+  std::unique_ptr<Device> device_;
+  WeightStore weights_;
+  uint64_t next_caches_id_ = 0;
+};
+
+} // namespace
+
+absl::StatusOr<std::unique_ptr<Backend>> CreateVulkanBackend(int device) {
+  absl::StatusOr<std::unique_ptr<Device>> created = Device::Create(device);
+  if (!created.ok())
+    return created.status();
+  return std::unique_ptr<Backend>(
+      std::make_unique<VulkanBackend>(*std::move(created)));
+}
+
+} // namespace gemma::vulkan
