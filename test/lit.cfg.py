@@ -17,3 +17,16 @@ config.environment["PATH"] = os.pathsep.join(
     [config.gemma_tools_dir, config.llvm_tools_dir, config.environment["PATH"]]
 )
 config.substitutions.append(("%gemma_src_root", config.gemma_src_root))
+
+# `REQUIRES: vulkan` tests run where gemma-exec finds a Vulkan device
+# (lavapipe from mesa-vulkan-drivers counts); elsewhere lit reports them
+# UNSUPPORTED.
+import subprocess
+
+try:
+    probe = subprocess.run(["vulkaninfo", "--summary"], capture_output=True,
+                           text=True, timeout=60)
+    if probe.returncode == 0 and "deviceName" in probe.stdout:
+        config.available_features.add("vulkan")
+except (OSError, subprocess.TimeoutExpired):
+    pass

@@ -4,6 +4,7 @@
 
 #include "runtime/cpu/CpuBackend.h"
 #include "runtime/vulkan/VulkanBackend.h"
+#include "runtime/vulkan/VulkanDevice.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -13,6 +14,18 @@ namespace gemma {
 const std::vector<std::string> &BackendNames() {
   static const std::vector<std::string> names = {"cpu", "vulkan"};
   return names;
+}
+
+std::vector<std::string> DeviceLines() {
+  std::vector<std::string> lines;
+  absl::StatusOr<std::vector<std::string>> vulkan = vulkan::ListDevices();
+  if (!vulkan.ok())
+    lines.push_back(fmt::format("vulkan: none ({})",
+                                std::string(vulkan.status().message())));
+  else
+    for (const std::string &line : *vulkan)
+      lines.push_back("vulkan:" + line);
+  return lines;
 }
 
 absl::StatusOr<std::unique_ptr<Backend>> CreateBackend(const std::string &name,

@@ -18,6 +18,10 @@ const std::vector<std::string> &BackendNames();
 absl::StatusOr<std::unique_ptr<Backend>> CreateBackend(const std::string &name,
                                                        int threads);
 
+// One line per device each backend of this build can use ("cpu: ...",
+// "vulkan:0: llvmpipe ..."), or why it has none.
+std::vector<std::string> DeviceLines();
+
 } // namespace gemma
 
 #endif // RUNTIME_EXEC_BACKENDS_H

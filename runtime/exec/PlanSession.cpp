@@ -12,17 +12,21 @@
 namespace gemma {
 
 absl::StatusOr<std::unique_ptr<PlanSession>>
-PlanSession::Open(const std::string &plan_path, int threads, bool verbose) {
+PlanSession::Open(const std::string &plan_path, int threads, bool verbose,
+                  const std::string &device) {
   absl::StatusOr<plan::PlanFile> plan = plan::ReadPlan(plan_path);
   if (!plan.ok())
     return plan.status();
   absl::StatusOr<std::unique_ptr<Backend>> backend =
-      CreateBackend(plan->meta.backend, threads);
+      CreateBackend(device.empty() ? plan->meta.backend : device, threads);
   if (!backend.ok())
-    return absl::Status(backend.status().code(),
-                        fmt::format("{}: compiled for the '{}' backend: {}",
-                                    plan_path, plan->meta.backend,
-                                    std::string(backend.status().message())));
+    return absl::Status(
+        backend.status().code(),
+        device.empty() ? fmt::format("{}: compiled for the '{}' backend: {}",
+                                     plan_path, plan->meta.backend,
+                                     std::string(backend.status().message()))
+                       : fmt::format("--device {}: {}", device,
+                                     std::string(backend.status().message())));
   namespace fs = std::filesystem;
   fs::path weights_path(plan->meta.weights_path);
   if (weights_path.is_relative())

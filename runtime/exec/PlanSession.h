@@ -26,8 +26,11 @@ namespace gemma {
 
 class PlanSession {
 public:
+  // `device` ("cpu", "vulkan", "vulkan:N") runs the plan's programs on
+  // another backend than the one it was compiled for ("" keeps that one).
   static absl::StatusOr<std::unique_ptr<PlanSession>>
-  Open(const std::string &plan_path, int threads, bool verbose);
+  Open(const std::string &plan_path, int threads, bool verbose,
+       const std::string &device = "");
 
   const plan::PlanMeta &meta() const { return plan_.meta; }
   const std::vector<plan::Program> &programs() const { return plan_.programs; }

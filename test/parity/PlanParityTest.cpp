@@ -55,6 +55,8 @@ TEST_P(PlanParity, PlanLogitsMatchTheReferenceEvaluator) {
     if (!backend.ok())
       GTEST_SKIP() << "no " << GetParam().backend
                    << " device: " << backend.status().message();
+    // Pipeline caches go to a per-test directory, not the user's.
+    setenv("XDG_CACHE_HOME", testing::TempPath("cache").c_str(), 1);
   }
   testing::LoadedModel loaded =
       testing::SynthesizeTiny(GetParam().preset, GetParam().weight);

@@ -109,7 +109,8 @@ cl::opt<WeightFormat> weight_format(
     cl::values(clEnumValN(WeightFormat::kSbs, "sbs", "gemma.cpp's .sbs"),
                clEnumValN(WeightFormat::kGguf, "gguf", "llama.cpp's GGUF")),
     cl::cat(weights_group));
-cl::opt<std::string> backend("backend", cl::desc("Target backend (cpu)"),
+cl::opt<std::string> backend("backend",
+                             cl::desc("Target backend (cpu, vulkan)"),
                              cl::init("cpu"), cl::cat(plan_group));
 
 int Fail(const std::string &message) {

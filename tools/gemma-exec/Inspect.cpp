@@ -61,10 +61,12 @@ std::string BackendText(const PlanSession &session) {
   for (const std::string &name : BackendNames())
     names += (names.empty() ? "" : ", ") + name;
   out += fmt::format("backends in this build: {}\n", names);
-  out += fmt::format("devices: cpu: {} ({} hardware threads)\n", CpuName(),
+  out += fmt::format("devices:\n  cpu: {} ({} hardware threads)\n", CpuName(),
                      std::thread::hardware_concurrency());
-  out += fmt::format("cache directory: {} (the cpu backend keeps nothing "
-                     "there)\n",
+  for (const std::string &line : DeviceLines())
+    out += fmt::format("  {}\n", line);
+  out += fmt::format("cache directory: {} (vulkan keeps its pipeline cache "
+                     "in vulkan/; the cpu backend keeps nothing there)\n",
                      CacheDirectory());
   return out;
 }

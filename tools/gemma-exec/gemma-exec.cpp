@@ -127,6 +127,11 @@ cl::opt<bool> print_backend("print-backend",
 
 cl::opt<int> threads("threads", cl::desc("Threads (0: one per core)"),
                      cl::init(0), cl::cat(running));
+cl::opt<std::string>
+    device("device",
+           cl::desc("Run on this backend instead of the plan's: cpu, vulkan, "
+                    "vulkan:N (N from --print-backend)"),
+           cl::value_desc("name"), cl::cat(running));
 cl::opt<bool> verbose("verbose",
                       cl::desc("Report plan loading, binding, and each chat "
                                "turn's cache use"),
@@ -316,7 +321,7 @@ int Run() {
 
   const auto load = std::chrono::steady_clock::now();
   absl::StatusOr<std::unique_ptr<PlanSession>> opened =
-      PlanSession::Open(plan_path, threads, verbose);
+      PlanSession::Open(plan_path, threads, verbose, device);
   if (!opened.ok())
     return Fail(std::string(opened.status().message()));
   PlanSession &session = **opened;
