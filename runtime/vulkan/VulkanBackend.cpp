@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -28,10 +29,19 @@ struct Stored {
   int64_t rows = 0, cols = 0;
   float scale = 1.0f;
   uint32_t wtype = 0;               // the shaders' WTYPE
-  uint64_t word = 0;                // offset in 32-bit words
   std::vector<uint8_t> host_scalar; // the bytes of a [1, 1] tensor
+  // Rows [row_begin, row_end) at `word` (32-bit words) of weight buffer
+  // `chunk`: one piece, unless the tensor is larger than one buffer can
+  // bind (an embedding table on lavapipe).
+  struct Piece {
+    uint32_t chunk = 0;
+    uint64_t word = 0;
+    int64_t row_begin = 0, row_end = 0;
+  };
+  std::vector<Piece> pieces;
 };
 
+// The shaders' WTYPE of a stored type (kernels/vulkan/common.glsl's W).
 absl::StatusOr<uint32_t> ShaderType(StoredType type) {
   switch (type) {
   case StoredType::kF32:
@@ -40,25 +50,52 @@ absl::StatusOr<uint32_t> ShaderType(StoredType type) {
     return 1u;
   case StoredType::kSFP:
     return 2u;
+  case StoredType::kNUQ:
+    return 3u;
+  case StoredType::kI8:
+    return 4u;
+  case StoredType::kF16:
+    return 5u;
+  case StoredType::kQ4_0:
+    return 6u;
+  case StoredType::kQ4_1:
+    return 7u;
+  case StoredType::kQ5_0:
+    return 8u;
+  case StoredType::kQ5_1:
+    return 9u;
+  case StoredType::kQ8_0:
+    return 10u;
+  case StoredType::kQ2_K:
+    return 11u;
+  case StoredType::kQ3_K:
+    return 12u;
+  case StoredType::kQ4_K:
+    return 13u;
+  case StoredType::kQ5_K:
+    return 14u;
+  case StoredType::kQ6_K:
+    return 15u;
   default:
-    return absl::UnimplementedError(fmt::format(
-        "not supported yet: {} weights on the vulkan backend (f32, bf16 and "
-        "sfp are)",
-        StoredTypeName(type)));
+    return absl::UnimplementedError(
+        fmt::format("{} weights cannot be read by the vulkan backend",
+                    StoredTypeName(type)));
   }
 }
 
-// Every weight any program has asked for, in one device buffer (the
-// shaders index it by word). New weights grow it; programs recorded
-// against an older buffer re-record (generation).
+// Every weight any program has asked for, in device buffers ("chunks") no
+// larger than the device's storage-buffer range (lavapipe's is 128 MiB),
+// each starting with the SFP table. New weights go to new chunks; nothing
+// already uploaded moves.
 class WeightStore {
 public:
   explicit WeightStore(Device &device) : device_(device) {}
 
   absl::Status Ensure(const std::vector<std::string> &names,
                       const WeightSource &source) {
+    const uint64_t limit =
+        std::min<uint64_t>(device_.max_storage_range(), uint64_t(1) << 30);
     std::vector<std::pair<std::string, StoredTensor>> fresh;
-    uint64_t words = words_;
     for (const std::string &name : names) {
       if (name.empty() || stored_.contains(name) ||
           std::any_of(fresh.begin(), fresh.end(),
@@ -72,46 +109,80 @@ public:
         return absl::Status(wtype.status().code(),
                             fmt::format("weight '{}': {}", name,
                                         std::string(wtype.status().message())));
-      Stored s{t->type, t->rows, t->cols, t->scale, *wtype, words, {}};
+      Stored st;
+      st.type = t->type;
+      st.rows = t->rows;
+      st.cols = t->cols;
+      st.scale = t->scale;
+      st.wtype = *wtype;
       if (t->rows * t->cols == 1)
-        s.host_scalar.assign(t->bytes.begin(), t->bytes.end());
-      stored_[name] = s;
-      words += (t->bytes.size() + 15) / 16 * 4;
+        st.host_scalar.assign(t->bytes.begin(), t->bytes.end());
+      // Rows per piece: as many as fit one buffer after the SFP table.
+      const uint64_t row_bytes = PackedBytes(t->type, uint64_t(t->cols));
+      const uint64_t room = limit - kLutWords * 4 - 16;
+      const int64_t per_piece =
+          int64_t(room / std::max<uint64_t>(row_bytes, 1));
+      if (per_piece < 1 ||
+          (per_piece < t->rows &&
+           (t->type == StoredType::kNUQ || t->type == StoredType::kI8)))
+        return absl::UnimplementedError(fmt::format(
+            "not supported yet: weight '{}' ({:.1f} MB) is larger than this "
+            "device's largest storage buffer ({:.1f} MB)",
+            name, double(t->bytes.size()) / 1e6, double(limit) / 1e6));
+      for (int64_t r = 0; r < t->rows; r += per_piece)
+        st.pieces.push_back({0, 0, r, std::min(t->rows, r + per_piece)});
+      stored_[name] = std::move(st);
       fresh.emplace_back(name, *t);
     }
-    if (fresh.empty() && buffer_)
+    if (fresh.empty() && !chunks_.empty())
       return absl::OkStatus();
-    if (words * 4 > device_.max_storage_range())
-      return absl::UnimplementedError(fmt::format(
-          "not supported yet: weights of {:.2f} GB on one device whose "
-          "storage buffers hold at most {:.2f} GB",
-          double(words) * 4 / 1e9, double(device_.max_storage_range()) / 1e9));
-    absl::StatusOr<std::unique_ptr<Buffer>> grown =
-        device_.NewBuffer(words * 4, false);
-    if (!grown.ok())
-      return grown.status();
-    if (buffer_) {
-      if (absl::Status s = device_.CopyBuffer(*buffer_, **grown, words_ * 4);
-          !s.ok())
-        return s;
-    } else {
-      uint32_t lut[kLutWords];
-      for (uint32_t code = 0; code < kLutWords; ++code) {
-        const float v = SfpDecode(uint8_t(code));
-        std::memcpy(&lut[code], &v, 4);
+    // Pack the new pieces into new buffers, in order.
+    std::vector<uint64_t> chunk_words;
+    uint64_t words = kLutWords;
+    const uint32_t first_chunk = uint32_t(chunks_.size());
+    for (const auto &[name, t] : fresh) {
+      Stored &st = stored_[name];
+      const uint64_t row_bytes = PackedBytes(t.type, uint64_t(t.cols));
+      for (Stored::Piece &piece : st.pieces) {
+        const uint64_t bytes =
+            row_bytes * uint64_t(piece.row_end - piece.row_begin);
+        const uint64_t need = (bytes + 15) / 16 * 4;
+        if ((words + need) * 4 > limit) {
+          chunk_words.push_back(words);
+          words = kLutWords;
+        }
+        piece.chunk = first_chunk + uint32_t(chunk_words.size());
+        piece.word = words;
+        words += need;
       }
-      if (absl::Status s = device_.Upload(**grown, 0, lut, sizeof(lut));
-          !s.ok())
-        return s;
     }
-    for (const auto &[name, t] : fresh)
-      if (absl::Status s = device_.Upload(**grown, stored_[name].word * 4,
-                                          t.bytes.data(), t.bytes.size());
+    chunk_words.push_back(words);
+    uint32_t lut[kLutWords];
+    for (uint32_t code = 0; code < kLutWords; ++code) {
+      const float v = SfpDecode(uint8_t(code));
+      std::memcpy(&lut[code], &v, 4);
+    }
+    for (uint64_t size : chunk_words) {
+      absl::StatusOr<std::unique_ptr<Buffer>> chunk =
+          device_.NewBuffer(size * 4, false);
+      if (!chunk.ok())
+        return chunk.status();
+      if (absl::Status s = device_.Upload(**chunk, 0, lut, sizeof(lut));
           !s.ok())
         return s;
-    buffer_ = *std::move(grown);
-    words_ = words;
-    ++generation_;
+      chunks_.push_back(*std::move(chunk));
+    }
+    for (const auto &[name, t] : fresh) {
+      const Stored &st = stored_[name];
+      const uint64_t row_bytes = PackedBytes(t.type, uint64_t(t.cols));
+      for (const Stored::Piece &piece : st.pieces)
+        if (absl::Status s = device_.Upload(
+                *chunks_[piece.chunk], piece.word * 4,
+                t.bytes.data() + uint64_t(piece.row_begin) * row_bytes,
+                uint64_t(piece.row_end - piece.row_begin) * row_bytes);
+            !s.ok())
+          return s;
+    }
     return absl::OkStatus();
   }
 
@@ -119,15 +190,21 @@ public:
     auto it = stored_.find(name);
     return it == stored_.end() ? nullptr : &it->second;
   }
-  const Buffer *buffer() const { return buffer_.get(); }
-  uint64_t generation() const { return generation_; }
+  size_t chunks() const { return chunks_.size(); }
+  const Buffer *chunk(size_t i) const { return chunks_[i].get(); }
 
 private:
   Device &device_;
   std::map<std::string, Stored> stored_;
-  std::unique_ptr<Buffer> buffer_;
-  uint64_t words_ = kLutWords;
-  uint64_t generation_ = 0;
+  std::vector<std::unique_ptr<Buffer>> chunks_;
+};
+
+// Per plan kernel, while profiling is on: calls, device seconds (from
+// timestamps around each dispatch) and the weight bytes the calls read.
+struct KernelTimes {
+  std::array<uint64_t, plan::kKernelCount> calls{};
+  std::array<double, plan::kKernelCount> seconds{};
+  std::array<uint64_t, plan::kKernelCount> weight_bytes{};
 };
 
 struct VulkanCaches : KvCaches {
@@ -146,6 +223,10 @@ struct Dispatch {
   VkPipeline pipeline = VK_NULL_HANDLE;
   PushConstants push;
   uint32_t groups = 0;
+  uint32_t chunk = 0;             // the weight buffer bound while it runs
+  Kernel kernel = Kernel::kEmbed; // the plan call it belongs to (--profile)
+  bool first = false;             // the call's first dispatch
+  uint64_t weight_bytes = 0;      // what the call reads (on `first`)
 };
 
 uint32_t Bits(float f) {
@@ -169,7 +250,28 @@ public:
     }
   }
 
-  absl::Status Lower(const Call &call);
+  absl::Status Lower(const Call &call) {
+    kernel_ = call.kernel;
+    const size_t before = dispatches.size();
+    if (absl::Status s = LowerCall(call); !s.ok())
+      return s;
+    if (dispatches.size() > before) {
+      dispatches[before].first = true;
+      // Each distinct weight once; an embedding reads one row per id.
+      std::vector<std::string> seen;
+      for (const std::string &name : call.weights) {
+        const Stored *w = name.empty() ? nullptr : weights_.Find(name);
+        if (!w || std::find(seen.begin(), seen.end(), name) != seen.end())
+          continue;
+        seen.push_back(name);
+        const uint64_t row = PackedBytes(w->type, uint64_t(w->cols));
+        dispatches[before].weight_bytes += call.kernel == Kernel::kEmbed
+                                               ? uint64_t(call.ints[0]) * row
+                                               : uint64_t(w->rows) * row;
+      }
+    }
+    return absl::OkStatus();
+  }
 
   std::vector<Dispatch> dispatches;
   std::vector<float> params;
@@ -184,9 +286,14 @@ private:
   absl::Status Add(Shader shader, std::vector<int64_t> ints,
                    std::vector<float> floats,
                    std::vector<const plan::Buffer *> ops, const Stored *w,
-                   uint32_t groups) {
+                   uint32_t groups, size_t piece = 0,
+                   uint32_t extra_offset = 0) {
     Specialization spec;
     spec[0] = kGroupSize;
+    if (shader == Shader::kMatmul) {
+      spec[0] = std::max(kGroupSize, device_.subgroup_size());
+      spec[3] = spec[0] / device_.subgroup_size(); // ROWS_PER_GROUP
+    }
     PushConstants push;
     uint32_t mask = 0;
     for (size_t k = 0; k < ops.size(); ++k) {
@@ -202,10 +309,20 @@ private:
       }
     }
     spec[1] = mask;
+    if (w && w->pieces.size() > 1 && shader != Shader::kEmbed &&
+        shader != Shader::kMatmul)
+      return absl::UnimplementedError(
+          fmt::format("not supported yet: a weight split over buffers in {}",
+                      ShaderName(shader)));
+    // A dispatch over one piece of a split tensor writes its part of the
+    // output: `extra_offset` moves the last operand.
+    push.off[ops.size() - 1] += extra_offset;
+    uint32_t chunk = 0;
     if (w) {
       spec[2] = w->wtype;
-      push.wbase = uint32_t(w->word);
+      push.wbase = uint32_t(w->pieces[piece].word);
       push.wscale = w->scale;
+      chunk = w->pieces[piece].chunk;
     }
     for (size_t i = 0; i < ints.size(); ++i)
       spec[10 + uint32_t(i)] = uint32_t(int32_t(ints[i]));
@@ -215,8 +332,14 @@ private:
     if (!pipeline.ok())
       return pipeline.status();
     if (groups > 0)
-      dispatches.push_back({*pipeline, push, groups});
+      dispatches.push_back({*pipeline, push, groups, chunk, kernel_});
     return absl::OkStatus();
+  }
+
+  // Workgroups of the matmul shader for `out` rows: one subgroup per row.
+  uint32_t MatmulGroups(int64_t out) const {
+    const uint32_t size = std::max(kGroupSize, device_.subgroup_size());
+    return Ceil(out, size / device_.subgroup_size());
   }
 
   absl::StatusOr<const Stored *> Weight(const Call &call, size_t i,
@@ -255,10 +378,32 @@ private:
       selected += e - b;
       end = r == 0 && count > 0 ? e : std::max(end, e);
     }
+    s.push_back(0); // I13: y's row stride (0: OUT)
     if ((count > 0 && selected != out) || end > w.rows)
       return absl::InvalidArgumentError(
           "row ranges that do not fit the weight");
-    return Add(Shader::kMatmul, s, {cap}, {&x, &y}, &w, Ceil(out, 1));
+    if (w.pieces.size() == 1)
+      return Add(Shader::kMatmul, s, {cap}, {&x, &y}, &w, MatmulGroups(out));
+    // A table split over several buffers (the logits): one dispatch per
+    // piece, each writing its columns of y's rows.
+    if (count > 0)
+      return absl::UnimplementedError(
+          "not supported yet: row ranges of a weight split over buffers");
+    for (size_t p = 0; p < w.pieces.size(); ++p) {
+      const Stored::Piece &piece = w.pieces[p];
+      const int64_t rows = std::min(piece.row_end, out) - piece.row_begin;
+      if (rows <= 0)
+        break;
+      std::vector<int64_t> part = s;
+      part[2] = rows;
+      part[13] = out; // I13: y's row stride
+      if (absl::Status st =
+              Add(Shader::kMatmul, part, {cap}, {&x, &y}, &w,
+                  MatmulGroups(rows), p, uint32_t(piece.row_begin));
+          !st.ok())
+        return st;
+    }
+    return absl::OkStatus();
   }
 
   absl::Status AddNorm(const plan::Buffer &x, const plan::Buffer &y,
@@ -305,13 +450,16 @@ private:
                nullptr, Ceil(n * width, kGroupSize));
   }
 
+  absl::Status LowerCall(const Call &call);
+
   Device &device_;
   const WeightStore &weights_;
+  Kernel kernel_ = Kernel::kEmbed;
   std::vector<int64_t> cache_offsets_;
   std::map<std::tuple<double, double, double, int64_t>, int64_t> rope_tables_;
 };
 
-absl::Status Lowering::Lower(const Call &call) {
+absl::Status Lowering::LowerCall(const Call &call) {
   const std::vector<plan::Buffer> &b = call.buffers;
   const std::vector<int64_t> &i = call.ints;
   const std::vector<double> &r = call.reals;
@@ -324,8 +472,18 @@ absl::Status Lowering::Lower(const Call &call) {
     if (first + width > (*table)->cols)
       return absl::InvalidArgumentError("an embedding slice past the table");
     vocab = vocab < 0 ? (*table)->rows : std::min(vocab, (*table)->rows);
-    return Add(Shader::kEmbed, {n, width, first, (*table)->cols}, {float(r[0])},
-               {&b[1]}, *table, Ceil(n * width, kGroupSize));
+    // One dispatch per piece of a split table; each embeds the ids that
+    // fall in its rows.
+    for (size_t p = 0; p < (*table)->pieces.size(); ++p) {
+      const Stored::Piece &piece = (*table)->pieces[p];
+      if (absl::Status s = Add(
+              Shader::kEmbed,
+              {n, width, first, (*table)->cols, piece.row_begin, piece.row_end},
+              {float(r[0])}, {&b[1]}, *table, Ceil(n * width, kGroupSize), p);
+          !s.ok())
+        return s;
+    }
+    return absl::OkStatus();
   }
   case Kernel::kRmsNorm: {
     absl::StatusOr<const Stored *> w = Weight(call, 0, false);
@@ -355,8 +513,12 @@ absl::Status Lowering::Lower(const Call &call) {
     const int64_t n = i[0], heads = i[1], in_h = i[2], out = i[3];
     if ((*w)->cols != in_h || (*w)->rows != heads * out)
       return absl::InvalidArgumentError("a head-major matrix of another shape");
-    return Add(Shader::kMatmul, {n, in_h, out, heads, 0}, {0.0f},
-               {&b[0], &b[1]}, *w, uint32_t(out));
+    if ((*w)->pieces.size() > 1)
+      return absl::UnimplementedError(
+          "not supported yet: a head-major matrix split over buffers");
+    return Add(Shader::kMatmul,
+               {n, in_h, out, heads, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, {0.0f},
+               {&b[0], &b[1]}, *w, MatmulGroups(out));
   }
   case Kernel::kScale: {
     absl::StatusOr<const Stored *> w = Weight(call, 0, false);
@@ -517,8 +679,10 @@ absl::Status Lowering::Lower(const Call &call) {
 class VulkanProgram : public BackendProgram {
 public:
   static absl::StatusOr<std::unique_ptr<VulkanProgram>>
-  Create(Device &device, WeightStore &weights, const plan::Program &program) {
-    std::unique_ptr<VulkanProgram> p(new VulkanProgram(device, weights));
+  Create(Device &device, WeightStore &weights, const plan::Program &program,
+         KernelTimes *const &profile) {
+    std::unique_ptr<VulkanProgram> p(
+        new VulkanProgram(device, weights, profile));
     Lowering lowering(device, weights, program);
     for (size_t c = 0; c < program.calls.size(); ++c)
       if (absl::Status s = lowering.Lower(program.calls[c]); !s.ok())
@@ -562,7 +726,10 @@ public:
     return p;
   }
 
-  ~VulkanProgram() override { Forget(); }
+  ~VulkanProgram() override {
+    Forget();
+    device_.DestroyQueryPool(queries_);
+  }
 
   absl::StatusOr<std::vector<float>> Run(std::span<const int32_t> ids,
                                          std::span<const int32_t> positions,
@@ -583,12 +750,28 @@ public:
             "token id {} is outside the vocabulary of {}", id, vocab_));
     std::memcpy(ids_->mapped(), ids.data(), ids.size() * 4);
     std::memcpy(positions_->mapped(), positions.data(), positions.size() * 4);
-    if (recorded_caches_ != caches.id ||
-        recorded_generation_ != weights_.generation())
-      if (absl::Status s = Record(caches); !s.ok())
+    const bool timed = profile_ != nullptr && device_.timestamp_period() > 0;
+    if (recorded_caches_ != caches.id || recorded_timed_ != timed)
+      if (absl::Status s = Record(caches, timed); !s.ok())
         return s;
     if (absl::Status s = device_.Run(command_buffer_); !s.ok())
       return s;
+    if (timed) {
+      std::vector<uint64_t> ticks;
+      if (absl::Status s = device_.ReadTimestamps(
+              queries_, uint32_t(dispatches_.size() + 1), ticks);
+          !s.ok())
+        return s;
+      for (size_t d = 0; d < dispatches_.size(); ++d) {
+        const size_t k = static_cast<size_t>(dispatches_[d].kernel);
+        profile_->seconds[k] +=
+            double(ticks[d + 1] - ticks[d]) * device_.timestamp_period();
+        if (dispatches_[d].first) {
+          ++profile_->calls[k];
+          profile_->weight_bytes[k] += dispatches_[d].weight_bytes;
+        }
+      }
+    }
     if (!has_output_)
       return std::vector<float>();
     const float *data = static_cast<const float *>(readback_->mapped());
@@ -596,37 +779,58 @@ public:
   }
 
 private:
-  VulkanProgram(Device &device, WeightStore &weights)
-      : device_(device), weights_(weights) {}
+  VulkanProgram(Device &device, WeightStore &weights,
+                KernelTimes *const &profile)
+      : device_(device), weights_(weights), profile_(profile) {}
 
   void Forget() {
     if (command_buffer_)
       device_.FreeCommandBuffer(command_buffer_);
     command_buffer_ = VK_NULL_HANDLE;
+    device_.FreeDescriptorSets(sets_);
+    sets_.clear();
   }
 
   // Records every dispatch, with a barrier after each, and the copy of the
-  // result into the host-visible readback buffer.
-  absl::Status Record(const VulkanCaches &caches) {
+  // result into the host-visible readback buffer. One descriptor set per
+  // weight chunk, bound when the chunk changes.
+  absl::Status Record(const VulkanCaches &caches, bool timed) {
     Forget();
-    absl::StatusOr<VkDescriptorSet> set = device_.NewDescriptorSet(
-        {arena_.get(), ids_.get(), positions_.get(), weights_.buffer(),
-         caches.buffer.get(), params_.get()});
-    if (!set.ok())
-      return set.status();
+    if (timed && !queries_)
+      queries_ = device_.NewQueryPool(uint32_t(dispatches_.size() + 1));
+    timed = timed && queries_;
+    for (size_t c = 0; c < weights_.chunks(); ++c) {
+      absl::StatusOr<VkDescriptorSet> set = device_.NewDescriptorSet(
+          {arena_.get(), ids_.get(), positions_.get(), weights_.chunk(c),
+           caches.buffer.get(), params_.get()});
+      if (!set.ok())
+        return set.status();
+      sets_.push_back(*set);
+    }
     absl::StatusOr<VkCommandBuffer> cb = device_.NewCommandBuffer();
     if (!cb.ok())
       return cb.status();
     command_buffer_ = *cb;
-    vkCmdBindDescriptorSets(*cb, VK_PIPELINE_BIND_POINT_COMPUTE,
-                            device_.pipeline_layout(), 0, 1, &*set, 0, nullptr);
     VkMemoryBarrier barrier{};
     barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER;
     barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
     barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT |
                             VK_ACCESS_SHADER_WRITE_BIT |
                             VK_ACCESS_TRANSFER_READ_BIT;
+    uint32_t bound = UINT32_MAX;
+    if (timed) {
+      vkCmdResetQueryPool(*cb, queries_, 0, uint32_t(dispatches_.size() + 1));
+      vkCmdWriteTimestamp(*cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries_,
+                          0);
+    }
+    uint32_t query = 1;
     for (const Dispatch &d : dispatches_) {
+      if (d.chunk != bound) {
+        vkCmdBindDescriptorSets(*cb, VK_PIPELINE_BIND_POINT_COMPUTE,
+                                device_.pipeline_layout(), 0, 1,
+                                &sets_[d.chunk], 0, nullptr);
+        bound = d.chunk;
+      }
       vkCmdBindPipeline(*cb, VK_PIPELINE_BIND_POINT_COMPUTE, d.pipeline);
       vkCmdPushConstants(*cb, device_.pipeline_layout(),
                          VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof(PushConstants),
@@ -637,6 +841,9 @@ private:
                            VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT |
                                VK_PIPELINE_STAGE_TRANSFER_BIT,
                            0, 1, &barrier, 0, nullptr, 0, nullptr);
+      if (timed)
+        vkCmdWriteTimestamp(*cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries_,
+                            query++);
     }
     if (has_output_) {
       VkBufferCopy region{uint64_t(output_.offset) * 4, 0,
@@ -644,9 +851,9 @@ private:
       vkCmdCopyBuffer(*cb, arena_->handle(), readback_->handle(), 1, &region);
     }
     if (VkResult r = vkEndCommandBuffer(*cb); r != VK_SUCCESS)
-      return absl::InternalError("vulkan: vkEndCommandBuffer failed");
+      return absl::InternalError("vkEndCommandBuffer failed");
     recorded_caches_ = caches.id;
-    recorded_generation_ = weights_.generation();
+    recorded_timed_ = timed;
     return absl::OkStatus();
   }
 
@@ -659,7 +866,11 @@ private:
   bool has_output_ = false;
   std::unique_ptr<Buffer> arena_, ids_, positions_, params_, readback_;
   VkCommandBuffer command_buffer_ = VK_NULL_HANDLE;
-  uint64_t recorded_caches_ = 0, recorded_generation_ = 0;
+  std::vector<VkDescriptorSet> sets_;
+  uint64_t recorded_caches_ = 0;
+  bool recorded_timed_ = false;
+  KernelTimes *const &profile_;
+  VkQueryPool queries_ = VK_NULL_HANDLE;
 };
 
 class VulkanBackend : public Backend {
@@ -700,16 +911,35 @@ public:
       return absl::Status(s.code(), fmt::format("{}: {}", program.name,
                                                 std::string(s.message())));
     absl::StatusOr<std::unique_ptr<VulkanProgram>> bound =
-        VulkanProgram::Create(*device_, weights_, program);
+        VulkanProgram::Create(*device_, weights_, program, profiling_);
     if (!bound.ok())
       return bound.status();
     return std::unique_ptr<BackendProgram>(*std::move(bound));
+  }
+
+  void SetProfiling(bool on) override {
+    profile_ = KernelTimes();
+    profiling_ = on ? &profile_ : nullptr;
+  }
+  std::vector<KernelProfile> Profile() const override {
+    std::vector<KernelProfile> out;
+    for (uint32_t k = 0; k < plan::kKernelCount; ++k)
+      if (profile_.calls[k])
+        out.push_back({plan::KernelName(static_cast<Kernel>(k)),
+                       profile_.calls[k], profile_.seconds[k],
+                       profile_.weight_bytes[k]});
+    std::sort(out.begin(), out.end(), [](const auto &a, const auto &b) {
+      return a.seconds > b.seconds;
+    });
+    return out;
   }
 
 private:
   std::unique_ptr<Device> device_;
   WeightStore weights_;
   uint64_t next_caches_id_ = 0;
+  KernelTimes profile_;
+  KernelTimes *profiling_ = nullptr;
 };
 
 } // namespace

@@ -2,11 +2,11 @@
 //-*-===//
 //
 // The Backend interface on a Vulkan device (kernels/vulkan's compute
-// shaders): weights uploaded once, as stored (f32, bf16, SFP decoded in the
-// shaders); the KV caches of a sequence in one device buffer; each bucket
-// program's kernel calls recorded once into a command buffer per cache set
-// and replayed per run, only ids and positions written and the logits read
-// back.
+// shaders): weights uploaded once, as stored (every type the CPU reads,
+// decoded in the shaders); the KV caches of a sequence in one device buffer;
+// each bucket program's kernel calls recorded once into a command buffer per
+// cache set and replayed per run, only ids and positions written and the logits
+// read back.
 //
 //===----------------------------------------------------------------------===//
 

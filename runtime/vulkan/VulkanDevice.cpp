@@ -137,6 +137,24 @@ absl::Status Device::Init(int index) {
   vkGetPhysicalDeviceProperties(physical_, &properties_);
   vkGetPhysicalDeviceMemoryProperties(physical_, &memory_);
   max_storage_range_ = properties_.limits.maxStorageBufferRange;
+  // The matmul shader reduces with subgroupAdd (Vulkan 1.1 subgroups).
+  VkPhysicalDeviceSubgroupProperties subgroups{};
+  subgroups.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES;
+  VkPhysicalDeviceProperties2 properties2{};
+  properties2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2;
+  properties2.pNext = &subgroups;
+  vkGetPhysicalDeviceProperties2(physical_, &properties2);
+  if (VK_API_VERSION_MINOR(properties_.apiVersion) < 1 &&
+      VK_API_VERSION_MAJOR(properties_.apiVersion) == 1)
+    return absl::UnavailableError(fmt::format(
+        "Vulkan device {} ({}) supports Vulkan 1.0 only (1.1 is needed)", index,
+        properties_.deviceName));
+  if (!(subgroups.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) ||
+      !(subgroups.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT))
+    return absl::UnavailableError(fmt::format(
+        "Vulkan device {} ({}) has no subgroup arithmetic in compute shaders",
+        index, properties_.deviceName));
+  subgroup_size_ = std::max<uint32_t>(1, subgroups.subgroupSize);
 
   uint32_t families = 0;
   vkGetPhysicalDeviceQueueFamilyProperties(physical_, &families, nullptr);
@@ -152,6 +170,8 @@ absl::Status Device::Init(int index) {
     return absl::UnavailableError(
         fmt::format("Vulkan device {} ({}) has no compute queue", index,
                     properties_.deviceName));
+  if (family[queue_family_].timestampValidBits > 0)
+    timestamp_period_ = double(properties_.limits.timestampPeriod) * 1e-9;
   const float priority = 1.0f;
   VkDeviceQueueCreateInfo queue{};
   queue.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO;
@@ -503,6 +523,41 @@ Device::NewDescriptorSet(const std::array<const Buffer *, 6> &buffers) {
   }
   vkUpdateDescriptorSets(device_, 6, writes, 0, nullptr);
   return set;
+}
+
+VkQueryPool Device::NewQueryPool(uint32_t count) {
+  if (timestamp_period_ == 0)
+    return VK_NULL_HANDLE;
+  VkQueryPoolCreateInfo info{};
+  info.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO;
+  info.queryType = VK_QUERY_TYPE_TIMESTAMP;
+  info.queryCount = count;
+  VkQueryPool pool = VK_NULL_HANDLE;
+  if (vkCreateQueryPool(device_, &info, nullptr, &pool) != VK_SUCCESS)
+    return VK_NULL_HANDLE;
+  return pool;
+}
+
+void Device::DestroyQueryPool(VkQueryPool pool) {
+  if (pool)
+    vkDestroyQueryPool(device_, pool, nullptr);
+}
+
+absl::Status Device::ReadTimestamps(VkQueryPool pool, uint32_t count,
+                                    std::vector<uint64_t> &out) {
+  out.resize(count);
+  if (VkResult r = vkGetQueryPoolResults(
+          device_, pool, 0, count, count * sizeof(uint64_t), out.data(),
+          sizeof(uint64_t), VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT);
+      r != VK_SUCCESS)
+    return Failed("vkGetQueryPoolResults", r);
+  return absl::OkStatus();
+}
+
+void Device::FreeDescriptorSets(const std::vector<VkDescriptorSet> &sets) {
+  if (!sets.empty())
+    vkFreeDescriptorSets(device_, descriptor_pool_, uint32_t(sets.size()),
+                         sets.data());
 }
 
 absl::StatusOr<VkCommandBuffer> Device::NewCommandBuffer() {

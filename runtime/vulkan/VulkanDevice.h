@@ -87,12 +87,22 @@ public:
   // A descriptor set over buffers 0..5 (see kernels/vulkan/common.glsl).
   absl::StatusOr<VkDescriptorSet>
   NewDescriptorSet(const std::array<const Buffer *, 6> &buffers);
+  void FreeDescriptorSets(const std::vector<VkDescriptorSet> &sets);
   absl::StatusOr<VkCommandBuffer> NewCommandBuffer();
   void FreeCommandBuffer(VkCommandBuffer command_buffer);
   // Submits and waits.
   absl::Status Run(VkCommandBuffer command_buffer);
 
+  // A timestamp query pool of `count` queries (null when the queue cannot
+  // write timestamps); seconds per tick.
+  VkQueryPool NewQueryPool(uint32_t count);
+  void DestroyQueryPool(VkQueryPool pool);
+  absl::Status ReadTimestamps(VkQueryPool pool, uint32_t count,
+                              std::vector<uint64_t> &out);
+  double timestamp_period() const { return timestamp_period_; }
+
   uint64_t max_storage_range() const { return max_storage_range_; }
+  uint32_t subgroup_size() const { return subgroup_size_; }
   uint64_t pipelines_built() const { return pipelines_built_; }
 
 private:
@@ -122,6 +132,8 @@ private:
   size_t cache_loaded_bytes_ = 0;
   uint64_t pipelines_built_ = 0;
   uint64_t max_storage_range_ = 0;
+  uint32_t subgroup_size_ = 1;
+  double timestamp_period_ = 0; // seconds per tick; 0 without timestamps
 };
 
 } // namespace gemma::vulkan

@@ -1,10 +1,10 @@
 //===- PlanParityTest.cpp - .plan files against the reference evaluator ---===//
 //
-// End to end: tiny presets of every generation, weight types f32, bf16 and
-// SFP, fusions all and none, compiled into a .plan on disk, opened by the
-// runtime (PlanSession: file checks, weights by reference, bucket programs),
-// and run on a prompt longer than the window through chunked and padded
-// prefill and decode, on the CPU and on Vulkan (lavapipe in CI; skipped,
+// End to end: tiny presets of every generation, weight types f32, bf16,
+// SFP, NUQ and I8, fusions all and none, compiled into a .plan on disk, opened
+// by the runtime (PlanSession: file checks, weights by reference, bucket
+// programs), and run on a prompt longer than the window through chunked and
+// padded prefill and decode, on the CPU and on Vulkan (lavapipe in CI; skipped,
 // saying so, without a Vulkan device). Logits within 1e-3 of the reference
 // evaluator's
 // (DESIGN.md 7), and the same greedy token wherever the reference's top two
@@ -24,6 +24,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <ostream>
 
 #include <cmath>
@@ -55,8 +56,13 @@ TEST_P(PlanParity, PlanLogitsMatchTheReferenceEvaluator) {
     if (!backend.ok())
       GTEST_SKIP() << "no " << GetParam().backend
                    << " device: " << backend.status().message();
-    // Pipeline caches go to a per-test directory, not the user's.
-    setenv("XDG_CACHE_HOME", testing::TempPath("cache").c_str(), 1);
+    // Pipeline caches go to a directory of the test run, not the user's
+    // (shared by the tests: Mesa keeps its shader cache there too, and a
+    // cold one per test would compile every shader again).
+    static const std::string cache =
+        (std::filesystem::temp_directory_path() / "gemma-parity-cache")
+            .string();
+    setenv("XDG_CACHE_HOME", cache.c_str(), 1);
   }
   testing::LoadedModel loaded =
       testing::SynthesizeTiny(GetParam().preset, GetParam().weight);
@@ -120,7 +126,8 @@ std::vector<Case> Cases() {
   for (const char *preset :
        {"tiny-gemma1", "tiny-gemma2", "tiny-gemma3", "tiny-gemma4"})
     for (StoredType weight :
-         {StoredType::kF32, StoredType::kBF16, StoredType::kSFP})
+         {StoredType::kF32, StoredType::kBF16, StoredType::kSFP,
+          StoredType::kNUQ, StoredType::kI8})
       for (bool fused : {false, true})
         for (const char *backend : {"cpu", "vulkan"})
           cases.push_back({preset, weight, fused, backend});

@@ -1,0 +1,115 @@
+//===- VulkanDecodeTest.cpp - The shaders' weight decoders ----------------===//
+//
+// Every GGML block type the CPU reads, decoded by the Vulkan shaders: an
+// embedding of every row of a tensor is the tensor decoded. The blocks and
+// their values are test/fixtures/ggml-blocks (gguf-py's dequantization,
+// which the CPU decoders match bit for bit, GgmlTest). The shaders compute
+// in f32 too, but a device may fuse a multiply-add, so values are compared
+// within 1e-6 of their magnitude. Skips, saying so, without a Vulkan device.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/import/StoredType.h"
+#include "runtime/vulkan/VulkanBackend.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <numeric>
+
+namespace gemma {
+namespace {
+
+struct Record {
+  StoredType type = StoredType::kUnknown;
+  uint32_t blocks = 0;
+  std::vector<uint8_t> bytes;
+  std::vector<float> values;
+};
+
+std::vector<Record> ReadBlocks() {
+  std::ifstream in(GEMMA_SOURCE_DIR "/test/fixtures/ggml-blocks/blocks.bin",
+                   std::ios::binary);
+  std::vector<uint8_t> file{std::istreambuf_iterator<char>(in), {}};
+  std::vector<Record> records;
+  size_t at = 0;
+  auto u32 = [&] {
+    uint32_t v = 0;
+    std::memcpy(&v, file.data() + at, 4);
+    at += 4;
+    return v;
+  };
+  while (at + 12 <= file.size()) {
+    Record r;
+    r.type = *FromGgmlType(u32());
+    r.blocks = u32();
+    const uint32_t byte_count = u32();
+    r.bytes.assign(file.begin() + long(at),
+                   file.begin() + long(at + byte_count));
+    at += byte_count;
+    const size_t values =
+        size_t(byte_count) / BlockBytes(r.type) * BlockElements(r.type);
+    r.values.resize(values);
+    std::memcpy(r.values.data(), file.data() + at, values * 4);
+    at += values * 4;
+    records.push_back(std::move(r));
+  }
+  return records;
+}
+
+TEST(VulkanDecode, EveryGgmlTypeDecodesAsGgufPyDoes) {
+  absl::StatusOr<std::unique_ptr<Backend>> backend =
+      vulkan::CreateVulkanBackend(0);
+  if (!backend.ok())
+    GTEST_SKIP() << "no Vulkan device: " << backend.status().message();
+  const std::vector<Record> records = ReadBlocks();
+  ASSERT_GE(records.size(), 10u);
+  for (const Record &r : records) {
+    SCOPED_TRACE(std::string(StoredTypeName(r.type)));
+    // Block types: one block per row; others: one row.
+    const int64_t cols = BlockElements(r.type) > 1
+                             ? int64_t(BlockElements(r.type))
+                             : int64_t(r.values.size());
+    const int64_t rows = int64_t(r.values.size()) / cols;
+    plan::Program program;
+    program.name = "decode";
+    program.arg_elements = {rows, rows};
+    program.arena_elements = rows * cols;
+    plan::Call embed;
+    embed.kernel = plan::Kernel::kEmbed;
+    embed.buffers = {{0, 0, rows}, {-1, 0, rows * cols}};
+    // One name per record: the backend keeps uploaded weights by name.
+    embed.weights = {std::string(StoredTypeName(r.type)) + "-" +
+                     std::to_string(&r - records.data())};
+    embed.ints = {rows, cols};
+    embed.reals = {1.0};
+    program.calls = {embed};
+    program.outputs = {{-1, 0, rows * cols}};
+    absl::StatusOr<std::unique_ptr<BackendProgram>> bound = (*backend)->Compile(
+        program, [&](const std::string &) -> absl::StatusOr<StoredTensor> {
+          return StoredTensor{r.type, r.bytes, rows, cols, 1.0f};
+        });
+    ASSERT_TRUE(bound.ok()) << bound.status();
+    std::vector<int32_t> ids(static_cast<size_t>(rows));
+    std::iota(ids.begin(), ids.end(), 0);
+    std::unique_ptr<KvCaches> caches = (*backend)->NewCaches({});
+    absl::StatusOr<std::vector<float>> got = (*bound)->Run(ids, ids, *caches);
+    ASSERT_TRUE(got.ok()) << got.status();
+    ASSERT_EQ(got->size(), r.values.size());
+    size_t bad = 0;
+    for (size_t i = 0; i < got->size(); ++i) {
+      const float want = r.values[i];
+      if (!(std::fabs((*got)[i] - want) <=
+            1e-6f * std::max(1.0f, std::fabs(want))))
+        if (bad++ < 3)
+          ADD_FAILURE() << "value " << i << ": " << (*got)[i] << " vs " << want;
+    }
+    EXPECT_EQ(bad, 0u);
+  }
+}
+
+} // namespace
+} // namespace gemma
