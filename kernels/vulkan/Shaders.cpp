@@ -19,6 +19,9 @@ GEMMA_SHADER(attn_scores)
 GEMMA_SHADER(window_mask)
 GEMMA_SHADER(softmax)
 GEMMA_SHADER(attn_values)
+GEMMA_SHADER(moe_route)
+GEMMA_SHADER(moe_up)
+GEMMA_SHADER(moe_down)
 #undef GEMMA_SHADER
 
 namespace gemma::vulkan {
@@ -54,6 +57,12 @@ Entry EntryOf(Shader shader) {
     return {"softmax", kSpv_softmax, kSpv_softmax_size};
   case Shader::kAttnValues:
     return {"attn_values", kSpv_attn_values, kSpv_attn_values_size};
+  case Shader::kMoeRoute:
+    return {"moe_route", kSpv_moe_route, kSpv_moe_route_size};
+  case Shader::kMoeUp:
+    return {"moe_up", kSpv_moe_up, kSpv_moe_up_size};
+  case Shader::kMoeDown:
+    return {"moe_down", kSpv_moe_down, kSpv_moe_down_size};
   }
   return {"elementwise", kSpv_elementwise, kSpv_elementwise_size};
 }
@@ -64,7 +73,7 @@ const char *ShaderName(Shader shader) { return EntryOf(shader).name; }
 
 std::span<const uint32_t> ShaderCode(Shader shader) {
   // The embedded bytes carry no alignment: SPIR-V words are copied out once.
-  static std::vector<uint32_t> words[int(Shader::kAttnValues) + 1];
+  static std::vector<uint32_t> words[int(Shader::kMoeDown) + 1];
   std::vector<uint32_t> &w = words[int(shader)];
   if (w.empty()) {
     const Entry e = EntryOf(shader);

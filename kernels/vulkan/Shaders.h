@@ -26,6 +26,9 @@ enum class Shader {
   kWindowMask,
   kSoftmax,
   kAttnValues,
+  kMoeRoute,
+  kMoeUp,
+  kMoeDown,
 };
 
 const char *ShaderName(Shader shader);

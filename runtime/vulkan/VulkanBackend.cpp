@@ -242,7 +242,8 @@ class Lowering {
 public:
   Lowering(Device &device, const WeightStore &weights,
            const plan::Program &program)
-      : device_(device), weights_(weights) {
+      : device_(device), weights_(weights),
+        scratch_base_((program.arena_elements + 3) / 4 * 4) {
     int64_t at = 0;
     for (size_t a = 2; a < program.arg_elements.size(); ++a) {
       cache_offsets_.push_back(at);
@@ -276,6 +277,10 @@ public:
   std::vector<Dispatch> dispatches;
   std::vector<float> params;
   int64_t vocab = -1; // rows of the embedding table the ids index
+  // Arena elements the dispatches use past the program's own (MoE routing
+  // and hidden activations); every call may reuse them.
+  int64_t scratch_elements = 0;
+  int64_t arena_elements() const { return scratch_base_ + scratch_elements; }
 
 private:
   struct Operand {
@@ -290,7 +295,8 @@ private:
                    uint32_t extra_offset = 0) {
     Specialization spec;
     spec[0] = kGroupSize;
-    if (shader == Shader::kMatmul) {
+    if (shader == Shader::kMatmul || shader == Shader::kMoeUp ||
+        shader == Shader::kMoeDown) {
       spec[0] = std::max(kGroupSize, device_.subgroup_size());
       spec[3] = spec[0] / device_.subgroup_size(); // ROWS_PER_GROUP
     }
@@ -455,6 +461,7 @@ private:
   Device &device_;
   const WeightStore &weights_;
   Kernel kernel_ = Kernel::kEmbed;
+  int64_t scratch_base_ = 0;
   std::vector<int64_t> cache_offsets_;
   std::map<std::tuple<double, double, double, int64_t>, int64_t> rope_tables_;
 };
@@ -669,9 +676,40 @@ absl::Status Lowering::LowerCall(const Call &call) {
       return s;
     return AddKvWrite(b[3], b[6], vb, vs, vh * vd, n);
   }
-  case Kernel::kMoeExperts:
-    return absl::UnimplementedError(
-        "not supported yet: mixture-of-experts layers on vulkan");
+  case Kernel::kMoeExperts: {
+    absl::StatusOr<const Stored *> scale = Weight(call, 0, true),
+                                   gate_up = Weight(call, 1, true),
+                                   down = Weight(call, 2, true);
+    for (const auto *w : {&scale, &gate_up, &down})
+      if (!w->ok())
+        return w->status();
+    const int64_t n = i[0], d = i[1], experts = i[2], ff = i[3], k = i[4];
+    if ((*scale)->rows * (*scale)->cols != experts ||
+        (*gate_up)->rows != 2 * experts * ff || (*gate_up)->cols != d ||
+        (*down)->rows != experts * d || (*down)->cols != ff)
+      return absl::InvalidArgumentError("the expert weights' shapes");
+    if (k < 1 || k > 16 || k > experts)
+      return absl::UnimplementedError(
+          "not supported yet: more than 16 experts per token on vulkan");
+    // Scratch past the arena: expert ids and weights [n, k], then the
+    // experts' hidden activations [n * k, ff].
+    const plan::Buffer ids{-1, scratch_base_, n * k},
+        routed{-1, scratch_base_ + n * k, n * k},
+        hidden{-1, scratch_base_ + 2 * n * k, n * k * ff};
+    scratch_elements = std::max(scratch_elements, 2 * n * k + n * k * ff);
+    const std::vector<int64_t> shape = {n, d, experts, ff, k};
+    if (absl::Status s =
+            Add(Shader::kMoeRoute, {n, experts, k}, {}, {&b[1], &ids, &routed},
+                *scale, Ceil(n, kGroupSize));
+        !s.ok())
+      return s;
+    if (absl::Status s = Add(Shader::kMoeUp, shape, {}, {&b[0], &ids, &hidden},
+                             *gate_up, MatmulGroups(n * k * ff));
+        !s.ok())
+      return s;
+    return Add(Shader::kMoeDown, shape, {}, {&hidden, &ids, &routed, &b[2]},
+               *down, MatmulGroups(n * d));
+  }
   }
   return absl::InvalidArgumentError("unknown kernel");
 }
@@ -707,7 +745,7 @@ public:
     if (params.empty())
       params.push_back(0.0f);
     for (auto [slot, elements, host] :
-         {std::tuple(&p->arena_, program.arena_elements, false),
+         {std::tuple(&p->arena_, lowering.arena_elements(), false),
           std::tuple(&p->ids_, program.arg_elements[0], true),
           std::tuple(&p->positions_, program.arg_elements[1], true),
           std::tuple(&p->params_, int64_t(params.size()), false),

@@ -22,6 +22,7 @@
 #include "compiler/reference/StoredWeights.h"
 #include "passes/FusionPipeline.h"
 #include "runtime/exec/PlanSession.h"
+#include "test/parity/TestBackends.h"
 #include "test/unit/TempPath.h"
 #include "test/unit/compiler/reference/BuildOptionsFor.h"
 
@@ -151,19 +152,22 @@ TEST_P(HfCheckpoint, EvaluatorMatchesTransformers) {
   }
 }
 
-TEST_P(HfCheckpoint, CpuBackendMatchesTransformersFusedAndUnfused) {
+// The plans of fixture `name`, fused and unfused, on `backend`: decode one
+// token at a time over the prompt, then prefill and greedy steps.
+void BackendMatchesTransformers(const char *name, const std::string &backend) {
   Fixture f;
-  ASSERT_NO_FATAL_FAILURE(Load(GetParam(), f));
+  ASSERT_NO_FATAL_FAILURE(Load(name, f));
   for (bool fused : {true, false}) {
     SCOPED_TRACE(fused ? "fusion all" : "fusion none");
     plan::CompileOptions options;
+    options.backend = backend;
     options.build = BuildOptionsFor(64, {4, kPrefill}, {1});
     if (fused)
       options.fusions = FusionNames();
     const std::string path = testing::TempPath(
-        std::string(GetParam()) + (fused ? "-fused.plan" : "-unfused.plan"));
-    absl::StatusOr<plan::PlanFile> file = plan::CompilePlan(
-        f.model, f.weights, options, FixtureDir(GetParam()), path);
+        std::string(name) + (fused ? "-fused.plan" : "-unfused.plan"));
+    absl::StatusOr<plan::PlanFile> file =
+        plan::CompilePlan(f.model, f.weights, options, FixtureDir(name), path);
     ASSERT_TRUE(file.ok()) << file.status();
     ASSERT_TRUE(plan::WritePlan(*file, path).ok());
     absl::StatusOr<std::unique_ptr<PlanSession>> session =
@@ -202,6 +206,16 @@ TEST_P(HfCheckpoint, CpuBackendMatchesTransformersFusedAndUnfused) {
       token = f.steps[s];
     }
   }
+}
+
+TEST_P(HfCheckpoint, CpuBackendMatchesTransformersFusedAndUnfused) {
+  BackendMatchesTransformers(GetParam(), "cpu");
+}
+
+TEST_P(HfCheckpoint, VulkanBackendMatchesTransformersFusedAndUnfused) {
+  if (std::optional<std::string> missing = testing::MissingBackend("vulkan"))
+    GTEST_SKIP() << *missing;
+  BackendMatchesTransformers(GetParam(), "vulkan");
 }
 
 INSTANTIATE_TEST_SUITE_P(Transformers, HfCheckpoint,

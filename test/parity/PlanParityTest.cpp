@@ -16,15 +16,14 @@
 #include "compiler/reference/ModelRunner.h"
 #include "compiler/reference/StoredWeights.h"
 #include "passes/FusionPipeline.h"
-#include "runtime/exec/Backends.h"
 #include "runtime/exec/PlanSession.h"
 
+#include "test/parity/TestBackends.h"
 #include "test/unit/TinyModel.h"
 #include "test/unit/compiler/reference/BuildOptionsFor.h"
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <ostream>
 
 #include <cmath>
@@ -50,20 +49,9 @@ void PrintTo(const Case &c, std::ostream *os) {
 class PlanParity : public ::testing::TestWithParam<Case> {};
 
 TEST_P(PlanParity, PlanLogitsMatchTheReferenceEvaluator) {
-  if (std::string(GetParam().backend) != "cpu") {
-    absl::StatusOr<std::unique_ptr<Backend>> backend =
-        CreateBackend(GetParam().backend, 1);
-    if (!backend.ok())
-      GTEST_SKIP() << "no " << GetParam().backend
-                   << " device: " << backend.status().message();
-    // Pipeline caches go to a directory of the test run, not the user's
-    // (shared by the tests: Mesa keeps its shader cache there too, and a
-    // cold one per test would compile every shader again).
-    static const std::string cache =
-        (std::filesystem::temp_directory_path() / "gemma-parity-cache")
-            .string();
-    setenv("XDG_CACHE_HOME", cache.c_str(), 1);
-  }
+  if (std::optional<std::string> missing =
+          testing::MissingBackend(GetParam().backend))
+    GTEST_SKIP() << *missing;
   testing::LoadedModel loaded =
       testing::SynthesizeTiny(GetParam().preset, GetParam().weight);
   const std::string sbs =
