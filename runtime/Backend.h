@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -56,6 +57,26 @@ public:
   virtual absl::StatusOr<std::vector<float>>
   Run(std::span<const int32_t> ids, std::span<const int32_t> positions,
       KvCaches &caches) = 0;
+
+  // Run, then per row of the logits the id of the largest (the lowest id
+  // among equal maxima): greedy decoding. GPU backends pick it on the
+  // device and copy back only the ids.
+  virtual absl::StatusOr<std::vector<int32_t>>
+  RunArgmax(std::span<const int32_t> ids, std::span<const int32_t> positions,
+            KvCaches &caches) {
+    absl::StatusOr<std::vector<float>> logits = Run(ids, positions, caches);
+    if (!logits.ok())
+      return logits.status();
+    std::vector<int32_t> chosen;
+    if (ids.empty() || logits->empty())
+      return chosen;
+    const size_t width = logits->size() / ids.size();
+    for (size_t r = 0; r < ids.size(); ++r) {
+      const auto row = logits->begin() + long(r * width);
+      chosen.push_back(int32_t(std::max_element(row, row + long(width)) - row));
+    }
+    return chosen;
+  }
 };
 
 // Where a backend's time went, per kernel, while profiling was on.

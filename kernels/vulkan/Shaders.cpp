@@ -22,6 +22,7 @@ GEMMA_SHADER(attn_values)
 GEMMA_SHADER(moe_route)
 GEMMA_SHADER(moe_up)
 GEMMA_SHADER(moe_down)
+GEMMA_SHADER(argmax)
 #undef GEMMA_SHADER
 
 namespace gemma::vulkan {
@@ -63,6 +64,8 @@ Entry EntryOf(Shader shader) {
     return {"moe_up", kSpv_moe_up, kSpv_moe_up_size};
   case Shader::kMoeDown:
     return {"moe_down", kSpv_moe_down, kSpv_moe_down_size};
+  case Shader::kArgmax:
+    return {"argmax", kSpv_argmax, kSpv_argmax_size};
   }
   return {"elementwise", kSpv_elementwise, kSpv_elementwise_size};
 }
@@ -73,7 +76,7 @@ const char *ShaderName(Shader shader) { return EntryOf(shader).name; }
 
 std::span<const uint32_t> ShaderCode(Shader shader) {
   // The embedded bytes carry no alignment: SPIR-V words are copied out once.
-  static std::vector<uint32_t> words[int(Shader::kMoeDown) + 1];
+  static std::vector<uint32_t> words[int(Shader::kArgmax) + 1];
   std::vector<uint32_t> &w = words[int(shader)];
   if (w.empty()) {
     const Entry e = EntryOf(shader);

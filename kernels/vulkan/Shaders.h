@@ -29,6 +29,7 @@ enum class Shader {
   kMoeRoute,
   kMoeUp,
   kMoeDown,
+  kArgmax,
 };
 
 const char *ShaderName(Shader shader);

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <string_view>
 
 namespace gemma {
 namespace {
@@ -13,6 +15,13 @@ namespace {
 double Since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
       .count();
+}
+
+// GEMMA_GPU_CPU_LOGITS=1: greedy decoding reads the logits back and picks
+// on the host (to tell a device-side argmax from the rest when debugging).
+bool HostLogits() {
+  const char *v = std::getenv("GEMMA_GPU_CPU_LOGITS");
+  return v && std::string_view(v) == "1";
 }
 
 } // namespace
@@ -77,14 +86,24 @@ Conversation::Reply(Sampler &sampler, const ReplyOptions &options,
       stats.hit_context = true;
       break;
     }
-    absl::StatusOr<std::vector<float>> logits =
-        session_.Decode(*pending_, int32_t(cached_), *caches_);
-    if (!logits.ok())
-      return logits.status();
-    ++cached_;
-    const size_t window = std::min(options.penalty_window, ids_.size());
-    const int32_t token =
-        sampler.Next(*logits, std::span(ids_).subspan(ids_.size() - window));
+    int32_t token = 0;
+    if (sampler.greedy() && !HostLogits()) {
+      absl::StatusOr<int32_t> chosen =
+          session_.DecodeArgmax(*pending_, int32_t(cached_), *caches_);
+      if (!chosen.ok())
+        return chosen.status();
+      token = *chosen;
+      ++cached_;
+    } else {
+      absl::StatusOr<std::vector<float>> logits =
+          session_.Decode(*pending_, int32_t(cached_), *caches_);
+      if (!logits.ok())
+        return logits.status();
+      ++cached_;
+      const size_t window = std::min(options.penalty_window, ids_.size());
+      token =
+          sampler.Next(*logits, std::span(ids_).subspan(ids_.size() - window));
+    }
     if (!options.ignore_eos &&
         std::find(eos.begin(), eos.end(), token) != eos.end()) {
       pending_.reset();

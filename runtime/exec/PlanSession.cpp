@@ -155,4 +155,22 @@ PlanSession::Decode(int32_t id, int32_t position, KvCaches &caches) {
   return Run("decode_1", {&id, 1}, {&position, 1}, caches);
 }
 
+absl::StatusOr<int32_t> PlanSession::DecodeArgmax(int32_t id, int32_t position,
+                                                  KvCaches &caches) {
+  if (position < 0 || uint32_t(position) >= plan_.meta.context)
+    return absl::OutOfRangeError(
+        fmt::format("position {} is past the context of {} positions", position,
+                    plan_.meta.context));
+  absl::StatusOr<BackendProgram *> program = Program("decode_1");
+  if (!program.ok())
+    return program.status();
+  absl::StatusOr<std::vector<int32_t>> chosen =
+      (*program)->RunArgmax({&id, 1}, {&position, 1}, caches);
+  if (!chosen.ok())
+    return chosen.status();
+  if (chosen->size() != 1)
+    return absl::InternalError("decode_1 gave no logits");
+  return chosen->front();
+}
+
 } // namespace gemma

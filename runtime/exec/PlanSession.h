@@ -45,6 +45,10 @@ public:
   // Logits [vocab] for one token at `position`.
   absl::StatusOr<std::vector<float>> Decode(int32_t id, int32_t position,
                                             KvCaches &caches);
+  // The greedy next id after `id` at `position`, chosen where the logits
+  // are (on a GPU, only the id comes back).
+  absl::StatusOr<int32_t> DecodeArgmax(int32_t id, int32_t position,
+                                       KvCaches &caches);
 
 private:
   PlanSession() = default;

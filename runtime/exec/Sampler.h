@@ -38,6 +38,11 @@ class Sampler {
 public:
   explicit Sampler(SamplingOptions options)
       : options_(options), rng_(options.seed) {}
+  // Whether Next is the argmax of the logits as they are (temperature 0,
+  // no repetition penalty): a backend may then pick it itself.
+  bool greedy() const {
+    return options_.temperature <= 0.0f && options_.repetition_penalty == 1.0f;
+  }
   // `recent`: the ids the repetition penalty applies to (each once).
   int32_t Next(std::span<const float> logits,
                std::span<const int32_t> recent = {});

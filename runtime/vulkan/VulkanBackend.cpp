@@ -282,6 +282,22 @@ public:
   int64_t scratch_elements = 0;
   int64_t arena_elements() const { return scratch_base_ + scratch_elements; }
 
+  // The device-side greedy pick over `logits` [rows, width], into
+  // `chosen` (rows elements of the arena): one dispatch, kept apart from
+  // the program's.
+  absl::StatusOr<Dispatch> Argmax(const plan::Buffer &logits,
+                                  const plan::Buffer &chosen, int64_t rows,
+                                  int64_t width) {
+    kernel_ = Kernel::kLogits;
+    if (absl::Status s = Add(Shader::kArgmax, {rows, width}, {},
+                             {&logits, &chosen}, nullptr, uint32_t(rows));
+        !s.ok())
+      return s;
+    Dispatch d = dispatches.back();
+    dispatches.pop_back();
+    return d;
+  }
+
 private:
   struct Operand {
     const plan::Buffer *buffer;
@@ -737,6 +753,19 @@ public:
         p->has_output_ = true;
         break;
       }
+    int64_t arena = lowering.arena_elements();
+    if (p->has_output_ && program.arg_elements[0] > 0 &&
+        p->output_.elements % program.arg_elements[0] == 0) {
+      const int64_t rows = program.arg_elements[0];
+      p->chosen_ = {-1, (arena + 3) / 4 * 4, rows};
+      arena = p->chosen_.offset + rows;
+      absl::StatusOr<Dispatch> argmax = lowering.Argmax(
+          p->output_, p->chosen_, rows, p->output_.elements / rows);
+      if (!argmax.ok())
+        return argmax.status();
+      p->argmax_ = *argmax;
+      p->has_argmax_ = true;
+    }
     auto buffer = [&](int64_t elements, bool host) {
       return device.NewBuffer(uint64_t(std::max<int64_t>(elements, 1)) * 4,
                               host, true);
@@ -745,13 +774,13 @@ public:
     if (params.empty())
       params.push_back(0.0f);
     for (auto [slot, elements, host] :
-         {std::tuple(&p->arena_, lowering.arena_elements(), false),
+         {std::tuple(&p->arena_, arena, false),
           std::tuple(&p->ids_, program.arg_elements[0], true),
           std::tuple(&p->positions_, program.arg_elements[1], true),
           std::tuple(&p->params_, int64_t(params.size()), false),
           std::tuple(&p->readback_,
-                     p->has_output_ ? p->output_.elements : int64_t(1),
-                     true)}) {
+                     p->has_output_ ? p->output_.elements : int64_t(1), true),
+          std::tuple(&p->chosen_readback_, program.arg_elements[0], true)}) {
       absl::StatusOr<std::unique_ptr<Buffer>> made = buffer(elements, host);
       if (!made.ok())
         return made.status();
@@ -772,6 +801,31 @@ public:
   absl::StatusOr<std::vector<float>> Run(std::span<const int32_t> ids,
                                          std::span<const int32_t> positions,
                                          KvCaches &kv) override {
+    if (absl::Status s = Execute(ids, positions, kv, false); !s.ok())
+      return s;
+    if (!has_output_)
+      return std::vector<float>();
+    const float *data = static_cast<const float *>(readback_->mapped());
+    return std::vector<float>(data, data + output_.elements);
+  }
+
+  absl::StatusOr<std::vector<int32_t>>
+  RunArgmax(std::span<const int32_t> ids, std::span<const int32_t> positions,
+            KvCaches &kv) override {
+    if (!has_argmax_)
+      return BackendProgram::RunArgmax(ids, positions, kv);
+    if (absl::Status s = Execute(ids, positions, kv, true); !s.ok())
+      return s;
+    const int32_t *data =
+        static_cast<const int32_t *>(chosen_readback_->mapped());
+    return std::vector<int32_t>(data, data + chosen_.elements);
+  }
+
+  // Writes ids and positions, (re)records when the caches or profiling
+  // changed, submits and waits.
+  absl::Status Execute(std::span<const int32_t> ids,
+                       std::span<const int32_t> positions, KvCaches &kv,
+                       bool argmax) {
     auto &caches = static_cast<VulkanCaches &>(kv);
     if (int64_t(ids.size()) != arg_elements_[0] ||
         int64_t(positions.size()) != arg_elements_[1])
@@ -789,31 +843,32 @@ public:
     std::memcpy(ids_->mapped(), ids.data(), ids.size() * 4);
     std::memcpy(positions_->mapped(), positions.data(), positions.size() * 4);
     const bool timed = profile_ != nullptr && device_.timestamp_period() > 0;
-    if (recorded_caches_ != caches.id || recorded_timed_ != timed)
-      if (absl::Status s = Record(caches, timed); !s.ok())
+    Recording &rec = recordings_[argmax ? 1 : 0];
+    if (rec.caches != caches.id || rec.timed != timed || !rec.cb)
+      if (absl::Status s = Record(rec, caches, timed, argmax); !s.ok())
         return s;
-    if (absl::Status s = device_.Run(command_buffer_); !s.ok())
+    if (absl::Status s = device_.Run(rec.cb); !s.ok())
       return s;
     if (timed) {
       std::vector<uint64_t> ticks;
-      if (absl::Status s = device_.ReadTimestamps(
-              queries_, uint32_t(dispatches_.size() + 1), ticks);
+      const size_t count = dispatches_.size() + (argmax ? 1 : 0);
+      if (absl::Status s =
+              device_.ReadTimestamps(queries_, uint32_t(count + 1), ticks);
           !s.ok())
         return s;
-      for (size_t d = 0; d < dispatches_.size(); ++d) {
-        const size_t k = static_cast<size_t>(dispatches_[d].kernel);
+      for (size_t d = 0; d < count; ++d) {
+        const Dispatch &dispatch =
+            d < dispatches_.size() ? dispatches_[d] : argmax_;
+        const size_t k = static_cast<size_t>(dispatch.kernel);
         profile_->seconds[k] +=
             double(ticks[d + 1] - ticks[d]) * device_.timestamp_period();
-        if (dispatches_[d].first) {
+        if (dispatch.first) {
           ++profile_->calls[k];
-          profile_->weight_bytes[k] += dispatches_[d].weight_bytes;
+          profile_->weight_bytes[k] += dispatch.weight_bytes;
         }
       }
     }
-    if (!has_output_)
-      return std::vector<float>();
-    const float *data = static_cast<const float *>(readback_->mapped());
-    return std::vector<float>(data, data + output_.elements);
+    return absl::OkStatus();
   }
 
 private:
@@ -821,22 +876,37 @@ private:
                 KernelTimes *const &profile)
       : device_(device), weights_(weights), profile_(profile) {}
 
+  // One recorded command buffer per mode (logits back, or the device's
+  // greedy pick) and the cache set and profiling it was recorded for.
+  struct Recording {
+    VkCommandBuffer cb = VK_NULL_HANDLE;
+    std::vector<VkDescriptorSet> sets;
+    uint64_t caches = 0;
+    bool timed = false;
+  };
+
+  void Forget(Recording &rec) {
+    if (rec.cb)
+      device_.FreeCommandBuffer(rec.cb);
+    rec.cb = VK_NULL_HANDLE;
+    device_.FreeDescriptorSets(rec.sets);
+    rec.sets.clear();
+  }
   void Forget() {
-    if (command_buffer_)
-      device_.FreeCommandBuffer(command_buffer_);
-    command_buffer_ = VK_NULL_HANDLE;
-    device_.FreeDescriptorSets(sets_);
-    sets_.clear();
+    for (Recording &rec : recordings_)
+      Forget(rec);
   }
 
   // Records every dispatch, with a barrier after each, and the copy of the
   // result into the host-visible readback buffer. One descriptor set per
   // weight chunk, bound when the chunk changes.
-  absl::Status Record(const VulkanCaches &caches, bool timed) {
-    Forget();
+  absl::Status Record(Recording &rec, const VulkanCaches &caches, bool timed,
+                      bool argmax) {
+    Forget(rec);
     if (timed && !queries_)
-      queries_ = device_.NewQueryPool(uint32_t(dispatches_.size() + 1));
+      queries_ = device_.NewQueryPool(uint32_t(dispatches_.size() + 2));
     timed = timed && queries_;
+    std::vector<VkDescriptorSet> &sets_ = rec.sets;
     for (size_t c = 0; c < weights_.chunks(); ++c) {
       absl::StatusOr<VkDescriptorSet> set = device_.NewDescriptorSet(
           {arena_.get(), ids_.get(), positions_.get(), weights_.chunk(c),
@@ -848,7 +918,7 @@ private:
     absl::StatusOr<VkCommandBuffer> cb = device_.NewCommandBuffer();
     if (!cb.ok())
       return cb.status();
-    command_buffer_ = *cb;
+    rec.cb = *cb;
     VkMemoryBarrier barrier{};
     barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER;
     barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
@@ -857,12 +927,18 @@ private:
                             VK_ACCESS_TRANSFER_READ_BIT;
     uint32_t bound = UINT32_MAX;
     if (timed) {
-      vkCmdResetQueryPool(*cb, queries_, 0, uint32_t(dispatches_.size() + 1));
+      vkCmdResetQueryPool(*cb, queries_, 0, uint32_t(dispatches_.size() + 2));
       vkCmdWriteTimestamp(*cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries_,
                           0);
     }
     uint32_t query = 1;
-    for (const Dispatch &d : dispatches_) {
+    std::vector<const Dispatch *> all;
+    for (const Dispatch &d : dispatches_)
+      all.push_back(&d);
+    if (argmax)
+      all.push_back(&argmax_);
+    for (const Dispatch *dp : all) {
+      const Dispatch &d = *dp;
       if (d.chunk != bound) {
         vkCmdBindDescriptorSets(*cb, VK_PIPELINE_BIND_POINT_COMPUTE,
                                 device_.pipeline_layout(), 0, 1,
@@ -883,15 +959,20 @@ private:
         vkCmdWriteTimestamp(*cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries_,
                             query++);
     }
-    if (has_output_) {
+    if (argmax) {
+      VkBufferCopy region{uint64_t(chosen_.offset) * 4, 0,
+                          uint64_t(chosen_.elements) * 4};
+      vkCmdCopyBuffer(*cb, arena_->handle(), chosen_readback_->handle(), 1,
+                      &region);
+    } else if (has_output_) {
       VkBufferCopy region{uint64_t(output_.offset) * 4, 0,
                           uint64_t(output_.elements) * 4};
       vkCmdCopyBuffer(*cb, arena_->handle(), readback_->handle(), 1, &region);
     }
     if (VkResult r = vkEndCommandBuffer(*cb); r != VK_SUCCESS)
       return absl::InternalError("vkEndCommandBuffer failed");
-    recorded_caches_ = caches.id;
-    recorded_timed_ = timed;
+    rec.caches = caches.id;
+    rec.timed = timed;
     return absl::OkStatus();
   }
 
@@ -903,10 +984,11 @@ private:
   plan::Buffer output_;
   bool has_output_ = false;
   std::unique_ptr<Buffer> arena_, ids_, positions_, params_, readback_;
-  VkCommandBuffer command_buffer_ = VK_NULL_HANDLE;
-  std::vector<VkDescriptorSet> sets_;
-  uint64_t recorded_caches_ = 0;
-  bool recorded_timed_ = false;
+  Recording recordings_[2];
+  Dispatch argmax_;
+  bool has_argmax_ = false;
+  plan::Buffer chosen_; // the argmax's ids, in the arena
+  std::unique_ptr<Buffer> chosen_readback_;
   KernelTimes *const &profile_;
   VkQueryPool queries_ = VK_NULL_HANDLE;
 };

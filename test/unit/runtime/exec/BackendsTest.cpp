@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 namespace gemma {
 namespace {
 
@@ -18,11 +20,32 @@ TEST(Backends, TheCpuIsAlwaysThere) {
 }
 
 TEST(Backends, AMissingBackendIsOneLineNamingWhatThereIs) {
-  absl::StatusOr<std::unique_ptr<Backend>> none = CreateBackend("vulkan", 1);
+  absl::StatusOr<std::unique_ptr<Backend>> none = CreateBackend("metal", 1);
   ASSERT_FALSE(none.ok());
   EXPECT_EQ(none.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(none.status().message(),
-            "no 'vulkan' backend in this build (it has: cpu)");
+            "no 'metal' backend in this build (it has: cpu, vulkan)");
+  absl::StatusOr<std::unique_ptr<Backend>> bad = CreateBackend("vulkan:-1", 1);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "'vulkan:-1': a Vulkan device is vulkan:N");
+}
+
+// Without a Vulkan driver (the loader finds none under this name) the
+// backend is one line saying so, whatever this machine has.
+TEST(Backends, NoVulkanDriverIsOneLine) {
+  const char *old = std::getenv("VK_ICD_FILENAMES");
+  const std::string saved = old ? old : "";
+  setenv("VK_ICD_FILENAMES", "/nonexistent/icd.json", 1);
+  absl::StatusOr<std::unique_ptr<Backend>> none = CreateBackend("vulkan", 1);
+  if (old)
+    setenv("VK_ICD_FILENAMES", saved.c_str(), 1);
+  else
+    unsetenv("VK_ICD_FILENAMES");
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(none.status().message(),
+            "vulkan: no Vulkan driver on this machine (mesa-vulkan-drivers "
+            "gives lavapipe on any CPU)");
 }
 
 TEST(Backends, CompileValidatesTheProgramFirst) {

@@ -19,6 +19,7 @@
 #include <fstream>
 #include <iterator>
 #include <numeric>
+#include <random>
 
 namespace gemma {
 namespace {
@@ -108,6 +109,67 @@ TEST(VulkanDecode, EveryGgmlTypeDecodesAsGgufPyDoes) {
           ADD_FAILURE() << "value " << i << ": " << (*got)[i] << " vs " << want;
     }
     EXPECT_EQ(bad, 0u);
+  }
+}
+
+// The device's greedy pick: per row the largest, the lowest index among
+// equal maxima (as std::max_element), over widths that are not multiples
+// of the workgroup, with negative rows and ties planted.
+TEST(VulkanArgmax, PicksTheFirstLargestOfEveryRow) {
+  absl::StatusOr<std::unique_ptr<Backend>> backend =
+      vulkan::CreateVulkanBackend(0);
+  if (!backend.ok())
+    GTEST_SKIP() << "no Vulkan device: " << backend.status().message();
+  for (int64_t cols : {1, 63, 300, 4099}) {
+    const int64_t rows = 6;
+    std::vector<float> table(static_cast<size_t>(rows * cols));
+    std::mt19937 rng(static_cast<uint32_t>(cols));
+    std::normal_distribution<float> normal(0.0f, 3.0f);
+    for (float &v : table)
+      v = normal(rng);
+    for (int64_t c = 0; c < cols; ++c)
+      table[size_t(cols + c)] = -1000.0f - float(c % 7); // all negative
+    if (cols > 10) {
+      table[size_t(2 * cols + 9)] = 50.0f; // a tie: index 3 must win
+      table[size_t(2 * cols + 3)] = 50.0f;
+      table[size_t(3 * cols + cols - 1)] = 60.0f; // the last column
+    }
+    std::vector<uint8_t> bytes(table.size() * 4);
+    std::memcpy(bytes.data(), table.data(), bytes.size());
+    plan::Program program;
+    program.name = "argmax";
+    program.arg_elements = {rows, rows};
+    program.arena_elements = rows * cols;
+    plan::Call embed;
+    embed.kernel = plan::Kernel::kEmbed;
+    embed.buffers = {{0, 0, rows}, {-1, 0, rows * cols}};
+    embed.weights = {"logits-" + std::to_string(cols)};
+    embed.ints = {rows, cols};
+    embed.reals = {1.0};
+    program.calls = {embed};
+    program.outputs = {{-1, 0, rows * cols}};
+    absl::StatusOr<std::unique_ptr<BackendProgram>> bound = (*backend)->Compile(
+        program, [&](const std::string &) -> absl::StatusOr<StoredTensor> {
+          return StoredTensor{StoredType::kF32, bytes, rows, cols, 1.0f};
+        });
+    ASSERT_TRUE(bound.ok()) << bound.status();
+    std::vector<int32_t> ids(static_cast<size_t>(rows));
+    std::iota(ids.begin(), ids.end(), 0);
+    std::unique_ptr<KvCaches> caches = (*backend)->NewCaches({});
+    absl::StatusOr<std::vector<int32_t>> got =
+        (*bound)->RunArgmax(ids, ids, *caches);
+    ASSERT_TRUE(got.ok()) << got.status();
+    ASSERT_EQ(got->size(), size_t(rows));
+    for (int64_t r = 0; r < rows; ++r) {
+      const auto row = table.begin() + long(r * cols);
+      EXPECT_EQ((*got)[size_t(r)],
+                int32_t(std::max_element(row, row + long(cols)) - row))
+          << "row " << r << " of " << cols;
+    }
+    if (cols > 10) {
+      EXPECT_EQ((*got)[2], 3);
+      EXPECT_EQ((*got)[3], int32_t(cols - 1));
+    }
   }
 }
 
