@@ -15,6 +15,7 @@ per variant and each variant's ratio to `none`, as a markdown table
 
   scripts/setup.sh --bench     # matplotlib into .venv (once)
   .venv/bin/python bench/fusion_compare.py --preset gemma3-270m --weight sfp
+  .venv/bin/python bench/fusion_compare.py --preset tiny-gemma3 --weight bf16 --backend vulkan
 """
 import argparse
 import json
@@ -91,6 +92,8 @@ def main():
     p.add_argument("--prompt-len", type=int, default=32)
     p.add_argument("--tokens", type=int, default=32, help="decode steps per run")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--backend", default="cpu",
+                   help="the backend the plans are compiled for (cpu, vulkan)")
     p.add_argument("--out", default=os.path.join(ROOT, "build", "bench"),
                    help="directory for fusion_compare.{md,png,json}")
     args = p.parse_args()
@@ -111,7 +114,8 @@ def main():
     for label, fusion in runs:
         plans[label] = os.path.join(work, f"{len(plans)}.plan")
         check([os.path.join(BIN, "gemma-compile"), model, "-o", plans[label],
-               f"--fusion={fusion}", "--prefill-buckets", str(args.prompt_len)])
+               f"--fusion={fusion}", "--prefill-buckets", str(args.prompt_len),
+               "--backend", args.backend])
 
     results = {label: [] for label, _ in runs}
     for r in range(args.rounds):

@@ -87,6 +87,22 @@ struct KernelProfile {
   uint64_t weight_bytes = 0; // stored weight bytes the calls read
 };
 
+// Per-kernel totals (indexed by plan::Kernel) as Backend::Profile returns
+// them: the kernels that ran, busiest first.
+inline std::vector<KernelProfile>
+SortedKernelProfiles(std::span<const uint64_t> calls,
+                     std::span<const double> seconds,
+                     std::span<const uint64_t> weight_bytes) {
+  std::vector<KernelProfile> out;
+  for (uint32_t k = 0; k < plan::kKernelCount && k < calls.size(); ++k)
+    if (calls[k])
+      out.push_back({plan::KernelName(static_cast<plan::Kernel>(k)), calls[k],
+                     seconds[k], weight_bytes[k]});
+  std::sort(out.begin(), out.end(),
+            [](const auto &a, const auto &b) { return a.seconds > b.seconds; });
+  return out;
+}
+
 class Backend {
 public:
   virtual ~Backend() = default;

@@ -106,16 +106,8 @@ public:
     profiling_ = on ? &profile_ : nullptr;
   }
   std::vector<KernelProfile> Profile() const override {
-    std::vector<KernelProfile> out;
-    for (uint32_t k = 0; k < plan::kKernelCount; ++k)
-      if (profile_.calls[k])
-        out.push_back({plan::KernelName(static_cast<plan::Kernel>(k)),
-                       profile_.calls[k], profile_.seconds[k],
-                       profile_.weight_bytes[k]});
-    std::sort(out.begin(), out.end(), [](const auto &a, const auto &b) {
-      return a.seconds > b.seconds;
-    });
-    return out;
+    return SortedKernelProfiles(profile_.calls, profile_.seconds,
+                                profile_.weight_bytes);
   }
 
 private:

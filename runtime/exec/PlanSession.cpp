@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <filesystem>
 
 namespace gemma {
@@ -72,6 +73,7 @@ absl::StatusOr<BackendProgram *> PlanSession::Program(const std::string &name) {
     if (program.name != name)
       continue;
     const ModelFile &model = *weights_;
+    const auto start = std::chrono::steady_clock::now();
     absl::StatusOr<std::unique_ptr<BackendProgram>> executor =
         backend_->Compile(
             program,
@@ -85,12 +87,18 @@ absl::StatusOr<BackendProgram *> PlanSession::Program(const std::string &name) {
             });
     if (!executor.ok())
       return executor.status();
+    // The time includes a GPU backend's pipeline builds (the pipeline
+    // cache's effect shows here).
     if (verbose_)
-      std::fprintf(stderr,
-                   "gemma-exec: bound @%s on %s (%zu kernel calls, arena "
-                   "%.1f KB)\n",
-                   name.c_str(), backend_->name().c_str(), program.calls.size(),
-                   double(program.arena_elements) * 4 / 1024);
+      std::fprintf(
+          stderr,
+          "gemma-exec: bound @%s on %s (%zu kernel calls, arena %.1f KB) in "
+          "%.2f s\n",
+          name.c_str(), backend_->name().c_str(), program.calls.size(),
+          double(program.arena_elements) * 4 / 1024,
+          std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                        start)
+              .count());
     return (bound_[name] = *std::move(executor)).get();
   }
   return absl::NotFoundError(fmt::format("the plan has no @{}", name));

@@ -999,10 +999,7 @@ public:
       : device_(std::move(device)), weights_(*device_) {}
 
   std::string name() const override { return "vulkan"; }
-  std::string Describe() const override {
-    return fmt::format("{}, {} pipelines built this run", device_->Describe(),
-                       device_->pipelines_built());
-  }
+  std::string Describe() const override { return device_->Describe(); }
 
   std::unique_ptr<KvCaches>
   NewCaches(std::span<const int64_t> elements) override {
@@ -1042,16 +1039,8 @@ public:
     profiling_ = on ? &profile_ : nullptr;
   }
   std::vector<KernelProfile> Profile() const override {
-    std::vector<KernelProfile> out;
-    for (uint32_t k = 0; k < plan::kKernelCount; ++k)
-      if (profile_.calls[k])
-        out.push_back({plan::KernelName(static_cast<Kernel>(k)),
-                       profile_.calls[k], profile_.seconds[k],
-                       profile_.weight_bytes[k]});
-    std::sort(out.begin(), out.end(), [](const auto &a, const auto &b) {
-      return a.seconds > b.seconds;
-    });
-    return out;
+    return SortedKernelProfiles(profile_.calls, profile_.seconds,
+                                profile_.weight_bytes);
   }
 
 private:

@@ -2,6 +2,8 @@
 
 #include "runtime/vulkan/VulkanDevice.h"
 
+#include "runtime/CacheDirectory.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -75,15 +77,6 @@ std::string DeviceLine(int index, const VkPhysicalDeviceProperties &p) {
                      p.deviceName, TypeName(p.deviceType),
                      VK_API_VERSION_MAJOR(p.apiVersion),
                      VK_API_VERSION_MINOR(p.apiVersion), p.driverVersion);
-}
-
-// $XDG_CACHE_HOME/gemma, else $HOME/.cache/gemma; "" when neither is set.
-std::string CacheRoot() {
-  if (const char *xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
-    return std::string(xdg) + "/gemma";
-  if (const char *home = std::getenv("HOME"); home && *home)
-    return std::string(home) + "/.cache/gemma";
-  return "";
 }
 
 } // namespace
@@ -277,7 +270,7 @@ std::string Device::Describe() const {
 }
 
 void Device::LoadPipelineCache() {
-  std::string root = CacheRoot();
+  std::string root = CacheDirectory();
   std::vector<char> data;
   if (!root.empty()) {
     std::string uuid;

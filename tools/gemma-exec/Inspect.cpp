@@ -2,6 +2,8 @@
 
 #include "tools/gemma-exec/Inspect.h"
 
+#include "runtime/CacheDirectory.h"
+
 #include "runtime/exec/Backends.h"
 #include "tools/gemma-exec/Bench.h"
 
@@ -45,14 +47,6 @@ std::string PlanConfigText(const PlanSession &session) {
   return out;
 }
 
-std::string CacheDirectory() {
-  if (const char *xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
-    return std::string(xdg) + "/gemma";
-  if (const char *home = std::getenv("HOME"); home && *home)
-    return std::string(home) + "/.cache/gemma";
-  return "(none: neither XDG_CACHE_HOME nor HOME is set)";
-}
-
 std::string BackendText(const PlanSession &session) {
   std::string out =
       fmt::format("backend: {} (the plan's)\n", session.backend().name());
@@ -67,7 +61,9 @@ std::string BackendText(const PlanSession &session) {
     out += fmt::format("  {}\n", line);
   out += fmt::format("cache directory: {} (vulkan keeps its pipeline cache "
                      "in vulkan/; the cpu backend keeps nothing there)\n",
-                     CacheDirectory());
+                     CacheDirectory().empty()
+                         ? "(none: neither XDG_CACHE_HOME nor HOME is set)"
+                         : CacheDirectory());
   return out;
 }
 

@@ -19,10 +19,6 @@ namespace gemma {
 std::string PlanConfigText(const PlanSession &session);
 std::string BackendText(const PlanSession &session);
 
-// $XDG_CACHE_HOME/gemma, else $HOME/.cache/gemma: where GPU backends keep
-// compiled programs (DESIGN.md section 6).
-std::string CacheDirectory();
-
 } // namespace gemma
 
 #endif // TOOLS_GEMMA_EXEC_INSPECT_H

@@ -11,6 +11,7 @@
 
 #include "compiler/import/StoredType.h"
 #include "runtime/vulkan/VulkanBackend.h"
+#include "test/unit/compiler/import/codecs/GgmlBlocks.h"
 
 #include <gtest/gtest.h>
 
@@ -24,41 +25,22 @@
 namespace gemma {
 namespace {
 
-struct Record {
-  StoredType type = StoredType::kUnknown;
-  uint32_t blocks = 0;
-  std::vector<uint8_t> bytes;
-  std::vector<float> values;
-};
-
-std::vector<Record> ReadBlocks() {
-  std::ifstream in(GEMMA_SOURCE_DIR "/test/fixtures/ggml-blocks/blocks.bin",
-                   std::ios::binary);
-  std::vector<uint8_t> file{std::istreambuf_iterator<char>(in), {}};
-  std::vector<Record> records;
-  size_t at = 0;
-  auto u32 = [&] {
-    uint32_t v = 0;
-    std::memcpy(&v, file.data() + at, 4);
-    at += 4;
-    return v;
-  };
-  while (at + 12 <= file.size()) {
-    Record r;
-    r.type = *FromGgmlType(u32());
-    r.blocks = u32();
-    const uint32_t byte_count = u32();
-    r.bytes.assign(file.begin() + long(at),
-                   file.begin() + long(at + byte_count));
-    at += byte_count;
-    const size_t values =
-        size_t(byte_count) / BlockBytes(r.type) * BlockElements(r.type);
-    r.values.resize(values);
-    std::memcpy(r.values.data(), file.data() + at, values * 4);
-    at += values * 4;
-    records.push_back(std::move(r));
-  }
-  return records;
+// A program of one embedding of every row of weight `name` [rows, cols]:
+// its output is the weight decoded.
+plan::Program EmbedAll(const std::string &name, int64_t rows, int64_t cols) {
+  plan::Program program;
+  program.name = "embed-all";
+  program.arg_elements = {rows, rows};
+  program.arena_elements = rows * cols;
+  plan::Call embed;
+  embed.kernel = plan::Kernel::kEmbed;
+  embed.buffers = {{0, 0, rows}, {-1, 0, rows * cols}};
+  embed.weights = {name};
+  embed.ints = {rows, cols};
+  embed.reals = {1.0};
+  program.calls = {embed};
+  program.outputs = {{-1, 0, rows * cols}};
+  return program;
 }
 
 TEST(VulkanDecode, EveryGgmlTypeDecodesAsGgufPyDoes) {
@@ -66,32 +48,24 @@ TEST(VulkanDecode, EveryGgmlTypeDecodesAsGgufPyDoes) {
       vulkan::CreateVulkanBackend(0);
   if (!backend.ok())
     GTEST_SKIP() << "no Vulkan device: " << backend.status().message();
-  const std::vector<Record> records = ReadBlocks();
+  const std::vector<testing::GgmlBlocksRecord> records =
+      testing::ReadGgmlBlocks();
   ASSERT_GE(records.size(), 10u);
-  for (const Record &r : records) {
-    SCOPED_TRACE(std::string(StoredTypeName(r.type)));
+  for (const testing::GgmlBlocksRecord &r : records) {
+    const StoredType type = *FromGgmlType(r.ggml);
+    SCOPED_TRACE(std::string(StoredTypeName(type)));
     // Block types: one block per row; others: one row.
-    const int64_t cols = BlockElements(r.type) > 1
-                             ? int64_t(BlockElements(r.type))
-                             : int64_t(r.values.size());
+    const int64_t cols = BlockElements(type) > 1 ? int64_t(BlockElements(type))
+                                                 : int64_t(r.values.size());
     const int64_t rows = int64_t(r.values.size()) / cols;
-    plan::Program program;
-    program.name = "decode";
-    program.arg_elements = {rows, rows};
-    program.arena_elements = rows * cols;
-    plan::Call embed;
-    embed.kernel = plan::Kernel::kEmbed;
-    embed.buffers = {{0, 0, rows}, {-1, 0, rows * cols}};
     // One name per record: the backend keeps uploaded weights by name.
-    embed.weights = {std::string(StoredTypeName(r.type)) + "-" +
-                     std::to_string(&r - records.data())};
-    embed.ints = {rows, cols};
-    embed.reals = {1.0};
-    program.calls = {embed};
-    program.outputs = {{-1, 0, rows * cols}};
+    const plan::Program program =
+        EmbedAll(std::string(StoredTypeName(type)) + "-" +
+                     std::to_string(&r - records.data()),
+                 rows, cols);
     absl::StatusOr<std::unique_ptr<BackendProgram>> bound = (*backend)->Compile(
         program, [&](const std::string &) -> absl::StatusOr<StoredTensor> {
-          return StoredTensor{r.type, r.bytes, rows, cols, 1.0f};
+          return StoredTensor{type, r.bytes, rows, cols, 1.0f};
         });
     ASSERT_TRUE(bound.ok()) << bound.status();
     std::vector<int32_t> ids(static_cast<size_t>(rows));
@@ -136,18 +110,8 @@ TEST(VulkanArgmax, PicksTheFirstLargestOfEveryRow) {
     }
     std::vector<uint8_t> bytes(table.size() * 4);
     std::memcpy(bytes.data(), table.data(), bytes.size());
-    plan::Program program;
-    program.name = "argmax";
-    program.arg_elements = {rows, rows};
-    program.arena_elements = rows * cols;
-    plan::Call embed;
-    embed.kernel = plan::Kernel::kEmbed;
-    embed.buffers = {{0, 0, rows}, {-1, 0, rows * cols}};
-    embed.weights = {"logits-" + std::to_string(cols)};
-    embed.ints = {rows, cols};
-    embed.reals = {1.0};
-    program.calls = {embed};
-    program.outputs = {{-1, 0, rows * cols}};
+    const plan::Program program =
+        EmbedAll("logits-" + std::to_string(cols), rows, cols);
     absl::StatusOr<std::unique_ptr<BackendProgram>> bound = (*backend)->Compile(
         program, [&](const std::string &) -> absl::StatusOr<StoredTensor> {
           return StoredTensor{StoredType::kF32, bytes, rows, cols, 1.0f};

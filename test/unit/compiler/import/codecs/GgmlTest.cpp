@@ -9,6 +9,7 @@
 
 #include "compiler/import/codecs/Ggml.h"
 #include "compiler/import/codecs/Decode.h"
+#include "test/unit/compiler/import/codecs/GgmlBlocks.h"
 
 #include <gtest/gtest.h>
 
@@ -21,44 +22,10 @@
 namespace gemma {
 namespace {
 
-struct Record {
-  uint32_t ggml = 0, blocks = 0;
-  std::vector<uint8_t> bytes;
-  std::vector<float> values;
-};
-
-std::vector<Record> ReadBlocks() {
-  std::ifstream in(GEMMA_SOURCE_DIR "/test/fixtures/ggml-blocks/blocks.bin",
-                   std::ios::binary);
-  std::vector<uint8_t> file{std::istreambuf_iterator<char>(in), {}};
-  std::vector<Record> records;
-  size_t at = 0;
-  auto u32 = [&] {
-    uint32_t v = 0;
-    std::memcpy(&v, file.data() + at, 4);
-    at += 4;
-    return v;
-  };
-  while (at + 12 <= file.size()) {
-    Record r;
-    r.ggml = u32();
-    r.blocks = u32();
-    const uint32_t byte_count = u32();
-    r.bytes.assign(file.begin() + at, file.begin() + at + byte_count);
-    at += byte_count;
-    const size_t values = size_t(byte_count) /
-                          BlockBytes(*FromGgmlType(r.ggml)) *
-                          BlockElements(*FromGgmlType(r.ggml));
-    r.values.resize(values);
-    std::memcpy(r.values.data(), file.data() + at, values * 4);
-    at += values * 4;
-    records.push_back(std::move(r));
-  }
-  return records;
-}
+using Record = testing::GgmlBlocksRecord;
 
 TEST(Ggml, DecodersMatchGgufPyBitForBit) {
-  const std::vector<Record> records = ReadBlocks();
+  const std::vector<Record> records = testing::ReadGgmlBlocks();
   ASSERT_EQ(records.size(), 11u);
   for (const Record &r : records) {
     std::optional<StoredType> type = FromGgmlType(r.ggml);
