@@ -11,6 +11,7 @@
 
 #include "compiler/import/StoredType.h"
 #include "runtime/vulkan/VulkanBackend.h"
+#include "test/parity/TestBackends.h"
 #include "test/unit/compiler/import/codecs/GgmlBlocks.h"
 
 #include <gtest/gtest.h>
@@ -44,10 +45,11 @@ plan::Program EmbedAll(const std::string &name, int64_t rows, int64_t cols) {
 }
 
 TEST(VulkanDecode, EveryGgmlTypeDecodesAsGgufPyDoes) {
+  if (std::optional<std::string> missing = testing::MissingBackend("vulkan"))
+    GTEST_SKIP() << *missing;
   absl::StatusOr<std::unique_ptr<Backend>> backend =
       vulkan::CreateVulkanBackend(0);
-  if (!backend.ok())
-    GTEST_SKIP() << "no Vulkan device: " << backend.status().message();
+  ASSERT_TRUE(backend.ok()) << backend.status();
   const std::vector<testing::GgmlBlocksRecord> records =
       testing::ReadGgmlBlocks();
   ASSERT_GE(records.size(), 10u);
@@ -90,10 +92,11 @@ TEST(VulkanDecode, EveryGgmlTypeDecodesAsGgufPyDoes) {
 // equal maxima (as std::max_element), over widths that are not multiples
 // of the workgroup, with negative rows and ties planted.
 TEST(VulkanArgmax, PicksTheFirstLargestOfEveryRow) {
+  if (std::optional<std::string> missing = testing::MissingBackend("vulkan"))
+    GTEST_SKIP() << *missing;
   absl::StatusOr<std::unique_ptr<Backend>> backend =
       vulkan::CreateVulkanBackend(0);
-  if (!backend.ok())
-    GTEST_SKIP() << "no Vulkan device: " << backend.status().message();
+  ASSERT_TRUE(backend.ok()) << backend.status();
   for (int64_t cols : {1, 63, 300, 4099}) {
     const int64_t rows = 6;
     std::vector<float> table(static_cast<size_t>(rows * cols));
