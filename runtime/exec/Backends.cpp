@@ -3,6 +3,7 @@
 #include "runtime/exec/Backends.h"
 
 #include "runtime/cpu/CpuBackend.h"
+#include "runtime/cuda/CudaDriver.h"
 #include "runtime/vulkan/VulkanBackend.h"
 #include "runtime/vulkan/VulkanDevice.h"
 
@@ -18,6 +19,24 @@ const std::vector<std::string> &BackendNames() {
 
 std::vector<std::string> DeviceLines() {
   std::vector<std::string> lines;
+  // CUDA GPUs are listed (driver, capability, memory) ahead of the CUDA
+  // backend itself.
+  absl::StatusOr<std::unique_ptr<cuda::Driver>> driver = cuda::Driver::Load();
+  absl::StatusOr<std::vector<cuda::GpuInfo>> gpus =
+      driver.ok() ? (*driver)->Devices()
+                  : absl::StatusOr<std::vector<cuda::GpuInfo>>(driver.status());
+  if (!gpus.ok())
+    lines.push_back(
+        fmt::format("cuda: none ({})", std::string(gpus.status().message())));
+  else
+    for (const cuda::GpuInfo &gpu : *gpus)
+      lines.push_back(fmt::format(
+          "cuda:{}: {} (compute {}.{}, {:.1f} of {:.1f} GiB free, driver "
+          "{}.{}; no cuda backend in this build yet)",
+          gpu.index, gpu.name, gpu.major, gpu.minor,
+          double(gpu.free_bytes) / double(1ull << 30),
+          double(gpu.total_bytes) / double(1ull << 30),
+          (*driver)->version() / 1000, (*driver)->version() % 1000 / 10));
   absl::StatusOr<std::vector<std::string>> vulkan = vulkan::ListDevices();
   if (!vulkan.ok())
     lines.push_back(fmt::format("vulkan: none ({})",
