@@ -37,6 +37,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <new>
 
 namespace {
 
@@ -401,5 +402,15 @@ int main(int argc, char **argv) {
     return 1;
   cl::ParseCommandLineOptions(argc, argv,
                               "gemma-exec: run a compiled Gemma plan\n");
-  return Run();
+  // Backends allocate KV caches without a status to return (host pages,
+  // device buffers): memory that runs out is one line, not an abort.
+  try {
+    return Run();
+  } catch (const std::bad_alloc &) {
+    std::fprintf(stderr,
+                 "gemma-exec: error: out of memory (the weights, KV caches "
+                 "and activations do not fit: compile the plan with a smaller "
+                 "--context, or use a device with more memory)\n");
+    return 1;
+  }
 }
