@@ -1,5 +1,4 @@
-//===- ModelFile.h - A weight file, whatever its format ----------*- C++
-//-*-===//
+//===- ModelFile.h - A weight file, whatever its format ---------*- C++ -*-===//
 //
 // What the compiler and the runtime need of a model file: its spec, its
 // tensors by the file's own names (viewed in place), its tokenizer, and

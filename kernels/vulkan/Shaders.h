@@ -1,5 +1,4 @@
-//===- Shaders.h - The Vulkan backend's compute shaders ----------*- C++
-//-*-===//
+//===- Shaders.h - The Vulkan backend's compute shaders ---------*- C++ -*-===//
 //
 // SPIR-V compiled from the GLSL beside this file by glslc at build time
 // (and validated with spirv-val), embedded in the binary.

@@ -1,5 +1,4 @@
-//===- CudaDriver.h - The CUDA driver API, loaded at run time ----*- C++
-//-*-===//
+//===- CudaDriver.h - The CUDA driver API, loaded at run time ---*- C++ -*-===//
 //
 // The driver is never linked: it is dlopen'ed (libcuda.so.1, or the file
 // GEMMA_CUDA_DRIVER names), so every binary starts on machines without a

@@ -1,5 +1,4 @@
-//===- VulkanBackend.h - Plan programs on a Vulkan device --------*- C++
-//-*-===//
+//===- VulkanBackend.h - Plan programs on a Vulkan device -------*- C++ -*-===//
 //
 // The Backend interface on a Vulkan device (kernels/vulkan's compute
 // shaders): weights uploaded once, as stored (every type the CPU reads,

@@ -1,5 +1,4 @@
-//===- VulkanDevice.h - One Vulkan device for compute ------------*- C++
-//-*-===//
+//===- VulkanDevice.h - One Vulkan device for compute -----------*- C++ -*-===//
 //
 // The Vulkan objects the backend needs and nothing of graphics: an instance
 // without surfaces (headless), one physical device and a compute queue,

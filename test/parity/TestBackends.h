@@ -1,5 +1,4 @@
-//===- TestBackends.h - Which backends a parity test can run ------*- C++
-//-*-===//
+//===- TestBackends.h - Which backends a parity test can run ----*- C++ -*-===//
 
 #ifndef TEST_PARITY_TESTBACKENDS_H
 #define TEST_PARITY_TESTBACKENDS_H

@@ -1,5 +1,4 @@
-//===- Ggml.h - llama.cpp's GGML weight types ---------------------*- C++
-//-*-===//
+//===- Ggml.h - llama.cpp's GGML weight types -------------------*- C++ -*-===//
 //
 // Scalar, readable decoders of the block types GGUF files store (the
 // layouts of ggml-common.h; docs/formats/ggml-types.md writes them out).

@@ -1,5 +1,4 @@
-//===- GgufFile.h - llama.cpp's GGUF container --------------------*- C++
-//-*-===//
+//===- GgufFile.h - llama.cpp's GGUF container ------------------*- C++ -*-===//
 //
 // GGUF v2 and v3 (little-endian): a header, typed metadata key/values, a
 // tensor table, and the tensor data at `general.alignment` (default 32).

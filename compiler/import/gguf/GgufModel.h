@@ -1,5 +1,4 @@
-//===- GgufModel.h - GGUF files as models --------------------------*- C++
-//-*-===//
+//===- GgufModel.h - GGUF files as models -----------------------*- C++ -*-===//
 //
 // llama.cpp's `gemma`, `gemma2` and `gemma3` GGUF files (text part) read as
 // a ModelFile: hyperparameters from the metadata, tensors in place, the

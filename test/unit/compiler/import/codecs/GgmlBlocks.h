@@ -1,5 +1,4 @@
-//===- GgmlBlocks.h - The GGML block fixture, read ----------------*- C++
-//-*-===//
+//===- GgmlBlocks.h - The GGML block fixture, read --------------*- C++ -*-===//
 //
 // test/fixtures/ggml-blocks/blocks.bin (make_blocks.py beside it): records
 // of a GGML type id, a block count, the packed bytes and the f32 values

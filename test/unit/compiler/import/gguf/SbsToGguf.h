@@ -1,5 +1,4 @@
-//===- SbsToGguf.h - A model written as llama.cpp would ----------*- C++
-//-*-===//
+//===- SbsToGguf.h - A model written as llama.cpp would ---------*- C++ -*-===//
 //
 // The GGUF llama.cpp's converter would write for a model we hold as `.sbs`:
 // its tensor names, Q/K/V split, the [d, H * hd] output projection, norms
