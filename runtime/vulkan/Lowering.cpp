@@ -182,14 +182,15 @@ private:
       return absl::InvalidArgumentError(fmt::format(
           "a weight of {} columns where the call reads {}", w.cols, in));
     std::vector<int64_t> s = {n, in, out, 0, count};
-    int64_t selected = 0, end = out;
+    // Without ranges the rows are 0..out; with them, the furthest end.
+    int64_t selected = 0, end = count > 0 ? 0 : out;
     for (int64_t r = 0; r < 4; ++r) {
       const int64_t b = r < count ? ints[at + 1 + 2 * r] : 0;
       const int64_t e = r < count ? ints[at + 2 + 2 * r] : 0;
       s.push_back(b);
       s.push_back(e);
       selected += e - b;
-      end = r == 0 && count > 0 ? e : std::max(end, e);
+      end = std::max(end, e);
     }
     s.push_back(0); // I13: y's row stride (0: OUT)
     if ((count > 0 && selected != out) || end > w.rows)

@@ -389,14 +389,10 @@ Device::NewBuffer(VkDeviceSize bytes, bool host_visible, bool zero) {
     if (buffer->mapped_ && (flags & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT)) {
       std::memset(buffer->mapped_, 0, size_t(buffer->size_));
     } else {
-      absl::StatusOr<VkCommandBuffer> cb = NewCommandBuffer();
-      if (!cb.ok())
-        return cb.status();
-      vkCmdFillBuffer(*cb, buffer->buffer_, 0, VK_WHOLE_SIZE, 0);
-      vkEndCommandBuffer(*cb);
-      absl::Status s = Run(*cb);
-      FreeCommandBuffer(*cb);
-      if (!s.ok())
+      if (absl::Status s = RunOnce([&](VkCommandBuffer cb) {
+            vkCmdFillBuffer(cb, buffer->buffer_, 0, VK_WHOLE_SIZE, 0);
+          });
+          !s.ok())
         return s;
     }
   }
@@ -419,27 +415,23 @@ absl::Status Device::Upload(Buffer &buffer, VkDeviceSize offset,
     const size_t n = std::min(chunk, bytes - done);
     std::memcpy((*staging)->mapped(), static_cast<const uint8_t *>(data) + done,
                 n);
-    absl::StatusOr<VkCommandBuffer> cb = NewCommandBuffer();
-    if (!cb.ok())
-      return cb.status();
-    VkBufferCopy region{0, offset + done, n};
-    vkCmdCopyBuffer(*cb, (*staging)->handle(), buffer.handle(), 1, &region);
-    vkEndCommandBuffer(*cb);
-    absl::Status s = Run(*cb);
-    FreeCommandBuffer(*cb);
-    if (!s.ok())
+    const VkBufferCopy region{0, offset + done, n};
+    if (absl::Status s = RunOnce([&](VkCommandBuffer cb) {
+          vkCmdCopyBuffer(cb, (*staging)->handle(), buffer.handle(), 1,
+                          &region);
+        });
+        !s.ok())
       return s;
   }
   return absl::OkStatus();
 }
 
-absl::Status Device::CopyBuffer(const Buffer &from, Buffer &to,
-                                VkDeviceSize bytes) {
+absl::Status
+Device::RunOnce(const std::function<void(VkCommandBuffer)> &record) {
   absl::StatusOr<VkCommandBuffer> cb = NewCommandBuffer();
   if (!cb.ok())
     return cb.status();
-  VkBufferCopy region{0, 0, bytes};
-  vkCmdCopyBuffer(*cb, from.handle(), to.handle(), 1, &region);
+  record(*cb);
   vkEndCommandBuffer(*cb);
   absl::Status s = Run(*cb);
   FreeCommandBuffer(*cb);

@@ -21,6 +21,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -76,7 +77,6 @@ public:
   // when the buffer is not host-visible).
   absl::Status Upload(Buffer &buffer, VkDeviceSize offset, const void *data,
                       size_t bytes);
-  absl::Status CopyBuffer(const Buffer &from, Buffer &to, VkDeviceSize bytes);
 
   absl::StatusOr<VkPipeline> Pipeline(Shader shader,
                                       const Specialization &spec);
@@ -91,6 +91,8 @@ public:
   void FreeCommandBuffer(VkCommandBuffer command_buffer);
   // Submits and waits.
   absl::Status Run(VkCommandBuffer command_buffer);
+  // Records a one-off command buffer with `record`, runs it, frees it.
+  absl::Status RunOnce(const std::function<void(VkCommandBuffer)> &record);
 
   // A timestamp query pool of `count` queries (null when the queue cannot
   // write timestamps); seconds per tick.
@@ -102,7 +104,6 @@ public:
 
   uint64_t max_storage_range() const { return max_storage_range_; }
   uint32_t subgroup_size() const { return subgroup_size_; }
-  uint64_t pipelines_built() const { return pipelines_built_; }
 
 private:
   Device() = default;

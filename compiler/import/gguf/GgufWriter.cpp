@@ -34,10 +34,6 @@ uint64_t AlignUp(uint64_t n) {
   return (n + kAlignment - 1) / kAlignment * kAlignment;
 }
 
-uint64_t RowBytes(StoredType type, uint64_t cols) {
-  return PackedBytes(type, cols);
-}
-
 struct FileCloser {
   void operator()(std::FILE *f) const { std::fclose(f); }
 };
@@ -135,7 +131,7 @@ absl::Status GgufWriter::Write(const std::string &path,
       Put(head, n);
     Put(head, GgmlTypeId(t.type));
     Put(head, offset);
-    offset = AlignUp(offset + rows * RowBytes(t.type, t.ne[0]));
+    offset = AlignUp(offset + rows * PackedBytes(t.type, t.ne[0]));
   }
   const uint64_t total = offset;
   head.resize(AlignUp(head.size()), 0);
@@ -163,7 +159,7 @@ absl::Status GgufWriter::Write(const std::string &path,
       std::clamp(std::thread::hardware_concurrency(), 1u, 16u);
   for (size_t i = 0; i < tensors_.size(); ++i) {
     const PendingTensor &t = tensors_[i];
-    const uint64_t row_bytes = RowBytes(t.type, t.ne[0]);
+    const uint64_t row_bytes = PackedBytes(t.type, t.ne[0]);
     // Rows are encoded in batches of about 4 MiB, split over the cores.
     const uint64_t per_batch =
         std::max<uint64_t>(workers, (uint64_t(4) << 20) / row_bytes);
