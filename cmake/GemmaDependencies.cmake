@@ -118,10 +118,12 @@ if(NOT GEMMA_SPIRV_VAL)
 endif()
 
 #===----------------------------------------------------------------------===#
-# CUDA: NVRTC and headers only. The driver is dlopen'ed at run time and must
-# never be linked (CUDA::cuda_driver would stop the binaries from starting on
-# machines without a GPU driver). The toolkit is not a Debian package, so its
-# absence disables the CUDA backend instead of failing the configure step.
+# CUDA: nothing of it is linked. The driver and NVRTC are dlopen'ed at run
+# time (CUDA::cuda_driver or CUDA::nvrtc would stop the binaries from
+# starting on machines without them), so the CUDA backend always builds. A
+# toolkit found here (it is not a Debian package) only gives the default
+# path of libnvrtc.so and makes the NVRTC compile tests mandatory: without
+# one they skip, saying so.
 #===----------------------------------------------------------------------===#
 
 if(NOT DEFINED CUDAToolkit_ROOT AND EXISTS /usr/local/cuda)
@@ -130,9 +132,14 @@ endif()
 find_package(CUDAToolkit QUIET)
 if(CUDAToolkit_FOUND AND TARGET CUDA::nvrtc)
   set(GEMMA_HAVE_NVRTC ON)
-  message(STATUS "NVRTC ${CUDAToolkit_VERSION} from ${CUDAToolkit_LIBRARY_DIR}: CUDA backend enabled")
+  get_target_property(GEMMA_NVRTC_LIBRARY CUDA::nvrtc IMPORTED_LOCATION)
+  if(NOT GEMMA_NVRTC_LIBRARY)
+    set(GEMMA_NVRTC_LIBRARY ${CUDAToolkit_LIBRARY_DIR}/libnvrtc.so)
+  endif()
+  message(STATUS "NVRTC ${CUDAToolkit_VERSION}: ${GEMMA_NVRTC_LIBRARY} (loaded at run time)")
 else()
   set(GEMMA_HAVE_NVRTC OFF)
   message(STATUS "CUDA toolkit with NVRTC not found (expected at /usr/local/cuda): "
-                 "the CUDA backend is not built")
+                 "the CUDA backend looks for libnvrtc.so at run time; "
+                 "its NVRTC compile tests skip")
 endif()
