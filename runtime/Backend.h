@@ -46,10 +46,47 @@ public:
   virtual ~KvCaches() = default;
 };
 
+// The k likeliest ids of each row of logits, likeliest first.
+struct TopCandidates {
+  int k = 0;
+  std::vector<int32_t> ids;  // rows x k
+  std::vector<float> logits; // rows x k
+};
+
+// Per row of `logits` (rows x width), the k largest, ties to the lowest id
+// (the order Sampler and std::max_element use).
+inline TopCandidates HostTopK(std::span<const float> logits, size_t rows,
+                              int k) {
+  TopCandidates top;
+  top.k = k;
+  if (rows == 0 || logits.empty())
+    return top;
+  const size_t width = logits.size() / rows;
+  std::vector<int32_t> order(width);
+  for (size_t r = 0; r < rows; ++r) {
+    const float *row = logits.data() + r * width;
+    for (size_t i = 0; i < width; ++i)
+      order[i] = int32_t(i);
+    const size_t n = std::min(width, size_t(k));
+    std::partial_sort(order.begin(), order.begin() + long(n), order.end(),
+                      [&](int32_t a, int32_t b) {
+                        return row[a] > row[b] || (row[a] == row[b] && a < b);
+                      });
+    for (size_t i = 0; i < n; ++i) {
+      top.ids.push_back(order[i]);
+      top.logits.push_back(row[order[i]]);
+    }
+  }
+  return top;
+}
+
 // A bucket program bound to a backend's kernels and weights.
 class BackendProgram {
 public:
   virtual ~BackendProgram() = default;
+  // What binding did, for --verbose ("cubin from disk ..."); "" if nothing
+  // worth saying.
+  virtual std::string Note() const { return ""; }
   // Runs the program with its first two arguments `ids` and `positions`
   // over `caches` (updated in place). Returns the program's first result
   // when it is not a cache (the logits of a decode program, rows x vocab),
@@ -76,6 +113,18 @@ public:
       chosen.push_back(int32_t(std::max_element(row, row + long(width)) - row));
     }
     return chosen;
+  }
+
+  // Run, then per row of the logits the k largest with their logits
+  // (HostTopK's order): top-k sampling draws from them. GPU backends choose
+  // them on the device and copy back only those.
+  virtual absl::StatusOr<TopCandidates>
+  RunTopK(std::span<const int32_t> ids, std::span<const int32_t> positions,
+          KvCaches &caches, int k) {
+    absl::StatusOr<std::vector<float>> logits = Run(ids, positions, caches);
+    if (!logits.ok())
+      return logits.status();
+    return HostTopK(*logits, ids.size(), k);
   }
 };
 

@@ -37,10 +37,11 @@ absl::StatusOr<PlanFile> CompilePlan(const ModelFile &model,
                                      const std::string &plan_path) {
   // The programs are the same for every backend; the plan records which
   // one runs them.
-  if (options.backend != "cpu" && options.backend != "vulkan")
+  if (options.backend != "cpu" && options.backend != "vulkan" &&
+      options.backend != "cuda")
     return absl::InvalidArgumentError(
         fmt::format("unknown backend '{}' (this build compiles for: cpu, "
-                    "vulkan)",
+                    "vulkan, cuda)",
                     options.backend));
   // Generation feeds single tokens through @decode_1 (prompt remainders,
   // every decode step).

@@ -10,38 +10,12 @@
 
 namespace gemma::cuda {
 
-// cuda.h's types, as the driver's C ABI has them.
-using CUresult = int;
-using CUdevice = int;
-using CUcontext = void *;
-constexpr CUresult kSuccess = 0;
-constexpr CUresult kStubLibrary = 34;
-constexpr CUresult kNoDevice = 100;
-constexpr int kAttributeMajor =
-    75; // CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR
-constexpr int kAttributeMinor = 76;
-
-struct Driver::Api {
-  CUresult (*cuInit)(unsigned) = nullptr;
-  CUresult (*cuDriverGetVersion)(int *) = nullptr;
-  CUresult (*cuDeviceGetCount)(int *) = nullptr;
-  CUresult (*cuDeviceGet)(CUdevice *, int) = nullptr;
-  CUresult (*cuDeviceGetName)(char *, int, CUdevice) = nullptr;
-  CUresult (*cuDeviceGetAttribute)(int *, int, CUdevice) = nullptr;
-  CUresult (*cuDeviceTotalMem)(size_t *, CUdevice) = nullptr;
-  CUresult (*cuDevicePrimaryCtxRetain)(CUcontext *, CUdevice) = nullptr;
-  CUresult (*cuDevicePrimaryCtxRelease)(CUdevice) = nullptr;
-  CUresult (*cuCtxSetCurrent)(CUcontext) = nullptr;
-  CUresult (*cuMemGetInfo)(size_t *, size_t *) = nullptr;
-  CUresult (*cuGetErrorName)(CUresult, const char **) = nullptr;
-
-  std::string Error(CUresult r) const {
-    const char *name = nullptr;
-    if (cuGetErrorName && cuGetErrorName(r, &name) == kSuccess && name)
-      return fmt::format("{} ({})", name, r);
-    return fmt::format("CUDA error {}", r);
-  }
-};
+std::string DriverApi::Error(CUresult r) const {
+  const char *name = nullptr;
+  if (cuGetErrorName && cuGetErrorName(r, &name) == kSuccess && name)
+    return fmt::format("{} ({})", name, r);
+  return fmt::format("CUDA error {}", r);
+}
 
 namespace {
 
@@ -67,8 +41,9 @@ Driver::Load(const std::string &library) {
   }
   std::unique_ptr<Driver> driver(new Driver());
   driver->handle_ = handle;
-  driver->api_ = std::make_unique<Api>();
-  Api &a = *driver->api_;
+  driver->api_ = std::make_unique<DriverApi>();
+  DriverApi &a = *driver->api_;
+  driver->path_ = path;
   // The _v2 entry points are the ones cuda.h maps the plain names to.
   const std::pair<const char *, bool> symbols[] = {
       {"cuInit", Resolve(handle, "cuInit", a.cuInit)},
@@ -97,6 +72,51 @@ Driver::Load(const std::string &library) {
     if (!found)
       return absl::UnavailableError(
           fmt::format("the CUDA driver {} has no '{}' (too old?)", path, name));
+  // What running kernels needs; a driver without it can still list GPUs.
+  const std::pair<const char *, bool> compute[] = {
+      {"cuMemAlloc_v2", Resolve(handle, "cuMemAlloc_v2", a.cuMemAlloc)},
+      {"cuMemFree_v2", Resolve(handle, "cuMemFree_v2", a.cuMemFree)},
+      {"cuMemsetD8_v2", Resolve(handle, "cuMemsetD8_v2", a.cuMemsetD8)},
+      {"cuMemcpyHtoD_v2", Resolve(handle, "cuMemcpyHtoD_v2", a.cuMemcpyHtoD)},
+      {"cuMemcpyDtoH_v2", Resolve(handle, "cuMemcpyDtoH_v2", a.cuMemcpyDtoH)},
+      {"cuMemcpyHtoDAsync_v2",
+       Resolve(handle, "cuMemcpyHtoDAsync_v2", a.cuMemcpyHtoDAsync)},
+      {"cuMemcpyDtoHAsync_v2",
+       Resolve(handle, "cuMemcpyDtoHAsync_v2", a.cuMemcpyDtoHAsync)},
+      {"cuModuleLoadData",
+       Resolve(handle, "cuModuleLoadData", a.cuModuleLoadData)},
+      {"cuModuleUnload", Resolve(handle, "cuModuleUnload", a.cuModuleUnload)},
+      {"cuModuleGetFunction",
+       Resolve(handle, "cuModuleGetFunction", a.cuModuleGetFunction)},
+      {"cuLaunchKernel", Resolve(handle, "cuLaunchKernel", a.cuLaunchKernel)},
+      {"cuStreamCreate", Resolve(handle, "cuStreamCreate", a.cuStreamCreate)},
+      {"cuStreamDestroy_v2",
+       Resolve(handle, "cuStreamDestroy_v2", a.cuStreamDestroy)},
+      {"cuStreamSynchronize",
+       Resolve(handle, "cuStreamSynchronize", a.cuStreamSynchronize)},
+      {"cuStreamBeginCapture_v2",
+       Resolve(handle, "cuStreamBeginCapture_v2", a.cuStreamBeginCapture)},
+      {"cuStreamEndCapture",
+       Resolve(handle, "cuStreamEndCapture", a.cuStreamEndCapture)},
+      {"cuGraphInstantiateWithFlags",
+       Resolve(handle, "cuGraphInstantiateWithFlags", a.cuGraphInstantiate)},
+      {"cuGraphLaunch", Resolve(handle, "cuGraphLaunch", a.cuGraphLaunch)},
+      {"cuGraphExecDestroy",
+       Resolve(handle, "cuGraphExecDestroy", a.cuGraphExecDestroy)},
+      {"cuGraphDestroy", Resolve(handle, "cuGraphDestroy", a.cuGraphDestroy)},
+      {"cuEventCreate", Resolve(handle, "cuEventCreate", a.cuEventCreate)},
+      {"cuEventRecord", Resolve(handle, "cuEventRecord", a.cuEventRecord)},
+      {"cuEventSynchronize",
+       Resolve(handle, "cuEventSynchronize", a.cuEventSynchronize)},
+      {"cuEventElapsedTime",
+       Resolve(handle, "cuEventElapsedTime_v2", a.cuEventElapsedTime) ||
+           Resolve(handle, "cuEventElapsedTime", a.cuEventElapsedTime)},
+      {"cuEventDestroy_v2",
+       Resolve(handle, "cuEventDestroy_v2", a.cuEventDestroy)},
+  };
+  for (const auto &[name, found] : compute)
+    if (!found && driver->missing_compute_.empty())
+      driver->missing_compute_ = name;
   if (CUresult r = a.cuInit(0); r != kSuccess) {
     if (r == kNoDevice)
       return absl::UnavailableError("no CUDA device (the driver found none)");
@@ -117,8 +137,16 @@ Driver::~Driver() {
     dlclose(handle_);
 }
 
+absl::Status Driver::RequireCompute() const {
+  if (missing_compute_.empty())
+    return absl::OkStatus();
+  return absl::UnavailableError(
+      fmt::format("the CUDA driver {} has no '{}' (too old to run kernels?)",
+                  path_, missing_compute_));
+}
+
 absl::StatusOr<std::vector<GpuInfo>> Driver::Devices() const {
-  const Api &a = *api_;
+  const DriverApi &a = *api_;
   int count = 0;
   if (CUresult r = a.cuDeviceGetCount(&count); r != kSuccess)
     return absl::UnavailableError(

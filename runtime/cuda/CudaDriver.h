@@ -12,6 +12,8 @@
 #ifndef RUNTIME_CUDA_CUDADRIVER_H
 #define RUNTIME_CUDA_CUDADRIVER_H
 
+#include "runtime/cuda/DriverApi.h"
+
 #include "absl/status/statusor.h"
 
 #include <cstdint>
@@ -42,12 +44,18 @@ public:
   // The driver's CUDA version, e.g. 12040 for 12.4.
   int version() const { return version_; }
   absl::StatusOr<std::vector<GpuInfo>> Devices() const;
+  // Whether the entry points for running kernels resolved (one line naming
+  // the first missing one if not).
+  absl::Status RequireCompute() const;
+  const DriverApi &api() const { return *api_; }
+  const std::string &path() const { return path_; }
 
 private:
   Driver() = default;
-  struct Api;
   void *handle_ = nullptr;
-  std::unique_ptr<Api> api_;
+  std::unique_ptr<DriverApi> api_;
+  std::string path_;
+  std::string missing_compute_;
   int version_ = 0;
 };
 

@@ -89,16 +89,19 @@ absl::StatusOr<BackendProgram *> PlanSession::Program(const std::string &name) {
       return executor.status();
     // The time includes a GPU backend's pipeline builds (the pipeline
     // cache's effect shows here).
-    if (verbose_)
+    if (verbose_) {
+      const std::string note = (*executor)->Note();
       std::fprintf(
           stderr,
           "gemma-exec: bound @%s on %s (%zu kernel calls, arena %.1f KB) in "
-          "%.2f s\n",
+          "%.2f s%s%s\n",
           name.c_str(), backend_->name().c_str(), program.calls.size(),
           double(program.arena_elements) * 4 / 1024,
           std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                         start)
-              .count());
+              .count(),
+          note.empty() ? "" : ": ", note.c_str());
+    }
     return (bound_[name] = *std::move(executor)).get();
   }
   return absl::NotFoundError(fmt::format("the plan has no @{}", name));

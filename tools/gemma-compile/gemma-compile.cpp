@@ -110,7 +110,7 @@ cl::opt<WeightFormat> weight_format(
                clEnumValN(WeightFormat::kGguf, "gguf", "llama.cpp's GGUF")),
     cl::cat(weights_group));
 cl::opt<std::string> backend("backend",
-                             cl::desc("Target backend (cpu, vulkan)"),
+                             cl::desc("Target backend (cpu, vulkan, cuda)"),
                              cl::init("cpu"), cl::cat(plan_group));
 
 int Fail(const std::string &message) {

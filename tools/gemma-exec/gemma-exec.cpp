@@ -131,7 +131,8 @@ cl::opt<int> threads("threads", cl::desc("Threads (0: one per core)"),
 cl::opt<std::string>
     device("device",
            cl::desc("Run on this backend instead of the plan's: cpu, vulkan, "
-                    "vulkan:N (N from --print-backend)"),
+                    "vulkan:N, cuda, cuda:N (N from --print-backend), "
+                    "cuda-sim (the CUDA kernels emulated on the CPU)"),
            cl::value_desc("name"), cl::cat(running));
 cl::opt<bool> verbose("verbose",
                       cl::desc("Report plan loading, binding, and each chat "
