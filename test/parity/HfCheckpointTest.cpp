@@ -1,5 +1,4 @@
-//===- HfCheckpointTest.cpp - Hugging Face checkpoints against transformers
-//===//
+//===- HfCheckpointTest.cpp - HF checkpoints against transformers --------===//
 //
 // test/fixtures/hf/<variant>: tiny random checkpoints as transformers'
 // save_pretrained writes them, with transformers' logits at every prompt
@@ -10,7 +9,10 @@
 // - its compiled plan on the CPU backend, fusion all and none, matches every
 //   prompt position token by token, the prompt's last position after a
 //   prefill, and each greedy step, within kBackendTolerance of the range,
-//   choosing transformers' id wherever the top-2 gap exceeds that;
+//   choosing transformers' id wherever the top-2 gap exceeds that; the
+//   same on Vulkan, on the CUDA kernels emulated on the CPU (cuda-sim), and
+//   on a CUDA GPU (ten times the tolerance), GPU backends skipping, saying
+//   so, where there is no device.
 // Variants: Gemma 1 (MQA), 2 (soft-caps), 3 (5:1, linear RoPE), 4 dense,
 // K=V, KV sharing, per-layer embeddings + KV sharing, mixture of experts.
 //
@@ -160,7 +162,10 @@ void BackendMatchesTransformers(const char *name, const std::string &backend) {
   for (bool fused : {true, false}) {
     SCOPED_TRACE(fused ? "fusion all" : "fusion none");
     plan::CompileOptions options;
+    // cuda-sim runs plans compiled for cuda.
     options.backend = backend;
+    if (backend == "cuda-sim")
+      options.backend.assign("cuda");
     options.build = BuildOptionsFor(64, {4, kPrefill}, {1});
     if (fused)
       options.fusions = FusionNames();
@@ -171,9 +176,11 @@ void BackendMatchesTransformers(const char *name, const std::string &backend) {
     ASSERT_TRUE(file.ok()) << file.status();
     ASSERT_TRUE(plan::WritePlan(*file, path).ok());
     absl::StatusOr<std::unique_ptr<PlanSession>> session =
-        PlanSession::Open(path, 2, false);
+        PlanSession::Open(path, 2, false, backend);
     ASSERT_TRUE(session.ok()) << session.status();
-    const double tolerance = kBackendTolerance * f.range;
+    // A GPU's own math library and fused multiply-adds: ten times more.
+    const double tolerance =
+        (backend == "cuda" ? 10 : 1) * kBackendTolerance * f.range;
 
     // Decode one token at a time over the whole prompt.
     std::unique_ptr<KvCaches> caches = (*session)->NewCaches();
@@ -216,6 +223,18 @@ TEST_P(HfCheckpoint, VulkanBackendMatchesTransformersFusedAndUnfused) {
   if (std::optional<std::string> missing = testing::MissingBackend("vulkan"))
     GTEST_SKIP() << *missing;
   BackendMatchesTransformers(GetParam(), "vulkan");
+}
+
+// The CUDA kernels on the CPU (no GPU needed), then on a GPU when there is
+// one.
+TEST_P(HfCheckpoint, CudaKernelsEmulatedMatchTransformersFusedAndUnfused) {
+  BackendMatchesTransformers(GetParam(), "cuda-sim");
+}
+
+TEST_P(HfCheckpoint, CudaBackendMatchesTransformersFusedAndUnfused) {
+  if (std::optional<std::string> missing = testing::MissingBackend("cuda"))
+    GTEST_SKIP() << *missing;
+  BackendMatchesTransformers(GetParam(), "cuda");
 }
 
 INSTANTIATE_TEST_SUITE_P(Transformers, HfCheckpoint,
