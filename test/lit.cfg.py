@@ -17,6 +17,11 @@ config.environment["PATH"] = os.pathsep.join(
     [config.gemma_tools_dir, config.llvm_tools_dir, config.environment["PATH"]]
 )
 config.substitutions.append(("%gemma_src_root", config.gemma_src_root))
+config.substitutions.append(("%gemma_lib_dir", config.gemma_lib_dir))
+
+# `REQUIRES: nvrtc`: the build found the CUDA toolkit, so NVRTC loads here.
+if config.gemma_have_nvrtc:
+    config.available_features.add("nvrtc")
 
 # `REQUIRES: vulkan` tests run where gemma-exec finds a Vulkan device
 # (lavapipe from mesa-vulkan-drivers counts); elsewhere lit reports them

@@ -17,8 +17,9 @@ double Since(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
-// GEMMA_GPU_CPU_LOGITS=1: greedy decoding reads the logits back and picks
-// on the host (to tell a device-side argmax from the rest when debugging).
+// GEMMA_GPU_CPU_LOGITS=1: greedy and top-k decoding read the logits back and
+// pick on the host (to tell a device-side choice from the rest when
+// debugging).
 bool HostLogits() {
   const char *v = std::getenv("GEMMA_GPU_CPU_LOGITS");
   return v && std::string_view(v) == "1";
@@ -94,6 +95,13 @@ Conversation::Reply(Sampler &sampler, const ReplyOptions &options,
         return chosen.status();
       token = *chosen;
       ++cached_;
+    } else if (const int k = sampler.top_candidates(); k > 0 && !HostLogits()) {
+      absl::StatusOr<TopCandidates> top =
+          session_.DecodeTopK(*pending_, int32_t(cached_), *caches_, k);
+      if (!top.ok())
+        return top.status();
+      ++cached_;
+      token = sampler.NextFromTop(top->ids, top->logits);
     } else {
       absl::StatusOr<std::vector<float>> logits =
           session_.Decode(*pending_, int32_t(cached_), *caches_);

@@ -157,21 +157,36 @@ absl::Status PlanSession::Prefill(std::span<const int32_t> ids, int32_t start,
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<float>>
-PlanSession::Decode(int32_t id, int32_t position, KvCaches &caches) {
+absl::Status PlanSession::CheckPosition(int32_t position) const {
   if (position < 0 || uint32_t(position) >= plan_.meta.context)
     return absl::OutOfRangeError(
         fmt::format("position {} is past the context of {} positions", position,
                     plan_.meta.context));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<float>>
+PlanSession::Decode(int32_t id, int32_t position, KvCaches &caches) {
+  if (absl::Status s = CheckPosition(position); !s.ok())
+    return s;
   return Run("decode_1", {&id, 1}, {&position, 1}, caches);
+}
+
+absl::StatusOr<TopCandidates> PlanSession::DecodeTopK(int32_t id,
+                                                     int32_t position,
+                                                     KvCaches &caches, int k) {
+  if (absl::Status s = CheckPosition(position); !s.ok())
+    return s;
+  absl::StatusOr<BackendProgram *> program = Program("decode_1");
+  if (!program.ok())
+    return program.status();
+  return (*program)->RunTopK({&id, 1}, {&position, 1}, caches, k);
 }
 
 absl::StatusOr<int32_t> PlanSession::DecodeArgmax(int32_t id, int32_t position,
                                                   KvCaches &caches) {
-  if (position < 0 || uint32_t(position) >= plan_.meta.context)
-    return absl::OutOfRangeError(
-        fmt::format("position {} is past the context of {} positions", position,
-                    plan_.meta.context));
+  if (absl::Status s = CheckPosition(position); !s.ok())
+    return s;
   absl::StatusOr<BackendProgram *> program = Program("decode_1");
   if (!program.ok())
     return program.status();

@@ -49,9 +49,14 @@ public:
   // are (on a GPU, only the id comes back).
   absl::StatusOr<int32_t> DecodeArgmax(int32_t id, int32_t position,
                                        KvCaches &caches);
+  // The k likeliest next ids after `id` at `position` and their logits,
+  // chosen where the logits are (on a GPU, only those come back).
+  absl::StatusOr<TopCandidates> DecodeTopK(int32_t id, int32_t position,
+                                           KvCaches &caches, int k);
 
 private:
   PlanSession() = default;
+  absl::Status CheckPosition(int32_t position) const;
   absl::StatusOr<BackendProgram *> Program(const std::string &name);
   absl::StatusOr<std::vector<float>> Run(const std::string &name,
                                          std::span<const int32_t> ids,

@@ -52,11 +52,24 @@ int32_t Sampler::Next(std::span<const float> logits,
         return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
       });
   ids.resize(k);
+  return Draw(ids, [&](size_t i) { return logits[size_t(ids[i])]; });
+}
+
+int32_t Sampler::NextFromTop(std::span<const int32_t> ids,
+                             std::span<const float> logits) {
+  if (ids.empty())
+    return 0;
+  return Draw(ids, [&](size_t i) { return logits[i]; });
+}
+
+template <typename LogitOf>
+int32_t Sampler::Draw(std::span<const int32_t> ids, LogitOf logit_of) {
+  const size_t k = ids.size();
   std::vector<double> p(k);
-  const double top = logits[ids[0]];
+  const double top = logit_of(0);
   double sum = 0;
   for (size_t i = 0; i < k; ++i)
-    sum += p[i] = std::exp((logits[ids[i]] - top) / options_.temperature);
+    sum += p[i] = std::exp((logit_of(i) - top) / options_.temperature);
   // Nucleus: the smallest prefix whose probability reaches top_p.
   size_t keep = k;
   if (options_.top_p < 1.0f) {
@@ -73,7 +86,7 @@ int32_t Sampler::Next(std::span<const float> logits,
   if (options_.min_p > 0.0f)
     while (keep > 1 && p[keep - 1] < options_.min_p * p[0])
       --keep;
-  std::discrete_distribution<size_t> pick(p.begin(), p.begin() + keep);
+  std::discrete_distribution<size_t> pick(p.begin(), p.begin() + long(keep));
   return ids[pick(rng_)];
 }
 

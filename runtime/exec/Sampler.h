@@ -43,11 +43,29 @@ public:
   bool greedy() const {
     return options_.temperature <= 0.0f && options_.repetition_penalty == 1.0f;
   }
+  // When the draw needs only the top-k candidates (sampling, top-k on, no
+  // repetition penalty), k: a backend may then choose them itself and
+  // NextFromTop finishes the draw. Else 0.
+  int top_candidates() const {
+    return options_.temperature > 0.0f &&
+                   options_.repetition_penalty == 1.0f && options_.top_k > 0
+               ? options_.top_k
+               : 0;
+  }
   // `recent`: the ids the repetition penalty applies to (each once).
   int32_t Next(std::span<const float> logits,
                std::span<const int32_t> recent = {});
+  // Next from the top_candidates() likeliest ids and their logits, in
+  // HostTopK's order (runtime/Backend.h): the same draw as Next on all the
+  // logits, for the same generator state.
+  int32_t NextFromTop(std::span<const int32_t> ids,
+                      std::span<const float> logits);
 
 private:
+  // The draw from candidates sorted likeliest first (logit(i) of the i-th).
+  template <typename LogitOf>
+  int32_t Draw(std::span<const int32_t> ids, LogitOf logit_of);
+
   SamplingOptions options_;
   std::mt19937_64 rng_;
   std::vector<float> penalized_;
