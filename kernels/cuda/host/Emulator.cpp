@@ -292,25 +292,30 @@ uint32_t ShuffleXor(uint32_t bits, int lane_mask) {
 }
 } // namespace rt
 
-absl::Status Launch(const KernelShape &shape, uint32_t blocks,
-                    const gk::KernelArgs &args) {
-  if (shape.block < 1 || shape.block > kMaxBlock || shape.block % 32 != 0)
+absl::Status LaunchBody(void (*body)(const gk::KernelArgs &), int threads,
+                        uint32_t blocks, const gk::KernelArgs &args) {
+  if (threads < 1 || threads > kMaxBlock || threads % 32 != 0)
     return absl::InvalidArgumentError(
-        fmt::format("cuda-sim: a block of {} threads", shape.block));
+        fmt::format("cuda-sim: a block of {} threads", threads));
   Run &run = Current();
-  run.body = BindShape(shape);
+  run.body = body;
   run.args = &args;
   const uint32_t x = std::min<uint32_t>(std::max<uint32_t>(blocks, 1), 65535);
   run.grid = {x, (blocks + x - 1) / x, 1};
-  if (run.fibers.size() < size_t(shape.block))
-    run.fibers.resize(size_t(shape.block));
-  run.slots.assign(size_t(shape.block), 0);
+  if (run.fibers.size() < size_t(threads))
+    run.fibers.resize(size_t(threads));
+  run.slots.assign(size_t(threads), 0);
   for (uint32_t b = 0; b < blocks; ++b) {
     run.block = {b % x, b / x, 0};
-    if (absl::Status s = RunBlock(run, uint32_t(shape.block)); !s.ok())
+    if (absl::Status s = RunBlock(run, uint32_t(threads)); !s.ok())
       return s;
   }
   return absl::OkStatus();
+}
+
+absl::Status Launch(const KernelShape &shape, uint32_t blocks,
+                    const gk::KernelArgs &args) {
+  return LaunchBody(BindShape(shape), shape.block, blocks, args);
 }
 
 } // namespace gemma::cuda::host

@@ -26,6 +26,12 @@ namespace gemma::cuda::host {
 absl::Status Launch(const KernelShape &shape, uint32_t blocks,
                     const gk::KernelArgs &args);
 
+// Runs `body` (host C++ in the prelude's CUDA vocabulary) over `blocks`
+// blocks of `threads` threads (a multiple of 32, at most kMaxBlock): what
+// Launch does with a kernel body; the emulator's own tests call it.
+absl::Status LaunchBody(void (*body)(const gk::KernelArgs &), int threads,
+                        uint32_t blocks, const gk::KernelArgs &args);
+
 } // namespace gemma::cuda::host
 
 #endif // KERNELS_CUDA_HOST_EMULATOR_H

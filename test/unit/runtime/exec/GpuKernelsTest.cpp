@@ -1,16 +1,20 @@
-//===- VulkanDecodeTest.cpp - The shaders' weight decoders ----------------===//
+//===- GpuKernelsTest.cpp - GPU backends' decoders, argmax and top-k ------===//
 //
-// Every GGML block type the CPU reads, decoded by the Vulkan shaders: an
-// embedding of every row of a tensor is the tensor decoded. The blocks and
-// their values are test/fixtures/ggml-blocks (gguf-py's dequantization,
-// which the CPU decoders match bit for bit, GgmlTest). The shaders compute
-// in f32 too, but a device may fuse a multiply-add, so values are compared
-// within 1e-6 of their magnitude. Skips, saying so, without a Vulkan device.
+// On every GPU backend (Vulkan, the CUDA kernels emulated on the CPU, a
+// CUDA GPU), each skipping, saying so, without its device:
+// - every GGML block type the CPU reads, decoded by the kernels: an
+//   embedding of every row of a tensor is the tensor decoded. The blocks and
+//   their values are test/fixtures/ggml-blocks (gguf-py's dequantization,
+//   which the CPU decoders match bit for bit, GgmlTest). The kernels compute
+//   in f32 too, but a device may fuse a multiply-add, so values are compared
+//   within 1e-6 of their magnitude;
+// - the device's greedy pick and top-k against the host's (ties to the
+//   lowest index).
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/import/StoredType.h"
-#include "runtime/vulkan/VulkanBackend.h"
+#include "runtime/exec/Backends.h"
 #include "test/parity/TestBackends.h"
 #include "test/unit/compiler/import/codecs/GgmlBlocks.h"
 
@@ -44,12 +48,27 @@ plan::Program EmbedAll(const std::string &name, int64_t rows, int64_t cols) {
   return program;
 }
 
-TEST(VulkanDecode, EveryGgmlTypeDecodesAsGgufPyDoes) {
-  if (std::optional<std::string> missing = testing::MissingBackend("vulkan"))
-    GTEST_SKIP() << *missing;
-  absl::StatusOr<std::unique_ptr<Backend>> backend =
-      vulkan::CreateVulkanBackend(0);
-  ASSERT_TRUE(backend.ok()) << backend.status();
+class GpuKernels : public ::testing::TestWithParam<const char *> {
+protected:
+  // The backend, or null after GTEST_SKIP.
+  std::unique_ptr<Backend> Open() {
+    if (std::optional<std::string> missing =
+            testing::MissingBackend(GetParam())) {
+      skip_ = *missing;
+      return nullptr;
+    }
+    absl::StatusOr<std::unique_ptr<Backend>> backend =
+        CreateBackend(GetParam(), 1);
+    EXPECT_TRUE(backend.ok()) << backend.status();
+    return backend.ok() ? *std::move(backend) : nullptr;
+  }
+  std::string skip_;
+};
+
+TEST_P(GpuKernels, EveryGgmlTypeDecodesAsGgufPyDoes) {
+  std::unique_ptr<Backend> backend = Open();
+  if (!backend)
+    GTEST_SKIP() << skip_;
   const std::vector<testing::GgmlBlocksRecord> records =
       testing::ReadGgmlBlocks();
   ASSERT_GE(records.size(), 10u);
@@ -65,14 +84,14 @@ TEST(VulkanDecode, EveryGgmlTypeDecodesAsGgufPyDoes) {
         EmbedAll(std::string(StoredTypeName(type)) + "-" +
                      std::to_string(&r - records.data()),
                  rows, cols);
-    absl::StatusOr<std::unique_ptr<BackendProgram>> bound = (*backend)->Compile(
+    absl::StatusOr<std::unique_ptr<BackendProgram>> bound = backend->Compile(
         program, [&](const std::string &) -> absl::StatusOr<StoredTensor> {
           return StoredTensor{type, r.bytes, rows, cols, 1.0f};
         });
     ASSERT_TRUE(bound.ok()) << bound.status();
     std::vector<int32_t> ids(static_cast<size_t>(rows));
     std::iota(ids.begin(), ids.end(), 0);
-    std::unique_ptr<KvCaches> caches = (*backend)->NewCaches({});
+    std::unique_ptr<KvCaches> caches = backend->NewCaches({});
     absl::StatusOr<std::vector<float>> got = (*bound)->Run(ids, ids, *caches);
     ASSERT_TRUE(got.ok()) << got.status();
     ASSERT_EQ(got->size(), r.values.size());
@@ -88,15 +107,13 @@ TEST(VulkanDecode, EveryGgmlTypeDecodesAsGgufPyDoes) {
   }
 }
 
-// The device's greedy pick: per row the largest, the lowest index among
-// equal maxima (as std::max_element), over widths that are not multiples
-// of the workgroup, with negative rows and ties planted.
-TEST(VulkanArgmax, PicksTheFirstLargestOfEveryRow) {
-  if (std::optional<std::string> missing = testing::MissingBackend("vulkan"))
-    GTEST_SKIP() << *missing;
-  absl::StatusOr<std::unique_ptr<Backend>> backend =
-      vulkan::CreateVulkanBackend(0);
-  ASSERT_TRUE(backend.ok()) << backend.status();
+// The device's greedy pick and top-k: per row the largest, the lowest index
+// among equal maxima (as std::max_element and HostTopK), over widths that
+// are not multiples of the workgroup, with negative rows and ties planted.
+TEST_P(GpuKernels, ArgmaxAndTopKPickAsTheHostDoes) {
+  std::unique_ptr<Backend> backend = Open();
+  if (!backend)
+    GTEST_SKIP() << skip_;
   for (int64_t cols : {1, 63, 300, 4099}) {
     const int64_t rows = 6;
     std::vector<float> table(static_cast<size_t>(rows * cols));
@@ -115,14 +132,14 @@ TEST(VulkanArgmax, PicksTheFirstLargestOfEveryRow) {
     std::memcpy(bytes.data(), table.data(), bytes.size());
     const plan::Program program =
         EmbedAll("logits-" + std::to_string(cols), rows, cols);
-    absl::StatusOr<std::unique_ptr<BackendProgram>> bound = (*backend)->Compile(
+    absl::StatusOr<std::unique_ptr<BackendProgram>> bound = backend->Compile(
         program, [&](const std::string &) -> absl::StatusOr<StoredTensor> {
           return StoredTensor{StoredType::kF32, bytes, rows, cols, 1.0f};
         });
     ASSERT_TRUE(bound.ok()) << bound.status();
     std::vector<int32_t> ids(static_cast<size_t>(rows));
     std::iota(ids.begin(), ids.end(), 0);
-    std::unique_ptr<KvCaches> caches = (*backend)->NewCaches({});
+    std::unique_ptr<KvCaches> caches = backend->NewCaches({});
     absl::StatusOr<std::vector<int32_t>> got =
         (*bound)->RunArgmax(ids, ids, *caches);
     ASSERT_TRUE(got.ok()) << got.status();
@@ -137,8 +154,26 @@ TEST(VulkanArgmax, PicksTheFirstLargestOfEveryRow) {
       EXPECT_EQ((*got)[2], 3);
       EXPECT_EQ((*got)[3], int32_t(cols - 1));
     }
+    for (int k : {1, 5, 40, 256}) {
+      if (k > cols)
+        continue;
+      absl::StatusOr<TopCandidates> top =
+          (*bound)->RunTopK(ids, ids, *caches, k);
+      ASSERT_TRUE(top.ok()) << top.status();
+      const TopCandidates want = HostTopK(table, size_t(rows), k);
+      EXPECT_EQ(top->ids, want.ids) << "k " << k << " of " << cols;
+      EXPECT_EQ(top->logits, want.logits) << "k " << k << " of " << cols;
+    }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, GpuKernels,
+                         ::testing::Values("vulkan", "cuda-sim", "cuda"),
+                         [](const ::testing::TestParamInfo<const char *> &i) {
+                           std::string name = i.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
 
 } // namespace
 } // namespace gemma
