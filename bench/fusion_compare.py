@@ -93,7 +93,7 @@ def main():
     p.add_argument("--tokens", type=int, default=32, help="decode steps per run")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--backend", default="cpu",
-                   help="the backend the plans are compiled for (cpu, vulkan)")
+                   help="the backend the plans are compiled for (cpu, vulkan, cuda)")
     p.add_argument("--out", default=os.path.join(ROOT, "build", "bench"),
                    help="directory for fusion_compare.{md,png,json}")
     args = p.parse_args()

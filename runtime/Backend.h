@@ -171,6 +171,11 @@ public:
   virtual void SetProfiling(bool on) { (void)on; }
   // Totals since profiling was turned on, busiest kernel first.
   virtual std::vector<KernelProfile> Profile() const { return {}; }
+  // A GPU backend's device ("NVIDIA H200 (compute 9.0)") and its memory
+  // bandwidth in GB/s measured now: the roofline `gemma-exec --bench`
+  // holds decode against. "" and 0 where the host's memory is the one read.
+  virtual std::string DeviceName() const { return ""; }
+  virtual double MeasureBandwidth() { return 0; }
 };
 
 } // namespace gemma

@@ -1,5 +1,4 @@
-//===- CacheDirectory.h - Where GPU backends keep compiled code ---*- C++
-//-*-===//
+//===- CacheDirectory.h - Where GPU backends keep compiled code -*- C++ -*-===//
 
 #ifndef RUNTIME_CACHEDIRECTORY_H
 #define RUNTIME_CACHEDIRECTORY_H

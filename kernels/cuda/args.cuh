@@ -7,13 +7,13 @@
 #define GEMMA_KERNELS_CUDA_ARGS
 namespace gk {
 struct KernelArgs {
-  unsigned long long op[6];   // f32 operands, in the order each kernel says
-  unsigned long long ids;     // int32 token ids of the program's rows
+  unsigned long long op[6];     // f32 operands, in the order each kernel says
+  unsigned long long ids;       // int32 token ids of the program's rows
   unsigned long long positions; // int32 positions of the rows
-  unsigned long long weight;  // the call's weight tensor as stored
-  unsigned long long lut;     // 256 f32: the SFP code table
-  unsigned long long params;  // f32 per-program parameters (RoPE tables)
-  float wscale;               // the weight tensor's scale (SBS.md 5.7)
+  unsigned long long weight;    // the call's weight tensor as stored
+  unsigned long long lut;       // 256 f32: the SFP code table
+  unsigned long long params;    // f32 per-program parameters (RoPE tables)
+  float wscale;                 // the weight tensor's scale (SBS.md 5.7)
   int unused;
 };
 } // namespace gk

@@ -78,11 +78,12 @@ template <class S> __device__ void AttnValues(const KernelArgs &a) {
   for (int slot = 0; slot < SLOTS; ++slot) {
     const float p = probs[slot];
     if (p != 0.0f)
-      sum += p * Op(a, 1)[((u64(b) * unsigned(SLOTS) + unsigned(slot)) *
-                               unsigned(KV) +
-                           kv) *
-                              unsigned(VDIM) +
-                          d];
+      sum +=
+          p *
+          Op(a, 1)[((u64(b) * unsigned(SLOTS) + unsigned(slot)) * unsigned(KV) +
+                    kv) *
+                       unsigned(VDIM) +
+                   d];
   }
   Op(a, 2)[g] = sum;
 }

@@ -86,11 +86,9 @@ template <class S> __device__ float W(const KernelArgs &a, u64 i) {
     const u64 qh_at = b + (q51 ? 4u : 2u), qs = qh_at + 4u;
     const unsigned qh = w.B(qh_at) | (w.B(qh_at + 1u) << 8) |
                         (w.B(qh_at + 2u) << 16) | (w.B(qh_at + 3u) << 24);
-    const unsigned lo =
-        j < 16u ? w.B(qs + j) & 0xFu : w.B(qs + j - 16u) >> 4;
+    const unsigned lo = j < 16u ? w.B(qs + j) & 0xFu : w.B(qs + j - 16u) >> 4;
     const unsigned q = lo | (((qh >> j) & 1u) << 4);
-    return q51 ? w.H(b) * float(q) + w.H(b + 2u)
-               : w.H(b) * float(int(q) - 16);
+    return q51 ? w.H(b) * float(q) + w.H(b + 2u) : w.H(b) * float(int(q) - 16);
   }
   if (S::WTYPE == 10) {
     const u64 b = (i / 32u) * 34u;
@@ -134,14 +132,14 @@ template <class S> __device__ float W(const KernelArgs &a, u64 i) {
   const unsigned lo = s < 2u ? ql & 0xFu : ql >> 4;
   const unsigned hi = (w.B(b + 128u + 32u * h + l) >> (2u * s)) & 3u;
   const int q = int(lo | (hi << 4)) - 32;
-  return w.H(b + 208u) *
-         float(w.S8(b + 192u + 8u * h + 2u * s + l / 16u)) * float(q);
+  return w.H(b + 208u) * float(w.S8(b + 192u + 8u * h + 2u * s + l / 16u)) *
+         float(q);
 }
 
 // The 8 elements from i (a multiple of 8, rows of whole 8s) at once: wide
 // loads for the dense types, the element decoder for the rest.
-template <class S> __device__ __forceinline__ void W8(const KernelArgs &a,
-                                                      u64 i, float *out) {
+template <class S>
+__device__ __forceinline__ void W8(const KernelArgs &a, u64 i, float *out) {
   if (S::WTYPE == 0) {
     const float4 *p = reinterpret_cast<const float4 *>(a.weight) + i / 4u;
     const float4 x = p[0], y = p[1];

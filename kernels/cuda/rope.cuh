@@ -24,8 +24,7 @@ __device__ __forceinline__ float RopeAngle(const float *table, int p,
 }
 
 template <class S> __device__ void Rope(const KernelArgs &a) {
-  const int N = S::I0, HEADS = S::I1, DIM = S::I2, PAIRS = S::I3,
-            TABLE = S::I4;
+  const int N = S::I0, HEADS = S::I1, DIM = S::I2, PAIRS = S::I3, TABLE = S::I4;
   const unsigned g = ThreadIndex<S>(), half = unsigned(DIM) / 2u;
   if (g >= unsigned(N * HEADS) * half)
     return;
@@ -34,9 +33,8 @@ template <class S> __device__ void Rope(const KernelArgs &a) {
   const float x0 = Op(a, 0)[base + i], x1 = Op(a, 0)[base + i + half];
   float *y = Op(a, 1) + base;
   if (i < unsigned(PAIRS)) {
-    const float theta =
-        RopeAngle(reinterpret_cast<const float *>(a.params) + TABLE,
-                  Positions(a)[r], i);
+    const float theta = RopeAngle(
+        reinterpret_cast<const float *>(a.params) + TABLE, Positions(a)[r], i);
     const float c = cosf(theta), s = sinf(theta);
     y[i] = x0 * c - x1 * s;
     y[i + half] = x1 * c + x0 * s;

@@ -28,8 +28,8 @@ template <class S> __device__ void TopK(const KernelArgs &a) {
     int index = -1;
     for (int i = int(threadIdx.x); i < WIDTH; i += S::BLOCK) {
       const float v = x[i];
-      const bool after = k == 0 || v < prev_value ||
-                         (v == prev_value && i > prev_index);
+      const bool after =
+          k == 0 || v < prev_value || (v == prev_value && i > prev_index);
       if (after && v == v && RanksBefore(v, i, value, index)) {
         value = v;
         index = i;

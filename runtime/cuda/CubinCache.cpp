@@ -48,7 +48,9 @@ std::optional<std::string> CubinCache::Load(const std::string &key) const {
   std::ostringstream bytes;
   bytes << in.rdbuf();
   std::string cubin = std::move(bytes).str();
-  if (cubin.size() < 4 || cubin.compare(0, 4, "\x7f" "ELF") != 0)
+  if (cubin.size() < 4 || cubin.compare(0, 4,
+                                        "\x7f"
+                                        "ELF") != 0)
     return std::nullopt;
   return cubin;
 }

@@ -63,9 +63,8 @@ bool GraphsOn() {
 class CudaProgram : public BackendProgram {
 public:
   static absl::StatusOr<std::unique_ptr<CudaProgram>>
-  Create(std::shared_ptr<Gpu> gpu, const WeightTable &weights,
-         DevicePtr lut, const plan::Program &program,
-         KernelTimes *const &profile) {
+  Create(std::shared_ptr<Gpu> gpu, const WeightTable &weights, DevicePtr lut,
+         const plan::Program &program, KernelTimes *const &profile) {
     std::unique_ptr<CudaProgram> p(new CudaProgram(gpu, lut, profile));
     absl::StatusOr<LoweredProgram> lowered = LowerProgram(weights, program);
     if (!lowered.ok())
@@ -97,17 +96,15 @@ public:
     static const char *const from[] = {"module in memory", "cubin from disk",
                                        "compiled by NVRTC",
                                        "run by the emulator"};
-    p->note_ = fmt::format("{} kernels, {} in {:.2f} s{}", shapes.size(),
-                           from[int(report.from)], report.seconds,
-                           report.cache_file.empty()
-                               ? ""
-                               : " (" + report.cache_file + ")");
+    p->note_ = fmt::format(
+        "{} kernels, {} in {:.2f} s{}", shapes.size(), from[int(report.from)],
+        report.seconds,
+        report.cache_file.empty() ? "" : " (" + report.cache_file + ")");
     for (auto [buffer, bytes] :
          {std::pair(&p->arena_, uint64_t(p->lowered_.arena_elements) * 4),
           std::pair(&p->ids_, uint64_t(program.arg_elements[0]) * 4),
           std::pair(&p->positions_, uint64_t(program.arg_elements[1]) * 4),
-          std::pair(&p->params_,
-                    uint64_t(p->lowered_.params.size() + 1) * 4)})
+          std::pair(&p->params_, uint64_t(p->lowered_.params.size() + 1) * 4)})
       if (absl::Status s = Allocate(gpu, *buffer, bytes); !s.ok())
         return s;
     if (!p->lowered_.params.empty())
@@ -124,8 +121,8 @@ public:
   absl::StatusOr<std::vector<float>> Run(std::span<const int32_t> ids,
                                          std::span<const int32_t> positions,
                                          KvCaches &kv) override {
-    std::vector<float> logits(
-        HasLogits() ? size_t(lowered_.output->elements) : 0);
+    std::vector<float> logits(HasLogits() ? size_t(lowered_.output->elements)
+                                          : 0);
     std::vector<HostCopy> out;
     if (HasLogits())
       out.push_back({logits.data(), Address(*lowered_.output, nullptr),
@@ -141,8 +138,9 @@ public:
     if (!HasLogits())
       return BackendProgram::RunArgmax(ids, positions, kv);
     std::vector<int32_t> chosen(ids.size());
-    const std::vector<HostCopy> out = {
-        {chosen.data(), Address(lowered_.topk_ids, nullptr), chosen.size() * 4}};
+    const std::vector<HostCopy> out = {{chosen.data(),
+                                        Address(lowered_.topk_ids, nullptr),
+                                        chosen.size() * 4}};
     if (absl::Status s = Execute(ids, positions, kv, 1, out); !s.ok())
       return s;
     return chosen;
@@ -237,8 +235,8 @@ private:
         {const_cast<int32_t *>(positions.data()), positions_.pointer,
          positions.size() * 4}};
     std::vector<double> seconds;
-    if (absl::Status s = gpu_->Run(*replay.recording, in, out,
-                                   timed ? &seconds : nullptr);
+    if (absl::Status s =
+            gpu_->Run(*replay.recording, in, out, timed ? &seconds : nullptr);
         !s.ok())
       return s;
     if (timed)
@@ -270,8 +268,7 @@ private:
     } else if (mode > 1) {
       TopKModule &t = topk_[mode];
       if (!t.module) {
-        auto [shape, launch] =
-            TopKLaunch(lowered_, arg_elements_[0], mode);
+        auto [shape, launch] = TopKLaunch(lowered_, arg_elements_[0], mode);
         CompileReport report;
         absl::StatusOr<std::unique_ptr<Module>> module =
             gpu_->Compile({&shape, 1}, report);
@@ -324,6 +321,9 @@ public:
     return fmt::format("{}; CUDA graphs {}", gpu_->Describe(),
                        GraphsOn() ? "on" : "off (GEMMA_CUDA_GRAPH=0)");
   }
+
+  std::string DeviceName() const override { return gpu_->DeviceName(); }
+  double MeasureBandwidth() override { return gpu_->MeasureBandwidth(); }
 
   std::unique_ptr<KvCaches>
   NewCaches(std::span<const int64_t> elements) override {

@@ -79,6 +79,8 @@ Driver::Load(const std::string &library) {
       {"cuMemsetD8_v2", Resolve(handle, "cuMemsetD8_v2", a.cuMemsetD8)},
       {"cuMemcpyHtoD_v2", Resolve(handle, "cuMemcpyHtoD_v2", a.cuMemcpyHtoD)},
       {"cuMemcpyDtoH_v2", Resolve(handle, "cuMemcpyDtoH_v2", a.cuMemcpyDtoH)},
+      {"cuMemcpyDtoDAsync_v2",
+       Resolve(handle, "cuMemcpyDtoDAsync_v2", a.cuMemcpyDtoDAsync)},
       {"cuMemcpyHtoDAsync_v2",
        Resolve(handle, "cuMemcpyHtoDAsync_v2", a.cuMemcpyHtoDAsync)},
       {"cuMemcpyDtoHAsync_v2",

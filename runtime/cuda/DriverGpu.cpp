@@ -86,7 +86,8 @@ public:
     // Double data rate: two transfers per clock over the bus.
     gpu->peak_bandwidth_ = 2.0 * double(clock_khz) * 1e3 * double(bus_bits) / 8;
     const std::string dir = CacheDirectory();
-    gpu->cache_ = std::make_unique<CubinCache>(dir.empty() ? "" : dir + "/cuda");
+    gpu->cache_ =
+        std::make_unique<CubinCache>(dir.empty() ? "" : dir + "/cuda");
     return gpu;
   }
 
@@ -111,6 +112,42 @@ public:
         double(info_.total_bytes) / double(1ull << 30), peak_bandwidth_ / 1e9,
         driver_->version() / 1000, driver_->version() % 1000 / 10,
         nvrtc_->version(), nvrtc_->path());
+  }
+
+  std::string DeviceName() const override {
+    return fmt::format("{} (compute {}.{})", info_.name, info_.major,
+                       info_.minor);
+  }
+
+  // The best of 5 device-to-device copies of 256 MiB: each byte is read
+  // once and written once.
+  double MeasureBandwidth() override {
+    Current();
+    constexpr size_t kBytes = size_t(256) << 20;
+    CUdeviceptr from = 0, to = 0;
+    CUevent start = nullptr, stop = nullptr;
+    double best = 0;
+    if (api().cuMemAlloc(&from, kBytes) == kSuccess &&
+        api().cuMemAlloc(&to, kBytes) == kSuccess &&
+        api().cuEventCreate(&start, 0) == kSuccess &&
+        api().cuEventCreate(&stop, 0) == kSuccess)
+      for (int pass = 0; pass < 5; ++pass) {
+        float ms = 0;
+        api().cuEventRecord(start, stream_);
+        api().cuMemcpyDtoDAsync(to, from, kBytes, stream_);
+        api().cuEventRecord(stop, stream_);
+        if (api().cuEventSynchronize(stop) != kSuccess ||
+            api().cuEventElapsedTime(&ms, start, stop) != kSuccess || ms <= 0)
+          break;
+        best = std::max(best, 2.0 * double(kBytes) / (double(ms) * 1e-3) / 1e9);
+      }
+    for (CUevent e : {start, stop})
+      if (e)
+        api().cuEventDestroy(e);
+    for (CUdeviceptr p : {from, to})
+      if (p)
+        api().cuMemFree(p);
+    return best;
   }
 
   absl::StatusOr<DevicePtr> Alloc(uint64_t bytes) override {
@@ -147,8 +184,8 @@ public:
     Current();
     const auto start = std::chrono::steady_clock::now();
     const std::string source = ModuleSource(shapes);
-    const std::string key = CubinCache::Key(source, arch_, driver_->version(),
-                                            nvrtc_->version());
+    const std::string key =
+        CubinCache::Key(source, arch_, driver_->version(), nvrtc_->version());
     report.cache_file = cache_->PathOf(key);
     std::string cubin;
     if (auto it = memory_.find(key); it != memory_.end()) {
@@ -168,8 +205,7 @@ public:
       // more.
       (void)cache_->Store(key, cubin);
     }
-    absl::StatusOr<std::unique_ptr<DriverModule>> module =
-        Load(cubin, shapes);
+    absl::StatusOr<std::unique_ptr<DriverModule>> module = Load(cubin, shapes);
     if (!module.ok() && report.from != CompileReport::From::kCompiled) {
       // A cached image the driver refuses: compile afresh, once.
       absl::StatusOr<std::string> compiled =
@@ -184,9 +220,9 @@ public:
     if (!module.ok())
       return module.status();
     memory_[key] = std::move(cubin);
-    report.seconds = std::chrono::duration<double>(
-                         std::chrono::steady_clock::now() - start)
-                         .count();
+    report.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
     return std::unique_ptr<Module>(*std::move(module));
   }
 
@@ -294,9 +330,9 @@ private:
       if (seconds)
         api().cuEventRecord(before, stream_);
       const auto &module = *static_cast<const DriverModule *>(l.module);
-      if (CUresult r = api().cuLaunchKernel(
-              module.functions[l.kernel], x, y, 1, module.blocks[l.kernel], 1,
-              1, 0, stream_, params, nullptr);
+      if (CUresult r = api().cuLaunchKernel(module.functions[l.kernel], x, y, 1,
+                                            module.blocks[l.kernel], 1, 1, 0,
+                                            stream_, params, nullptr);
           r != kSuccess)
         status = Fail("cuLaunchKernel", r);
       if (seconds && status.ok()) {

@@ -56,8 +56,12 @@ public:
 
 // How a module was obtained (--verbose).
 struct CompileReport {
-  enum class From { kMemory, kDisk, kCompiled, kEmulated } from =
-      From::kCompiled;
+  enum class From {
+    kMemory,
+    kDisk,
+    kCompiled,
+    kEmulated
+  } from = From::kCompiled;
   double seconds = 0;
   std::string cache_file; // where the cubin lives on disk ("" if nowhere)
 };
@@ -67,13 +71,17 @@ public:
   virtual ~Gpu() = default;
   // One line: the device, its compute capability, memory, NVRTC.
   virtual std::string Describe() const = 0;
+  // "NVIDIA H200 (compute 9.0)"; "" for the emulator.
+  virtual std::string DeviceName() const { return ""; }
+  // Device memory bandwidth in GB/s, measured by copying within it; 0 for
+  // the emulator (its memory is the host's).
+  virtual double MeasureBandwidth() { return 0; }
   // Whether Record can make CUDA graphs.
   virtual bool has_graphs() const { return true; }
   // Zero-filled device memory (ResourceExhausted when it does not fit).
   virtual absl::StatusOr<DevicePtr> Alloc(uint64_t bytes) = 0;
   virtual void Free(DevicePtr pointer) = 0;
-  virtual absl::Status Upload(DevicePtr to, const void *from,
-                              size_t bytes) = 0;
+  virtual absl::Status Upload(DevicePtr to, const void *from, size_t bytes) = 0;
   virtual absl::StatusOr<std::unique_ptr<Module>>
   Compile(std::span<const KernelShape> shapes, CompileReport &report) = 0;
   // `graph`: replay as one CUDA graph (ignored where there are none).

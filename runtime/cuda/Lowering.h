@@ -29,7 +29,7 @@ struct Stored {
   StoredType type = StoredType::kUnknown;
   int64_t rows = 0, cols = 0;
   float scale = 1.0f;
-  int32_t wtype = 0;                // decode.cuh's WTYPE
+  int32_t wtype = 0; // decode.cuh's WTYPE
   DevicePtr pointer = 0;
   std::vector<uint8_t> host_scalar; // the bytes of a [1, 1] tensor
 };
@@ -47,8 +47,8 @@ struct PendingLaunch {
   DevicePtr weight = 0;
   float wscale = 1.0f;
   plan::Kernel call = plan::Kernel::kEmbed; // the plan call (--profile)
-  bool first = false;        // the call's first launch
-  uint64_t weight_bytes = 0; // what the call reads (on `first`)
+  bool first = false;                       // the call's first launch
+  uint64_t weight_bytes = 0;                // what the call reads (on `first`)
 };
 
 // The most candidates device-side top-k returns per row.

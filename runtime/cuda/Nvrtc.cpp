@@ -54,8 +54,8 @@ std::vector<std::string> Candidates(const std::string &library) {
 #ifdef GEMMA_NVRTC_LIBRARY
   out.push_back(GEMMA_NVRTC_LIBRARY);
 #endif
-  for (const char *name : {"libnvrtc.so", "libnvrtc.so.13", "libnvrtc.so.12",
-                           "libnvrtc.so.11.2"})
+  for (const char *name :
+       {"libnvrtc.so", "libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2"})
     out.push_back(name);
   return out;
 }
@@ -104,7 +104,8 @@ absl::StatusOr<std::unique_ptr<Nvrtc>> Nvrtc::Load(const std::string &library) {
        Resolve(handle, "nvrtcGetProgramLogSize", a.GetProgramLogSize)},
       {"nvrtcGetProgramLog",
        Resolve(handle, "nvrtcGetProgramLog", a.GetProgramLog)},
-      {"nvrtcGetCUBINSize", Resolve(handle, "nvrtcGetCUBINSize", a.GetCUBINSize)},
+      {"nvrtcGetCUBINSize",
+       Resolve(handle, "nvrtcGetCUBINSize", a.GetCUBINSize)},
       {"nvrtcGetCUBIN", Resolve(handle, "nvrtcGetCUBIN", a.GetCUBIN)}};
   for (const auto &[name, found] : symbols)
     if (!found)
@@ -141,8 +142,8 @@ absl::StatusOr<std::string> Nvrtc::CompileCubin(const std::string &source,
         version(), arch, archs_.front(), archs_.back()));
   const Api &a = *api_;
   nvrtcProgram program = nullptr;
-  if (nvrtcResult r = a.CreateProgram(&program, source.c_str(), name.c_str(),
-                                      0, nullptr, nullptr);
+  if (nvrtcResult r = a.CreateProgram(&program, source.c_str(), name.c_str(), 0,
+                                      nullptr, nullptr);
       r != kNvrtcSuccess)
     return absl::InternalError(
         fmt::format("nvrtcCreateProgram: {}", a.Error(r)));
@@ -179,9 +180,9 @@ absl::StatusOr<std::string> Nvrtc::CompileCubin(const std::string &source,
       head += log.substr(at, end - at) + "\n";
       at = end + 1;
     }
-    return absl::InternalError(fmt::format(
-        "NVRTC {} failed to compile {} for sm_{}: {}\n{}", version(), name,
-        arch, a.Error(compiled), head));
+    return absl::InternalError(
+        fmt::format("NVRTC {} failed to compile {} for sm_{}: {}\n{}",
+                    version(), name, arch, a.Error(compiled), head));
   }
   if (cubin.empty())
     return absl::InternalError(

@@ -88,10 +88,9 @@ public:
     for (size_t i = 0; i < rec.launches.size(); ++i) {
       const LaunchArgs &l = rec.launches[i];
       const auto start = std::chrono::steady_clock::now();
-      if (absl::Status s =
-              host::Launch(static_cast<const SimModule *>(l.module)
-                               ->shapes[l.kernel],
-                           l.blocks, l.args);
+      if (absl::Status s = host::Launch(
+              static_cast<const SimModule *>(l.module)->shapes[l.kernel],
+              l.blocks, l.args);
           !s.ok())
         return s;
       if (launch_seconds)

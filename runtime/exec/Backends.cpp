@@ -65,18 +65,18 @@ absl::StatusOr<std::unique_ptr<Backend>> CreateBackend(const std::string &name,
       if (index.empty() ||
           index.find_first_not_of("0123456789") != std::string::npos ||
           index.size() > 4)
-        return absl::InvalidArgumentError(fmt::format(
-            "'{}': a {} device is {}:N", name,
-            kind == "cuda" ? "CUDA" : "Vulkan", kind));
+        return absl::InvalidArgumentError(
+            fmt::format("'{}': a {} device is {}:N", name,
+                        kind == "cuda" ? "CUDA" : "Vulkan", kind));
       device = std::stoi(index);
     }
     absl::StatusOr<std::unique_ptr<Backend>> backend =
         kind == "cuda" ? cuda::CreateCudaBackend(device)
                        : vulkan::CreateVulkanBackend(device);
     if (!backend.ok())
-      return absl::Status(backend.status().code(),
-                          fmt::format("{}: {}", kind,
-                                      std::string(backend.status().message())));
+      return absl::Status(
+          backend.status().code(),
+          fmt::format("{}: {}", kind, std::string(backend.status().message())));
     return backend;
   }
   return absl::UnavailableError(

@@ -172,9 +172,8 @@ PlanSession::Decode(int32_t id, int32_t position, KvCaches &caches) {
   return Run("decode_1", {&id, 1}, {&position, 1}, caches);
 }
 
-absl::StatusOr<TopCandidates> PlanSession::DecodeTopK(int32_t id,
-                                                     int32_t position,
-                                                     KvCaches &caches, int k) {
+absl::StatusOr<TopCandidates>
+PlanSession::DecodeTopK(int32_t id, int32_t position, KvCaches &caches, int k) {
   if (absl::Status s = CheckPosition(position); !s.ok())
     return s;
   absl::StatusOr<BackendProgram *> program = Program("decode_1");

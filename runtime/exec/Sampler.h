@@ -47,8 +47,8 @@ public:
   // repetition penalty), k: a backend may then choose them itself and
   // NextFromTop finishes the draw. Else 0.
   int top_candidates() const {
-    return options_.temperature > 0.0f &&
-                   options_.repetition_penalty == 1.0f && options_.top_k > 0
+    return options_.temperature > 0.0f && options_.repetition_penalty == 1.0f &&
+                   options_.top_k > 0
                ? options_.top_k
                : 0;
   }

@@ -1,4 +1,4 @@
-//===- HfCheckpointTest.cpp - HF checkpoints against transformers --------===//
+//===- HfCheckpointTest.cpp - HF checkpoints against transformers ---------===//
 //
 // test/fixtures/hf/<variant>: tiny random checkpoints as transformers'
 // save_pretrained writes them, with transformers' logits at every prompt

@@ -202,8 +202,8 @@ void Start(Run &run, Fiber &f) {
   // A frame gemma_fiber_switch can "return" into FiberMain from: six
   // zeroed registers, FiberMain's address, and a null return address for
   // FiberMain itself so its stack is aligned as after a call.
-  auto top = reinterpret_cast<uintptr_t>(f.stack.get() + kStackBytes) &
-             ~uintptr_t(15);
+  auto top =
+      reinterpret_cast<uintptr_t>(f.stack.get() + kStackBytes) & ~uintptr_t(15);
   auto *slots = reinterpret_cast<void **>(top);
   slots[-1] = nullptr;
   slots[-2] = reinterpret_cast<void *>(&FiberMain);

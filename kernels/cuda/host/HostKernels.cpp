@@ -7,7 +7,9 @@
 
 #include "kernels/cuda/host/Prelude.h"
 
-// The kernels' source, in the order Kernels.cpp embeds it.
+// The kernels' source, in the order Kernels.cpp embeds it (each part uses
+// the ones before it).
+// clang-format off
 #include "kernels/cuda/args.cuh"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/decode.cuh"
@@ -21,13 +23,13 @@
 #include "kernels/cuda/elementwise.cuh"
 #include "kernels/cuda/moe.cuh"
 #include "kernels/cuda/topk.cuh"
+// clang-format on
 
 namespace gemma::cuda::host {
 namespace {
 
 struct HostShape {
-  static inline int I0, I1, I2, I3, I4, I5, I6, I7, I8, I9, I10, I11, I12,
-      I13;
+  static inline int I0, I1, I2, I3, I4, I5, I6, I7, I8, I9, I10, I11, I12, I13;
   static inline float F0, F1;
   static inline int WTYPE, BLOCK;
 };
@@ -47,13 +49,13 @@ HostBody BindShape(const KernelShape &shape) {
   HostShape::WTYPE = shape.wtype;
   HostShape::BLOCK = shape.block;
   static const HostBody bodies[kBodyCount] = {
-      &gk::Embed<HostShape>,      &gk::RmsNorm<HostShape>,
-      &gk::Matmul<HostShape>,     &gk::Rope<HostShape>,
-      &gk::KvWrite<HostShape>,    &gk::Attention<HostShape>,
-      &gk::AttnScores<HostShape>, &gk::WindowMask<HostShape>,
-      &gk::Softmax<HostShape>,    &gk::AttnValues<HostShape>,
+      &gk::Embed<HostShape>,       &gk::RmsNorm<HostShape>,
+      &gk::Matmul<HostShape>,      &gk::Rope<HostShape>,
+      &gk::KvWrite<HostShape>,     &gk::Attention<HostShape>,
+      &gk::AttnScores<HostShape>,  &gk::WindowMask<HostShape>,
+      &gk::Softmax<HostShape>,     &gk::AttnValues<HostShape>,
       &gk::Elementwise<HostShape>, &gk::MoeRoute<HostShape>,
-      &gk::MoeUp<HostShape>,      &gk::MoeDown<HostShape>,
+      &gk::MoeUp<HostShape>,       &gk::MoeDown<HostShape>,
       &gk::TopK<HostShape>};
   return bodies[static_cast<int>(shape.body)];
 }

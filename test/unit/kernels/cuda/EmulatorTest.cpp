@@ -18,7 +18,9 @@
 namespace gemma::cuda::host {
 namespace {
 
-float *Out(const gk::KernelArgs &a) { return reinterpret_cast<float *>(a.op[0]); }
+float *Out(const gk::KernelArgs &a) {
+  return reinterpret_cast<float *>(a.op[0]);
+}
 const float *In(const gk::KernelArgs &a) {
   return reinterpret_cast<const float *>(a.op[1]);
 }

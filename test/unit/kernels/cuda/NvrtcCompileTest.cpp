@@ -46,10 +46,9 @@ std::vector<KernelShape> AllShapes() {
   for (int32_t wtype = 0; wtype < 16; ++wtype) {
     shapes.push_back(Shape(Body::kEmbed, {4, 640, 0, 640}, {25.3f}, wtype));
     shapes.push_back(Shape(Body::kRmsNorm, {640, 1, 0, 4}, {1e-6f}, wtype));
-    shapes.push_back(Shape(Body::kMatmul,
-                           {8, 640, 1024, 0, 2, 0, 512, 1024, 1536, 0, 0, 0,
-                            0, 0},
-                           {0.0f}, wtype));
+    shapes.push_back(Shape(
+        Body::kMatmul, {8, 640, 1024, 0, 2, 0, 512, 1024, 1536, 0, 0, 0, 0, 0},
+        {0.0f}, wtype));
     shapes.push_back(Shape(Body::kMatmul, {1, 255, 7, 0}, {30.0f}, wtype));
     shapes.push_back(Shape(Body::kMoeRoute, {4, 8, 2}, {}, wtype));
     shapes.push_back(Shape(Body::kMoeUp, {4, 256, 8, 512, 2}, {}, wtype));
@@ -85,7 +84,9 @@ TEST(NvrtcCompile, EveryKernelCompilesForSm80AndSm90) {
         nvrtc->CompileCubin(source, "all_kernels.cu", arch);
     ASSERT_TRUE(cubin.ok()) << cubin.status();
     ASSERT_GT(cubin->size(), 4u);
-    EXPECT_EQ(cubin->substr(0, 4), "\x7f" "ELF") << "sm_" << arch;
+    EXPECT_EQ(cubin->substr(0, 4), "\x7f"
+                                   "ELF")
+        << "sm_" << arch;
   }
 }
 

@@ -90,8 +90,14 @@ int cuMemcpyDtoH_v2(void *to, unsigned long long from, std::size_t n) {
   std::memcpy(to, reinterpret_cast<const void *>(from), n);
   return 0;
 }
-int cuMemcpyHtoDAsync_v2(unsigned long long to, const void *from,
+int cuMemcpyDtoDAsync_v2(unsigned long long to, unsigned long long from,
                          std::size_t n, void *) {
+  std::memcpy(reinterpret_cast<void *>(to),
+              reinterpret_cast<const void *>(from), n);
+  return 0;
+}
+int cuMemcpyHtoDAsync_v2(unsigned long long to, const void *from, std::size_t n,
+                         void *) {
   return cuMemcpyHtoD_v2(to, from, n);
 }
 int cuMemcpyDtoHAsync_v2(void *to, unsigned long long from, std::size_t n,
@@ -102,7 +108,12 @@ int cuModuleLoadData(void **module, const void *image) {
   static int dummy;
   *module = &dummy;
   // CUDA_ERROR_INVALID_IMAGE for anything but an ELF image.
-  return std::memcmp(image, "\x7f" "ELF", 4) == 0 ? 0 : 200;
+  return std::memcmp(image,
+                     "\x7f"
+                     "ELF",
+                     4) == 0
+             ? 0
+             : 200;
 }
 int cuModuleUnload(void *) { return 0; }
 int cuModuleGetFunction(void **function, void *, const char *) {

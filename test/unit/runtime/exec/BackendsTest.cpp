@@ -24,10 +24,18 @@ TEST(Backends, AMissingBackendIsOneLineNamingWhatThereIs) {
   ASSERT_FALSE(none.ok());
   EXPECT_EQ(none.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(none.status().message(),
-            "no 'metal' backend in this build (it has: cpu, vulkan)");
+            "no 'metal' backend in this build (it has: cpu, vulkan, cuda, "
+            "cuda-sim)");
   absl::StatusOr<std::unique_ptr<Backend>> bad = CreateBackend("vulkan:-1", 1);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(), "'vulkan:-1': a Vulkan device is vulkan:N");
+  bad = CreateBackend("cuda:", 1);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "'cuda:': a CUDA device is cuda:N");
+  // The emulator needs nothing of the machine.
+  absl::StatusOr<std::unique_ptr<Backend>> sim = CreateBackend("cuda-sim", 1);
+  ASSERT_TRUE(sim.ok()) << sim.status();
+  EXPECT_EQ((*sim)->name(), "cuda-sim");
 }
 
 // Without a Vulkan driver (the loader finds none under this name) the

@@ -1,0 +1,314 @@
+//===- LowerCalls.h - Plan calls as GPU kernel primitives -------*- C++ -*-===//
+//
+// What every GPU backend's lowering shares: a plan call checked and broken
+// into the primitives each backend has a kernel for (embed, matmul with row
+// ranges or head-major, RMSNorm with the residual form, elementwise, RoPE,
+// KV writes, attention fused or in parts, mixture of experts). The fused
+// calls (GeGLU, norm + matmul, QKV + norms + RoPE + KV writes) decompose
+// here, so a backend adds a kernel, not a copy of this. The backend's Sink:
+//
+//   using Weight = ...;   // rows, cols, type, scale, host_scalar
+//   const Weight *Find(const std::string &name) const;
+//   const char *backend() const;                 // for messages
+//   absl::Status Embed(out, n, width, first, scale, const Weight &table);
+//   absl::Status Matmul(x, y, const MatmulShape &, const Weight &);
+//   absl::Status Norm(x, y, rows, width, kind, const Weight *, eps,
+//                     const plan::Buffer *residual, const plan::Buffer *sum);
+//   absl::Status Elementwise(op, n, factor, a, b, out);  // Op below
+//   absl::Status Rope(x, y, n, heads, dim, base, scale, fraction);
+//   absl::Status KvWrite(cache, x, batch, slots, width, n);
+//   absl::Status AttnScores(q, keys, scores, ints[6], scale);
+//   absl::Status AttnValues(probs, values, out, ints[7]);
+//   absl::Status Attention(q, keys, values, out, ints[8], scale, cap);
+//   absl::Status WindowMask(x, y, rows, heads, slots, window);
+//   absl::Status Softmax(x, y, rows, width);
+//   absl::Status Moe(x, router_logits, y, const MoeShape &, scale, gate_up,
+//                    down);
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RUNTIME_GPU_LOWERCALLS_H
+#define RUNTIME_GPU_LOWERCALLS_H
+
+#include "compiler/import/codecs/Decode.h"
+#include "compiler/plan/PlanProgram.h"
+
+#include "absl/status/status.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <vector>
+
+namespace gemma::gpu {
+
+// The elementwise kernels' OP (kernels/vulkan/elementwise.comp,
+// kernels/cuda/elementwise.cuh).
+enum Op : int64_t {
+  kOpAdd = 0,
+  kOpMul = 1,
+  kOpScale = 2,
+  kOpSoftcap = 3,
+  kOpGelu = 4,
+  kOpGeluMul = 5,
+  kOpCopy = 6,
+};
+
+// The widest value head and the most experts per token the kernels take.
+constexpr int64_t kMaxValueDim = 512;
+constexpr int64_t kMaxExpertsPerToken = 16;
+
+// y[n, o] = x[n, :] . w[row(o), :]: rows through up to four ranges (all
+// rows when `ranges` is 0), or head-major when `heads` > 0; `cap` > 0
+// soft-caps.
+struct MatmulShape {
+  int64_t n = 0, in = 0, out = 0, heads = 0, ranges = 0;
+  std::array<int64_t, 4> begins{}, ends{};
+  float cap = 0.0f;
+};
+
+struct MoeShape {
+  int64_t n = 0, d = 0, experts = 0, ff = 0, k = 0;
+};
+
+namespace detail {
+
+template <class Sink>
+absl::Status WeightOf(Sink &sink, const plan::Call &call, size_t i,
+                      bool required, const typename Sink::Weight *&out) {
+  out = nullptr;
+  if (call.weights[i].empty())
+    return required ? absl::InvalidArgumentError("a required weight is missing")
+                    : absl::OkStatus();
+  out = sink.Find(call.weights[i]);
+  if (!out)
+    return absl::InternalError(
+        fmt::format("weight '{}' was not uploaded", call.weights[i]));
+  return absl::OkStatus();
+}
+
+// Matmul of x [n, in] by rows of w (ranges from ints[at]) into y [n, out].
+template <class Sink>
+absl::Status
+Matmul(Sink &sink, const plan::Buffer &x, const plan::Buffer &y, int64_t n,
+       int64_t in, int64_t out, const typename Sink::Weight &w,
+       const std::vector<int64_t> &ints, size_t at, float cap = 0.0f) {
+  MatmulShape s;
+  s.n = n;
+  s.in = in;
+  s.out = out;
+  s.ranges = ints[at];
+  s.cap = cap;
+  if (s.ranges > 4)
+    return absl::UnimplementedError(
+        "not supported yet: more than 4 row ranges in one matmul");
+  if (w.cols != in)
+    return absl::InvalidArgumentError(fmt::format(
+        "a weight of {} columns where the call reads {}", w.cols, in));
+  // Without ranges the rows are 0..out; with them, the furthest end.
+  int64_t selected = 0, end = s.ranges > 0 ? 0 : out;
+  for (int64_t r = 0; r < s.ranges; ++r) {
+    s.begins[size_t(r)] = ints[at + 1 + 2 * size_t(r)];
+    s.ends[size_t(r)] = ints[at + 2 + 2 * size_t(r)];
+    selected += s.ends[size_t(r)] - s.begins[size_t(r)];
+    end = std::max(end, s.ends[size_t(r)]);
+  }
+  if ((s.ranges > 0 && selected != out) || end > w.rows)
+    return absl::InvalidArgumentError("row ranges that do not fit the weight");
+  return sink.Matmul(x, y, s, w);
+}
+
+template <class Sink>
+absl::Status Norm(Sink &sink, const plan::Buffer &x, const plan::Buffer &y,
+                  int64_t rows, int64_t width, int64_t kind,
+                  const typename Sink::Weight *w, float eps) {
+  if (kind != 0 && (!w || w->rows * w->cols != width))
+    return absl::InvalidArgumentError(fmt::format(
+        "a norm of width {} without a weight of that width", width));
+  return sink.Norm(x, y, rows, width, w ? kind : 0, w, eps, nullptr, nullptr);
+}
+
+} // namespace detail
+
+#define GEMMA_GPU_TRY(expr)                                                    \
+  if (absl::Status gemma_gpu_status = (expr); !gemma_gpu_status.ok())          \
+  return gemma_gpu_status
+
+template <class Sink>
+absl::Status LowerCall(const plan::Call &call, Sink &sink) {
+  using Weight = typename Sink::Weight;
+  const std::vector<plan::Buffer> &b = call.buffers;
+  const std::vector<int64_t> &i = call.ints;
+  const std::vector<double> &r = call.reals;
+  auto weight = [&](size_t at, bool required, const Weight *&w) {
+    return detail::WeightOf(sink, call, at, required, w);
+  };
+  const Weight *w0 = nullptr, *w1 = nullptr;
+  switch (call.kernel) {
+  case plan::Kernel::kEmbed: {
+    GEMMA_GPU_TRY(weight(0, true, w0));
+    const int64_t first = i.size() > 2 ? i[2] : 0;
+    if (first + i[1] > w0->cols)
+      return absl::InvalidArgumentError("an embedding slice past the table");
+    return sink.Embed(b[1], i[0], i[1], first, float(r[0]), *w0);
+  }
+  case plan::Kernel::kRmsNorm:
+    GEMMA_GPU_TRY(weight(0, false, w0));
+    return detail::Norm(sink, b[0], b[1], i[0], i[1], i[2], w0, float(r[0]));
+  case plan::Kernel::kResidualNorm:
+    GEMMA_GPU_TRY(weight(0, false, w0));
+    if (i[2] != 0 && (!w0 || w0->rows * w0->cols != i[1]))
+      return absl::InvalidArgumentError("a weighted norm without its weight");
+    // x + r into `sum` (b[2]), normed into y (b[3]).
+    return sink.Norm(b[0], b[3], i[0], i[1], w0 ? i[2] : 0, w0, float(r[0]),
+                     &b[1], &b[2]);
+  case plan::Kernel::kMatmul:
+    GEMMA_GPU_TRY(weight(0, true, w0));
+    return detail::Matmul(sink, b[0], b[1], i[0], i[1], i[2], *w0, i, 3);
+  case plan::Kernel::kMatmulHeads: {
+    GEMMA_GPU_TRY(weight(0, true, w0));
+    MatmulShape s;
+    s.n = i[0];
+    s.heads = i[1];
+    s.in = i[2];
+    s.out = i[3];
+    if (w0->cols != s.in || w0->rows != s.heads * s.out)
+      return absl::InvalidArgumentError("a head-major matrix of another shape");
+    return sink.Matmul(b[0], b[1], s, *w0);
+  }
+  case plan::Kernel::kScale: {
+    GEMMA_GPU_TRY(weight(0, false, w0));
+    float factor = float(r[0]);
+    if (w0) {
+      if (w0->host_scalar.empty())
+        return absl::InvalidArgumentError("a scale weight that is no scalar");
+      DecodeRange(w0->type, w0->host_scalar.data(), 0, 1, &factor);
+      factor *= w0->scale;
+    }
+    return sink.Elementwise(kOpScale, i[0], factor, b[0], b[0], b[1]);
+  }
+  case plan::Kernel::kRope:
+    return sink.Rope(b[0], b[2], i[0], i[1], i[2], r[0], r[1], r[2]);
+  case plan::Kernel::kKvWrite:
+    return sink.KvWrite(b[2], b[0], i[0], i[1], i[2], i[3]);
+  case plan::Kernel::kAttnScores:
+    return sink.AttnScores(b[0], b[1], b[2],
+                           {i[0], i[1], i[2], i[3], i[4], i[5]}, float(r[0]));
+  case plan::Kernel::kAttnValues:
+    return sink.AttnValues(b[0], b[1], b[2],
+                           {i[0], i[1], i[2], i[3], i[4], i[5], i[6]});
+  case plan::Kernel::kAttention:
+    if (i[6] > kMaxValueDim)
+      return absl::UnimplementedError(
+          fmt::format("not supported yet: value heads wider than {} on {}",
+                      kMaxValueDim, sink.backend()));
+    if (i[5] <= 0 || i[1] % i[5] != 0)
+      return absl::InvalidArgumentError(
+          "an attention geometry without whole query groups");
+    return sink.Attention(b[0], b[1], b[2], b[4],
+                          {i[0], i[1], i[2], i[3], i[4], i[5], i[6], i[7]},
+                          float(r[0]), float(r[1]));
+  case plan::Kernel::kWindowMask:
+    return sink.WindowMask(b[0], b[2], i[0], i[1], i[2], i[3]);
+  case plan::Kernel::kSoftmax:
+    return sink.Softmax(b[0], b[1], i[0], i[1]);
+  case plan::Kernel::kSoftcap:
+    return sink.Elementwise(kOpSoftcap, i[0], float(r[0]), b[0], b[0], b[1]);
+  case plan::Kernel::kGeluTanh:
+    return sink.Elementwise(kOpGelu, i[0], 0.0f, b[0], b[0], b[1]);
+  case plan::Kernel::kAdd:
+    return sink.Elementwise(kOpAdd, i[0], 0.0f, b[0], b[1], b[2]);
+  case plan::Kernel::kMul:
+    return sink.Elementwise(kOpMul, i[0], 0.0f, b[0], b[1], b[2]);
+  case plan::Kernel::kLogits:
+    GEMMA_GPU_TRY(weight(0, true, w0));
+    if (i[2] > w0->rows)
+      return absl::InvalidArgumentError("logits past the embedding table");
+    return detail::Matmul(sink, b[0], b[1], i[0], i[1], i[2], *w0, {0}, 0,
+                          float(r[0]));
+  case plan::Kernel::kGeglu: {
+    GEMMA_GPU_TRY(weight(0, true, w0));
+    GEMMA_GPU_TRY(weight(1, true, w1));
+    const int64_t n = i[0], in = i[1], width = i[2];
+    const size_t up_at = 3 + 1 + 2 * size_t(i[3]);
+    GEMMA_GPU_TRY(detail::Matmul(sink, b[0], b[1], n, in, width, *w0, i, 3));
+    GEMMA_GPU_TRY(
+        detail::Matmul(sink, b[0], b[2], n, in, width, *w1, i, up_at));
+    return sink.Elementwise(kOpGeluMul, n * width, 0.0f, b[1], b[2], b[1]);
+  }
+  case plan::Kernel::kNormMatmul: {
+    GEMMA_GPU_TRY(weight(0, false, w0));
+    GEMMA_GPU_TRY(weight(1, true, w1));
+    const int64_t n = i[0], in = i[1], out = i[2], width = i[3];
+    GEMMA_GPU_TRY(detail::Norm(sink, b[0], b[2], n * in / width, width, i[4],
+                               w0, float(r[0])));
+    return detail::Matmul(sink, b[2], b[1], n, in, out, *w1, i, 5);
+  }
+  case plan::Kernel::kQkvRope: {
+    const Weight *wq, *wk, *wv, *qn, *kn;
+    GEMMA_GPU_TRY(weight(0, true, wq));
+    GEMMA_GPU_TRY(weight(1, true, wk));
+    GEMMA_GPU_TRY(weight(2, false, wv));
+    GEMMA_GPU_TRY(weight(3, false, qn));
+    GEMMA_GPU_TRY(weight(4, false, kn));
+    const int64_t n = i[0], d = i[1], heads = i[2], dim = i[3];
+    const int64_t kb = i[4], ks = i[5], kh = i[6];
+    const int64_t vb = i[7], vs = i[8], vh = i[9], vd = i[10];
+    const int64_t kind = i[11];
+    const bool value_norm = i[12] != 0;
+    const size_t k_at = 13 + 1 + 2 * size_t(i[13]);
+    const size_t v_at = k_at + 1 + 2 * size_t(i[k_at]);
+    const float eps = float(r[0]);
+    GEMMA_GPU_TRY(
+        detail::Matmul(sink, b[0], b[4], n, d, heads * dim, *wq, i, 13));
+    GEMMA_GPU_TRY(
+        detail::Matmul(sink, b[0], b[5], n, d, kh * dim, *wk, i, k_at));
+    if (wv) {
+      GEMMA_GPU_TRY(
+          detail::Matmul(sink, b[0], b[6], n, d, vh * vd, *wv, i, v_at));
+    } else if (vh * vd != kh * dim) {
+      return absl::InvalidArgumentError("K=V with values wider than keys");
+    } else {
+      GEMMA_GPU_TRY(
+          sink.Elementwise(kOpCopy, n * kh * dim, 0.0f, b[5], b[5], b[6]));
+    }
+    if (qn || kn || kind != 0) {
+      if (!qn || !kn)
+        return absl::InvalidArgumentError("a QK-norm without both weights");
+      GEMMA_GPU_TRY(
+          detail::Norm(sink, b[4], b[4], n * heads, dim, kind, qn, eps));
+      GEMMA_GPU_TRY(detail::Norm(sink, b[5], b[5], n * kh, dim, kind, kn, eps));
+    }
+    if (value_norm)
+      GEMMA_GPU_TRY(
+          detail::Norm(sink, b[6], b[6], n * vh, vd, 0, nullptr, eps));
+    GEMMA_GPU_TRY(sink.Rope(b[4], b[4], n, heads, dim, r[1], r[2], r[3]));
+    GEMMA_GPU_TRY(sink.Rope(b[5], b[5], n, kh, dim, r[1], r[2], r[3]));
+    GEMMA_GPU_TRY(sink.KvWrite(b[2], b[5], kb, ks, kh * dim, n));
+    return sink.KvWrite(b[3], b[6], vb, vs, vh * vd, n);
+  }
+  case plan::Kernel::kMoeExperts: {
+    const Weight *scale, *gate_up, *down;
+    GEMMA_GPU_TRY(weight(0, true, scale));
+    GEMMA_GPU_TRY(weight(1, true, gate_up));
+    GEMMA_GPU_TRY(weight(2, true, down));
+    const MoeShape s{i[0], i[1], i[2], i[3], i[4]};
+    if (scale->rows * scale->cols != s.experts ||
+        gate_up->rows != 2 * s.experts * s.ff || gate_up->cols != s.d ||
+        down->rows != s.experts * s.d || down->cols != s.ff)
+      return absl::InvalidArgumentError("the expert weights' shapes");
+    if (s.k < 1 || s.k > kMaxExpertsPerToken || s.k > s.experts)
+      return absl::UnimplementedError(
+          fmt::format("not supported yet: more than {} experts per token on {}",
+                      kMaxExpertsPerToken, sink.backend()));
+    return sink.Moe(b[0], b[1], b[2], s, *scale, *gate_up, *down);
+  }
+  }
+  return absl::InvalidArgumentError("unknown kernel");
+}
+
+#undef GEMMA_GPU_TRY
+
+} // namespace gemma::gpu
+
+#endif // RUNTIME_GPU_LOWERCALLS_H
