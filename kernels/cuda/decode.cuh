@@ -137,9 +137,14 @@ template <class S> __device__ float W(const KernelArgs &a, u64 i) {
 }
 
 // The 8 elements from i (a multiple of 8, rows of whole 8s) at once: wide
-// loads for the dense types, the element decoder for the rest.
+// loads for the dense types; for the group and block types, the group's
+// scales read once for all 8 (they share a group: every group size is a
+// multiple of 8, and so is every sub-block of the K types); the element
+// decoder for the rest.
 template <class S>
 __device__ __forceinline__ void W8(const KernelArgs &a, u64 i, float *out) {
+  const Bytes w{reinterpret_cast<const unsigned char *>(a.weight)};
+  const float *lut = reinterpret_cast<const float *>(a.lut);
   if (S::WTYPE == 0) {
     const float4 *p = reinterpret_cast<const float4 *>(a.weight) + i / 4u;
     const float4 x = p[0], y = p[1];
@@ -154,10 +159,81 @@ __device__ __forceinline__ void W8(const KernelArgs &a, u64 i, float *out) {
     }
   } else if (S::WTYPE == 2) {
     const uint2 v = reinterpret_cast<const uint2 *>(a.weight)[i / 8u];
-    const float *lut = reinterpret_cast<const float *>(a.lut);
     for (int k = 0; k < 4; ++k) {
       out[k] = lut[(v.x >> (8 * k)) & 0xFFu];
       out[4 + k] = lut[(v.y >> (8 * k)) & 0xFFu];
+    }
+  } else if (S::WTYPE == 3) { // NUQ: 4 bytes of nibbles, 8 centers
+    const u64 g = (i / 256u) * 144u;
+    const unsigned j = unsigned(i % 256u);
+    for (int k = 0; k < 4; ++k) {
+      const unsigned byte = w.B(g + 16u + j / 2u + unsigned(k));
+      out[2 * k] = lut[w.B(g + (byte & 0xFu))];
+      out[2 * k + 1] = lut[w.B(g + (byte >> 4))];
+    }
+  } else if (S::WTYPE == 4) { // I8
+    const u64 g = (i / 128u) * 132u;
+    const float inv = w.BF(g), zero = w.BF(g + 2u);
+    const u64 q = g + 4u + i % 128u;
+    for (int k = 0; k < 8; ++k)
+      out[k] = inv * float(w.S8(q + unsigned(k))) - zero * inv;
+  } else if (S::WTYPE == 6) { // Q4_0
+    const u64 b = (i / 32u) * 18u;
+    const unsigned j = unsigned(i % 32u);
+    const float d = w.H(b);
+    for (int k = 0; k < 8; ++k) {
+      const unsigned e = j + unsigned(k);
+      const unsigned q =
+          e < 16u ? w.B(b + 2u + e) & 0xFu : w.B(b + 2u + e - 16u) >> 4;
+      out[k] = d * float(int(q) - 8);
+    }
+  } else if (S::WTYPE == 8) { // Q5_0
+    const u64 b = (i / 32u) * 22u;
+    const unsigned j = unsigned(i % 32u);
+    const float d = w.H(b);
+    const unsigned qh = w.B(b + 2u) | (w.B(b + 3u) << 8) | (w.B(b + 4u) << 16) |
+                        (w.B(b + 5u) << 24);
+    for (int k = 0; k < 8; ++k) {
+      const unsigned e = j + unsigned(k);
+      const unsigned lo =
+          e < 16u ? w.B(b + 6u + e) & 0xFu : w.B(b + 6u + e - 16u) >> 4;
+      out[k] = d * float(int(lo | (((qh >> e) & 1u) << 4)) - 16);
+    }
+  } else if (S::WTYPE == 10) { // Q8_0
+    const u64 b = (i / 32u) * 34u;
+    const float d = w.H(b);
+    const u64 q = b + 2u + i % 32u;
+    for (int k = 0; k < 8; ++k)
+      out[k] = d * float(w.S8(q + unsigned(k)));
+  } else if (S::WTYPE == 13 || S::WTYPE == 14) { // Q4_K, Q5_K
+    const bool q5 = S::WTYPE == 14;
+    const u64 b = (i / 256u) * (q5 ? 176u : 144u);
+    const unsigned e = unsigned(i % 256u);
+    const unsigned c = e / 64u, n = (e % 64u) / 32u, sb = 2u * c + n;
+    const unsigned l = e % 32u;
+    float sc, m;
+    ScaleMinK4(w, sb, b + 4u, sc, m);
+    const float d = w.H(b) * sc, dm = w.H(b + 2u) * m;
+    const u64 qs = b + (q5 ? 48u : 16u) + 32u * c + l;
+    for (int k = 0; k < 8; ++k) {
+      unsigned q = (w.B(qs + unsigned(k)) >> (4u * n)) & 0xFu;
+      if (q5)
+        q |= ((w.B(b + 16u + l + unsigned(k)) >> sb) & 1u) << 4;
+      out[k] = d * float(q) - dm;
+    }
+  } else if (S::WTYPE == 15) { // Q6_K
+    const u64 b = (i / 256u) * 210u;
+    const unsigned e = unsigned(i % 256u);
+    const unsigned h = e / 128u, s = (e % 128u) / 32u, l = e % 32u;
+    const float d =
+        w.H(b + 208u) * float(w.S8(b + 192u + 8u * h + 2u * s + l / 16u));
+    const u64 ql = b + 64u * h + l + (s & 1u) * 32u;
+    const u64 qh = b + 128u + 32u * h + l;
+    for (int k = 0; k < 8; ++k) {
+      const unsigned low = w.B(ql + unsigned(k));
+      const unsigned lo = s < 2u ? low & 0xFu : low >> 4;
+      const unsigned hi = (w.B(qh + unsigned(k)) >> (2u * s)) & 3u;
+      out[k] = d * float(int(lo | (hi << 4)) - 32);
     }
   } else {
     for (int k = 0; k < 8; ++k)

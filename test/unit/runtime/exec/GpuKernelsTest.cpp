@@ -3,7 +3,8 @@
 // On every GPU backend (Vulkan, the CUDA kernels emulated on the CPU, a
 // CUDA GPU), each skipping, saying so, without its device:
 // - every GGML block type the CPU reads, decoded by the kernels: an
-//   embedding of every row of a tensor is the tensor decoded. The blocks and
+//   embedding of every row of a tensor is the tensor decoded, and so is an
+//   identity times the tensor through the matmul kernels. The blocks and
 //   their values are test/fixtures/ggml-blocks (gguf-py's dequantization,
 //   which the CPU decoders match bit for bit, GgmlTest). The kernels compute
 //   in f32 too, but a device may fuse a multiply-add, so values are compared
@@ -103,6 +104,76 @@ TEST_P(GpuKernels, EveryGgmlTypeDecodesAsGgufPyDoes) {
         if (bad++ < 3)
           ADD_FAILURE() << "value " << i << ": " << (*got)[i] << " vs " << want;
     }
+    EXPECT_EQ(bad, 0u);
+  }
+}
+
+// The same tensors through the matmul kernels (which decode 8 values at a
+// time with the group's scales read once): an identity [cols, cols]
+// embedded into the arena times the weight is the weight, transposed.
+TEST_P(GpuKernels, EveryGgmlTypeMultipliesAsItDecodes) {
+  std::unique_ptr<Backend> backend = Open();
+  if (!backend)
+    GTEST_SKIP() << skip_;
+  const std::vector<testing::GgmlBlocksRecord> records =
+      testing::ReadGgmlBlocks();
+  for (const testing::GgmlBlocksRecord &r : records) {
+    const StoredType type = *FromGgmlType(r.ggml);
+    SCOPED_TRACE(std::string(StoredTypeName(type)));
+    const int64_t cols = BlockElements(type) > 1 ? int64_t(BlockElements(type))
+                                                 : int64_t(r.values.size());
+    if (cols > 512)
+      continue;
+    const int64_t rows = int64_t(r.values.size()) / cols;
+    std::vector<float> eye(size_t(cols * cols), 0.0f);
+    for (int64_t c = 0; c < cols; ++c)
+      eye[size_t(c * cols + c)] = 1.0f;
+    std::vector<uint8_t> eye_bytes(eye.size() * 4);
+    std::memcpy(eye_bytes.data(), eye.data(), eye_bytes.size());
+    const std::string name = std::string(StoredTypeName(type)) + "-mm-" +
+                             std::to_string(&r - records.data());
+    plan::Program program;
+    program.name = "matmul-all";
+    program.arg_elements = {cols, cols};
+    program.arena_elements = cols * cols + cols * rows;
+    plan::Call embed;
+    embed.kernel = plan::Kernel::kEmbed;
+    embed.buffers = {{0, 0, cols}, {-1, 0, cols * cols}};
+    embed.weights = {"eye-" + name};
+    embed.ints = {cols, cols};
+    embed.reals = {1.0};
+    plan::Call matmul;
+    matmul.kernel = plan::Kernel::kMatmul;
+    matmul.buffers = {{-1, 0, cols * cols}, {-1, cols * cols, cols * rows}};
+    matmul.weights = {name};
+    matmul.ints = {cols, cols, rows, 0};
+    program.calls = {embed, matmul};
+    program.outputs = {{-1, cols * cols, cols * rows}};
+    absl::StatusOr<std::unique_ptr<BackendProgram>> bound = backend->Compile(
+        program,
+        [&](const std::string &tensor) -> absl::StatusOr<StoredTensor> {
+          if (tensor == name)
+            return StoredTensor{type, r.bytes, rows, cols, 1.0f};
+          return StoredTensor{StoredType::kF32, eye_bytes, cols, cols, 1.0f};
+        });
+    ASSERT_TRUE(bound.ok()) << bound.status();
+    std::vector<int32_t> ids(static_cast<size_t>(cols));
+    std::iota(ids.begin(), ids.end(), 0);
+    std::unique_ptr<KvCaches> caches = backend->NewCaches({});
+    absl::StatusOr<std::vector<float>> got = (*bound)->Run(ids, ids, *caches);
+    ASSERT_TRUE(got.ok()) << got.status();
+    ASSERT_EQ(got->size(), r.values.size());
+    size_t bad = 0;
+    for (int64_t n = 0; n < cols; ++n)
+      for (int64_t o = 0; o < rows; ++o) {
+        const float have = (*got)[size_t(n * rows + o)];
+        const float want = r.values[size_t(o * cols + n)];
+        if (!(std::fabs(have - want) <=
+              1e-6f * std::max(1.0f, std::fabs(want))))
+          if (bad++ < 3)
+            ADD_FAILURE() << "row " << o << " column " << n << ": " << have
+                          << " vs " << want;
+      }
     EXPECT_EQ(bad, 0u);
   }
 }
