@@ -2,6 +2,8 @@
 
 #include "tools/gemma-exec/Bench.h"
 
+#include "runtime/exec/Backends.h"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -224,6 +226,9 @@ int RunBench(PlanSession &session, const std::string &plan_path,
     j["model"] = meta.model_name;
     j["device"] = gpu.empty() ? CpuName() : gpu;
     j["host_cpu"] = CpuName();
+    // Every device of the machine as --print-backend lists them (CUDA GPUs
+    // with compute capability and free/total memory).
+    j["devices"] = DeviceLines();
     j["backend"] = meta.backend;
     j["backend_detail"] = session.backend().Describe();
     j["threads"] = threads;
