@@ -29,9 +29,10 @@ namespace gemma::cuda {
 
 const char *BodyName(Body body) {
   static const char *const names[kBodyCount] = {
-      "Embed",       "RmsNorm",    "Matmul",     "Rope",    "KvWrite",
-      "Attention",   "AttnScores", "WindowMask", "Softmax", "AttnValues",
-      "Elementwise", "MoeRoute",   "MoeUp",      "MoeDown", "TopK"};
+      "Embed",   "RmsNorm",    "Matmul",      "Rope",
+      "KvWrite", "Attention",  "AttnScores",  "WindowMask",
+      "Softmax", "AttnValues", "Elementwise", "MoeRoute",
+      "MoeUp",   "MoeDown",    "TopK",        "MatmulGeglu"};
   return names[static_cast<int>(body)];
 }
 

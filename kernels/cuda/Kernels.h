@@ -37,8 +37,9 @@ enum class Body : uint8_t {
   kMoeUp,
   kMoeDown,
   kTopK,
+  kMatmulGeglu,
 };
-constexpr int kBodyCount = 15;
+constexpr int kBodyCount = 16;
 // The body's template name in the source ("Matmul").
 const char *BodyName(Body body);
 

@@ -11,10 +11,11 @@ struct KernelArgs {
   unsigned long long ids;       // int32 token ids of the program's rows
   unsigned long long positions; // int32 positions of the rows
   unsigned long long weight;    // the call's weight tensor as stored
+  unsigned long long weight2;   // a second one, of the same type (GeGLU's up)
   unsigned long long lut;       // 256 f32: the SFP code table
   unsigned long long params;    // f32 per-program parameters (RoPE tables)
   float wscale;                 // the weight tensor's scale (SBS.md 5.7)
-  int unused;
+  float wscale2;                // weight2's
 };
 } // namespace gk
 #endif

@@ -78,4 +78,61 @@ template <class S> __device__ void Matmul(const KernelArgs &a) {
   }
 }
 
+// GeGLU in one launch: y[n, o] = gelu(x[n, :] . gate[GATE + o, :] * scale)
+// * (x[n, :] . up[UP + o, :] * scale2), gate the call's weight, up its
+// second (same type and width); operands 0 x, 1 y. One warp per output row
+// as Matmul, both rows decoded in the same pass over x.
+template <class S> __device__ void MatmulGeglu(const KernelArgs &a) {
+  const int N = S::I0, IN = S::I1, OUT = S::I2, GATE = S::I3, UP = S::I4;
+  const int kRowsPerBlock = S::BLOCK / 32, kX = 4;
+  const unsigned lane = threadIdx.x % 32u;
+  const unsigned o = BlockIndex() * kRowsPerBlock + threadIdx.x / 32u;
+  if (o >= unsigned(OUT))
+    return;
+  KernelArgs up = a;
+  up.weight = a.weight2;
+  const u64 gate_row = u64(unsigned(GATE) + o) * unsigned(IN);
+  const u64 up_row = u64(unsigned(UP) + o) * unsigned(IN);
+  const float *x = Op(a, 0);
+  float *y = Op(a, 1);
+  for (int n0 = 0; n0 < N; n0 += kX) {
+    float g[kX], u[kX];
+    for (int j = 0; j < kX; ++j)
+      g[j] = u[j] = 0.0f;
+    if (IN % 8 == 0) {
+      for (unsigned k = lane * 8u; k < unsigned(IN); k += 256u) {
+        float wg[8], wu[8];
+        W8<S>(a, gate_row + k, wg);
+        W8<S>(up, up_row + k, wu);
+        for (int j = 0; j < kX; ++j) {
+          if (n0 + j >= N)
+            break;
+          const float *xr = x + u64(n0 + j) * unsigned(IN) + k;
+          for (int e = 0; e < 8; ++e) {
+            g[j] += xr[e] * wg[e];
+            u[j] += xr[e] * wu[e];
+          }
+        }
+      }
+    } else {
+      for (unsigned k = lane; k < unsigned(IN); k += 32u) {
+        const float wg = W<S>(a, gate_row + k), wu = W<S>(up, up_row + k);
+        for (int j = 0; j < kX; ++j)
+          if (n0 + j < N) {
+            g[j] += x[u64(n0 + j) * unsigned(IN) + k] * wg;
+            u[j] += x[u64(n0 + j) * unsigned(IN) + k] * wu;
+          }
+      }
+    }
+    for (int j = 0; j < kX; ++j) {
+      if (n0 + j >= N)
+        break;
+      const float gv = WarpSum(g[j]) * a.wscale;
+      const float uv = WarpSum(u[j]) * a.wscale2;
+      if (lane == 0u)
+        y[u64(n0 + j) * unsigned(OUT) + o] = Gelu(gv) * uv;
+    }
+  }
+}
+
 } // namespace gk

@@ -192,6 +192,8 @@ private:
     a.ids = ids_.pointer;
     a.positions = positions_.pointer;
     a.weight = l.weight;
+    a.weight2 = l.weight2;
+    a.wscale2 = l.wscale2;
     a.lut = lut_;
     a.params = params_.pointer;
     a.wscale = l.wscale;

@@ -117,6 +117,13 @@ public:
                &table, Ceil(n * width, kBlock));
   }
 
+  absl::Status Geglu(const plan::Buffer &x, const plan::Buffer &y, int64_t n,
+                     int64_t in, int64_t width, const Stored &gate,
+                     int64_t gate_row, const Stored &up, int64_t up_row) {
+    return Add(Body::kMatmulGeglu, {n, in, width, gate_row, up_row}, {},
+               {&x, &y}, &gate, Ceil(width, kRowsPerMatmulBlock), kBlock, &up);
+  }
+
   absl::Status Matmul(const plan::Buffer &x, const plan::Buffer &y,
                       const gpu::MatmulShape &s, const Stored &w) {
     std::vector<int64_t> ints = {s.n, s.in, s.out, s.heads, s.ranges};
@@ -240,7 +247,8 @@ private:
   absl::Status Add(Body body, std::vector<int64_t> ints,
                    std::vector<float> floats,
                    std::vector<const plan::Buffer *> ops, const Stored *w,
-                   uint32_t blocks, int32_t block = kBlock) {
+                   uint32_t blocks, int32_t block = kBlock,
+                   const Stored *w2 = nullptr) {
     KernelShape shape;
     shape.body = body;
     shape.block = block;
@@ -270,6 +278,10 @@ private:
       shape.wtype = w->wtype;
       launch.weight = w->pointer;
       launch.wscale = w->scale;
+    }
+    if (w2) {
+      launch.weight2 = w2->pointer;
+      launch.wscale2 = w2->scale;
     }
     auto [it, fresh] = shape_index_.emplace(shape, uint32_t(out.shapes.size()));
     if (fresh)

@@ -44,8 +44,8 @@ struct PendingLaunch {
   uint32_t kernel = 0; // index into LoweredProgram::shapes
   uint32_t blocks = 0;
   std::vector<plan::Buffer> operands;
-  DevicePtr weight = 0;
-  float wscale = 1.0f;
+  DevicePtr weight = 0, weight2 = 0;
+  float wscale = 1.0f, wscale2 = 1.0f;
   plan::Kernel call = plan::Kernel::kEmbed; // the plan call (--profile)
   bool first = false;                       // the call's first launch
   uint64_t weight_bytes = 0;                // what the call reads (on `first`)

@@ -24,6 +24,8 @@
 //   absl::Status Softmax(x, y, rows, width);
 //   absl::Status Moe(x, router_logits, y, const MoeShape &, scale, gate_up,
 //                    down);
+//   absl::Status Geglu(x, y, n, in, width, gate, gate_row, up, up_row);
+//                                                 // optional: one launch
 //
 //===----------------------------------------------------------------------===//
 
@@ -231,6 +233,21 @@ absl::Status LowerCall(const plan::Call &call, Sink &sink) {
     GEMMA_GPU_TRY(weight(1, true, w1));
     const int64_t n = i[0], in = i[1], width = i[2];
     const size_t up_at = 3 + 1 + 2 * size_t(i[3]);
+    // A backend with a GeGLU kernel takes gate and up rows of one stored
+    // type, each at most one range, in one launch.
+    if constexpr (requires {
+                    sink.Geglu(b[0], b[1], n, in, width, *w0, n, *w1, n);
+                  }) {
+      const int64_t gate_ranges = i[3], up_ranges = i[up_at];
+      const int64_t gate = gate_ranges == 1 ? i[4] : 0;
+      const int64_t up = up_ranges == 1 ? i[up_at + 1] : 0;
+      if (gate_ranges <= 1 && up_ranges <= 1 && w0->type == w1->type &&
+          w0->cols == in && w1->cols == in && gate + width <= w0->rows &&
+          up + width <= w1->rows &&
+          (gate_ranges == 0 || i[5] - i[4] == width) &&
+          (up_ranges == 0 || i[up_at + 2] - i[up_at + 1] == width))
+        return sink.Geglu(b[0], b[1], n, in, width, *w0, gate, *w1, up);
+    }
     GEMMA_GPU_TRY(detail::Matmul(sink, b[0], b[1], n, in, width, *w0, i, 3));
     GEMMA_GPU_TRY(
         detail::Matmul(sink, b[0], b[2], n, in, width, *w1, i, up_at));

@@ -56,7 +56,7 @@ HostBody BindShape(const KernelShape &shape) {
       &gk::Softmax<HostShape>,     &gk::AttnValues<HostShape>,
       &gk::Elementwise<HostShape>, &gk::MoeRoute<HostShape>,
       &gk::MoeUp<HostShape>,       &gk::MoeDown<HostShape>,
-      &gk::TopK<HostShape>};
+      &gk::TopK<HostShape>,        &gk::MatmulGeglu<HostShape>};
   return bodies[static_cast<int>(shape.body)];
 }
 

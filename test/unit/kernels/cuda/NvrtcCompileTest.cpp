@@ -50,6 +50,9 @@ std::vector<KernelShape> AllShapes() {
         Body::kMatmul, {8, 640, 1024, 0, 2, 0, 512, 1024, 1536, 0, 0, 0, 0, 0},
         {0.0f}, wtype));
     shapes.push_back(Shape(Body::kMatmul, {1, 255, 7, 0}, {30.0f}, wtype));
+    shapes.push_back(
+        Shape(Body::kMatmulGeglu, {8, 640, 2048, 0, 2048}, {}, wtype));
+    shapes.push_back(Shape(Body::kMatmulGeglu, {1, 100, 7, 3, 0}, {}, wtype));
     shapes.push_back(Shape(Body::kMoeRoute, {4, 8, 2}, {}, wtype));
     shapes.push_back(Shape(Body::kMoeUp, {4, 256, 8, 512, 2}, {}, wtype));
     shapes.push_back(Shape(Body::kMoeDown, {4, 256, 8, 512, 2}, {}, wtype));
