@@ -23,16 +23,17 @@ GEMMA_CUDA_SOURCE(attention_unfused)
 GEMMA_CUDA_SOURCE(elementwise)
 GEMMA_CUDA_SOURCE(moe)
 GEMMA_CUDA_SOURCE(topk)
+GEMMA_CUDA_SOURCE(qkv_post)
 #undef GEMMA_CUDA_SOURCE
 
 namespace gemma::cuda {
 
 const char *BodyName(Body body) {
   static const char *const names[kBodyCount] = {
-      "Embed",   "RmsNorm",    "Matmul",      "Rope",
-      "KvWrite", "Attention",  "AttnScores",  "WindowMask",
-      "Softmax", "AttnValues", "Elementwise", "MoeRoute",
-      "MoeUp",   "MoeDown",    "TopK",        "MatmulGeglu"};
+      "Embed",       "RmsNorm",    "Matmul",     "Rope",    "KvWrite",
+      "Attention",   "AttnScores", "WindowMask", "Softmax", "AttnValues",
+      "Elementwise", "MoeRoute",   "MoeUp",      "MoeDown", "TopK",
+      "MatmulGeglu", "QkvPost"};
   return names[static_cast<int>(body)];
 }
 
@@ -51,7 +52,8 @@ std::string_view KernelSource() {
         {kCuda_attention_unfused, kCuda_attention_unfused_size},
         {kCuda_elementwise, kCuda_elementwise_size},
         {kCuda_moe, kCuda_moe_size},
-        {kCuda_topk, kCuda_topk_size}};
+        {kCuda_topk, kCuda_topk_size},
+        {kCuda_qkv_post, kCuda_qkv_post_size}};
     std::string text;
     for (const auto &[bytes, size] : parts)
       text.append(reinterpret_cast<const char *>(bytes), size);

@@ -38,8 +38,9 @@ enum class Body : uint8_t {
   kMoeDown,
   kTopK,
   kMatmulGeglu,
+  kQkvPost,
 };
-constexpr int kBodyCount = 16;
+constexpr int kBodyCount = 17;
 // The body's template name in the source ("Matmul").
 const char *BodyName(Body body);
 

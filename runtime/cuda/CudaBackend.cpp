@@ -97,7 +97,8 @@ public:
                                        "compiled by NVRTC",
                                        "run by the emulator"};
     p->note_ = fmt::format(
-        "{} kernels, {} in {:.2f} s{}", shapes.size(), from[int(report.from)],
+        "{} launches of {} kernels, {} in {:.2f} s{}",
+        p->lowered_.launches.size(), shapes.size(), from[int(report.from)],
         report.seconds,
         report.cache_file.empty() ? "" : " (" + report.cache_file + ")");
     for (auto [buffer, bytes] :

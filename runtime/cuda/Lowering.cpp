@@ -158,21 +158,25 @@ public:
   absl::Status Rope(const plan::Buffer &x, const plan::Buffer &y, int64_t n,
                     int64_t heads, int64_t dim, double base, double scale,
                     double fraction) {
-    const int64_t pairs = int64_t(std::floor(fraction * double(dim) / 2.0));
-    const auto key = std::make_tuple(base, scale, fraction, dim);
-    auto it = rope_tables_.find(key);
-    if (it == rope_tables_.end()) {
-      it = rope_tables_.emplace(key, int64_t(out.params.size())).first;
-      for (int64_t i = 0; i < pairs; ++i) {
-        const double inv =
-            1.0 / std::pow(base, 2.0 * double(i) / double(dim)) / scale;
-        const float hi = float(inv);
-        out.params.push_back(hi);
-        out.params.push_back(float(inv - double(hi)));
-      }
-    }
-    return Add(Body::kRope, {n, heads, dim, pairs, it->second}, {}, {&x, &y},
+    int64_t pairs = 0;
+    const int64_t table = RopeTable(base, scale, fraction, dim, pairs);
+    return Add(Body::kRope, {n, heads, dim, pairs, table}, {}, {&x, &y},
                nullptr, Ceil(n * heads * (dim / 2), kBlock));
+  }
+
+  absl::Status QkvPost(const plan::Buffer &q, const plan::Buffer &k,
+                       const plan::Buffer &v, const plan::Buffer &k_cache,
+                       const plan::Buffer &v_cache, const gpu::QkvPostShape &s,
+                       const Stored *q_norm, const Stored *k_norm, float eps,
+                       double base, double scale, double fraction) {
+    int64_t pairs = 0;
+    const int64_t table = RopeTable(base, scale, fraction, s.dim, pairs);
+    return Add(Body::kQkvPost,
+               {s.n, s.heads, s.dim, s.kh, s.vh, s.vd, s.kind, s.value_norm,
+                pairs, table, s.kb, s.ks, s.vb, s.vs},
+               {eps}, {&q, &k, &v, &k_cache, &v_cache}, q_norm,
+               uint32_t(s.n * (s.heads + s.kh + s.vh)), kAttentionBlock,
+               k_norm);
   }
 
   absl::Status KvWrite(const plan::Buffer &cache, const plan::Buffer &x,
@@ -244,6 +248,26 @@ public:
   }
 
 private:
+  // The offset in `params` of the RoPE table for these parameters (hi, lo
+  // floats per pair), made on first use; `pairs` the pairs it turns.
+  int64_t RopeTable(double base, double scale, double fraction, int64_t dim,
+                    int64_t &pairs) {
+    pairs = int64_t(std::floor(fraction * double(dim) / 2.0));
+    const auto key = std::make_tuple(base, scale, fraction, dim);
+    auto it = rope_tables_.find(key);
+    if (it == rope_tables_.end()) {
+      it = rope_tables_.emplace(key, int64_t(out.params.size())).first;
+      for (int64_t i = 0; i < pairs; ++i) {
+        const double inv =
+            1.0 / std::pow(base, 2.0 * double(i) / double(dim)) / scale;
+        const float hi = float(inv);
+        out.params.push_back(hi);
+        out.params.push_back(float(inv - double(hi)));
+      }
+    }
+    return it->second;
+  }
+
   absl::Status Add(Body body, std::vector<int64_t> ints,
                    std::vector<float> floats,
                    std::vector<const plan::Buffer *> ops, const Stored *w,

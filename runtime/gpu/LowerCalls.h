@@ -25,7 +25,9 @@
 //   absl::Status Moe(x, router_logits, y, const MoeShape &, scale, gate_up,
 //                    down);
 //   absl::Status Geglu(x, y, n, in, width, gate, gate_row, up, up_row);
-//                                                 // optional: one launch
+//   absl::Status QkvPost(q, k, v, k_cache, v_cache, const QkvPostShape &,
+//                        q_norm, k_norm, eps, rope base, scale, fraction);
+//                        // both optional: fewer launches where they exist
 //
 //===----------------------------------------------------------------------===//
 
@@ -71,6 +73,15 @@ struct MatmulShape {
 
 struct MoeShape {
   int64_t n = 0, d = 0, experts = 0, ff = 0, k = 0;
+};
+
+// What follows the Q, K, V projections of a qkv_rope call: q [n, heads,
+// dim], k [n, kh, dim], v [n, vh, vd]; q and k RMS-normed (`kind`, -1 for
+// no norm), v too when `value_norm`, q and k RoPE'd, k and v written into
+// their caches ([kb, ks, ...], [vb, vs, ...]).
+struct QkvPostShape {
+  int64_t n = 0, heads = 0, dim = 0, kh = 0, vh = 0, vd = 0, kind = -1,
+          value_norm = 0, kb = 0, ks = 0, vb = 0, vs = 0;
 };
 
 namespace detail {
@@ -289,9 +300,26 @@ absl::Status LowerCall(const plan::Call &call, Sink &sink) {
       GEMMA_GPU_TRY(
           sink.Elementwise(kOpCopy, n * kh * dim, 0.0f, b[5], b[5], b[6]));
     }
-    if (qn || kn || kind != 0) {
-      if (!qn || !kn)
-        return absl::InvalidArgumentError("a QK-norm without both weights");
+    const bool norms = qn || kn || kind != 0;
+    if (norms && (!qn || !kn))
+      return absl::InvalidArgumentError("a QK-norm without both weights");
+    // A backend with the whole tail as one kernel: norms of one stored
+    // type (and the right width), heads no wider than its kernels take.
+    if constexpr (requires {
+                    sink.QkvPost(b[4], b[5], b[6], b[2], b[3], QkvPostShape{},
+                                 qn, kn, eps, r[1], r[2], r[3]);
+                  }) {
+      const bool weights_fit =
+          !norms || kind == 0 ||
+          (qn->rows * qn->cols == dim && kn->rows * kn->cols == dim);
+      if (weights_fit && (!norms || qn->type == kn->type) &&
+          dim <= kMaxValueDim && vd <= kMaxValueDim)
+        return sink.QkvPost(b[4], b[5], b[6], b[2], b[3],
+                            {n, heads, dim, kh, vh, vd, norms ? kind : -1,
+                             value_norm ? 1 : 0, kb, ks, vb, vs},
+                            qn, kn, eps, r[1], r[2], r[3]);
+    }
+    if (norms) {
       GEMMA_GPU_TRY(
           detail::Norm(sink, b[4], b[4], n * heads, dim, kind, qn, eps));
       GEMMA_GPU_TRY(detail::Norm(sink, b[5], b[5], n * kh, dim, kind, kn, eps));

@@ -23,6 +23,7 @@
 #include "kernels/cuda/elementwise.cuh"
 #include "kernels/cuda/moe.cuh"
 #include "kernels/cuda/topk.cuh"
+#include "kernels/cuda/qkv_post.cuh"
 // clang-format on
 
 namespace gemma::cuda::host {
@@ -56,7 +57,8 @@ HostBody BindShape(const KernelShape &shape) {
       &gk::Softmax<HostShape>,     &gk::AttnValues<HostShape>,
       &gk::Elementwise<HostShape>, &gk::MoeRoute<HostShape>,
       &gk::MoeUp<HostShape>,       &gk::MoeDown<HostShape>,
-      &gk::TopK<HostShape>,        &gk::MatmulGeglu<HostShape>};
+      &gk::TopK<HostShape>,        &gk::MatmulGeglu<HostShape>,
+      &gk::QkvPost<HostShape>};
   return bodies[static_cast<int>(shape.body)];
 }
 

@@ -54,12 +54,18 @@ std::vector<KernelShape> AllShapes() {
         Shape(Body::kMatmulGeglu, {8, 640, 2048, 0, 2048}, {}, wtype));
     shapes.push_back(Shape(Body::kMatmulGeglu, {1, 100, 7, 3, 0}, {}, wtype));
     shapes.push_back(Shape(Body::kMoeRoute, {4, 8, 2}, {}, wtype));
+    shapes.push_back(Shape(Body::kQkvPost,
+                           {4, 8, 256, 4, 4, 256, 1, 0, 128, 0, 1, 512, 1, 512},
+                           {1e-6f}, wtype, 128));
     shapes.push_back(Shape(Body::kMoeUp, {4, 256, 8, 512, 2}, {}, wtype));
     shapes.push_back(Shape(Body::kMoeDown, {4, 256, 8, 512, 2}, {}, wtype));
   }
   shapes.push_back(Shape(Body::kMatmul, {4, 256, 640, 4}, {0.0f}, 1));
   shapes.push_back(Shape(Body::kRmsNorm, {640, 2, 1, 4}, {1e-6f}));
   shapes.push_back(Shape(Body::kRope, {4, 4, 256, 128, 0}, {}, 0, 64));
+  shapes.push_back(Shape(Body::kQkvPost,
+                         {1, 8, 512, 1, 1, 512, -1, 1, 64, 8, 1, 4096, 1, 4096},
+                         {1e-6f}, 0, 128));
   shapes.push_back(Shape(Body::kKvWrite, {1, 512, 256, 4}, {}, 0, 64));
   shapes.push_back(Shape(Body::kAttention, {4, 4, 256, 1, 512, 1, 256, 0},
                          {0.0625f, 50.0f}, 0, 128));
