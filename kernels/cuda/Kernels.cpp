@@ -29,11 +29,26 @@ GEMMA_CUDA_SOURCE(qkv_post)
 namespace gemma::cuda {
 
 const char *BodyName(Body body) {
-  static const char *const names[kBodyCount] = {
-      "Embed",       "RmsNorm",    "Matmul",     "Rope",    "KvWrite",
-      "Attention",   "AttnScores", "WindowMask", "Softmax", "AttnValues",
-      "Elementwise", "MoeRoute",   "MoeUp",      "MoeDown", "TopK",
-      "MatmulGeglu", "QkvPost"};
+  static const char *const names[] = {"Embed",
+                                      "RmsNorm",
+                                      "Matmul",
+                                      "Rope",
+                                      "KvWrite",
+                                      "Attention",
+                                      "AttnScores",
+                                      "WindowMask",
+                                      "Softmax",
+                                      "AttnValues",
+                                      "Elementwise",
+                                      "MoeRoute",
+                                      "MoeUp",
+                                      "MoeDown",
+                                      "TopK",
+                                      "MatmulGeglu",
+                                      "QkvPost",
+                                      "AttentionSplit",
+                                      "AttentionCombine"};
+  static_assert(std::size(names) == kBodyCount, "a name per Body");
   return names[static_cast<int>(body)];
 }
 

@@ -39,8 +39,10 @@ enum class Body : uint8_t {
   kTopK,
   kMatmulGeglu,
   kQkvPost,
+  kAttentionSplit,
+  kAttentionCombine,
 };
-constexpr int kBodyCount = 17;
+constexpr int kBodyCount = 19;
 // The body's template name in the source ("Matmul").
 const char *BodyName(Body body);
 

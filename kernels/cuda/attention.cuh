@@ -79,3 +79,126 @@ template <class S> __device__ void Attention(const KernelArgs &a) {
 }
 
 } // namespace gk
+
+// Decode attention split over positions (flash-decoding): with few rows and
+// heads the fused kernel's one block per (row, head) leaves most of a GPU
+// idle on a long context. Block (item, s) of SPLITS takes the s-th share of
+// the row's positions and writes its running max, denominator and
+// unnormalized values to scratch (operand 3: [ROWS * HEADS * SPLITS, 2 +
+// VDIM]); AttentionCombine merges the shares. Shapes as Attention's, SPLITS
+// in I8.
+namespace gk {
+
+template <class S> __device__ void AttentionSplit(const KernelArgs &a) {
+  const int ROWS = S::I0, HEADS = S::I1, DIM = S::I2, BATCH = S::I3,
+            SLOTS = S::I4, KV = S::I5, VDIM = S::I6, WINDOW = S::I7,
+            SPLITS = S::I8;
+  const float SCALE = S::F0, CAP = S::F1;
+  const int kPerThread = (VDIM + S::BLOCK - 1) / S::BLOCK;
+  const int kMaxPerThread = 4;
+  __shared__ float score[256];
+  __shared__ float scratch[32];
+  const unsigned block = BlockIndex(), t = threadIdx.x;
+  if (block >= unsigned(ROWS * HEADS * SPLITS))
+    return;
+  const unsigned item = block / unsigned(SPLITS);
+  const int split = int(block % unsigned(SPLITS));
+  const unsigned r = item / unsigned(HEADS), h = item % unsigned(HEADS);
+  const unsigned g = h / unsigned(HEADS / KV);
+  const unsigned b = BATCH == 1 ? 0u : r;
+  const int p = Positions(a)[r];
+  int first = Max(0, p - SLOTS + 1);
+  if (WINDOW > 0)
+    first = Max(first, p - WINDOW + 1);
+  const int all = p - first + 1;
+  const int share = (all + SPLITS - 1) / SPLITS;
+  const int begin = first + split * share;
+  const int count = Max(0, Min(share, p + 1 - begin));
+  const float *q = Op(a, 0) + u64(item) * unsigned(DIM);
+  const float *keys = Op(a, 1), *values = Op(a, 2);
+  float acc[kMaxPerThread];
+  for (int k = 0; k < kMaxPerThread; ++k)
+    acc[k] = 0.0f;
+  float running_max = -Inf(), denom = 0.0f;
+  for (int chunk = 0; chunk < count; chunk += S::BLOCK) {
+    float z = -Inf();
+    if (chunk + int(t) < count) {
+      const unsigned slot = unsigned(begin + chunk + int(t)) % unsigned(SLOTS);
+      const float *k =
+          keys + ((u64(b) * unsigned(SLOTS) + slot) * unsigned(KV) + g) *
+                     unsigned(DIM);
+      float dot = 0.0f;
+      for (int i = 0; i < DIM; ++i)
+        dot += q[i] * k[i];
+      z = SCALE * dot;
+      if (CAP > 0.0f)
+        z = CAP * tanhf(z / CAP);
+    }
+    score[t] = z;
+    const float m = fmaxf(running_max, BlockReduce<S>(z, true, scratch));
+    const int n = Min(S::BLOCK, count - chunk);
+    const float rescale = expf(running_max - m);
+    denom *= rescale;
+    for (int k = 0; k < kMaxPerThread; ++k)
+      acc[k] *= rescale;
+    for (int j = 0; j < n; ++j) {
+      const float e = expf(score[j] - m);
+      denom += e;
+      const unsigned slot = unsigned(begin + chunk + j) % unsigned(SLOTS);
+      const float *v =
+          values + ((u64(b) * unsigned(SLOTS) + slot) * unsigned(KV) + g) *
+                       unsigned(VDIM);
+      for (int k = 0; k < kPerThread; ++k) {
+        const unsigned d = t + unsigned(k * S::BLOCK);
+        if (d < unsigned(VDIM))
+          acc[k] += e * v[d];
+      }
+    }
+    running_max = m;
+    __syncthreads();
+  }
+  float *part = Op(a, 3) + u64(block) * unsigned(2 + VDIM);
+  if (t == 0u) {
+    part[0] = running_max;
+    part[1] = denom;
+  }
+  for (int k = 0; k < kPerThread; ++k) {
+    const unsigned d = t + unsigned(k * S::BLOCK);
+    if (d < unsigned(VDIM))
+      part[2 + d] = acc[k];
+  }
+}
+
+// One block per (row, head): the SPLITS shares (operand 0, as
+// AttentionSplit wrote them) rescaled to their common maximum and summed,
+// divided by the total denominator, into out (operand 1 [ROWS, HEADS,
+// VDIM]).
+template <class S> __device__ void AttentionCombine(const KernelArgs &a) {
+  const int ROWS = S::I0, HEADS = S::I1, VDIM = S::I6, SPLITS = S::I8;
+  const unsigned item = BlockIndex();
+  if (item >= unsigned(ROWS * HEADS))
+    return;
+  const float *parts = Op(a, 0) + u64(item) * unsigned(SPLITS * (2 + VDIM));
+  float top = -Inf();
+  for (int s = 0; s < SPLITS; ++s)
+    if (parts[s * (2 + VDIM) + 1] > 0.0f)
+      top = fmaxf(top, parts[s * (2 + VDIM)]);
+  float denom = 0.0f;
+  for (int s = 0; s < SPLITS; ++s) {
+    const float *part = parts + s * (2 + VDIM);
+    if (part[1] > 0.0f)
+      denom += part[1] * expf(part[0] - top);
+  }
+  float *out = Op(a, 1) + u64(item) * unsigned(VDIM);
+  for (int d = int(threadIdx.x); d < VDIM; d += S::BLOCK) {
+    float sum = 0.0f;
+    for (int s = 0; s < SPLITS; ++s) {
+      const float *part = parts + s * (2 + VDIM);
+      if (part[1] > 0.0f)
+        sum += part[2 + d] * expf(part[0] - top);
+    }
+    out[d] = denom > 0.0f ? sum / denom : 0.0f;
+  }
+}
+
+} // namespace gk

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <tuple>
 
 namespace gemma::cuda {
@@ -204,9 +205,24 @@ public:
                          const plan::Buffer &values, const plan::Buffer &o,
                          const std::array<int64_t, 8> &i, float scale,
                          float cap) {
-    return Add(Body::kAttention, {i.begin(), i.end()}, {scale, cap},
-               {&q, &keys, &values, &o}, nullptr, uint32_t(i[0] * i[1]),
-               kAttentionBlock);
+    const int64_t items = i[0] * i[1], slots = i[4], vdim = i[6];
+    const int64_t splits = AttentionSplits(items, slots);
+    if (splits <= 1)
+      return Add(Body::kAttention, {i.begin(), i.end()}, {scale, cap},
+                 {&q, &keys, &values, &o}, nullptr, uint32_t(items),
+                 kAttentionBlock);
+    // Each share's max, denominator and values in scratch past the arena.
+    const plan::Buffer parts{-1, scratch_base_, items * splits * (2 + vdim)};
+    scratch_elements = std::max(scratch_elements, parts.elements);
+    std::vector<int64_t> shape(i.begin(), i.end());
+    shape.push_back(splits);
+    if (absl::Status s = Add(Body::kAttentionSplit, shape, {scale, cap},
+                             {&q, &keys, &values, &parts}, nullptr,
+                             uint32_t(items * splits), kAttentionBlock);
+        !s.ok())
+      return s;
+    return Add(Body::kAttentionCombine, shape, {}, {&parts, &o}, nullptr,
+               uint32_t(items), kAttentionBlock);
   }
 
   absl::Status WindowMask(const plan::Buffer &x, const plan::Buffer &y,
@@ -248,6 +264,19 @@ public:
   }
 
 private:
+  // How many shares of the positions decode attention splits into: enough
+  // blocks to fill a GPU (about 128) when rows x heads alone are few, each
+  // share at least 256 of the cache's slots; 1 (the fused kernel) for
+  // prefill and short caches. GEMMA_CUDA_ATTENTION_SPLITS=N forces N (the
+  // parity tests use it on their short caches).
+  static int64_t AttentionSplits(int64_t items, int64_t slots) {
+    if (const char *v = std::getenv("GEMMA_CUDA_ATTENTION_SPLITS"); v && *v)
+      return std::clamp<int64_t>(std::atoll(v), 1, 64);
+    const int64_t want = (128 + items - 1) / items;
+    const int64_t most = (slots + 255) / 256;
+    return std::clamp<int64_t>(std::min(want, most), 1, 64);
+  }
+
   // The offset in `params` of the RoPE table for these parameters (hi, lo
   // floats per pair), made on first use; `pairs` the pairs it turns.
   int64_t RopeTable(double base, double scale, double fraction, int64_t dim,

@@ -49,16 +49,26 @@ HostBody BindShape(const KernelShape &shape) {
   HostShape::F1 = shape.floats[1];
   HostShape::WTYPE = shape.wtype;
   HostShape::BLOCK = shape.block;
-  static const HostBody bodies[kBodyCount] = {
-      &gk::Embed<HostShape>,       &gk::RmsNorm<HostShape>,
-      &gk::Matmul<HostShape>,      &gk::Rope<HostShape>,
-      &gk::KvWrite<HostShape>,     &gk::Attention<HostShape>,
-      &gk::AttnScores<HostShape>,  &gk::WindowMask<HostShape>,
-      &gk::Softmax<HostShape>,     &gk::AttnValues<HostShape>,
-      &gk::Elementwise<HostShape>, &gk::MoeRoute<HostShape>,
-      &gk::MoeUp<HostShape>,       &gk::MoeDown<HostShape>,
-      &gk::TopK<HostShape>,        &gk::MatmulGeglu<HostShape>,
-      &gk::QkvPost<HostShape>};
+  static const HostBody bodies[] = {&gk::Embed<HostShape>,
+                                    &gk::RmsNorm<HostShape>,
+                                    &gk::Matmul<HostShape>,
+                                    &gk::Rope<HostShape>,
+                                    &gk::KvWrite<HostShape>,
+                                    &gk::Attention<HostShape>,
+                                    &gk::AttnScores<HostShape>,
+                                    &gk::WindowMask<HostShape>,
+                                    &gk::Softmax<HostShape>,
+                                    &gk::AttnValues<HostShape>,
+                                    &gk::Elementwise<HostShape>,
+                                    &gk::MoeRoute<HostShape>,
+                                    &gk::MoeUp<HostShape>,
+                                    &gk::MoeDown<HostShape>,
+                                    &gk::TopK<HostShape>,
+                                    &gk::MatmulGeglu<HostShape>,
+                                    &gk::QkvPost<HostShape>,
+                                    &gk::AttentionSplit<HostShape>,
+                                    &gk::AttentionCombine<HostShape>};
+  static_assert(std::size(bodies) == kBodyCount, "a body per Body");
   return bodies[static_cast<int>(shape.body)];
 }
 

@@ -71,6 +71,11 @@ std::vector<KernelShape> AllShapes() {
                          {0.0625f, 50.0f}, 0, 128));
   shapes.push_back(Shape(Body::kAttention, {1, 8, 512, 1, 4096, 2, 512, 1024},
                          {1.0f, 0.0f}, 0, 128));
+  shapes.push_back(Shape(Body::kAttentionSplit,
+                         {1, 8, 256, 1, 32768, 4, 256, 0, 32}, {0.0625f, 0.0f},
+                         0, 128));
+  shapes.push_back(Shape(Body::kAttentionCombine,
+                         {1, 8, 256, 1, 32768, 4, 256, 0, 32}, {}, 0, 128));
   shapes.push_back(Shape(Body::kAttnScores, {4, 4, 256, 1, 512, 1}, {0.06f}));
   shapes.push_back(Shape(Body::kWindowMask, {4, 4, 512, 512}));
   shapes.push_back(Shape(Body::kSoftmax, {512, 16}));
