@@ -160,7 +160,8 @@ public:
                     int64_t heads, int64_t dim, double base, double scale,
                     double fraction) {
     int64_t pairs = 0;
-    const int64_t table = RopeTable(base, scale, fraction, dim, pairs);
+    const int64_t table =
+        rope_tables_.Find(base, scale, fraction, dim, out.params, pairs);
     return Add(Body::kRope, {n, heads, dim, pairs, table}, {}, {&x, &y},
                nullptr, Ceil(n * heads * (dim / 2), kBlock));
   }
@@ -171,7 +172,8 @@ public:
                        const Stored *q_norm, const Stored *k_norm, float eps,
                        double base, double scale, double fraction) {
     int64_t pairs = 0;
-    const int64_t table = RopeTable(base, scale, fraction, s.dim, pairs);
+    const int64_t table =
+        rope_tables_.Find(base, scale, fraction, s.dim, out.params, pairs);
     return Add(Body::kQkvPost,
                {s.n, s.heads, s.dim, s.kh, s.vh, s.vd, s.kind, s.value_norm,
                 pairs, table, s.kb, s.ks, s.vb, s.vs},
@@ -277,26 +279,6 @@ private:
     return std::clamp<int64_t>(std::min(want, most), 1, 64);
   }
 
-  // The offset in `params` of the RoPE table for these parameters (hi, lo
-  // floats per pair), made on first use; `pairs` the pairs it turns.
-  int64_t RopeTable(double base, double scale, double fraction, int64_t dim,
-                    int64_t &pairs) {
-    pairs = int64_t(std::floor(fraction * double(dim) / 2.0));
-    const auto key = std::make_tuple(base, scale, fraction, dim);
-    auto it = rope_tables_.find(key);
-    if (it == rope_tables_.end()) {
-      it = rope_tables_.emplace(key, int64_t(out.params.size())).first;
-      for (int64_t i = 0; i < pairs; ++i) {
-        const double inv =
-            1.0 / std::pow(base, 2.0 * double(i) / double(dim)) / scale;
-        const float hi = float(inv);
-        out.params.push_back(hi);
-        out.params.push_back(float(inv - double(hi)));
-      }
-    }
-    return it->second;
-  }
-
   absl::Status Add(Body body, std::vector<int64_t> ints,
                    std::vector<float> floats,
                    std::vector<const plan::Buffer *> ops, const Stored *w,
@@ -351,7 +333,7 @@ private:
   Kernel call_ = Kernel::kEmbed;
   int64_t scratch_base_ = 0;
   std::map<KernelShape, uint32_t> shape_index_;
-  std::map<std::tuple<double, double, double, int64_t>, int64_t> rope_tables_;
+  gpu::RopeTables rope_tables_;
 };
 
 } // namespace

@@ -42,6 +42,9 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <cmath>
+#include <map>
+#include <tuple>
 #include <vector>
 
 namespace gemma::gpu {
@@ -82,6 +85,36 @@ struct MoeShape {
 struct QkvPostShape {
   int64_t n = 0, heads = 0, dim = 0, kh = 0, vh = 0, vd = 0, kind = -1,
           value_norm = 0, kb = 0, ks = 0, vb = 0, vs = 0;
+};
+
+// The RoPE tables of a program's parameter buffer: per (base, scale,
+// fraction, dim), the inverse frequency of each turned pair over the
+// linear scale as two floats hi + lo (the kernels form angles in
+// double-float from them). Each table once, where it was first asked for.
+class RopeTables {
+public:
+  // The table's offset in `params` (appended on first use); `pairs` the
+  // pairs it turns.
+  int64_t Find(double base, double scale, double fraction, int64_t dim,
+               std::vector<float> &params, int64_t &pairs) {
+    pairs = int64_t(std::floor(fraction * double(dim) / 2.0));
+    const auto key = std::make_tuple(base, scale, fraction, dim);
+    auto it = offsets_.find(key);
+    if (it == offsets_.end()) {
+      it = offsets_.emplace(key, int64_t(params.size())).first;
+      for (int64_t i = 0; i < pairs; ++i) {
+        const double inv =
+            1.0 / std::pow(base, 2.0 * double(i) / double(dim)) / scale;
+        const float hi = float(inv);
+        params.push_back(hi);
+        params.push_back(float(inv - double(hi)));
+      }
+    }
+    return it->second;
+  }
+
+private:
+  std::map<std::tuple<double, double, double, int64_t>, int64_t> offsets_;
 };
 
 namespace detail {

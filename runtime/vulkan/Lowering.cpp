@@ -238,20 +238,10 @@ public:
   absl::Status Rope(const plan::Buffer &x, const plan::Buffer &y, int64_t n,
                     int64_t heads, int64_t dim, double base, double scale,
                     double fraction) {
-    const int64_t pairs = int64_t(std::floor(fraction * double(dim) / 2.0));
-    const auto key = std::make_tuple(base, scale, fraction, dim);
-    auto it = rope_tables_.find(key);
-    if (it == rope_tables_.end()) {
-      it = rope_tables_.emplace(key, int64_t(params.size())).first;
-      for (int64_t i = 0; i < pairs; ++i) {
-        const double inv =
-            1.0 / std::pow(base, 2.0 * double(i) / double(dim)) / scale;
-        const float hi = float(inv);
-        params.push_back(hi);
-        params.push_back(float(inv - double(hi)));
-      }
-    }
-    return Add(Shader::kRope, {n, heads, dim, pairs, it->second}, {}, {&x, &y},
+    int64_t pairs = 0;
+    const int64_t table =
+        rope_tables_.Find(base, scale, fraction, dim, params, pairs);
+    return Add(Shader::kRope, {n, heads, dim, pairs, table}, {}, {&x, &y},
                nullptr, Ceil(n * heads * (dim / 2), kGroupSize));
   }
 
@@ -329,7 +319,7 @@ private:
   Kernel kernel_ = Kernel::kEmbed;
   int64_t scratch_base_ = 0;
   std::vector<int64_t> cache_offsets_;
-  std::map<std::tuple<double, double, double, int64_t>, int64_t> rope_tables_;
+  gpu::RopeTables rope_tables_;
 };
 
 } // namespace
