@@ -5,6 +5,7 @@
 #include "compiler/import/codecs/Sfp.h"
 #include "runtime/cuda/Gpu.h"
 #include "runtime/cuda/Lowering.h"
+#include "runtime/gpu/KernelTimes.h"
 
 #include <fmt/format.h>
 
@@ -18,13 +19,7 @@ namespace {
 
 using plan::Call;
 
-// Per plan kernel, while profiling is on: calls, device seconds and the
-// weight bytes the calls read.
-struct KernelTimes {
-  std::array<uint64_t, plan::kKernelCount> calls{};
-  std::array<double, plan::kKernelCount> seconds{};
-  std::array<uint64_t, plan::kKernelCount> weight_bytes{};
-};
+using gpu::KernelTimes;
 
 // Device memory freed with its owner; the Gpu outlives every holder.
 struct DeviceBuffer {
@@ -246,12 +241,7 @@ private:
       for (size_t i = 0; i < seconds.size() && i < replay.launches.size();
            ++i) {
         const PendingLaunch &l = *replay.launches[i];
-        const size_t k = static_cast<size_t>(l.call);
-        profile_->seconds[k] += seconds[i];
-        if (l.first) {
-          ++profile_->calls[k];
-          profile_->weight_bytes[k] += l.weight_bytes;
-        }
+        profile_->Add(l.call, seconds[i], l.first, l.weight_bytes);
       }
     return absl::OkStatus();
   }
@@ -364,8 +354,7 @@ public:
     profiling_ = on ? &profile_ : nullptr;
   }
   std::vector<KernelProfile> Profile() const override {
-    return SortedKernelProfiles(profile_.calls, profile_.seconds,
-                                profile_.weight_bytes);
+    return profile_.Sorted();
   }
 
 private:
@@ -387,19 +376,10 @@ private:
     absl::StatusOr<StoredTensor> t = source(name);
     if (!t.ok())
       return t.status();
-    absl::StatusOr<int32_t> wtype = KernelWeightType(t->type);
-    if (!wtype.ok())
-      return absl::Status(wtype.status().code(),
-                          fmt::format("weight '{}': {}", name,
-                                      std::string(wtype.status().message())));
-    Stored st;
-    st.type = t->type;
-    st.rows = t->rows;
-    st.cols = t->cols;
-    st.scale = t->scale;
-    st.wtype = *wtype;
-    if (t->rows * t->cols == 1)
-      st.host_scalar.assign(t->bytes.begin(), t->bytes.end());
+    absl::StatusOr<gpu::GpuWeight> weight = gpu::WeightOf(name, *t, "cuda");
+    if (!weight.ok())
+      return weight.status();
+    Stored st{*std::move(weight), 0};
     auto buffer = std::make_unique<DeviceBuffer>();
     // Padded to 16 bytes: the kernels read dense rows 16 bytes at a time.
     if (absl::Status s =

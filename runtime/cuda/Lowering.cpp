@@ -14,46 +14,6 @@
 
 namespace gemma::cuda {
 
-absl::StatusOr<int32_t> KernelWeightType(StoredType type) {
-  switch (type) {
-  case StoredType::kF32:
-    return 0;
-  case StoredType::kBF16:
-    return 1;
-  case StoredType::kSFP:
-    return 2;
-  case StoredType::kNUQ:
-    return 3;
-  case StoredType::kI8:
-    return 4;
-  case StoredType::kF16:
-    return 5;
-  case StoredType::kQ4_0:
-    return 6;
-  case StoredType::kQ4_1:
-    return 7;
-  case StoredType::kQ5_0:
-    return 8;
-  case StoredType::kQ5_1:
-    return 9;
-  case StoredType::kQ8_0:
-    return 10;
-  case StoredType::kQ2_K:
-    return 11;
-  case StoredType::kQ3_K:
-    return 12;
-  case StoredType::kQ4_K:
-    return 13;
-  case StoredType::kQ5_K:
-    return 14;
-  case StoredType::kQ6_K:
-    return 15;
-  default:
-    return absl::UnimplementedError(fmt::format(
-        "{} weights cannot be read by the cuda backend", StoredTypeName(type)));
-  }
-}
-
 namespace {
 
 using plan::Call;

@@ -16,6 +16,7 @@
 #include "compiler/plan/PlanProgram.h"
 #include "runtime/Backend.h"
 #include "runtime/cuda/Gpu.h"
+#include "runtime/gpu/GpuWeight.h"
 
 #include <map>
 #include <optional>
@@ -25,17 +26,9 @@
 namespace gemma::cuda {
 
 // A weight in GPU memory, as stored.
-struct Stored {
-  StoredType type = StoredType::kUnknown;
-  int64_t rows = 0, cols = 0;
-  float scale = 1.0f;
-  int32_t wtype = 0; // decode.cuh's WTYPE
+struct Stored : gpu::GpuWeight {
   DevicePtr pointer = 0;
-  std::vector<uint8_t> host_scalar; // the bytes of a [1, 1] tensor
 };
-
-// decode.cuh's WTYPE of a stored type.
-absl::StatusOr<int32_t> KernelWeightType(StoredType type);
 
 using WeightTable = std::map<std::string, Stored>;
 

@@ -133,7 +133,7 @@ private:
     push.off[ops.size() - 1] += extra_offset;
     uint32_t chunk = 0;
     if (w) {
-      spec[2] = w->wtype;
+      spec[2] = uint32_t(w->wtype);
       push.wbase = uint32_t(w->pieces[piece].word);
       push.wscale = w->scale;
       chunk = w->pieces[piece].chunk;

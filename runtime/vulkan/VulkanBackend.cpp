@@ -2,6 +2,7 @@
 
 #include "runtime/vulkan/VulkanBackend.h"
 
+#include "runtime/gpu/KernelTimes.h"
 #include "runtime/vulkan/Lowering.h"
 #include "runtime/vulkan/VulkanDevice.h"
 #include "runtime/vulkan/WeightStore.h"
@@ -18,13 +19,7 @@ namespace {
 using plan::Call;
 using plan::Kernel;
 
-// Per plan kernel, while profiling is on: calls, device seconds (from
-// timestamps around each dispatch) and the weight bytes the calls read.
-struct KernelTimes {
-  std::array<uint64_t, plan::kKernelCount> calls{};
-  std::array<double, plan::kKernelCount> seconds{};
-  std::array<uint64_t, plan::kKernelCount> weight_bytes{};
-};
+using gpu::KernelTimes;
 
 struct VulkanCaches : KvCaches {
   uint64_t id = 0;
@@ -149,13 +144,10 @@ public:
       for (size_t d = 0; d < count; ++d) {
         const Dispatch &dispatch =
             d < dispatches_.size() ? dispatches_[d] : argmax_;
-        const size_t k = static_cast<size_t>(dispatch.kernel);
-        profile_->seconds[k] +=
-            double(ticks[d + 1] - ticks[d]) * device_.timestamp_period();
-        if (dispatch.first) {
-          ++profile_->calls[k];
-          profile_->weight_bytes[k] += dispatch.weight_bytes;
-        }
+        profile_->Add(dispatch.kernel,
+                      double(ticks[d + 1] - ticks[d]) *
+                          device_.timestamp_period(),
+                      dispatch.first, dispatch.weight_bytes);
       }
     }
     return absl::OkStatus();
@@ -329,8 +321,7 @@ public:
     profiling_ = on ? &profile_ : nullptr;
   }
   std::vector<KernelProfile> Profile() const override {
-    return SortedKernelProfiles(profile_.calls, profile_.seconds,
-                                profile_.weight_bytes);
+    return profile_.Sorted();
   }
 
 private:

@@ -11,47 +11,6 @@
 
 namespace gemma::vulkan {
 
-absl::StatusOr<uint32_t> ShaderType(StoredType type) {
-  switch (type) {
-  case StoredType::kF32:
-    return 0u;
-  case StoredType::kBF16:
-    return 1u;
-  case StoredType::kSFP:
-    return 2u;
-  case StoredType::kNUQ:
-    return 3u;
-  case StoredType::kI8:
-    return 4u;
-  case StoredType::kF16:
-    return 5u;
-  case StoredType::kQ4_0:
-    return 6u;
-  case StoredType::kQ4_1:
-    return 7u;
-  case StoredType::kQ5_0:
-    return 8u;
-  case StoredType::kQ5_1:
-    return 9u;
-  case StoredType::kQ8_0:
-    return 10u;
-  case StoredType::kQ2_K:
-    return 11u;
-  case StoredType::kQ3_K:
-    return 12u;
-  case StoredType::kQ4_K:
-    return 13u;
-  case StoredType::kQ5_K:
-    return 14u;
-  case StoredType::kQ6_K:
-    return 15u;
-  default:
-    return absl::UnimplementedError(
-        fmt::format("{} weights cannot be read by the vulkan backend",
-                    StoredTypeName(type)));
-  }
-}
-
 absl::Status WeightStore::Ensure(const std::vector<std::string> &names,
                                  const WeightSource &source) {
   const uint64_t limit =
@@ -65,19 +24,10 @@ absl::Status WeightStore::Ensure(const std::vector<std::string> &names,
     absl::StatusOr<StoredTensor> t = source(name);
     if (!t.ok())
       return t.status();
-    absl::StatusOr<uint32_t> wtype = ShaderType(t->type);
-    if (!wtype.ok())
-      return absl::Status(wtype.status().code(),
-                          fmt::format("weight '{}': {}", name,
-                                      std::string(wtype.status().message())));
-    Stored st;
-    st.type = t->type;
-    st.rows = t->rows;
-    st.cols = t->cols;
-    st.scale = t->scale;
-    st.wtype = *wtype;
-    if (t->rows * t->cols == 1)
-      st.host_scalar.assign(t->bytes.begin(), t->bytes.end());
+    absl::StatusOr<gpu::GpuWeight> weight = gpu::WeightOf(name, *t, "vulkan");
+    if (!weight.ok())
+      return weight.status();
+    Stored st{*std::move(weight), {}};
     // Rows per piece: as many as fit one buffer after the SFP table.
     const uint64_t row_bytes = PackedBytes(t->type, uint64_t(t->cols));
     const uint64_t room = limit - kLutWords * 4 - 16;

@@ -11,6 +11,7 @@
 #define RUNTIME_VULKAN_WEIGHTSTORE_H
 
 #include "runtime/Backend.h"
+#include "runtime/gpu/GpuWeight.h"
 #include "runtime/vulkan/VulkanDevice.h"
 
 #include <map>
@@ -23,12 +24,7 @@ namespace gemma::vulkan {
 constexpr uint32_t kLutWords = 256; // the SFP table at each buffer's start
 
 // A weight in the device's weight buffer.
-struct Stored {
-  StoredType type = StoredType::kUnknown;
-  int64_t rows = 0, cols = 0;
-  float scale = 1.0f;
-  uint32_t wtype = 0;               // the shaders' WTYPE
-  std::vector<uint8_t> host_scalar; // the bytes of a [1, 1] tensor
+struct Stored : gpu::GpuWeight {
   // Rows [row_begin, row_end) at `word` (32-bit words) of weight buffer
   // `chunk`: one piece, unless the tensor is larger than one buffer can
   // bind (an embedding table on lavapipe).
@@ -39,9 +35,6 @@ struct Stored {
   };
   std::vector<Piece> pieces;
 };
-
-// The shaders' WTYPE of a stored type (kernels/vulkan/common.glsl's W).
-absl::StatusOr<uint32_t> ShaderType(StoredType type);
 
 // Every weight any program has asked for, in device buffers ("chunks") no
 // larger than the device's storage-buffer range (lavapipe's is 128 MiB),

@@ -49,6 +49,22 @@ plan::Program EmbedAll(const std::string &name, int64_t rows, int64_t cols) {
   return program;
 }
 
+// `program` bound on `backend` with weights from `source`, run with ids
+// (and positions) 0..n-1.
+absl::StatusOr<std::vector<float>> RunOverIds(Backend &backend,
+                                              const plan::Program &program,
+                                              const WeightSource &source,
+                                              int64_t n) {
+  absl::StatusOr<std::unique_ptr<BackendProgram>> bound =
+      backend.Compile(program, source);
+  if (!bound.ok())
+    return bound.status();
+  std::vector<int32_t> ids(static_cast<size_t>(n));
+  std::iota(ids.begin(), ids.end(), 0);
+  std::unique_ptr<KvCaches> caches = backend.NewCaches({});
+  return (*bound)->Run(ids, ids, *caches);
+}
+
 class GpuKernels : public ::testing::TestWithParam<const char *> {
 protected:
   // The backend, or null after GTEST_SKIP.
@@ -85,15 +101,12 @@ TEST_P(GpuKernels, EveryGgmlTypeDecodesAsGgufPyDoes) {
         EmbedAll(std::string(StoredTypeName(type)) + "-" +
                      std::to_string(&r - records.data()),
                  rows, cols);
-    absl::StatusOr<std::unique_ptr<BackendProgram>> bound = backend->Compile(
-        program, [&](const std::string &) -> absl::StatusOr<StoredTensor> {
+    absl::StatusOr<std::vector<float>> got = RunOverIds(
+        *backend, program,
+        [&](const std::string &) -> absl::StatusOr<StoredTensor> {
           return StoredTensor{type, r.bytes, rows, cols, 1.0f};
-        });
-    ASSERT_TRUE(bound.ok()) << bound.status();
-    std::vector<int32_t> ids(static_cast<size_t>(rows));
-    std::iota(ids.begin(), ids.end(), 0);
-    std::unique_ptr<KvCaches> caches = backend->NewCaches({});
-    absl::StatusOr<std::vector<float>> got = (*bound)->Run(ids, ids, *caches);
+        },
+        rows);
     ASSERT_TRUE(got.ok()) << got.status();
     ASSERT_EQ(got->size(), r.values.size());
     size_t bad = 0;
@@ -149,18 +162,14 @@ TEST_P(GpuKernels, EveryGgmlTypeMultipliesAsItDecodes) {
     matmul.ints = {cols, cols, rows, 0};
     program.calls = {embed, matmul};
     program.outputs = {{-1, cols * cols, cols * rows}};
-    absl::StatusOr<std::unique_ptr<BackendProgram>> bound = backend->Compile(
-        program,
+    absl::StatusOr<std::vector<float>> got = RunOverIds(
+        *backend, program,
         [&](const std::string &tensor) -> absl::StatusOr<StoredTensor> {
           if (tensor == name)
             return StoredTensor{type, r.bytes, rows, cols, 1.0f};
           return StoredTensor{StoredType::kF32, eye_bytes, cols, cols, 1.0f};
-        });
-    ASSERT_TRUE(bound.ok()) << bound.status();
-    std::vector<int32_t> ids(static_cast<size_t>(cols));
-    std::iota(ids.begin(), ids.end(), 0);
-    std::unique_ptr<KvCaches> caches = backend->NewCaches({});
-    absl::StatusOr<std::vector<float>> got = (*bound)->Run(ids, ids, *caches);
+        },
+        cols);
     ASSERT_TRUE(got.ok()) << got.status();
     ASSERT_EQ(got->size(), r.values.size());
     size_t bad = 0;

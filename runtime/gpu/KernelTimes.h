@@ -1,0 +1,36 @@
+//===- KernelTimes.h - A GPU backend's --profile totals ---------*- C++ -*-===//
+
+#ifndef RUNTIME_GPU_KERNELTIMES_H
+#define RUNTIME_GPU_KERNELTIMES_H
+
+#include "runtime/Backend.h"
+
+#include <array>
+
+namespace gemma::gpu {
+
+// Per plan kernel, while profiling is on: calls, device seconds (timed
+// around each dispatch or launch) and the weight bytes the calls read.
+struct KernelTimes {
+  std::array<uint64_t, plan::kKernelCount> calls{};
+  std::array<double, plan::kKernelCount> seconds{};
+  std::array<uint64_t, plan::kKernelCount> weight_bytes{};
+
+  // One dispatch of `kernel` took `s` seconds; `first` counts the call
+  // (and the `bytes` it reads) once, however many dispatches it has.
+  void Add(plan::Kernel kernel, double s, bool first, uint64_t bytes) {
+    const size_t k = static_cast<size_t>(kernel);
+    seconds[k] += s;
+    if (first) {
+      ++calls[k];
+      weight_bytes[k] += bytes;
+    }
+  }
+  std::vector<KernelProfile> Sorted() const {
+    return SortedKernelProfiles(calls, seconds, weight_bytes);
+  }
+};
+
+} // namespace gemma::gpu
+
+#endif // RUNTIME_GPU_KERNELTIMES_H
