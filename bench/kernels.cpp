@@ -143,6 +143,27 @@ BENCHMARK_CAPTURE(BM_MatvecStreamed, bf16, StoredType::kBF16)
     ->Args({640, 2048})
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
+// The real Gemma 3 270M Q4_K_M file's types: Q8_0 and Q5_0 on 640-wide
+// rows (q/k/v, gate/up, the tied logits), Q4_K and Q6_K on the 1024- and
+// 2048-wide ones (output projection, down projection).
+BENCHMARK_CAPTURE(BM_MatvecStreamed, q8_0, StoredType::kQ8_0)
+    ->Args({2048, 640})
+    ->Args({32768, 640})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_MatvecStreamed, q5_0, StoredType::kQ5_0)
+    ->Args({2048, 640})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_MatvecStreamed, q4_k, StoredType::kQ4_K)
+    ->Args({640, 2048})
+    ->Args({640, 1024})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_MatvecStreamed, q6_k, StoredType::kQ6_K)
+    ->Args({640, 2048})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
 
 // Decode (n = 1): the gemma3-270m projections, its MLP (640 -> 2048 and
 // back) and a slice of the tied 262144-row logits larger than the caches.

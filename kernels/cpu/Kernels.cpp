@@ -3,6 +3,7 @@
 #include "kernels/cpu/Kernels.h"
 
 #include "compiler/import/codecs/Decode.h"
+#include "kernels/cpu/GgmlDot.h"
 #include "kernels/cpu/Vector.h"
 
 #include <algorithm>
@@ -156,7 +157,12 @@ struct RowDot {
   void (*order)(const float *, int64_t, float *) = nullptr;
 };
 
-RowDot RowDotFor(StoredType type) {
+// Rows of `in` values of `type`: block types are read in place only when a
+// row is whole blocks (always so in a GGUF file; a flat block tensor viewed
+// with other rows is decoded).
+RowDot RowDotFor(StoredType type, int64_t in) {
+  if (IsGgmlType(type) && in % int64_t(BlockElements(type)) != 0)
+    return {};
   switch (type) {
   case StoredType::kSFP:
     return {DotSfp, DotSfp4, SfpActivationOrder};
@@ -165,9 +171,13 @@ RowDot RowDotFor(StoredType type) {
   case StoredType::kF32:
     return {DotF32, nullptr, nullptr};
   case StoredType::kQ8_0:
-    return {DotQ8_0, nullptr, nullptr};
+    return {DotQ8_0, DotQ8_0x4, nullptr};
   case StoredType::kQ5_0:
-    return {DotQ5_0, nullptr, nullptr};
+    return {DotQ5_0, DotQ5_0x4, nullptr};
+  case StoredType::kQ4_K:
+    return {DotQ4_K, DotQ4_Kx4, nullptr};
+  case StoredType::kQ6_K:
+    return {DotQ6_K, DotQ6_Kx4, nullptr};
   default:
     return {};
   }
@@ -256,7 +266,7 @@ void Matmuls(ThreadPool &pool, std::span<const MatmulJob> jobs) {
   int64_t total = 0;
   bool direct = true;
   for (size_t j = 0; j < jobs.size(); ++j) {
-    dots[j] = RowDotFor(jobs[j].w.type);
+    dots[j] = RowDotFor(jobs[j].w.type, jobs[j].in);
     direct = direct && jobs[j].n <= kMaxDirectRows && dots[j].dot;
     xs[j] = OrderedActivations(dots[j], jobs[j].x, jobs[j].n, jobs[j].in, j);
     total += jobs[j].out;
@@ -286,7 +296,7 @@ void Matmul(ThreadPool &pool, const float *x, int64_t n, int64_t in,
 
 void MatmulHeads(ThreadPool &pool, const float *x, int64_t n, int64_t heads,
                  int64_t in_h, const WeightView &w, int64_t out, float *y) {
-  const RowDot row_dot = RowDotFor(w.type);
+  const RowDot row_dot = RowDotFor(w.type, in_h);
   if (n <= kMaxDirectRows && row_dot.dot) {
     const float *xs = OrderedActivations(row_dot, x, n * heads, in_h);
     const int64_t bytes_per_row = int64_t(PackedBytes(w.type, uint64_t(in_h)));

@@ -16,7 +16,6 @@
 #include <cstring>
 
 #include "compiler/import/codecs/Bf16.h"
-#include "compiler/import/codecs/Ggml.h"
 #include "compiler/import/codecs/Sfp.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -267,64 +266,6 @@ void DotBlockVec(const float *x, int64_t rows, const float *w, int64_t count,
     DotRowsOfC<1>(x, rows, w + k * n, n, out + k, out_stride);
 }
 
-// x . decode(GGML row) for the types of the real Gemma GGUF files, with the
-// weights dequantized in registers: per block, the integer values times x
-// are summed in f32 lanes and scaled once by the block's d.
-using D8 = hn::CappedTag<float, 8>;
-
-float DotQ8_0Vec(const float *x, const uint8_t *packed, int64_t n) {
-  const D8 df;
-  const hn::Rebind<int32_t, D8> di;
-  const hn::Rebind<int8_t, D8> di8;
-  const size_t lanes = hn::Lanes(df);
-  auto sum = hn::Zero(df);
-  for (int64_t b = 0; b < n / 32; ++b) {
-    const uint8_t *block = packed + 34 * b;
-    const int8_t *q = reinterpret_cast<const int8_t *>(block + 2);
-    const float *xb = x + 32 * b;
-    auto acc = hn::Zero(df);
-    for (size_t j = 0; j < 32; j += lanes)
-      acc = hn::MulAdd(
-          hn::ConvertTo(df, hn::PromoteTo(di, hn::LoadU(di8, q + j))),
-          hn::LoadU(df, xb + j), acc);
-    sum = hn::MulAdd(hn::Set(df, F16At(block)), acc, sum);
-  }
-  return hn::GetLane(hn::SumOfLanes(df, sum));
-}
-
-float DotQ5_0Vec(const float *x, const uint8_t *packed, int64_t n) {
-  const D8 df;
-  const hn::Rebind<int32_t, D8> di;
-  const hn::Rebind<uint8_t, D8> du8;
-  const size_t lanes = hn::Lanes(df);
-  const auto one = hn::Set(di, 1), low = hn::Set(di, 0xF),
-             sixteen = hn::Set(di, 16);
-  auto sum = hn::Zero(df);
-  for (int64_t b = 0; b < n / 32; ++b) {
-    const uint8_t *block = packed + 22 * b;
-    const float *xb = x + 32 * b;
-    uint32_t qh_bits;
-    std::memcpy(&qh_bits, block + 2, 4);
-    const auto qh = hn::Set(di, int32_t(qh_bits));
-    auto acc = hn::Zero(df);
-    for (size_t j = 0; j < 16; j += lanes) {
-      const auto qs = hn::PromoteTo(di, hn::LoadU(du8, block + 6 + j));
-      const auto index = hn::Iota(di, int32_t(j));
-      const auto lo = hn::Or(
-          hn::And(qs, low), hn::ShiftLeft<4>(hn::And(hn::Shr(qh, index), one)));
-      const auto hi = hn::Or(
-          hn::ShiftRight<4>(qs),
-          hn::ShiftLeft<4>(hn::And(hn::Shr(qh, hn::Add(index, sixteen)), one)));
-      acc = hn::MulAdd(hn::ConvertTo(df, hn::Sub(lo, sixteen)),
-                       hn::LoadU(df, xb + j), acc);
-      acc = hn::MulAdd(hn::ConvertTo(df, hn::Sub(hi, sixteen)),
-                       hn::LoadU(df, xb + j + 16), acc);
-    }
-    sum = hn::MulAdd(hn::Set(df, F16At(block)), acc, sum);
-  }
-  return hn::GetLane(hn::SumOfLanes(df, sum));
-}
-
 // H heads' outputs, two vectors each, stay in registers while every value
 // row passes once: the heads that share a KV head read its values once.
 template <int H>
@@ -435,8 +376,6 @@ HWY_EXPORT(DotSfpVec);
 HWY_EXPORT(SfpActivationOrderVec);
 HWY_EXPORT(DotSfp4Vec);
 HWY_EXPORT(DotBlockVec);
-HWY_EXPORT(DotQ8_0Vec);
-HWY_EXPORT(DotQ5_0Vec);
 
 void DotBlock(const float *x, int64_t rows, const float *w, int64_t count,
               int64_t n, float *out, int64_t out_stride) {
@@ -445,14 +384,6 @@ void DotBlock(const float *x, int64_t rows, const float *w, int64_t count,
 
 float DotBf16(const float *x, const uint8_t *packed, int64_t n) {
   return HWY_DYNAMIC_DISPATCH(DotBf16Vec)(x, packed, n);
-}
-
-float DotQ8_0(const float *x, const uint8_t *packed, int64_t n) {
-  return HWY_DYNAMIC_DISPATCH(DotQ8_0Vec)(x, packed, n);
-}
-
-float DotQ5_0(const float *x, const uint8_t *packed, int64_t n) {
-  return HWY_DYNAMIC_DISPATCH(DotQ5_0Vec)(x, packed, n);
 }
 
 float DotSfp(const float *x, const uint8_t *packed, int64_t n) {

@@ -25,11 +25,6 @@ void SfpActivationOrder(const float *x, int64_t n, float *x_ordered);
 // DotSfp of four rows `row_bytes` apart: out[r] = x . row r.
 void DotSfp4(const float *x_ordered, const uint8_t *rows, int64_t row_bytes,
              int64_t n, float *out);
-// The same for GGML Q8_0 and Q5_0 rows (n a multiple of 32); the products
-// are summed per block, then scaled: not bit-identical to decode-then-dot.
-float DotQ8_0(const float *x, const uint8_t *packed, int64_t n);
-float DotQ5_0(const float *x, const uint8_t *packed, int64_t n);
-
 // The dot products of `rows` rows of x with `count` rows of w, n values
 // each, all rows contiguous: out[i * out_stride + k] = x_i . w_k, in
 // register tiles.

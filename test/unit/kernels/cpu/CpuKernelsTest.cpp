@@ -10,15 +10,80 @@
 
 #include "compiler/import/codecs/Encode.h"
 #include "compiler/reference/Kernels.h"
+#include "kernels/cpu/GgmlDot.h"
+#include "kernels/cpu/Vector.h"
 
 #include <gtest/gtest.h>
+#include <hwy/targets.h>
 
 #include <atomic>
+#include <cctype>
+#include <cstdio>
 #include <cmath>
 #include <random>
+#include <tuple>
 
 namespace gemma::cpu {
 namespace {
+
+// Every Highway target this binary has code for and this CPU runs (AVX-512
+// and AVX2 on an AVX-512 host, AVX2 and SSE4 on an AVX2 one): the SIMD
+// kernels' tests run once per target, each forced in turn.
+// (Highway 1.0.3 lists them best first.) Read once, before any test forces
+// a target: the list follows the forced one.
+const std::vector<int64_t> &VectorTargets() {
+  static const std::vector<int64_t> targets =
+      hwy::SupportedAndGeneratedTargets();
+  return targets;
+}
+
+bool Tested(int64_t target) {
+  for (int64_t t : VectorTargets())
+    if (t == target)
+      return true;
+  return false;
+}
+
+std::string TargetTestName(int64_t target) {
+  std::string name = hwy::TargetName(target);
+  for (char &c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)))
+      c = '_';
+  return name;
+}
+
+// Forces one target for the test's duration.
+class ForcedTarget {
+public:
+  explicit ForcedTarget(int64_t target) {
+    hwy::SetSupportedTargetsForTest(target);
+  }
+  ~ForcedTarget() { hwy::SetSupportedTargetsForTest(0); }
+  ForcedTarget(const ForcedTarget &) = delete;
+  ForcedTarget &operator=(const ForcedTarget &) = delete;
+};
+
+TEST(VectorTargets, TheBestTargetOfThisCpuIsAmongThoseTested) {
+  const std::vector<int64_t> targets = VectorTargets();
+  ASSERT_FALSE(targets.empty());
+  std::string names;
+  for (int64_t t : targets)
+    names += std::string(names.empty() ? "" : ", ") + hwy::TargetName(t);
+  RecordProperty("targets", names);
+  std::printf("vector targets under test: %s\n", names.c_str());
+  // The first is the best target; forcing it is what dispatch picks.
+  ForcedTarget forced(targets.front());
+  EXPECT_STREQ(VectorTarget(), hwy::TargetName(targets.front()));
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("avx2")) {
+    EXPECT_TRUE(Tested(HWY_AVX2));
+  }
+  if (__builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vl")) {
+    EXPECT_TRUE(Tested(HWY_AVX3));
+  }
+#endif
+}
 
 namespace ref = gemma::reference;
 
@@ -68,7 +133,21 @@ void ExpectClose(const std::vector<float> &got, const std::vector<float> &want,
         << "element " << i;
 }
 
-class TypedKernel : public ::testing::TestWithParam<StoredType> {};
+// A stored type's kernels under one forced vector target.
+class TypedKernel
+    : public ::testing::TestWithParam<std::tuple<StoredType, int64_t>> {
+protected:
+  StoredType Type() const { return std::get<0>(GetParam()); }
+
+private:
+  ForcedTarget target_{std::get<1>(GetParam())};
+};
+
+std::string TypeAndTarget(
+    const ::testing::TestParamInfo<std::tuple<StoredType, int64_t>> &i) {
+  return std::string(StoredTypeName(std::get<0>(i.param))) + "_" +
+         TargetTestName(std::get<1>(i.param));
+}
 
 TEST_P(TypedKernel, MatmulWithRowRangesMatchesTheReference) {
   ThreadPool pool(3);
@@ -76,7 +155,7 @@ TEST_P(TypedKernel, MatmulWithRowRangesMatchesTheReference) {
   // single rows); 5, 8: 4 x 4 tiles with and without edges; 47 outputs from
   // ranges of 15 and 32 rows. 232 inputs leave a tail after the vectors.
   for (int64_t in : {256, 232}) {
-    Weight w = MakeWeight(GetParam(), 96, in, 1, 1.25f);
+    Weight w = MakeWeight(Type(), 96, in, 1, 1.25f);
     for (int64_t n : {1, 2, 5, 8}) {
       ref::Tensor x = Make({n, in}, 2);
       std::vector<RowRange> ranges = {{64, 79}, {8, 40}};
@@ -96,7 +175,7 @@ TEST_P(TypedKernel, HeadMajorMatmulMatchesTheReference) {
   // 4 heads of 32 (then 40) inputs, 64 outputs: [4 * 64, in_h]; one and two
   // rows read the stored rows directly, three decode them first.
   for (int64_t in_h : {32, 40}) {
-    Weight w = MakeWeight(GetParam(), 256, in_h, 3);
+    Weight w = MakeWeight(Type(), 256, in_h, 3);
     for (int64_t n : {1, 2, 3}) {
       ref::Tensor x = Make({n, 4, in_h}, 4);
       std::vector<float> y(n * 64);
@@ -108,7 +187,7 @@ TEST_P(TypedKernel, HeadMajorMatmulMatchesTheReference) {
 
 TEST_P(TypedKernel, LogitsAndEmbeddingMatchTheReference) {
   ThreadPool pool(2);
-  Weight table = MakeWeight(GetParam(), 300, 64, 5);
+  Weight table = MakeWeight(Type(), 300, 64, 5);
   ref::Tensor x = Make({2, 64}, 6);
   std::vector<float> logits(2 * 280);
   Logits(pool, x.data.data(), 2, 64, table.view, 280, 0.0f, logits.data());
@@ -132,8 +211,8 @@ TEST_P(TypedKernel, MoeExpertsMatchTheReference) {
   ThreadPool pool(2);
   const int64_t n = 5, d = 64, experts = 6, ff = 32, top_k = 2;
   Weight scale = MakeWeight(StoredType::kF32, 1, experts, 20);
-  Weight gate_up = MakeWeight(GetParam(), experts * 2 * ff, d, 21);
-  Weight down = MakeWeight(GetParam(), experts * d, ff, 22);
+  Weight gate_up = MakeWeight(Type(), experts * 2 * ff, d, 21);
+  Weight down = MakeWeight(Type(), experts * d, ff, 22);
   ref::Tensor x = Make({n, d}, 23);
   ref::Tensor logits = Make({n, experts}, 24);
   logits.data[2 * experts + 1] = logits.data[2 * experts + 4] = 5.0f;
@@ -145,12 +224,12 @@ TEST_P(TypedKernel, MoeExpertsMatchTheReference) {
              .data);
 }
 
-INSTANTIATE_TEST_SUITE_P(StoredTypes, TypedKernel,
-                         ::testing::Values(StoredType::kF32, StoredType::kBF16,
-                                           StoredType::kSFP, StoredType::kNUQ),
-                         [](const ::testing::TestParamInfo<StoredType> &i) {
-                           return std::string(StoredTypeName(i.param));
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    StoredTypes, TypedKernel,
+    ::testing::Combine(::testing::Values(StoredType::kF32, StoredType::kBF16,
+                                         StoredType::kSFP, StoredType::kNUQ),
+                       ::testing::ValuesIn(VectorTargets())),
+    TypeAndTarget);
 
 // GGML block types have no encoder here: random blocks whose f16 scale
 // fields hold small random halves (every other byte is valid as it is).
@@ -206,14 +285,14 @@ Weight MakeGgmlWeight(StoredType type, int64_t rows, int64_t cols,
   return w;
 }
 
-class GgmlKernel : public ::testing::TestWithParam<StoredType> {};
+using GgmlKernel = TypedKernel;
 
 // The quantized matvec (Q8_0 and Q5_0 dot products straight from the
 // blocks; the other types decode rows first) against decode-then-dot in
 // f64: 1e-5 of the result's magnitude.
 TEST_P(GgmlKernel, MatmulAndLogitsMatchDecodeThenDot) {
   ThreadPool pool(2);
-  Weight w = MakeGgmlWeight(GetParam(), 40, 512, 9);
+  Weight w = MakeGgmlWeight(Type(), 40, 512, 9);
   for (int64_t n : {1, 2, 5}) {
     ref::Tensor x = Make({n, 512}, 10);
     std::vector<RowRange> ranges = {{30, 40}, {0, 6}};
@@ -227,16 +306,66 @@ TEST_P(GgmlKernel, MatmulAndLogitsMatchDecodeThenDot) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(GgmlTypes, GgmlKernel,
-                         ::testing::Values(StoredType::kF16, StoredType::kQ4_0,
-                                           StoredType::kQ4_1, StoredType::kQ5_0,
-                                           StoredType::kQ5_1, StoredType::kQ8_0,
-                                           StoredType::kQ2_K, StoredType::kQ3_K,
-                                           StoredType::kQ4_K, StoredType::kQ5_K,
-                                           StoredType::kQ6_K),
-                         [](const ::testing::TestParamInfo<StoredType> &i) {
-                           return std::string(StoredTypeName(i.param));
-                         });
+// The in-register dot products of GGML rows (one row, and four rows at a
+// time) against decode-then-dot in f64 on rows of 4 K-blocks / 32 small
+// blocks: within 2e-6 of sum |x_i w_i| (f32 accumulation of 1024 products
+// with the block scales applied to partial sums).
+TEST_P(GgmlKernel, RowDotsMatchDecodeThenDot) {
+  using RowDot1 = float (*)(const float *, const uint8_t *, int64_t);
+  using RowDot4 = void (*)(const float *, const uint8_t *, int64_t, int64_t,
+                           float *);
+  RowDot1 dot = nullptr;
+  RowDot4 dot4 = nullptr;
+  switch (Type()) {
+  case StoredType::kQ8_0:
+    dot = DotQ8_0, dot4 = DotQ8_0x4;
+    break;
+  case StoredType::kQ5_0:
+    dot = DotQ5_0, dot4 = DotQ5_0x4;
+    break;
+  case StoredType::kQ4_K:
+    dot = DotQ4_K, dot4 = DotQ4_Kx4;
+    break;
+  case StoredType::kQ6_K:
+    dot = DotQ6_K, dot4 = DotQ6_Kx4;
+    break;
+  default:
+    GTEST_SKIP() << "decoded before the dot product";
+  }
+  const int64_t cols = 1024, rows = 8;
+  Weight w = MakeGgmlWeight(Type(), rows, cols, 31);
+  const std::vector<float> x = Random(cols, 32, 3.0f);
+  const int64_t row_bytes = int64_t(PackedBytes(Type(), uint64_t(cols)));
+  std::vector<float> decoded(cols);
+  for (int64_t first = 0; first < rows; first += 4) {
+    float four[4];
+    dot4(x.data(), w.bytes.data() + first * row_bytes, row_bytes, cols, four);
+    for (int64_t r = first; r < first + 4; ++r) {
+      w.view.DecodeRow(r, decoded.data());
+      double want = 0, magnitude = 0;
+      for (int64_t i = 0; i < cols; ++i) {
+        want += double(x[i]) * decoded[i];
+        magnitude += std::fabs(double(x[i]) * decoded[i]);
+      }
+      ASSERT_GT(magnitude, 0.0);
+      const float one = dot(x.data(), w.bytes.data() + r * row_bytes, cols);
+      EXPECT_NEAR(one, want, 2e-6 * magnitude) << "row " << r;
+      EXPECT_NEAR(four[r - first], want, 2e-6 * magnitude) << "row " << r;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    GgmlTypes, GgmlKernel,
+    ::testing::Combine(
+        ::testing::Values(StoredType::kF16, StoredType::kQ4_0,
+                          StoredType::kQ4_1, StoredType::kQ5_0,
+                          StoredType::kQ5_1, StoredType::kQ8_0,
+                          StoredType::kQ2_K, StoredType::kQ3_K,
+                          StoredType::kQ4_K, StoredType::kQ5_K,
+                          StoredType::kQ6_K),
+        ::testing::ValuesIn(VectorTargets())),
+    TypeAndTarget);
 
 TEST(CpuKernels, RmsNormInEveryConvention) {
   Weight w = MakeWeight(StoredType::kBF16, 1, 48, 7);

@@ -1,0 +1,287 @@
+//===- GgmlDot.cpp - Dot products straight from GGML blocks ---------------===//
+//
+// Full vectors of the running target (16 f32 lanes on AVX-512, 8 on AVX2):
+// a 32-value block is 2 or 4 vectors. Values are widened from their bytes
+// to i32 lanes, combined with their high bits there, converted to f32 and
+// multiplied with the activations; each block's (or sub-block's) partial
+// sum is scaled once.
+//
+//===----------------------------------------------------------------------===//
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/cpu/GgmlDot.cpp"
+#include "hwy/foreach_target.h" // IWYU pragma: keep
+
+#include "hwy/highway.h"
+
+#include "kernels/cpu/GgmlDot.h"
+
+#include "compiler/import/codecs/Ggml.h"
+
+#include <cstring>
+
+#if HWY_ARCH_X86
+#include <immintrin.h>
+#endif
+
+HWY_BEFORE_NAMESPACE();
+namespace gemma::cpu {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+using DF = hn::ScalableTag<float>;
+using DI = hn::RebindToSigned<DF>;
+using VF = hn::Vec<DF>;
+using VI = hn::Vec<DI>;
+
+// The f16 at `p`: F16C's conversion where the target has it (every x86
+// target from AVX2 on), else the exact scalar one. Both are exact.
+HWY_INLINE float Half(const uint8_t *p) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+  uint16_t bits;
+  std::memcpy(&bits, p, 2);
+  return _cvtsh_ss(bits);
+#else
+  return F16At(p);
+#endif
+}
+
+// Lanes(DF) bytes at p as i32 lanes, zero- or sign-extended.
+HWY_INLINE VI Unsigned(const uint8_t *p) {
+  return hn::PromoteTo(DI(), hn::LoadU(hn::Rebind<uint8_t, DI>(), p));
+}
+HWY_INLINE VI Signed(const uint8_t *p) {
+  return hn::PromoteTo(
+      DI(), hn::LoadU(hn::Rebind<int8_t, DI>(),
+                      reinterpret_cast<const int8_t *>(p)));
+}
+
+HWY_INLINE VF Float(VI v) { return hn::ConvertTo(DF(), v); }
+
+template <int R> HWY_INLINE void Store(const VF (&total)[R], float *out) {
+  for (int r = 0; r < R; ++r)
+    out[r] = hn::GetLane(hn::SumOfLanes(DF(), total[r]));
+}
+
+// Q8_0: { f16 d; i8 qs[32]; }.
+template <int R>
+HWY_INLINE void DotQ8_0R(const float *x, const uint8_t *rows,
+                         int64_t row_bytes, int64_t n, float *out) {
+  const DF df;
+  constexpr int64_t L = int64_t(hn::MaxLanes(DF()));
+  constexpr int64_t V = 32 / L;
+  VF total[R];
+  for (int r = 0; r < R; ++r)
+    total[r] = hn::Zero(df);
+  for (int64_t b = 0; b < n / 32; ++b) {
+    VF xv[V];
+    for (int64_t j = 0; j < V; ++j)
+      xv[j] = hn::LoadU(df, x + 32 * b + j * L);
+    for (int r = 0; r < R; ++r) {
+      const uint8_t *block = rows + r * row_bytes + 34 * b;
+      VF acc = hn::Mul(Float(Signed(block + 2)), xv[0]);
+      for (int64_t j = 1; j < V; ++j)
+        acc = hn::MulAdd(Float(Signed(block + 2 + j * L)), xv[j], acc);
+      total[r] = hn::MulAdd(hn::Set(df, Half(block)), acc, total[r]);
+    }
+  }
+  Store<R>(total, out);
+}
+
+// Q5_0: { f16 d; u32 qh; u8 qs[16]; }: value j is the low (j < 16) or high
+// nibble of qs[j mod 16] with bit j of qh above it, minus 16.
+template <int R>
+HWY_INLINE void DotQ5_0R(const float *x, const uint8_t *rows,
+                         int64_t row_bytes, int64_t n, float *out) {
+  const DF df;
+  const DI di;
+  constexpr int64_t L = int64_t(hn::MaxLanes(DF()));
+  constexpr int64_t H = 16 / L > 0 ? 16 / L : 1; // vectors per half block
+  const VI low = hn::Set(di, 0xF), bit4 = hn::Set(di, 16);
+  VI shift[H];
+  for (int64_t k = 0; k < H; ++k)
+    shift[k] = hn::Iota(di, int32_t(k * L));
+  VF total[R];
+  for (int r = 0; r < R; ++r)
+    total[r] = hn::Zero(df);
+  for (int64_t b = 0; b < n / 32; ++b) {
+    const float *xb = x + 32 * b;
+    for (int r = 0; r < R; ++r) {
+      const uint8_t *block = rows + r * row_bytes + 22 * b;
+      uint32_t qh;
+      std::memcpy(&qh, block + 2, 4);
+      // Bit j of qh moved to bit 4 of lane j: the low half's bits shifted
+      // up by 4 first, the high half's down by 12.
+      const VI qh_lo = hn::Set(di, int32_t((qh & 0xFFFF) << 4)),
+               qh_hi = hn::Set(di, int32_t(qh >> 12));
+      VF acc = hn::Zero(df);
+      for (int64_t k = 0; k < H; ++k) {
+        const VI qs = Unsigned(block + 6 + k * L);
+        const VI lo = hn::Or(hn::And(qs, low),
+                             hn::And(hn::Shr(qh_lo, shift[k]), bit4));
+        const VI hi = hn::Or(hn::ShiftRight<4>(qs),
+                             hn::And(hn::Shr(qh_hi, shift[k]), bit4));
+        acc = hn::MulAdd(Float(hn::Sub(lo, bit4)),
+                         hn::LoadU(df, xb + k * L), acc);
+        acc = hn::MulAdd(Float(hn::Sub(hi, bit4)),
+                         hn::LoadU(df, xb + 16 + k * L), acc);
+      }
+      total[r] = hn::MulAdd(hn::Set(df, Half(block)), acc, total[r]);
+    }
+  }
+  Store<R>(total, out);
+}
+
+// Q4_K: { f16 d; f16 dmin; u8 scales[12]; u8 qs[128]; }: sub-block j of 32
+// is d * sc_j * q - dmin * m_j; qs[32c + l] holds value 64c + l (low
+// nibble) and 64c + 32 + l (high). So x . row = sum_j d sc_j (q_j . x_j) -
+// dmin m_j sum(x_j): the sums of x are shared by every row.
+template <int R>
+HWY_INLINE void DotQ4_KR(const float *x, const uint8_t *rows,
+                         int64_t row_bytes, int64_t n, float *out) {
+  const DF df;
+  const DI di;
+  constexpr int64_t L = int64_t(hn::MaxLanes(DF()));
+  constexpr int64_t V = 32 / L;
+  const VI low = hn::Set(di, 0xF);
+  VF total[R];
+  for (int r = 0; r < R; ++r)
+    total[r] = hn::Zero(df);
+  for (int64_t b = 0; b < n / 256; ++b) {
+    float scale[R][8], min[R][8];
+    for (int r = 0; r < R; ++r) {
+      const uint8_t *block = rows + r * row_bytes + 144 * b;
+      const float d = Half(block), dmin = Half(block + 2);
+      for (int j = 0; j < 8; ++j) {
+        int sc, m;
+        ScaleMinK4(j, block + 4, &sc, &m);
+        scale[r][j] = d * float(sc);
+        min[r][j] = dmin * float(m);
+      }
+    }
+    for (int c = 0; c < 4; ++c) {
+      const float *xl = x + 256 * b + 64 * c, *xh = xl + 32;
+      VF xlv[V], xhv[V];
+      VF sum_l = hn::Zero(df), sum_h = hn::Zero(df);
+      for (int64_t k = 0; k < V; ++k) {
+        xlv[k] = hn::LoadU(df, xl + k * L);
+        xhv[k] = hn::LoadU(df, xh + k * L);
+        sum_l = hn::Add(sum_l, xlv[k]);
+        sum_h = hn::Add(sum_h, xhv[k]);
+      }
+      for (int r = 0; r < R; ++r) {
+        const uint8_t *qs = rows + r * row_bytes + 144 * b + 16 + 32 * c;
+        VF acc_l = hn::Zero(df), acc_h = hn::Zero(df);
+        for (int64_t k = 0; k < V; ++k) {
+          const VI q = Unsigned(qs + k * L);
+          acc_l = hn::MulAdd(Float(hn::And(q, low)), xlv[k], acc_l);
+          acc_h = hn::MulAdd(Float(hn::ShiftRight<4>(q)), xhv[k], acc_h);
+        }
+        VF t = hn::MulAdd(hn::Set(df, scale[r][2 * c]), acc_l, total[r]);
+        t = hn::MulAdd(hn::Set(df, scale[r][2 * c + 1]), acc_h, t);
+        t = hn::NegMulAdd(hn::Set(df, min[r][2 * c]), sum_l, t);
+        total[r] = hn::NegMulAdd(hn::Set(df, min[r][2 * c + 1]), sum_h, t);
+      }
+    }
+  }
+  Store<R>(total, out);
+}
+
+// Q6_K: { u8 ql[128]; u8 qh[64]; i8 scales[16]; f16 d; }: per half of 128
+// values, value l + 32 m (m < 4) takes 4 low bits from ql (nibble m / 2 of
+// ql[l + 32 (m % 2)]) and 2 high bits from qh[l] (bits 2m, 2m + 1), minus
+// 32; each 16 values have their own scale d * scales[i].
+template <int R>
+HWY_INLINE void DotQ6_KR(const float *x, const uint8_t *rows,
+                         int64_t row_bytes, int64_t n, float *out) {
+  const DF df;
+  const DI di;
+  constexpr int64_t L = int64_t(hn::MaxLanes(DF()));
+  const VI low = hn::Set(di, 0xF), bias = hn::Set(di, 32);
+  const VI m0 = hn::Set(di, 0x03), m1 = hn::Set(di, 0x0C), m2 = hn::Set(di, 0x30),
+           m3 = hn::Set(di, 0xC0);
+  VF total[R];
+  for (int r = 0; r < R; ++r)
+    total[r] = hn::Zero(df);
+  for (int64_t b = 0; b < n / 256; ++b) {
+    float scale[R][16];
+    for (int r = 0; r < R; ++r) {
+      const uint8_t *block = rows + r * row_bytes + 210 * b;
+      const float d = Half(block + 208);
+      for (int i = 0; i < 16; ++i)
+        scale[r][i] = d * float(int8_t(block[192 + i]));
+    }
+    for (int h = 0; h < 2; ++h) {
+      const float *xh = x + 256 * b + 128 * h;
+      for (int64_t l = 0; l < 32; l += L) {
+        const VF x0 = hn::LoadU(df, xh + l), x1 = hn::LoadU(df, xh + 32 + l),
+                 x2 = hn::LoadU(df, xh + 64 + l),
+                 x3 = hn::LoadU(df, xh + 96 + l);
+        const int s = 8 * h + int(l / 16);
+        for (int r = 0; r < R; ++r) {
+          const uint8_t *block = rows + r * row_bytes + 210 * b;
+          const VI a = Unsigned(block + 64 * h + l),
+                   c = Unsigned(block + 64 * h + 32 + l),
+                   hb = Unsigned(block + 128 + 32 * h + l);
+          const VI q0 = hn::Or(hn::And(a, low), hn::ShiftLeft<4>(hn::And(hb, m0)));
+          const VI q1 = hn::Or(hn::And(c, low), hn::ShiftLeft<2>(hn::And(hb, m1)));
+          const VI q2 = hn::Or(hn::ShiftRight<4>(a), hn::And(hb, m2));
+          const VI q3 =
+              hn::Or(hn::ShiftRight<4>(c), hn::ShiftRight<2>(hn::And(hb, m3)));
+          VF t = total[r];
+          t = hn::MulAdd(hn::Set(df, scale[r][s]),
+                         hn::Mul(Float(hn::Sub(q0, bias)), x0), t);
+          t = hn::MulAdd(hn::Set(df, scale[r][s + 2]),
+                         hn::Mul(Float(hn::Sub(q1, bias)), x1), t);
+          t = hn::MulAdd(hn::Set(df, scale[r][s + 4]),
+                         hn::Mul(Float(hn::Sub(q2, bias)), x2), t);
+          total[r] = hn::MulAdd(hn::Set(df, scale[r][s + 6]),
+                                hn::Mul(Float(hn::Sub(q3, bias)), x3), t);
+        }
+      }
+    }
+  }
+  Store<R>(total, out);
+}
+
+#define GEMMA_GGML_DOT(T)                                                      \
+  float Dot##T##Vec(const float *x, const uint8_t *packed, int64_t n) {        \
+    float out[1];                                                              \
+    Dot##T##R<1>(x, packed, 0, n, out);                                        \
+    return out[0];                                                             \
+  }                                                                            \
+  void Dot##T##x4Vec(const float *x, const uint8_t *rows, int64_t row_bytes,   \
+                     int64_t n, float *out) {                                  \
+    Dot##T##R<4>(x, rows, row_bytes, n, out);                                  \
+  }
+GEMMA_GGML_DOT(Q8_0)
+GEMMA_GGML_DOT(Q5_0)
+GEMMA_GGML_DOT(Q4_K)
+GEMMA_GGML_DOT(Q6_K)
+#undef GEMMA_GGML_DOT
+
+} // namespace HWY_NAMESPACE
+} // namespace gemma::cpu
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace gemma::cpu {
+
+#define GEMMA_GGML_DOT(T)                                                      \
+  HWY_EXPORT(Dot##T##Vec);                                                     \
+  HWY_EXPORT(Dot##T##x4Vec);                                                   \
+  float Dot##T(const float *x, const uint8_t *packed, int64_t n) {             \
+    return HWY_DYNAMIC_DISPATCH(Dot##T##Vec)(x, packed, n);                    \
+  }                                                                            \
+  void Dot##T##x4(const float *x, const uint8_t *rows, int64_t row_bytes,      \
+                  int64_t n, float *out) {                                     \
+    HWY_DYNAMIC_DISPATCH(Dot##T##x4Vec)(x, rows, row_bytes, n, out);           \
+  }
+GEMMA_GGML_DOT(Q8_0)
+GEMMA_GGML_DOT(Q5_0)
+GEMMA_GGML_DOT(Q4_K)
+GEMMA_GGML_DOT(Q6_K)
+#undef GEMMA_GGML_DOT
+
+} // namespace gemma::cpu
+#endif

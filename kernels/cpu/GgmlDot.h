@@ -1,0 +1,41 @@
+//===- GgmlDot.h - Dot products straight from GGML blocks -------*- C++ -*-===//
+//
+// The matvec of a decode step reads each weight once, so its speed is how
+// fast a stored block becomes f32 lanes. These functions read llama.cpp's
+// block types in registers (no decoded row is ever stored) and multiply
+// them with f32 activations: f32 products, f32 accumulation, one per-block
+// or per-sub-block scale applied to each partial sum. They are not
+// bit-identical to decode-then-dot (the scale is applied after the sum, not
+// before each product) and are tested against it on random blocks.
+//
+// Each type has a one-row form and a four-row form (four consecutive rows
+// `row_bytes` apart: each activation vector is loaded once for four rows,
+// and four accumulator chains hide the FMA latency). n is a whole number
+// of blocks (32 values for Q8_0 and Q5_0, 256 for Q4_K and Q6_K).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KERNELS_CPU_GGMLDOT_H
+#define KERNELS_CPU_GGMLDOT_H
+
+#include <cstdint>
+
+namespace gemma::cpu {
+
+float DotQ8_0(const float *x, const uint8_t *packed, int64_t n);
+float DotQ5_0(const float *x, const uint8_t *packed, int64_t n);
+float DotQ4_K(const float *x, const uint8_t *packed, int64_t n);
+float DotQ6_K(const float *x, const uint8_t *packed, int64_t n);
+
+void DotQ8_0x4(const float *x, const uint8_t *rows, int64_t row_bytes,
+               int64_t n, float *out);
+void DotQ5_0x4(const float *x, const uint8_t *rows, int64_t row_bytes,
+               int64_t n, float *out);
+void DotQ4_Kx4(const float *x, const uint8_t *rows, int64_t row_bytes,
+               int64_t n, float *out);
+void DotQ6_Kx4(const float *x, const uint8_t *rows, int64_t row_bytes,
+               int64_t n, float *out);
+
+} // namespace gemma::cpu
+
+#endif // KERNELS_CPU_GGMLDOT_H
