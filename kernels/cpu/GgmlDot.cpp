@@ -12,6 +12,7 @@
 #define HWY_TARGET_INCLUDE "kernels/cpu/GgmlDot.cpp"
 #include "hwy/foreach_target.h" // IWYU pragma: keep
 
+#include "hwy/cache_control.h"
 #include "hwy/highway.h"
 
 #include "kernels/cpu/GgmlDot.h"
@@ -58,6 +59,21 @@ HWY_INLINE VI Signed(const uint8_t *p) {
 
 HWY_INLINE VF Float(VI v) { return hn::ConvertTo(DF(), v); }
 
+// R rows read side by side are R short streams, which the hardware
+// prefetcher follows worse than one long one (measured: Q8_0 logits at 10
+// GB/s of 37): while block b of these rows is read, the next R rows are
+// fetched linearly, R blocks' bytes per block, so they are in cache when
+// their turn comes.
+template <int R>
+HWY_INLINE void PrefetchNext(const uint8_t *rows, int64_t row_bytes,
+                             int64_t block_bytes, int64_t b) {
+  if constexpr (R > 1) {
+    const uint8_t *next = rows + R * row_bytes + R * block_bytes * b;
+    for (int64_t at = 0; at < R * block_bytes; at += 64)
+      hwy::Prefetch(next + at);
+  }
+}
+
 template <int R> HWY_INLINE void Store(const VF (&total)[R], float *out) {
   for (int r = 0; r < R; ++r)
     out[r] = hn::GetLane(hn::SumOfLanes(DF(), total[r]));
@@ -74,6 +90,7 @@ HWY_INLINE void DotQ8_0R(const float *x, const uint8_t *rows,
   for (int r = 0; r < R; ++r)
     total[r] = hn::Zero(df);
   for (int64_t b = 0; b < n / 32; ++b) {
+    PrefetchNext<R>(rows, row_bytes, 34, b);
     VF xv[V];
     for (int64_t j = 0; j < V; ++j)
       xv[j] = hn::LoadU(df, x + 32 * b + j * L);
@@ -105,6 +122,7 @@ HWY_INLINE void DotQ5_0R(const float *x, const uint8_t *rows,
   for (int r = 0; r < R; ++r)
     total[r] = hn::Zero(df);
   for (int64_t b = 0; b < n / 32; ++b) {
+    PrefetchNext<R>(rows, row_bytes, 22, b);
     const float *xb = x + 32 * b;
     for (int r = 0; r < R; ++r) {
       const uint8_t *block = rows + r * row_bytes + 22 * b;
@@ -148,6 +166,7 @@ HWY_INLINE void DotQ4_KR(const float *x, const uint8_t *rows,
   for (int r = 0; r < R; ++r)
     total[r] = hn::Zero(df);
   for (int64_t b = 0; b < n / 256; ++b) {
+    PrefetchNext<R>(rows, row_bytes, 144, b);
     float scale[R][8], min[R][8];
     for (int r = 0; r < R; ++r) {
       const uint8_t *block = rows + r * row_bytes + 144 * b;
@@ -204,6 +223,7 @@ HWY_INLINE void DotQ6_KR(const float *x, const uint8_t *rows,
   for (int r = 0; r < R; ++r)
     total[r] = hn::Zero(df);
   for (int64_t b = 0; b < n / 256; ++b) {
+    PrefetchNext<R>(rows, row_bytes, 210, b);
     float scale[R][16];
     for (int r = 0; r < R; ++r) {
       const uint8_t *block = rows + r * row_bytes + 210 * b;

@@ -343,26 +343,72 @@ void MatmulHeads(ThreadPool &pool, const float *x, int64_t n, int64_t heads,
       /*grain=*/16);
 }
 
+namespace {
+
+// cos and sin of every (row, pair) angle of one Rope call. Every layer of a
+// step rotates q and k at the same positions with one of two or three
+// RoPE settings, so the angles (one double pow, cos and sin each) are
+// computed once per step and setting, and kept for the next call.
+class RopeAngles {
+public:
+  const float *For(const int32_t *positions, int64_t n, int64_t dim,
+                   int64_t pairs, double base, double linear_scale) {
+    for (Entry &e : entries_)
+      if (e.dim == dim && e.pairs == pairs && e.base == base &&
+          e.linear_scale == linear_scale &&
+          e.positions.size() == size_t(n) &&
+          std::equal(positions, positions + n, e.positions.begin()))
+        return e.cos_sin.data();
+    Entry &e = entries_[next_];
+    next_ = (next_ + 1) % kEntries;
+    e.dim = dim;
+    e.pairs = pairs;
+    e.base = base;
+    e.linear_scale = linear_scale;
+    e.positions.assign(positions, positions + n);
+    e.cos_sin.resize(size_t(2 * n * pairs));
+    std::vector<double> inv_freqs(static_cast<size_t>(pairs));
+    for (int64_t i = 0; i < pairs; ++i)
+      inv_freqs[size_t(i)] = 1.0 / std::pow(base, 2.0 * i / dim);
+    for (int64_t r = 0; r < n; ++r)
+      for (int64_t i = 0; i < pairs; ++i) {
+        const double theta = positions[r] * inv_freqs[size_t(i)] / linear_scale;
+        e.cos_sin[size_t(2 * r * pairs + i)] = float(std::cos(theta));
+        e.cos_sin[size_t((2 * r + 1) * pairs + i)] = float(std::sin(theta));
+      }
+    return e.cos_sin.data();
+  }
+
+private:
+  struct Entry {
+    int64_t dim = -1, pairs = 0;
+    double base = 0, linear_scale = 0;
+    std::vector<int32_t> positions;
+    std::vector<float> cos_sin; // per row: pairs cosines, then pairs sines
+  };
+  static constexpr size_t kEntries = 4;
+  Entry entries_[kEntries];
+  size_t next_ = 0;
+};
+
+} // namespace
+
 void Rope(float *x, int64_t n, int64_t heads, int64_t dim,
           const int32_t *positions, double base, double linear_scale,
           double fraction) {
   const int64_t half = dim / 2;
   const auto pairs = static_cast<int64_t>(std::floor(fraction * dim / 2.0));
-  // pow once per pair, not per row: the same values, a fraction of the cost.
-  thread_local std::vector<double> inv_freqs;
-  inv_freqs.resize(size_t(pairs));
-  for (int64_t i = 0; i < pairs; ++i)
-    inv_freqs[size_t(i)] = 1.0 / std::pow(base, 2.0 * i / dim);
+  thread_local RopeAngles angles;
+  const float *cos_sin =
+      angles.For(positions, n, dim, pairs, base, linear_scale);
   for (int64_t r = 0; r < n; ++r) {
-    for (int64_t i = 0; i < pairs; ++i) {
-      const double inv_freq = inv_freqs[size_t(i)];
-      const double theta = positions[r] * inv_freq / linear_scale;
-      const float c = float(std::cos(theta)), s = float(std::sin(theta));
-      for (int64_t h = 0; h < heads; ++h) {
-        float *v = x + (r * heads + h) * dim;
+    const float *c = cos_sin + 2 * r * pairs, *s = c + pairs;
+    for (int64_t h = 0; h < heads; ++h) {
+      float *v = x + (r * heads + h) * dim;
+      for (int64_t i = 0; i < pairs; ++i) {
         const float a = v[i], b = v[i + half];
-        v[i] = a * c - b * s;
-        v[i + half] = b * c + a * s;
+        v[i] = a * c[i] - b * s[i];
+        v[i + half] = b * c[i] + a * s[i];
       }
     }
   }
@@ -479,19 +525,7 @@ void WindowMask(float *scores, int64_t rows, int64_t heads, int64_t slots,
 }
 
 void Softmax(const float *x, int64_t rows, int64_t width, float *out) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const float *in = x + r * width;
-    float *y = out + r * width;
-    const float max = *std::max_element(in, in + width);
-    float sum = 0.0f;
-    for (int64_t i = 0; i < width; ++i) {
-      y[i] = std::exp(in[i] - max);
-      sum += y[i];
-    }
-    const float inv = 1.0f / sum;
-    for (int64_t i = 0; i < width; ++i)
-      y[i] *= inv;
-  }
+  SoftmaxRows(x, rows, width, out);
 }
 
 void AttnValues(ThreadPool &pool, const AttentionShape &s, const float *probs,

@@ -13,7 +13,9 @@
 #include "kernels/cpu/Vector.h"
 
 #include <cmath>
+#include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "compiler/import/codecs/Bf16.h"
 #include "compiler/import/codecs/Sfp.h"
@@ -356,6 +358,41 @@ void GeluTanhVec(const float *x, int64_t n, float *out) {
   }
 }
 
+// Softmax of each row: Highway's exp (at most 1 ulp from libm's) over
+// vectors; the sum accumulates in lanes. In place allowed.
+void SoftmaxVec(const float *x, int64_t rows, int64_t width, float *out) {
+  const hn::ScalableTag<float> d;
+  const int64_t lanes = int64_t(hn::Lanes(d));
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *in = x + r * width;
+    float *y = out + r * width;
+    auto vmax = hn::Set(d, -std::numeric_limits<float>::infinity());
+    int64_t i = 0;
+    for (; i + lanes <= width; i += lanes)
+      vmax = hn::Max(vmax, hn::LoadU(d, in + i));
+    float max = hn::GetLane(hn::MaxOfLanes(d, vmax));
+    for (int64_t t = i; t < width; ++t)
+      max = std::max(max, in[t]);
+    const auto vm = hn::Set(d, max);
+    auto vsum = hn::Zero(d);
+    for (i = 0; i + lanes <= width; i += lanes) {
+      const auto e = hn::Exp(d, hn::Sub(hn::LoadU(d, in + i), vm));
+      hn::StoreU(e, d, y + i);
+      vsum = hn::Add(vsum, e);
+    }
+    float sum = hn::GetLane(hn::SumOfLanes(d, vsum));
+    for (int64_t t = i; t < width; ++t) {
+      y[t] = std::exp(in[t] - max);
+      sum += y[t];
+    }
+    const auto inv = hn::Set(d, 1.0f / sum);
+    for (i = 0; i + lanes <= width; i += lanes)
+      hn::StoreU(hn::Mul(hn::LoadU(d, y + i), inv), d, y + i);
+    for (int64_t t = i; t < width; ++t)
+      y[t] *= 1.0f / sum;
+  }
+}
+
 const char *TargetNameVec() { return hwy::TargetName(HWY_TARGET); }
 
 } // namespace HWY_NAMESPACE
@@ -369,6 +406,7 @@ HWY_EXPORT(DotVec);
 HWY_EXPORT(AddScaledVec);
 HWY_EXPORT(TargetNameVec);
 HWY_EXPORT(GeluTanhVec);
+HWY_EXPORT(SoftmaxVec);
 HWY_EXPORT(WeightedRowSumsVec);
 HWY_EXPORT(DotSharedVec);
 HWY_EXPORT(DotBf16Vec);
@@ -424,6 +462,10 @@ void WeightedRowSums(const float *weights, int64_t w_stride, int64_t heads,
 void DotShared(const float *q, int64_t q_stride, int64_t rows, const float *k,
                int64_t n, float *out) {
   HWY_DYNAMIC_DISPATCH(DotSharedVec)(q, q_stride, rows, k, n, out);
+}
+
+void SoftmaxRows(const float *x, int64_t rows, int64_t width, float *out) {
+  HWY_DYNAMIC_DISPATCH(SoftmaxVec)(x, rows, width, out);
 }
 
 void GeluTanhVector(const float *x, int64_t n, float *out) {

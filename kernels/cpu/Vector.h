@@ -48,6 +48,9 @@ void WeightedRowSums(const float *weights, int64_t w_stride, int64_t heads,
 void DotShared(const float *q, int64_t q_stride, int64_t rows, const float *k,
                int64_t n, float *out);
 
+// Softmax over each of `rows` rows of `width` (in place allowed).
+void SoftmaxRows(const float *x, int64_t rows, int64_t width, float *out);
+
 // The tanh approximation of GELU, elementwise (in place allowed).
 void GeluTanhVector(const float *x, int64_t n, float *out);
 

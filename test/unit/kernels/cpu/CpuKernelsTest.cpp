@@ -382,13 +382,17 @@ TEST(CpuKernels, RmsNormInEveryConvention) {
 
 TEST(CpuKernels, RopeFullLinearAndProportional) {
   std::vector<int32_t> positions = {0, 7, 513};
-  for (auto [scale, fraction] :
-       {std::pair(1.0, 1.0), std::pair(8.0, 1.0), std::pair(1.0, 0.25)}) {
-    ref::Tensor x = Make({3, 2, 32}, 9);
-    std::vector<float> y = x.data;
-    Rope(y.data(), 3, 2, 32, positions.data(), 1e4, scale, fraction);
-    ExpectClose(y, ref::Rope(x, positions, 1e4, scale, fraction).data);
-  }
+  // Twice over, with two bases: the angles a call keeps for the next one
+  // (same positions) must follow every setting.
+  for (int pass = 0; pass < 2; ++pass)
+    for (double base : {1e4, 1e6})
+      for (auto [scale, fraction] :
+           {std::pair(1.0, 1.0), std::pair(8.0, 1.0), std::pair(1.0, 0.25)}) {
+        ref::Tensor x = Make({3, 2, 32}, 9);
+        std::vector<float> y = x.data;
+        Rope(y.data(), 3, 2, 32, positions.data(), base, scale, fraction);
+        ExpectClose(y, ref::Rope(x, positions, base, scale, fraction).data);
+      }
 }
 
 // Scores, optional soft-cap, window mask, softmax and values of the
