@@ -68,7 +68,7 @@ template <int R>
 HWY_INLINE void PrefetchNext(const uint8_t *rows, int64_t row_bytes,
                              int64_t block_bytes, int64_t b) {
   if constexpr (R > 1) {
-    const uint8_t *next = rows + R * row_bytes + R * block_bytes * b;
+    const uint8_t *next = rows + 2 * R * row_bytes + R * block_bytes * b;
     for (int64_t at = 0; at < R * block_bytes; at += 64)
       hwy::Prefetch(next + at);
   }
@@ -107,43 +107,67 @@ HWY_INLINE void DotQ8_0R(const float *x, const uint8_t *rows,
 
 // Q5_0: { f16 d; u32 qh; u8 qs[16]; }: value j is the low (j < 16) or high
 // nibble of qs[j mod 16] with bit j of qh above it, minus 16.
+#if HWY_TARGET == HWY_SCALAR
+HWY_INLINE void Q5_0Values(const uint8_t *block, int8_t *out) {
+  uint32_t qh;
+  std::memcpy(&qh, block + 2, 4);
+  for (int j = 0; j < 16; ++j) {
+    out[j] = int8_t(((block[6 + j] & 0xF) | ((qh >> j) & 1) << 4) - 16);
+    out[j + 16] = int8_t(((block[6 + j] >> 4) | ((qh >> (j + 16)) & 1) << 4) - 16);
+  }
+}
+#else
+// The block's 32 values (minus 16, so signed bytes) in 16-byte vectors,
+// where a vector op handles 16 values (i32 lanes would need four times as
+// many; widening once to f32 lanes afterwards is the cheaper order). The
+// fifth bits become bytes through a shuffle of qh's bytes and a bit test;
+// a value without its fifth bit is nibble - 16 = nibble | 0xF0.
+HWY_INLINE void Q5_0Values(const uint8_t *block, int8_t *out) {
+  const hn::Full128<uint8_t> d8;
+  const hn::Full128<uint32_t> d32;
+  alignas(16) static constexpr uint8_t kByteOf[2][16] = {
+      {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1},
+      {2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3}};
+  alignas(16) static constexpr uint8_t kBit[16] = {1, 2, 4,  8,  16, 32, 64, 128,
+                                                   1, 2, 4, 8, 16, 32, 64, 128};
+  uint32_t qh;
+  std::memcpy(&qh, block + 2, 4);
+  const auto qs = hn::LoadU(d8, block + 6);
+  const auto high = hn::Set(d8, 0xF0), bit = hn::Load(d8, kBit);
+  const auto bytes = hn::BitCast(d8, hn::Set(d32, qh));
+  const auto lo = hn::And(qs, hn::Set(d8, 0x0F)), hi = hn::ShiftRight<4>(qs);
+  const auto set_lo =
+      hn::TestBit(hn::TableLookupBytes(bytes, hn::Load(d8, kByteOf[0])), bit);
+  const auto set_hi =
+      hn::TestBit(hn::TableLookupBytes(bytes, hn::Load(d8, kByteOf[1])), bit);
+  uint8_t *bytes_out = reinterpret_cast<uint8_t *>(out);
+  hn::StoreU(hn::Or(lo, hn::IfThenZeroElse(set_lo, high)), d8, bytes_out);
+  hn::StoreU(hn::Or(hi, hn::IfThenZeroElse(set_hi, high)), d8, bytes_out + 16);
+}
+#endif
+
 template <int R>
 HWY_INLINE void DotQ5_0R(const float *x, const uint8_t *rows,
                          int64_t row_bytes, int64_t n, float *out) {
   const DF df;
-  const DI di;
   constexpr int64_t L = int64_t(hn::MaxLanes(DF()));
-  constexpr int64_t H = 16 / L > 0 ? 16 / L : 1; // vectors per half block
-  const VI low = hn::Set(di, 0xF), bit4 = hn::Set(di, 16);
-  VI shift[H];
-  for (int64_t k = 0; k < H; ++k)
-    shift[k] = hn::Iota(di, int32_t(k * L));
+  constexpr int64_t V = 32 / L;
   VF total[R];
   for (int r = 0; r < R; ++r)
     total[r] = hn::Zero(df);
   for (int64_t b = 0; b < n / 32; ++b) {
     PrefetchNext<R>(rows, row_bytes, 22, b);
-    const float *xb = x + 32 * b;
+    VF xv[V];
+    for (int64_t j = 0; j < V; ++j)
+      xv[j] = hn::LoadU(df, x + 32 * b + j * L);
     for (int r = 0; r < R; ++r) {
       const uint8_t *block = rows + r * row_bytes + 22 * b;
-      uint32_t qh;
-      std::memcpy(&qh, block + 2, 4);
-      // Bit j of qh moved to bit 4 of lane j: the low half's bits shifted
-      // up by 4 first, the high half's down by 12.
-      const VI qh_lo = hn::Set(di, int32_t((qh & 0xFFFF) << 4)),
-               qh_hi = hn::Set(di, int32_t(qh >> 12));
-      VF acc = hn::Zero(df);
-      for (int64_t k = 0; k < H; ++k) {
-        const VI qs = Unsigned(block + 6 + k * L);
-        const VI lo = hn::Or(hn::And(qs, low),
-                             hn::And(hn::Shr(qh_lo, shift[k]), bit4));
-        const VI hi = hn::Or(hn::ShiftRight<4>(qs),
-                             hn::And(hn::Shr(qh_hi, shift[k]), bit4));
-        acc = hn::MulAdd(Float(hn::Sub(lo, bit4)),
-                         hn::LoadU(df, xb + k * L), acc);
-        acc = hn::MulAdd(Float(hn::Sub(hi, bit4)),
-                         hn::LoadU(df, xb + 16 + k * L), acc);
-      }
+      alignas(16) int8_t q[32];
+      Q5_0Values(block, q);
+      const uint8_t *qb = reinterpret_cast<const uint8_t *>(q);
+      VF acc = hn::Mul(Float(Signed(qb)), xv[0]);
+      for (int64_t j = 1; j < V; ++j)
+        acc = hn::MulAdd(Float(Signed(qb + j * L)), xv[j], acc);
       total[r] = hn::MulAdd(hn::Set(df, Half(block)), acc, total[r]);
     }
   }
