@@ -174,10 +174,13 @@ void MatvecShapes(benchmark::internal::Benchmark *b) {
   b->Unit(benchmark::kMicrosecond)->UseRealTime();
 }
 
-// Prefill: a 32- and a 128-token chunk through the MLP's up projection.
+// Prefill: 32-, 128- and 512-token chunks through the MLP's up projection
+// (640 -> 2048) and its down projection (2048 -> 640).
 void MatmulShapes(benchmark::internal::Benchmark *b) {
-  for (int64_t n : {32, 128})
+  for (int64_t n : {32, 128, 512}) {
     b->Args({2048, 640, n});
+    b->Args({640, 2048, n});
+  }
   b->Unit(benchmark::kMillisecond)->UseRealTime();
 }
 

@@ -3,6 +3,7 @@
 #include "kernels/cpu/Kernels.h"
 
 #include "compiler/import/codecs/Decode.h"
+#include "kernels/cpu/Gemm.h"
 #include "kernels/cpu/GgmlDot.h"
 #include "kernels/cpu/Vector.h"
 
@@ -24,6 +25,19 @@ float *RowBuffer(int64_t cols, int slot = 0) {
   if (int64_t(buffer.size()) < cols)
     buffer.resize(cols);
   return buffer.data();
+}
+
+// A 64-byte aligned buffer of the calling thread (one per `slot`), for
+// packed activations.
+float *PanelBuffer(int64_t floats, size_t slot) {
+  constexpr size_t kAlign = 64; // bytes: the widest vector
+  constexpr size_t kSlots = 4;
+  thread_local std::vector<float> buffers[kSlots];
+  std::vector<float> &buffer = buffers[slot % kSlots];
+  if (buffer.size() < size_t(floats) + kAlign / sizeof(float))
+    buffer.resize(size_t(floats) + kAlign / sizeof(float));
+  const auto at = reinterpret_cast<uintptr_t>(buffer.data());
+  return reinterpret_cast<float *>((at + kAlign - 1) / kAlign * kAlign);
 }
 
 } // namespace
@@ -86,17 +100,12 @@ void RmsNorm(const float *x, int64_t rows, int64_t width,
 
 namespace {
 
-// Weight rows decoded per call (256 KiB of f32, within L2): each pass of
-// the activation rows, which may themselves only fit L3 (32 x 6912 floats
-// for a 1B's MLP), serves as many weight rows as that holds.
+// Weight rows decoded per pass of a prefill matmul: 256 KiB of f32 (within
+// L2), then run against every panel of packed activations (Gemm.h).
 constexpr int64_t kDecodeFloats = 65536;
 
-// Rows of `cols` values decoded at a time: a multiple of DotBlock's 3-row
-// tiles, and at least one tile even for wide rows (a 6912-wide MLP input),
-// where single rows would leave each activation load one FMA.
 int64_t DecodeBlockRows(int64_t cols) {
-  const int64_t rows = std::max<int64_t>(3, kDecodeFloats / cols);
-  return rows - rows % 3;
+  return std::max<int64_t>(16, kDecodeFloats / cols);
 }
 
 // Decodes `count` consecutive rows from `row` (scale applied) into `out`.
@@ -222,7 +231,7 @@ constexpr int64_t kMaxDirectRows = 2;
 
 // Outputs [begin, end) of one matmul, on the calling thread.
 void MatmulRows(const MatmulJob &job, const RowDot &row_dot, const float *xs,
-                int64_t begin, int64_t end) {
+                const float *packed, int64_t begin, int64_t end) {
   const WeightView &w = job.w;
   const int64_t n = job.n, in = job.in, out = job.out;
   float *y = job.y;
@@ -243,16 +252,33 @@ void MatmulRows(const MatmulJob &job, const RowDot &row_dot, const float *xs,
     }
     return;
   }
-  const float *x = job.x;
-  const int64_t block = DecodeBlockRows(in);
-  float *rows = RowBuffer(block * in);
+  // Prefill: blocks of weight rows decoded once for every activation row.
+  const int64_t block = DecodeBlockRows(in), stride = GemmRowStride(in);
+  float *rows = RowBuffer(block * stride);
   for (int64_t o = begin; o < end;) {
     const auto [row, run] = runs.At(o);
     const int64_t count = std::min({block, end - o, run});
-    DecodeRows(w, row, count, rows);
-    DotBlock(x, n, rows, count, in, y + o, out);
+    for (int64_t k = 0; k < count; ++k)
+      DecodeRows(w, row + k, 1, rows + k * stride);
+    GemmRows(rows, stride, count, in, packed, n, y + o, out);
     o += count;
   }
+}
+
+// x [n, in] packed for GemmRows into the calling thread's buffer `slot`,
+// the panels shared among the pool's threads when there are many.
+const float *PackedActivations(ThreadPool &pool, const float *x, int64_t n,
+                               int64_t in, size_t slot) {
+  float *packed = PanelBuffer(PackedTokensSize(n, in), slot);
+  const int64_t panels = (n + GemmTokenWidth() - 1) / GemmTokenWidth();
+  if (n * in < (int64_t(1) << 16) || panels == 1) {
+    PackTokens(x, n, in, packed, 0, panels);
+    return packed;
+  }
+  pool.For(panels, [&](int64_t begin, int64_t end) {
+    PackTokens(x, n, in, packed, begin, end);
+  });
+  return packed;
 }
 
 } // namespace
@@ -265,11 +291,23 @@ void Matmuls(ThreadPool &pool, std::span<const MatmulJob> jobs) {
   const float *xs[kMaxJobs];
   int64_t total = 0;
   bool direct = true;
+  const float *packed[kMaxJobs] = {};
   for (size_t j = 0; j < jobs.size(); ++j) {
-    dots[j] = RowDotFor(jobs[j].w.type, jobs[j].in);
-    direct = direct && jobs[j].n <= kMaxDirectRows && dots[j].dot;
-    xs[j] = OrderedActivations(dots[j], jobs[j].x, jobs[j].n, jobs[j].in, j);
-    total += jobs[j].out;
+    const MatmulJob &job = jobs[j];
+    dots[j] = RowDotFor(job.w.type, job.in);
+    const bool job_direct = job.n <= kMaxDirectRows && dots[j].dot;
+    direct = direct && job_direct;
+    xs[j] = OrderedActivations(dots[j], job.x, job.n, job.in, j);
+    total += job.out;
+    if (job_direct)
+      continue;
+    // Projections of the same activations (q, k, v; gate, up) share them.
+    for (size_t e = 0; e < j && !packed[j]; ++e)
+      if (packed[e] && jobs[e].x == job.x && jobs[e].n == job.n &&
+          jobs[e].in == job.in)
+        packed[j] = packed[e];
+    if (!packed[j])
+      packed[j] = PackedActivations(pool, job.x, job.n, job.in, j);
   }
   pool.For(
       total,
@@ -280,7 +318,8 @@ void Matmuls(ThreadPool &pool, std::span<const MatmulJob> jobs) {
           const int64_t b = std::max(begin, first),
                         e = std::min(end, first + jobs[j].out);
           if (b < e)
-            MatmulRows(jobs[j], dots[j], xs[j], b - first, e - first);
+            MatmulRows(jobs[j], dots[j], xs[j], packed[j], b - first,
+                       e - first);
           first += jobs[j].out;
         }
       },
@@ -327,17 +366,19 @@ void MatmulHeads(ThreadPool &pool, const float *x, int64_t n, int64_t heads,
   // Output o's rows of every head, side by side, are one row of
   // heads * in_h values against x's [heads * in_h] rows: a plain matmul.
   const int64_t width = heads * in_h;
-  const int64_t block = DecodeBlockRows(width);
+  const int64_t block = DecodeBlockRows(width),
+                stride = GemmRowStride(width);
+  const float *packed = PackedActivations(pool, x, n, width, 0);
   pool.For(
       out,
       [&](int64_t begin, int64_t end) {
-        float *rows = RowBuffer(block * width);
+        float *rows = RowBuffer(block * stride);
         for (int64_t o = begin; o < end; o += block) {
           const int64_t count = std::min(block, end - o);
           for (int64_t k = 0; k < count; ++k)
             for (int64_t h = 0; h < heads; ++h)
-              DecodeRows(w, h * out + o + k, 1, rows + k * width + h * in_h);
-          DotBlock(x, n, rows, count, width, y + o, out);
+              DecodeRows(w, h * out + o + k, 1, rows + k * stride + h * in_h);
+          GemmRows(rows, stride, count, width, packed, n, y + o, out);
         }
       },
       /*grain=*/16);

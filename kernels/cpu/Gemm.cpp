@@ -1,0 +1,154 @@
+//===- Gemm.cpp - The prefill matmul's register-blocked kernel ------------===//
+//
+// The tile is kRows weight rows by one panel of two vectors of tokens:
+// 12 x 32 on AVX-512 (24 accumulators of its 32 registers), 6 x 16 on
+// AVX2 and SSE4 (12 of 16). Per k: two panel loads, kRows broadcasts,
+// 2 kRows FMAs.
+//
+//===----------------------------------------------------------------------===//
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/cpu/Gemm.cpp"
+#include "hwy/foreach_target.h" // IWYU pragma: keep
+
+#include "hwy/highway.h"
+
+#include "kernels/cpu/Gemm.h"
+
+#include <algorithm>
+
+HWY_BEFORE_NAMESPACE();
+namespace gemma::cpu {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+using DF = hn::ScalableTag<float>;
+using VF = hn::Vec<DF>;
+constexpr int64_t kLanes = int64_t(hn::MaxLanes(DF()));
+constexpr int64_t kWidth = 2 * kLanes;
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+constexpr int kRows = 12; // of 32 vector registers
+#else
+constexpr int kRows = 6; // of 16
+#endif
+// Weight rows whose panel loads share one pass: a block of decoded rows
+// (within L2) is run against each panel before the next panel is read.
+constexpr int64_t kBlockRows = 4 * kRows;
+
+int64_t GemmTokenWidthVec() { return kWidth; }
+
+void PackTokensVec(const float *x, int64_t n, int64_t k, float *packed,
+                   int64_t first_panel, int64_t last_panel) {
+  // 8 k at a time for every token of the panel: each row's reads stay
+  // sequential and the writes stay within a few cache lines.
+  constexpr int64_t kBlock = 8;
+  for (int64_t p = first_panel; p < last_panel; ++p) {
+    float *out = packed + p * k * kWidth;
+    const int64_t tokens = std::min(kWidth, n - p * kWidth);
+    for (int64_t t0 = 0; t0 < k; t0 += kBlock) {
+      const int64_t t1 = std::min(k, t0 + kBlock);
+      for (int64_t m = 0; m < tokens; ++m) {
+        const float *row = x + (p * kWidth + m) * k;
+        for (int64_t t = t0; t < t1; ++t)
+          out[t * kWidth + m] = row[t];
+      }
+      for (int64_t t = t0; t < t1; ++t)
+        for (int64_t m = tokens; m < kWidth; ++m)
+          out[t * kWidth + m] = 0.0f;
+    }
+  }
+}
+
+// R weight rows against one panel of `tokens` valid tokens.
+template <int R>
+HWY_INLINE void Tile(const float *w, int64_t ws, int64_t k, const float *panel,
+                     int64_t tokens, float *y, int64_t y_stride) {
+  const DF d;
+  VF acc0[R], acc1[R];
+  for (int i = 0; i < R; ++i)
+    acc0[i] = acc1[i] = hn::Zero(d);
+  for (int64_t t = 0; t < k; ++t) {
+    const VF b0 = hn::Load(d, panel + t * kWidth),
+             b1 = hn::Load(d, panel + t * kWidth + kLanes);
+    for (int i = 0; i < R; ++i) {
+      const VF a = hn::Set(d, w[i * ws + t]);
+      acc0[i] = hn::MulAdd(a, b0, acc0[i]);
+      acc1[i] = hn::MulAdd(a, b1, acc1[i]);
+    }
+  }
+  // Lane m of row i's accumulators is y[m, i]: a column of the output.
+  HWY_ALIGN float column[kWidth];
+  for (int i = 0; i < R; ++i) {
+    hn::Store(acc0[i], d, column);
+    hn::Store(acc1[i], d, column + kLanes);
+    for (int64_t m = 0; m < tokens; ++m)
+      y[m * y_stride + i] = column[m];
+  }
+}
+
+template <int R>
+HWY_INLINE void RestRows(const float *w, int64_t ws, int64_t rows, int64_t k,
+                         const float *panel, int64_t tokens, float *y,
+                         int64_t y_stride) {
+  if constexpr (R > 0) {
+    if (rows == R)
+      return Tile<R>(w, ws, k, panel, tokens, y, y_stride);
+    RestRows<R - 1>(w, ws, rows, k, panel, tokens, y, y_stride);
+  }
+}
+
+void GemmRowsVec(const float *w, int64_t ws, int64_t count, int64_t k,
+                 const float *packed, int64_t n, float *y, int64_t y_stride) {
+  const int64_t panels = (n + kWidth - 1) / kWidth;
+  for (int64_t j0 = 0; j0 < count; j0 += kBlockRows) {
+    const int64_t j1 = std::min(count, j0 + kBlockRows);
+    for (int64_t p = 0; p < panels; ++p) {
+      const float *panel = packed + p * k * kWidth;
+      const int64_t tokens = std::min(kWidth, n - p * kWidth);
+      float *yp = y + p * kWidth * y_stride;
+      int64_t j = j0;
+      for (; j + kRows <= j1; j += kRows)
+        Tile<kRows>(w + j * ws, ws, k, panel, tokens, yp + j, y_stride);
+      if (j < j1)
+        RestRows<kRows - 1>(w + j * ws, ws, j1 - j, k, panel, tokens, yp + j,
+                            y_stride);
+    }
+  }
+}
+
+} // namespace HWY_NAMESPACE
+} // namespace gemma::cpu
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace gemma::cpu {
+
+HWY_EXPORT(GemmTokenWidthVec);
+HWY_EXPORT(PackTokensVec);
+HWY_EXPORT(GemmRowsVec);
+
+int64_t GemmTokenWidth() { return HWY_DYNAMIC_DISPATCH(GemmTokenWidthVec)(); }
+
+int64_t PackedTokensSize(int64_t n, int64_t k) {
+  const int64_t width = GemmTokenWidth();
+  return (n + width - 1) / width * width * k;
+}
+
+void PackTokens(const float *x, int64_t n, int64_t k, float *packed,
+                int64_t first_panel, int64_t last_panel) {
+  HWY_DYNAMIC_DISPATCH(PackTokensVec)(x, n, k, packed, first_panel, last_panel);
+}
+
+void GemmRows(const float *w, int64_t w_stride, int64_t count, int64_t k,
+              const float *packed, int64_t n, float *y, int64_t y_stride) {
+  HWY_DYNAMIC_DISPATCH(GemmRowsVec)
+  (w, w_stride, count, k, packed, n, y, y_stride);
+}
+
+int64_t GemmRowStride(int64_t k) {
+  constexpr int64_t kLine = 16; // floats
+  return (k + kLine - 1) / kLine * kLine + kLine;
+}
+
+} // namespace gemma::cpu
+#endif
