@@ -41,6 +41,20 @@ MappedFile::Open(const std::string &path) {
   return file;
 }
 
+void PopulateMapping(std::span<const uint8_t> bytes) {
+  if (bytes.empty())
+    return;
+  const auto page = uintptr_t(sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<uintptr_t>(bytes.data()) / page * page;
+  const auto end = reinterpret_cast<uintptr_t>(bytes.data()) + bytes.size();
+  void *start = reinterpret_cast<void *>(begin);
+#ifdef MADV_POPULATE_READ
+  if (::madvise(start, end - begin, MADV_POPULATE_READ) == 0)
+    return;
+#endif
+  ::madvise(start, end - begin, MADV_WILLNEED);
+}
+
 MappedFile::~MappedFile() {
   if (mapping_)
     ::munmap(mapping_, bytes_.size());

@@ -32,6 +32,13 @@ private:
   std::span<const uint8_t> bytes_;
 };
 
+// Maps every page of `bytes` (a view into a MappedFile) now, so that the
+// first pass over the weights does not stop at each page for a fault:
+// llama.cpp maps its model the same way at load. Best effort: where the
+// kernel lacks MADV_POPULATE_READ (before Linux 5.14) it only asks for
+// read-ahead.
+void PopulateMapping(std::span<const uint8_t> bytes);
+
 } // namespace gemma
 
 #endif // COMPILER_IMPORT_MAPPEDFILE_H

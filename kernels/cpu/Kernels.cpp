@@ -465,71 +465,151 @@ void KvWrite(float *cache, int64_t batch, int64_t slots, int64_t width,
   }
 }
 
+namespace {
+
+// One work item of Attention: the heads of kv head g of row r over the
+// positions [t0, t1) of the `count` kept ones (from `first`). With `norm`
+// the outputs are final; without, each head's output is left unnormalized
+// (sum of exp(z - max) v) with its max and sum, for a later combine.
+struct AttentionItem {
+  int64_t r, g, first, count, t0, t1;
+};
+
+void AttendItem(const AttentionShape &s, const AttentionItem &it,
+                const float *q, const float *keys, const float *values,
+                float scale, float cap, bool norm, float *o, float *maxes,
+                float *sums) {
+  const int64_t group = s.heads / s.kv_heads;
+  const int64_t key_stride = s.kv_heads * s.dim;
+  const int64_t value_stride = s.kv_heads * s.value_dim;
+  const int64_t b = s.batch == 1 ? 0 : it.r;
+  const int64_t n = it.t1 - it.t0;
+  const float *query = q + (it.r * s.heads + it.g * group) * s.dim;
+  std::fill(o, o + group * s.value_dim, 0.0f);
+  if (n <= 0) {
+    std::fill(maxes, maxes + group, -std::numeric_limits<float>::infinity());
+    std::fill(sums, sums + group, 0.0f);
+    return;
+  }
+  // Scores of this item's positions, their exponentials, then the
+  // weighted values: only this item's scores are ever stored.
+  thread_local std::vector<float> scores;
+  thread_local std::vector<const float *> rows;
+  if (int64_t(scores.size()) < group * n)
+    scores.resize(size_t(group * n));
+  if (int64_t(rows.size()) < n)
+    rows.resize(size_t(n));
+  for (int64_t t = 0; t < n; ++t) {
+    const int64_t slot = (it.first + it.t0 + t) % s.slots;
+    rows[size_t(t)] = keys + (b * s.slots + slot) * key_stride + it.g * s.dim;
+  }
+  float *z = scores.data();
+  DotHeadsKeys(query, s.dim, group, rows.data(), n, s.dim, z, n);
+  for (int64_t i = 0; i < group * n; ++i)
+    z[i] *= scale;
+  if (cap > 0)
+    for (int64_t i = 0; i < group * n; ++i)
+      z[i] = cap * std::tanh(z[i] / cap);
+  ExpRows(z, group, n, maxes, sums);
+  // The kept slots are contiguous in the ring but for one wrap.
+  const int64_t first_slot = (it.first + it.t0) % s.slots;
+  const int64_t before_wrap = std::min(n, s.slots - first_slot);
+  const float *v = values + b * s.slots * value_stride + it.g * s.value_dim;
+  WeightedRowSums(z, n, group, before_wrap, v + first_slot * value_stride,
+                  value_stride, s.value_dim, o, s.value_dim);
+  if (before_wrap < n)
+    WeightedRowSums(z + before_wrap, n, group, n - before_wrap, v,
+                    value_stride, s.value_dim, o, s.value_dim);
+  if (norm)
+    for (int64_t h = 0; h < group; ++h)
+      Scale(o + h * s.value_dim, s.value_dim, 1.0f / sums[h],
+            o + h * s.value_dim);
+}
+
+} // namespace
+
 void Attention(ThreadPool &pool, const AttentionShape &s, const float *q,
                const float *keys, const float *values, const int32_t *positions,
                float scale, float cap, int64_t window, float *out) {
   const int64_t group = s.heads / s.kv_heads;
-  const int64_t key_stride = s.kv_heads * s.dim;
-  const int64_t value_stride = s.kv_heads * s.value_dim;
   // The query heads that share a KV head are one work item and read its
-  // keys and values once; they are split only where there would be fewer
-  // items than threads (decode of one sequence).
-  int64_t splits = 1;
-  while (splits < group && s.rows * s.kv_heads * splits < pool.threads()) {
-    ++splits;
-    while (group % splits != 0) // each item takes the same number of heads
-      ++splits;
-  }
-  const int64_t per = group / splits;
-  pool.For(s.rows * s.kv_heads * splits, [&](int64_t begin, int64_t end) {
-    for (int64_t item = begin; item < end; ++item) {
-      const int64_t r = item / (s.kv_heads * splits);
-      const int64_t g = item / splits % s.kv_heads;
-      const int64_t h0 = g * group + item % splits * per;
-      const int64_t b = s.batch == 1 ? 0 : r;
-      const int64_t p = positions[r];
-      const float *query = q + (r * s.heads + h0) * s.dim;
-      float *o = out + (r * s.heads + h0) * s.value_dim;
-      std::fill(o, o + per * s.value_dim, 0.0f);
-      // The positions the mask keeps, each in its ring slot; walking them
-      // (not every slot of a long global cache) makes decode cost grow with
-      // the context, not with the cache size.
-      int64_t first = std::max<int64_t>(0, p - s.slots + 1);
-      if (window > 0)
-        first = std::max(first, p - window + 1);
-      const int64_t count = p - first + 1;
-      if (count <= 0)
-        continue;
-      // Scores of the kept positions, softmax, then the weighted values:
-      // only this item's scores are ever stored.
-      thread_local std::vector<float> scores;
-      if (int64_t(scores.size()) < per * (count + 1))
-        scores.resize(size_t(per * (count + 1)));
-      float *z = scores.data(), *dots = z + per * count;
-      for (int64_t t = 0; t < count; ++t) {
-        const int64_t slot = (first + t) % s.slots;
-        DotShared(query, s.dim, per,
-                  keys + (b * s.slots + slot) * key_stride + g * s.dim, s.dim,
-                  dots);
-        for (int64_t hh = 0; hh < per; ++hh) {
-          float zt = scale * dots[hh];
-          if (cap > 0)
-            zt = cap * std::tanh(zt / cap);
-          z[hh * count + t] = zt;
-        }
+  // keys and values once. Where rows x KV heads would leave threads idle
+  // (decode of one sequence), each item's positions are split among
+  // threads and the partial softmaxes combined (flash-decoding).
+  const int64_t pairs = s.rows * s.kv_heads;
+  const int64_t chunks =
+      pairs >= pool.threads() ? 1 : (pool.threads() + pairs - 1) / pairs;
+  // The positions the mask keeps, each in its ring slot; walking them (not
+  // every slot of a long global cache) makes decode cost grow with the
+  // context, not with the cache size.
+  auto item_at = [&](int64_t item) {
+    AttentionItem it;
+    it.r = item / (s.kv_heads * chunks);
+    it.g = item / chunks % s.kv_heads;
+    const int64_t c = item % chunks;
+    const int64_t p = positions[it.r];
+    it.first = std::max<int64_t>(0, p - s.slots + 1);
+    if (window > 0)
+      it.first = std::max(it.first, p - window + 1);
+    it.count = std::max<int64_t>(0, p - it.first + 1);
+    it.t0 = it.count * c / chunks;
+    it.t1 = it.count * (c + 1) / chunks;
+    return it;
+  };
+  const int64_t items = pairs * chunks;
+  if (chunks == 1) {
+    pool.For(items, [&](int64_t begin, int64_t end) {
+      thread_local std::vector<float> stats;
+      stats.resize(size_t(2 * group));
+      for (int64_t item = begin; item < end; ++item) {
+        const AttentionItem it = item_at(item);
+        AttendItem(s, it, q, keys, values, scale, cap, /*norm=*/true,
+                   out + (it.r * s.heads + it.g * group) * s.value_dim,
+                   stats.data(), stats.data() + group);
       }
-      Softmax(z, per, count, z);
-      // The kept slots are contiguous in the ring but for one wrap.
-      const int64_t first_slot = first % s.slots;
-      const int64_t before_wrap = std::min(count, s.slots - first_slot);
-      const float *v = values + b * s.slots * value_stride + g * s.value_dim;
-      WeightedRowSums(z, count, per, before_wrap, v + first_slot * value_stride,
-                      value_stride, s.value_dim, o, s.value_dim);
-      if (before_wrap < count)
-        WeightedRowSums(z + before_wrap, count, per, count - before_wrap, v,
-                        value_stride, s.value_dim, o, s.value_dim);
+    });
+    return;
+  }
+  // Per item and head: value_dim unnormalized outputs, the max, the sum.
+  const int64_t per = group * (s.value_dim + 2);
+  // The calling thread's buffer, named by pointer: inside the workers'
+  // lambda a thread_local would be each worker's own.
+  thread_local std::vector<float> partial_buffer;
+  partial_buffer.resize(size_t(items * per));
+  float *const partial = partial_buffer.data();
+  pool.For(items, [&](int64_t begin, int64_t end) {
+    for (int64_t item = begin; item < end; ++item) {
+      float *part = partial + item * per;
+      AttendItem(s, item_at(item), q, keys, values, scale, cap,
+                 /*norm=*/false, part, part + group * s.value_dim,
+                 part + group * s.value_dim + group);
     }
   });
+  for (int64_t pair = 0; pair < pairs; ++pair) {
+    const int64_t r = pair / s.kv_heads, g = pair % s.kv_heads;
+    for (int64_t h = 0; h < group; ++h) {
+      float *o = out + (r * s.heads + g * group + h) * s.value_dim;
+      float max = -std::numeric_limits<float>::infinity();
+      for (int64_t c = 0; c < chunks; ++c) {
+        const float *part = partial + (pair * chunks + c) * per;
+        max = std::max(max, part[group * s.value_dim + h]);
+      }
+      std::fill(o, o + s.value_dim, 0.0f);
+      if (max == -std::numeric_limits<float>::infinity())
+        continue; // no position kept (a padded row)
+      float sum = 0.0f;
+      for (int64_t c = 0; c < chunks; ++c) {
+        const float *part = partial + (pair * chunks + c) * per;
+        const float m = part[group * s.value_dim + h];
+        if (m == -std::numeric_limits<float>::infinity())
+          continue;
+        const float w = std::exp(m - max);
+        sum += w * part[group * s.value_dim + group + h];
+        AddScaled(w, part + h * s.value_dim, o, s.value_dim);
+      }
+      Scale(o, s.value_dim, 1.0f / sum, o);
+    }
+  }
 }
 
 void AttnScores(ThreadPool &pool, const AttentionShape &s, const float *q,

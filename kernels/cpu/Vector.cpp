@@ -336,6 +336,95 @@ void DotSharedVec(const float *q, int64_t q_stride, int64_t rows,
     DotTile<1, 1>(q, q_stride, k, 0, n, out, 1);
 }
 
+// out[h * out_stride + t] = q_h . keys[t] for `heads` query rows q_stride
+// apart and `count` key rows anywhere: tiles of 4 heads by 3 keys, each
+// loaded vector used 3 or 4 times, 12 accumulator chains.
+template <int H, int K>
+HWY_INLINE void HeadsKeysTile(const float *q, int64_t q_stride,
+                              const float *const *keys, int64_t dim,
+                              float *out, int64_t out_stride) {
+  const hn::ScalableTag<float> d;
+  const int64_t lanes = int64_t(hn::Lanes(d));
+  using V = decltype(hn::Zero(d));
+  V acc[H][K];
+  for (int h = 0; h < H; ++h)
+    for (int k = 0; k < K; ++k)
+      acc[h][k] = hn::Zero(d);
+  int64_t j = 0;
+  for (; j + lanes <= dim; j += lanes) {
+    V kv[K];
+    for (int k = 0; k < K; ++k)
+      kv[k] = hn::LoadU(d, keys[k] + j);
+    for (int h = 0; h < H; ++h) {
+      const V qv = hn::LoadU(d, q + h * q_stride + j);
+      for (int k = 0; k < K; ++k)
+        acc[h][k] = hn::MulAdd(qv, kv[k], acc[h][k]);
+    }
+  }
+  for (int h = 0; h < H; ++h)
+    for (int k = 0; k < K; ++k) {
+      float sum = hn::GetLane(hn::SumOfLanes(d, acc[h][k]));
+      for (int64_t t = j; t < dim; ++t)
+        sum += q[h * q_stride + t] * keys[k][t];
+      out[h * out_stride + k] = sum;
+    }
+}
+
+template <int H>
+HWY_INLINE void HeadsKeysH(const float *q, int64_t q_stride,
+                           const float *const *keys, int64_t count,
+                           int64_t dim, float *out, int64_t out_stride) {
+  int64_t t = 0;
+  for (; t + 3 <= count; t += 3)
+    HeadsKeysTile<H, 3>(q, q_stride, keys + t, dim, out + t, out_stride);
+  for (; t < count; ++t)
+    HeadsKeysTile<H, 1>(q, q_stride, keys + t, dim, out + t, out_stride);
+}
+
+void DotHeadsKeysVec(const float *q, int64_t q_stride, int64_t heads,
+                     const float *const *keys, int64_t count, int64_t dim,
+                     float *out, int64_t out_stride) {
+  for (; heads >= 4; heads -= 4, q += 4 * q_stride, out += 4 * out_stride)
+    HeadsKeysH<4>(q, q_stride, keys, count, dim, out, out_stride);
+  if (heads == 3)
+    HeadsKeysH<3>(q, q_stride, keys, count, dim, out, out_stride);
+  else if (heads == 2)
+    HeadsKeysH<2>(q, q_stride, keys, count, dim, out, out_stride);
+  else if (heads == 1)
+    HeadsKeysH<1>(q, q_stride, keys, count, dim, out, out_stride);
+}
+
+// x <- exp(x - max) per row, with each row's max and sum of exponentials.
+void ExpRowsVec(float *x, int64_t rows, int64_t width, float *maxes,
+                float *sums) {
+  const hn::ScalableTag<float> d;
+  const int64_t lanes = int64_t(hn::Lanes(d));
+  for (int64_t r = 0; r < rows; ++r) {
+    float *y = x + r * width;
+    auto vmax = hn::Set(d, -std::numeric_limits<float>::infinity());
+    int64_t i = 0;
+    for (; i + lanes <= width; i += lanes)
+      vmax = hn::Max(vmax, hn::LoadU(d, y + i));
+    float max = hn::GetLane(hn::MaxOfLanes(d, vmax));
+    for (int64_t t = i; t < width; ++t)
+      max = std::max(max, y[t]);
+    const auto vm = hn::Set(d, max);
+    auto vsum = hn::Zero(d);
+    for (i = 0; i + lanes <= width; i += lanes) {
+      const auto e = hn::Exp(d, hn::Sub(hn::LoadU(d, y + i), vm));
+      hn::StoreU(e, d, y + i);
+      vsum = hn::Add(vsum, e);
+    }
+    float sum = hn::GetLane(hn::SumOfLanes(d, vsum));
+    for (int64_t t = i; t < width; ++t) {
+      y[t] = std::exp(y[t] - max);
+      sum += y[t];
+    }
+    maxes[r] = max;
+    sums[r] = sum;
+  }
+}
+
 // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), Highway's tanh
 // (at most 4 ulp from libm's).
 void GeluTanhVec(const float *x, int64_t n, float *out) {
@@ -407,6 +496,8 @@ HWY_EXPORT(AddScaledVec);
 HWY_EXPORT(TargetNameVec);
 HWY_EXPORT(GeluTanhVec);
 HWY_EXPORT(SoftmaxVec);
+HWY_EXPORT(DotHeadsKeysVec);
+HWY_EXPORT(ExpRowsVec);
 HWY_EXPORT(WeightedRowSumsVec);
 HWY_EXPORT(DotSharedVec);
 HWY_EXPORT(DotBf16Vec);
@@ -462,6 +553,18 @@ void WeightedRowSums(const float *weights, int64_t w_stride, int64_t heads,
 void DotShared(const float *q, int64_t q_stride, int64_t rows, const float *k,
                int64_t n, float *out) {
   HWY_DYNAMIC_DISPATCH(DotSharedVec)(q, q_stride, rows, k, n, out);
+}
+
+void DotHeadsKeys(const float *q, int64_t q_stride, int64_t heads,
+                  const float *const *keys, int64_t count, int64_t dim,
+                  float *out, int64_t out_stride) {
+  HWY_DYNAMIC_DISPATCH(DotHeadsKeysVec)
+  (q, q_stride, heads, keys, count, dim, out, out_stride);
+}
+
+void ExpRows(float *x, int64_t rows, int64_t width, float *maxes,
+             float *sums) {
+  HWY_DYNAMIC_DISPATCH(ExpRowsVec)(x, rows, width, maxes, sums);
 }
 
 void SoftmaxRows(const float *x, int64_t rows, int64_t width, float *out) {

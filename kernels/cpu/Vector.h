@@ -48,6 +48,16 @@ void WeightedRowSums(const float *weights, int64_t w_stride, int64_t heads,
 void DotShared(const float *q, int64_t q_stride, int64_t rows, const float *k,
                int64_t n, float *out);
 
+// out[h * out_stride + t] = q_h . keys[t] for `heads` query rows q_stride
+// apart and `count` key rows of `dim` values (anywhere: a ring's slots).
+void DotHeadsKeys(const float *q, int64_t q_stride, int64_t heads,
+                  const float *const *keys, int64_t count, int64_t dim,
+                  float *out, int64_t out_stride);
+
+// x <- exp(x - max) over each of `rows` rows of `width`, with each row's
+// max and the sum of its exponentials.
+void ExpRows(float *x, int64_t rows, int64_t width, float *maxes, float *sums);
+
 // Softmax over each of `rows` rows of `width` (in place allowed).
 void SoftmaxRows(const float *x, int64_t rows, int64_t width, float *out);
 

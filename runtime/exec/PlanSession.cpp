@@ -2,6 +2,7 @@
 
 #include "runtime/exec/PlanSession.h"
 #include "compiler/import/LoadModel.h"
+#include "compiler/import/MappedFile.h"
 
 #include "runtime/exec/Backends.h"
 
@@ -53,6 +54,8 @@ PlanSession::Open(const std::string &plan_path, int threads, bool verbose,
   session->backend_ = *std::move(backend);
   session->plan_ = *std::move(plan);
   session->weights_ = std::make_unique<ModelFile>(*std::move(weights));
+  for (const auto &[name, tensor] : session->weights_->tensors)
+    PopulateMapping(tensor.bytes);
   session->verbose_ = verbose;
   return session;
 }

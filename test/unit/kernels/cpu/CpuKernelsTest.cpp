@@ -414,7 +414,10 @@ TEST_P(AttentionThreads, MatchesTheReferenceComposition) {
   for (const Case &c :
        {Case{4, 1, 11, {20, 21, 22, 23}, 50.0f, 8},
         Case{4, 1, 32, {3, 4, 5, 6}, 0.0f, 0},
-        Case{3, 3, 16, {2, 15, 40}, 0.0f, 5}, Case{1, 1, 11, {30}, 0.0f, 0}}) {
+        Case{3, 3, 16, {2, 15, 40}, 0.0f, 5}, Case{1, 1, 11, {30}, 0.0f, 0},
+        // Decode with more threads than rows x KV heads: positions split
+        // among threads and combined, one split with no position at all.
+        Case{1, 1, 11, {2}, 50.0f, 8}, Case{1, 1, 64, {63}, 30.0f, 40}}) {
     ref::Tensor q = Make({c.rows, 4, 16}, 10);
     ref::Tensor keys = Make({c.batch, c.slots, 2, 16}, 11);
     ref::Tensor values = Make({c.batch, c.slots, 2, 24}, 12);
