@@ -10,11 +10,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "kernels/cpu/Kernels.h"
+#include "kernels/cpu/Vector.h"
 #include "compiler/import/StoredType.h"
 #include "compiler/import/codecs/Encode.h"
 
 #include <benchmark/benchmark.h>
 
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <random>
@@ -198,6 +200,27 @@ GEMMA_MATMUL_BENCH(q8_0, kQ8_0);
 GEMMA_MATMUL_BENCH(q5_0, kQ5_0);
 GEMMA_MATMUL_BENCH(q4_k, kQ4_K);
 GEMMA_MATMUL_BENCH(q6_k, kQ6_K);
+
+// The arithmetic peak of the pool's threads (f32 FMAs on full vectors of
+// the dispatched target): what the Prefill benchmarks' GFLOP/s is held
+// against.
+void BM_FmaPeak(benchmark::State &state) {
+  constexpr int64_t kIters = 1 << 22;
+  double total = 0;
+  for (auto _ : state) {
+    std::atomic<double> flops{0};
+    Pool().For(Pool().threads(), [&](int64_t begin, int64_t end) {
+      double done = 0;
+      for (int64_t t = begin; t < end; ++t)
+        done += FmaPeakLoop(kIters);
+      flops.fetch_add(done);
+    });
+    total += flops.load();
+  }
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(total * 1e-9, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_FmaPeak)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Fused attention of `rows` queries at the end of a `context`-token
 // sequence, gemma3-270m heads (4 query heads, 1 KV head, dim 256), in a

@@ -482,6 +482,28 @@ void SoftmaxVec(const float *x, int64_t rows, int64_t width, float *out) {
   }
 }
 
+// `iters` rounds of 12 independent FMA chains on full vectors (enough to
+// cover the FMA latency times the FMA units of any x86 core): the
+// arithmetic peak a matmul is held against. Returns the flops done.
+double FmaPeakLoopVec(int64_t iters) {
+  const hn::ScalableTag<float> d;
+  using V = decltype(hn::Zero(d));
+  V acc[12];
+  for (int i = 0; i < 12; ++i)
+    acc[i] = hn::Set(d, float(i));
+  const V m = hn::Set(d, 0.999999f), c = hn::Set(d, 1e-7f);
+  for (int64_t k = 0; k < iters; ++k)
+    for (int i = 0; i < 12; ++i)
+      acc[i] = hn::MulAdd(acc[i], m, c);
+  V sum = acc[0];
+  for (int i = 1; i < 12; ++i)
+    sum = hn::Add(sum, acc[i]);
+  // Published through a volatile so the chains cannot be optimized away.
+  volatile float sink = hn::GetLane(sum);
+  (void)sink;
+  return double(iters) * 12 * 2 * double(hn::Lanes(d));
+}
+
 const char *TargetNameVec() { return hwy::TargetName(HWY_TARGET); }
 
 } // namespace HWY_NAMESPACE
@@ -496,6 +518,7 @@ HWY_EXPORT(AddScaledVec);
 HWY_EXPORT(TargetNameVec);
 HWY_EXPORT(GeluTanhVec);
 HWY_EXPORT(SoftmaxVec);
+HWY_EXPORT(FmaPeakLoopVec);
 HWY_EXPORT(DotHeadsKeysVec);
 HWY_EXPORT(ExpRowsVec);
 HWY_EXPORT(WeightedRowSumsVec);
@@ -573,6 +596,10 @@ void SoftmaxRows(const float *x, int64_t rows, int64_t width, float *out) {
 
 void GeluTanhVector(const float *x, int64_t n, float *out) {
   HWY_DYNAMIC_DISPATCH(GeluTanhVec)(x, n, out);
+}
+
+double FmaPeakLoop(int64_t iters) {
+  return HWY_DYNAMIC_DISPATCH(FmaPeakLoopVec)(iters);
 }
 
 const char *VectorTarget() { return HWY_DYNAMIC_DISPATCH(TargetNameVec)(); }

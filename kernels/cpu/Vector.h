@@ -64,6 +64,10 @@ void SoftmaxRows(const float *x, int64_t rows, int64_t width, float *out);
 // The tanh approximation of GELU, elementwise (in place allowed).
 void GeluTanhVector(const float *x, int64_t n, float *out);
 
+// Runs `iters` rounds of independent FMAs on full vectors; returns the
+// flops done (time it for the core's arithmetic peak).
+double FmaPeakLoop(int64_t iters);
+
 // The Highway target the dispatch chose, e.g. "AVX2".
 const char *VectorTarget();
 
