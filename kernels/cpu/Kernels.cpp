@@ -176,7 +176,7 @@ RowDot RowDotFor(StoredType type, int64_t in) {
   case StoredType::kSFP:
     return {DotSfp, DotSfp4, SfpActivationOrder};
   case StoredType::kBF16:
-    return {DotBf16, nullptr, nullptr};
+    return {DotBf16, DotBf16x4, nullptr};
   case StoredType::kF32:
     return {DotF32, nullptr, nullptr};
   case StoredType::kQ8_0:

@@ -84,6 +84,41 @@ float DotBf16Vec(const float *x, const uint8_t *packed, int64_t n) {
   return sum;
 }
 
+// Four bf16 rows `row_bytes` apart against one x: each activation vector
+// loaded once for four rows; the next four rows are prefetched meanwhile
+// (four short streams side by side train the hardware prefetcher worse
+// than one long one).
+void DotBf16x4Vec(const float *x, const uint8_t *rows, int64_t row_bytes,
+                  int64_t n, float *out) {
+  const hn::ScalableTag<float> df;
+  const hn::RebindToUnsigned<decltype(df)> du32;
+  const hn::Rebind<uint16_t, decltype(du32)> du16;
+  const int64_t lanes = int64_t(hn::Lanes(df));
+  using V = decltype(hn::Zero(df));
+  V sum[4] = {hn::Zero(df), hn::Zero(df), hn::Zero(df), hn::Zero(df)};
+  const uint8_t *next = rows + 8 * row_bytes;
+  int64_t i = 0;
+  for (; i + lanes <= n; i += lanes) {
+    for (int64_t b = 0; b < 4 * 2 * lanes; b += 64)
+      hwy::Prefetch(next + 4 * 2 * i + b);
+    const V xv = hn::LoadU(df, x + i);
+    for (int r = 0; r < 4; ++r) {
+      const uint16_t *w =
+          reinterpret_cast<const uint16_t *>(rows + r * row_bytes) + i;
+      const V wv = hn::BitCast(
+          df, hn::ShiftLeft<16>(hn::PromoteTo(du32, hn::LoadU(du16, w))));
+      sum[r] = hn::MulAdd(xv, wv, sum[r]);
+    }
+  }
+  for (int r = 0; r < 4; ++r) {
+    float total = hn::GetLane(hn::SumOfLanes(df, sum[r]));
+    const uint16_t *w = reinterpret_cast<const uint16_t *>(rows + r * row_bytes);
+    for (int64_t t = i; t < n; ++t)
+      total += x[t] * Bf16ToF32(w[t]);
+    out[r] = total;
+  }
+}
+
 // SFP rows are decoded in 16-bit lanes, two f32 vectors' worth per code
 // vector; widening bf16 bits to f32 by interleaving with zeros is one
 // instruction per vector but, on x86, takes the halves of each 128-bit block.
@@ -336,6 +371,32 @@ void DotSharedVec(const float *q, int64_t q_stride, int64_t rows,
     DotTile<1, 1>(q, q_stride, k, 0, n, out, 1);
 }
 
+// sum x[i]^2 with f64 lanes: each f32 vector widened to two f64 vectors,
+// squared and accumulated exactly as the scalar f64 sum would round (but
+// in lanes).
+double SumSquaresVec(const float *x, int64_t n) {
+#if HWY_HAVE_FLOAT64
+  const hn::ScalableTag<double> dd;
+  const hn::Rebind<float, decltype(dd)> df; // half a vector of floats
+  const int64_t lanes = int64_t(hn::Lanes(dd));
+  auto s0 = hn::Zero(dd), s1 = hn::Zero(dd);
+  int64_t i = 0;
+  for (; i + 2 * lanes <= n; i += 2 * lanes) {
+    const auto a = hn::PromoteTo(dd, hn::LoadU(df, x + i)),
+               b = hn::PromoteTo(dd, hn::LoadU(df, x + i + lanes));
+    s0 = hn::MulAdd(a, a, s0);
+    s1 = hn::MulAdd(b, b, s1);
+  }
+  double sum = hn::GetLane(hn::SumOfLanes(dd, hn::Add(s0, s1)));
+#else
+  double sum = 0;
+  int64_t i = 0;
+#endif
+  for (; i < n; ++i)
+    sum += double(x[i]) * x[i];
+  return sum;
+}
+
 // out[h * out_stride + t] = q_h . keys[t] for `heads` query rows q_stride
 // apart and `count` key rows anywhere: tiles of 4 heads by 3 keys, each
 // loaded vector used 3 or 4 times, 12 accumulator chains.
@@ -518,12 +579,14 @@ HWY_EXPORT(AddScaledVec);
 HWY_EXPORT(TargetNameVec);
 HWY_EXPORT(GeluTanhVec);
 HWY_EXPORT(SoftmaxVec);
+HWY_EXPORT(SumSquaresVec);
 HWY_EXPORT(FmaPeakLoopVec);
 HWY_EXPORT(DotHeadsKeysVec);
 HWY_EXPORT(ExpRowsVec);
 HWY_EXPORT(WeightedRowSumsVec);
 HWY_EXPORT(DotSharedVec);
 HWY_EXPORT(DotBf16Vec);
+HWY_EXPORT(DotBf16x4Vec);
 HWY_EXPORT(DotSfpVec);
 HWY_EXPORT(SfpActivationOrderVec);
 HWY_EXPORT(DotSfp4Vec);
@@ -532,6 +595,11 @@ HWY_EXPORT(DotBlockVec);
 void DotBlock(const float *x, int64_t rows, const float *w, int64_t count,
               int64_t n, float *out, int64_t out_stride) {
   HWY_DYNAMIC_DISPATCH(DotBlockVec)(x, rows, w, count, n, out, out_stride);
+}
+
+void DotBf16x4(const float *x, const uint8_t *rows, int64_t row_bytes,
+               int64_t n, float *out) {
+  HWY_DYNAMIC_DISPATCH(DotBf16x4Vec)(x, rows, row_bytes, n, out);
 }
 
 float DotBf16(const float *x, const uint8_t *packed, int64_t n) {
@@ -560,10 +628,7 @@ void AddScaled(float alpha, const float *x, float *y, int64_t n) {
 }
 
 double SumSquares(const float *x, int64_t n) {
-  double sum = 0;
-  for (int64_t i = 0; i < n; ++i)
-    sum += double(x[i]) * x[i];
-  return sum;
+  return HWY_DYNAMIC_DISPATCH(SumSquaresVec)(x, n);
 }
 
 void WeightedRowSums(const float *weights, int64_t w_stride, int64_t heads,

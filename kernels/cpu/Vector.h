@@ -21,6 +21,9 @@ float Dot(const float *a, const float *b, int64_t n);
 // so a matvec reorders its activations once, not per row.
 float DotBf16(const float *x, const uint8_t *packed, int64_t n);
 float DotSfp(const float *x_ordered, const uint8_t *packed, int64_t n);
+// DotBf16 of four rows `row_bytes` apart: out[r] = x . row r.
+void DotBf16x4(const float *x, const uint8_t *rows, int64_t row_bytes,
+               int64_t n, float *out);
 void SfpActivationOrder(const float *x, int64_t n, float *x_ordered);
 // DotSfp of four rows `row_bytes` apart: out[r] = x . row r.
 void DotSfp4(const float *x_ordered, const uint8_t *rows, int64_t row_bytes,
