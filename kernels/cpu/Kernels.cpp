@@ -326,6 +326,38 @@ void Matmuls(ThreadPool &pool, std::span<const MatmulJob> jobs) {
       /*grain=*/direct ? 64 : 16);
 }
 
+void Geglu(ThreadPool &pool, const float *x, int64_t n, int64_t in,
+           const WeightView &gate, std::span<const RowRange> gate_rows,
+           const WeightView &up, std::span<const RowRange> up_rows,
+           int64_t width, float *y, float *u) {
+  const MatmulJob gate_job{x, n, in, gate, gate_rows, width, y};
+  const MatmulJob up_job{x, n, in, up, up_rows, width, u};
+  const RowDot gate_dot = RowDotFor(gate.type, in),
+               up_dot = RowDotFor(up.type, in);
+  const bool gate_direct = n <= kMaxDirectRows && gate_dot.dot;
+  const bool up_direct = n <= kMaxDirectRows && up_dot.dot;
+  const float *gate_x = OrderedActivations(gate_dot, x, n, in, 0);
+  const float *up_x = OrderedActivations(up_dot, x, n, in, 1);
+  const float *packed = gate_direct && up_direct
+                            ? nullptr
+                            : PackedActivations(pool, x, n, in, 0);
+  // Each thread takes the same columns of gate and up, then applies
+  // gelu(g) * u to them while they are in its cache: no second pass, no
+  // second barrier.
+  pool.For(
+      width,
+      [&](int64_t begin, int64_t end) {
+        MatmulRows(gate_job, gate_dot, gate_x, packed, begin, end);
+        MatmulRows(up_job, up_dot, up_x, packed, begin, end);
+        for (int64_t i = 0; i < n; ++i) {
+          float *g = y + i * width + begin;
+          GeluTanhVector(g, end - begin, g);
+          Mul(g, u + i * width + begin, end - begin, g);
+        }
+      },
+      /*grain=*/gate_direct && up_direct ? 64 : 16);
+}
+
 void Matmul(ThreadPool &pool, const float *x, int64_t n, int64_t in,
             const WeightView &w, std::span<const RowRange> ranges, int64_t out,
             float *y) {

@@ -67,6 +67,14 @@ struct MatmulJob {
 };
 void Matmuls(ThreadPool &pool, std::span<const MatmulJob> jobs);
 
+// The GeGLU feed-forward's first half: y[n, width] = gelu_tanh(x . gate)
+// * (x . up) (row ranges as in Matmul), `u` [n, width] scratch for x . up.
+// Each thread computes the same columns of both and combines them.
+void Geglu(ThreadPool &pool, const float *x, int64_t n, int64_t in,
+           const WeightView &gate, std::span<const RowRange> gate_rows,
+           const WeightView &up, std::span<const RowRange> up_rows,
+           int64_t width, float *y, float *u);
+
 // Gemma 4's routed experts (gemma.moe_experts, GEMMA.md 4.6): each row of
 // x [n, d] goes through its top_k experts by logits [n, experts], weighted
 // by the softmax renormalized over them times expert_scale[e]. gate_up is

@@ -306,12 +306,8 @@ absl::StatusOr<Step> Binder::Bind() {
     if (absl::Status s = CheckMatrix(*up, up_rows, in, width); !s.ok())
       return s;
     return Step([=, gw = *gate, uw = *up](Frame &f, ThreadPool &pool) {
-      float *y = F(f, b[1]), *u = F(f, b[2]);
-      const MatmulJob jobs[] = {{F(f, b[0]), n, in, gw, gate_rows, width, y},
-                                {F(f, b[0]), n, in, uw, up_rows, width, u}};
-      Matmuls(pool, jobs);
-      GeluTanh(y, n * width, y);
-      Mul(y, u, n * width, y);
+      Geglu(pool, F(f, b[0]), n, in, gw, gate_rows, uw, up_rows, width,
+            F(f, b[1]), F(f, b[2]));
       return absl::OkStatus();
     });
   }

@@ -152,11 +152,13 @@ std::string TypeAndTarget(
 TEST_P(TypedKernel, MatmulWithRowRangesMatchesTheReference) {
   ThreadPool pool(3);
   // n = 1, 2: dot products from the stored rows (4 rows at a time, then
-  // single rows); 5, 8: 4 x 4 tiles with and without edges; 47 outputs from
-  // ranges of 15 and 32 rows. 232 inputs leave a tail after the vectors.
+  // single rows); 5, 8, 40: the GEMM (Gemm.h) with one partial panel of
+  // tokens, and with two or three (32 or 16 tokens a panel); 47 outputs from
+  // ranges of 15 and 32 rows (tiles of 12 or 6 weight rows and the edges).
+  // 232 inputs leave a tail after the vectors.
   for (int64_t in : {256, 232}) {
     Weight w = MakeWeight(Type(), 96, in, 1, 1.25f);
-    for (int64_t n : {1, 2, 5, 8}) {
+    for (int64_t n : {1, 2, 5, 8, 40}) {
       ref::Tensor x = Make({n, in}, 2);
       std::vector<RowRange> ranges = {{64, 79}, {8, 40}};
       std::vector<ref::RowRange> ref_ranges = {{64, 79}, {8, 40}};
@@ -167,6 +169,29 @@ TEST_P(TypedKernel, MatmulWithRowRangesMatchesTheReference) {
       Matmul(pool, x.data.data(), n, in, w.view, {}, 96, all.data());
       ExpectClose(all, ref::Matmul(x, w.rows, {}, {n, 96}).data);
     }
+  }
+}
+
+// gelu(x . gate) * (x . up) with row ranges, each thread combining its
+// own columns: decode (1, 2 rows) and prefill (5, 40 rows: the GEMM with a
+// partial panel) against the reference ops in sequence.
+TEST_P(TypedKernel, GegluMatchesTheReferenceSequence) {
+  ThreadPool pool(3);
+  const int64_t in = 256, width = 40;
+  Weight gate_up = MakeWeight(Type(), 96, in, 41);
+  const std::vector<RowRange> gate_rows = {{50, 90}},
+                              up_rows = {{0, 20}, {60, 80}};
+  const std::vector<ref::RowRange> ref_gate = {{50, 90}},
+                                   ref_up = {{0, 20}, {60, 80}};
+  for (int64_t n : {1, 2, 5, 40}) {
+    ref::Tensor x = Make({n, in}, 42);
+    std::vector<float> y(n * width), u(n * width);
+    Geglu(pool, x.data.data(), n, in, gate_up.view, gate_rows, gate_up.view,
+          up_rows, width, y.data(), u.data());
+    ref::Tensor want = ref::Mul(
+        ref::GeluTanh(ref::Matmul(x, gate_up.rows, ref_gate, {n, width})),
+        ref::Matmul(x, gate_up.rows, ref_up, {n, width}));
+    ExpectClose(y, want.data);
   }
 }
 
