@@ -149,7 +149,7 @@ def ours(plan, prefilled, args, json_path):
     check([os.path.join(BIN, "gemma-exec"), plan, "--bench",
            "--bench-prompt-len", str(prefilled + 1), "--max-tokens", str(args.tokens),
            "--threads", str(args.threads), "--bench-warmup", "1", "--bench-iters", "1",
-           "--bench-json", json_path])
+           "--bench-json", json_path] + shlex.split(args.ours_args))
     with open(json_path) as f:
         j = json.load(f)
     return {"prefill_tokens": j["prompt_tokens"] - 1, "decode_steps": j["decode_steps"],
@@ -197,6 +197,9 @@ def main():
                    help="comma-separated prefilled token counts")
     p.add_argument("--gemma-args", default="",
                    help="extra gemma.cpp flags, e.g. '--spin 0' on a busy machine")
+    p.add_argument("--ours-args", default="",
+                   help="extra gemma-exec flags, e.g. '--prefill-math bf16' (the "
+                   "opt-in mode that rounds activations to bf16 as gemma.cpp does)")
     p.add_argument("--out", default=os.path.join(ROOT, "build", "bench"),
                    help="directory for gemmacpp_compare.{md,json}")
     args = p.parse_args()

@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import statistics
 import subprocess
 import sys
@@ -51,11 +52,11 @@ def run(cmd):
     return run_measured(cmd, "llamacpp_compare")
 
 
-def ours(plan, ids, tokens, threads):
+def ours(plan, ids, tokens, threads, extra):
     out, err, rss = run([os.path.join(ROOT, "build/bin/gemma-exec"), plan,
                          "--prompt-ids", ",".join(map(str, ids)), "--max-tokens",
                          str(tokens), "--ignore-eos", "--print-ids", "--threads",
-                         str(threads)])
+                         str(threads)] + shlex.split(extra))
     m = re.search(r"prefill (\d+) tokens in ([\d.]+) s .* decode (\d+) tokens in ([\d.]+) s", err)
     return {"prefill": float(m.group(2)), "decode": float(m.group(4)), "rss": rss}
 
@@ -75,7 +76,9 @@ def main():
     p.add_argument("--model", help="the GGUF (default: scripts/model-path.sh)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--tokens", type=int, default=64, help="decode steps")
-    p.add_argument("--iters", type=int, default=3)
+    p.add_argument("--iters", type=int, default=5)
+    p.add_argument("--ours-args", default="",
+                   help="extra gemma-exec flags, e.g. '--prefill-math bf16'")
     args = p.parse_args()
     model = args.model or subprocess.check_output(
         [os.path.join(ROOT, "scripts/model-path.sh")], text=True).strip()
@@ -91,14 +94,15 @@ def main():
         ids = long_ids[:n]
         a, b = [], []
         for _ in range(args.iters):
-            a.append(ours(plan, ids, args.tokens, args.threads))
+            a.append(ours(plan, ids, args.tokens, args.threads, args.ours_args))
             b.append(llama(args.llama_python, model, ids, args.tokens, args.threads))
         med = lambda runs, key: statistics.median(r[key] for r in runs)
         rows.append((n, (n - 1) / med(a, "prefill"), (n - 1) / med(b, "prefill"),
                      args.tokens / med(a, "decode"), args.tokens / med(b, "decode"),
                      med(a, "rss"), med(b, "rss")))
     print(f"Gemma 3 270M Q4_K_M GGUF, {args.threads} threads, median of {args.iters} "
-          f"interleaved runs, {args.tokens} decode steps\n")
+          f"interleaved runs, {args.tokens} decode steps"
+          + (f", ours with {args.ours_args}" if args.ours_args else "") + "\n")
     print("| prompt | prefill ours | prefill llama.cpp | ratio | decode ours | "
           "decode llama.cpp | ratio | peak RSS ours | peak RSS llama.cpp |")
     print("|---|---|---|---|---|---|---|---|---|")

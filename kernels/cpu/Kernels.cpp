@@ -4,6 +4,7 @@
 
 #include "compiler/import/codecs/Decode.h"
 #include "kernels/cpu/Gemm.h"
+#include "kernels/cpu/GemmBf16.h"
 #include "kernels/cpu/GgmlDot.h"
 #include "kernels/cpu/Vector.h"
 
@@ -225,13 +226,32 @@ void RowDotsAt(const RowDot &dot, const float *x, const uint8_t *rows,
     sums[0] = dot.dot(x, rows, in);
 }
 
+// GemmRows on decoded f32 rows, or with --prefill-math bf16 the rows
+// rounded to bf16 and GemmRowsBf16 (`packed` then holds bf16 pairs).
+void GemmDecoded(const float *rows, int64_t stride, int64_t count, int64_t in,
+                 const float *packed, bool bf16, int64_t n, float *y,
+                 int64_t y_stride) {
+  if (!bf16) {
+    GemmRows(rows, stride, count, in, packed, n, y, y_stride);
+    return;
+  }
+  // Rows of even length, a cache line apart from a multiple of 4 KiB.
+  const int64_t stride16 = (in + 1) / 2 * 2 + 32;
+  thread_local std::vector<uint16_t> rows16;
+  if (int64_t(rows16.size()) < count * stride16)
+    rows16.resize(size_t(count * stride16));
+  RowsToBf16(rows, count, in, stride, rows16.data(), stride16);
+  GemmRowsBf16(rows16.data(), stride16, count, in,
+               reinterpret_cast<const uint32_t *>(packed), n, y, y_stride);
+}
+
 // One or two rows of activations (decode) read the stored rows directly;
 // more rows amortize decoding a row once for all of them.
 constexpr int64_t kMaxDirectRows = 2;
 
 // Outputs [begin, end) of one matmul, on the calling thread.
 void MatmulRows(const MatmulJob &job, const RowDot &row_dot, const float *xs,
-                const float *packed, int64_t begin, int64_t end) {
+                const float *packed, bool bf16, int64_t begin, int64_t end) {
   const WeightView &w = job.w;
   const int64_t n = job.n, in = job.in, out = job.out;
   float *y = job.y;
@@ -260,7 +280,7 @@ void MatmulRows(const MatmulJob &job, const RowDot &row_dot, const float *xs,
     const int64_t count = std::min({block, end - o, run});
     for (int64_t k = 0; k < count; ++k)
       DecodeRows(w, row + k, 1, rows + k * stride);
-    GemmRows(rows, stride, count, in, packed, n, y + o, out);
+    GemmDecoded(rows, stride, count, in, packed, bf16, n, y + o, out);
     o += count;
   }
 }
@@ -268,7 +288,16 @@ void MatmulRows(const MatmulJob &job, const RowDot &row_dot, const float *xs,
 // x [n, in] packed for GemmRows into the calling thread's buffer `slot`,
 // the panels shared among the pool's threads when there are many.
 const float *PackedActivations(ThreadPool &pool, const float *x, int64_t n,
-                               int64_t in, size_t slot) {
+                               int64_t in, size_t slot, bool bf16) {
+  if (bf16) {
+    auto *packed = reinterpret_cast<uint32_t *>(
+        PanelBuffer(PackedTokensBf16Size(n, in), slot));
+    const int64_t panels = (n + kBf16Tokens - 1) / kBf16Tokens;
+    pool.For(panels, [&](int64_t begin, int64_t end) {
+      PackTokensBf16(x, n, in, packed, begin, end);
+    });
+    return reinterpret_cast<const float *>(packed);
+  }
   float *packed = PanelBuffer(PackedTokensSize(n, in), slot);
   const int64_t panels = (n + GemmTokenWidth() - 1) / GemmTokenWidth();
   if (n * in < (int64_t(1) << 16) || panels == 1) {
@@ -292,6 +321,7 @@ void Matmuls(ThreadPool &pool, std::span<const MatmulJob> jobs) {
   int64_t total = 0;
   bool direct = true;
   const float *packed[kMaxJobs] = {};
+  const bool bf16 = PrefillBf16();
   for (size_t j = 0; j < jobs.size(); ++j) {
     const MatmulJob &job = jobs[j];
     dots[j] = RowDotFor(job.w.type, job.in);
@@ -307,7 +337,7 @@ void Matmuls(ThreadPool &pool, std::span<const MatmulJob> jobs) {
           jobs[e].in == job.in)
         packed[j] = packed[e];
     if (!packed[j])
-      packed[j] = PackedActivations(pool, job.x, job.n, job.in, j);
+      packed[j] = PackedActivations(pool, job.x, job.n, job.in, j, bf16);
   }
   pool.For(
       total,
@@ -318,7 +348,7 @@ void Matmuls(ThreadPool &pool, std::span<const MatmulJob> jobs) {
           const int64_t b = std::max(begin, first),
                         e = std::min(end, first + jobs[j].out);
           if (b < e)
-            MatmulRows(jobs[j], dots[j], xs[j], packed[j], b - first,
+            MatmulRows(jobs[j], dots[j], xs[j], packed[j], bf16, b - first,
                        e - first);
           first += jobs[j].out;
         }
@@ -338,17 +368,18 @@ void Geglu(ThreadPool &pool, const float *x, int64_t n, int64_t in,
   const bool up_direct = n <= kMaxDirectRows && up_dot.dot;
   const float *gate_x = OrderedActivations(gate_dot, x, n, in, 0);
   const float *up_x = OrderedActivations(up_dot, x, n, in, 1);
+  const bool bf16 = PrefillBf16();
   const float *packed = gate_direct && up_direct
                             ? nullptr
-                            : PackedActivations(pool, x, n, in, 0);
+                            : PackedActivations(pool, x, n, in, 0, bf16);
   // Each thread takes the same columns of gate and up, then applies
   // gelu(g) * u to them while they are in its cache: no second pass, no
   // second barrier.
   pool.For(
       width,
       [&](int64_t begin, int64_t end) {
-        MatmulRows(gate_job, gate_dot, gate_x, packed, begin, end);
-        MatmulRows(up_job, up_dot, up_x, packed, begin, end);
+        MatmulRows(gate_job, gate_dot, gate_x, packed, bf16, begin, end);
+        MatmulRows(up_job, up_dot, up_x, packed, bf16, begin, end);
         for (int64_t i = 0; i < n; ++i) {
           float *g = y + i * width + begin;
           GeluTanhVector(g, end - begin, g);
@@ -400,7 +431,8 @@ void MatmulHeads(ThreadPool &pool, const float *x, int64_t n, int64_t heads,
   const int64_t width = heads * in_h;
   const int64_t block = DecodeBlockRows(width),
                 stride = GemmRowStride(width);
-  const float *packed = PackedActivations(pool, x, n, width, 0);
+  const bool bf16 = PrefillBf16();
+  const float *packed = PackedActivations(pool, x, n, width, 0, bf16);
   pool.For(
       out,
       [&](int64_t begin, int64_t end) {
@@ -410,7 +442,8 @@ void MatmulHeads(ThreadPool &pool, const float *x, int64_t n, int64_t heads,
           for (int64_t k = 0; k < count; ++k)
             for (int64_t h = 0; h < heads; ++h)
               DecodeRows(w, h * out + o + k, 1, rows + k * stride + h * in_h);
-          GemmRows(rows, stride, count, width, packed, n, y + o, out);
+          GemmDecoded(rows, stride, count, width, packed, bf16, n, y + o,
+                      out);
         }
       },
       /*grain=*/16);

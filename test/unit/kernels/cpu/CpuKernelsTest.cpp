@@ -8,8 +8,10 @@
 
 #include "kernels/cpu/Kernels.h"
 
+#include "compiler/import/codecs/Bf16.h"
 #include "compiler/import/codecs/Encode.h"
 #include "compiler/reference/Kernels.h"
+#include "kernels/cpu/GemmBf16.h"
 #include "kernels/cpu/GgmlDot.h"
 #include "kernels/cpu/Vector.h"
 
@@ -391,6 +393,76 @@ INSTANTIATE_TEST_SUITE_P(
                           StoredType::kQ6_K),
         ::testing::ValuesIn(VectorTargets())),
     TypeAndTarget);
+
+float RoundBf16(float v) { return Bf16ToF32(F32ToBf16(v)); }
+
+// The opt-in bf16 prefill GEMM against f64 sums of the same bf16-rounded
+// operands: the products are exact, so only the f32 accumulation differs
+// (within 1e-6 of sum |x_i w_i|). Odd k, a partial panel and a second one,
+// tiles of 12 and the edge rows.
+TEST(CpuKernels, Bf16GemmMatchesRoundedOperands) {
+  if (!Bf16GemmSupported())
+    GTEST_SKIP() << "this CPU has no AVX512-BF16";
+  for (int64_t k : {64, 231}) {
+    const int64_t n = 45, count = 29, stride = k + 33;
+    const std::vector<float> x = Random(n * k, 51, 2.0f);
+    const std::vector<float> w = Random(count * k, 52, 0.5f);
+    std::vector<uint32_t> packed(size_t(PackedTokensBf16Size(n, k)) + 16);
+    uint32_t *aligned = reinterpret_cast<uint32_t *>(
+        (reinterpret_cast<uintptr_t>(packed.data()) + 63) / 64 * 64);
+    PackTokensBf16(x.data(), n, k, aligned, 0, (n + kBf16Tokens - 1) / kBf16Tokens);
+    std::vector<uint16_t> w16(size_t(count * stride));
+    RowsToBf16(w.data(), count, k, k, w16.data(), stride);
+    std::vector<float> y(n * count);
+    GemmRowsBf16(w16.data(), stride, count, k, aligned, n, y.data(), count);
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < count; ++j) {
+        double want = 0, magnitude = 0;
+        for (int64_t t = 0; t < k; ++t) {
+          const double p =
+              double(RoundBf16(x[i * k + t])) * RoundBf16(w[j * k + t]);
+          want += p;
+          magnitude += std::fabs(p);
+        }
+        ASSERT_NEAR(y[i * count + j], want, 1e-6 * magnitude)
+            << "k " << k << " row " << i << " column " << j;
+      }
+  }
+}
+
+// With --prefill-math bf16 the prefill matmuls (and GeGLU) round their
+// operands to bf16 and decode (1, 2 rows) stays exact: the same bf16
+// reference for 40 rows, the f32 one for 2.
+TEST(CpuKernels, PrefillBf16ModeRoundsOnlyPrefill) {
+  if (!Bf16GemmSupported())
+    GTEST_SKIP() << "this CPU has no AVX512-BF16";
+  ThreadPool pool(2);
+  const int64_t in = 128, out = 40;
+  Weight w = MakeWeight(StoredType::kF32, out, in, 61);
+  SetPrefillBf16(true);
+  for (int64_t n : {2, 40}) {
+    ref::Tensor x = Make({n, in}, 62);
+    std::vector<float> y(n * out);
+    Matmul(pool, x.data.data(), n, in, w.view, {}, out, y.data());
+    ref::Tensor xr = x;
+    std::vector<float> wr(out * in);
+    w.view.DecodeRow(0, wr.data());
+    for (int64_t r = 0; r < out; ++r)
+      w.view.DecodeRow(r, wr.data() + r * in);
+    if (n > 2) {
+      for (float &v : xr.data)
+        v = RoundBf16(v);
+      for (float &v : wr)
+        v = RoundBf16(v);
+    }
+    ref::WeightRows rows{out, in, [&](int64_t r, float *o) {
+                           std::copy_n(wr.data() + r * in, in, o);
+                         }};
+    ExpectClose(y, ref::Matmul(xr, rows, {}, {n, out}).data);
+  }
+  SetPrefillBf16(false);
+  EXPECT_FALSE(PrefillBf16());
+}
 
 TEST(CpuKernels, RmsNormInEveryConvention) {
   Weight w = MakeWeight(StoredType::kBF16, 1, 48, 7);

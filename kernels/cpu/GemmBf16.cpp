@@ -1,0 +1,254 @@
+//===- GemmBf16.cpp - The opt-in bf16 prefill matmul ----------------------===//
+//
+// Highway 1.0.3 (Debian 12) has no op for AVX512-BF16's VDPBF16PS, so the
+// tile is written with the intrinsics in functions compiled for that ISA
+// alone (target attribute) and reached only after a CPUID check.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kernels/cpu/GemmBf16.h"
+
+#include "compiler/import/codecs/Bf16.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <vector>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define GEMMA_BF16_TARGET                                                      \
+  __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+#endif
+
+namespace gemma::cpu {
+namespace {
+
+std::atomic<bool> prefill_bf16{false};
+
+} // namespace
+
+bool Bf16GemmSupported() {
+#if defined(__x86_64__)
+  static const bool supported = __builtin_cpu_supports("avx512bf16") &&
+                                __builtin_cpu_supports("avx512bw") &&
+                                __builtin_cpu_supports("avx512vl");
+  return supported;
+#else
+  return false;
+#endif
+}
+
+void SetPrefillBf16(bool on) {
+  prefill_bf16.store(on && Bf16GemmSupported(), std::memory_order_relaxed);
+}
+
+bool PrefillBf16() { return prefill_bf16.load(std::memory_order_relaxed); }
+
+int64_t PackedTokensBf16Size(int64_t n, int64_t k) {
+  const int64_t panels = (n + kBf16Tokens - 1) / kBf16Tokens;
+  return panels * ((k + 1) / 2) * kBf16Tokens;
+}
+
+namespace {
+
+// The scalar forms (F32ToBf16: round to nearest even), for CPUs without
+// the instruction; the bf16 GEMM itself never runs there.
+void PackTokensScalar(const float *x, int64_t n, int64_t k, uint32_t *packed,
+                      int64_t first_panel, int64_t last_panel) {
+  const int64_t pairs = (k + 1) / 2;
+  for (int64_t p = first_panel; p < last_panel; ++p) {
+    uint32_t *out = packed + p * pairs * kBf16Tokens;
+    const int64_t tokens = std::min(kBf16Tokens, n - p * kBf16Tokens);
+    for (int64_t m = 0; m < kBf16Tokens; ++m) {
+      const float *row = x + (p * kBf16Tokens + m) * k;
+      for (int64_t t = 0; t < pairs; ++t) {
+        uint32_t lane = 0;
+        if (m < tokens) {
+          const uint32_t lo = F32ToBf16(row[2 * t]);
+          const uint32_t hi = 2 * t + 1 < k ? F32ToBf16(row[2 * t + 1]) : 0;
+          lane = lo | hi << 16;
+        }
+        out[t * kBf16Tokens + m] = lane;
+      }
+    }
+  }
+}
+
+void RowsToBf16Scalar(const float *in, int64_t count, int64_t k,
+                      int64_t in_stride, uint16_t *out, int64_t out_stride) {
+  for (int64_t j = 0; j < count; ++j) {
+    for (int64_t t = 0; t < k; ++t)
+      out[j * out_stride + t] = F32ToBf16(in[j * in_stride + t]);
+    if (k % 2)
+      out[j * out_stride + k] = 0;
+  }
+}
+
+} // namespace
+
+#if defined(__x86_64__)
+namespace {
+
+// One row of k f32 values as bf16 (VCVTNE2PS2BF16: round to nearest even)
+// in 32-value steps, zeros from k to the next multiple of 32: `out` has
+// room for them.
+GEMMA_BF16_TARGET void RowToBf16(const float *in, int64_t k, uint16_t *out) {
+  for (int64_t t = 0; t < k; t += 32) {
+    const int64_t left = k - t;
+    const __mmask16 lo = left >= 16 ? __mmask16(0xFFFF)
+                                    : __mmask16((1u << left) - 1);
+    const __mmask16 hi =
+        left >= 32 ? __mmask16(0xFFFF)
+                   : left > 16 ? __mmask16((1u << (left - 16)) - 1)
+                               : __mmask16(0);
+    const __m512 a = _mm512_maskz_loadu_ps(lo, in + t);
+    const __m512 b = _mm512_maskz_loadu_ps(hi, in + t + 16);
+    _mm512_storeu_si512(out + t, (__m512i)_mm512_cvtne2ps_pbh(b, a));
+  }
+}
+
+GEMMA_BF16_TARGET void PackTokensAvx512Bf16(const float *x, int64_t n,
+                                            int64_t k, uint32_t *packed,
+                                            int64_t first_panel,
+                                            int64_t last_panel) {
+  const int64_t pairs = (k + 1) / 2;
+  std::vector<uint16_t> row16(size_t((k + 31) / 32 * 32));
+  uint32_t pair[1];
+  for (int64_t p = first_panel; p < last_panel; ++p) {
+    uint32_t *out = packed + p * pairs * kBf16Tokens;
+    const int64_t tokens = std::min(kBf16Tokens, n - p * kBf16Tokens);
+    for (int64_t m = 0; m < kBf16Tokens; ++m) {
+      if (m >= tokens) {
+        for (int64_t t = 0; t < pairs; ++t)
+          out[t * kBf16Tokens + m] = 0;
+        continue;
+      }
+      RowToBf16(x + (p * kBf16Tokens + m) * k, k, row16.data());
+      for (int64_t t = 0; t < pairs; ++t) {
+        std::memcpy(pair, row16.data() + 2 * t, 4);
+        out[t * kBf16Tokens + m] = pair[0];
+      }
+    }
+  }
+}
+
+// R weight rows against one panel: per k pair, two panel loads, R
+// broadcasts of a row's pair, 2 R dot-product instructions.
+template <int R>
+GEMMA_BF16_TARGET void Tile(const uint16_t *w, int64_t ws, int64_t pairs,
+                            const uint32_t *panel, int64_t tokens, float *y,
+                            int64_t y_stride) {
+  __m512 acc0[R], acc1[R];
+  for (int i = 0; i < R; ++i)
+    acc0[i] = acc1[i] = _mm512_setzero_ps();
+  for (int64_t t = 0; t < pairs; ++t) {
+    const __m512bh b0 = (__m512bh)_mm512_load_si512(panel + t * kBf16Tokens);
+    const __m512bh b1 =
+        (__m512bh)_mm512_load_si512(panel + t * kBf16Tokens + 16);
+    for (int i = 0; i < R; ++i) {
+      uint32_t pair;
+      std::memcpy(&pair, w + i * ws + 2 * t, 4);
+      const __m512bh a = (__m512bh)_mm512_set1_epi32(int(pair));
+      acc0[i] = _mm512_dpbf16_ps(acc0[i], a, b0);
+      acc1[i] = _mm512_dpbf16_ps(acc1[i], a, b1);
+    }
+  }
+  alignas(64) float column[kBf16Tokens];
+  for (int i = 0; i < R; ++i) {
+    _mm512_store_ps(column, acc0[i]);
+    _mm512_store_ps(column + 16, acc1[i]);
+    for (int64_t m = 0; m < tokens; ++m)
+      y[m * y_stride + i] = column[m];
+  }
+}
+
+constexpr int kRows = 12;
+
+template <int R>
+GEMMA_BF16_TARGET void RestRows(const uint16_t *w, int64_t ws, int64_t rows,
+                                int64_t pairs, const uint32_t *panel,
+                                int64_t tokens, float *y, int64_t y_stride) {
+  if constexpr (R > 0) {
+    if (rows == R)
+      return Tile<R>(w, ws, pairs, panel, tokens, y, y_stride);
+    RestRows<R - 1>(w, ws, rows, pairs, panel, tokens, y, y_stride);
+  }
+}
+
+GEMMA_BF16_TARGET void GemmRowsAvx512Bf16(const uint16_t *w, int64_t ws,
+                                          int64_t count, int64_t k,
+                                          const uint32_t *packed, int64_t n,
+                                          float *y, int64_t y_stride) {
+  const int64_t pairs = (k + 1) / 2;
+  const int64_t panels = (n + kBf16Tokens - 1) / kBf16Tokens;
+  constexpr int64_t kBlockRows = 4 * kRows;
+  for (int64_t j0 = 0; j0 < count; j0 += kBlockRows) {
+    const int64_t j1 = std::min(count, j0 + kBlockRows);
+    for (int64_t p = 0; p < panels; ++p) {
+      const uint32_t *panel = packed + p * pairs * kBf16Tokens;
+      const int64_t tokens = std::min(kBf16Tokens, n - p * kBf16Tokens);
+      float *yp = y + p * kBf16Tokens * y_stride;
+      int64_t j = j0;
+      for (; j + kRows <= j1; j += kRows)
+        Tile<kRows>(w + j * ws, ws, pairs, panel, tokens, yp + j, y_stride);
+      if (j < j1)
+        RestRows<kRows - 1>(w + j * ws, ws, j1 - j, pairs, panel, tokens,
+                            yp + j, y_stride);
+    }
+  }
+}
+
+} // namespace
+#endif
+
+void PackTokensBf16(const float *x, int64_t n, int64_t k, uint32_t *packed,
+                    int64_t first_panel, int64_t last_panel) {
+#if defined(__x86_64__)
+  if (Bf16GemmSupported())
+    return PackTokensAvx512Bf16(x, n, k, packed, first_panel, last_panel);
+#endif
+  PackTokensScalar(x, n, k, packed, first_panel, last_panel);
+}
+
+void RowsToBf16(const float *in, int64_t count, int64_t k, int64_t in_stride,
+                uint16_t *out, int64_t out_stride) {
+#if defined(__x86_64__)
+  // The vector form writes whole 32-value steps: only where they fit.
+  if (Bf16GemmSupported() && out_stride >= (k + 31) / 32 * 32) {
+    for (int64_t j = 0; j < count; ++j)
+      RowToBf16(in + j * in_stride, k, out + j * out_stride);
+    return;
+  }
+#endif
+  RowsToBf16Scalar(in, count, k, in_stride, out, out_stride);
+}
+
+void GemmRowsBf16(const uint16_t *w, int64_t w_stride, int64_t count,
+                  int64_t k, const uint32_t *packed, int64_t n, float *y,
+                  int64_t y_stride) {
+#if defined(__x86_64__)
+  if (Bf16GemmSupported()) {
+    GemmRowsAvx512Bf16(w, w_stride, count, k, packed, n, y, y_stride);
+    return;
+  }
+#endif
+  // Without the instruction (a caller's bug: SetPrefillBf16 refuses), the
+  // same products in scalar f32: bf16 values times bf16 values are exact.
+  const int64_t pairs = (k + 1) / 2;
+  for (int64_t i = 0; i < n; ++i) {
+    const uint32_t *panel = packed + i / kBf16Tokens * pairs * kBf16Tokens;
+    for (int64_t j = 0; j < count; ++j) {
+      float sum = 0.0f;
+      for (int64_t t = 0; t < pairs; ++t) {
+        const uint32_t lane = panel[t * kBf16Tokens + i % kBf16Tokens];
+        sum += Bf16ToF32(uint16_t(lane)) * Bf16ToF32(w[j * w_stride + 2 * t]);
+        sum += Bf16ToF32(uint16_t(lane >> 16)) *
+               Bf16ToF32(w[j * w_stride + 2 * t + 1]);
+      }
+      y[i * y_stride + j] = sum;
+    }
+  }
+}
+
+} // namespace gemma::cpu
