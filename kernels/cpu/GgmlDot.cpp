@@ -47,6 +47,23 @@ HWY_INLINE float Half(const uint8_t *p) {
 #endif
 }
 
+// The f16 at `p` in every lane: a 16-bit broadcast and one vector
+// conversion on x86 (two instructions where Set(Half(p)) takes three).
+HWY_INLINE VF HalfLanes(const uint8_t *p) {
+  uint16_t bits;
+  std::memcpy(&bits, p, 2);
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  // (The zero-masked form: GCC 12's plain _mm512_cvtph_ps trips its own
+  // -Wmaybe-uninitialized.)
+  return VF{_mm512_maskz_cvtph_ps(__mmask16(0xFFFF),
+                                  _mm256_set1_epi16(short(bits)))};
+#elif HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+  return VF{_mm256_cvtph_ps(_mm_set1_epi16(short(bits)))};
+#else
+  return hn::Set(DF(), F16At(p));
+#endif
+}
+
 // Lanes(DF) bytes at p as i32 lanes, zero- or sign-extended.
 HWY_INLINE VI Unsigned(const uint8_t *p) {
   return hn::PromoteTo(DI(), hn::LoadU(hn::Rebind<uint8_t, DI>(), p));
@@ -99,7 +116,7 @@ HWY_INLINE void DotQ8_0R(const float *x, const uint8_t *rows,
       VF acc = hn::Mul(Float(Signed(block + 2)), xv[0]);
       for (int64_t j = 1; j < V; ++j)
         acc = hn::MulAdd(Float(Signed(block + 2 + j * L)), xv[j], acc);
-      total[r] = hn::MulAdd(hn::Set(df, Half(block)), acc, total[r]);
+      total[r] = hn::MulAdd(HalfLanes(block), acc, total[r]);
     }
   }
   Store<R>(total, out);
@@ -168,7 +185,7 @@ HWY_INLINE void DotQ5_0R(const float *x, const uint8_t *rows,
       VF acc = hn::Mul(Float(Signed(qb)), xv[0]);
       for (int64_t j = 1; j < V; ++j)
         acc = hn::MulAdd(Float(Signed(qb + j * L)), xv[j], acc);
-      total[r] = hn::MulAdd(hn::Set(df, Half(block)), acc, total[r]);
+      total[r] = hn::MulAdd(HalfLanes(block), acc, total[r]);
     }
   }
   Store<R>(total, out);
