@@ -343,6 +343,13 @@ HWY_INLINE void WeightedRowSumsH(const float *weights, int64_t w_stride,
 void WeightedRowSumsVec(const float *weights, int64_t w_stride, int64_t heads,
                         int64_t count, const float *rows, int64_t stride,
                         int64_t n, float *out, int64_t out_stride) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  // 32 registers hold 8 outputs' two vectors each: every value row loaded
+  // serves twice the rows (a prefill block's query rows).
+  for (; heads >= 8; heads -= 8, weights += 8 * w_stride, out += 8 * out_stride)
+    WeightedRowSumsH<8>(weights, w_stride, count, rows, stride, n, out,
+                        out_stride);
+#endif
   for (; heads >= 4; heads -= 4, weights += 4 * w_stride, out += 4 * out_stride)
     WeightedRowSumsH<4>(weights, w_stride, count, rows, stride, n, out,
                         out_stride);

@@ -495,6 +495,13 @@ TEST(CpuKernels, RopeFullLinearAndProportional) {
 // Scores, optional soft-cap, window mask, softmax and values of the
 // reference, against the flash-style kernel: prefill into a ring longer
 // than the window, and a batch of sequences at different positions.
+std::vector<int32_t> Iota(int32_t first, int32_t count) {
+  std::vector<int32_t> v(static_cast<size_t>(count));
+  for (int32_t i = 0; i < count; ++i)
+    v[size_t(i)] = first + i;
+  return v;
+}
+
 class AttentionThreads : public ::testing::TestWithParam<int> {};
 
 // The fused kernel groups the query heads of a KV head into one work item,
@@ -514,7 +521,15 @@ TEST_P(AttentionThreads, MatchesTheReferenceComposition) {
         Case{3, 3, 16, {2, 15, 40}, 0.0f, 5}, Case{1, 1, 11, {30}, 0.0f, 0},
         // Decode with more threads than rows x KV heads: positions split
         // among threads and combined, one split with no position at all.
-        Case{1, 1, 11, {2}, 50.0f, 8}, Case{1, 1, 64, {63}, 30.0f, 40}}) {
+        Case{1, 1, 11, {2}, 50.0f, 8}, Case{1, 1, 64, {63}, 30.0f, 40},
+        // Prefill of 40 rows in blocks (one packed panel of query vectors,
+        // the span's scores as one GEMM): capped with a window, across the
+        // ring's wrap, causal only; and a ring shorter than a block's span,
+        // which falls back to one row at a time.
+        Case{40, 1, 64, Iota(10, 40), 30.0f, 24},
+        Case{40, 1, 64, Iota(50, 40), 0.0f, 24},
+        Case{40, 1, 48, Iota(0, 40), 0.0f, 0},
+        Case{40, 1, 11, Iota(20, 40), 0.0f, 8}}) {
     ref::Tensor q = Make({c.rows, 4, 16}, 10);
     ref::Tensor keys = Make({c.batch, c.slots, 2, 16}, 11);
     ref::Tensor values = Make({c.batch, c.slots, 2, 24}, 12);
