@@ -10,9 +10,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "kernels/cpu/Kernels.h"
-#include "kernels/cpu/Vector.h"
 #include "compiler/import/StoredType.h"
 #include "compiler/import/codecs/Encode.h"
+#include "kernels/cpu/Vector.h"
 
 #include <benchmark/benchmark.h>
 

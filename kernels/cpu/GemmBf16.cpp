@@ -96,12 +96,11 @@ namespace {
 GEMMA_BF16_TARGET void RowToBf16(const float *in, int64_t k, uint16_t *out) {
   for (int64_t t = 0; t < k; t += 32) {
     const int64_t left = k - t;
-    const __mmask16 lo = left >= 16 ? __mmask16(0xFFFF)
-                                    : __mmask16((1u << left) - 1);
-    const __mmask16 hi =
-        left >= 32 ? __mmask16(0xFFFF)
-                   : left > 16 ? __mmask16((1u << (left - 16)) - 1)
-                               : __mmask16(0);
+    const __mmask16 lo =
+        left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1);
+    const __mmask16 hi = left >= 32  ? __mmask16(0xFFFF)
+                         : left > 16 ? __mmask16((1u << (left - 16)) - 1)
+                                     : __mmask16(0);
     const __m512 a = _mm512_maskz_loadu_ps(lo, in + t);
     const __m512 b = _mm512_maskz_loadu_ps(hi, in + t + 16);
     _mm512_storeu_si512(out + t, (__m512i)_mm512_cvtne2ps_pbh(b, a));
@@ -224,8 +223,8 @@ void RowsToBf16(const float *in, int64_t count, int64_t k, int64_t in_stride,
   RowsToBf16Scalar(in, count, k, in_stride, out, out_stride);
 }
 
-void GemmRowsBf16(const uint16_t *w, int64_t w_stride, int64_t count,
-                  int64_t k, const uint32_t *packed, int64_t n, float *y,
+void GemmRowsBf16(const uint16_t *w, int64_t w_stride, int64_t count, int64_t k,
+                  const uint32_t *packed, int64_t n, float *y,
                   int64_t y_stride) {
 #if defined(__x86_64__)
   if (Bf16GemmSupported()) {

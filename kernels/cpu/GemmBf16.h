@@ -49,8 +49,8 @@ void RowsToBf16(const float *in, int64_t count, int64_t k, int64_t in_stride,
 
 // y[i * y_stride + j] = bf16(x_i) . w_j for i < n, j < count: w bf16 rows
 // `w_stride` values apart (even), x packed by PackTokensBf16.
-void GemmRowsBf16(const uint16_t *w, int64_t w_stride, int64_t count,
-                  int64_t k, const uint32_t *packed, int64_t n, float *y,
+void GemmRowsBf16(const uint16_t *w, int64_t w_stride, int64_t count, int64_t k,
+                  const uint32_t *packed, int64_t n, float *y,
                   int64_t y_stride);
 
 } // namespace gemma::cpu

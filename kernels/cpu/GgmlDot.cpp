@@ -55,8 +55,8 @@ HWY_INLINE VF HalfLanes(const uint8_t *p) {
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
   // (The zero-masked form: GCC 12's plain _mm512_cvtph_ps trips its own
   // -Wmaybe-uninitialized.)
-  return VF{_mm512_maskz_cvtph_ps(__mmask16(0xFFFF),
-                                  _mm256_set1_epi16(short(bits)))};
+  return VF{
+      _mm512_maskz_cvtph_ps(__mmask16(0xFFFF), _mm256_set1_epi16(short(bits)))};
 #elif HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
   return VF{_mm256_cvtph_ps(_mm_set1_epi16(short(bits)))};
 #else
@@ -69,9 +69,8 @@ HWY_INLINE VI Unsigned(const uint8_t *p) {
   return hn::PromoteTo(DI(), hn::LoadU(hn::Rebind<uint8_t, DI>(), p));
 }
 HWY_INLINE VI Signed(const uint8_t *p) {
-  return hn::PromoteTo(
-      DI(), hn::LoadU(hn::Rebind<int8_t, DI>(),
-                      reinterpret_cast<const int8_t *>(p)));
+  return hn::PromoteTo(DI(), hn::LoadU(hn::Rebind<int8_t, DI>(),
+                                       reinterpret_cast<const int8_t *>(p)));
 }
 
 HWY_INLINE VF Float(VI v) { return hn::ConvertTo(DF(), v); }
@@ -98,8 +97,8 @@ template <int R> HWY_INLINE void Store(const VF (&total)[R], float *out) {
 
 // Q8_0: { f16 d; i8 qs[32]; }.
 template <int R>
-HWY_INLINE void DotQ8_0R(const float *x, const uint8_t *rows,
-                         int64_t row_bytes, int64_t n, float *out) {
+HWY_INLINE void DotQ8_0R(const float *x, const uint8_t *rows, int64_t row_bytes,
+                         int64_t n, float *out) {
   const DF df;
   constexpr int64_t L = int64_t(hn::MaxLanes(DF()));
   constexpr int64_t V = 32 / L;
@@ -130,7 +129,8 @@ HWY_INLINE void Q5_0Values(const uint8_t *block, int8_t *out) {
   std::memcpy(&qh, block + 2, 4);
   for (int j = 0; j < 16; ++j) {
     out[j] = int8_t(((block[6 + j] & 0xF) | ((qh >> j) & 1) << 4) - 16);
-    out[j + 16] = int8_t(((block[6 + j] >> 4) | ((qh >> (j + 16)) & 1) << 4) - 16);
+    out[j + 16] =
+        int8_t(((block[6 + j] >> 4) | ((qh >> (j + 16)) & 1) << 4) - 16);
   }
 }
 #else
@@ -145,7 +145,7 @@ HWY_INLINE void Q5_0Values(const uint8_t *block, int8_t *out) {
   alignas(16) static constexpr uint8_t kByteOf[2][16] = {
       {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1},
       {2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3}};
-  alignas(16) static constexpr uint8_t kBit[16] = {1, 2, 4,  8,  16, 32, 64, 128,
+  alignas(16) static constexpr uint8_t kBit[16] = {1, 2, 4, 8, 16, 32, 64, 128,
                                                    1, 2, 4, 8, 16, 32, 64, 128};
   uint32_t qh;
   std::memcpy(&qh, block + 2, 4);
@@ -164,8 +164,8 @@ HWY_INLINE void Q5_0Values(const uint8_t *block, int8_t *out) {
 #endif
 
 template <int R>
-HWY_INLINE void DotQ5_0R(const float *x, const uint8_t *rows,
-                         int64_t row_bytes, int64_t n, float *out) {
+HWY_INLINE void DotQ5_0R(const float *x, const uint8_t *rows, int64_t row_bytes,
+                         int64_t n, float *out) {
   const DF df;
   constexpr int64_t L = int64_t(hn::MaxLanes(DF()));
   constexpr int64_t V = 32 / L;
@@ -196,8 +196,8 @@ HWY_INLINE void DotQ5_0R(const float *x, const uint8_t *rows,
 // nibble) and 64c + 32 + l (high). So x . row = sum_j d sc_j (q_j . x_j) -
 // dmin m_j sum(x_j): the sums of x are shared by every row.
 template <int R>
-HWY_INLINE void DotQ4_KR(const float *x, const uint8_t *rows,
-                         int64_t row_bytes, int64_t n, float *out) {
+HWY_INLINE void DotQ4_KR(const float *x, const uint8_t *rows, int64_t row_bytes,
+                         int64_t n, float *out) {
   const DF df;
   const DI di;
   constexpr int64_t L = int64_t(hn::MaxLanes(DF()));
@@ -252,14 +252,14 @@ HWY_INLINE void DotQ4_KR(const float *x, const uint8_t *rows,
 // ql[l + 32 (m % 2)]) and 2 high bits from qh[l] (bits 2m, 2m + 1), minus
 // 32; each 16 values have their own scale d * scales[i].
 template <int R>
-HWY_INLINE void DotQ6_KR(const float *x, const uint8_t *rows,
-                         int64_t row_bytes, int64_t n, float *out) {
+HWY_INLINE void DotQ6_KR(const float *x, const uint8_t *rows, int64_t row_bytes,
+                         int64_t n, float *out) {
   const DF df;
   const DI di;
   constexpr int64_t L = int64_t(hn::MaxLanes(DF()));
   const VI low = hn::Set(di, 0xF), bias = hn::Set(di, 32);
-  const VI m0 = hn::Set(di, 0x03), m1 = hn::Set(di, 0x0C), m2 = hn::Set(di, 0x30),
-           m3 = hn::Set(di, 0xC0);
+  const VI m0 = hn::Set(di, 0x03), m1 = hn::Set(di, 0x0C),
+           m2 = hn::Set(di, 0x30), m3 = hn::Set(di, 0xC0);
   VF total[R];
   for (int r = 0; r < R; ++r)
     total[r] = hn::Zero(df);
@@ -284,8 +284,10 @@ HWY_INLINE void DotQ6_KR(const float *x, const uint8_t *rows,
           const VI a = Unsigned(block + 64 * h + l),
                    c = Unsigned(block + 64 * h + 32 + l),
                    hb = Unsigned(block + 128 + 32 * h + l);
-          const VI q0 = hn::Or(hn::And(a, low), hn::ShiftLeft<4>(hn::And(hb, m0)));
-          const VI q1 = hn::Or(hn::And(c, low), hn::ShiftLeft<2>(hn::And(hb, m1)));
+          const VI q0 =
+              hn::Or(hn::And(a, low), hn::ShiftLeft<4>(hn::And(hb, m0)));
+          const VI q1 =
+              hn::Or(hn::And(c, low), hn::ShiftLeft<2>(hn::And(hb, m1)));
           const VI q2 = hn::Or(hn::ShiftRight<4>(a), hn::And(hb, m2));
           const VI q3 =
               hn::Or(hn::ShiftRight<4>(c), hn::ShiftRight<2>(hn::And(hb, m3)));

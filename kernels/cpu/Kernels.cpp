@@ -429,8 +429,7 @@ void MatmulHeads(ThreadPool &pool, const float *x, int64_t n, int64_t heads,
   // Output o's rows of every head, side by side, are one row of
   // heads * in_h values against x's [heads * in_h] rows: a plain matmul.
   const int64_t width = heads * in_h;
-  const int64_t block = DecodeBlockRows(width),
-                stride = GemmRowStride(width);
+  const int64_t block = DecodeBlockRows(width), stride = GemmRowStride(width);
   const bool bf16 = PrefillBf16();
   const float *packed = PackedActivations(pool, x, n, width, 0, bf16);
   pool.For(
@@ -442,8 +441,7 @@ void MatmulHeads(ThreadPool &pool, const float *x, int64_t n, int64_t heads,
           for (int64_t k = 0; k < count; ++k)
             for (int64_t h = 0; h < heads; ++h)
               DecodeRows(w, h * out + o + k, 1, rows + k * stride + h * in_h);
-          GemmDecoded(rows, stride, count, width, packed, bf16, n, y + o,
-                      out);
+          GemmDecoded(rows, stride, count, width, packed, bf16, n, y + o, out);
         }
       },
       /*grain=*/16);
@@ -461,8 +459,7 @@ public:
                    int64_t pairs, double base, double linear_scale) {
     for (Entry &e : entries_)
       if (e.dim == dim && e.pairs == pairs && e.base == base &&
-          e.linear_scale == linear_scale &&
-          e.positions.size() == size_t(n) &&
+          e.linear_scale == linear_scale && e.positions.size() == size_t(n) &&
           std::equal(positions, positions + n, e.positions.begin()))
         return e.cos_sin.data();
     Entry &e = entries_[next_];
@@ -583,8 +580,8 @@ void AttendItem(const AttentionShape &s, const AttentionItem &it,
   WeightedRowSums(z, n, group, before_wrap, v + first_slot * value_stride,
                   value_stride, s.value_dim, o, s.value_dim);
   if (before_wrap < n)
-    WeightedRowSums(z + before_wrap, n, group, n - before_wrap, v,
-                    value_stride, s.value_dim, o, s.value_dim);
+    WeightedRowSums(z + before_wrap, n, group, n - before_wrap, v, value_stride,
+                    s.value_dim, o, s.value_dim);
   if (norm)
     for (int64_t h = 0; h < group; ++h)
       Scale(o + h * s.value_dim, s.value_dim, 1.0f / sums[h],
@@ -602,7 +599,9 @@ void AttendItem(const AttentionShape &s, const AttentionItem &it,
 // The i-th of n work items in the order 0, n-1, 1, n-2, ...: causal rows
 // grow in cost with their position, and the pool gives each thread a
 // contiguous range of items, which this interleaves short with long.
-int64_t Zigzag(int64_t i, int64_t n) { return i % 2 == 0 ? i / 2 : n - 1 - i / 2; }
+int64_t Zigzag(int64_t i, int64_t n) {
+  return i % 2 == 0 ? i / 2 : n - 1 - i / 2;
+}
 
 bool AttendBlock(const AttentionShape &s, const float *q, const float *keys,
                  const float *values, const int32_t *positions, float scale,
@@ -676,9 +675,8 @@ bool AttendBlock(const AttentionShape &s, const float *q, const float *keys,
   }
   outs.assign(size_t(m * s.value_dim), 0.0f);
   const float *v = values + g * s.value_dim;
-  WeightedRowSums(z.data(), span, m, before_wrap,
-                  v + first_slot * value_stride, value_stride, s.value_dim,
-                  outs.data(), s.value_dim);
+  WeightedRowSums(z.data(), span, m, before_wrap, v + first_slot * value_stride,
+                  value_stride, s.value_dim, outs.data(), s.value_dim);
   if (before_wrap < span)
     WeightedRowSums(z.data() + before_wrap, span, m, span - before_wrap, v,
                     value_stride, s.value_dim, outs.data(), s.value_dim);

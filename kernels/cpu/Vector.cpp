@@ -12,8 +12,8 @@
 
 #include "kernels/cpu/Vector.h"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -112,7 +112,8 @@ void DotBf16x4Vec(const float *x, const uint8_t *rows, int64_t row_bytes,
   }
   for (int r = 0; r < 4; ++r) {
     float total = hn::GetLane(hn::SumOfLanes(df, sum[r]));
-    const uint16_t *w = reinterpret_cast<const uint16_t *>(rows + r * row_bytes);
+    const uint16_t *w =
+        reinterpret_cast<const uint16_t *>(rows + r * row_bytes);
     for (int64_t t = i; t < n; ++t)
       total += x[t] * Bf16ToF32(w[t]);
     out[r] = total;
@@ -409,8 +410,8 @@ double SumSquaresVec(const float *x, int64_t n) {
 // loaded vector used 3 or 4 times, 12 accumulator chains.
 template <int H, int K>
 HWY_INLINE void HeadsKeysTile(const float *q, int64_t q_stride,
-                              const float *const *keys, int64_t dim,
-                              float *out, int64_t out_stride) {
+                              const float *const *keys, int64_t dim, float *out,
+                              int64_t out_stride) {
   const hn::ScalableTag<float> d;
   const int64_t lanes = int64_t(hn::Lanes(d));
   using V = decltype(hn::Zero(d));
@@ -440,8 +441,8 @@ HWY_INLINE void HeadsKeysTile(const float *q, int64_t q_stride,
 
 template <int H>
 HWY_INLINE void HeadsKeysH(const float *q, int64_t q_stride,
-                           const float *const *keys, int64_t count,
-                           int64_t dim, float *out, int64_t out_stride) {
+                           const float *const *keys, int64_t count, int64_t dim,
+                           float *out, int64_t out_stride) {
   int64_t t = 0;
   for (; t + 3 <= count; t += 3)
     HeadsKeysTile<H, 3>(q, q_stride, keys + t, dim, out + t, out_stride);
@@ -657,8 +658,7 @@ void DotHeadsKeys(const float *q, int64_t q_stride, int64_t heads,
   (q, q_stride, heads, keys, count, dim, out, out_stride);
 }
 
-void ExpRows(float *x, int64_t rows, int64_t width, float *maxes,
-             float *sums) {
+void ExpRows(float *x, int64_t rows, int64_t width, float *maxes, float *sums) {
   HWY_DYNAMIC_DISPATCH(ExpRowsVec)(x, rows, width, maxes, sums);
 }
 

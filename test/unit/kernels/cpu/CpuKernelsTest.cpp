@@ -20,8 +20,8 @@
 
 #include <atomic>
 #include <cctype>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <random>
 #include <tuple>
 
@@ -339,8 +339,8 @@ TEST_P(GgmlKernel, MatmulAndLogitsMatchDecodeThenDot) {
 // with the block scales applied to partial sums).
 TEST_P(GgmlKernel, RowDotsMatchDecodeThenDot) {
   using RowDot1 = float (*)(const float *, const uint8_t *, int64_t);
-  using RowDot4 = void (*)(const float *, const uint8_t *, int64_t, int64_t,
-                           float *);
+  using RowDot4 =
+      void (*)(const float *, const uint8_t *, int64_t, int64_t, float *);
   RowDot1 dot = nullptr;
   RowDot4 dot4 = nullptr;
   switch (Type()) {
@@ -384,14 +384,13 @@ TEST_P(GgmlKernel, RowDotsMatchDecodeThenDot) {
 
 INSTANTIATE_TEST_SUITE_P(
     GgmlTypes, GgmlKernel,
-    ::testing::Combine(
-        ::testing::Values(StoredType::kF16, StoredType::kQ4_0,
-                          StoredType::kQ4_1, StoredType::kQ5_0,
-                          StoredType::kQ5_1, StoredType::kQ8_0,
-                          StoredType::kQ2_K, StoredType::kQ3_K,
-                          StoredType::kQ4_K, StoredType::kQ5_K,
-                          StoredType::kQ6_K),
-        ::testing::ValuesIn(VectorTargets())),
+    ::testing::Combine(::testing::Values(StoredType::kF16, StoredType::kQ4_0,
+                                         StoredType::kQ4_1, StoredType::kQ5_0,
+                                         StoredType::kQ5_1, StoredType::kQ8_0,
+                                         StoredType::kQ2_K, StoredType::kQ3_K,
+                                         StoredType::kQ4_K, StoredType::kQ5_K,
+                                         StoredType::kQ6_K),
+                       ::testing::ValuesIn(VectorTargets())),
     TypeAndTarget);
 
 float RoundBf16(float v) { return Bf16ToF32(F32ToBf16(v)); }
@@ -410,7 +409,8 @@ TEST(CpuKernels, Bf16GemmMatchesRoundedOperands) {
     std::vector<uint32_t> packed(size_t(PackedTokensBf16Size(n, k)) + 16);
     uint32_t *aligned = reinterpret_cast<uint32_t *>(
         (reinterpret_cast<uintptr_t>(packed.data()) + 63) / 64 * 64);
-    PackTokensBf16(x.data(), n, k, aligned, 0, (n + kBf16Tokens - 1) / kBf16Tokens);
+    PackTokensBf16(x.data(), n, k, aligned, 0,
+                   (n + kBf16Tokens - 1) / kBf16Tokens);
     std::vector<uint16_t> w16(size_t(count * stride));
     RowsToBf16(w.data(), count, k, k, w16.data(), stride);
     std::vector<float> y(n * count);
