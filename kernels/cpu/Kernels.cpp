@@ -274,13 +274,35 @@ void MatmulRows(const MatmulJob &job, const RowDot &row_dot, const float *xs,
   }
   // Prefill: blocks of weight rows decoded once for every activation row.
   const int64_t block = DecodeBlockRows(in), stride = GemmRowStride(in);
+  // With bf16 prefill math, bf16 rows are used where they are stored and
+  // SFP rows decoded straight to bf16 (their values are bf16 values).
+  const bool bf16_in_place =
+      bf16 && w.type == StoredType::kBF16 && w.scale == 1.0f && in % 2 == 0;
+  const bool sfp_to_bf16 =
+      bf16 && w.type == StoredType::kSFP && w.scale == 1.0f;
+  const int64_t stride16 = (in + 1) / 2 * 2 + 32;
   float *rows = RowBuffer(block * stride);
   for (int64_t o = begin; o < end;) {
     const auto [row, run] = runs.At(o);
     const int64_t count = std::min({block, end - o, run});
-    for (int64_t k = 0; k < count; ++k)
-      DecodeRows(w, row + k, 1, rows + k * stride);
-    GemmDecoded(rows, stride, count, in, packed, bf16, n, y + o, out);
+    if (bf16_in_place) {
+      GemmRowsBf16(reinterpret_cast<const uint16_t *>(w.data) + row * in, in,
+                   count, in, reinterpret_cast<const uint32_t *>(packed), n,
+                   y + o, out);
+    } else if (sfp_to_bf16) {
+      uint16_t *rows16 = reinterpret_cast<uint16_t *>(rows);
+      for (int64_t k = 0; k < count; ++k) {
+        DecodeSfpToBf16(w.data + (row + k) * in, in, rows16 + k * stride16);
+        if (in % 2)
+          rows16[k * stride16 + in] = 0;
+      }
+      GemmRowsBf16(rows16, stride16, count, in,
+                   reinterpret_cast<const uint32_t *>(packed), n, y + o, out);
+    } else {
+      for (int64_t k = 0; k < count; ++k)
+        DecodeRows(w, row + k, 1, rows + k * stride);
+      GemmDecoded(rows, stride, count, in, packed, bf16, n, y + o, out);
+    }
     o += count;
   }
 }

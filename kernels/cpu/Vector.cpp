@@ -248,6 +248,33 @@ void DotSfp4Vec(const float *x, const uint8_t *rows, int64_t row_bytes,
 }
 #endif
 
+// SFP codes to their bf16 bits (exact: every SFP value is a bf16 value),
+// a vector of 16-bit lanes at a time.
+void DecodeSfpToBf16Vec(const uint8_t *codes, int64_t n, uint16_t *out) {
+  int64_t i = 0;
+#if HWY_TARGET != HWY_SCALAR
+  const hn::ScalableTag<int16_t> di16;
+  const hn::Rebind<int8_t, decltype(di16)> di8;
+  const hn::RebindToUnsigned<decltype(di16)> du16;
+  const int64_t lanes = int64_t(hn::Lanes(di16));
+  for (; i + lanes <= n; i += lanes)
+    hn::StoreU(
+        hn::BitCast(
+            du16,
+            gemma::HWY_NAMESPACE::DecodeSfpBf16Bits(
+                di16, hn::PromoteTo(
+                          di16, hn::LoadU(di8, reinterpret_cast<const int8_t *>(
+                                                   codes + i))))),
+        du16, out + i);
+#endif
+  for (; i < n; ++i) {
+    const float value = SfpDecode(codes[i]);
+    uint32_t bits;
+    std::memcpy(&bits, &value, 4);
+    out[i] = uint16_t(bits >> 16);
+  }
+}
+
 // out[i * out_stride + k] = x_i . w_k for R activation rows and C weight
 // rows: R * C accumulators, each loaded vector used C or R times. 4 x 3 is
 // the largest tile whose accumulators and operands fit AVX2's 16 registers.
@@ -587,6 +614,7 @@ HWY_EXPORT(AddScaledVec);
 HWY_EXPORT(TargetNameVec);
 HWY_EXPORT(GeluTanhVec);
 HWY_EXPORT(SoftmaxVec);
+HWY_EXPORT(DecodeSfpToBf16Vec);
 HWY_EXPORT(SumSquaresVec);
 HWY_EXPORT(FmaPeakLoopVec);
 HWY_EXPORT(DotHeadsKeysVec);
@@ -668,6 +696,10 @@ void SoftmaxRows(const float *x, int64_t rows, int64_t width, float *out) {
 
 void GeluTanhVector(const float *x, int64_t n, float *out) {
   HWY_DYNAMIC_DISPATCH(GeluTanhVec)(x, n, out);
+}
+
+void DecodeSfpToBf16(const uint8_t *codes, int64_t n, uint16_t *out) {
+  HWY_DYNAMIC_DISPATCH(DecodeSfpToBf16Vec)(codes, n, out);
 }
 
 double FmaPeakLoop(int64_t iters) {

@@ -67,6 +67,9 @@ void SoftmaxRows(const float *x, int64_t rows, int64_t width, float *out);
 // The tanh approximation of GELU, elementwise (in place allowed).
 void GeluTanhVector(const float *x, int64_t n, float *out);
 
+// SFP codes to the bf16 bits of their values (exact).
+void DecodeSfpToBf16(const uint8_t *codes, int64_t n, uint16_t *out);
+
 // Runs `iters` rounds of independent FMAs on full vectors; returns the
 // flops done (time it for the core's arithmetic peak).
 double FmaPeakLoop(int64_t iters);

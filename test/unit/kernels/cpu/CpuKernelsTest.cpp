@@ -432,34 +432,42 @@ TEST(CpuKernels, Bf16GemmMatchesRoundedOperands) {
 
 // With --prefill-math bf16 the prefill matmuls (and GeGLU) round their
 // operands to bf16 and decode (1, 2 rows) stays exact: the same bf16
-// reference for 40 rows, the f32 one for 2.
+// reference for 40 rows, the f32 one for 2. f32 weights are decoded and
+// rounded, bf16 ones read in place (even rows), SFP ones decoded straight
+// to bf16 (odd rows padded).
 TEST(CpuKernels, PrefillBf16ModeRoundsOnlyPrefill) {
   if (!Bf16GemmSupported())
     GTEST_SKIP() << "this CPU has no AVX512-BF16";
   ThreadPool pool(2);
-  const int64_t in = 128, out = 40;
-  Weight w = MakeWeight(StoredType::kF32, out, in, 61);
   SetPrefillBf16(true);
-  for (int64_t n : {2, 40}) {
-    ref::Tensor x = Make({n, in}, 62);
-    std::vector<float> y(n * out);
-    Matmul(pool, x.data.data(), n, in, w.view, {}, out, y.data());
-    ref::Tensor xr = x;
-    std::vector<float> wr(out * in);
-    w.view.DecodeRow(0, wr.data());
-    for (int64_t r = 0; r < out; ++r)
-      w.view.DecodeRow(r, wr.data() + r * in);
-    if (n > 2) {
-      for (float &v : xr.data)
-        v = RoundBf16(v);
-      for (float &v : wr)
-        v = RoundBf16(v);
+  for (StoredType type :
+       {StoredType::kF32, StoredType::kBF16, StoredType::kSFP})
+    for (int64_t in : {128, 127}) {
+      const int64_t out = 40;
+      SCOPED_TRACE(std::string(StoredTypeName(type)) + " in " +
+                   std::to_string(in));
+      Weight w = MakeWeight(type, out, in, 61);
+      for (int64_t n : {2, 40}) {
+        ref::Tensor x = Make({n, in}, 62);
+        std::vector<float> y(n * out);
+        Matmul(pool, x.data.data(), n, in, w.view, {}, out, y.data());
+        ref::Tensor xr = x;
+        std::vector<float> wr(out * in);
+        w.view.DecodeRow(0, wr.data());
+        for (int64_t r = 0; r < out; ++r)
+          w.view.DecodeRow(r, wr.data() + r * in);
+        if (n > 2) {
+          for (float &v : xr.data)
+            v = RoundBf16(v);
+          for (float &v : wr)
+            v = RoundBf16(v);
+        }
+        ref::WeightRows rows{out, in, [&](int64_t r, float *o) {
+                               std::copy_n(wr.data() + r * in, in, o);
+                             }};
+        ExpectClose(y, ref::Matmul(xr, rows, {}, {n, out}).data);
+      }
     }
-    ref::WeightRows rows{out, in, [&](int64_t r, float *o) {
-                           std::copy_n(wr.data() + r * in, in, o);
-                         }};
-    ExpectClose(y, ref::Matmul(xr, rows, {}, {n, out}).data);
-  }
   SetPrefillBf16(false);
   EXPECT_FALSE(PrefillBf16());
 }
