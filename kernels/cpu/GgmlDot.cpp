@@ -95,32 +95,6 @@ template <int R> HWY_INLINE void Store(const VF (&total)[R], float *out) {
     out[r] = hn::GetLane(hn::SumOfLanes(DF(), total[r]));
 }
 
-// Q8_0: { f16 d; i8 qs[32]; }.
-template <int R>
-HWY_INLINE void DotQ8_0R(const float *x, const uint8_t *rows, int64_t row_bytes,
-                         int64_t n, float *out) {
-  const DF df;
-  constexpr int64_t L = int64_t(hn::MaxLanes(DF()));
-  constexpr int64_t V = 32 / L;
-  VF total[R];
-  for (int r = 0; r < R; ++r)
-    total[r] = hn::Zero(df);
-  for (int64_t b = 0; b < n / 32; ++b) {
-    PrefetchNext<R>(rows, row_bytes, 34, b);
-    VF xv[V];
-    for (int64_t j = 0; j < V; ++j)
-      xv[j] = hn::LoadU(df, x + 32 * b + j * L);
-    for (int r = 0; r < R; ++r) {
-      const uint8_t *block = rows + r * row_bytes + 34 * b;
-      VF acc = hn::Mul(Float(Signed(block + 2)), xv[0]);
-      for (int64_t j = 1; j < V; ++j)
-        acc = hn::MulAdd(Float(Signed(block + 2 + j * L)), xv[j], acc);
-      total[r] = hn::MulAdd(HalfLanes(block), acc, total[r]);
-    }
-  }
-  Store<R>(total, out);
-}
-
 // Q5_0: { f16 d; u32 qh; u8 qs[16]; }: value j is the low (j < 16) or high
 // nibble of qs[j mod 16] with bit j of qh above it, minus 16.
 #if HWY_TARGET == HWY_SCALAR
@@ -163,9 +137,26 @@ HWY_INLINE void Q5_0Values(const uint8_t *block, int8_t *out) {
 }
 #endif
 
-template <int R>
-HWY_INLINE void DotQ5_0R(const float *x, const uint8_t *rows, int64_t row_bytes,
-                         int64_t n, float *out) {
+// Blocks of 32 values with their f16 scale first. Q8_0 ({ f16 d; i8
+// qs[32]; }) stores the values as bytes; Q5_0's are made bytes first
+// (Q5_0Values). From there both are the same dot product.
+struct Q8_0Block {
+  static constexpr int64_t kBytes = 34;
+  static HWY_INLINE const uint8_t *Values(const uint8_t *block, int8_t *) {
+    return block + 2;
+  }
+};
+struct Q5_0Block {
+  static constexpr int64_t kBytes = 22;
+  static HWY_INLINE const uint8_t *Values(const uint8_t *block, int8_t *q) {
+    Q5_0Values(block, q);
+    return reinterpret_cast<const uint8_t *>(q);
+  }
+};
+
+template <int R, class Block>
+HWY_INLINE void DotByteBlocksR(const float *x, const uint8_t *rows,
+                               int64_t row_bytes, int64_t n, float *out) {
   const DF df;
   constexpr int64_t L = int64_t(hn::MaxLanes(DF()));
   constexpr int64_t V = 32 / L;
@@ -173,22 +164,33 @@ HWY_INLINE void DotQ5_0R(const float *x, const uint8_t *rows, int64_t row_bytes,
   for (int r = 0; r < R; ++r)
     total[r] = hn::Zero(df);
   for (int64_t b = 0; b < n / 32; ++b) {
-    PrefetchNext<R>(rows, row_bytes, 22, b);
+    PrefetchNext<R>(rows, row_bytes, Block::kBytes, b);
     VF xv[V];
     for (int64_t j = 0; j < V; ++j)
       xv[j] = hn::LoadU(df, x + 32 * b + j * L);
     for (int r = 0; r < R; ++r) {
-      const uint8_t *block = rows + r * row_bytes + 22 * b;
-      alignas(16) int8_t q[32];
-      Q5_0Values(block, q);
-      const uint8_t *qb = reinterpret_cast<const uint8_t *>(q);
-      VF acc = hn::Mul(Float(Signed(qb)), xv[0]);
+      const uint8_t *block = rows + r * row_bytes + Block::kBytes * b;
+      alignas(16) int8_t scratch[32];
+      const uint8_t *q = Block::Values(block, scratch);
+      VF acc = hn::Mul(Float(Signed(q)), xv[0]);
       for (int64_t j = 1; j < V; ++j)
-        acc = hn::MulAdd(Float(Signed(qb + j * L)), xv[j], acc);
+        acc = hn::MulAdd(Float(Signed(q + j * L)), xv[j], acc);
       total[r] = hn::MulAdd(HalfLanes(block), acc, total[r]);
     }
   }
   Store<R>(total, out);
+}
+
+template <int R>
+HWY_INLINE void DotQ8_0R(const float *x, const uint8_t *rows, int64_t row_bytes,
+                         int64_t n, float *out) {
+  DotByteBlocksR<R, Q8_0Block>(x, rows, row_bytes, n, out);
+}
+
+template <int R>
+HWY_INLINE void DotQ5_0R(const float *x, const uint8_t *rows, int64_t row_bytes,
+                         int64_t n, float *out) {
+  DotByteBlocksR<R, Q5_0Block>(x, rows, row_bytes, n, out);
 }
 
 // Q4_K: { f16 d; f16 dmin; u8 scales[12]; u8 qs[128]; }: sub-block j of 32

@@ -490,35 +490,39 @@ void DotHeadsKeysVec(const float *q, int64_t q_stride, int64_t heads,
     HeadsKeysH<1>(q, q_stride, keys, count, dim, out, out_stride);
 }
 
+// y = exp(in - max(in)) over one row (in place allowed): its max in
+// `*max`, the sum of the exponentials returned (summed in lanes).
+HWY_INLINE float ExpRow(const float *in, int64_t width, float *y, float *max) {
+  const hn::ScalableTag<float> d;
+  const int64_t lanes = int64_t(hn::Lanes(d));
+  auto vmax = hn::Set(d, -std::numeric_limits<float>::infinity());
+  int64_t i = 0;
+  for (; i + lanes <= width; i += lanes)
+    vmax = hn::Max(vmax, hn::LoadU(d, in + i));
+  float m = hn::GetLane(hn::MaxOfLanes(d, vmax));
+  for (int64_t t = i; t < width; ++t)
+    m = std::max(m, in[t]);
+  const auto vm = hn::Set(d, m);
+  auto vsum = hn::Zero(d);
+  for (i = 0; i + lanes <= width; i += lanes) {
+    const auto e = hn::Exp(d, hn::Sub(hn::LoadU(d, in + i), vm));
+    hn::StoreU(e, d, y + i);
+    vsum = hn::Add(vsum, e);
+  }
+  float sum = hn::GetLane(hn::SumOfLanes(d, vsum));
+  for (int64_t t = i; t < width; ++t) {
+    y[t] = std::exp(in[t] - m);
+    sum += y[t];
+  }
+  *max = m;
+  return sum;
+}
+
 // x <- exp(x - max) per row, with each row's max and sum of exponentials.
 void ExpRowsVec(float *x, int64_t rows, int64_t width, float *maxes,
                 float *sums) {
-  const hn::ScalableTag<float> d;
-  const int64_t lanes = int64_t(hn::Lanes(d));
-  for (int64_t r = 0; r < rows; ++r) {
-    float *y = x + r * width;
-    auto vmax = hn::Set(d, -std::numeric_limits<float>::infinity());
-    int64_t i = 0;
-    for (; i + lanes <= width; i += lanes)
-      vmax = hn::Max(vmax, hn::LoadU(d, y + i));
-    float max = hn::GetLane(hn::MaxOfLanes(d, vmax));
-    for (int64_t t = i; t < width; ++t)
-      max = std::max(max, y[t]);
-    const auto vm = hn::Set(d, max);
-    auto vsum = hn::Zero(d);
-    for (i = 0; i + lanes <= width; i += lanes) {
-      const auto e = hn::Exp(d, hn::Sub(hn::LoadU(d, y + i), vm));
-      hn::StoreU(e, d, y + i);
-      vsum = hn::Add(vsum, e);
-    }
-    float sum = hn::GetLane(hn::SumOfLanes(d, vsum));
-    for (int64_t t = i; t < width; ++t) {
-      y[t] = std::exp(y[t] - max);
-      sum += y[t];
-    }
-    maxes[r] = max;
-    sums[r] = sum;
-  }
+  for (int64_t r = 0; r < rows; ++r)
+    sums[r] = ExpRow(x + r * width, width, x + r * width, &maxes[r]);
 }
 
 // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), Highway's tanh
@@ -549,32 +553,15 @@ void SoftmaxVec(const float *x, int64_t rows, int64_t width, float *out) {
   const hn::ScalableTag<float> d;
   const int64_t lanes = int64_t(hn::Lanes(d));
   for (int64_t r = 0; r < rows; ++r) {
-    const float *in = x + r * width;
     float *y = out + r * width;
-    auto vmax = hn::Set(d, -std::numeric_limits<float>::infinity());
+    float max;
+    const float inv_sum = 1.0f / ExpRow(x + r * width, width, y, &max);
+    const auto inv = hn::Set(d, inv_sum);
     int64_t i = 0;
     for (; i + lanes <= width; i += lanes)
-      vmax = hn::Max(vmax, hn::LoadU(d, in + i));
-    float max = hn::GetLane(hn::MaxOfLanes(d, vmax));
-    for (int64_t t = i; t < width; ++t)
-      max = std::max(max, in[t]);
-    const auto vm = hn::Set(d, max);
-    auto vsum = hn::Zero(d);
-    for (i = 0; i + lanes <= width; i += lanes) {
-      const auto e = hn::Exp(d, hn::Sub(hn::LoadU(d, in + i), vm));
-      hn::StoreU(e, d, y + i);
-      vsum = hn::Add(vsum, e);
-    }
-    float sum = hn::GetLane(hn::SumOfLanes(d, vsum));
-    for (int64_t t = i; t < width; ++t) {
-      y[t] = std::exp(in[t] - max);
-      sum += y[t];
-    }
-    const auto inv = hn::Set(d, 1.0f / sum);
-    for (i = 0; i + lanes <= width; i += lanes)
       hn::StoreU(hn::Mul(hn::LoadU(d, y + i), inv), d, y + i);
-    for (int64_t t = i; t < width; ++t)
-      y[t] *= 1.0f / sum;
+    for (; i < width; ++i)
+      y[i] *= inv_sum;
   }
 }
 
