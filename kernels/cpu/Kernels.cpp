@@ -6,7 +6,10 @@
 #include "kernels/cpu/Gemm.h"
 #include "kernels/cpu/GemmBf16.h"
 #include "kernels/cpu/GgmlDot.h"
+#include "kernels/cpu/SfpVbmi.h"
 #include "kernels/cpu/Vector.h"
+
+#include <hwy/targets.h>
 
 #include <algorithm>
 #include <cmath>
@@ -175,6 +178,10 @@ RowDot RowDotFor(StoredType type, int64_t in) {
     return {};
   switch (type) {
   case StoredType::kSFP:
+    // Byte-table decoding where the CPU has VBMI and the vector dispatch
+    // runs AVX-512 (tests force lower targets to check the other path).
+    if (SfpVbmiSupported() && (hwy::SupportedTargets() & HWY_AVX3) != 0)
+      return {DotSfpVbmi, DotSfp4Vbmi, SfpVbmiActivationOrder};
     return {DotSfp, DotSfp4, SfpActivationOrder};
   case StoredType::kBF16:
     return {DotBf16, DotBf16x4, nullptr};
