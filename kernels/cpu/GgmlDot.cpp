@@ -309,6 +309,30 @@ HWY_INLINE void DotQ6_KR(const float *x, const uint8_t *rows, int64_t row_bytes,
   Store<R>(total, out);
 }
 
+// A row of Q8_0 or Q5_0 blocks decoded to f32 with full vectors: d * q
+// per value, the scalar decoder's one rounding (Ggml.cpp), so the values
+// are bit-identical to it.
+template <class Block>
+HWY_INLINE void DecodeByteBlocks(const uint8_t *row, int64_t n, float *out) {
+  const DF df;
+  constexpr int64_t L = int64_t(hn::MaxLanes(DF()));
+  for (int64_t b = 0; b < n / 32; ++b) {
+    const uint8_t *block = row + Block::kBytes * b;
+    alignas(16) int8_t scratch[32];
+    const uint8_t *q = Block::Values(block, scratch);
+    const VF d = HalfLanes(block);
+    for (int64_t j = 0; j < 32; j += L)
+      hn::StoreU(hn::Mul(d, Float(Signed(q + j))), df, out + 32 * b + j);
+  }
+}
+
+void DecodeQ8_0RowVec(const uint8_t *row, int64_t n, float *out) {
+  DecodeByteBlocks<Q8_0Block>(row, n, out);
+}
+void DecodeQ5_0RowVec(const uint8_t *row, int64_t n, float *out) {
+  DecodeByteBlocks<Q5_0Block>(row, n, out);
+}
+
 #define GEMMA_GGML_DOT(T)                                                      \
   float Dot##T##Vec(const float *x, const uint8_t *packed, int64_t n) {        \
     float out[1];                                                              \
@@ -347,6 +371,16 @@ GEMMA_GGML_DOT(Q5_0)
 GEMMA_GGML_DOT(Q4_K)
 GEMMA_GGML_DOT(Q6_K)
 #undef GEMMA_GGML_DOT
+
+HWY_EXPORT(DecodeQ8_0RowVec);
+HWY_EXPORT(DecodeQ5_0RowVec);
+
+void DecodeQ8_0Row(const uint8_t *row, int64_t n, float *out) {
+  HWY_DYNAMIC_DISPATCH(DecodeQ8_0RowVec)(row, n, out);
+}
+void DecodeQ5_0Row(const uint8_t *row, int64_t n, float *out) {
+  HWY_DYNAMIC_DISPATCH(DecodeQ5_0RowVec)(row, n, out);
+}
 
 } // namespace gemma::cpu
 #endif

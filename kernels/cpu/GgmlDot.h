@@ -36,6 +36,11 @@ void DotQ4_Kx4(const float *x, const uint8_t *rows, int64_t row_bytes,
 void DotQ6_Kx4(const float *x, const uint8_t *rows, int64_t row_bytes,
                int64_t n, float *out);
 
+// A row of n values (whole blocks) decoded to f32, bit-identical to the
+// scalar decoders: the prefill matmul's decode of Q8_0 and Q5_0 weights.
+void DecodeQ8_0Row(const uint8_t *row, int64_t n, float *out);
+void DecodeQ5_0Row(const uint8_t *row, int64_t n, float *out);
+
 } // namespace gemma::cpu
 
 #endif // KERNELS_CPU_GGMLDOT_H

@@ -233,6 +233,19 @@ void RowDotsAt(const RowDot &dot, const float *x, const uint8_t *rows,
     sums[0] = dot.dot(x, rows, in);
 }
 
+// Weight row `row` of w as f32 (scale applied): the full-vector decoders of
+// the real GGUF files' most common types, else the codecs' decoder.
+void DecodeRowForGemm(const WeightView &w, int64_t row, float *out) {
+  if (w.scale == 1.0f && w.cols % 32 == 0) {
+    const uint64_t bytes = PackedBytes(w.type, uint64_t(w.cols));
+    if (w.type == StoredType::kQ5_0)
+      return DecodeQ5_0Row(w.data + uint64_t(row) * bytes, w.cols, out);
+    if (w.type == StoredType::kQ8_0)
+      return DecodeQ8_0Row(w.data + uint64_t(row) * bytes, w.cols, out);
+  }
+  DecodeRows(w, row, 1, out);
+}
+
 // GemmRows on decoded f32 rows, or with --prefill-math bf16 the rows
 // rounded to bf16 and GemmRowsBf16 (`packed` then holds bf16 pairs).
 void GemmDecoded(const float *rows, int64_t stride, int64_t count, int64_t in,
@@ -307,7 +320,7 @@ void MatmulRows(const MatmulJob &job, const RowDot &row_dot, const float *xs,
                    reinterpret_cast<const uint32_t *>(packed), n, y + o, out);
     } else {
       for (int64_t k = 0; k < count; ++k)
-        DecodeRows(w, row + k, 1, rows + k * stride);
+        DecodeRowForGemm(w, row + k, rows + k * stride);
       GemmDecoded(rows, stride, count, in, packed, bf16, n, y + o, out);
     }
     o += count;

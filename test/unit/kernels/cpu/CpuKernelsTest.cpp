@@ -382,6 +382,28 @@ TEST_P(GgmlKernel, RowDotsMatchDecodeThenDot) {
   }
 }
 
+// The prefill's full-vector row decoders give the scalar decoders' values
+// exactly (the same single rounding of d * q).
+TEST_P(GgmlKernel, RowDecodersAreBitIdentical) {
+  void (*decode)(const uint8_t *, int64_t, float *) = nullptr;
+  if (Type() == StoredType::kQ8_0)
+    decode = DecodeQ8_0Row;
+  else if (Type() == StoredType::kQ5_0)
+    decode = DecodeQ5_0Row;
+  else
+    GTEST_SKIP() << "decoded by the codecs";
+  const int64_t cols = 640;
+  Weight w = MakeGgmlWeight(Type(), 3, cols, 71);
+  const int64_t row_bytes = int64_t(PackedBytes(Type(), uint64_t(cols)));
+  std::vector<float> want(cols), got(cols);
+  for (int64_t r = 0; r < 3; ++r) {
+    w.view.DecodeRow(r, want.data());
+    decode(w.bytes.data() + r * row_bytes, cols, got.data());
+    for (int64_t i = 0; i < cols; ++i)
+      ASSERT_EQ(got[i], want[i]) << "row " << r << " value " << i;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(
     GgmlTypes, GgmlKernel,
     ::testing::Combine(::testing::Values(StoredType::kF16, StoredType::kQ4_0,
