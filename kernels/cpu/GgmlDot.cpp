@@ -342,6 +342,14 @@ void DecodeQ5_0RowVec(const uint8_t *row, int64_t n, float *out) {
   void Dot##T##x4Vec(const float *x, const uint8_t *rows, int64_t row_bytes,   \
                      int64_t n, float *out) {                                  \
     Dot##T##R<4>(x, rows, row_bytes, n, out);                                  \
+  }                                                                            \
+  void Dot##T##RowsVec(const float *x, const uint8_t *rows, int64_t row_bytes, \
+                       int64_t n, int64_t count, float *out) {                 \
+    int64_t k = 0;                                                             \
+    for (; k + 4 <= count; k += 4)                                             \
+      Dot##T##R<4>(x, rows + k * row_bytes, row_bytes, n, out + k);            \
+    for (; k < count; ++k)                                                     \
+      Dot##T##R<1>(x, rows + k * row_bytes, row_bytes, n, out + k);            \
   }
 GEMMA_GGML_DOT(Q8_0)
 GEMMA_GGML_DOT(Q5_0)
@@ -359,6 +367,11 @@ namespace gemma::cpu {
 #define GEMMA_GGML_DOT(T)                                                      \
   HWY_EXPORT(Dot##T##Vec);                                                     \
   HWY_EXPORT(Dot##T##x4Vec);                                                   \
+  HWY_EXPORT(Dot##T##RowsVec);                                                 \
+  void Dot##T##Rows(const float *x, const uint8_t *rows, int64_t row_bytes,    \
+                    int64_t n, int64_t count, float *out) {                    \
+    HWY_DYNAMIC_DISPATCH(Dot##T##RowsVec)(x, rows, row_bytes, n, count, out);  \
+  }                                                                            \
   float Dot##T(const float *x, const uint8_t *packed, int64_t n) {             \
     return HWY_DYNAMIC_DISPATCH(Dot##T##Vec)(x, packed, n);                    \
   }                                                                            \

@@ -36,6 +36,18 @@ void DotQ4_Kx4(const float *x, const uint8_t *rows, int64_t row_bytes,
 void DotQ6_Kx4(const float *x, const uint8_t *rows, int64_t row_bytes,
                int64_t n, float *out);
 
+// out[k] = x . row k for `count` consecutive rows (fours, then single rows)
+// in one call: a decode step's matvec of thousands of rows pays the
+// dispatch and loop once per range of rows, not once per four.
+void DotQ8_0Rows(const float *x, const uint8_t *rows, int64_t row_bytes,
+                 int64_t n, int64_t count, float *out);
+void DotQ5_0Rows(const float *x, const uint8_t *rows, int64_t row_bytes,
+                 int64_t n, int64_t count, float *out);
+void DotQ4_KRows(const float *x, const uint8_t *rows, int64_t row_bytes,
+                 int64_t n, int64_t count, float *out);
+void DotQ6_KRows(const float *x, const uint8_t *rows, int64_t row_bytes,
+                 int64_t n, int64_t count, float *out);
+
 // A row of n values (whole blocks) decoded to f32, bit-identical to the
 // scalar decoders: the prefill matmul's decode of Q8_0 and Q5_0 weights.
 void DecodeQ8_0Row(const uint8_t *row, int64_t n, float *out);

@@ -163,11 +163,16 @@ using StoredDot4 = void (*)(const float *, const uint8_t *, int64_t, int64_t,
                             float *);
 
 // How a matvec reads a stored row without a decoded copy.
+// Consecutive stored rows against one x in one call.
+using StoredDotRows = void (*)(const float *, const uint8_t *, int64_t, int64_t,
+                               int64_t, float *);
+
 struct RowDot {
   StoredDot dot = nullptr;   // null: this type is decoded first
   StoredDot4 dot4 = nullptr; // null: one row at a time
   // Puts activations in the order `dot` reads them (null: as they are).
   void (*order)(const float *, int64_t, float *) = nullptr;
+  StoredDotRows rows = nullptr; // null: dot4 and dot, called per rows
 };
 
 // Rows of `in` values of `type`: block types are read in place only when a
@@ -188,13 +193,13 @@ RowDot RowDotFor(StoredType type, int64_t in) {
   case StoredType::kF32:
     return {DotF32, nullptr, nullptr};
   case StoredType::kQ8_0:
-    return {DotQ8_0, DotQ8_0x4, nullptr};
+    return {DotQ8_0, DotQ8_0x4, nullptr, DotQ8_0Rows};
   case StoredType::kQ5_0:
-    return {DotQ5_0, DotQ5_0x4, nullptr};
+    return {DotQ5_0, DotQ5_0x4, nullptr, DotQ5_0Rows};
   case StoredType::kQ4_K:
-    return {DotQ4_K, DotQ4_Kx4, nullptr};
+    return {DotQ4_K, DotQ4_Kx4, nullptr, DotQ4_KRows};
   case StoredType::kQ6_K:
-    return {DotQ6_K, DotQ6_Kx4, nullptr};
+    return {DotQ6_K, DotQ6_Kx4, nullptr, DotQ6_KRows};
   default:
     return {};
   }
@@ -276,6 +281,23 @@ void MatmulRows(const MatmulJob &job, const RowDot &row_dot, const float *xs,
   const int64_t n = job.n, in = job.in, out = job.out;
   float *y = job.y;
   RowRuns runs(job.ranges, out);
+  if (n <= kMaxDirectRows && row_dot.rows) {
+    const int64_t bytes_per_row = int64_t(PackedBytes(w.type, uint64_t(in)));
+    for (int64_t o = begin; o < end;) {
+      const auto [row, run] = runs.At(o);
+      const int64_t count = std::min(run, end - o);
+      for (int64_t i = 0; i < n; ++i) {
+        float *yi = y + i * out + o;
+        row_dot.rows(xs + i * in, w.data + row * bytes_per_row, bytes_per_row,
+                     in, count, yi);
+        if (w.scale != 1.0f)
+          for (int64_t k = 0; k < count; ++k)
+            yi[k] *= w.scale;
+      }
+      o += count;
+    }
+    return;
+  }
   if (n <= kMaxDirectRows && row_dot.dot) {
     const int64_t bytes_per_row = int64_t(PackedBytes(w.type, uint64_t(in)));
     for (int64_t o = begin; o < end;) {
