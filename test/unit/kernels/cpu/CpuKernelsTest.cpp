@@ -65,6 +65,15 @@ public:
   ForcedTarget &operator=(const ForcedTarget &) = delete;
 };
 
+// Runs `body` once under each vector target, the target named in failures.
+template <class F> void ForEachTarget(F body) {
+  for (int64_t target : VectorTargets()) {
+    ForcedTarget forced(target);
+    SCOPED_TRACE(hwy::TargetName(target));
+    body();
+  }
+}
+
 TEST(VectorTargets, TheBestTargetOfThisCpuIsAmongThoseTested) {
   const std::vector<int64_t> targets = VectorTargets();
   ASSERT_FALSE(targets.empty());
@@ -495,31 +504,35 @@ TEST(CpuKernels, PrefillBf16ModeRoundsOnlyPrefill) {
 }
 
 TEST(CpuKernels, RmsNormInEveryConvention) {
-  Weight w = MakeWeight(StoredType::kBF16, 1, 48, 7);
-  ref::Tensor x = Make({3, 2, 48}, 8);
-  for (auto [kind, ref_kind] :
-       {std::pair(NormKind::kPlusOne, ref::NormWeight::kPlusOne),
-        std::pair(NormKind::kPlain, ref::NormWeight::kPlain),
-        std::pair(NormKind::kNone, ref::NormWeight::kNone)}) {
-    std::vector<float> y(x.data.size());
-    RmsNorm(x.data.data(), 6, 48, &w.view, kind, 1e-6f, y.data());
-    ExpectClose(y, ref::RmsNorm(x, &w.rows, ref_kind, 1e-6f).data);
-  }
+  ForEachTarget([&] {
+    Weight w = MakeWeight(StoredType::kBF16, 1, 48, 7);
+    ref::Tensor x = Make({3, 2, 48}, 8);
+    for (auto [kind, ref_kind] :
+         {std::pair(NormKind::kPlusOne, ref::NormWeight::kPlusOne),
+          std::pair(NormKind::kPlain, ref::NormWeight::kPlain),
+          std::pair(NormKind::kNone, ref::NormWeight::kNone)}) {
+      std::vector<float> y(x.data.size());
+      RmsNorm(x.data.data(), 6, 48, &w.view, kind, 1e-6f, y.data());
+      ExpectClose(y, ref::RmsNorm(x, &w.rows, ref_kind, 1e-6f).data);
+    }
+  });
 }
 
 TEST(CpuKernels, RopeFullLinearAndProportional) {
-  std::vector<int32_t> positions = {0, 7, 513};
-  // Twice over, with two bases: the angles a call keeps for the next one
-  // (same positions) must follow every setting.
-  for (int pass = 0; pass < 2; ++pass)
-    for (double base : {1e4, 1e6})
-      for (auto [scale, fraction] :
-           {std::pair(1.0, 1.0), std::pair(8.0, 1.0), std::pair(1.0, 0.25)}) {
-        ref::Tensor x = Make({3, 2, 32}, 9);
-        std::vector<float> y = x.data;
-        Rope(y.data(), 3, 2, 32, positions.data(), base, scale, fraction);
-        ExpectClose(y, ref::Rope(x, positions, base, scale, fraction).data);
-      }
+  ForEachTarget([&] {
+    std::vector<int32_t> positions = {0, 7, 513};
+    // Twice over, with two bases: the angles a call keeps for the next one
+    // (same positions) must follow every setting.
+    for (int pass = 0; pass < 2; ++pass)
+      for (double base : {1e4, 1e6})
+        for (auto [scale, fraction] :
+             {std::pair(1.0, 1.0), std::pair(8.0, 1.0), std::pair(1.0, 0.25)}) {
+          ref::Tensor x = Make({3, 2, 32}, 9);
+          std::vector<float> y = x.data;
+          Rope(y.data(), 3, 2, 32, positions.data(), base, scale, fraction);
+          ExpectClose(y, ref::Rope(x, positions, base, scale, fraction).data);
+        }
+  });
 }
 
 // Scores, optional soft-cap, window mask, softmax and values of the
@@ -539,58 +552,60 @@ class AttentionThreads : public ::testing::TestWithParam<int> {};
 // 1 and 2 heads per item.
 TEST_P(AttentionThreads, MatchesTheReferenceComposition) {
   ThreadPool pool(GetParam());
-  struct Case {
-    int64_t rows, batch, slots;
-    std::vector<int32_t> positions;
-    float cap;
-    int64_t window;
-  };
-  for (const Case &c :
-       {Case{4, 1, 11, {20, 21, 22, 23}, 50.0f, 8},
-        Case{4, 1, 32, {3, 4, 5, 6}, 0.0f, 0},
-        Case{3, 3, 16, {2, 15, 40}, 0.0f, 5}, Case{1, 1, 11, {30}, 0.0f, 0},
-        // Decode with more threads than rows x KV heads: positions split
-        // among threads and combined, one split with no position at all.
-        Case{1, 1, 11, {2}, 50.0f, 8}, Case{1, 1, 64, {63}, 30.0f, 40},
-        // Prefill of 40 rows in blocks (one packed panel of query vectors,
-        // the span's scores as one GEMM): capped with a window, across the
-        // ring's wrap, causal only; and a ring shorter than a block's span,
-        // which falls back to one row at a time.
-        Case{40, 1, 64, Iota(10, 40), 30.0f, 24},
-        Case{40, 1, 64, Iota(50, 40), 0.0f, 24},
-        Case{40, 1, 48, Iota(0, 40), 0.0f, 0},
-        Case{40, 1, 11, Iota(20, 40), 0.0f, 8}}) {
-    ref::Tensor q = Make({c.rows, 4, 16}, 10);
-    ref::Tensor keys = Make({c.batch, c.slots, 2, 16}, 11);
-    ref::Tensor values = Make({c.batch, c.slots, 2, 24}, 12);
-    ref::Tensor scores = ref::AttnScores(q, keys, 0.25f);
-    if (c.cap > 0)
-      scores = ref::Softcap(scores, c.cap);
-    std::optional<int64_t> window;
-    if (c.window)
-      window = c.window;
-    absl::StatusOr<ref::Tensor> probs =
-        ref::Softmax(ref::WindowMask(scores, c.positions, window));
-    ASSERT_TRUE(probs.ok());
-    ref::Tensor want = ref::AttnValues(*probs, values);
-    std::vector<float> got(c.rows * 4 * 24);
-    Attention(pool, {c.rows, 4, 16, c.batch, c.slots, 2, 24}, q.data.data(),
-              keys.data.data(), values.data.data(), c.positions.data(), 0.25f,
-              c.cap, c.window, got.data());
-    ExpectClose(got, want.data);
+  ForEachTarget([&] {
+    struct Case {
+      int64_t rows, batch, slots;
+      std::vector<int32_t> positions;
+      float cap;
+      int64_t window;
+    };
+    for (const Case &c :
+         {Case{4, 1, 11, {20, 21, 22, 23}, 50.0f, 8},
+          Case{4, 1, 32, {3, 4, 5, 6}, 0.0f, 0},
+          Case{3, 3, 16, {2, 15, 40}, 0.0f, 5}, Case{1, 1, 11, {30}, 0.0f, 0},
+          // Decode with more threads than rows x KV heads: positions split
+          // among threads and combined, one split with no position at all.
+          Case{1, 1, 11, {2}, 50.0f, 8}, Case{1, 1, 64, {63}, 30.0f, 40},
+          // Prefill of 40 rows in blocks (one packed panel of query vectors,
+          // the span's scores as one GEMM): capped with a window, across the
+          // ring's wrap, causal only; and a ring shorter than a block's span,
+          // which falls back to one row at a time.
+          Case{40, 1, 64, Iota(10, 40), 30.0f, 24},
+          Case{40, 1, 64, Iota(50, 40), 0.0f, 24},
+          Case{40, 1, 48, Iota(0, 40), 0.0f, 0},
+          Case{40, 1, 11, Iota(20, 40), 0.0f, 8}}) {
+      ref::Tensor q = Make({c.rows, 4, 16}, 10);
+      ref::Tensor keys = Make({c.batch, c.slots, 2, 16}, 11);
+      ref::Tensor values = Make({c.batch, c.slots, 2, 24}, 12);
+      ref::Tensor scores = ref::AttnScores(q, keys, 0.25f);
+      if (c.cap > 0)
+        scores = ref::Softcap(scores, c.cap);
+      std::optional<int64_t> window;
+      if (c.window)
+        window = c.window;
+      absl::StatusOr<ref::Tensor> probs =
+          ref::Softmax(ref::WindowMask(scores, c.positions, window));
+      ASSERT_TRUE(probs.ok());
+      ref::Tensor want = ref::AttnValues(*probs, values);
+      std::vector<float> got(c.rows * 4 * 24);
+      Attention(pool, {c.rows, 4, 16, c.batch, c.slots, 2, 24}, q.data.data(),
+                keys.data.data(), values.data.data(), c.positions.data(), 0.25f,
+                c.cap, c.window, got.data());
+      ExpectClose(got, want.data);
 
-    // The unfused kernels, one after the other.
-    const AttentionShape shape{c.rows, 4, 16, c.batch, c.slots, 2, 24};
-    std::vector<float> z(c.rows * 4 * c.slots), p(z.size());
-    AttnScores(pool, shape, q.data.data(), keys.data.data(), 0.25f, z.data());
-    if (c.cap > 0)
-      Softcap(z.data(), int64_t(z.size()), c.cap, z.data());
-    WindowMask(z.data(), c.rows, 4, c.slots, c.positions.data(), c.window);
-    Softmax(z.data(), c.rows * 4, c.slots, p.data());
-    ExpectClose(p, probs->data);
-    AttnValues(pool, shape, p.data(), values.data.data(), got.data());
-    ExpectClose(got, want.data);
-  }
+      // The unfused kernels, one after the other.
+      const AttentionShape shape{c.rows, 4, 16, c.batch, c.slots, 2, 24};
+      std::vector<float> z(c.rows * 4 * c.slots), p(z.size());
+      AttnScores(pool, shape, q.data.data(), keys.data.data(), 0.25f, z.data());
+      if (c.cap > 0)
+        Softcap(z.data(), int64_t(z.size()), c.cap, z.data());
+      WindowMask(z.data(), c.rows, 4, c.slots, c.positions.data(), c.window);
+      Softmax(z.data(), c.rows * 4, c.slots, p.data());
+      ExpectClose(p, probs->data);
+      AttnValues(pool, shape, p.data(), values.data.data(), got.data());
+      ExpectClose(got, want.data);
+    }
+  });
 }
 
 INSTANTIATE_TEST_SUITE_P(Pools, AttentionThreads, ::testing::Values(1, 2, 8));
@@ -607,18 +622,20 @@ TEST(CpuKernels, KvWriteForOneSequenceAndForABatch) {
 }
 
 TEST(CpuKernels, ElementwiseOps) {
-  ref::Tensor a = Make({2, 50}, 15), b = Make({2, 50}, 16);
-  std::vector<float> y(100);
-  GeluTanh(a.data.data(), 100, y.data());
-  ExpectClose(y, ref::GeluTanh(a).data);
-  Add(a.data.data(), b.data.data(), 100, y.data());
-  ExpectClose(y, ref::Add(a, b).data);
-  Mul(a.data.data(), b.data.data(), 100, y.data());
-  ExpectClose(y, ref::Mul(a, b).data);
-  Scale(a.data.data(), 100, 0.75f, y.data());
-  ExpectClose(y, ref::ScaleBy(a, 0.75f).data);
-  Softcap(a.data.data(), 100, 0.5f, y.data());
-  ExpectClose(y, ref::Softcap(a, 0.5f).data);
+  ForEachTarget([&] {
+    ref::Tensor a = Make({2, 50}, 15), b = Make({2, 50}, 16);
+    std::vector<float> y(100);
+    GeluTanh(a.data.data(), 100, y.data());
+    ExpectClose(y, ref::GeluTanh(a).data);
+    Add(a.data.data(), b.data.data(), 100, y.data());
+    ExpectClose(y, ref::Add(a, b).data);
+    Mul(a.data.data(), b.data.data(), 100, y.data());
+    ExpectClose(y, ref::Mul(a, b).data);
+    Scale(a.data.data(), 100, 0.75f, y.data());
+    ExpectClose(y, ref::ScaleBy(a, 0.75f).data);
+    Softcap(a.data.data(), 100, 0.5f, y.data());
+    ExpectClose(y, ref::Softcap(a, 0.5f).data);
+  });
 }
 
 TEST(ThreadPool, EveryIndexRunsExactlyOnce) {
