@@ -8,10 +8,9 @@
 
 #include "kernels/cpu/GemmBf16.h"
 
-#include "compiler/import/codecs/Bf16.h"
-
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -52,38 +51,9 @@ int64_t PackedTokensBf16Size(int64_t n, int64_t k) {
 
 namespace {
 
-// The scalar forms (F32ToBf16: round to nearest even), for CPUs without
-// the instruction; the bf16 GEMM itself never runs there.
-void PackTokensScalar(const float *x, int64_t n, int64_t k, uint32_t *packed,
-                      int64_t first_panel, int64_t last_panel) {
-  const int64_t pairs = (k + 1) / 2;
-  for (int64_t p = first_panel; p < last_panel; ++p) {
-    uint32_t *out = packed + p * pairs * kBf16Tokens;
-    const int64_t tokens = std::min(kBf16Tokens, n - p * kBf16Tokens);
-    for (int64_t m = 0; m < kBf16Tokens; ++m) {
-      const float *row = x + (p * kBf16Tokens + m) * k;
-      for (int64_t t = 0; t < pairs; ++t) {
-        uint32_t lane = 0;
-        if (m < tokens) {
-          const uint32_t lo = F32ToBf16(row[2 * t]);
-          const uint32_t hi = 2 * t + 1 < k ? F32ToBf16(row[2 * t + 1]) : 0;
-          lane = lo | hi << 16;
-        }
-        out[t * kBf16Tokens + m] = lane;
-      }
-    }
-  }
-}
-
-void RowsToBf16Scalar(const float *in, int64_t count, int64_t k,
-                      int64_t in_stride, uint16_t *out, int64_t out_stride) {
-  for (int64_t j = 0; j < count; ++j) {
-    for (int64_t t = 0; t < k; ++t)
-      out[j * out_stride + t] = F32ToBf16(in[j * in_stride + t]);
-    if (k % 2)
-      out[j * out_stride + k] = 0;
-  }
-}
+// The bf16 functions run only where Bf16GemmSupported() (SetPrefillBf16
+// refuses otherwise): anything else is a caller's bug.
+[[noreturn]] void Unavailable() { std::abort(); }
 
 } // namespace
 
@@ -207,47 +177,30 @@ void PackTokensBf16(const float *x, int64_t n, int64_t k, uint32_t *packed,
   if (Bf16GemmSupported())
     return PackTokensAvx512Bf16(x, n, k, packed, first_panel, last_panel);
 #endif
-  PackTokensScalar(x, n, k, packed, first_panel, last_panel);
+  Unavailable();
 }
 
 void RowsToBf16(const float *in, int64_t count, int64_t k, int64_t in_stride,
                 uint16_t *out, int64_t out_stride) {
 #if defined(__x86_64__)
-  // The vector form writes whole 32-value steps: only where they fit.
+  // The vector form writes whole 32-value steps.
   if (Bf16GemmSupported() && out_stride >= (k + 31) / 32 * 32) {
     for (int64_t j = 0; j < count; ++j)
       RowToBf16(in + j * in_stride, k, out + j * out_stride);
     return;
   }
 #endif
-  RowsToBf16Scalar(in, count, k, in_stride, out, out_stride);
+  Unavailable();
 }
 
 void GemmRowsBf16(const uint16_t *w, int64_t w_stride, int64_t count, int64_t k,
                   const uint32_t *packed, int64_t n, float *y,
                   int64_t y_stride) {
 #if defined(__x86_64__)
-  if (Bf16GemmSupported()) {
-    GemmRowsAvx512Bf16(w, w_stride, count, k, packed, n, y, y_stride);
-    return;
-  }
+  if (Bf16GemmSupported())
+    return GemmRowsAvx512Bf16(w, w_stride, count, k, packed, n, y, y_stride);
 #endif
-  // Without the instruction (a caller's bug: SetPrefillBf16 refuses), the
-  // same products in scalar f32: bf16 values times bf16 values are exact.
-  const int64_t pairs = (k + 1) / 2;
-  for (int64_t i = 0; i < n; ++i) {
-    const uint32_t *panel = packed + i / kBf16Tokens * pairs * kBf16Tokens;
-    for (int64_t j = 0; j < count; ++j) {
-      float sum = 0.0f;
-      for (int64_t t = 0; t < pairs; ++t) {
-        const uint32_t lane = panel[t * kBf16Tokens + i % kBf16Tokens];
-        sum += Bf16ToF32(uint16_t(lane)) * Bf16ToF32(w[j * w_stride + 2 * t]);
-        sum += Bf16ToF32(uint16_t(lane >> 16)) *
-               Bf16ToF32(w[j * w_stride + 2 * t + 1]);
-      }
-      y[i * y_stride + j] = sum;
-    }
-  }
+  Unavailable();
 }
 
 } // namespace gemma::cpu

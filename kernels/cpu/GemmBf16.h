@@ -42,10 +42,17 @@ int64_t PackedTokensBf16Size(int64_t n, int64_t k);
 void PackTokensBf16(const float *x, int64_t n, int64_t k, uint32_t *packed,
                     int64_t first_panel, int64_t last_panel);
 
+// The functions below run only where Bf16GemmSupported().
+
 // Rounds `count` rows of k f32 values (`in_stride` apart) to bf16 rows
-// `out_stride` apart, a zero after an odd k.
+// `out_stride` apart (at least k rounded up to 32, e.g. GemmBf16RowStride),
+// zeros from k to that multiple of 32.
 void RowsToBf16(const float *in, int64_t count, int64_t k, int64_t in_stride,
                 uint16_t *out, int64_t out_stride);
+
+// The row stride (in bf16 values) for rows of k values: even, and a cache
+// line past a multiple of 4 KiB (rows of 4 KiB multiples share L1 sets).
+inline int64_t GemmBf16RowStride(int64_t k) { return (k + 1) / 2 * 2 + 32; }
 
 // y[i * y_stride + j] = bf16(x_i) . w_j for i < n, j < count: w bf16 rows
 // `w_stride` values apart (even), x packed by PackTokensBf16.

@@ -162,11 +162,11 @@ float DotF32(const float *x, const uint8_t *packed, int64_t n) {
 using StoredDot4 = void (*)(const float *, const uint8_t *, int64_t, int64_t,
                             float *);
 
-// How a matvec reads a stored row without a decoded copy.
 // Consecutive stored rows against one x in one call.
 using StoredDotRows = void (*)(const float *, const uint8_t *, int64_t, int64_t,
                                int64_t, float *);
 
+// How a matvec reads a stored row without a decoded copy.
 struct RowDot {
   StoredDot dot = nullptr;   // null: this type is decoded first
   StoredDot4 dot4 = nullptr; // null: one row at a time
@@ -238,6 +238,19 @@ void RowDotsAt(const RowDot &dot, const float *x, const uint8_t *rows,
     sums[0] = dot.dot(x, rows, in);
 }
 
+// out[k] = x . row k for `count` consecutive stored rows: the type's own
+// range function, or its four-row and one-row dots.
+void DotRun(const RowDot &dot, const float *x, const uint8_t *rows,
+            int64_t row_bytes, int64_t in, int64_t count, float *out) {
+  if (dot.rows)
+    return dot.rows(x, rows, row_bytes, in, count, out);
+  for (int64_t k = 0; k < count;) {
+    const int64_t c = RowsPerCall(dot, count - k);
+    RowDotsAt(dot, x, rows + k * row_bytes, row_bytes, in, c, out + k);
+    k += c;
+  }
+}
+
 // Weight row `row` of w as f32 (scale applied): the full-vector decoders of
 // the real GGUF files' most common types, else the codecs' decoder.
 void DecodeRowForGemm(const WeightView &w, int64_t row, float *out) {
@@ -260,8 +273,7 @@ void GemmDecoded(const float *rows, int64_t stride, int64_t count, int64_t in,
     GemmRows(rows, stride, count, in, packed, n, y, y_stride);
     return;
   }
-  // Rows of even length, a cache line apart from a multiple of 4 KiB.
-  const int64_t stride16 = (in + 1) / 2 * 2 + 32;
+  const int64_t stride16 = GemmBf16RowStride(in);
   thread_local std::vector<uint16_t> rows16;
   if (int64_t(rows16.size()) < count * stride16)
     rows16.resize(size_t(count * stride16));
@@ -274,41 +286,36 @@ void GemmDecoded(const float *rows, int64_t stride, int64_t count, int64_t in,
 // more rows amortize decoding a row once for all of them.
 constexpr int64_t kMaxDirectRows = 2;
 
+// What a matmul job needs before its threads start: how its rows are read
+// (RowDot), its activations in that order (decode) or packed (prefill).
+struct PreparedJob {
+  RowDot dot;
+  const float *xs = nullptr;
+  const float *packed = nullptr;
+  bool direct = false;
+};
+
 // Outputs [begin, end) of one matmul, on the calling thread.
-void MatmulRows(const MatmulJob &job, const RowDot &row_dot, const float *xs,
-                const float *packed, bool bf16, int64_t begin, int64_t end) {
+void MatmulRows(const MatmulJob &job, const PreparedJob &prepared, bool bf16,
+                int64_t begin, int64_t end) {
+  const RowDot &row_dot = prepared.dot;
+  const float *xs = prepared.xs, *packed = prepared.packed;
   const WeightView &w = job.w;
   const int64_t n = job.n, in = job.in, out = job.out;
   float *y = job.y;
   RowRuns runs(job.ranges, out);
-  if (n <= kMaxDirectRows && row_dot.rows) {
+  if (n <= kMaxDirectRows && row_dot.dot) {
     const int64_t bytes_per_row = int64_t(PackedBytes(w.type, uint64_t(in)));
     for (int64_t o = begin; o < end;) {
       const auto [row, run] = runs.At(o);
       const int64_t count = std::min(run, end - o);
       for (int64_t i = 0; i < n; ++i) {
         float *yi = y + i * out + o;
-        row_dot.rows(xs + i * in, w.data + row * bytes_per_row, bytes_per_row,
-                     in, count, yi);
+        DotRun(row_dot, xs + i * in, w.data + row * bytes_per_row,
+               bytes_per_row, in, count, yi);
         if (w.scale != 1.0f)
           for (int64_t k = 0; k < count; ++k)
             yi[k] *= w.scale;
-      }
-      o += count;
-    }
-    return;
-  }
-  if (n <= kMaxDirectRows && row_dot.dot) {
-    const int64_t bytes_per_row = int64_t(PackedBytes(w.type, uint64_t(in)));
-    for (int64_t o = begin; o < end;) {
-      const auto [row, run] = runs.At(o);
-      const int64_t count = RowsPerCall(row_dot, std::min(run, end - o));
-      for (int64_t i = 0; i < n; ++i) {
-        float sums[4];
-        RowDotsAt(row_dot, xs + i * in, w.data + row * bytes_per_row,
-                  bytes_per_row, in, count, sums);
-        for (int64_t k = 0; k < count; ++k)
-          y[i * out + o + k] = sums[k] * w.scale;
       }
       o += count;
     }
@@ -322,7 +329,7 @@ void MatmulRows(const MatmulJob &job, const RowDot &row_dot, const float *xs,
       bf16 && w.type == StoredType::kBF16 && w.scale == 1.0f && in % 2 == 0;
   const bool sfp_to_bf16 =
       bf16 && w.type == StoredType::kSFP && w.scale == 1.0f;
-  const int64_t stride16 = (in + 1) / 2 * 2 + 32;
+  const int64_t stride16 = GemmBf16RowStride(in);
   float *rows = RowBuffer(block * stride);
   for (int64_t o = begin; o < end;) {
     const auto [row, run] = runs.At(o);
@@ -349,29 +356,48 @@ void MatmulRows(const MatmulJob &job, const RowDot &row_dot, const float *xs,
   }
 }
 
-// x [n, in] packed for GemmRows into the calling thread's buffer `slot`,
-// the panels shared among the pool's threads when there are many.
+// x [n, in] packed for GemmRows (or, with bf16 prefill math, for
+// GemmRowsBf16) into the calling thread's buffer `slot`, the panels shared
+// among the pool's threads when there are many.
 const float *PackedActivations(ThreadPool &pool, const float *x, int64_t n,
                                int64_t in, size_t slot, bool bf16) {
-  if (bf16) {
-    auto *packed = reinterpret_cast<uint32_t *>(
-        PanelBuffer(PackedTokensBf16Size(n, in), slot));
-    const int64_t panels = (n + kBf16Tokens - 1) / kBf16Tokens;
-    pool.For(panels, [&](int64_t begin, int64_t end) {
-      PackTokensBf16(x, n, in, packed, begin, end);
-    });
-    return reinterpret_cast<const float *>(packed);
-  }
-  float *packed = PanelBuffer(PackedTokensSize(n, in), slot);
-  const int64_t panels = (n + GemmTokenWidth() - 1) / GemmTokenWidth();
-  if (n * in < (int64_t(1) << 16) || panels == 1) {
-    PackTokens(x, n, in, packed, 0, panels);
-    return packed;
-  }
-  pool.For(panels, [&](int64_t begin, int64_t end) {
-    PackTokens(x, n, in, packed, begin, end);
-  });
+  const int64_t width = bf16 ? kBf16Tokens : GemmTokenWidth();
+  const int64_t panels = (n + width - 1) / width;
+  float *packed = PanelBuffer(
+      bf16 ? PackedTokensBf16Size(n, in) : PackedTokensSize(n, in), slot);
+  auto pack = [&](int64_t begin, int64_t end) {
+    if (bf16)
+      PackTokensBf16(x, n, in, reinterpret_cast<uint32_t *>(packed), begin,
+                     end);
+    else
+      PackTokens(x, n, in, packed, begin, end);
+  };
+  if (n * in < (int64_t(1) << 16) || panels == 1)
+    pack(0, panels);
+  else
+    pool.For(panels, pack);
   return packed;
+}
+
+// Prepares `jobs` (at most 4) into `prepared`; projections of the same
+// activations (q, k, v; gate, up) share one packed copy.
+void PrepareJobs(ThreadPool &pool, std::span<const MatmulJob> jobs, bool bf16,
+                 PreparedJob *prepared) {
+  for (size_t j = 0; j < jobs.size(); ++j) {
+    const MatmulJob &job = jobs[j];
+    PreparedJob &p = prepared[j];
+    p.dot = RowDotFor(job.w.type, job.in);
+    p.direct = job.n <= kMaxDirectRows && p.dot.dot;
+    p.xs = OrderedActivations(p.dot, job.x, job.n, job.in, j);
+    if (p.direct)
+      continue;
+    for (size_t e = 0; e < j && !p.packed; ++e)
+      if (prepared[e].packed && jobs[e].x == job.x && jobs[e].n == job.n &&
+          jobs[e].in == job.in)
+        p.packed = prepared[e].packed;
+    if (!p.packed)
+      p.packed = PackedActivations(pool, job.x, job.n, job.in, j, bf16);
+  }
 }
 
 } // namespace
@@ -380,28 +406,14 @@ void Matmuls(ThreadPool &pool, std::span<const MatmulJob> jobs) {
   constexpr size_t kMaxJobs = 4;
   if (jobs.size() > kMaxJobs)
     std::abort(); // a caller's bug: the executor issues at most three
-  RowDot dots[kMaxJobs];
-  const float *xs[kMaxJobs];
+  const bool bf16 = PrefillBf16();
+  PreparedJob prepared[kMaxJobs];
+  PrepareJobs(pool, jobs, bf16, prepared);
   int64_t total = 0;
   bool direct = true;
-  const float *packed[kMaxJobs] = {};
-  const bool bf16 = PrefillBf16();
   for (size_t j = 0; j < jobs.size(); ++j) {
-    const MatmulJob &job = jobs[j];
-    dots[j] = RowDotFor(job.w.type, job.in);
-    const bool job_direct = job.n <= kMaxDirectRows && dots[j].dot;
-    direct = direct && job_direct;
-    xs[j] = OrderedActivations(dots[j], job.x, job.n, job.in, j);
-    total += job.out;
-    if (job_direct)
-      continue;
-    // Projections of the same activations (q, k, v; gate, up) share them.
-    for (size_t e = 0; e < j && !packed[j]; ++e)
-      if (packed[e] && jobs[e].x == job.x && jobs[e].n == job.n &&
-          jobs[e].in == job.in)
-        packed[j] = packed[e];
-    if (!packed[j])
-      packed[j] = PackedActivations(pool, job.x, job.n, job.in, j, bf16);
+    total += jobs[j].out;
+    direct = direct && prepared[j].direct;
   }
   pool.For(
       total,
@@ -412,8 +424,7 @@ void Matmuls(ThreadPool &pool, std::span<const MatmulJob> jobs) {
           const int64_t b = std::max(begin, first),
                         e = std::min(end, first + jobs[j].out);
           if (b < e)
-            MatmulRows(jobs[j], dots[j], xs[j], packed[j], bf16, b - first,
-                       e - first);
+            MatmulRows(jobs[j], prepared[j], bf16, b - first, e - first);
           first += jobs[j].out;
         }
       },
@@ -424,33 +435,26 @@ void Geglu(ThreadPool &pool, const float *x, int64_t n, int64_t in,
            const WeightView &gate, std::span<const RowRange> gate_rows,
            const WeightView &up, std::span<const RowRange> up_rows,
            int64_t width, float *y, float *u) {
-  const MatmulJob gate_job{x, n, in, gate, gate_rows, width, y};
-  const MatmulJob up_job{x, n, in, up, up_rows, width, u};
-  const RowDot gate_dot = RowDotFor(gate.type, in),
-               up_dot = RowDotFor(up.type, in);
-  const bool gate_direct = n <= kMaxDirectRows && gate_dot.dot;
-  const bool up_direct = n <= kMaxDirectRows && up_dot.dot;
-  const float *gate_x = OrderedActivations(gate_dot, x, n, in, 0);
-  const float *up_x = OrderedActivations(up_dot, x, n, in, 1);
+  const MatmulJob jobs[] = {{x, n, in, gate, gate_rows, width, y},
+                            {x, n, in, up, up_rows, width, u}};
   const bool bf16 = PrefillBf16();
-  const float *packed = gate_direct && up_direct
-                            ? nullptr
-                            : PackedActivations(pool, x, n, in, 0, bf16);
+  PreparedJob prepared[2];
+  PrepareJobs(pool, jobs, bf16, prepared);
   // Each thread takes the same columns of gate and up, then applies
   // gelu(g) * u to them while they are in its cache: no second pass, no
   // second barrier.
   pool.For(
       width,
       [&](int64_t begin, int64_t end) {
-        MatmulRows(gate_job, gate_dot, gate_x, packed, bf16, begin, end);
-        MatmulRows(up_job, up_dot, up_x, packed, bf16, begin, end);
+        MatmulRows(jobs[0], prepared[0], bf16, begin, end);
+        MatmulRows(jobs[1], prepared[1], bf16, begin, end);
         for (int64_t i = 0; i < n; ++i) {
           float *g = y + i * width + begin;
           GeluTanhVector(g, end - begin, g);
           Mul(g, u + i * width + begin, end - begin, g);
         }
       },
-      /*grain=*/gate_direct && up_direct ? 64 : 16);
+      /*grain=*/prepared[0].direct && prepared[1].direct ? 64 : 16);
 }
 
 void Matmul(ThreadPool &pool, const float *x, int64_t n, int64_t in,
@@ -717,7 +721,8 @@ bool AttendBlock(const AttentionShape &s, const float *q, const float *keys,
     GemmRows(k, key_stride, span - before_wrap, s.dim, packed, m,
              z.data() + before_wrap, span);
   // Each query row's window: scale, cap, exponentials; zeros elsewhere.
-  std::vector<float> sums(static_cast<size_t>(m));
+  thread_local std::vector<float> sums;
+  sums.resize(size_t(m));
   for (int64_t i = 0; i < m; ++i) {
     const int64_t r = r0 + i / group;
     float *zi = z.data() + i * span;

@@ -10,6 +10,7 @@
 
 #include "compiler/import/codecs/Sfp.h"
 
+#include <cstdlib>
 #include <cstring>
 
 #if defined(__x86_64__)
@@ -163,27 +164,31 @@ void ActivationOrder(const float *x, int64_t n, float *out) {
 } // namespace
 #endif
 
+namespace {
+
+// Reached only where SfpVbmiSupported() (RowDotFor checks): anything else
+// is a caller's bug.
+[[noreturn]] void Unavailable() { std::abort(); }
+
+} // namespace
+
 void SfpVbmiActivationOrder(const float *x, int64_t n, float *x_ordered) {
 #if defined(__x86_64__)
   if (SfpVbmiSupported())
     return ActivationOrder(x, n, x_ordered);
 #endif
-  std::memcpy(x_ordered, x, size_t(n) * sizeof(float));
+  Unavailable();
 }
 
 float DotSfpVbmi(const float *x_ordered, const uint8_t *packed, int64_t n) {
-  float out[1] = {0.0f};
 #if defined(__x86_64__)
   if (SfpVbmiSupported()) {
+    float out[1];
     DotRows<1>(x_ordered, packed, 0, n, out);
     return out[0];
   }
 #endif
-  // A caller's bug (RowDotFor checks first): the plain sum, in the order
-  // SfpVbmiActivationOrder leaves without VBMI (none).
-  for (int64_t i = 0; i < n; ++i)
-    out[0] += x_ordered[i] * SfpDecode(packed[i]);
-  return out[0];
+  Unavailable();
 }
 
 void DotSfp4Vbmi(const float *x_ordered, const uint8_t *rows, int64_t row_bytes,
@@ -192,8 +197,7 @@ void DotSfp4Vbmi(const float *x_ordered, const uint8_t *rows, int64_t row_bytes,
   if (SfpVbmiSupported())
     return DotRows<4>(x_ordered, rows, row_bytes, n, out);
 #endif
-  for (int r = 0; r < 4; ++r)
-    out[r] = DotSfpVbmi(x_ordered, rows + r * row_bytes, n);
+  Unavailable();
 }
 
 } // namespace gemma::cpu

@@ -25,6 +25,8 @@ namespace gemma::cpu {
 // Whether this CPU has AVX512-VBMI (with F and BW).
 bool SfpVbmiSupported();
 
+// The functions below run only where SfpVbmiSupported().
+
 // x in the order the dot products below read it.
 void SfpVbmiActivationOrder(const float *x, int64_t n, float *x_ordered);
 

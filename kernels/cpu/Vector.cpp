@@ -275,62 +275,6 @@ void DecodeSfpToBf16Vec(const uint8_t *codes, int64_t n, uint16_t *out) {
   }
 }
 
-// out[i * out_stride + k] = x_i . w_k for R activation rows and C weight
-// rows: R * C accumulators, each loaded vector used C or R times. 4 x 3 is
-// the largest tile whose accumulators and operands fit AVX2's 16 registers.
-template <int R, int C>
-HWY_INLINE void DotTile(const float *x, int64_t x_stride, const float *w,
-                        int64_t w_stride, int64_t n, float *out,
-                        int64_t out_stride) {
-  const hn::ScalableTag<float> d;
-  const int64_t lanes = int64_t(hn::Lanes(d));
-  using V = decltype(hn::Zero(d));
-  V acc[R][C];
-  for (int i = 0; i < R; ++i)
-    for (int k = 0; k < C; ++k)
-      acc[i][k] = hn::Zero(d);
-  int64_t j = 0;
-  for (; j + lanes <= n; j += lanes) {
-    V wk[C];
-    for (int k = 0; k < C; ++k)
-      wk[k] = hn::LoadU(d, w + k * w_stride + j);
-    for (int i = 0; i < R; ++i) {
-      const V xi = hn::LoadU(d, x + i * x_stride + j);
-      for (int k = 0; k < C; ++k)
-        acc[i][k] = hn::MulAdd(xi, wk[k], acc[i][k]);
-    }
-  }
-  for (int i = 0; i < R; ++i)
-    for (int k = 0; k < C; ++k) {
-      float sum = hn::GetLane(hn::SumOfLanes(d, acc[i][k]));
-      for (int64_t t = j; t < n; ++t)
-        sum += x[i * x_stride + t] * w[k * w_stride + t];
-      out[i * out_stride + k] = sum;
-    }
-}
-
-// Tiles of R activation rows against C weight rows, then the edges.
-template <int C>
-HWY_INLINE void DotRowsOfC(const float *x, int64_t rows, const float *w,
-                           int64_t n, float *out, int64_t out_stride) {
-  int64_t i = 0;
-  for (; i + 4 <= rows; i += 4)
-    DotTile<4, C>(x + i * n, n, w, n, n, out + i * out_stride, out_stride);
-  for (; i < rows; ++i)
-    DotTile<1, C>(x + i * n, n, w, n, n, out + i * out_stride, out_stride);
-}
-
-void DotBlockVec(const float *x, int64_t rows, const float *w, int64_t count,
-                 int64_t n, float *out, int64_t out_stride) {
-  int64_t k = 0;
-  for (; k + 3 <= count; k += 3)
-    DotRowsOfC<3>(x, rows, w + k * n, n, out + k, out_stride);
-  if (count - k == 2)
-    DotRowsOfC<2>(x, rows, w + k * n, n, out + k, out_stride);
-  else if (count - k == 1)
-    DotRowsOfC<1>(x, rows, w + k * n, n, out + k, out_stride);
-}
-
 // H heads' outputs, two vectors each, stay in registers while every value
 // row passes once: the heads that share a KV head read its values once.
 template <int H>
@@ -390,20 +334,6 @@ void WeightedRowSumsVec(const float *weights, int64_t w_stride, int64_t heads,
   else if (heads == 1)
     WeightedRowSumsH<1>(weights, w_stride, count, rows, stride, n, out,
                         out_stride);
-}
-
-// q_h . k for several query rows against one key: each key vector loaded
-// once for all of them.
-void DotSharedVec(const float *q, int64_t q_stride, int64_t rows,
-                  const float *k, int64_t n, float *out) {
-  for (; rows >= 4; rows -= 4, q += 4 * q_stride, out += 4)
-    DotTile<4, 1>(q, q_stride, k, 0, n, out, 1);
-  if (rows == 3)
-    DotTile<3, 1>(q, q_stride, k, 0, n, out, 1);
-  else if (rows == 2)
-    DotTile<2, 1>(q, q_stride, k, 0, n, out, 1);
-  else if (rows == 1)
-    DotTile<1, 1>(q, q_stride, k, 0, n, out, 1);
 }
 
 // sum x[i]^2 with f64 lanes: each f32 vector widened to two f64 vectors,
@@ -607,18 +537,11 @@ HWY_EXPORT(FmaPeakLoopVec);
 HWY_EXPORT(DotHeadsKeysVec);
 HWY_EXPORT(ExpRowsVec);
 HWY_EXPORT(WeightedRowSumsVec);
-HWY_EXPORT(DotSharedVec);
 HWY_EXPORT(DotBf16Vec);
 HWY_EXPORT(DotBf16x4Vec);
 HWY_EXPORT(DotSfpVec);
 HWY_EXPORT(SfpActivationOrderVec);
 HWY_EXPORT(DotSfp4Vec);
-HWY_EXPORT(DotBlockVec);
-
-void DotBlock(const float *x, int64_t rows, const float *w, int64_t count,
-              int64_t n, float *out, int64_t out_stride) {
-  HWY_DYNAMIC_DISPATCH(DotBlockVec)(x, rows, w, count, n, out, out_stride);
-}
 
 void DotBf16x4(const float *x, const uint8_t *rows, int64_t row_bytes,
                int64_t n, float *out) {
@@ -659,11 +582,6 @@ void WeightedRowSums(const float *weights, int64_t w_stride, int64_t heads,
                      int64_t n, float *out, int64_t out_stride) {
   HWY_DYNAMIC_DISPATCH(WeightedRowSumsVec)
   (weights, w_stride, heads, count, rows, stride, n, out, out_stride);
-}
-
-void DotShared(const float *q, int64_t q_stride, int64_t rows, const float *k,
-               int64_t n, float *out) {
-  HWY_DYNAMIC_DISPATCH(DotSharedVec)(q, q_stride, rows, k, n, out);
 }
 
 void DotHeadsKeys(const float *q, int64_t q_stride, int64_t heads,

@@ -28,11 +28,6 @@ void SfpActivationOrder(const float *x, int64_t n, float *x_ordered);
 // DotSfp of four rows `row_bytes` apart: out[r] = x . row r.
 void DotSfp4(const float *x_ordered, const uint8_t *rows, int64_t row_bytes,
              int64_t n, float *out);
-// The dot products of `rows` rows of x with `count` rows of w, n values
-// each, all rows contiguous: out[i * out_stride + k] = x_i . w_k, in
-// register tiles.
-void DotBlock(const float *x, int64_t rows, const float *w, int64_t count,
-              int64_t n, float *out, int64_t out_stride);
 
 // y[i] += alpha * x[i].
 void AddScaled(float alpha, const float *x, float *y, int64_t n);
@@ -46,10 +41,6 @@ double SumSquares(const float *x, int64_t n);
 void WeightedRowSums(const float *weights, int64_t w_stride, int64_t heads,
                      int64_t count, const float *rows, int64_t stride,
                      int64_t n, float *out, int64_t out_stride);
-
-// out[h] = q_h . k for `rows` query rows q_stride apart, one key row.
-void DotShared(const float *q, int64_t q_stride, int64_t rows, const float *k,
-               int64_t n, float *out);
 
 // out[h * out_stride + t] = q_h . keys[t] for `heads` query rows q_stride
 // apart and `count` key rows of `dim` values (anywhere: a ring's slots).
