@@ -1,4 +1,4 @@
-# Finds every dependency of the product (DESIGN.md section 11). Each missing
+# Finds every dependency of the product (docs/design.md section 11). Each missing
 # one stops the configure step with a message naming the Debian package that
 # provides it; scripts/setup.sh installs all of them.
 

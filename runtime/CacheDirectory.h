@@ -8,7 +8,7 @@
 
 namespace gemma {
 
-// $XDG_CACHE_HOME/gemma, else $HOME/.cache/gemma (DESIGN.md 6: pipeline
+// $XDG_CACHE_HOME/gemma, else $HOME/.cache/gemma (docs/design.md 6: pipeline
 // caches and cubins live there); "" when neither is set.
 inline std::string CacheDirectory() {
   if (const char *xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)

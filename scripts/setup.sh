@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs every dependency (Debian 12 packages, DESIGN.md section 11) that is
+# Installs every dependency (Debian 12 packages, docs/design.md section 11) that is
 # missing, then configures and builds the project into build/ (tools in
 # build/bin/). Idempotent: with everything present it installs nothing and
 # only rebuilds what changed.
@@ -27,7 +27,7 @@ for arg in "$@"; do
   esac
 done
 
-# The product's packages (DESIGN.md section 11), the Python test environment's
+# The product's packages (docs/design.md section 11), the Python test environment's
 # (python3-venv, python3-jinja2), and developer tools: clang-format-22 for the
 # formatting test, ccache for fast rebuilds.
 packages=(

@@ -187,9 +187,10 @@ private:
     const LayerWeights &w = weights_.layers[l];
     const int64_t d = spec_.model_dim, hd = layer.head_dim;
 
-    // Attention (GEMMA.md 2.4). A layer that shares a cache (GEMMA.md 4.5)
-    // computes only its queries and attends over the cache an earlier layer
-    // of its type wrote in this same step; it writes none.
+    // Attention (docs/gemma-math.md 2.4). A layer that shares a cache
+    // (docs/gemma-math.md 4.5) computes only its queries and attends over the
+    // cache an earlier layer of its type wrote in this same step; it writes
+    // none.
     const bool shares = layer.kv_source_layer >= 0;
     Value normed = Norm(x, w.pre_attn_norm);
     Value q = Matmul(normed, w.q, {rows_, layer.heads, hd});
@@ -241,7 +242,7 @@ private:
       attn = Norm(attn, w.post_attn_norm);
     x = ir::AddOp::create(b_, loc_, x, attn);
 
-    // GeGLU MLP (GEMMA.md 2.5).
+    // GeGLU MLP (docs/gemma-math.md 2.5).
     Value ffw_in = Norm(x, w.pre_ffw_norm);
     Value gate = Matmul(ffw_in, w.gate, {rows_, layer.ff_hidden});
     Value up = Matmul(ffw_in, w.up, {rows_, layer.ff_hidden});
@@ -264,7 +265,7 @@ private:
     return x;
   }
 
-  // The routed branch of a Gemma 4 MoE layer (GEMMA.md 4.6), from the
+  // The routed branch of a Gemma 4 MoE layer (docs/gemma-math.md 4.6), from the
   // post-attention residual r: router logits of norm(r) * scale / sqrt(d),
   // the chosen experts over norm_2(r), then the experts' norm.
   Value Experts(const LayerSpec &layer, const LayerWeights &w, Value r) {
@@ -283,7 +284,7 @@ private:
                                b_.getF32FloatAttr(float(factor)));
   }
 
-  // Gemma 4 per-layer embeddings (GEMMA.md 4.4): layer l's input is
+  // Gemma 4 per-layer embeddings (docs/gemma-math.md 4.4): layer l's input is
   // (norm(embedded * W_proj[l] / sqrt(d)) + table[ids][l] * sqrt(P)) /
   // sqrt(2), gated by the stream and projected back to d, normed.
   Value PerLayerInput(uint32_t l, Value x) {

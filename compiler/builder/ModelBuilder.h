@@ -1,6 +1,7 @@
 //===- ModelBuilder.h - A Gemma model as a gemma module ---------*- C++ -*-===//
 //
-// Emits the unfused `gemma` ops of GEMMA.md section 8 for a ModelSpec: one
+// Emits the unfused `gemma` ops of docs/gemma-math.md section 8 for a
+// ModelSpec: one
 // `@prefill_T` per prefill bucket and one `@decode_B` per decode bucket.
 // Every number comes from the spec; the control flow only reads it.
 //
@@ -10,7 +11,7 @@
 //       -> (%logits: [B, vocab], caches ...)
 //
 // Prefill fills the caches (the last prompt token is the first decode input,
-// GEMMA.md 5.2); decode returns the logits after the final soft-cap.
+// docs/gemma-math.md 5.2); decode returns the logits after the final soft-cap.
 //
 //===----------------------------------------------------------------------===//
 

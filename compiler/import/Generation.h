@@ -8,7 +8,8 @@
 
 namespace gemma {
 
-// The architecture family (GEMMA.md section 1). Serialized: never renumber.
+// The architecture family (docs/gemma-math.md section 1). Serialized: never
+// renumber.
 enum class Generation : uint32_t {
   kGemma1 = 1,
   kGemma2 = 2,

@@ -1,8 +1,9 @@
 //===- ModelSpec.h - Our description of a Gemma text decoder ---*- C++ -*-===//
 //
-// Every number and switch of GEMMA.md for Gemma 1-4 text decoders, per model
-// and per layer. Importers (gemma.cpp .sbs, GGUF, Hugging Face) fill it; the
-// builder reads only this, so a new generation needs a new spec, not new code.
+// Every number and switch of docs/gemma-math.md for Gemma 1-4 text decoders,
+// per model and per layer. Importers (gemma.cpp .sbs, GGUF, Hugging Face) fill
+// it; the builder reads only this, so a new generation needs a new spec, not
+// new code.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,13 +20,13 @@
 
 namespace gemma {
 
-// How an RMSNorm applies its stored weight w (GEMMA.md 2.2).
+// How an RMSNorm applies its stored weight w (docs/gemma-math.md 2.2).
 enum class NormScale : uint32_t {
   kPlusOne = 0, // x * r * (1 + w): Gemma 1, 2, 3
   kPlain = 1,   // x * r * w: Gemma 3n, 4
 };
 
-// Prompt wrapping of the chat template (GEMMA.md 5.2, 5.3).
+// Prompt wrapping of the chat template (docs/gemma-math.md 5.2, 5.3).
 enum class ChatFormat : uint32_t {
   kNone = 0,   // pretrained: BOS + text
   kGemma = 1,  // <start_of_turn>user ... <end_of_turn> (Gemma 1-3)
@@ -80,7 +81,7 @@ struct ModelSpec {
 
   NormScale norm_scale = NormScale::kPlusOne;
   float norm_epsilon = 1e-6f;
-  // sqrt(model_dim) rounded to bfloat16 (GEMMA.md 2.1).
+  // sqrt(model_dim) rounded to bfloat16 (docs/gemma-math.md 2.1).
   float embed_scale = 0.0f;
   // Soft-caps; 0 means none.
   float attn_softcap = 0.0f;

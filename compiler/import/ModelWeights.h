@@ -49,11 +49,11 @@ struct LayerWeights {
   std::string pre_ffw_norm, post_ffw_norm;
   std::string query_norm, key_norm;
   std::string layer_scalar;
-  // Gemma 4 per-layer embeddings (GEMMA.md 4.4): [P, d] gate, [d, P]
+  // Gemma 4 per-layer embeddings (docs/gemma-math.md 4.4): [P, d] gate, [d, P]
   // projection, [d] norm; empty without PLE.
   std::string ple_gate, ple_proj, ple_norm;
-  // Gemma 4 mixture of experts (GEMMA.md 4.6), beside the dense MLP above:
-  // router [E, d], its input scale [d], per-expert scales [E], experts'
+  // Gemma 4 mixture of experts (docs/gemma-math.md 4.6), beside the dense MLP
+  // above: router [E, d], its input scale [d], per-expert scales [E], experts'
   // gate/up [E * 2F, d] and down [E * d, F], the norms around both
   // branches (Hugging Face's names: pre_feedforward_layernorm_2,
   // post_feedforward_layernorm_1 for the dense branch, _2 for the experts).

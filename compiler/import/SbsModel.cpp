@@ -43,7 +43,8 @@ std::optional<Generation> GenerationOfModel(Model model) {
   }
 }
 
-// Gemma 3 4B, 12B and 27B scale global RoPE angles by 1/8 (GEMMA.md 3.2).
+// Gemma 3 4B, 12B and 27B scale global RoPE angles by 1/8
+// (docs/gemma-math.md 3.2).
 bool HasLinearGlobalRope(Model model) {
   return model == Model::kGemma3_4B || model == Model::kGemma3_12B ||
          model == Model::kGemma3_27B || model == Model::kGemma3_4B_LM ||
@@ -151,7 +152,7 @@ absl::StatusOr<ModelSpec> SpecFromSbsConfig(const sbs::ModelConfig &config) {
     switch (config.query_scale) {
     case sbs::QueryScaleType::kSqrtKeySize:
       // The reference scales Gemma 3 27B by (d/H)^-1/2 = 168^-1/2; gemma.cpp's
-      // canonical config says 1/sqrt(qkv_dim) (SBS.md 4.4).
+      // canonical config says 1/sqrt(qkv_dim) (docs/formats/sbs.md 4.4).
       if (!ours && (config.model == Model::kGemma3_27B ||
                     config.model == Model::kGemma3_27B_LM))
         layer.query_scale =

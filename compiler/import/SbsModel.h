@@ -1,8 +1,8 @@
 //===- ModelFile.h - gemma.cpp configs to and from ModelSpec ----*- C++ -*-===//
 //
 // The mapping between gemma.cpp's config and our ModelSpec. Reading follows
-// GEMMA.md's policy: where gemma.cpp computes something other than the
-// JAX/HF reference from its own config (global RoPE bases, Gemma 3 27B's
+// docs/gemma-math.md's policy: where gemma.cpp computes something other than
+// the JAX/HF reference from its own config (global RoPE bases, Gemma 3 27B's
 // query scale, Gemma 4's final soft-cap), a file written by gemma.cpp is
 // imported with the reference value; files this project wrote carry the
 // exact values in their `gc_*` fields.
@@ -34,7 +34,7 @@ absl::StatusOr<sbs::ModelConfig> SbsConfigFromSpec(const ModelSpec &spec,
                                                    StoredType weight);
 
 // The config and tensor shapes of a pre-2025 multi-file weight file, from
-// its layer count as gemma.cpp deduces them (SBS.md 2.2).
+// its layer count as gemma.cpp deduces them (docs/formats/sbs.md 2.2).
 absl::StatusOr<sbs::LegacyModel>
 ResolveLegacyModel(uint32_t layers, bool has_qk_norm, StoredType weight);
 

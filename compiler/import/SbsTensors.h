@@ -2,9 +2,9 @@
 //-*-===//
 //
 // Which tensors a gemma.cpp `.sbs` of a model holds: names, 2-D shapes and
-// stored types (SBS.md section 6 for Gemma 2/3; gemma.cpp's 2026 names for
-// Gemma 4's layer scalar, per-layer embeddings and experts). The synthesizer
-// writes exactly this table; the importer checks files against it.
+// stored types (docs/formats/sbs.md section 6 for Gemma 2/3; gemma.cpp's 2026
+// names for Gemma 4's layer scalar, per-layer embeddings and experts). The
+// synthesizer writes exactly this table; the importer checks files against it.
 //
 //===----------------------------------------------------------------------===//
 

@@ -9,8 +9,8 @@
 
 namespace gemma {
 
-// gemma.cpp's `Type` enum (SBS.md section 4.5). The numeric values are
-// serialized in `.sbs` files: never renumber.
+// gemma.cpp's `Type` enum (docs/formats/sbs.md section 4.5). The numeric values
+// are serialized in `.sbs` files: never renumber.
 enum class StoredType : uint32_t {
   kUnknown = 0,
   kF32 = 1,
@@ -78,8 +78,9 @@ int StoredTypeBits(StoredType type);
 // Bytes of one element for MatPtr::element_bytes: ceil(bits / 8).
 uint32_t ElementBytes(StoredType type);
 
-// Bytes of a packed tensor of `n` elements (SBS.md section 5.1), which is
-// also MatPtr::num_elements * element_bytes; for GGML types whole blocks
+// Bytes of a packed tensor of `n` elements (docs/formats/sbs.md section 5.1),
+// which is also MatPtr::num_elements * element_bytes; for GGML types whole
+// blocks
 // (`n` a multiple of the block). 0 for non-weight types.
 uint64_t PackedBytes(StoredType type, uint64_t n);
 

@@ -1,6 +1,6 @@
 //===- PlanFile.h - The .plan file ------------------------------*- C++ -*-===//
 //
-// A compiled model, version 1 (DESIGN.md section 5), little-endian:
+// A compiled model, version 1 (docs/design.md section 5), little-endian:
 //
 //   header (64 bytes): magic "GEMMAPLN", format version (u32), section
 //     count (u32), file size (u64), FNV-1a 64 checksum of the section table,

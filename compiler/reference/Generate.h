@@ -1,8 +1,8 @@
 //===- Generate.h - Greedy generation with the reference evaluator -*- C++
 //-*-===//
 //
-// GEMMA.md 5.2: the prompt's tokens 0..n-2 are prefilled; the last prompt
-// token is the first decode input, at position n-1; each step feeds the
+// docs/gemma-math.md 5.2: the prompt's tokens 0..n-2 are prefilled; the last
+// prompt token is the first decode input, at position n-1; each step feeds the
 // argmax of the previous logits. Generation stops at an eos id (not
 // returned) unless told to ignore it, after max_tokens, or at the end of
 // the context.

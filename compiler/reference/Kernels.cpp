@@ -158,7 +158,7 @@ Tensor Rope(const Tensor &x, std::span<const int32_t> positions, double base,
   for (int64_t n = 0; n < x.shape[0]; ++n) {
     for (int64_t i = 0; i < pairs; ++i) {
       // The exponent's denominator is the full head dimension, also when
-      // only a fraction rotates (GEMMA.md 3.3).
+      // only a fraction rotates (docs/gemma-math.md 3.3).
       double inv_freq = 1.0 / std::pow(base, 2.0 * i / dim);
       double theta = positions[n] * inv_freq / linear_scale;
       double c = std::cos(theta), s = std::sin(theta);

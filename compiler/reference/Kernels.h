@@ -42,7 +42,7 @@ struct WeightRows {
   std::function<void(int64_t row, float *out)> decode;
 };
 
-// How an RMSNorm applies its weight w (GEMMA.md 2.2).
+// How an RMSNorm applies its weight w (docs/gemma-math.md 2.2).
 enum class NormWeight { kNone, kPlusOne, kPlain };
 
 // x = table[ids[n]][first, first + width) * scale (width -1: the whole
@@ -74,7 +74,8 @@ Tensor Matmul(const Tensor &x, const WeightRows &w,
 Tensor MatmulHeads(const Tensor &x, const WeightRows &w,
                    std::vector<int64_t> result_shape);
 
-// Half-split RoPE on [N, heads, D] at absolute positions (GEMMA.md 3.1, 3.3).
+// Half-split RoPE on [N, heads, D] at absolute positions
+// (docs/gemma-math.md 3.1, 3.3).
 Tensor Rope(const Tensor &x, std::span<const int32_t> positions, double base,
             double linear_scale, double fraction);
 
@@ -105,9 +106,9 @@ Tensor Add(const Tensor &a, const Tensor &b);
 Tensor Mul(const Tensor &a, const Tensor &b);
 Tensor ScaleBy(const Tensor &x, float factor);
 
-// The routed experts of a Gemma 4 MoE layer (gemma.moe_experts, GEMMA.md
-// 4.6): each row of `input` [N, d] through its top_k experts by `logits`
-// [N, E], weighted by renormalized softmax probabilities times
+// The routed experts of a Gemma 4 MoE layer (gemma.moe_experts,
+// docs/gemma-math.md 4.6): each row of `input` [N, d] through its top_k experts
+// by `logits` [N, E], weighted by renormalized softmax probabilities times
 // expert_scale.
 Tensor MoeExperts(const Tensor &input, const Tensor &logits,
                   const WeightRows &expert_scale, const WeightRows &gate_up,

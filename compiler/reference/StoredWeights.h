@@ -2,7 +2,8 @@
 //
 // The interpreter's weight provider for tensors kept in their stored type:
 // each row is decoded through the codecs when a kernel asks for it, and the
-// per-tensor scale applied (SBS.md 5.7). No f32 copy of a matrix is made.
+// per-tensor scale applied (docs/formats/sbs.md 5.7). No f32 copy of a matrix
+// is made.
 //
 //===----------------------------------------------------------------------===//
 

@@ -1,7 +1,7 @@
 //===- GemmaDialect.td - The gemma dialect -----------------*- tablegen -*-===//
 //
 // The model-level dialect: one op per step of the Gemma text decoder, with
-// every model number as an attribute (DESIGN.md section 3, GEMMA.md).
+// every model number as an attribute (docs/design.md section 3, docs/gemma-math.md).
 //
 //===----------------------------------------------------------------------===//
 

@@ -1,6 +1,6 @@
 //===- GemmaOps.td - Ops of the gemma dialect --------------*- tablegen -*-===//
 //
-// The unfused ops the model builder emits (DESIGN.md section 3). Semantics
+// The unfused ops the model builder emits (docs/design.md section 3). Semantics
 // are stated here in words and defined executably by compiler/reference.
 //
 //===----------------------------------------------------------------------===//
@@ -76,13 +76,13 @@ def Gemma_EmbedOp : Gemma_WeightReader<"embed"> {
   let description = [{
     For each token id `t` of `ids` (shape `[N]`), result row `n` is row `t` of
     the table `[V, d]` multiplied by `scale`. Gemma's multiplier is sqrt(d)
-    rounded to bfloat16 (25.25 for d = 640, GEMMA.md 2.1), so `scale` must be
+    rounded to bfloat16 (25.25 for d = 640, docs/gemma-math.md 2.1), so `scale` must be
     exactly representable in bf16 (or be sqrtf(d), as f32 Hugging Face and
     llama.cpp compute it). Ids outside `[0, V)` are a runtime error.
 
     With `cols [b, e]` only columns `b..e-1` of each row are read, and the
     result is `[N, e - b]`: one layer's slice of Gemma 4's packed per-layer
-    embedding table (`[V, layers * P]`, GEMMA.md 4.4), where `d` above is
+    embedding table (`[V, layers * P]`, docs/gemma-math.md 4.4), where `d` above is
     the slice width `P`.
 
     Example:
@@ -254,7 +254,7 @@ def Gemma_MoeExpertsOp : Gemma_WeightReader<"moe_experts"> {
   let summary = "Routed mixture-of-experts branch (Gemma 4 26B-A4B)";
   let description = [{
     Routes each row of `input` (`[N, d]`, the experts' normed input) by its
-    router logits (`[N, E]`, computed before by the ordinary ops: GEMMA.md
+    router logits (`[N, E]`, computed before by the ordinary ops: docs/gemma-math.md
     4.6): `P = softmax(logits)`, `S` = the `top_k` likeliest experts (ties to
     the lower index), `w_e = P_e / sum_{S} P * expert_scale[e]` for `e` in
     `S`, and returns `sum_{e in S} w_e * Expert_e(input)` where
@@ -292,12 +292,12 @@ def Gemma_RopeOp : Gemma_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]> 
   let summary = "Rotary position embedding, half-split pairing";
   let description = [{
     Rotates each head of `input` (`[N, heads, D]`) at the absolute position
-    `positions[n]`. Dimension `i` is paired with `i + D/2` (half-split, GEMMA.md
+    `positions[n]`. Dimension `i` is paired with `i + D/2` (half-split, docs/gemma-math.md
     3.1). With `R = floor(fraction * D / 2)` rotated pairs, for `i < R`:
     `theta_i = p * base^(-2i/D) / scale`, `a = x[i]`, `b = x[i + D/2]`,
     `x[i] = a cos - b sin`, `x[i + D/2] = b cos + a sin`; pairs `i >= R` pass
     through. The exponent's denominator is the full `D` even when
-    `fraction < 1` (Gemma 4's "proportional" RoPE, GEMMA.md 3.3). `scale` is
+    `fraction < 1` (Gemma 4's "proportional" RoPE, docs/gemma-math.md 3.3). `scale` is
     the linear scaling factor (8 on Gemma 3 4B/12B/27B global layers).
 
     Example:
@@ -407,7 +407,7 @@ def Gemma_WindowMaskOp : Gemma_Op<"window_mask", [Pure,
     positions `positions[n] = p`, slot `s` holds key position
     `j = p - ((p - s) mod S)` (the latest position written there, for ring
     buffers too). The score is kept iff `0 <= j <= p` and, with a `window` W,
-    `j > p - W`: exactly W keys including the query itself (GEMMA.md 2.4).
+    `j > p - W`: exactly W keys including the query itself (docs/gemma-math.md 2.4).
     Without a window the mask is causal (global layers). Masked scores become
     -infinity.
 

@@ -1,6 +1,6 @@
 //===- PlanDialect.td - The plan dialect -------------------*- tablegen -*-===//
 //
-// The executable level (DESIGN.md section 5): explicit buffers and kernel
+// The executable level (docs/design.md section 5): explicit buffers and kernel
 // calls with static parameters, one function per bucket.
 //
 //===----------------------------------------------------------------------===//

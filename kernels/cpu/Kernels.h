@@ -75,11 +75,11 @@ void Geglu(ThreadPool &pool, const float *x, int64_t n, int64_t in,
            const WeightView &up, std::span<const RowRange> up_rows,
            int64_t width, float *y, float *u);
 
-// Gemma 4's routed experts (gemma.moe_experts, GEMMA.md 4.6): each row of
-// x [n, d] goes through its top_k experts by logits [n, experts], weighted
-// by the softmax renormalized over them times expert_scale[e]. gate_up is
-// [experts * 2 ff, d] (gate rows, then up rows, per expert), down
-// [experts * d, ff]. Rows routed to one expert run as one matmul.
+// Gemma 4's routed experts (gemma.moe_experts, docs/gemma-math.md 4.6): each
+// row of x [n, d] goes through its top_k experts by logits [n, experts],
+// weighted by the softmax renormalized over them times expert_scale[e]. gate_up
+// is [experts * 2 ff, d] (gate rows, then up rows, per expert), down [experts *
+// d, ff]. Rows routed to one expert run as one matmul.
 void MoeExperts(ThreadPool &pool, const float *x, const float *logits,
                 int64_t n, int64_t d, int64_t experts, int64_t ff,
                 int64_t top_k, const WeightView &expert_scale,
@@ -90,7 +90,7 @@ void MoeExperts(ThreadPool &pool, const float *x, const float *logits,
 void MatmulHeads(ThreadPool &pool, const float *x, int64_t n, int64_t heads,
                  int64_t in_h, const WeightView &w, int64_t out, float *y);
 
-// Half-split RoPE of [n, heads, dim] in place (GEMMA.md 3.1, 3.3).
+// Half-split RoPE of [n, heads, dim] in place (docs/gemma-math.md 3.1, 3.3).
 void Rope(float *x, int64_t n, int64_t heads, int64_t dim,
           const int32_t *positions, double base, double linear_scale,
           double fraction);

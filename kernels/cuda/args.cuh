@@ -14,8 +14,8 @@ struct KernelArgs {
   unsigned long long weight2;   // a second one, of the same type (GeGLU's up)
   unsigned long long lut;       // 256 f32: the SFP code table
   unsigned long long params;    // f32 per-program parameters (RoPE tables)
-  float wscale;                 // the weight tensor's scale (SBS.md 5.7)
-  float wscale2;                // weight2's
+  float wscale;  // the weight tensor's scale (docs/formats/sbs.md 5.7)
+  float wscale2; // weight2's
 };
 } // namespace gk
 #endif

@@ -4,8 +4,8 @@
 // positions they hold, and the pending token (the last prompt token, or the
 // last generated one, which is the next decode step's input and not yet in
 // the cache). A turn appends ids (only they are prefilled: the cache keeps
-// the earlier turns) and then generates a reply. GEMMA.md 5.2: a prompt's
-// tokens 0..n-2 are prefilled and token n-1 is the first decode input.
+// the earlier turns) and then generates a reply. docs/gemma-math.md 5.2: a
+// prompt's tokens 0..n-2 are prefilled and token n-1 is the first decode input.
 //
 //===----------------------------------------------------------------------===//
 

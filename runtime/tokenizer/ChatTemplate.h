@@ -1,10 +1,10 @@
 //===- ChatTemplate.h - Prompt wrapping per Gemma generation ----*- C++ -*-===//
 //
-// GEMMA.md 5.2 / 5.3, and the Jinja `chat_template` Hugging Face ships with
-// each generation: the conversation is rendered as text and encoded once
-// after BOS, as apply_chat_template does. (gemma.cpp tokenizes the template
-// pieces apart; that differs only where a text starts or ends with a newline
-// beside a mark, since "\n" runs are pieces of their own.)
+// docs/gemma-math.md 5.2 / 5.3, and the Jinja `chat_template` Hugging Face
+// ships with each generation: the conversation is rendered as text and encoded
+// once after BOS, as apply_chat_template does. (gemma.cpp tokenizes the
+// template pieces apart; that differs only where a text starts or ends with a
+// newline beside a mark, since "\n" runs are pieces of their own.)
 //
 //   Gemma 1-3:  [BOS] <start_of_turn>user\n SYSTEM\n\n TEXT <end_of_turn>\n
 //               <start_of_turn>model\n ANSWER <end_of_turn>\n ...

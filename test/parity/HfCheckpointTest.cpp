@@ -40,7 +40,7 @@ namespace gemma {
 namespace {
 
 constexpr double kEvaluatorTolerance = 1e-4; // of the logit range
-constexpr double kBackendTolerance = 1e-3;   // DESIGN.md section 7
+constexpr double kBackendTolerance = 1e-3;   // docs/design.md section 7
 constexpr int32_t kPrefill = 8;
 
 std::string FixtureDir(const std::string &variant) {

@@ -6,7 +6,7 @@
 // programs), and run on a prompt longer than the window through chunked and
 // padded prefill and decode, on the CPU and on Vulkan (lavapipe in CI; skipped,
 // saying so, without a Vulkan device). Logits within 1e-3 of the reference
-// evaluator's (DESIGN.md 7; 1e-2 on a GPU), and the same greedy token
+// evaluator's (docs/design.md 7; 1e-2 on a GPU), and the same greedy token
 // wherever the reference's top two logits are further apart than that.
 //
 //===----------------------------------------------------------------------===//

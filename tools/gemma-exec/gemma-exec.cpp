@@ -11,8 +11,8 @@
 //   gemma-exec model.plan --bench [--bench-prompt-len N] [--max-tokens N]
 //       [--bench-warmup N] [--bench-iters N] [--bench-json FILE]
 //
-// Generation as GEMMA.md 5.2 (and gemma-ref): the prompt's tokens 0..n-2
-// are prefilled, the last one is the first decode input; stops at the
+// Generation as docs/gemma-math.md 5.2 (and gemma-ref): the prompt's tokens
+// 0..n-2 are prefilled, the last one is the first decode input; stops at the
 // model's eos ids unless --ignore-eos. Text streams to stdout as it is
 // generated; timing goes to stderr. docs/cli.md documents every flag.
 //

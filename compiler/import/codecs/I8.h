@@ -1,8 +1,9 @@
 //===- I8.h - gemma.cpp's 8-bit integers with a per-group affine map -*- C++
 //-*-===//
 //
-// SBS.md section 5.6. Groups of 128 flat values; group g starts at byte
-// 132 * g with a bf16 inverse scale, a bf16 zero point and 128 int8 values.
+// docs/formats/sbs.md section 5.6. Groups of 128 flat values; group g starts at
+// byte 132 * g with a bf16 inverse scale, a bf16 zero point and 128 int8
+// values.
 //
 //===----------------------------------------------------------------------===//
 

@@ -1,8 +1,8 @@
 //===- Nuq.h - gemma.cpp's non-uniform quantization (4.5 bits) -*- C++ -*-===//
 //
-// SBS.md section 5.5 (the "interleaved" layout read by gemma.cpp since
-// 2025-01-31). Groups of 256 flat values; group g starts at byte 144 * g with
-// its 16 SFP-encoded cluster centers (ascending, unused ones first as 0),
+// docs/formats/sbs.md section 5.5 (the "interleaved" layout read by gemma.cpp
+// since 2025-01-31). Groups of 256 flat values; group g starts at byte 144 * g
+// with its 16 SFP-encoded cluster centers (ascending, unused ones first as 0),
 // then 128 bytes of 4-bit indices (even j in the low nibble).
 //
 //===----------------------------------------------------------------------===//

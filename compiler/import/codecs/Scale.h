@@ -1,7 +1,7 @@
 //===- Scale.h - The per-tensor scale of SFP and NUQ tensors ---*- C++ -*-===//
 //
-// SBS.md section 5.7: true value = decoded value * scale. Exporters pick
-// scale = max|x| / 1.875 when values exceed SFP's range, else 1.
+// docs/formats/sbs.md section 5.7: true value = decoded value * scale.
+// Exporters pick scale = max|x| / 1.875 when values exceed SFP's range, else 1.
 //
 //===----------------------------------------------------------------------===//
 

@@ -9,7 +9,7 @@
 namespace gemma {
 
 uint8_t SfpEncodeBf16(uint16_t h) {
-  // The steps of SBS.md 5.4.
+  // The steps of docs/formats/sbs.md 5.4.
   const uint32_t sign = h & 0x8000u;
   uint32_t exponent = (h >> 7) & 0xFFu;
   const uint32_t m6 = (h & 0x7Fu) >> 1; // the lowest mantissa bit is ignored

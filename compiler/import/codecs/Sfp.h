@@ -1,8 +1,9 @@
 //===- Sfp.h - gemma.cpp's switched floating point (1 byte) ----*- C++ -*-===//
 //
-// SBS.md section 5.4. Bit 7 is the sign; the 7 magnitude bits switch between
-// a "large" range [2^-7, 1.875] with 3 mantissa bits and a "small" range with
-// 2 mantissa bits down to 1.25 * 2^-23. 255 values, all exact in bf16.
+// docs/formats/sbs.md section 5.4. Bit 7 is the sign; the 7 magnitude bits
+// switch between a "large" range [2^-7, 1.875] with 3 mantissa bits and a
+// "small" range with 2 mantissa bits down to 1.25 * 2^-23. 255 values, all
+// exact in bf16.
 //
 //===----------------------------------------------------------------------===//
 

@@ -1,6 +1,6 @@
 //===- SfpLanes-inl.h - SFP decode of one vector of codes -------*- C++ -*-===//
 //
-// SBS.md 5.4's decode in Highway lanes, shared by the bulk decoder
+// docs/formats/sbs.md 5.4's decode in Highway lanes, shared by the bulk decoder
 // (Decode.cpp) and the CPU kernels' fused dot products: sign |
 // (0x3400 + (e << 5)) below 64, sign | (0x3800 + (e << 4)) from 64, 0 for
 // e = 0, as bf16 bits. Included once per Highway target

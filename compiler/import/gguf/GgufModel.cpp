@@ -103,7 +103,7 @@ absl::StatusOr<ModelSpec> SpecOf(const GgufFile &file) {
   spec.model_dim = uint32_t(dim);
   spec.max_context = uint32_t(context);
   spec.norm_epsilon = float(epsilon);
-  // llama.cpp's converter stores norm weights as 1 + w (GEMMA.md 6).
+  // llama.cpp's converter stores norm weights as 1 + w (docs/gemma-math.md 6).
   spec.norm_scale = NormScale::kPlain;
   spec.embed_scale = std::sqrt(float(dim));
   // llama.cpp's LLM_TYPE_27B (Gemma 2 46 blocks, Gemma 3 62): the query

@@ -4,8 +4,8 @@
 // a ModelFile: hyperparameters from the metadata, tensors in place, the
 // tokenizer rebuilt as a SentencePiece model from the vocabulary arrays.
 // Conventions of llama.cpp's converter that differ from ours are undone
-// here, once (GEMMA.md 6-7): norm weights are stored as 1 + w, so the spec
-// says kPlain; the embedding multiplier is sqrtf(d) as llama.cpp and
+// here, once (docs/gemma-math.md 6-7): norm weights are stored as 1 + w, so the
+// spec says kPlain; the embedding multiplier is sqrtf(d) as llama.cpp and
 // Hugging Face compute it in f32.
 //
 //===----------------------------------------------------------------------===//

@@ -1,7 +1,7 @@
 //===- BlobStore.h - gemma.cpp's BlobStore container -----------*- C++ -*-===//
 //
-// SBS.md section 1: named byte arrays ("blobs") in one file, each 256-byte
-// aligned, in directory order. V2 (written since 2025-07-31) keeps the
+// docs/formats/sbs.md section 1: named byte arrays ("blobs") in one file, each
+// 256-byte aligned, in directory order. V2 (written since 2025-07-31) keeps the
 // directory and header at the end so a writer can stream; V1 has them at
 // the front. Readers map the file and hand out views, never copies.
 //
@@ -42,7 +42,7 @@ struct BlobEntry {
 
 class BlobReader {
 public:
-  // Maps `path` read-only and validates it (SBS.md 1.6).
+  // Maps `path` read-only and validates it (docs/formats/sbs.md 1.6).
   static absl::StatusOr<BlobReader> Open(const std::string &path);
   // Validates bytes owned by the caller; `name` prefixes error messages.
   static absl::StatusOr<BlobReader> FromBytes(std::span<const uint8_t> bytes,
@@ -75,8 +75,8 @@ private:
   std::vector<BlobEntry> entries_;
 };
 
-// Writes the V2 layout byte for byte as gemma.cpp does (SBS.md 1.8),
-// streaming: blobs go to disk as they are added.
+// Writes the V2 layout byte for byte as gemma.cpp does
+// (docs/formats/sbs.md 1.8), streaming: blobs go to disk as they are added.
 class BlobWriter {
 public:
   static absl::StatusOr<BlobWriter> Create(const std::string &path);

@@ -1,12 +1,12 @@
 //===- Fields.h - gemma.cpp's IFields serialization ------------*- C++ -*-===//
 //
-// SBS.md section 3. An object is a sequence of u32 words [S][fields...] with S
-// the number of words that follow; fields come in the order a struct's
-// VisitFields names them, without tags. Fields may only be appended:
-// a reader that knows more fields than a record holds keeps its defaults for
-// the missing ones (at every level); a record with more fields than the
-// reader knows is accepted at top level (counted) but is an error for nested
-// structs, exactly as in gemma.cpp.
+// docs/formats/sbs.md section 3. An object is a sequence of u32 words
+// [S][fields...] with S the number of words that follow; fields come in the
+// order a struct's VisitFields names them, without tags. Fields may only be
+// appended: a reader that knows more fields than a record holds keeps its
+// defaults for the missing ones (at every level); a record with more fields
+// than the reader knows is accepted at top level (counted) but is an error for
+// nested structs, exactly as in gemma.cpp.
 //
 // A struct takes part by defining
 //   template <class V> void VisitFields(V &v) { v("name", field); ... }

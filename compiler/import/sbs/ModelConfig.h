@@ -1,12 +1,12 @@
 //===- ModelConfig.h - gemma.cpp's serialized model config -----*- C++ -*-===//
 //
 // The `config` blob: ModelConfig, LayerConfig and VitConfig with the field
-// lists of SBS.md section 4 (gemma.cpp 2025-10), the fields gemma.cpp
-// appended in 2026 for Gemma 4 (read from its configs.h), and this project's
-// own fields after the last of those (`gc_*`), which describe what neither
-// gemma.cpp config says (generation, norm convention, K=V, layer scalar,
-// linear RoPE scaling, expert width). Appending keeps old readers working:
-// gemma.cpp skips unknown top-level words with a warning.
+// lists of docs/formats/sbs.md section 4 (gemma.cpp 2025-10), the fields
+// gemma.cpp appended in 2026 for Gemma 4 (read from its configs.h), and this
+// project's own fields after the last of those (`gc_*`), which describe what
+// neither gemma.cpp config says (generation, norm convention, K=V, layer
+// scalar, linear RoPE scaling, expert width). Appending keeps old readers
+// working: gemma.cpp skips unknown top-level words with a warning.
 //
 //===----------------------------------------------------------------------===//
 

@@ -9,7 +9,8 @@
 namespace gemma::sbs {
 namespace {
 
-// The type of a pre-2025 tensor key's one-character prefix (SBS.md 2.2).
+// The type of a pre-2025 tensor key's one-character prefix
+// (docs/formats/sbs.md 2.2).
 std::optional<StoredType> LegacyPrefixType(std::string_view key) {
   if (key.size() < 2 || !(key[1] >= 'a' && key[1] <= 'z'))
     return std::nullopt;

@@ -1,9 +1,9 @@
 //===- SbsFile.h - A whole gemma.cpp weight file ---------------*- C++ -*-===//
 //
 // Opens a single-file `.sbs` (container + `config` + `toc` + `tokenizer`)
-// and cross-checks it as gemma.cpp's loader does (SBS.md 2, 7.4): every toc
-// record names an existing blob whose size matches its type and shape, and
-// the config's weight type is the toc's smallest-bit type.
+// and cross-checks it as gemma.cpp's loader does (docs/formats/sbs.md 2, 7.4):
+// every toc record names an existing blob whose size matches its type and
+// shape, and the config's weight type is the toc's smallest-bit type.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,8 +22,8 @@
 namespace gemma::sbs {
 
 // What a pre-2025 multi-file weight file (type-prefixed tensor keys, no
-// config or toc; SBS.md 2.2) cannot say about itself. gemma.cpp rebuilds it
-// from the layer count and tensor names; so does the resolver.
+// config or toc; docs/formats/sbs.md 2.2) cannot say about itself. gemma.cpp
+// rebuilds it from the layer count and tensor names; so does the resolver.
 struct LegacyModel {
   ModelConfig config;
   // The 2-D shape of every tensor name the model may hold.

@@ -1,6 +1,6 @@
 //===- Toc.h - The tensor table (`toc` blob) of a .sbs ---------*- C++ -*-===//
 //
-// SBS.md section 4.6: one top-level MatPtr record per tensor blob.
+// docs/formats/sbs.md section 4.6: one top-level MatPtr record per tensor blob.
 //
 //===----------------------------------------------------------------------===//
 

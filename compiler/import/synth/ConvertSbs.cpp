@@ -142,7 +142,8 @@ absl::Status ConvertToSbs(const ModelFile &model, const ModelWeights &weights,
           return rows.status();
         const int64_t cols = int64_t(slot.cols);
         // SFP and NUQ hold |v| <= 1.875: a larger tensor is stored divided
-        // by a per-tensor scale (SBS.md 5.7), found in a first pass.
+        // by a per-tensor scale (docs/formats/sbs.md 5.7), found in a first
+        // pass.
         float scale = 1.0f;
         if (slot.type == StoredType::kSFP || slot.type == StoredType::kNUQ) {
           std::vector<float> row(static_cast<size_t>(cols));

@@ -1,6 +1,6 @@
 //===- Presets.cpp - Model shapes of released and tiny Gemmas -------------===//
 //
-// Numbers from GEMMA.md section 1 (tables 1.1-1.4) and section 3.2.
+// Numbers from docs/gemma-math.md section 1 (tables 1.1-1.4) and section 3.2.
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,7 +34,8 @@ ModelSpec Base(std::string name, Generation generation, const Dense &d) {
   return spec;
 }
 
-// Gemma 1: pre-norms only, every layer global, RoPE 1e4 (GEMMA.md 1.1).
+// Gemma 1: pre-norms only, every layer global, RoPE 1e4
+// (docs/gemma-math.md 1.1).
 ModelSpec Gemma1(std::string name, const Dense &d) {
   ModelSpec spec = Base(std::move(name), Generation::kGemma1, d);
   spec.eos_ids = {1, 107};
@@ -42,7 +43,7 @@ ModelSpec Gemma1(std::string name, const Dense &d) {
 }
 
 // Gemma 2: sandwich norms, local/global alternating (layer 0 local), soft-caps
-// 50/30, `query_pre_attn_scalar` (GEMMA.md 1.2).
+// 50/30, `query_pre_attn_scalar` (docs/gemma-math.md 1.2).
 ModelSpec Gemma2(std::string name, const Dense &d, uint32_t window,
                  float query_pre_attn_scalar) {
   ModelSpec spec = Base(std::move(name), Generation::kGemma2, d);
@@ -59,7 +60,7 @@ ModelSpec Gemma2(std::string name, const Dense &d, uint32_t window,
 }
 
 // Gemma 3: QK-norm, 5 local : 1 global, local base 1e4, global base 1e6 with
-// an optional linear scaling (GEMMA.md 1.3, 3.2).
+// an optional linear scaling (docs/gemma-math.md 1.3, 3.2).
 ModelSpec Gemma3(std::string name, const Dense &d, uint32_t window,
                  float query_pre_attn_scalar, double global_linear_scale) {
   ModelSpec spec = Base(std::move(name), Generation::kGemma3, d);
@@ -89,9 +90,9 @@ struct Gemma4Shape {
   uint32_t experts, experts_per_token, expert_ff;
 };
 
-// Gemma 4 (GEMMA.md 1.4 and 4): two attention geometries (256-wide sliding,
-// 512-wide global with proportional RoPE 0.25), plain-weight norms, value
-// norm, query scale 1, layer scalar, final soft-cap 30.
+// Gemma 4 (docs/gemma-math.md 1.4 and 4): two attention geometries (256-wide
+// sliding, 512-wide global with proportional RoPE 0.25), plain-weight norms,
+// value norm, query scale 1, layer scalar, final soft-cap 30.
 ModelSpec Gemma4(std::string name, const Gemma4Shape &s) {
   ModelSpec spec = Base(std::move(name), Generation::kGemma4,
                         {s.dim, s.layers, s.heads, s.local_kv_heads, 256, s.ff,
@@ -121,7 +122,8 @@ ModelSpec Gemma4(std::string name, const Gemma4Shape &s) {
     layer.experts_per_token = s.experts_per_token;
     layer.expert_ff_hidden = s.expert_ff;
     if (i >= first_shared) {
-      // The last earlier layer of the same attention type (GEMMA.md 4.5).
+      // The last earlier layer of the same attention type
+      // (docs/gemma-math.md 4.5).
       for (int32_t j = static_cast<int32_t>(first_shared) - 1; j >= 0; --j)
         if ((static_cast<uint32_t>(j) % s.global_period ==
              s.global_period - 1) == global) {

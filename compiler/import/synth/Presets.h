@@ -1,9 +1,9 @@
 //===- Presets.h - Model shapes of released and tiny Gemmas ----*- C++ -*-===//
 //
-// Every released text size of GEMMA.md section 1, with exactly its shapes,
-// plus tiny presets per generation for tests (a few layers, small width, a
-// sliding window much smaller than test prompts, GQA, and for Gemma 4 both
-// attention geometries with K=V).
+// Every released text size of docs/gemma-math.md section 1, with exactly its
+// shapes, plus tiny presets per generation for tests (a few layers, small
+// width, a sliding window much smaller than test prompts, GQA, and for Gemma 4
+// both attention geometries with K=V).
 //
 //===----------------------------------------------------------------------===//
 

@@ -25,8 +25,8 @@ struct SpecialToken {
   std::string piece;
 };
 
-// The turn and media tokens of `generation` (GEMMA.md section 5.1) that fit
-// in `vocab_size`; PAD/EOS/BOS/UNK (0-3) are not listed.
+// The turn and media tokens of `generation` (docs/gemma-math.md section 5.1)
+// that fit in `vocab_size`; PAD/EOS/BOS/UNK (0-3) are not listed.
 std::vector<SpecialToken> GemmaSpecialTokens(Generation generation,
                                              uint32_t vocab_size);
 

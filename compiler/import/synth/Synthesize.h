@@ -32,7 +32,7 @@ using SynthProgress =
 // complete (written beside it, then renamed).
 // The per-tensor scale the synthesizer gives a tensor: 1 unless SFP or NUQ
 // values would exceed SFP's range (then values are stored divided by it,
-// as gemma.cpp's exporter does, SBS.md 5.7).
+// as gemma.cpp's exporter does, docs/formats/sbs.md 5.7).
 float SynthScale(const TensorSlot &slot, const SynthValues &values);
 
 // The values of one tensor of a file being written: fill(first, out) writes
@@ -56,7 +56,8 @@ absl::Status WriteSbs(const ModelSpec &spec, StoredType weight,
                       const TensorSource &source,
                       const SynthProgress &progress = nullptr);
 
-// gemma.cpp's tokenizer blob for "this file has no tokenizer" (SBS.md).
+// gemma.cpp's tokenizer blob for "this file has no tokenizer"
+// (docs/formats/sbs.md).
 inline constexpr std::string_view kNoTokenizer = "unavailable";
 
 // `tokenizer`, when given, is embedded instead of the synthetic tokenizer (a

@@ -2,7 +2,7 @@
 //
 // A legacy file is built from a synthesized one: the same tensors under
 // type-prefixed keys in a V1 container, with no config or toc, and the
-// scales of the fused matrices in an `Fscales` blob (SBS.md 2.2).
+// scales of the fused matrices in an `Fscales` blob (docs/formats/sbs.md 2.2).
 //
 //===----------------------------------------------------------------------===//
 

@@ -29,7 +29,7 @@ TEST(Presets, EveryPresetIsValid) {
 }
 
 TEST(Presets, EmbeddingScaleIsBf16RoundedSqrtD) {
-  // GEMMA.md 2.1's table.
+  // docs/gemma-math.md 2.1's table.
   EXPECT_EQ(EmbedScaleFor(640), 25.25f);
   EXPECT_EQ(EmbedScaleFor(1152), 34.0f);
   EXPECT_EQ(EmbedScaleFor(1536), 39.25f);

@@ -1,4 +1,8 @@
-//===- SbsTensorsTest.cpp - Tensor tables against SBS.md section 6 --------===//
+//===- SbsTensorsTest.cpp - Tensor tables against the .sbs format ---------===//
+//
+// The tables of docs/formats/sbs.md section 6.
+//
+//===----------------------------------------------------------------------===//
 
 #include "compiler/import/SbsTensors.h"
 
@@ -34,7 +38,7 @@ struct Row {
   Shape qkv, att, gating, linear, norm, qk_norm, embedding;
 };
 
-// SBS.md section 6.4, "Concrete shapes (rows x cols)".
+// docs/formats/sbs.md section 6.4, "Concrete shapes (rows x cols)".
 const Row kSbsTable[] = {
     {"gemma2-2b",
      {4096, 2304},

@@ -1,7 +1,7 @@
 //===- CpuModelTest.cpp - The CPU backend against the reference evaluator -===//
 //
 // Tiny presets of every generation, fusions all and none, prompts longer
-// than the window: the CPU programs' logits within 1e-3 (DESIGN.md 7) of
+// than the window: the CPU programs' logits within 1e-3 (docs/design.md 7) of
 // the reference evaluator's, through a prefill chunk and decode steps, and
 // for a batch of sequences at different positions.
 //

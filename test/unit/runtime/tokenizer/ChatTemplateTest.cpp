@@ -36,7 +36,8 @@ TEST(ChatTemplate, Gemma3TurnsAreSpecialTokensAroundSeparatelyTokenizedText) {
   auto tok = Tokenizer(Generation::kGemma3);
   std::vector<int32_t> ids =
       WrapFirstTurn(*tok, ChatFormat::kGemma, 2, "Why is the sky blue?");
-  // <start_of_turn> is 105 and <end_of_turn> 106 in Gemma 3 (GEMMA.md 5.1).
+  // <start_of_turn> is 105 and <end_of_turn> 106 in Gemma 3
+  // (docs/gemma-math.md 5.1).
   EXPECT_EQ(ids, Cat({{2, 105},
                       Ids(*tok, "user\n"),
                       Ids(*tok, "Why is the sky blue?"),

@@ -39,7 +39,7 @@ TEST(Bf16, EveryPatternRoundTrips) {
   }
 }
 
-// |value| of a code by SBS.md 5.4's formulas.
+// |value| of a code by docs/formats/sbs.md 5.4's formulas.
 double SfpFormula(uint8_t code) {
   const int e = code & 0x7F;
   if (e == 0)
@@ -110,9 +110,9 @@ TEST(Sfp, EncoderMatchesAValueSideReferenceOnAllBf16Inputs) {
 }
 
 TEST(Sfp, SwitchesRangesAtSbsThresholds) {
-  // SBS.md 5.4: from 1.1111b * 2^-8 = 0.007568359375 the encoder takes the
-  // large path; 0.00732421875 (1.875 * 2^-8) takes the small path but its
-  // rounding carries into 2^-7, the first large value; 1.75 * 2^-8 is the
+  // docs/formats/sbs.md 5.4: from 1.1111b * 2^-8 = 0.007568359375 the encoder
+  // takes the large path; 0.00732421875 (1.875 * 2^-8) takes the small path but
+  // its rounding carries into 2^-7, the first large value; 1.75 * 2^-8 is the
   // largest small value.
   EXPECT_EQ(SfpEncode(0.007568359375f), 0x40);
   EXPECT_EQ(SfpEncode(0.00732421875f), 0x40);

@@ -26,7 +26,8 @@ std::vector<float> RandomValues(size_t n, float half_width, uint32_t seed) {
 }
 
 TEST(Nuq, PackedSizesFollowSbs) {
-  // SBS.md 8.3: a NUQ 640x2048 tensor is 0x000b4000 bytes, I8 0x0014a000.
+  // docs/formats/sbs.md 8.3: a NUQ 640x2048 tensor is 0x000b4000 bytes, I8
+  // 0x0014a000.
   EXPECT_EQ(PackedBytes(StoredType::kNUQ, 640 * 2048), 0x000b4000u);
   EXPECT_EQ(PackedBytes(StoredType::kI8, 640 * 2048), 0x0014a000u);
   EXPECT_EQ(PackedBytes(StoredType::kNUQ, 257), 16u * 2 + 129);

@@ -1,4 +1,4 @@
-//===- SbsFormatTest.cpp - SBS.md's worked examples and a gemma.cpp file --===//
+//===- SbsFormatTest.cpp - .sbs worked examples and a gemma.cpp file -----===//
 
 #include "compiler/import/sbs/BlobStore.h"
 #include "compiler/import/sbs/ModelConfig.h"
@@ -31,7 +31,7 @@ uint32_t Word(const std::vector<uint8_t> &bytes, size_t i) {
          static_cast<uint32_t>(bytes[4 * i + 3]) << 24;
 }
 
-// The two blobs of SBS.md 8.1 (gemma.cpp's blob_store_test).
+// The two blobs of docs/formats/sbs.md 8.1 (gemma.cpp's blob_store_test).
 std::vector<std::pair<std::string, std::vector<uint8_t>>> ExampleBlobs() {
   return {{"0123456789abcdef", Bytes(std::string_view("DATA\0", 5))},
           {"q",
@@ -79,7 +79,7 @@ TEST(BlobStore, ReadsTheV1LayoutPaddedOrNot) {
   for (bool pad : {true, false}) {
     std::vector<uint8_t> image = BuildV1Image(ExampleBlobs(), pad);
     EXPECT_EQ(image.size(), pad ? 65536u : 0x300u);
-    // SBS.md 8.2's header and first directory bytes.
+    // docs/formats/sbs.md 8.2's header and first directory bytes.
     EXPECT_EQ(Word(image, 0), kBlobMagic);
     EXPECT_EQ(Word(image, 1), 2u);
     EXPECT_EQ(image[0x10], '0');
@@ -102,7 +102,7 @@ TEST(Toc, RecordMatchesTheWorkedExample) {
   for (size_t i = 0; i < expected.size(); ++i)
     EXPECT_EQ(Word(bytes, i), expected[i]) << i;
 
-  // SBS.md 8.3's other records.
+  // docs/formats/sbs.md 8.3's other records.
   auto sfp = TensorRecord::For("qkv_ein_0", StoredType::kSFP, 1536, 640, 1.5f);
   EXPECT_EQ(sfp.element_bytes, 1u);
   EXPECT_EQ(sfp.num_elements, 0x000f0000u);
@@ -149,8 +149,8 @@ ModelConfig Gemma3_270M() {
 
 TEST(ModelConfig, WritesTheWorkedExampleWordsThenAppendedFields) {
   std::vector<uint8_t> bytes = WriteModelConfig(Gemma3_270M());
-  // SBS.md 8.4: 369 words for gemma.cpp's fields; then the 16 fields
-  // gemma.cpp appended in 2026 and this project's 6.
+  // docs/formats/sbs.md 8.4: 369 words for gemma.cpp's fields; then the 16
+  // fields gemma.cpp appended in 2026 and this project's 6.
   ASSERT_EQ(bytes.size() / 4, 369u + 16 + 6);
   EXPECT_EQ(Word(bytes, 0), 369u + 16 + 6 - 1);
   const std::vector<uint32_t> head = {
