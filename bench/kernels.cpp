@@ -257,6 +257,42 @@ BENCHMARK(BM_Attention)
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
 
+// Decode attention as a decode step meets it: each layer's keys and values
+// are out of cache (the layers' caches and weights pass through it in
+// turn), so 40 caches of `context` positions are visited in rotation.
+void BM_AttentionStreamed(benchmark::State &state) {
+  const int64_t context = state.range(0);
+  constexpr int kCopies = 40;
+  AttentionShape s;
+  s.rows = 1;
+  s.heads = 4;
+  s.dim = 256;
+  s.batch = 1;
+  s.slots = context;
+  s.kv_heads = 1;
+  s.value_dim = 256;
+  const std::vector<float> q = RandomFloats(s.heads * s.dim, 1, 1.0f);
+  const std::vector<float> k = RandomFloats(kCopies * context * s.dim, 2, 1.0f);
+  const std::vector<float> v = RandomFloats(kCopies * context * s.dim, 3, 1.0f);
+  const int32_t position = int32_t(context - 1);
+  std::vector<float> out(static_cast<size_t>(s.heads * s.value_dim));
+  int c = 0;
+  for (auto _ : state) {
+    const size_t at = size_t(c) * size_t(context * s.dim);
+    Attention(Pool(), s, q.data(), k.data() + at, v.data() + at, &position,
+              0.0625f, 0.0f, 0, out.data());
+    benchmark::DoNotOptimize(out.data());
+    c = (c + 1) % kCopies;
+  }
+  state.SetBytesProcessed(state.iterations() * 2 * context * s.dim *
+                          int64_t(sizeof(float)));
+}
+BENCHMARK(BM_AttentionStreamed)
+    ->Arg(576)
+    ->Arg(4096)
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+
 void BM_GeluTanh(benchmark::State &state) {
   const std::vector<float> x = RandomFloats(state.range(0), 4, 4.0f);
   std::vector<float> y(x.size());

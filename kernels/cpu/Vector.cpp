@@ -275,9 +275,12 @@ void DecodeSfpToBf16Vec(const uint8_t *codes, int64_t n, uint16_t *out) {
   }
 }
 
-// H heads' outputs, two vectors each, stay in registers while every value
+// H heads' outputs, S vectors each, stay in registers while every value
 // row passes once: the heads that share a KV head read its values once.
-template <int H>
+// The value rows are usually out of the CPU's caches (a decode step visits
+// every layer's) and are walked a column strip at a time: the first strip
+// fetches whole rows ahead, for every strip after it.
+template <int H, int S>
 HWY_INLINE void WeightedRowSumsH(const float *weights, int64_t w_stride,
                                  int64_t count, const float *rows,
                                  int64_t stride, int64_t n, float *out,
@@ -285,25 +288,28 @@ HWY_INLINE void WeightedRowSumsH(const float *weights, int64_t w_stride,
   const hn::ScalableTag<float> d;
   const int64_t lanes = int64_t(hn::Lanes(d));
   int64_t c = 0;
-  for (; c + 2 * lanes <= n; c += 2 * lanes) {
-    decltype(hn::Zero(d)) a[H][2];
-    for (int h = 0; h < H; ++h) {
-      a[h][0] = hn::LoadU(d, out + h * out_stride + c);
-      a[h][1] = hn::LoadU(d, out + h * out_stride + c + lanes);
-    }
+  for (; c + S * lanes <= n; c += S * lanes) {
+    decltype(hn::Zero(d)) a[H][S];
+    for (int h = 0; h < H; ++h)
+      for (int j = 0; j < S; ++j)
+        a[h][j] = hn::LoadU(d, out + h * out_stride + c + j * lanes);
     for (int64_t t = 0; t < count; ++t) {
       const float *row = rows + t * stride + c;
-      const auto v0 = hn::LoadU(d, row), v1 = hn::LoadU(d, row + lanes);
+      if (c == 0 && t + 8 < count)
+        for (int64_t k = 0; k < n; k += 64 / int64_t(sizeof(float)))
+          hwy::Prefetch(rows + (t + 8) * stride + k);
+      decltype(hn::Zero(d)) v[S];
+      for (int j = 0; j < S; ++j)
+        v[j] = hn::LoadU(d, row + j * lanes);
       for (int h = 0; h < H; ++h) {
         const auto e = hn::Set(d, weights[h * w_stride + t]);
-        a[h][0] = hn::MulAdd(e, v0, a[h][0]);
-        a[h][1] = hn::MulAdd(e, v1, a[h][1]);
+        for (int j = 0; j < S; ++j)
+          a[h][j] = hn::MulAdd(e, v[j], a[h][j]);
       }
     }
-    for (int h = 0; h < H; ++h) {
-      hn::StoreU(a[h][0], d, out + h * out_stride + c);
-      hn::StoreU(a[h][1], d, out + h * out_stride + c + lanes);
-    }
+    for (int h = 0; h < H; ++h)
+      for (int j = 0; j < S; ++j)
+        hn::StoreU(a[h][j], d, out + h * out_stride + c + j * lanes);
   }
   for (; c < n; ++c)
     for (int h = 0; h < H; ++h)
@@ -316,24 +322,28 @@ void WeightedRowSumsVec(const float *weights, int64_t w_stride, int64_t heads,
                         int64_t count, const float *rows, int64_t stride,
                         int64_t n, float *out, int64_t out_stride) {
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
-  // 32 registers hold 8 outputs' two vectors each: every value row loaded
-  // serves twice the rows (a prefill block's query rows).
+  // 32 registers hold 8 outputs' two vectors each (every value row loaded
+  // serves a prefill block's query rows), or 4 outputs' four (a decode
+  // step's heads: half the strips).
   for (; heads >= 8; heads -= 8, weights += 8 * w_stride, out += 8 * out_stride)
-    WeightedRowSumsH<8>(weights, w_stride, count, rows, stride, n, out,
-                        out_stride);
+    WeightedRowSumsH<8, 2>(weights, w_stride, count, rows, stride, n, out,
+                           out_stride);
+  constexpr int S = 4;
+#else
+  constexpr int S = 2;
 #endif
   for (; heads >= 4; heads -= 4, weights += 4 * w_stride, out += 4 * out_stride)
-    WeightedRowSumsH<4>(weights, w_stride, count, rows, stride, n, out,
-                        out_stride);
+    WeightedRowSumsH<4, S>(weights, w_stride, count, rows, stride, n, out,
+                           out_stride);
   if (heads == 3)
-    WeightedRowSumsH<3>(weights, w_stride, count, rows, stride, n, out,
-                        out_stride);
+    WeightedRowSumsH<3, S>(weights, w_stride, count, rows, stride, n, out,
+                           out_stride);
   else if (heads == 2)
-    WeightedRowSumsH<2>(weights, w_stride, count, rows, stride, n, out,
-                        out_stride);
+    WeightedRowSumsH<2, S>(weights, w_stride, count, rows, stride, n, out,
+                           out_stride);
   else if (heads == 1)
-    WeightedRowSumsH<1>(weights, w_stride, count, rows, stride, n, out,
-                        out_stride);
+    WeightedRowSumsH<1, S>(weights, w_stride, count, rows, stride, n, out,
+                           out_stride);
 }
 
 // sum x[i]^2 with f64 lanes: each f32 vector widened to two f64 vectors,
@@ -368,7 +378,7 @@ double SumSquaresVec(const float *x, int64_t n) {
 template <int H, int K>
 HWY_INLINE void HeadsKeysTile(const float *q, int64_t q_stride,
                               const float *const *keys, int64_t dim, float *out,
-                              int64_t out_stride) {
+                              int64_t out_stride, const float *const *ahead) {
   const hn::ScalableTag<float> d;
   const int64_t lanes = int64_t(hn::Lanes(d));
   using V = decltype(hn::Zero(d));
@@ -379,8 +389,11 @@ HWY_INLINE void HeadsKeysTile(const float *q, int64_t q_stride,
   int64_t j = 0;
   for (; j + lanes <= dim; j += lanes) {
     V kv[K];
-    for (int k = 0; k < K; ++k)
+    for (int k = 0; k < K; ++k) {
       kv[k] = hn::LoadU(d, keys[k] + j);
+      if (ahead)
+        hwy::Prefetch(ahead[k] + j);
+    }
     for (int h = 0; h < H; ++h) {
       const V qv = hn::LoadU(d, q + h * q_stride + j);
       for (int k = 0; k < K; ++k)
@@ -400,11 +413,16 @@ template <int H>
 HWY_INLINE void HeadsKeysH(const float *q, int64_t q_stride,
                            const float *const *keys, int64_t count, int64_t dim,
                            float *out, int64_t out_stride) {
+  // Key rows come from a cache that is usually out of the CPU's caches
+  // (a decode step visits every layer's): while a tile is read, the rows
+  // of the tile two ahead are fetched.
   int64_t t = 0;
   for (; t + 3 <= count; t += 3)
-    HeadsKeysTile<H, 3>(q, q_stride, keys + t, dim, out + t, out_stride);
+    HeadsKeysTile<H, 3>(q, q_stride, keys + t, dim, out + t, out_stride,
+                        t + 9 <= count ? keys + t + 6 : nullptr);
   for (; t < count; ++t)
-    HeadsKeysTile<H, 1>(q, q_stride, keys + t, dim, out + t, out_stride);
+    HeadsKeysTile<H, 1>(q, q_stride, keys + t, dim, out + t, out_stride,
+                        nullptr);
 }
 
 void DotHeadsKeysVec(const float *q, int64_t q_stride, int64_t heads,
