@@ -167,6 +167,42 @@ BENCHMARK_CAPTURE(BM_MatvecStreamed, q6_k, StoredType::kQ6_K)
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
 
+// The same matvecs on one matrix small enough to stay in the cores' L2
+// caches: no memory traffic, so the rate is the kernel's compute ceiling.
+// Where it is below the read bandwidth, decode of that type cannot reach
+// the bandwidth however the memory is read.
+void BM_MatvecInCache(benchmark::State &state, StoredType type) {
+  const int64_t rows = state.range(0), cols = state.range(1);
+  const WeightView &w = Matrix(type, rows, cols);
+  const std::vector<float> x = RandomFloats(cols, 3, 1.0f);
+  std::vector<float> y(static_cast<size_t>(rows));
+  for (auto _ : state) {
+    Matmul(Pool(), x.data(), 1, cols, w, {}, rows, y.data());
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetBytesProcessed(state.iterations() *
+                          int64_t(PackedBytes(type, uint64_t(rows * cols))));
+}
+BENCHMARK_CAPTURE(BM_MatvecInCache, q8_0, StoredType::kQ8_0)
+    ->Args({512, 640})
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_MatvecInCache, q5_0, StoredType::kQ5_0)
+    ->Args({512, 640})
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_MatvecInCache, q4_k, StoredType::kQ4_K)
+    ->Args({256, 2048})
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_MatvecInCache, q6_k, StoredType::kQ6_K)
+    ->Args({256, 2048})
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_MatvecInCache, sfp, StoredType::kSFP)
+    ->Args({512, 640})
+    ->Args({2048, 640})
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_MatvecInCache, bf16, StoredType::kBF16)
+    ->Args({512, 640})
+    ->UseRealTime();
+
 // Decode (n = 1): the gemma3-270m projections, its MLP (640 -> 2048 and
 // back) and a slice of the tied 262144-row logits larger than the caches.
 void MatvecShapes(benchmark::internal::Benchmark *b) {
@@ -221,6 +257,21 @@ void BM_FmaPeak(benchmark::State &state) {
       benchmark::Counter(total * 1e-9, benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_FmaPeak)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// One pool.For of trivial work on every thread: the fixed cost each
+// kernel of a decode step pays to run on all cores (a step runs about a
+// hundred).
+void BM_PoolFor(benchmark::State &state) {
+  std::vector<int64_t> sink(64 * 16);
+  for (auto _ : state) {
+    Pool().For(Pool().threads(), [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i)
+        sink[size_t(16 * i)] += i;
+    });
+    benchmark::DoNotOptimize(sink.data());
+  }
+}
+BENCHMARK(BM_PoolFor)->UseRealTime();
 
 // Fused attention of `rows` queries at the end of a `context`-token
 // sequence, gemma3-270m heads (4 query heads, 1 KV head, dim 256), in a

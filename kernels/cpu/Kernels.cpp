@@ -9,7 +9,6 @@
 #include "kernels/cpu/SfpVbmi.h"
 #include "kernels/cpu/Vector.h"
 
-#include <hwy/targets.h>
 
 #include <algorithm>
 #include <cmath>
@@ -185,7 +184,7 @@ RowDot RowDotFor(StoredType type, int64_t in) {
   case StoredType::kSFP:
     // Byte-table decoding where the CPU has VBMI and the vector dispatch
     // runs AVX-512 (tests force lower targets to check the other path).
-    if (SfpVbmiSupported() && (hwy::SupportedTargets() & HWY_AVX3) != 0)
+    if (SfpVbmiSupported() && VectorTargetIsAvx512())
       return {DotSfpVbmi, DotSfp4Vbmi, SfpVbmiActivationOrder};
     return {DotSfp, DotSfp4, SfpActivationOrder};
   case StoredType::kBF16:

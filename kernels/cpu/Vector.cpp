@@ -537,6 +537,14 @@ double FmaPeakLoopVec(int64_t iters) {
 
 const char *TargetNameVec() { return hwy::TargetName(HWY_TARGET); }
 
+bool TargetIsAvx512Vec() {
+#if HWY_ARCH_X86
+  return HWY_TARGET <= HWY_AVX3;
+#else
+  return false;
+#endif
+}
+
 } // namespace HWY_NAMESPACE
 } // namespace gemma::cpu
 HWY_AFTER_NAMESPACE();
@@ -547,6 +555,7 @@ namespace gemma::cpu {
 HWY_EXPORT(DotVec);
 HWY_EXPORT(AddScaledVec);
 HWY_EXPORT(TargetNameVec);
+HWY_EXPORT(TargetIsAvx512Vec);
 HWY_EXPORT(GeluTanhVec);
 HWY_EXPORT(SoftmaxVec);
 HWY_EXPORT(DecodeSfpToBf16Vec);
@@ -630,6 +639,10 @@ double FmaPeakLoop(int64_t iters) {
 }
 
 const char *VectorTarget() { return HWY_DYNAMIC_DISPATCH(TargetNameVec)(); }
+
+bool VectorTargetIsAvx512() {
+  return HWY_DYNAMIC_DISPATCH(TargetIsAvx512Vec)();
+}
 
 } // namespace gemma::cpu
 #endif

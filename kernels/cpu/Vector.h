@@ -68,6 +68,12 @@ double FmaPeakLoop(int64_t iters);
 // The Highway target the dispatch chose, e.g. "AVX2".
 const char *VectorTarget();
 
+// Whether that target is one of the AVX-512 ones. (The dispatch's cached
+// choice: hwy::SupportedTargets() detects the CPU anew on every call, and
+// its CPUID instructions trap to the hypervisor in a virtual machine, about
+// 20 us a call, measured.)
+bool VectorTargetIsAvx512();
+
 } // namespace gemma::cpu
 
 #endif // KERNELS_CPU_VECTOR_H
