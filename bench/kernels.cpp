@@ -142,6 +142,7 @@ BENCHMARK_CAPTURE(BM_MatvecStreamed, sfp, StoredType::kSFP)
     ->UseRealTime();
 BENCHMARK_CAPTURE(BM_MatvecStreamed, bf16, StoredType::kBF16)
     ->Args({2048, 640})
+    ->Args({32768, 640})
     ->Args({640, 2048})
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
