@@ -35,3 +35,11 @@ try:
         config.available_features.add("vulkan")
 except (OSError, subprocess.TimeoutExpired):
     pass
+
+# `REQUIRES: real-model`: scripts/setup.sh assembled the real Gemma 3 270M
+# GGUF (a base model: no chat template) at build/models; %real_model names it.
+real_model = os.path.join(config.gemma_src_root, "build", "models",
+                          "gemma-3-270m-q4_k_m.gguf")
+if os.path.exists(real_model):
+    config.available_features.add("real-model")
+    config.substitutions.append(("%real_model", real_model))

@@ -3,6 +3,7 @@
 #include "compiler/plan/PlanFile.h"
 
 #include "compiler/import/MappedFile.h"
+#include "compiler/import/OutputFile.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -386,9 +387,11 @@ absl::Status WritePlan(const PlanFile &plan, const std::string &path,
                        std::span<const uint8_t> weights,
                        const WriteProgress &progress) {
   const PlanHead head = EncodeHead(plan, weights.size());
-  const std::string partial = path + ".partial";
+  absl::StatusOr<OutputFile> file = OutputFile::Create(path);
+  if (!file.ok())
+    return file.status();
   {
-    std::ofstream out(partial, std::ios::binary);
+    std::ofstream out(file->temp_path(), std::ios::binary);
     out.write(reinterpret_cast<const char *>(head.bytes.data()),
               std::streamsize(head.bytes.size()));
     // The weights go out in slices straight from their mapping: no copy of
@@ -405,16 +408,12 @@ absl::Status WritePlan(const PlanFile &plan, const std::string &path,
     const std::vector<char> pad(
         head.file_size - head.bytes.size() - weights.size(), 0);
     out.write(pad.data(), std::streamsize(pad.size()));
-    if (!out) {
-      out.close();
-      std::remove(partial.c_str());
-      return absl::PermissionDeniedError(fmt::format("{}: cannot write", path));
-    }
+    out.close();
+    if (!out)
+      return absl::PermissionDeniedError(
+          fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
   }
-  if (std::rename(partial.c_str(), path.c_str()) != 0)
-    return absl::PermissionDeniedError(
-        fmt::format("{}: cannot rename the finished file into place", path));
-  return absl::OkStatus();
+  return file->Commit();
 }
 
 } // namespace gemma::plan

@@ -9,7 +9,6 @@
 #include "kernels/cpu/SfpVbmi.h"
 #include "kernels/cpu/Vector.h"
 
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>

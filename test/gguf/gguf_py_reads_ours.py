@@ -67,7 +67,7 @@ def synthetic(args, tmp):
         plan = os.path.join(tmp, f"tiny-{kind}.plan")
         subprocess.run([args.gemma_compile, sbs, "-o", plan, "--weight-type", kind,
                         "--weight-format", "gguf"], check=True, stdout=subprocess.DEVNULL)
-        files[kind] = plan[:-5] + ".gguf"
+        files[kind] = plan[:-5] + f".{kind}.gguf"
     reader, f32 = tensors(files["f32"])
     check(field(reader, "general.architecture") == "gemma2", "architecture is gemma2")
     check(field(reader, "gemma2.attention.sliding_window") == 8, "sliding window 8")
@@ -103,7 +103,7 @@ def real(args, tmp):
     def wanted(name):
         return not name.startswith("blk.") or int(name.split(".")[1]) < 6
     source_reader, src = tensors(args.real_model, wanted, 4096)
-    reader, ours = tensors(plan[:-5] + ".gguf", wanted, 4096)
+    reader, ours = tensors(plan[:-5] + ".q4_k.gguf", wanted, 4096)
     check(field(reader, "general.file_type") == 14, "file type Q4_K_S")
     check(len(reader.tensors) == len(source_reader.tensors),
           "as many tensors as the source")

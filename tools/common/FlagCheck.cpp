@@ -78,4 +78,13 @@ bool CheckKnownFlags(int argc, char **argv) {
   return true;
 }
 
+void AddShortHelpFlag() {
+  auto &options = cl::getRegisteredOptions();
+  auto help = options.find("help");
+  if (help == options.end() || options.count("h"))
+    return;
+  static cl::alias short_help("h", cl::desc("Alias for --help"),
+                              cl::aliasopt(*help->second));
+}
+
 } // namespace gemma

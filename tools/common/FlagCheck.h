@@ -17,6 +17,10 @@ namespace gemma {
 // when argv[1] names one) does not have.
 bool CheckKnownFlags(int argc, char **argv);
 
+// Registers -h as LLVM's --help (every tool's docs promise it, and users
+// of other command lines type it first). Call once, before parsing.
+void AddShortHelpFlag();
+
 } // namespace gemma
 
 #endif // TOOLS_COMMON_FLAGCHECK_H

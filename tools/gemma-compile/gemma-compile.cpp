@@ -13,6 +13,7 @@
 #include "compiler/builder/ModelBuilder.h"
 #include "compiler/import/LoadModel.h"
 #include "compiler/import/MappedFile.h"
+#include "compiler/import/OutputFile.h"
 #include "compiler/import/SbsWeights.h"
 #include "compiler/import/gguf/ConvertGguf.h"
 #include "compiler/import/synth/ConvertSbs.h"
@@ -189,8 +190,45 @@ std::optional<std::pair<gemma::StoredType, WeightFormat>> ParseConversion() {
   return std::pair(*type, format);
 }
 
-// Re-encodes the weights into a file beside the plan (OUTPUT with .sbs or
-// .gguf), then compiles the plan against that file.
+// The re-encoded weights' file: beside the plan, named after it and the
+// type (model.plan, q8_0: model.q8_0.gguf), never the input's name.
+std::string ConvertedWeightsPath(bool gguf) {
+  std::string path = output.getValue();
+  if (path.ends_with(".plan"))
+    path.resize(path.size() - 5);
+  return fmt::format("{}.{}.{}", path, weight_type.getValue(),
+                     gguf ? "gguf" : "sbs");
+}
+
+// Refuses, before any work, outputs that would destroy a file: -o naming
+// the input (or a checkpoint's own file, a directory, a missing directory),
+// and a re-encoded weight file over any existing file: its name is made
+// here, not given by the user, so it replaces nothing.
+int CheckOutputs() {
+  const std::string inputs[] = {model_path.getValue()};
+  if (absl::Status s = gemma::CheckOutputPath(output, inputs); !s.ok())
+    return Fail(std::string(s.message()));
+  if (emit != Emit::kFile || weight_type.empty())
+    return 0;
+  std::optional<std::pair<gemma::StoredType, WeightFormat>> conversion =
+      ParseConversion();
+  if (!conversion)
+    return 0; // ConvertAndCompile says what is wrong with the type
+  const std::string converted =
+      ConvertedWeightsPath(conversion->second == WeightFormat::kGguf);
+  std::error_code error;
+  if (std::filesystem::exists(converted, error))
+    return Fail(fmt::format(
+        "{}: exists; --weight-type writes the re-encoded weights there and "
+        "never over an existing file: remove it or choose another -o",
+        converted));
+  if (absl::Status s = gemma::CheckOutputPath(converted, inputs); !s.ok())
+    return Fail(std::string(s.message()));
+  return 0;
+}
+
+// Re-encodes the weights into a file beside the plan (ConvertedWeightsPath),
+// then compiles the plan against that file.
 int ConvertAndCompile(const gemma::ModelFile &model,
                       const gemma::ModelWeights &weights,
                       const gemma::BuildOptions &options,
@@ -208,10 +246,7 @@ int ConvertAndCompile(const gemma::ModelFile &model,
                                               : " as GGUF"));
   const auto [type, format] = *conversion;
   const bool gguf = format == WeightFormat::kGguf;
-  std::string path = output.getValue();
-  if (path.ends_with(".plan"))
-    path.resize(path.size() - 5);
-  path += gguf ? ".gguf" : ".sbs";
+  const std::string path = ConvertedWeightsPath(gguf);
   ProgressBar bar;
   auto report = [&](uint64_t done, uint64_t total, const std::string &tensor) {
     bar.Update(done, total, tensor);
@@ -236,6 +271,12 @@ int ConvertAndCompile(const gemma::ModelFile &model,
 
 int Run() {
   using namespace gemma;
+  if (emit == Emit::kFile && output == "-" && !print_config)
+    return Fail("give the .plan file to write with -o (or print a stage "
+                "with --emit=gemma|fused|plan)");
+  if (output != "-")
+    if (int failed = CheckOutputs())
+      return failed;
   absl::StatusOr<ModelFile> model = LoadModelFile(model_path);
   if (!model.ok())
     return Fail(std::string(model.status().message()));
@@ -267,9 +308,6 @@ int Run() {
                             std::string(layout.status().message())));
 
   if (emit == Emit::kFile) {
-    if (output == "-")
-      return Fail("give the .plan file to write with -o (or print a stage "
-                  "with --emit=gemma|fused|plan)");
     if (weight_type.empty())
       return WritePlanFile(*model, *weights, options, *fusions, model_path);
     return ConvertAndCompile(*model, *weights, options, *fusions);
@@ -284,17 +322,33 @@ int Run() {
     if (absl::Status s = Fuse(**module, *fusions); !s.ok())
       return Fail(fmt::format("{}: {}", model_path.getValue(),
                               std::string(s.message())));
-  std::error_code error;
-  llvm::raw_fd_ostream out(output, error, llvm::sys::fs::OF_None);
-  if (error)
-    return Fail(fmt::format("{}: cannot write: {}", output.getValue(),
-                            error.message()));
   if (emit == Emit::kPlan)
     if (absl::Status s = plan::LowerToPlan(**module); !s.ok())
       return Fail(fmt::format("{}: {}", model_path.getValue(),
                               std::string(s.message())));
-  (*module)->print(out);
-  out << "\n";
+  if (output == "-") {
+    (*module)->print(llvm::outs());
+    llvm::outs() << "\n";
+    return 0;
+  }
+  absl::StatusOr<OutputFile> file = OutputFile::Create(output);
+  if (!file.ok())
+    return Fail(std::string(file.status().message()));
+  {
+    std::error_code error;
+    llvm::raw_fd_ostream out(file->temp_path(), error, llvm::sys::fs::OF_None);
+    if (error)
+      return Fail(fmt::format("{}: cannot write: {}", output.getValue(),
+                              error.message()));
+    (*module)->print(out);
+    out << "\n";
+    out.close();
+    if (out.has_error())
+      return Fail(fmt::format("{}: cannot write: {}", output.getValue(),
+                              out.error().message()));
+  }
+  if (absl::Status s = file->Commit(); !s.ok())
+    return Fail(std::string(s.message()));
   return 0;
 }
 
@@ -303,6 +357,7 @@ int Run() {
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions({&output_group, &plan_group, &weights_group});
+  gemma::AddShortHelpFlag();
   if (!gemma::CheckKnownFlags(argc, argv))
     return 1;
   cl::ParseCommandLineOptions(argc, argv,

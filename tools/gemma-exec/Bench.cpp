@@ -2,6 +2,7 @@
 
 #include "tools/gemma-exec/Bench.h"
 
+#include "compiler/import/OutputFile.h"
 #include "runtime/exec/Backends.h"
 
 #include <fmt/format.h>
@@ -232,6 +233,7 @@ int RunBench(PlanSession &session, const std::string &plan_path,
     j["backend"] = meta.backend;
     j["backend_detail"] = session.backend().Describe();
     j["threads"] = threads;
+    j["seed"] = options.seed;
     j["fusions"] = meta.fusions;
     j["weight_types"] = types;
     j["cache_key"] = meta.cache_key;
@@ -254,11 +256,19 @@ int RunBench(PlanSession &session, const std::string &plan_path,
     j["bandwidth_source"] = gpu_bandwidth > 0 ? "device copy" : "host read";
     j["roofline_fraction"] = achieved / bandwidth;
     j["peak_rss_mib"] = rss_mib;
-    std::ofstream out(options.json_path);
-    out << j.dump(2) << "\n";
-    if (!out) {
-      std::fprintf(stderr, "gemma-exec: error: %s: cannot write\n",
-                   options.json_path.c_str());
+    absl::StatusOr<OutputFile> file = OutputFile::Create(options.json_path);
+    absl::Status written = file.status();
+    if (file.ok()) {
+      std::ofstream out(file->temp_path());
+      out << j.dump(2) << "\n";
+      out.close();
+      written = out ? file->Commit()
+                    : absl::InternalError(
+                          fmt::format("{}: cannot write", options.json_path));
+    }
+    if (!written.ok()) {
+      std::fprintf(stderr, "gemma-exec: error: %s\n",
+                   std::string(written.message()).c_str());
       return 1;
     }
   }

@@ -11,6 +11,7 @@
 
 #include "runtime/exec/PlanSession.h"
 
+#include <cstdint>
 #include <string>
 
 namespace gemma {
@@ -22,6 +23,7 @@ struct BenchOptions {
   int iters = 3;
   int threads = 0; // what the session runs with (0: one per core)
   std::string json_path;
+  uint64_t seed = 0; // the run's sampling seed, recorded (decode is greedy)
 };
 
 // The CPU's model name from /proc/cpuinfo ("unknown CPU" without one).

@@ -18,6 +18,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/import/OutputFile.h"
 #include "kernels/cpu/GemmBf16.h"
 #include "runtime/exec/Conversation.h"
 #include "runtime/exec/PlanSession.h"
@@ -39,6 +40,7 @@
 #include <chrono>
 #include <cstdio>
 #include <new>
+#include <random>
 
 namespace {
 
@@ -50,8 +52,11 @@ cl::OptionCategory utilities("Tokenizer and inspection");
 cl::OptionCategory running("Running");
 cl::OptionCategory benchmark("Benchmark");
 
-cl::opt<std::string> plan_path(cl::Positional, cl::desc("<model.plan>"),
-                               cl::Required);
+cl::opt<std::string> plan_path(cl::Positional, cl::desc("<model.plan>"));
+cl::opt<std::string> model_flag("model",
+                                cl::desc("The .plan (instead of the "
+                                         "positional argument)"),
+                                cl::value_desc("file"), cl::cat(input));
 
 cl::opt<std::string>
     prompt_text("prompt",
@@ -102,13 +107,41 @@ cl::opt<int> repeat_last_n("repeat-last-n",
                            cl::desc("How many recent ids --repeat-penalty "
                                     "looks at"),
                            cl::init(64), cl::cat(generation));
-cl::opt<uint64_t> seed("seed", cl::desc("Sampling seed"), cl::init(0),
+cl::opt<uint64_t> seed("seed",
+                       cl::desc("Sampling seed (default: a random one, "
+                                "printed with --verbose)"),
                        cl::cat(generation));
 cl::opt<bool> ignore_eos("ignore-eos", cl::desc("Do not stop at eos ids"),
                          cl::cat(generation));
 cl::opt<bool> print_ids("print-ids",
                         cl::desc("Print the generated ids on one line"),
                         cl::cat(generation));
+
+// llama.cpp's spellings of the same flags (llama-cli, llama-server), so
+// that its users' habits work here.
+cl::alias model_short("m", cl::desc("Alias for --model"),
+                      cl::aliasopt(model_flag));
+cl::alias prompt_short("p", cl::desc("Alias for --prompt"),
+                       cl::aliasopt(prompt_text));
+cl::alias n_predict("n-predict", cl::desc("Alias for --max-tokens"),
+                    cl::aliasopt(max_tokens));
+cl::alias n_predict_short("n", cl::desc("Alias for --max-tokens"),
+                          cl::aliasopt(max_tokens));
+cl::alias temp("temp", cl::desc("Alias for --temperature"),
+               cl::aliasopt(temperature));
+cl::alias seed_short("s", cl::desc("Alias for --seed"), cl::aliasopt(seed));
+cl::alias conversation("conversation", cl::desc("Alias for --chat"),
+                       cl::aliasopt(chat));
+cl::alias conversation_short("cnv", cl::desc("Alias for --chat"),
+                             cl::aliasopt(chat));
+cl::alias interactive("interactive", cl::desc("Alias for --chat"),
+                      cl::aliasopt(chat));
+cl::alias interactive_short("i", cl::desc("Alias for --chat"),
+                            cl::aliasopt(chat));
+cl::alias system_prompt("system-prompt", cl::desc("Alias for --system"),
+                        cl::aliasopt(system_text));
+cl::alias system_short("sys", cl::desc("Alias for --system"),
+                       cl::aliasopt(system_text));
 
 cl::opt<std::string> encode_text("encode",
                                  cl::desc("Print the token ids of TEXT (no "
@@ -129,6 +162,8 @@ cl::opt<bool> print_backend("print-backend",
 
 cl::opt<int> threads("threads", cl::desc("Threads (0: one per core)"),
                      cl::init(0), cl::cat(running));
+cl::alias threads_short("t", cl::desc("Alias for --threads"),
+                        cl::aliasopt(threads));
 cl::opt<std::string>
     device("device",
            cl::desc("Run on this backend instead of the plan's: cpu, vulkan, "
@@ -226,6 +261,20 @@ absl::StatusOr<std::string> Mode() {
   return modes[0];
 }
 
+// A base (pretrained) model has no chat template: its "chat" and templated
+// prompts are plain text continued, which users should hear before they
+// read its replies as answers.
+void NoteBaseModel(const gemma::plan::PlanMeta &meta) {
+  if (!raw && static_cast<gemma::ChatFormat>(meta.chat_format) ==
+                  gemma::ChatFormat::kNone)
+    std::fprintf(stderr,
+                 "gemma-exec: note: %s has no chat template (a base, "
+                 "pretrained model, not instruction-tuned): the text is "
+                 "continued, not answered (--raw does this without the "
+                 "note)\n",
+                 meta.model_name.c_str());
+}
+
 gemma::SamplingOptions Sampling() {
   return {.temperature = temperature,
           .top_k = top_k,
@@ -249,6 +298,7 @@ int Generate(gemma::PlanSession &session,
   } else {
     if (!tokenizer)
       return Fail("the weight file has no tokenizer: use --prompt-ids");
+    NoteBaseModel(meta);
     prompt = WrapFirstTurn(*tokenizer,
                            raw ? ChatFormat::kNone
                                : static_cast<ChatFormat>(meta.chat_format),
@@ -312,6 +362,22 @@ int Generate(gemma::PlanSession &session,
 
 int Run() {
   using namespace gemma;
+  if (!model_flag.empty() && !plan_path.empty())
+    return Fail(fmt::format("two models given: '{}' and -m/--model '{}'",
+                            plan_path.getValue(), model_flag.getValue()));
+  if (!model_flag.empty())
+    plan_path.setValue(model_flag.getValue());
+  if (plan_path.empty())
+    return Fail("give the model: gemma-exec MODEL.plan [flags] (or -m "
+                "MODEL.plan); see --help");
+  // Sampling is random unless a seed is given; --verbose prints the one
+  // drawn, so that any run can be repeated.
+  if (seed.getNumOccurrences() == 0)
+    seed.setValue(std::random_device{}() | uint64_t(std::random_device{}())
+                                               << 32);
+  if (verbose)
+    std::fprintf(stderr, "gemma-exec: seed %llu\n",
+                 static_cast<unsigned long long>(seed.getValue()));
   absl::StatusOr<std::string> mode = Mode();
   if (!mode.ok())
     return Fail(std::string(mode.status().message()));
@@ -342,6 +408,13 @@ int Run() {
     cpu::SetPrefillBf16(true);
   }
 
+  // An unwritable --bench-json is found now, not after the benchmark.
+  if (!bench_json.empty()) {
+    const std::string inputs[] = {plan_path.getValue()};
+    if (absl::Status s = CheckOutputPath(bench_json, inputs); !s.ok())
+      return Fail(fmt::format("--bench-json: {}", std::string(s.message())));
+  }
+
   const auto load = std::chrono::steady_clock::now();
   absl::StatusOr<std::unique_ptr<PlanSession>> opened =
       PlanSession::Open(plan_path, threads, verbose, device);
@@ -360,7 +433,7 @@ int Run() {
   if (*mode == "--bench")
     return RunBench(session, plan_path,
                     {bench_prompt_len, max_tokens, bench_warmup, bench_iters,
-                     threads, bench_json});
+                     threads, bench_json, seed});
   if (*mode == "--print-config") {
     std::fputs(PlanConfigText(session).c_str(), stdout);
     return 0;
@@ -401,7 +474,8 @@ int Run() {
         tokenizer->Decode(std::vector<int>(ids->begin(), ids->end())).c_str());
     return 0;
   }
-  if (*mode == "--chat")
+  if (*mode == "--chat") {
+    NoteBaseModel(meta);
     return RunChat(session, *tokenizer,
                    {.system = system_text,
                     .format = raw ? ChatFormat::kNone
@@ -411,6 +485,7 @@ int Run() {
                               .ignore_eos = ignore_eos,
                               .penalty_window = size_t(repeat_last_n)},
                     .verbose = verbose});
+  }
   return Generate(session, tokenizer.get());
 }
 
@@ -420,6 +495,7 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(
       {&input, &generation, &utilities, &running, &benchmark});
+  gemma::AddShortHelpFlag();
   if (!gemma::CheckKnownFlags(argc, argv))
     return 1;
   cl::ParseCommandLineOptions(argc, argv,

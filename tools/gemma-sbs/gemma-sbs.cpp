@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/import/OutputFile.h"
 #include "compiler/import/SbsModel.h"
 #include "compiler/import/hf/HfCheckpoint.h"
 #include "compiler/import/hf/HfTokenizer.h"
@@ -29,7 +30,9 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 namespace cl = llvm::cl;
@@ -155,6 +158,9 @@ int Synth() {
       output.empty()
           ? fmt::format("{}-{}.sbs", preset.getValue(), weight.getValue())
           : output.getValue();
+  const std::string inputs[] = {synth_tokenizer.getValue()};
+  if (absl::Status s = gemma::CheckOutputPath(path, inputs); !s.ok())
+    return Fail(std::string(s.message()));
   std::optional<std::string> tokenizer;
   if (synth_tokenizer == "none") {
     tokenizer = std::string(gemma::kNoTokenizer);
@@ -185,21 +191,28 @@ int Synth() {
 }
 
 int ImportTokenizer() {
+  const std::string inputs[] = {import_input.getValue()};
+  if (absl::Status s = gemma::CheckOutputPath(import_output, inputs); !s.ok())
+    return Fail(std::string(s.message()));
   absl::StatusOr<std::string> proto =
       gemma::HfTokenizerFileToSentencePiece(import_input);
   if (!proto.ok())
     return Fail(std::string(proto.status().message()));
-  const std::string partial = import_output + ".partial";
-  std::FILE *out = std::fopen(partial.c_str(), "wb");
+  absl::StatusOr<gemma::OutputFile> file =
+      gemma::OutputFile::Create(import_output);
+  if (!file.ok())
+    return Fail(std::string(file.status().message()));
+  std::FILE *out = std::fopen(file->temp_path().c_str(), "wb");
   if (!out)
-    return Fail(fmt::format("cannot write {}", partial));
+    return Fail(fmt::format("{}: cannot write: {}", import_output.getValue(),
+                            std::strerror(errno)));
   const bool written =
       std::fwrite(proto->data(), 1, proto->size(), out) == proto->size();
-  if (std::fclose(out) != 0 || !written ||
-      std::rename(partial.c_str(), import_output.c_str()) != 0) {
-    std::remove(partial.c_str());
-    return Fail(fmt::format("cannot write {}", import_output.getValue()));
-  }
+  if (std::fclose(out) != 0 || !written)
+    return Fail(fmt::format("{}: cannot write: {}", import_output.getValue(),
+                            std::strerror(errno)));
+  if (absl::Status s = file->Commit(); !s.ok())
+    return Fail(std::string(s.message()));
   std::printf("wrote %s: %zu bytes\n", import_output.getValue().c_str(),
               proto->size());
   return 0;
@@ -210,6 +223,7 @@ int ImportTokenizer() {
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
+  gemma::AddShortHelpFlag();
   if (!gemma::CheckKnownFlags(argc, argv))
     return 1;
   cl::ParseCommandLineOptions(

@@ -2,6 +2,7 @@
 
 #include "compiler/import/gguf/GgufWriter.h"
 
+#include "compiler/import/OutputFile.h"
 #include "compiler/import/gguf/GgufFile.h"
 
 #include <fmt/format.h>
@@ -136,15 +137,15 @@ absl::Status GgufWriter::Write(const std::string &path,
   const uint64_t total = offset;
   head.resize(AlignUp(head.size()), 0);
 
-  const std::string partial = path + ".partial";
+  absl::StatusOr<OutputFile> output = OutputFile::Create(path);
+  if (!output.ok())
+    return output.status();
   std::unique_ptr<std::FILE, FileCloser> file(
-      std::fopen(partial.c_str(), "wb"));
+      std::fopen(output->temp_path().c_str(), "wb"));
   if (!file)
     return absl::PermissionDeniedError(
         fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
   auto fail = [&](const std::string &what) {
-    file.reset();
-    std::remove(partial.c_str());
     return absl::InternalError(fmt::format("{}: {}", path, what));
   };
   auto write = [&](const void *data, size_t n) {
@@ -180,12 +181,9 @@ absl::Status GgufWriter::Write(const std::string &path,
       for (std::thread &thread : threads)
         thread.join();
       for (const absl::Status &s : status)
-        if (!s.ok()) {
-          file.reset();
-          std::remove(partial.c_str());
+        if (!s.ok())
           return absl::Status(s.code(), fmt::format("tensor '{}': {}", t.name,
                                                     std::string(s.message())));
-        }
       if (!write(batch.data(), batch.size()))
         return fail(fmt::format("write failed: {}", std::strerror(errno)));
       done += batch.size();
@@ -197,15 +195,9 @@ absl::Status GgufWriter::Write(const std::string &path,
       return fail(fmt::format("write failed: {}", std::strerror(errno)));
     done += padded;
   }
-  if (std::fflush(file.get()) != 0)
+  if (std::fflush(file.get()) != 0 || std::fclose(file.release()) != 0)
     return fail(fmt::format("write failed: {}", std::strerror(errno)));
-  file.reset();
-  if (std::rename(partial.c_str(), path.c_str()) != 0) {
-    std::remove(partial.c_str());
-    return absl::PermissionDeniedError(
-        fmt::format("{}: cannot rename the finished file into place", path));
-  }
-  return absl::OkStatus();
+  return output->Commit();
 }
 
 } // namespace gemma::gguf

@@ -2,6 +2,8 @@
 
 #include "compiler/import/synth/Synthesize.h"
 
+#include "compiler/import/OutputFile.h"
+
 #include "compiler/import/SbsModel.h"
 #include "compiler/import/SbsTensors.h"
 #include "compiler/import/codecs/Encode.h"
@@ -100,8 +102,11 @@ absl::Status WriteSbs(const ModelSpec &spec, StoredType weight,
   for (const TensorSlot &slot : table)
     total += PackedBytes(slot.type, slot.rows * slot.cols);
 
-  const std::string partial = path + ".partial";
-  absl::StatusOr<sbs::BlobWriter> writer = sbs::BlobWriter::Create(partial);
+  absl::StatusOr<OutputFile> file = OutputFile::Create(path);
+  if (!file.ok())
+    return file.status();
+  absl::StatusOr<sbs::BlobWriter> writer =
+      sbs::BlobWriter::Create(file->temp_path());
   if (!writer.ok())
     return writer.status();
   std::vector<sbs::TensorRecord> toc;
@@ -111,10 +116,8 @@ absl::Status WriteSbs(const ModelSpec &spec, StoredType weight,
     absl::Status status =
         values.ok() ? WriteTensor(*writer, slot, *values, done, total, progress)
                     : values.status();
-    if (!status.ok()) {
-      std::remove(partial.c_str());
+    if (!status.ok())
       return status;
-    }
     toc.push_back(sbs::TensorRecord::For(
         slot.name, slot.type, static_cast<uint32_t>(slot.rows),
         static_cast<uint32_t>(slot.cols), values->scale));
@@ -126,14 +129,9 @@ absl::Status WriteSbs(const ModelSpec &spec, StoredType weight,
   for (absl::Status status : {writer->Add("config", config_bytes),
                               writer->Add("tokenizer", tokenizer_bytes),
                               writer->Add("toc", toc_bytes), writer->Finish()})
-    if (!status.ok()) {
-      std::remove(partial.c_str());
+    if (!status.ok())
       return status;
-    }
-  if (std::rename(partial.c_str(), path.c_str()) != 0)
-    return absl::PermissionDeniedError(
-        fmt::format("{}: cannot rename the finished file into place", path));
-  return absl::OkStatus();
+  return file->Commit();
 }
 
 absl::Status SynthesizeSbs(const ModelSpec &spec, StoredType weight,
