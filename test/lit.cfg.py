@@ -17,6 +17,9 @@ config.environment["PATH"] = os.pathsep.join(
     [config.gemma_tools_dir, config.llvm_tools_dir, config.environment["PATH"]]
 )
 config.substitutions.append(("%gemma_src_root", config.gemma_src_root))
+# gemma-exec compiles a weight file into the user's cache: the tests' own
+# cache is in the build tree, never the user's.
+config.environment["XDG_CACHE_HOME"] = os.path.join(config.gemma_obj_root, "test", "xdg-cache")
 config.substitutions.append(("%gemma_lib_dir", config.gemma_lib_dir))
 
 # `REQUIRES: nvrtc`: the build found the CUDA toolkit, so NVRTC loads here.

@@ -297,6 +297,16 @@ int Run() {
     if (!list->ok())
       return Fail(std::string(list->status().message()));
   options.prefill_buckets = *prefill;
+  // The default buckets fit the context they are compiled for: a small
+  // --context keeps those below it, or is itself the one bucket.
+  const uint32_t positions =
+      context_opt ? uint32_t(context_opt) : model->spec.max_context;
+  if (prefill_opt.getNumOccurrences() == 0 && positions > 0) {
+    std::erase_if(options.prefill_buckets,
+                  [&](int64_t bucket) { return bucket > int64_t(positions); });
+    if (options.prefill_buckets.empty())
+      options.prefill_buckets = {int64_t(positions)};
+  }
   options.decode_buckets = *decode;
   absl::StatusOr<std::vector<std::string>> fusions = ParseFusions(fusion_opt);
   if (!fusions.ok())

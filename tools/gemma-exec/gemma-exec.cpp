@@ -31,6 +31,7 @@
 #include "tools/gemma-exec/Bench.h"
 #include "tools/gemma-exec/Chat.h"
 #include "tools/gemma-exec/Inspect.h"
+#include "tools/gemma-exec/PlanCache.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -52,7 +53,9 @@ cl::OptionCategory utilities("Tokenizer and inspection");
 cl::OptionCategory running("Running");
 cl::OptionCategory benchmark("Benchmark");
 
-cl::opt<std::string> plan_path(cl::Positional, cl::desc("<model.plan>"));
+cl::opt<std::string> plan_path(
+    cl::Positional,
+    cl::desc("<model.plan | model.gguf | model.sbs | checkpoint-dir>"));
 cl::opt<std::string> model_flag("model",
                                 cl::desc("The .plan (instead of the "
                                          "positional argument)"),
@@ -164,6 +167,14 @@ cl::opt<int> threads("threads", cl::desc("Threads (0: one per core)"),
                      cl::init(0), cl::cat(running));
 cl::alias threads_short("t", cl::desc("Alias for --threads"),
                         cl::aliasopt(threads));
+cl::opt<uint32_t> ctx_size(
+    "ctx-size",
+    cl::desc("KV cache positions to compile a weight file for (default: "
+             "4096, or the model's maximum if smaller); with a .plan, at "
+             "most the plan's"),
+    cl::value_desc("N"), cl::init(0), cl::cat(running));
+cl::alias ctx_size_short("c", cl::desc("Alias for --ctx-size"),
+                         cl::aliasopt(ctx_size));
 cl::opt<std::string>
     device("device",
            cl::desc("Run on this backend instead of the plan's: cpu, vulkan, "
@@ -415,6 +426,15 @@ int Run() {
       return Fail(fmt::format("--bench-json: {}", std::string(s.message())));
   }
 
+  // A weight file or checkpoint runs as llama.cpp's do: compiled once into
+  // the user's cache.
+  const bool given_plan = IsPlanFile(plan_path);
+  absl::StatusOr<std::string> resolved = ResolvePlan(
+      {.model = plan_path, .context = ctx_size, .verbose = verbose});
+  if (!resolved.ok())
+    return Fail(std::string(resolved.status().message()));
+  plan_path.setValue(*resolved);
+
   const auto load = std::chrono::steady_clock::now();
   absl::StatusOr<std::unique_ptr<PlanSession>> opened =
       PlanSession::Open(plan_path, threads, verbose, device);
@@ -422,6 +442,11 @@ int Run() {
     return Fail(std::string(opened.status().message()));
   PlanSession &session = **opened;
   const plan::PlanMeta &meta = session.meta();
+  if (given_plan && ctx_size > meta.context)
+    return Fail(fmt::format(
+        "-c/--ctx-size {}: the plan holds {} positions (compile it with "
+        "gemma-compile --context {})",
+        uint32_t(ctx_size), meta.context, uint32_t(ctx_size)));
   if (verbose)
     std::fprintf(stderr,
                  "gemma-exec: %s: %s, compiler %s, %s, "

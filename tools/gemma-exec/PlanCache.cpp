@@ -1,0 +1,202 @@
+//===- PlanCache.cpp - A weight file compiled on first use ----------------===//
+
+#include "tools/gemma-exec/PlanCache.h"
+
+#include "compiler/import/LoadModel.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string_view>
+#include <vector>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+namespace gemma {
+namespace {
+
+namespace fs = std::filesystem;
+
+// FNV-1a over the key's text: a cache name that is the same in every build
+// (std::hash promises nothing across builds).
+uint64_t Fnv1a(std::string_view text) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+// A file's identity for the cache: a rewritten, touched or replaced file
+// (another inode) stamps differently. Empty when it cannot be read.
+std::string FileStamp(const std::string &path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0)
+    return {};
+  return fmt::format("{}:{}:{}.{}:{}", path, static_cast<long long>(st.st_size),
+                     static_cast<long long>(st.st_mtim.tv_sec),
+                     static_cast<long>(st.st_mtim.tv_nsec),
+                     static_cast<unsigned long long>(st.st_ino));
+}
+
+// The stamp of a weight file, or of every regular file of a checkpoint
+// directory (config, tensors, tokenizer), in name order.
+std::string ModelStamp(const fs::path &model) {
+  std::error_code error;
+  if (!fs::is_directory(model, error))
+    return FileStamp(model);
+  std::vector<std::string> files;
+  for (const fs::directory_entry &entry : fs::directory_iterator(model, error))
+    if (entry.is_regular_file(error))
+      files.push_back(entry.path().string());
+  std::sort(files.begin(), files.end());
+  std::string stamp;
+  for (const std::string &file : files)
+    stamp += FileStamp(file) + ";";
+  return stamp;
+}
+
+std::string CacheDir() {
+  if (const char *xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+    return (fs::path(xdg) / "gemma" / "plans").string();
+  if (const char *home = std::getenv("HOME"); home && *home)
+    return (fs::path(home) / ".cache" / "gemma" / "plans").string();
+  return {};
+}
+
+// gemma-compile from the same build or installation as this gemma-exec.
+std::string CompilerPath() {
+  std::error_code error;
+  const fs::path self = fs::read_symlink("/proc/self/exe", error);
+  if (error)
+    return {};
+  return (self.parent_path() / "gemma-compile").string();
+}
+
+// Runs `args` (its stdout discarded, its stderr shown) and returns its exit
+// status, or -1 when it could not run or died of a signal.
+int Run(const std::vector<std::string> &args) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null",
+                                   O_WRONLY, 0);
+  std::vector<char *> argv;
+  for (const std::string &arg : args)
+    argv.push_back(const_cast<char *>(arg.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid;
+  const int spawned =
+      posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0)
+    return -1;
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+} // namespace
+
+bool IsPlanFile(const std::string &path) {
+  std::error_code error;
+  if (!fs::is_regular_file(path, error))
+    return false;
+  std::ifstream in(path, std::ios::binary);
+  char magic[8] = {};
+  return in.read(magic, sizeof magic) &&
+         std::memcmp(magic, "GEMMAPLN", sizeof magic) == 0;
+}
+
+absl::StatusOr<std::string> ResolvePlan(const PlanRequest &request) {
+  const std::string &model = request.model;
+  if (IsPlanFile(model))
+    return model;
+  std::error_code error;
+  if (!fs::exists(model, error))
+    return absl::NotFoundError(
+        fmt::format("{}: no such file or directory", model));
+  absl::StatusOr<ModelFile> file = LoadModelFile(model);
+  if (!file.ok())
+    return absl::Status(
+        file.status().code(),
+        fmt::format("{} (gemma-exec runs a .plan, or compiles a GGUF, a "
+                    "gemma.cpp .sbs or a Hugging Face checkpoint directory)",
+                    std::string(file.status().message())));
+  // (0: the file does not say; the compiler takes what is asked.)
+  const uint32_t maximum =
+      file->spec.max_context ? file->spec.max_context : UINT32_MAX;
+  if (request.context > maximum)
+    return absl::InvalidArgumentError(
+        fmt::format("-c/--ctx-size {}: {} holds at most {} positions",
+                    request.context, model, maximum));
+  const uint32_t context =
+      request.context ? request.context : std::min(kDefaultContext, maximum);
+
+  const std::string compiler = CompilerPath();
+  if (compiler.empty() || ::access(compiler.c_str(), X_OK) != 0)
+    return absl::NotFoundError(fmt::format(
+        "{}: not a .plan, and gemma-compile is not beside gemma-exec ({}) to "
+        "compile it: run gemma-compile {} -o MODEL.plan",
+        model, compiler.empty() ? "unknown path" : compiler, model));
+  const std::string dir = CacheDir();
+  if (dir.empty())
+    return absl::FailedPreconditionError(fmt::format(
+        "{}: not a .plan, and there is no cache to compile it into (set "
+        "XDG_CACHE_HOME or HOME), or run gemma-compile {} -o MODEL.plan",
+        model, model));
+  fs::create_directories(dir, error);
+  if (error)
+    return absl::PermissionDeniedError(
+        fmt::format("cannot make the plan cache {}: {}", dir, error.message()));
+
+  const fs::path canonical = fs::canonical(model, error);
+  if (error)
+    return absl::NotFoundError(fmt::format("{}: {}", model, error.message()));
+  const uint64_t key =
+      Fnv1a(fmt::format("gemma-exec plan cache 1|{}|{}|{}",
+                        ModelStamp(canonical), context, FileStamp(compiler)));
+  const std::string plan =
+      (fs::path(dir) / fmt::format("{}-{}-{:016x}.plan",
+                                   canonical.filename().string(), context, key))
+          .string();
+  if (IsPlanFile(plan)) {
+    if (request.verbose)
+      std::fprintf(stderr, "gemma-exec: %s: the plan cached at %s\n",
+                   model.c_str(), plan.c_str());
+    return plan;
+  }
+  std::fprintf(stderr,
+               "gemma-exec: compiling %s for %u positions (once: the plan is "
+               "cached at %s)\n",
+               model.c_str(), context, plan.c_str());
+  const auto start = std::chrono::steady_clock::now();
+  const int status =
+      Run({compiler, model, "-o", plan, "--context", std::to_string(context)});
+  if (status != 0)
+    return absl::InternalError(
+        fmt::format("{}: compiling it failed (gemma-compile {})", model,
+                    status < 0 ? "could not run" : "says why above"));
+  std::fprintf(
+      stderr, "gemma-exec: compiled in %.2f s\n",
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count());
+  return plan;
+}
+
+} // namespace gemma
