@@ -33,8 +33,25 @@ absl::StatusOr<std::vector<int64_t>> ParseIntList(const std::string &text,
 absl::StatusOr<std::vector<int32_t>>
 ParseTokenIds(const std::string &text, uint32_t vocab, const char *flag) {
   std::vector<int32_t> ids;
-  size_t at = 0;
-  while ((at = text.find_first_not_of(", \t\n", at)) != std::string::npos) {
+  // Ids are separated by whitespace or by one comma (with whitespace around
+  // it or not): "2,,3" and "2,3," have an id missing, which is an error,
+  // not a shorter prompt.
+  bool comma = false; // a comma since the last id
+  for (size_t at = 0; at < text.size();) {
+    const char c = text[at];
+    if (c == ' ' || c == '\t' || c == '\n') {
+      ++at;
+      continue;
+    }
+    if (c == ',') {
+      if (ids.empty() || comma)
+        return absl::InvalidArgumentError(fmt::format(
+            "--{}: an id is missing before the comma at character {}", flag,
+            at + 1));
+      comma = true;
+      ++at;
+      continue;
+    }
     const size_t end = std::min(text.find_first_of(", \t\n", at), text.size());
     int64_t id = -1;
     auto [ptr, error] =
@@ -45,8 +62,12 @@ ParseTokenIds(const std::string &text, uint32_t vocab, const char *flag) {
           fmt::format("--{}: '{}' is not a token id in 0..{}", flag,
                       text.substr(at, end - at), vocab - 1));
     ids.push_back(int32_t(id));
+    comma = false;
     at = end;
   }
+  if (comma)
+    return absl::InvalidArgumentError(
+        fmt::format("--{}: an id is missing after the last comma", flag));
   if (ids.empty())
     return absl::InvalidArgumentError(fmt::format("--{}: no ids", flag));
   return ids;
