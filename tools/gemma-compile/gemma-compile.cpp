@@ -24,6 +24,7 @@
 #include "tools/common/FlagCheck.h"
 #include "tools/common/IntList.h"
 #include "tools/common/Progress.h"
+#include "tools/common/Version.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -368,6 +369,7 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions({&output_group, &plan_group, &weights_group});
   gemma::AddShortHelpFlag();
+  gemma::SetVersionPrinter("gemma-compile");
   if (!gemma::CheckKnownFlags(argc, argv))
     return 1;
   cl::ParseCommandLineOptions(argc, argv,

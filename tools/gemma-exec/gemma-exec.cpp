@@ -28,6 +28,7 @@
 #include "tools/common/FlagCheck.h"
 #include "tools/common/IntList.h"
 #include "tools/common/Utf8.h"
+#include "tools/common/Version.h"
 #include "tools/gemma-exec/Bench.h"
 #include "tools/gemma-exec/Chat.h"
 #include "tools/gemma-exec/Inspect.h"
@@ -534,6 +535,7 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(
       {&input, &generation, &utilities, &running, &benchmark});
   gemma::AddShortHelpFlag();
+  gemma::SetVersionPrinter("gemma-exec");
   if (!gemma::CheckKnownFlags(argc, argv))
     return 1;
   cl::ParseCommandLineOptions(argc, argv,

@@ -18,6 +18,7 @@
 #include "runtime/tokenizer/SentencePieceTokenizer.h"
 #include "tools/common/FlagCheck.h"
 #include "tools/common/IntList.h"
+#include "tools/common/Version.h"
 #include "tools/gemma-ref/LogitsFile.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -175,6 +176,7 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
   gemma::AddShortHelpFlag();
+  gemma::SetVersionPrinter("gemma-ref");
   if (!gemma::CheckKnownFlags(argc, argv))
     return 1;
   cl::ParseCommandLineOptions(argc, argv,

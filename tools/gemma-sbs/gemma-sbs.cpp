@@ -20,6 +20,7 @@
 #include "compiler/import/synth/Synthesize.h"
 #include "tools/common/FlagCheck.h"
 #include "tools/common/Progress.h"
+#include "tools/common/Version.h"
 #include "tools/gemma-sbs/GgufInfo.h"
 #include "tools/gemma-sbs/HfInfo.h"
 #include "tools/gemma-sbs/SbsInfo.h"
@@ -224,6 +225,7 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
   gemma::AddShortHelpFlag();
+  gemma::SetVersionPrinter("gemma-sbs");
   if (!gemma::CheckKnownFlags(argc, argv))
     return 1;
   cl::ParseCommandLineOptions(
