@@ -37,7 +37,9 @@ void Conversation::Reset() {
   ids_.clear();
 }
 
-absl::StatusOr<AppendStats> Conversation::Append(std::span<const int32_t> ids) {
+absl::StatusOr<AppendStats>
+Conversation::Append(std::span<const int32_t> ids,
+                     const std::function<bool(size_t, size_t)> &progress) {
   AppendStats stats;
   stats.start = int32_t(cached_);
   if (ids.empty())
@@ -56,10 +58,26 @@ absl::StatusOr<AppendStats> Conversation::Append(std::span<const int32_t> ids) {
     feed.push_back(*pending_);
   feed.insert(feed.end(), ids.begin(), ids.end() - 1);
   const auto start = std::chrono::steady_clock::now();
+  size_t written = 0;
   if (!feed.empty())
-    if (absl::Status s = session_.Prefill(feed, int32_t(cached_), *caches_);
-        !s.ok())
-      return s;
+    if (absl::Status s = session_.Prefill(feed, int32_t(cached_), *caches_,
+                                          progress, &written);
+        !s.ok()) {
+      if (!absl::IsCancelled(s))
+        return s;
+      // Stopped: keep what was written (a consistent prefix of the turn,
+      // the pending token first) and drop the rest; nothing is pending.
+      stats.seconds = Since(start);
+      stats.prefilled = written;
+      stats.interrupted = true;
+      if (written > 0) {
+        const size_t from_ids = written - (pending_ ? 1 : 0);
+        ids_.insert(ids_.end(), ids.begin(), ids.begin() + from_ids);
+        cached_ += written;
+        pending_.reset();
+      }
+      return stats;
+    }
   stats.seconds = Since(start);
   stats.prefilled = feed.size();
   cached_ += feed.size();

@@ -25,6 +25,10 @@ struct AppendStats {
   size_t prefilled = 0; // tokens written to the cache by this call
   int32_t start = 0;    // the position of the first of them
   double seconds = 0;
+  // The progress callback stopped the prefill: only the first `prefilled`
+  // fed tokens are in the conversation, and nothing is pending (Reply needs
+  // another Append first).
+  bool interrupted = false;
 };
 
 struct ReplyStats {
@@ -55,8 +59,11 @@ public:
   bool Fits(size_t n) const { return used() + n <= context(); }
 
   // Appends `ids` (ids in range, and fitting). The pending token and all of
-  // `ids` but the last are prefilled; the last becomes pending.
-  absl::StatusOr<AppendStats> Append(std::span<const int32_t> ids);
+  // `ids` but the last are prefilled; the last becomes pending. `progress`
+  // is PlanSession::Prefill's: it sees the prefill advance and may stop it.
+  absl::StatusOr<AppendStats>
+  Append(std::span<const int32_t> ids,
+         const std::function<bool(size_t, size_t)> &progress = {});
 
   // Generates until an eos id (unless ignored), `max_tokens`, the end of the
   // context, or `*stop` turning true (checked before each step). `on_token`

@@ -119,11 +119,19 @@ PlanSession::Run(const std::string &name, std::span<const int32_t> ids,
   return (*program)->Run(ids, positions, caches);
 }
 
-absl::Status PlanSession::Prefill(std::span<const int32_t> ids, int32_t start,
-                                  KvCaches &caches) {
+absl::Status PlanSession::Prefill(
+    std::span<const int32_t> ids, int32_t start, KvCaches &caches,
+    const std::function<bool(size_t, size_t)> &progress, size_t *done_out) {
   const std::vector<int64_t> &buckets = plan_.meta.prefill_buckets;
   size_t done = 0;
+  size_t scratch = 0;
+  size_t &written = done_out ? *done_out : scratch;
+  written = 0;
   while (done < ids.size()) {
+    written = done;
+    if (progress && done > 0 && !progress(done, ids.size()))
+      return absl::CancelledError(
+          fmt::format("interrupted after {} of {} tokens", done, ids.size()));
     const int64_t left = int64_t(ids.size() - done);
     const int32_t at = start + int32_t(done);
     int64_t t = 0;
@@ -157,6 +165,9 @@ absl::Status PlanSession::Prefill(std::span<const int32_t> ids, int32_t start,
       return out.status();
     done += size_t(real);
   }
+  written = done;
+  if (progress)
+    progress(done, ids.size());
   return absl::OkStatus();
 }
 

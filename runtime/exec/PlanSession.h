@@ -18,6 +18,7 @@
 #include "compiler/plan/PlanFile.h"
 #include "runtime/Backend.h"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
@@ -40,8 +41,14 @@ public:
 
   // Zero caches for one sequence, K and V per layer.
   std::unique_ptr<KvCaches> NewCaches() const;
+  // After each chunk, `progress(done, total)` (when given) is told the
+  // tokens written so far; returning false stops there with a Cancelled
+  // status. Either way `*done` (when given) is the count written: positions
+  // start..start+done-1 hold them, in order, so the cache is consistent.
   absl::Status Prefill(std::span<const int32_t> ids, int32_t start,
-                       KvCaches &caches);
+                       KvCaches &caches,
+                       const std::function<bool(size_t, size_t)> &progress = {},
+                       size_t *done = nullptr);
   // Logits [vocab] for one token at `position`.
   absl::StatusOr<std::vector<float>> Decode(int32_t id, int32_t position,
                                             KvCaches &caches);

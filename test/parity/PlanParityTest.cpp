@@ -152,5 +152,60 @@ INSTANTIATE_TEST_SUITE_P(TinyPresets, PlanParity, ::testing::ValuesIn(Cases()),
                            return name;
                          });
 
+// Ctrl-C in a chat stops a prefill after a chunk (PlanSession::Prefill's
+// progress callback). What was written must be a consistent prefix: the
+// rest of the prompt prefilled afterwards gives the logits of one
+// uninterrupted prefill, though the sliding-window layers' rings (8
+// positions on tiny-gemma3) have wrapped in between.
+TEST(PlanSessionPrefill, AStoppedPrefillKeepsAConsistentPrefix) {
+  testing::LoadedModel loaded =
+      testing::SynthesizeTiny("tiny-gemma3", StoredType::kSFP);
+  const std::string sbs = testing::TempPath("tiny-gemma3.sbs");
+  const std::string path = testing::TempPath("stopped.plan");
+  plan::CompileOptions options;
+  options.build = BuildOptionsFor(48, {4, 8}, {1});
+  options.fusions = FusionNames();
+  absl::StatusOr<plan::PlanFile> file =
+      plan::CompilePlan(loaded.model, loaded.weights, options, sbs, path);
+  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_TRUE(plan::WritePlan(*file, path).ok());
+  absl::StatusOr<std::unique_ptr<PlanSession>> session =
+      PlanSession::Open(path, 2, false);
+  ASSERT_TRUE(session.ok()) << session.status();
+  const std::vector<int32_t> ids =
+      testing::RandomIds(30, loaded.model.spec.vocab_size, 5);
+  const std::span<const int32_t> prompt = std::span(ids).first(29);
+
+  std::unique_ptr<KvCaches> whole = (*session)->NewCaches();
+  ASSERT_TRUE((*session)->Prefill(prompt, 0, *whole).ok());
+  absl::StatusOr<std::vector<float>> want =
+      (*session)->Decode(ids[29], 29, *whole);
+  ASSERT_TRUE(want.ok()) << want.status();
+
+  std::unique_ptr<KvCaches> stopped = (*session)->NewCaches();
+  std::vector<size_t> seen;
+  size_t done = 0;
+  absl::Status status = (*session)->Prefill(
+      prompt, 0, *stopped,
+      [&](size_t written, size_t total) {
+        EXPECT_EQ(total, prompt.size());
+        seen.push_back(written);
+        return written < 16; // stop after two chunks of 8
+      },
+      &done);
+  EXPECT_TRUE(absl::IsCancelled(status)) << status;
+  EXPECT_EQ(done, 16u);
+  EXPECT_EQ(seen, (std::vector<size_t>{8, 16}));
+  ASSERT_TRUE(
+      (*session)->Prefill(prompt.subspan(done), int32_t(done), *stopped).ok());
+  absl::StatusOr<std::vector<float>> got =
+      (*session)->Decode(ids[29], 29, *stopped);
+  ASSERT_TRUE(got.ok()) << got.status();
+  double diff = 0;
+  for (size_t v = 0; v < got->size(); ++v)
+    diff = std::max(diff, double(std::fabs((*got)[v] - (*want)[v])));
+  EXPECT_LE(diff, 1e-4);
+}
+
 } // namespace
 } // namespace gemma

@@ -88,7 +88,7 @@ def main():
                        check=True, capture_output=True)
         term = Terminal([args.gemma_exec, plan, "--chat", "--verbose",
                          "--max-tokens", "48", "--ignore-eos"])
-        term.read_until(r"Ctrl-C stops a reply\.")
+        term.read_until(r"Ctrl-C stops a reply")
         term.read_until(r"> ")
 
         term.send("What is the capital of France?\n")
@@ -124,13 +124,44 @@ def main():
         term.send("Thanks!\n")
         term.read_until(r"turn 2: replied \d+ tokens.*\n> ")
 
+        # A message continued with a backslash is one turn.
+        term.send("/reset\n")
+        term.read_until(r"\[conversation reset\]\s*\n> ")
+        term.send("Name a colour \\\nand a fruit.\n")
+        continued = term.read_until(r"\n> ")
+        assert len(re.findall(r"turn \d+: \d+ new tokens", continued)) == 1, \
+            continued
+        assert "turn 1: " in continued, continued
+
+        # A long pasted block (lines of the block are joined, none longer
+        # than the terminal's line limit) shows the prefill's progress, and
+        # Ctrl-C stops it: the chat says how much was read and goes on with
+        # a consistent cache.
+        term.send("/reset\n")
+        term.read_until(r"\[conversation reset\]\s*\n> ")
+        term.send('"""\n')
+        for i in range(300):
+            term.send(f"Line {i}: the quick brown fox jumps over the lazy "
+                      f"dog near the river bank.\n")
+        term.send('"""\n')
+        term.read_until(r"\d+% \d+/\d+ tokens, \d+ tokens/s", timeout=120)
+        term.send("\x03")
+        interrupted = term.read_until(r"\n> ", timeout=120)
+        read = re.search(r"\[stopped reading the message: (\d+) of its "
+                         r"(\d+) tokens are in the conversation", interrupted)
+        assert read and 0 < int(read.group(1)) < int(read.group(2)), \
+            interrupted
+        term.send("Thanks!\n")
+        term.read_until(r"turn 1: replied \d+ tokens.*\n> ")
+
         term.send("\x04")  # Ctrl-D at the prompt
         status = term.wait()
         if os.environ.get("CHAT_PTY_SHOW"):
             print(term.seen)
         assert status == 0, f"exit status {status}"
     print("chat through a pty: streaming, cache reuse, /stats, /reset, "
-          "Ctrl-C and Ctrl-D behave")
+          "continued lines, a pasted block, Ctrl-C in a reply and in a "
+          "prefill, and Ctrl-D behave")
     return 0
 
 

@@ -34,6 +34,32 @@ void ProgressBar::Update(uint64_t done_bytes, uint64_t total_bytes,
   std::fflush(stderr);
 }
 
+void ProgressBar::UpdateCount(uint64_t done, uint64_t total, const char *unit,
+                              std::chrono::steady_clock::time_point start,
+                              std::chrono::milliseconds delay) {
+  if (!enabled_)
+    return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - start < delay ||
+      (drawn_ && now - last_ < std::chrono::milliseconds(100)))
+    return;
+  last_ = now;
+  drawn_ = true;
+  constexpr int kWidth = 30;
+  const double fraction =
+      std::min(1.0, static_cast<double>(done) / std::max<uint64_t>(total, 1));
+  const int filled = static_cast<int>(fraction * kWidth);
+  std::string bar(filled, '#');
+  bar.append(kWidth - filled, '-');
+  const double seconds = std::chrono::duration<double>(now - start).count();
+  std::fprintf(stderr, "\r\033[K[%s] %3d%% %llu/%llu %s, %.0f %s/s",
+               bar.c_str(), static_cast<int>(fraction * 100),
+               static_cast<unsigned long long>(done),
+               static_cast<unsigned long long>(total), unit,
+               seconds > 0 ? done / seconds : 0.0, unit);
+  std::fflush(stderr);
+}
+
 void ProgressBar::Finish() {
   if (enabled_ && drawn_)
     std::fprintf(stderr, "\r\033[K");

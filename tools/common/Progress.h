@@ -20,6 +20,12 @@ public:
 
   void Update(uint64_t done_bytes, uint64_t total_bytes,
               const std::string &label);
+  // `[#####-----] 45% 1200/2600 tokens, 650 tok/s`: counts, the rate since
+  // `start`; drawn only once `delay` has passed since it (work that ends
+  // sooner shows nothing).
+  void UpdateCount(uint64_t done, uint64_t total, const char *unit,
+                   std::chrono::steady_clock::time_point start,
+                   std::chrono::milliseconds delay);
   // Clears the bar's line.
   void Finish();
 

@@ -2,6 +2,8 @@
 
 #include "tools/gemma-exec/Chat.h"
 
+#include "tools/common/Progress.h"
+
 #include "runtime/tokenizer/ChatTemplate.h"
 
 #include <fmt/format.h>
@@ -16,12 +18,12 @@
 namespace gemma {
 namespace {
 
-std::atomic<bool> replying{false};
+std::atomic<bool> replying{false}; // reading a message or replying to it
 std::atomic<bool> stop_reply{false};
 bool prompt_shown = false;
 
-// Ctrl-C: stops a reply; at the prompt, says how to leave. Only
-// async-signal-safe calls here.
+// Ctrl-C: stops the reading of a message or a reply; at the prompt, says
+// how to leave. Only async-signal-safe calls here.
 void OnInterrupt(int) {
   if (replying.load()) {
     stop_reply.store(true);
@@ -39,6 +41,43 @@ std::string Trim(const std::string &line) {
   if (begin == std::string::npos)
     return {};
   return line.substr(begin, line.find_last_not_of(" \t\r\n") - begin + 1);
+}
+
+// One message from stdin, false at its end. A line ending in a backslash
+// goes on on the next (the backslash becomes a line break); a line that is
+// """ opens a block of lines, taken as they are, up to the next """ line:
+// text longer than the terminal lets one line be (4 KB), or pasted with
+// its line breaks, comes in either way.
+bool ReadMessage(std::string &message) {
+  std::string line;
+  auto next = [&] {
+    if (!std::getline(std::cin, line))
+      return false;
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
+    return true;
+  };
+  if (!next())
+    return false;
+  if (Trim(line) == "\"\"\"") {
+    message.clear();
+    for (bool first = true; next(); first = false) {
+      if (Trim(line) == "\"\"\"")
+        return true;
+      if (!first)
+        message += '\n';
+      message += line;
+    }
+    return true; // the input ended inside the block: what it holds
+  }
+  message = line;
+  while (!message.empty() && message.back() == '\\') {
+    message.back() = '\n';
+    if (!next())
+      break;
+    message += line;
+  }
+  return true;
 }
 
 struct TurnRecord {
@@ -77,7 +116,9 @@ int RunChat(PlanSession &session, const SentencePieceTokenizer &tokenizer,
     std::fprintf(stderr,
                  "gemma-exec: chatting with %s (context %u positions). "
                  "/reset starts over, /stats shows usage, /exit or Ctrl-D "
-                 "quits, Ctrl-C stops a reply.\n",
+                 "quits, Ctrl-C stops a reply; a line ending in \\ goes on "
+                 "on the next, and \"\"\" opens and closes a block of "
+                 "lines.\n",
                  meta.model_name.c_str(), meta.context);
 
   Conversation conversation(session);
@@ -91,7 +132,7 @@ int RunChat(PlanSession &session, const SentencePieceTokenizer &tokenizer,
       std::fflush(stdout);
       prompt_shown = true;
     }
-    if (!std::getline(std::cin, line)) {
+    if (!ReadMessage(line)) {
       if (interactive)
         std::fputs("\n", stdout);
       break;
@@ -151,11 +192,30 @@ int RunChat(PlanSession &session, const SentencePieceTokenizer &tokenizer,
       continue;
     }
     const size_t reused = conversation.used();
-    absl::StatusOr<AppendStats> appended = conversation.Append(ids);
+    // A long message shows its prefill's progress after a second, and
+    // Ctrl-C stops it as it stops a reply.
+    ProgressBar bar;
+    const auto prefill_start = std::chrono::steady_clock::now();
+    stop_reply.store(false);
+    replying.store(true);
+    absl::StatusOr<AppendStats> appended =
+        conversation.Append(ids, [&](size_t done, size_t total) {
+          bar.UpdateCount(done, total, "tokens", prefill_start,
+                          std::chrono::seconds(1));
+          return !stop_reply.load();
+        });
+    replying.store(false);
+    bar.Finish();
     if (!appended.ok()) {
       std::fprintf(stderr, "gemma-exec: error: %s\n",
                    std::string(appended.status().message()).c_str());
       return 1;
+    }
+    if (appended->interrupted) {
+      Note(fmt::format("stopped reading the message: {} of its {} tokens are "
+                       "in the conversation (/reset starts over)",
+                       appended->prefilled, ids.size()));
+      continue;
     }
     ++turn;
     if (options.verbose)

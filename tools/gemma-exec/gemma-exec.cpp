@@ -27,6 +27,7 @@
 #include "runtime/tokenizer/SentencePieceTokenizer.h"
 #include "tools/common/FlagCheck.h"
 #include "tools/common/IntList.h"
+#include "tools/common/Progress.h"
 #include "tools/common/Utf8.h"
 #include "tools/common/Version.h"
 #include "tools/gemma-exec/Bench.h"
@@ -327,7 +328,16 @@ int Generate(gemma::PlanSession &session,
   if (profile)
     session.backend().SetProfiling(true);
   Conversation conversation(session);
-  absl::StatusOr<AppendStats> prefill = conversation.Append(prompt);
+  // A prefill longer than a second shows its progress on a terminal.
+  ProgressBar bar;
+  const auto prefill_start = std::chrono::steady_clock::now();
+  absl::StatusOr<AppendStats> prefill =
+      conversation.Append(prompt, [&](size_t done, size_t total) {
+        bar.UpdateCount(done, total, "tokens", prefill_start,
+                        std::chrono::seconds(1));
+        return true;
+      });
+  bar.Finish();
   if (!prefill.ok())
     return Fail(std::string(prefill.status().message()));
 
