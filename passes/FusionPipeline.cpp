@@ -46,6 +46,10 @@ absl::StatusOr<std::vector<std::string>> ParseFusions(std::string_view text) {
   while (at <= text.size()) {
     const size_t comma = std::min(text.find(',', at), text.size());
     std::string name(text.substr(at, comma - at));
+    if (name == "all" || name == "none")
+      return absl::InvalidArgumentError(fmt::format(
+          "'{}' stands alone (--fusion {}), not in a list with others", name,
+          name));
     if (!Factories().count(name)) {
       std::string known;
       for (const std::string &n : FusionNames())

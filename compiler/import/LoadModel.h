@@ -8,11 +8,20 @@
 
 #include "absl/status/statusor.h"
 
+#include <optional>
+#include <string>
+
 namespace gemma {
 
 // Opens a GGUF file (magic "GGUF") or a gemma.cpp `.sbs`, whatever its
 // extension.
 absl::StatusOr<ModelFile> LoadModelFile(const std::string &path);
+
+// Where `path` is a file of none of the formats LoadModelFile reads, what
+// it starts with, for a message: `it starts with "GEMMAPLN" (a compiled
+// .plan: run it with gemma-exec)`; nullopt for a file of a known format
+// (whose reader reports any damage) or one that cannot be opened.
+std::optional<std::string> UnknownFormatHint(const std::string &path);
 // The same for a file held in memory; `bytes` must outlive the model.
 absl::StatusOr<ModelFile> LoadModelFileFromBytes(std::span<const uint8_t> bytes,
                                                  const std::string &name);

@@ -21,6 +21,7 @@
 #include "compiler/plan/LowerToPlan.h"
 #include "compiler/plan/PlanFile.h"
 #include "passes/FusionPipeline.h"
+#include "tools/common/Errors.h"
 #include "tools/common/FlagCheck.h"
 #include "tools/common/IntList.h"
 #include "tools/common/Progress.h"
@@ -116,8 +117,7 @@ cl::opt<std::string> backend("backend",
                              cl::init("cpu"), cl::cat(plan_group));
 
 int Fail(const std::string &message) {
-  std::fprintf(stderr, "gemma-compile: error: %s\n", message.c_str());
-  return 1;
+  return gemma::ReportError("gemma-compile", message);
 }
 
 int WritePlanFile(const gemma::ModelFile &model,

@@ -131,13 +131,14 @@ absl::StatusOr<std::string> ResolvePlan(const PlanRequest &request) {
   if (!fs::exists(model, error))
     return absl::NotFoundError(
         fmt::format("{}: no such file or directory", model));
+  if (std::optional<std::string> hint = UnknownFormatHint(model))
+    return absl::InvalidArgumentError(
+        fmt::format("{}: not a .plan, a GGUF, a gemma.cpp .sbs or a Hugging "
+                    "Face checkpoint directory: {}",
+                    model, *hint));
   absl::StatusOr<ModelFile> file = LoadModelFile(model);
   if (!file.ok())
-    return absl::Status(
-        file.status().code(),
-        fmt::format("{} (gemma-exec runs a .plan, or compiles a GGUF, a "
-                    "gemma.cpp .sbs or a Hugging Face checkpoint directory)",
-                    std::string(file.status().message())));
+    return file.status();
   // (0: the file does not say; the compiler takes what is asked.)
   const uint32_t maximum =
       file->spec.max_context ? file->spec.max_context : UINT32_MAX;

@@ -25,6 +25,7 @@
 #include "runtime/exec/Sampler.h"
 #include "runtime/tokenizer/ChatTemplate.h"
 #include "runtime/tokenizer/SentencePieceTokenizer.h"
+#include "tools/common/Errors.h"
 #include "tools/common/FlagCheck.h"
 #include "tools/common/IntList.h"
 #include "tools/common/Progress.h"
@@ -220,8 +221,7 @@ cl::opt<std::string> bench_json("bench-json",
                                 cl::value_desc("file"), cl::cat(benchmark));
 
 int Fail(const std::string &message) {
-  std::fprintf(stderr, "gemma-exec: error: %s\n", message.c_str());
-  return 1;
+  return gemma::ReportError("gemma-exec", message);
 }
 
 double Since(std::chrono::steady_clock::time_point start) {

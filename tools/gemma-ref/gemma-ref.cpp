@@ -16,6 +16,7 @@
 #include "compiler/reference/StoredWeights.h"
 #include "runtime/tokenizer/ChatTemplate.h"
 #include "runtime/tokenizer/SentencePieceTokenizer.h"
+#include "tools/common/Errors.h"
 #include "tools/common/FlagCheck.h"
 #include "tools/common/IntList.h"
 #include "tools/common/Version.h"
@@ -65,8 +66,7 @@ cl::opt<uint32_t> context_opt(
     cl::init(0), cl::cat(category));
 
 int Fail(const std::string &message) {
-  std::fprintf(stderr, "gemma-ref: error: %s\n", message.c_str());
-  return 1;
+  return gemma::ReportError("gemma-ref", message);
 }
 
 int Run() {

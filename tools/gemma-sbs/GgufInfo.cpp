@@ -2,9 +2,13 @@
 
 #include "tools/gemma-sbs/GgufInfo.h"
 
+#include "tools/common/Errors.h"
+
 #include "compiler/import/gguf/GgufModel.h"
 
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <fmt/ranges.h>
 
 namespace gemma {
@@ -112,21 +116,32 @@ std::string GgufInfoText(const gguf::GgufFile &file) {
     } else {
       shown = v.is_string() ? v.get<std::string>() : v.dump();
     }
-    out += fmt::format("  {:<44} {:<16} {}\n", kv["key"].get<std::string>(),
-                       kv["type"].get<std::string>(), shown);
+    // A file's strings are shown with their control bytes escaped: a
+    // damaged file cannot break the table or drive the terminal.
+    out +=
+        fmt::format("  {:<44} {:<16} {}\n",
+                    EscapeControlBytes(kv["key"].get<std::string>()),
+                    kv["type"].get<std::string>(), EscapeControlBytes(shown));
   }
   out += "spec (as imported): " + info["spec"].get<std::string>();
   if (out.back() != '\n')
     out += '\n';
   out += fmt::format("tensors: {}\n", info["tensors"].size());
-  out += fmt::format("  {:<32} {:<7} {:>18} {:>12} {:>12}\n", "name", "type",
-                     "ne", "offset", "bytes");
+  // The name column as wide as the longest name (the table stays aligned
+  // on long names).
+  size_t width = 4;
+  for (const Json &t : info["tensors"])
+    width = std::max(width,
+                     EscapeControlBytes(t["name"].get<std::string>()).size());
+  out += fmt::format("  {:<{}} {:<7} {:>18} {:>12} {:>12}\n", "name", width,
+                     "type", "ne", "offset", "bytes");
   for (const Json &t : info["tensors"]) {
     std::vector<uint64_t> ne = t["ne"].get<std::vector<uint64_t>>();
-    out += fmt::format(
-        "  {:<32} {:<7} {:>18} {:>12} {:>12}\n", t["name"].get<std::string>(),
-        t["type"].get<std::string>(), fmt::format("{}", fmt::join(ne, " x ")),
-        t["offset"].get<uint64_t>(), t["bytes"].get<uint64_t>());
+    out += fmt::format("  {:<{}} {:<7} {:>18} {:>12} {:>12}\n",
+                       EscapeControlBytes(t["name"].get<std::string>()), width,
+                       t["type"].get<std::string>(),
+                       fmt::format("{}", fmt::join(ne, " x ")),
+                       t["offset"].get<uint64_t>(), t["bytes"].get<uint64_t>());
   }
   return out;
 }

@@ -9,6 +9,7 @@
 #include "compiler/import/sbs/BlobStore.h"
 #include "runtime/tokenizer/ChatTemplate.h"
 #include "runtime/tokenizer/SentencePieceTokenizer.h"
+#include "tools/common/Errors.h"
 #include "tools/common/IntList.h"
 
 #include <fmt/format.h>
@@ -23,8 +24,7 @@ namespace gemma {
 namespace {
 
 int Fail(const std::string &message) {
-  std::fprintf(stderr, "gemma-sbs: error: %s\n", message.c_str());
-  return 1;
+  return gemma::ReportError("gemma-sbs", message);
 }
 
 bool LooksLikeJson(std::span<const uint8_t> bytes) {

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/import/LoadModel.h"
 #include "compiler/import/OutputFile.h"
 #include "compiler/import/SbsModel.h"
 #include "compiler/import/hf/HfCheckpoint.h"
@@ -18,6 +19,7 @@
 #include "compiler/import/sbs/SbsFile.h"
 #include "compiler/import/synth/Presets.h"
 #include "compiler/import/synth/Synthesize.h"
+#include "tools/common/Errors.h"
 #include "tools/common/FlagCheck.h"
 #include "tools/common/Progress.h"
 #include "tools/common/Version.h"
@@ -34,6 +36,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 
 namespace cl = llvm::cl;
@@ -110,11 +113,29 @@ cl::opt<bool>
           cl::sub(encode_command), cl::sub(decode_command), cl::cat(category));
 
 int Fail(const std::string &message) {
-  std::fprintf(stderr, "gemma-sbs: error: %s\n", message.c_str());
-  return 1;
+  return gemma::ReportError("gemma-sbs", message);
+}
+
+// What gemma-compile refuses, info reports too, after what it could show:
+// its exit status then says whether the file can be compiled.
+int CheckCompilable(const std::string &path) {
+  absl::StatusOr<gemma::ModelFile> model = gemma::LoadModelFile(path);
+  if (model.ok())
+    if (absl::StatusOr<gemma::ModelWeights> weights =
+            gemma::ModelWeightsOf(*model);
+        !weights.ok())
+      return Fail(std::string(weights.status().message()));
+  if (!model.ok())
+    return Fail(std::string(model.status().message()));
+  return 0;
 }
 
 int Info() {
+  if (std::optional<std::string> hint =
+          gemma::UnknownFormatHint(info_file.getValue()))
+    return Fail(fmt::format("{}: not a GGUF, a gemma.cpp .sbs or a Hugging "
+                            "Face checkpoint directory: {}",
+                            info_file.getValue(), *hint));
   if (gemma::IsHfCheckpointPath(info_file.getValue())) {
     absl::StatusOr<nlohmann::ordered_json> info =
         gemma::HfInfoJson(info_file.getValue());
@@ -123,7 +144,8 @@ int Info() {
     std::string text =
         info_json ? info->dump(2) + "\n" : gemma::HfInfoText(*info);
     std::fputs(text.c_str(), stdout);
-    return 0;
+    std::fflush(stdout);
+    return CheckCompilable(info_file);
   }
   if (gemma::gguf::HasGgufMagic(info_file.getValue())) {
     absl::StatusOr<gemma::gguf::GgufFile> gguf =
@@ -133,7 +155,8 @@ int Info() {
     std::string text = info_json ? gemma::GgufInfoJson(*gguf).dump(2) + "\n"
                                  : gemma::GgufInfoText(*gguf);
     std::fputs(text.c_str(), stdout);
-    return 0;
+    std::fflush(stdout);
+    return CheckCompilable(info_file);
   }
   absl::StatusOr<gemma::sbs::SbsFile> file =
       gemma::sbs::SbsFile::Open(info_file, gemma::ResolveLegacyModel);
@@ -142,7 +165,8 @@ int Info() {
   std::string text = info_json ? gemma::SbsInfoJson(*file).dump(2) + "\n"
                                : gemma::SbsInfoText(*file);
   std::fputs(text.c_str(), stdout);
-  return 0;
+  std::fflush(stdout);
+  return CheckCompilable(info_file);
 }
 
 int Synth() {
