@@ -70,7 +70,7 @@ cl::opt<Emit> emit("emit",
 cl::opt<std::string> fusion_opt(
     "fusion",
     cl::desc("Fusions: all, none, or a comma list of attention, qkv-rope, "
-             "geglu, residual-norm, norm-matmul, logits"),
+             "geglu, residual-norm, norm-matmul, logits; default all"),
     cl::value_desc("list"), cl::init("all"), cl::cat(plan_group));
 cl::opt<std::string>
     output("o",
@@ -82,11 +82,13 @@ cl::opt<uint32_t>
                 cl::desc("KV cache positions (default: the model's context)"),
                 cl::init(0), cl::cat(plan_group));
 cl::opt<std::string> prefill_opt(
-    "prefill-buckets", cl::desc("Token counts of the prefill functions"),
+    "prefill-buckets",
+    cl::desc("Token counts of the prefill functions; default 32,128 "
+             "(those not above the context)"),
     cl::value_desc("list"), cl::init("32,128"), cl::cat(plan_group));
 cl::opt<std::string>
     decode_opt("decode-buckets",
-               cl::desc("Sequence counts of the decode functions"),
+               cl::desc("Sequence counts of the decode functions; default 1"),
                cl::value_desc("list"), cl::init("1"), cl::cat(plan_group));
 cl::opt<bool> embed_weights(
     "embed-weights",
@@ -112,12 +114,22 @@ cl::opt<WeightFormat> weight_format(
     cl::values(clEnumValN(WeightFormat::kSbs, "sbs", "gemma.cpp's .sbs"),
                clEnumValN(WeightFormat::kGguf, "gguf", "llama.cpp's GGUF")),
     cl::cat(weights_group));
-cl::opt<std::string> backend("backend",
-                             cl::desc("Target backend (cpu, vulkan, cuda)"),
-                             cl::init("cpu"), cl::cat(plan_group));
+cl::opt<std::string>
+    backend("backend",
+            cl::desc("Target backend (cpu, vulkan, cuda); default cpu"),
+            cl::init("cpu"), cl::cat(plan_group));
 
 int Fail(const std::string &message) {
   return gemma::ReportError("gemma-compile", message);
+}
+
+// "31.4 KB", "247.3 MB", "1.30 GB": a size read at a glance.
+std::string Size(uint64_t bytes) {
+  if (bytes < 1000 * 1000)
+    return fmt::format("{:.1f} KB", bytes / 1e3);
+  if (bytes < uint64_t(1000) * 1000 * 1000)
+    return fmt::format("{:.1f} MB", bytes / 1e6);
+  return fmt::format("{:.2f} GB", bytes / 1e9);
 }
 
 int WritePlanFile(const gemma::ModelFile &model,
@@ -157,14 +169,14 @@ int WritePlanFile(const gemma::ModelFile &model,
   const plan::PlanMeta &meta = file->meta;
   std::printf(
       "wrote %s: %s, backend %s, prefill [%s], decode [%s], fusions %s, %zu "
-      "programs, %.1f KB%s\n",
+      "programs, %s%s\n",
       output.c_str(), meta.model_name.c_str(), meta.backend.c_str(),
       fmt::format("{}", fmt::join(meta.prefill_buckets, ", ")).c_str(),
       fmt::format("{}", fmt::join(meta.decode_buckets, ", ")).c_str(),
       fusions.empty() ? "none"
                       : fmt::format("{}", fmt::join(fusions, ",")).c_str(),
       file->programs.size(),
-      double(std::filesystem::file_size(output.getValue())) / 1024.0,
+      Size(std::filesystem::file_size(output.getValue())).c_str(),
       embed_weights ? " (weights embedded)" : "");
   return 0;
 }

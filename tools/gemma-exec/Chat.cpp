@@ -3,6 +3,7 @@
 #include "tools/gemma-exec/Chat.h"
 
 #include "tools/common/Progress.h"
+#include "tools/common/Utf8.h"
 
 #include "runtime/tokenizer/ChatTemplate.h"
 
@@ -13,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <unistd.h>
 
 namespace gemma {
@@ -146,6 +148,7 @@ int RunChat(PlanSession &session, const SentencePieceTokenizer &tokenizer,
     if (text == "/reset") {
       conversation.Reset();
       turn = 0;
+      last = {}; // /stats reports no turn of the old conversation
       Note("conversation reset");
       continue;
     }
@@ -161,6 +164,13 @@ int RunChat(PlanSession &session, const SentencePieceTokenizer &tokenizer,
             last.reply.seconds > 0 ? last.reply.tokens / last.reply.seconds
                                    : 0.0);
       Note(report);
+      continue;
+    }
+    // As --prompt does: text the tokenizer would change (U+FFFD for each
+    // bad byte) is refused, not silently altered.
+    if (std::optional<size_t> at = InvalidUtf8At(text)) {
+      Note(fmt::format("the message is not valid UTF-8 (byte {}): not sent",
+                       *at));
       continue;
     }
     if (text[0] == '/' && text.find(' ') == std::string::npos) {

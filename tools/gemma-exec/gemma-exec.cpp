@@ -89,30 +89,33 @@ cl::opt<bool> raw("raw",
                            "--chat)"),
                   cl::cat(input));
 
-cl::opt<int> max_tokens("max-tokens",
-                        cl::desc("Tokens to generate (per reply in --chat)"),
-                        cl::init(64), cl::cat(generation));
-cl::opt<float> temperature("temperature",
-                           cl::desc("Sampling temperature (0: greedy)"),
-                           cl::init(0.0f), cl::cat(generation));
-cl::opt<int> top_k("top-k", cl::desc("Sample among the K likeliest (0: all)"),
+cl::opt<int>
+    max_tokens("max-tokens",
+               cl::desc("Tokens to generate (per reply in --chat); default 64"),
+               cl::init(64), cl::cat(generation));
+cl::opt<float>
+    temperature("temperature",
+                cl::desc("Sampling temperature (0: greedy); default 0"),
+                cl::init(0.0f), cl::cat(generation));
+cl::opt<int> top_k("top-k",
+                   cl::desc("Sample among the K likeliest (0: all); default 0"),
                    cl::init(0), cl::cat(generation));
 cl::opt<float> top_p("top-p",
                      cl::desc("Nucleus: the likeliest ids whose mass reaches "
-                              "P (1: all)"),
+                              "P (1: all); default 1"),
                      cl::init(1.0f), cl::cat(generation));
 cl::opt<float> min_p("min-p",
                      cl::desc("Drop ids less than P times as likely as the "
-                              "likeliest (0: none)"),
+                              "likeliest (0: none); default 0"),
                      cl::init(0.0f), cl::cat(generation));
-cl::opt<float>
-    repeat_penalty("repeat-penalty",
-                   cl::desc("Divide the positive logits (multiply the "
-                            "negative ones) of recent ids by R (1: none)"),
-                   cl::init(1.0f), cl::cat(generation));
+cl::opt<float> repeat_penalty(
+    "repeat-penalty",
+    cl::desc("Divide the positive logits (multiply the "
+             "negative ones) of recent ids by R (1: none); default 1"),
+    cl::init(1.0f), cl::cat(generation));
 cl::opt<int> repeat_last_n("repeat-last-n",
                            cl::desc("How many recent ids --repeat-penalty "
-                                    "looks at"),
+                                    "looks at; default 64"),
                            cl::init(64), cl::cat(generation));
 cl::opt<uint64_t> seed("seed",
                        cl::desc("Sampling seed (default: a random one, "
@@ -167,7 +170,8 @@ cl::opt<bool> print_backend("print-backend",
                                      "devices and cache directory, and exit"),
                             cl::cat(utilities));
 
-cl::opt<int> threads("threads", cl::desc("Threads (0: one per core)"),
+cl::opt<int> threads("threads",
+                     cl::desc("Threads (0: one per core); default 0"),
                      cl::init(0), cl::cat(running));
 cl::alias threads_short("t", cl::desc("Alias for --threads"),
                         cl::aliasopt(threads));
@@ -208,12 +212,14 @@ cl::opt<bool>
                    "beside the machine's read bandwidth"),
           cl::cat(benchmark));
 cl::opt<int> bench_prompt_len("bench-prompt-len",
-                              cl::desc("--bench prompt tokens"), cl::init(32),
-                              cl::cat(benchmark));
-cl::opt<int> bench_warmup("bench-warmup",
-                          cl::desc("--bench iterations not measured"),
-                          cl::init(1), cl::cat(benchmark));
-cl::opt<int> bench_iters("bench-iters", cl::desc("--bench measured iterations"),
+                              cl::desc("--bench prompt tokens; default 32"),
+                              cl::init(32), cl::cat(benchmark));
+cl::opt<int>
+    bench_warmup("bench-warmup",
+                 cl::desc("--bench iterations not measured; default 1"),
+                 cl::init(1), cl::cat(benchmark));
+cl::opt<int> bench_iters("bench-iters",
+                         cl::desc("--bench measured iterations; default 3"),
                          cl::init(3), cl::cat(benchmark));
 cl::opt<std::string> bench_json("bench-json",
                                 cl::desc("Also write the --bench results as "
