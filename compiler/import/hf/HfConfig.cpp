@@ -546,10 +546,21 @@ absl::StatusOr<ModelSpec> Gemma4(Fields &f) {
 
 absl::StatusOr<ModelSpec> ParseHfConfig(std::string_view text,
                                         const std::string &name) {
-  json root = json::parse(text, nullptr, false);
-  if (root.is_discarded() || !root.is_object())
+  json root;
+  try {
+    root = json::parse(text);
+  } catch (const json::parse_error &e) {
+    // The parser's own words (where and what), without its error-code tag.
+    std::string what = e.what();
+    if (const size_t tag = what.find("] "); tag != std::string::npos)
+      what = what.substr(tag + 2);
     return absl::InvalidArgumentError(
-        fmt::format("{}: not a JSON object", name));
+        fmt::format("{}: not valid JSON: {}", name, what));
+  }
+  if (!root.is_object())
+    return absl::InvalidArgumentError(fmt::format(
+        "{}: is a JSON {}, expected an object of the model's fields", name,
+        root.type_name()));
   try {
     Fields top(root, name);
     std::string type;
