@@ -16,7 +16,9 @@ namespace gemma {
 
 using OptionMap = llvm::DenseMap<llvm::StringRef, cl::Option *>;
 
-bool CheckKnownFlags(int argc, char **argv) {
+bool CheckKnownFlags(
+    int argc, char **argv,
+    const std::map<std::string, std::string, std::less<>> &hints) {
   if (argc < 1)
     return true;
   cl::SubCommand *sub = &cl::SubCommand::getTopLevel();
@@ -52,6 +54,11 @@ bool CheckKnownFlags(int argc, char **argv) {
       if (!has_value && option->getValueExpectedFlag() == cl::ValueRequired)
         ++i;
       continue;
+    }
+    if (auto hint = hints.find(std::string_view(name)); hint != hints.end()) {
+      std::fprintf(stderr, "%s: error: unknown flag '%s': %s\n", tool.c_str(),
+                   argv[i], hint->second.c_str());
+      return false;
     }
     std::string best;
     unsigned best_distance = 4; // farther than this is no suggestion

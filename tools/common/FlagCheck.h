@@ -10,12 +10,20 @@
 #ifndef TOOLS_COMMON_FLAGCHECK_H
 #define TOOLS_COMMON_FLAGCHECK_H
 
+#include <map>
+#include <string>
+
 namespace gemma {
 
 // Returns false after printing "TOOL: error: unknown flag '--x' (did you
 // mean '--y'?)" when argv holds a flag that the tool (or its subcommand,
 // when argv[1] names one) does not have.
-bool CheckKnownFlags(int argc, char **argv);
+// `hints` maps flags other tools have and this one has not (llama.cpp's,
+// without the dashes) to what to use here instead; such a flag's error says
+// that rather than a look-alike suggestion.
+bool CheckKnownFlags(
+    int argc, char **argv,
+    const std::map<std::string, std::string, std::less<>> &hints = {});
 
 // Registers -h as LLVM's --help (every tool's docs promise it, and users
 // of other command lines type it first). Call once, before parsing.

@@ -172,10 +172,13 @@ absl::StatusOr<std::string> ResolvePlan(const PlanRequest &request) {
   const uint64_t key =
       Fnv1a(fmt::format("gemma-exec plan cache 1|{}|{}|{}",
                         ModelStamp(canonical), context, FileStamp(compiler)));
+  // NAME-PATH-CONTEXT-KEY.plan: the plans of one file and context share
+  // the prefix before KEY, so a new one can replace the stale ones.
+  const std::string prefix =
+      fmt::format("{}-{:08x}-{}-", canonical.filename().string(),
+                  uint32_t(Fnv1a(canonical.string())), context);
   const std::string plan =
-      (fs::path(dir) / fmt::format("{}-{}-{:016x}.plan",
-                                   canonical.filename().string(), context, key))
-          .string();
+      (fs::path(dir) / fmt::format("{}{:016x}.plan", prefix, key)).string();
   if (IsPlanFile(plan)) {
     if (request.verbose)
       std::fprintf(stderr, "gemma-exec: %s: the plan cached at %s\n",
@@ -193,6 +196,15 @@ absl::StatusOr<std::string> ResolvePlan(const PlanRequest &request) {
     return absl::InternalError(
         fmt::format("{}: compiling it failed (gemma-compile {})", model,
                     status < 0 ? "could not run" : "says why above"));
+  // The plans this one replaces (the file changed, or the compiler) go: a
+  // cache of one plan per file and context, not one per edit. (A process
+  // still running one keeps its mapping.)
+  for (const fs::directory_entry &entry : fs::directory_iterator(dir, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.starts_with(prefix) && name.ends_with(".plan") &&
+        entry.path() != fs::path(plan))
+      fs::remove(entry.path(), error);
+  }
   std::fprintf(
       stderr, "gemma-exec: compiled in %.2f s\n",
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)

@@ -37,8 +37,9 @@ bool IsPlanFile(const std::string &path);
 // there holds a fingerprint of the weight file (path, size, modification
 // time, inode; every file of a checkpoint directory), the context and the
 // gemma-compile binary, so that a changed file, another -c or a rebuilt
-// compiler compile anew. Compiling says so on stderr with its time. One
-// line naming the model on failure.
+// compiler compile anew (the new plan replaces the file's stale one for
+// that context). Compiling says so on stderr with its time. One line
+// naming the model on failure.
 absl::StatusOr<std::string> ResolvePlan(const PlanRequest &request);
 
 } // namespace gemma

@@ -43,6 +43,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <new>
 #include <random>
 #include <thread>
@@ -304,6 +305,17 @@ gemma::SamplingOptions Sampling() {
           .seed = seed};
 }
 
+// "prefill 31 tokens in 0.052 s (596.2 tok/s)", "decode 1 token in ...",
+// or `none` when there were no tokens (no rate of nothing).
+std::string TimingPart(const char *what, size_t tokens, double seconds,
+                       const char *none) {
+  if (tokens == 0)
+    return none;
+  return fmt::format("{} {} token{} in {:.3f} s ({:.1f} tok/s)", what, tokens,
+                     tokens == 1 ? "" : "s", seconds,
+                     seconds > 0 ? double(tokens) / seconds : 0.0);
+}
+
 int Generate(gemma::PlanSession &session,
              const gemma::SentencePieceTokenizer *tokenizer) {
   using namespace gemma;
@@ -376,14 +388,12 @@ int Generate(gemma::PlanSession &session,
                  "positions)\n",
                  meta.context);
   std::fprintf(
-      stderr,
-      "gemma-exec: prefill %zu tokens in %.3f s (%.1f tok/s), "
-      "decode %zu tokens in %.3f s (%.1f tok/s)\n",
-      prefill->prefilled, prefill->seconds,
-      prefill->seconds > 0 ? double(prefill->prefilled) / prefill->seconds
-                           : 0.0,
-      reply->tokens, reply->seconds,
-      reply->seconds > 0 ? double(reply->tokens) / reply->seconds : 0.0);
+      stderr, "gemma-exec: %s, %s\n",
+      TimingPart("prefill", prefill->prefilled, prefill->seconds,
+                 "nothing to prefill (a one-token prompt)")
+          .c_str(),
+      TimingPart("decode", reply->tokens, reply->seconds, "nothing decoded")
+          .c_str());
   if (profile)
     PrintProfile(session.backend().Profile());
   return 0;
@@ -546,13 +556,40 @@ int Run() {
 
 } // namespace
 
+// llama.cpp's flags that have no counterpart here, and what does the job.
+const std::map<std::string, std::string, std::less<>> kLlamaCppHints = {
+    {"ngl", "the whole model runs on one device here: --device cuda or "
+            "--device vulkan (see --print-backend)"},
+    {"n-gpu-layers", "the whole model runs on one device here: --device cuda "
+                     "or --device vulkan (see --print-backend)"},
+    {"b", "prefill batches are the plan's buckets: gemma-compile "
+          "--prefill-buckets"},
+    {"batch-size", "prefill batches are the plan's buckets: gemma-compile "
+                   "--prefill-buckets"},
+    {"ub", "prefill batches are the plan's buckets: gemma-compile "
+           "--prefill-buckets"},
+    {"ubatch-size", "prefill batches are the plan's buckets: gemma-compile "
+                    "--prefill-buckets"},
+    {"fa", "attention is always fused here (gemma-compile --fusion)"},
+    {"flash-attn", "attention is always fused here (gemma-compile --fusion)"},
+    {"ctk", "the KV cache keeps f32 here, for exact results"},
+    {"cache-type-k", "the KV cache keeps f32 here, for exact results"},
+    {"ctv", "the KV cache keeps f32 here, for exact results"},
+    {"cache-type-v", "the KV cache keeps f32 here, for exact results"},
+    {"mlock", "weights are mapped and read ahead at load; there is no "
+              "locking"},
+    {"no-mmap", "weights are always mapped (never copied)"},
+    {"f", "give the text itself: -p \"$(cat FILE)\""},
+    {"file", "give the text itself: -p \"$(cat FILE)\""},
+};
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(
       {&input, &generation, &utilities, &running, &benchmark});
   gemma::AddShortHelpFlag();
   gemma::SetVersionPrinter("gemma-exec");
-  if (!gemma::CheckKnownFlags(argc, argv))
+  if (!gemma::CheckKnownFlags(argc, argv, kLlamaCppHints))
     return 1;
   cl::ParseCommandLineOptions(argc, argv,
                               "gemma-exec: run a compiled Gemma plan\n");

@@ -18,12 +18,16 @@ constexpr size_t kNpyHeader = 128;
 
 absl::StatusOr<std::unique_ptr<LogitsFile>>
 LogitsFile::Create(const std::string &path, uint32_t vocab) {
-  std::FILE *file = std::fopen(path.c_str(), "wb");
+  absl::StatusOr<OutputFile> output = OutputFile::Create(path);
+  if (!output.ok())
+    return output.status();
+  std::FILE *file = std::fopen(output->temp_path().c_str(), "wb");
   if (!file)
     return absl::InvalidArgumentError(
         fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
   const bool npy = path.size() >= 4 && path.ends_with(".npy");
-  std::unique_ptr<LogitsFile> out(new LogitsFile(path, file, vocab, npy));
+  std::unique_ptr<LogitsFile> out(
+      new LogitsFile(path, *std::move(output), file, vocab, npy));
   if (npy)
     if (absl::Status s = out->WriteHeader(); !s.ok())
       return s;
@@ -70,7 +74,7 @@ absl::Status LogitsFile::Finish() {
   file_ = nullptr;
   if (!ok)
     return absl::DataLossError(fmt::format("{}: write failed", path_));
-  return absl::OkStatus();
+  return output_.Commit();
 }
 
 } // namespace gemma

@@ -9,6 +9,8 @@
 #ifndef TOOLS_GEMMA_REF_LOGITSFILE_H
 #define TOOLS_GEMMA_REF_LOGITSFILE_H
 
+#include "compiler/import/OutputFile.h"
+
 #include "absl/status/statusor.h"
 
 #include <cstdint>
@@ -29,11 +31,15 @@ public:
   absl::Status Finish();
 
 private:
-  LogitsFile(std::string path, std::FILE *file, uint32_t vocab, bool npy)
-      : path_(std::move(path)), file_(file), vocab_(vocab), npy_(npy) {}
+  LogitsFile(std::string path, OutputFile output, std::FILE *file,
+             uint32_t vocab, bool npy)
+      : path_(std::move(path)), output_(std::move(output)), file_(file),
+        vocab_(vocab), npy_(npy) {}
   absl::Status WriteHeader();
 
   std::string path_;
+  // Written whole or not at all: the file appears when Finish succeeds.
+  OutputFile output_;
   std::FILE *file_;
   uint32_t vocab_;
   bool npy_;

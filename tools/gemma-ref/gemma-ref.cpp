@@ -11,6 +11,7 @@
 
 #include "compiler/builder/ModelBuilder.h"
 #include "compiler/import/LoadModel.h"
+#include "compiler/import/OutputFile.h"
 #include "compiler/import/SbsWeights.h"
 #include "compiler/reference/Generate.h"
 #include "compiler/reference/StoredWeights.h"
@@ -46,7 +47,8 @@ cl::opt<std::string>
 cl::opt<bool> raw("raw",
                   cl::desc("With --prompt: no chat template (BOS + text)"),
                   cl::cat(category));
-cl::opt<int64_t> max_tokens("max-tokens", cl::desc("Tokens to generate"),
+cl::opt<int64_t> max_tokens("max-tokens",
+                            cl::desc("Tokens to generate; default 16"),
                             cl::init(16), cl::cat(category));
 cl::opt<bool> print_ids("print-ids",
                         cl::desc("Print token ids, not text (the default "
@@ -75,6 +77,11 @@ int Run() {
     return Fail("give exactly one of --prompt-ids and --prompt");
   if (max_tokens < 1)
     return Fail("--max-tokens must be at least 1");
+  if (!dump_logits.empty()) {
+    const std::string inputs[] = {model_path.getValue()};
+    if (absl::Status s = CheckOutputPath(dump_logits, inputs); !s.ok())
+      return Fail(fmt::format("--dump-logits: {}", std::string(s.message())));
+  }
   absl::StatusOr<ModelFile> model = LoadModelFile(model_path);
   if (!model.ok())
     return Fail(std::string(model.status().message()));

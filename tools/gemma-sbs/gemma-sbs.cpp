@@ -60,11 +60,11 @@ cl::SubCommand
 cl::opt<std::string> preset("preset", cl::desc("Preset name (see 'presets')"),
                             cl::Required, cl::sub(synth_command),
                             cl::cat(category));
-cl::opt<std::string> weight("weight",
-                            cl::desc("Matrix type: f32, bf16, sfp, nuq, i8"),
-                            cl::init("sfp"), cl::sub(synth_command),
-                            cl::cat(category));
-cl::opt<uint64_t> seed("seed", cl::desc("Random seed"), cl::init(1),
+cl::opt<std::string>
+    weight("weight",
+           cl::desc("Matrix type: f32, bf16, sfp, nuq, i8; default sfp"),
+           cl::init("sfp"), cl::sub(synth_command), cl::cat(category));
+cl::opt<uint64_t> seed("seed", cl::desc("Random seed; default 1"), cl::init(1),
                        cl::sub(synth_command), cl::cat(category));
 cl::opt<std::string> output("o",
                             cl::desc("Output file (default PRESET-TYPE.sbs)"),
