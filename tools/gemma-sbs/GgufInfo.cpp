@@ -102,6 +102,10 @@ std::string GgufInfoText(const gguf::GgufFile &file) {
       file.name(), file.version(), file.bytes().size(), file.alignment(),
       file.data_offset());
   out += fmt::format("metadata: {} keys\n", info["metadata"].size());
+  size_t key_width = 44;
+  for (const Json &kv : info["metadata"])
+    key_width = std::max(
+        key_width, EscapeControlBytes(kv["key"].get<std::string>()).size());
   for (const Json &kv : info["metadata"]) {
     const Json &v = kv["value"];
     std::string shown;
@@ -119,8 +123,8 @@ std::string GgufInfoText(const gguf::GgufFile &file) {
     // A file's strings are shown with their control bytes escaped: a
     // damaged file cannot break the table or drive the terminal.
     out +=
-        fmt::format("  {:<44} {:<16} {}\n",
-                    EscapeControlBytes(kv["key"].get<std::string>()),
+        fmt::format("  {:<{}} {:<16} {}\n",
+                    EscapeControlBytes(kv["key"].get<std::string>()), key_width,
                     kv["type"].get<std::string>(), EscapeControlBytes(shown));
   }
   out += "spec (as imported): " + info["spec"].get<std::string>();

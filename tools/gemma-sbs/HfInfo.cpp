@@ -7,6 +7,8 @@
 
 #include "absl/status/status.h"
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <fmt/ranges.h>
 
 #include <filesystem>
@@ -120,12 +122,16 @@ std::string HfInfoText(const Json &info) {
                                             ? std::string("none")
                                             : info["tokenizer"].dump());
   out += fmt::format("tensors: {}\n", info["tensors"].size());
-  out += fmt::format("  {:<52} {:<5} {:>16} {:>10}\n", "name", "dtype", "shape",
-                     "bytes");
+  // The name column as wide as the longest name, so the table stays aligned.
+  size_t width = 4;
+  for (const Json &t : info["tensors"])
+    width = std::max(width, t["name"].get<std::string>().size());
+  out += fmt::format("  {:<{}} {:<5} {:>16} {:>10}\n", "name", width, "dtype",
+                     "shape", "bytes");
   for (const Json &t : info["tensors"]) {
     std::vector<uint64_t> shape = t["shape"].get<std::vector<uint64_t>>();
     out += fmt::format(
-        "  {:<52} {:<5} {:>16} {:>10}\n", t["name"].get<std::string>(),
+        "  {:<{}} {:<5} {:>16} {:>10}\n", t["name"].get<std::string>(), width,
         t["dtype"].get<std::string>(),
         fmt::format("{}", fmt::join(shape, " x ")), t["bytes"].get<uint64_t>());
   }

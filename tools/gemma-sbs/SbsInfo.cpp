@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <set>
 
 namespace gemma {
@@ -155,18 +157,22 @@ std::string SbsInfoText(const sbs::SbsFile &file) {
     out += '\n';
   out += fmt::format("tokenizer: {} bytes\n", Scalar(info["tokenizer_bytes"]));
   out += fmt::format("tensors: {}\n", info["tensors"].size());
-  out += fmt::format("  {:<16} {:<5} {:>15} {:>10} {:>12} {:>12}\n", "name",
-                     "type", "rows x cols", "scale", "offset", "bytes");
+  // The name column as wide as the longest name, so the table stays aligned.
+  size_t width = 16;
+  for (const Json &t : info["tensors"])
+    width = std::max(width, Scalar(t["name"]).size());
+  out += fmt::format("  {:<{}} {:<5} {:>15} {:>10} {:>12} {:>12}\n", "name",
+                     width, "type", "rows x cols", "scale", "offset", "bytes");
   for (const Json &t : info["tensors"])
     out += fmt::format(
-        "  {:<16} {:<5} {:>15} {:>10} {:>12} {:>12}\n", Scalar(t["name"]),
-        Scalar(t["type"]),
+        "  {:<{}} {:<5} {:>15} {:>10} {:>12} {:>12}\n", Scalar(t["name"]),
+        width, Scalar(t["type"]),
         fmt::format("{} x {}", Scalar(t["rows"]), Scalar(t["cols"])),
         fmt::format("{:g}", t["scale"].get<float>()), Scalar(t["offset"]),
         Scalar(t["bytes"]));
   out += "metadata blobs:\n";
   for (const Json &b : info["metadata_blobs"])
-    out += fmt::format("  {:<16} {:>12} {:>12}\n", Scalar(b["name"]),
+    out += fmt::format("  {:<{}} {:>12} {:>12}\n", Scalar(b["name"]), width,
                        Scalar(b["offset"]), Scalar(b["bytes"]));
   return out;
 }
