@@ -51,6 +51,21 @@ void PrintTo(const Case &c, std::ostream *os) {
 
 class PlanParity : public ::testing::TestWithParam<Case> {};
 
+// The tiny model compiled into a .plan on disk (its weights read from
+// `sbs`) and opened by the runtime, as gemma-compile and gemma-exec do.
+absl::StatusOr<std::unique_ptr<PlanSession>>
+CompileAndOpen(const testing::LoadedModel &loaded,
+               const plan::CompileOptions &options, const std::string &sbs,
+               const std::string &path, const std::string &backend = "") {
+  absl::StatusOr<plan::PlanFile> file =
+      plan::CompilePlan(loaded.model, loaded.weights, options, sbs, path);
+  if (!file.ok())
+    return file.status();
+  if (absl::Status s = plan::WritePlan(*file, path); !s.ok())
+    return s;
+  return PlanSession::Open(path, 2, false, backend);
+}
+
 TEST_P(PlanParity, PlanLogitsMatchTheReferenceEvaluator) {
   if (std::optional<std::string> missing =
           testing::MissingBackend(GetParam().backend))
@@ -80,12 +95,8 @@ TEST_P(PlanParity, PlanLogitsMatchTheReferenceEvaluator) {
   options.build = BuildOptionsFor(48, {4, 8}, {1});
   if (GetParam().fused)
     options.fusions = FusionNames();
-  absl::StatusOr<plan::PlanFile> file =
-      plan::CompilePlan(loaded.model, loaded.weights, options, sbs, path);
-  ASSERT_TRUE(file.ok()) << file.status();
-  ASSERT_TRUE(plan::WritePlan(*file, path).ok());
   absl::StatusOr<std::unique_ptr<PlanSession>> session =
-      PlanSession::Open(path, 2, false, backend);
+      CompileAndOpen(loaded, options, sbs, path, backend);
   ASSERT_TRUE(session.ok()) << session.status();
 
   absl::StatusOr<std::unique_ptr<reference::ModelRunner>> ref =
@@ -165,12 +176,8 @@ TEST(PlanSessionPrefill, AStoppedPrefillKeepsAConsistentPrefix) {
   plan::CompileOptions options;
   options.build = BuildOptionsFor(48, {4, 8}, {1});
   options.fusions = FusionNames();
-  absl::StatusOr<plan::PlanFile> file =
-      plan::CompilePlan(loaded.model, loaded.weights, options, sbs, path);
-  ASSERT_TRUE(file.ok()) << file.status();
-  ASSERT_TRUE(plan::WritePlan(*file, path).ok());
   absl::StatusOr<std::unique_ptr<PlanSession>> session =
-      PlanSession::Open(path, 2, false);
+      CompileAndOpen(loaded, options, sbs, path);
   ASSERT_TRUE(session.ok()) << session.status();
   const std::vector<int32_t> ids =
       testing::RandomIds(30, loaded.model.spec.vocab_size, 5);
