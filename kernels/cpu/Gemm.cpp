@@ -14,6 +14,7 @@
 #include "hwy/highway.h"
 
 #include "kernels/cpu/Gemm.h"
+#include "kernels/cpu/TileOrder.h"
 
 #include <algorithm>
 
@@ -99,21 +100,12 @@ HWY_INLINE void RestRows(const float *w, int64_t ws, int64_t rows, int64_t k,
 
 void GemmRowsVec(const float *w, int64_t ws, int64_t count, int64_t k,
                  const float *packed, int64_t n, float *y, int64_t y_stride) {
-  const int64_t panels = (n + kWidth - 1) / kWidth;
-  for (int64_t j0 = 0; j0 < count; j0 += kBlockRows) {
-    const int64_t j1 = std::min(count, j0 + kBlockRows);
-    for (int64_t p = 0; p < panels; ++p) {
-      const float *panel = packed + p * k * kWidth;
-      const int64_t tokens = std::min(kWidth, n - p * kWidth);
-      float *yp = y + p * kWidth * y_stride;
-      int64_t j = j0;
-      for (; j + kRows <= j1; j += kRows)
-        Tile<kRows>(w + j * ws, ws, k, panel, tokens, yp + j, y_stride);
-      if (j < j1)
-        RestRows<kRows - 1>(w + j * ws, ws, j1 - j, k, panel, tokens, yp + j,
-                            y_stride);
-    }
-  }
+  ForEachTile<kRows>(count, n, kWidth, kBlockRows,
+                     [&](int64_t j, int64_t rows, int64_t p, int64_t tokens) {
+                       RestRows<kRows>(w + j * ws, ws, rows, k,
+                                       packed + p * k * kWidth, tokens,
+                                       y + p * kWidth * y_stride + j, y_stride);
+                     });
 }
 
 } // namespace HWY_NAMESPACE

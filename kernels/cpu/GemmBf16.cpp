@@ -8,6 +8,8 @@
 
 #include "kernels/cpu/GemmBf16.h"
 
+#include "kernels/cpu/TileOrder.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -150,22 +152,14 @@ GEMMA_BF16_TARGET void GemmRowsAvx512Bf16(const uint16_t *w, int64_t ws,
                                           const uint32_t *packed, int64_t n,
                                           float *y, int64_t y_stride) {
   const int64_t pairs = (k + 1) / 2;
-  const int64_t panels = (n + kBf16Tokens - 1) / kBf16Tokens;
-  constexpr int64_t kBlockRows = 4 * kRows;
-  for (int64_t j0 = 0; j0 < count; j0 += kBlockRows) {
-    const int64_t j1 = std::min(count, j0 + kBlockRows);
-    for (int64_t p = 0; p < panels; ++p) {
-      const uint32_t *panel = packed + p * pairs * kBf16Tokens;
-      const int64_t tokens = std::min(kBf16Tokens, n - p * kBf16Tokens);
-      float *yp = y + p * kBf16Tokens * y_stride;
-      int64_t j = j0;
-      for (; j + kRows <= j1; j += kRows)
-        Tile<kRows>(w + j * ws, ws, pairs, panel, tokens, yp + j, y_stride);
-      if (j < j1)
-        RestRows<kRows - 1>(w + j * ws, ws, j1 - j, pairs, panel, tokens,
-                            yp + j, y_stride);
-    }
-  }
+  ForEachTile<kRows>(count, n, kBf16Tokens, 4 * kRows,
+                     [&](int64_t j, int64_t rows, int64_t p, int64_t tokens)
+                         GEMMA_BF16_TARGET {
+                           RestRows<kRows>(
+                               w + j * ws, ws, rows, pairs,
+                               packed + p * pairs * kBf16Tokens, tokens,
+                               y + p * kBf16Tokens * y_stride + j, y_stride);
+                         });
 }
 
 } // namespace
