@@ -136,19 +136,6 @@ absl::StatusOr<std::string> ResolvePlan(const PlanRequest &request) {
         fmt::format("{}: not a .plan, a GGUF, a gemma.cpp .sbs or a Hugging "
                     "Face checkpoint directory: {}",
                     model, *hint));
-  absl::StatusOr<ModelFile> file = LoadModelFile(model);
-  if (!file.ok())
-    return file.status();
-  // (0: the file does not say; the compiler takes what is asked.)
-  const uint32_t maximum =
-      file->spec.max_context ? file->spec.max_context : UINT32_MAX;
-  if (request.context > maximum)
-    return absl::InvalidArgumentError(
-        fmt::format("-c/--ctx-size {}: {} holds at most {} positions",
-                    request.context, model, maximum));
-  const uint32_t context =
-      request.context ? request.context : std::min(kDefaultContext, maximum);
-
   const std::string compiler = CompilerPath();
   if (compiler.empty() || ::access(compiler.c_str(), X_OK) != 0)
     return absl::NotFoundError(fmt::format(
@@ -169,22 +156,43 @@ absl::StatusOr<std::string> ResolvePlan(const PlanRequest &request) {
   const fs::path canonical = fs::canonical(model, error);
   if (error)
     return absl::NotFoundError(fmt::format("{}: {}", model, error.message()));
-  const uint64_t key =
-      Fnv1a(fmt::format("gemma-exec plan cache 1|{}|{}|{}",
-                        ModelStamp(canonical), context, FileStamp(compiler)));
-  // NAME-PATH-CONTEXT-KEY.plan: the plans of one file and context share
-  // the prefix before KEY, so a new one can replace the stale ones.
-  const std::string prefix =
-      fmt::format("{}-{:08x}-{}-", canonical.filename().string(),
-                  uint32_t(Fnv1a(canonical.string())), context);
-  const std::string plan =
-      (fs::path(dir) / fmt::format("{}{:016x}.plan", prefix, key)).string();
-  if (IsPlanFile(plan)) {
-    if (request.verbose)
-      std::fprintf(stderr, "gemma-exec: %s: the plan cached at %s\n",
-                   model.c_str(), plan.c_str());
-    return plan;
+  // NAME-PATH-CONTEXT-KEY.plan. KEY holds the context asked for (0: the
+  // default), so a cached plan is found before the model is read (reading
+  // a GGUF's metadata costs about 0.1 s a run); CONTEXT is the one it was
+  // compiled for, and the plans of one file and context share the prefix
+  // before KEY, so a new one can replace the stale ones.
+  const uint64_t key = Fnv1a(fmt::format("gemma-exec plan cache 2|{}|{}|{}",
+                                         ModelStamp(canonical), request.context,
+                                         FileStamp(compiler)));
+  const std::string stem =
+      fmt::format("{}-{:08x}-", canonical.filename().string(),
+                  uint32_t(Fnv1a(canonical.string())));
+  const std::string tail = fmt::format("-{:016x}.plan", key);
+  for (const fs::directory_entry &entry : fs::directory_iterator(dir, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.starts_with(stem) && name.ends_with(tail) &&
+        IsPlanFile(entry.path().string())) {
+      if (request.verbose)
+        std::fprintf(stderr, "gemma-exec: %s: the plan cached at %s\n",
+                     model.c_str(), entry.path().c_str());
+      return entry.path().string();
+    }
   }
+
+  absl::StatusOr<ModelFile> file = LoadModelFile(model);
+  if (!file.ok())
+    return file.status();
+  // (0: the file does not say; the compiler takes what is asked.)
+  const uint32_t maximum =
+      file->spec.max_context ? file->spec.max_context : UINT32_MAX;
+  if (request.context > maximum)
+    return absl::InvalidArgumentError(
+        fmt::format("-c/--ctx-size {}: {} holds at most {} positions",
+                    request.context, model, maximum));
+  const uint32_t context =
+      request.context ? request.context : std::min(kDefaultContext, maximum);
+  const std::string prefix = fmt::format("{}{}-", stem, context);
+  const std::string plan = (fs::path(dir) / (prefix + tail.substr(1))).string();
   std::fprintf(stderr,
                "gemma-exec: compiling %s for %u positions (once: the plan is "
                "cached at %s)\n",

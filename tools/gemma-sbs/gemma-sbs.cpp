@@ -120,13 +120,12 @@ int Fail(const std::string &message) {
 // its exit status then says whether the file can be compiled.
 int CheckCompilable(const std::string &path) {
   absl::StatusOr<gemma::ModelFile> model = gemma::LoadModelFile(path);
-  if (model.ok())
-    if (absl::StatusOr<gemma::ModelWeights> weights =
-            gemma::ModelWeightsOf(*model);
-        !weights.ok())
-      return Fail(std::string(weights.status().message()));
   if (!model.ok())
     return Fail(std::string(model.status().message()));
+  if (absl::StatusOr<gemma::ModelWeights> weights =
+          gemma::ModelWeightsOf(*model);
+      !weights.ok())
+    return Fail(std::string(weights.status().message()));
   return 0;
 }
 
