@@ -12,6 +12,8 @@
 #include "kernels/cpu/Kernels.h"
 #include "compiler/import/StoredType.h"
 #include "compiler/import/codecs/Encode.h"
+#include "kernels/cpu/GgmlDot.h"
+#include "kernels/cpu/SplitDot.h"
 #include "kernels/cpu/Vector.h"
 
 #include <benchmark/benchmark.h>
@@ -203,6 +205,47 @@ BENCHMARK_CAPTURE(BM_MatvecInCache, sfp, StoredType::kSFP)
 BENCHMARK_CAPTURE(BM_MatvecInCache, bf16, StoredType::kBF16)
     ->Args({512, 640})
     ->UseRealTime();
+
+// One thread's row dots on an in-cache matrix, f32 activations (GgmlDot.h)
+// against split bf16 activations (SplitDot.h, AVX512-BF16 only): the two
+// exact decode paths' compute ceilings without the pool.
+using RowsDot = void (*)(const float *, const uint8_t *, int64_t, int64_t,
+                         int64_t, float *);
+using SplitRowsDot = void (*)(const uint16_t *, const uint8_t *, int64_t,
+                              int64_t, int64_t, float *);
+void BM_RowDots(benchmark::State &state, StoredType type, RowsDot f32,
+                SplitRowsDot split) {
+  if (split && !SplitDotSupported()) {
+    state.SkipWithError("this CPU has no AVX512-BF16");
+    return;
+  }
+  const int64_t rows = state.range(0), cols = state.range(1);
+  const WeightView &w = Matrix(type, rows, cols);
+  const std::vector<float> x = RandomFloats(cols, 3, 1.0f);
+  std::vector<uint16_t> planes(static_cast<size_t>(3 * cols));
+  std::vector<float> y(static_cast<size_t>(rows));
+  const int64_t row_bytes = int64_t(PackedBytes(type, uint64_t(cols)));
+  for (auto _ : state) {
+    if (split) {
+      SplitActivations(x.data(), cols, planes.data());
+      split(planes.data(), w.data, row_bytes, cols, rows, y.data());
+    } else {
+      f32(x.data(), w.data, row_bytes, cols, rows, y.data());
+    }
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetBytesProcessed(state.iterations() * rows * row_bytes);
+}
+BENCHMARK_CAPTURE(BM_RowDots, q5_0_f32, StoredType::kQ5_0, DotQ5_0Rows, nullptr)
+    ->Args({512, 640});
+BENCHMARK_CAPTURE(BM_RowDots, q5_0_split, StoredType::kQ5_0, nullptr,
+                  DotQ5_0RowsSplit)
+    ->Args({512, 640});
+BENCHMARK_CAPTURE(BM_RowDots, q6_k_f32, StoredType::kQ6_K, DotQ6_KRows, nullptr)
+    ->Args({256, 2048});
+BENCHMARK_CAPTURE(BM_RowDots, q6_k_split, StoredType::kQ6_K, nullptr,
+                  DotQ6_KRowsSplit)
+    ->Args({256, 2048});
 
 // Decode (n = 1): the gemma3-270m projections, its MLP (640 -> 2048 and
 // back) and a slice of the tied 262144-row logits larger than the caches.

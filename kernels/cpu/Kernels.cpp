@@ -7,6 +7,7 @@
 #include "kernels/cpu/GemmBf16.h"
 #include "kernels/cpu/GgmlDot.h"
 #include "kernels/cpu/SfpVbmi.h"
+#include "kernels/cpu/SplitDot.h"
 #include "kernels/cpu/Vector.h"
 
 #include <algorithm>
@@ -171,7 +172,38 @@ struct RowDot {
   // Puts activations in the order `dot` reads them (null: as they are).
   void (*order)(const float *, int64_t, float *) = nullptr;
   StoredDotRows rows = nullptr; // null: dot4 and dot, called per rows
+  // Floats `order` writes per activation (2: the three bf16 planes of
+  // SplitActivations, rounded up).
+  int64_t ordered_width = 1;
 };
+
+// The split-activation dots (SplitDot.h) in RowDot's shapes: the ordered
+// activations are the bf16 planes.
+void SplitOrder(const float *x, int64_t n, float *out) {
+  SplitActivations(x, n, reinterpret_cast<uint16_t *>(out));
+}
+template <void (*Rows)(const uint16_t *, const uint8_t *, int64_t, int64_t,
+                       int64_t, float *)>
+struct SplitRowDot {
+  static void RowsOf(const float *x, const uint8_t *rows, int64_t row_bytes,
+                     int64_t n, int64_t count, float *out) {
+    Rows(reinterpret_cast<const uint16_t *>(x), rows, row_bytes, n, count, out);
+  }
+  static void Four(const float *x, const uint8_t *rows, int64_t row_bytes,
+                   int64_t n, float *out) {
+    RowsOf(x, rows, row_bytes, n, 4, out);
+  }
+  static float One(const float *x, const uint8_t *row, int64_t n) {
+    float out;
+    RowsOf(x, row, 0, n, 1, &out);
+    return out;
+  }
+  static RowDot Get() { return {One, Four, SplitOrder, RowsOf, 2}; }
+};
+
+// Where the CPU has AVX512-BF16 and the vector dispatch runs AVX-512 (tests
+// force lower targets to check the f32 dots through the same matmuls).
+bool UseSplitDot() { return SplitDotSupported() && VectorTargetIsAvx512(); }
 
 // Rows of `in` values of `type`: block types are read in place only when a
 // row is whole blocks (always so in a GGUF file; a flat block tensor viewed
@@ -193,10 +225,14 @@ RowDot RowDotFor(StoredType type, int64_t in) {
   case StoredType::kQ8_0:
     return {DotQ8_0, DotQ8_0x4, nullptr, DotQ8_0Rows};
   case StoredType::kQ5_0:
+    if (UseSplitDot())
+      return SplitRowDot<DotQ5_0RowsSplit>::Get();
     return {DotQ5_0, DotQ5_0x4, nullptr, DotQ5_0Rows};
   case StoredType::kQ4_K:
     return {DotQ4_K, DotQ4_Kx4, nullptr, DotQ4_KRows};
   case StoredType::kQ6_K:
+    if (UseSplitDot())
+      return SplitRowDot<DotQ6_KRowsSplit>::Get();
     return {DotQ6_K, DotQ6_Kx4, nullptr, DotQ6_KRows};
   default:
     return {};
@@ -213,10 +249,11 @@ const float *OrderedActivations(const RowDot &dot, const float *x, int64_t rows,
   if (buffers.size() <= slot)
     buffers.resize(slot + 1);
   std::vector<float> &ordered = buffers[slot];
-  if (int64_t(ordered.size()) < rows * in)
-    ordered.resize(size_t(rows * in));
+  const int64_t stride = in * dot.ordered_width;
+  if (int64_t(ordered.size()) < rows * stride)
+    ordered.resize(size_t(rows * stride));
   for (int64_t r = 0; r < rows; ++r)
-    dot.order(x + r * in, in, ordered.data() + r * in);
+    dot.order(x + r * in, in, ordered.data() + r * stride);
   return ordered.data();
 }
 
@@ -309,8 +346,8 @@ void MatmulRows(const MatmulJob &job, const PreparedJob &prepared, bool bf16,
       const int64_t count = std::min(run, end - o);
       for (int64_t i = 0; i < n; ++i) {
         float *yi = y + i * out + o;
-        DotRun(row_dot, xs + i * in, w.data + row * bytes_per_row,
-               bytes_per_row, in, count, yi);
+        DotRun(row_dot, xs + i * in * row_dot.ordered_width,
+               w.data + row * bytes_per_row, bytes_per_row, in, count, yi);
         if (w.scale != 1.0f)
           for (int64_t k = 0; k < count; ++k)
             yi[k] *= w.scale;
@@ -477,7 +514,8 @@ void MatmulHeads(ThreadPool &pool, const float *x, int64_t n, int64_t heads,
               float sum[4] = {0.0f, 0.0f, 0.0f, 0.0f};
               for (int64_t h = 0; h < heads; ++h) {
                 float part[4];
-                RowDotsAt(row_dot, xs + (i * heads + h) * in_h,
+                RowDotsAt(row_dot,
+                          xs + (i * heads + h) * in_h * row_dot.ordered_width,
                           w.data + (h * out + o) * bytes_per_row, bytes_per_row,
                           in_h, count, part);
                 for (int64_t k = 0; k < count; ++k)

@@ -13,6 +13,7 @@
 #include "compiler/reference/Kernels.h"
 #include "kernels/cpu/GemmBf16.h"
 #include "kernels/cpu/GgmlDot.h"
+#include "kernels/cpu/SplitDot.h"
 #include "kernels/cpu/Vector.h"
 
 #include <gtest/gtest.h>
@@ -22,6 +23,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <random>
 #include <tuple>
 
@@ -425,6 +427,99 @@ INSTANTIATE_TEST_SUITE_P(
     TypeAndTarget);
 
 float RoundBf16(float v) { return Bf16ToF32(F32ToBf16(v)); }
+
+// The split-activation dots (AVX512-BF16) within the f32 dots' bound: the
+// three parts of each activation are exact, the accumulation f32. Eight
+// rows (two four-row passes) and three (single rows) per call.
+TEST(SplitDot, RowDotsMatchDecodeThenDot) {
+  if (!SplitDotSupported())
+    GTEST_SKIP() << "this CPU has no AVX512-BF16";
+  using SplitRows = void (*)(const uint16_t *, const uint8_t *, int64_t,
+                             int64_t, int64_t, float *);
+  const std::pair<StoredType, SplitRows> kinds[] = {
+      {StoredType::kQ5_0, DotQ5_0RowsSplit},
+      {StoredType::kQ6_K, DotQ6_KRowsSplit}};
+  for (auto [type, rows_dot] : kinds) {
+    SCOPED_TRACE(std::string(StoredTypeName(type)));
+    const int64_t cols = 1024, rows = 11;
+    Weight w = MakeGgmlWeight(type, rows, cols, 33);
+    const std::vector<float> x = Random(cols, 34, 3.0f);
+    std::vector<uint16_t> planes(3 * cols);
+    SplitActivations(x.data(), cols, planes.data());
+    const int64_t row_bytes = int64_t(PackedBytes(type, uint64_t(cols)));
+    std::vector<float> got(rows);
+    rows_dot(planes.data(), w.bytes.data(), row_bytes, cols, 8, got.data());
+    rows_dot(planes.data(), w.bytes.data() + 8 * row_bytes, row_bytes, cols, 3,
+             got.data() + 8);
+    std::vector<float> decoded(cols);
+    for (int64_t r = 0; r < rows; ++r) {
+      w.view.DecodeRow(r, decoded.data());
+      double want = 0, magnitude = 0;
+      for (int64_t i = 0; i < cols; ++i) {
+        want += double(x[i]) * decoded[i];
+        magnitude += std::fabs(double(x[i]) * decoded[i]);
+      }
+      ASSERT_GT(magnitude, 0.0);
+      EXPECT_NEAR(got[r], want, 2e-6 * magnitude) << "row " << r;
+    }
+  }
+}
+
+// Rows whose products do not cancel (every value 15 or 31 at scale 1,
+// every activation just below 2, all 24 bits set): dropping the low part
+// of the activations would be off by 2^-16 of the sum, beyond the 1e-6
+// allowed; f32 accumulation of the exact products stays well within it.
+TEST(SplitDot, KeepsEveryBitOfTheActivations) {
+  if (!SplitDotSupported())
+    GTEST_SKIP() << "this CPU has no AVX512-BF16";
+  const int64_t cols = 1024;
+  const std::vector<float> x(cols, 1.99999988f);
+  std::vector<uint16_t> planes(3 * cols);
+  SplitActivations(x.data(), cols, planes.data());
+  // Q5_0 blocks { f16 1.0, qh all set, qs all 0xFF }: values 31 - 16 = 15.
+  std::vector<uint8_t> q5(22 * cols / 32, 0xFF);
+  for (size_t at = 0; at < q5.size(); at += 22)
+    q5[at] = 0x00, q5[at + 1] = 0x3C;
+  // Q6_K blocks { ql all 0xFF, qh all 0xFF, scales 1, f16 1.0 }: values
+  // 63 - 32 = 31.
+  std::vector<uint8_t> q6(210 * cols / 256, 0xFF);
+  for (size_t at = 0; at < q6.size(); at += 210) {
+    std::fill(q6.begin() + at + 192, q6.begin() + at + 208, uint8_t(1));
+    q6[at + 208] = 0x00, q6[at + 209] = 0x3C;
+  }
+  float got = 0;
+  DotQ5_0RowsSplit(planes.data(), q5.data(), 0, cols, 1, &got);
+  const double want5 = 15.0 * cols * double(x[0]);
+  EXPECT_NEAR(got, want5, 1e-6 * want5);
+  DotQ6_KRowsSplit(planes.data(), q6.data(), 0, cols, 1, &got);
+  const double want6 = 31.0 * cols * double(x[0]);
+  EXPECT_NEAR(got, want6, 1e-6 * want6);
+}
+
+// The three bf16 parts of an activation add up to it exactly, over the
+// normal f32 range, both signs, zero and values with all 24 bits set.
+TEST(SplitDot, ActivationPartsAddUpExactly) {
+  if (!SplitDotSupported())
+    GTEST_SKIP() << "this CPU has no AVX512-BF16";
+  std::mt19937 rng(35);
+  std::vector<float> x(4096);
+  for (size_t i = 0; i < x.size(); ++i) {
+    const uint32_t exponent = 20 + rng() % 215; // 2^-107 .. 2^107
+    const uint32_t bits = (rng() & 0x80000000u) | exponent << 23 |
+                          (i % 7 == 0 ? 0x7FFFFFu : rng() & 0x7FFFFFu);
+    std::memcpy(&x[i], &bits, 4);
+  }
+  x[0] = 0.0f, x[1] = -0.0f, x[2] = 1.0f, x[3] = -3.0f;
+  std::vector<uint16_t> planes(3 * x.size());
+  const int64_t n = int64_t(x.size());
+  SplitActivations(x.data(), n, planes.data());
+  for (int64_t i = 0; i < n; ++i) {
+    const double sum = double(Bf16ToF32(planes[i])) +
+                       double(Bf16ToF32(planes[n + i])) +
+                       double(Bf16ToF32(planes[2 * n + i]));
+    ASSERT_EQ(sum, double(x[i])) << "value " << i;
+  }
+}
 
 // The opt-in bf16 prefill GEMM against f64 sums of the same bf16-rounded
 // operands: the products are exact, so only the f32 accumulation differs
