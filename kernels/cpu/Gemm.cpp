@@ -100,12 +100,13 @@ HWY_INLINE void RestRows(const float *w, int64_t ws, int64_t rows, int64_t k,
 
 void GemmRowsVec(const float *w, int64_t ws, int64_t count, int64_t k,
                  const float *packed, int64_t n, float *y, int64_t y_stride) {
-  ForEachTile<kRows>(count, n, kWidth, kBlockRows,
-                     [&](int64_t j, int64_t rows, int64_t p, int64_t tokens) {
-                       RestRows<kRows>(w + j * ws, ws, rows, k,
-                                       packed + p * k * kWidth, tokens,
-                                       y + p * kWidth * y_stride + j, y_stride);
-                     });
+  ForEachTile<kRows, kWidth, kBlockRows>(
+      count, n, y, y_stride,
+      [&](int64_t j, int64_t rows, int64_t p, int64_t tokens, float *out,
+          int64_t out_stride) {
+        RestRows<kRows>(w + j * ws, ws, rows, k, packed + p * k * kWidth,
+                        tokens, out, out_stride);
+      });
 }
 
 } // namespace HWY_NAMESPACE

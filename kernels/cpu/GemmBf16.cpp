@@ -152,14 +152,14 @@ GEMMA_BF16_TARGET void GemmRowsAvx512Bf16(const uint16_t *w, int64_t ws,
                                           const uint32_t *packed, int64_t n,
                                           float *y, int64_t y_stride) {
   const int64_t pairs = (k + 1) / 2;
-  ForEachTile<kRows>(count, n, kBf16Tokens, 4 * kRows,
-                     [&](int64_t j, int64_t rows, int64_t p, int64_t tokens)
-                         GEMMA_BF16_TARGET {
-                           RestRows<kRows>(
-                               w + j * ws, ws, rows, pairs,
-                               packed + p * pairs * kBf16Tokens, tokens,
-                               y + p * kBf16Tokens * y_stride + j, y_stride);
-                         });
+  ForEachTile<kRows, kBf16Tokens, 4 * kRows>(
+      count, n, y, y_stride,
+      [&](int64_t j, int64_t rows, int64_t p, int64_t tokens, float *out,
+          int64_t out_stride) GEMMA_BF16_TARGET {
+        RestRows<kRows>(w + j * ws, ws, rows, pairs,
+                        packed + p * pairs * kBf16Tokens, tokens, out,
+                        out_stride);
+      });
 }
 
 } // namespace
