@@ -423,9 +423,12 @@ void PrepareJobs(ThreadPool &pool, std::span<const MatmulJob> jobs, bool bf16,
     PreparedJob &p = prepared[j];
     p.dot = RowDotFor(job.w.type, job.in);
     p.direct = job.n <= kMaxDirectRows && p.dot.dot;
-    p.xs = OrderedActivations(p.dot, job.x, job.n, job.in, j);
-    if (p.direct)
+    if (p.direct) {
+      // (Only the direct dots read ordered activations: a prefill's rows
+      // are packed instead.)
+      p.xs = OrderedActivations(p.dot, job.x, job.n, job.in, j);
       continue;
+    }
     for (size_t e = 0; e < j && !p.packed; ++e)
       if (prepared[e].packed && jobs[e].x == job.x && jobs[e].n == job.n &&
           jobs[e].in == job.in)
