@@ -415,7 +415,8 @@ const float *PackedActivations(ThreadPool &pool, const float *x, int64_t n,
 }
 
 // Prepares `jobs` (at most 4) into `prepared`; projections of the same
-// activations (q, k, v; gate, up) share one packed copy.
+// activations (q, k, v; gate, up) share one packed copy, or one ordered
+// copy where their rows are read in the same order.
 void PrepareJobs(ThreadPool &pool, std::span<const MatmulJob> jobs, bool bf16,
                  PreparedJob *prepared) {
   for (size_t j = 0; j < jobs.size(); ++j) {
@@ -423,15 +424,22 @@ void PrepareJobs(ThreadPool &pool, std::span<const MatmulJob> jobs, bool bf16,
     PreparedJob &p = prepared[j];
     p.dot = RowDotFor(job.w.type, job.in);
     p.direct = job.n <= kMaxDirectRows && p.dot.dot;
+    const auto same_x = [&](size_t e) {
+      return jobs[e].x == job.x && jobs[e].n == job.n && jobs[e].in == job.in;
+    };
     if (p.direct) {
       // (Only the direct dots read ordered activations: a prefill's rows
       // are packed instead.)
-      p.xs = OrderedActivations(p.dot, job.x, job.n, job.in, j);
+      for (size_t e = 0; e < j && !p.xs; ++e)
+        if (prepared[e].direct && same_x(e) &&
+            prepared[e].dot.order == p.dot.order)
+          p.xs = prepared[e].xs;
+      if (!p.xs)
+        p.xs = OrderedActivations(p.dot, job.x, job.n, job.in, j);
       continue;
     }
     for (size_t e = 0; e < j && !p.packed; ++e)
-      if (prepared[e].packed && jobs[e].x == job.x && jobs[e].n == job.n &&
-          jobs[e].in == job.in)
+      if (prepared[e].packed && same_x(e))
         p.packed = prepared[e].packed;
     if (!p.packed)
       p.packed = PackedActivations(pool, job.x, job.n, job.in, j, bf16);

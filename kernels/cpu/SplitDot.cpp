@@ -11,6 +11,8 @@
 
 #include "kernels/cpu/SplitDot.h"
 
+#include "kernels/cpu/GemmBf16.h"
+
 #include <bit>
 #include <cstdlib>
 #include <cstring>
@@ -31,11 +33,8 @@ namespace gemma::cpu {
 
 bool SplitDotSupported() {
 #if defined(__x86_64__)
-  static const bool supported = __builtin_cpu_supports("avx512bf16") &&
-                                __builtin_cpu_supports("avx512bw") &&
-                                __builtin_cpu_supports("avx512vl") &&
-                                __builtin_cpu_supports("avx512f") &&
-                                __builtin_cpu_supports("f16c");
+  static const bool supported =
+      Bf16GemmSupported() && __builtin_cpu_supports("f16c");
   return supported;
 #else
   return false;
@@ -229,6 +228,20 @@ GEMMA_SPLIT_TARGET void DotQ6_KR(const uint16_t *planes, const uint8_t *rows,
   Sum<R>(total, out);
 }
 
+// A type's R-row dot over `count` rows: fours, then single rows.
+using RowsKernel = void (*)(const uint16_t *, const uint8_t *, int64_t, int64_t,
+                            float *);
+template <RowsKernel Four, RowsKernel One>
+GEMMA_SPLIT_TARGET inline void DotRows(const uint16_t *planes,
+                                       const uint8_t *rows, int64_t row_bytes,
+                                       int64_t n, int64_t count, float *out) {
+  int64_t k = 0;
+  for (; k + 4 <= count; k += 4)
+    Four(planes, rows + k * row_bytes, row_bytes, n, out + k);
+  for (; k < count; ++k)
+    One(planes, rows + k * row_bytes, row_bytes, n, out + k);
+}
+
 } // namespace
 
 GEMMA_SPLIT_TARGET void SplitActivations(const float *x, int64_t n,
@@ -253,21 +266,13 @@ GEMMA_SPLIT_TARGET void SplitActivations(const float *x, int64_t n,
 GEMMA_SPLIT_TARGET void DotQ5_0RowsSplit(const uint16_t *planes,
                                          const uint8_t *rows, int64_t row_bytes,
                                          int64_t n, int64_t count, float *out) {
-  int64_t k = 0;
-  for (; k + 4 <= count; k += 4)
-    DotQ5_0R<4>(planes, rows + k * row_bytes, row_bytes, n, out + k);
-  for (; k < count; ++k)
-    DotQ5_0R<1>(planes, rows + k * row_bytes, row_bytes, n, out + k);
+  DotRows<DotQ5_0R<4>, DotQ5_0R<1>>(planes, rows, row_bytes, n, count, out);
 }
 
 GEMMA_SPLIT_TARGET void DotQ6_KRowsSplit(const uint16_t *planes,
                                          const uint8_t *rows, int64_t row_bytes,
                                          int64_t n, int64_t count, float *out) {
-  int64_t k = 0;
-  for (; k + 4 <= count; k += 4)
-    DotQ6_KR<4>(planes, rows + k * row_bytes, row_bytes, n, out + k);
-  for (; k < count; ++k)
-    DotQ6_KR<1>(planes, rows + k * row_bytes, row_bytes, n, out + k);
+  DotRows<DotQ6_KR<4>, DotQ6_KR<1>>(planes, rows, row_bytes, n, count, out);
 }
 
 #else

@@ -26,6 +26,7 @@
 #include <cstring>
 #include <random>
 #include <tuple>
+#include <utility>
 
 namespace gemma::cpu {
 namespace {
@@ -325,6 +326,20 @@ Weight MakeGgmlWeight(StoredType type, int64_t rows, int64_t cols,
 
 using GgmlKernel = TypedKernel;
 
+// x . row `row` of w decoded, in f64, and the sum of |x_i w_i| that the
+// row dots' tolerances are relative to.
+std::pair<double, double> DecodeThenDot(const Weight &w, int64_t row,
+                                        const std::vector<float> &x) {
+  std::vector<float> decoded(x.size());
+  w.view.DecodeRow(row, decoded.data());
+  double dot = 0, magnitude = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    dot += double(x[i]) * decoded[i];
+    magnitude += std::fabs(double(x[i]) * decoded[i]);
+  }
+  return {dot, magnitude};
+}
+
 // The quantized matvec (Q8_0 and Q5_0 dot products straight from the
 // blocks; the other types decode rows first) against decode-then-dot in
 // f64: 1e-5 of the result's magnitude.
@@ -374,17 +389,11 @@ TEST_P(GgmlKernel, RowDotsMatchDecodeThenDot) {
   Weight w = MakeGgmlWeight(Type(), rows, cols, 31);
   const std::vector<float> x = Random(cols, 32, 3.0f);
   const int64_t row_bytes = int64_t(PackedBytes(Type(), uint64_t(cols)));
-  std::vector<float> decoded(cols);
   for (int64_t first = 0; first < rows; first += 4) {
     float four[4];
     dot4(x.data(), w.bytes.data() + first * row_bytes, row_bytes, cols, four);
     for (int64_t r = first; r < first + 4; ++r) {
-      w.view.DecodeRow(r, decoded.data());
-      double want = 0, magnitude = 0;
-      for (int64_t i = 0; i < cols; ++i) {
-        want += double(x[i]) * decoded[i];
-        magnitude += std::fabs(double(x[i]) * decoded[i]);
-      }
+      const auto [want, magnitude] = DecodeThenDot(w, r, x);
       ASSERT_GT(magnitude, 0.0);
       const float one = dot(x.data(), w.bytes.data() + r * row_bytes, cols);
       EXPECT_NEAR(one, want, 2e-6 * magnitude) << "row " << r;
@@ -451,14 +460,8 @@ TEST(SplitDot, RowDotsMatchDecodeThenDot) {
     rows_dot(planes.data(), w.bytes.data(), row_bytes, cols, 8, got.data());
     rows_dot(planes.data(), w.bytes.data() + 8 * row_bytes, row_bytes, cols, 3,
              got.data() + 8);
-    std::vector<float> decoded(cols);
     for (int64_t r = 0; r < rows; ++r) {
-      w.view.DecodeRow(r, decoded.data());
-      double want = 0, magnitude = 0;
-      for (int64_t i = 0; i < cols; ++i) {
-        want += double(x[i]) * decoded[i];
-        magnitude += std::fabs(double(x[i]) * decoded[i]);
-      }
+      const auto [want, magnitude] = DecodeThenDot(w, r, x);
       ASSERT_GT(magnitude, 0.0);
       EXPECT_NEAR(got[r], want, 2e-6 * magnitude) << "row " << r;
     }
