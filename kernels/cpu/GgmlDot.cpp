@@ -19,6 +19,7 @@
 
 #include "compiler/import/codecs/Ggml.h"
 
+#include <algorithm>
 #include <cstring>
 
 #if HWY_ARCH_X86
@@ -197,39 +198,82 @@ HWY_INLINE void DotQ5_0R(const float *x, const uint8_t *rows, int64_t row_bytes,
 // is d * sc_j * q - dmin * m_j; qs[32c + l] holds value 64c + l (low
 // nibble) and 64c + 32 + l (high). So x . row = sum_j d sc_j (q_j . x_j) -
 // dmin m_j sum(x_j): the sums of x are shared by every row.
+//
+// The twelve scale bytes pack sixteen 6-bit numbers: sc_j and m_j for j < 4
+// are the low 6 bits of bytes j and j + 4; for j >= 4 their low 4 bits are
+// the nibbles of byte j + 4 and their top 2 bits the top bits of bytes j - 4
+// and j. Word arithmetic on the three 32-bit words unpacks all sixteen into
+// bytes at once (sc_0..7, then m_0..7), and one vector conversion makes
+// them the floats d sc_j and dmin m_j: the per-value loop then only
+// broadcasts them. (Unpacking them one by one in scalar code cost as much as
+// the dot products.)
+HWY_INLINE void Q4_KScales(const uint8_t *block, float *scales) {
+  const DF df;
+  constexpr int64_t L = int64_t(hn::MaxLanes(DF()));
+  uint32_t w[4];
+  std::memcpy(w, block + 4, 12);
+  constexpr uint32_t kLow6 = 0x3F3F3F3F, kLow4 = 0x0F0F0F0F, kLow2 = 0x03030303;
+  w[3] = ((w[2] >> 4) & kLow4) | (((w[1] >> 6) & kLow2) << 4);
+  const uint32_t mins_low = w[1] & kLow6;
+  w[1] = (w[2] & kLow4) | (((w[0] >> 6) & kLow2) << 4);
+  w[2] = mins_low;
+  w[0] &= kLow6;
+  uint8_t bytes[16];
+  std::memcpy(bytes, w, 16);
+  const VF d = hn::Set(df, Half(block)), dmin = hn::Set(df, Half(block + 2));
+  for (int64_t k = 0; k < 16; k += L) {
+    const auto first_half = hn::FirstN(df, size_t(std::max<int64_t>(0, 8 - k)));
+    hn::StoreU(hn::Mul(hn::IfThenElse(first_half, d, dmin),
+                       Float(Unsigned(bytes + k))),
+               df, scales + k);
+  }
+}
+
+// Per block of x: [0 x 8, sum(x_0) .. sum(x_7)], the sums of its eight
+// sub-blocks where they meet the min floats of Q4_KScales. Made once per
+// call, for every row it reads (horizontal sums cost as much as a row's
+// dot products).
+HWY_INLINE void Q4_KSums(const float *x, int64_t n, float *sums) {
+  const DF df;
+  constexpr int64_t L = int64_t(hn::MaxLanes(DF()));
+  for (int64_t j = 0; j < n / 32; ++j) {
+    VF sum = hn::LoadU(df, x + 32 * j);
+    for (int64_t k = L; k < 32; k += L)
+      sum = hn::Add(sum, hn::LoadU(df, x + 32 * j + k));
+    float *block = sums + 16 * (j / 8);
+    if (j % 8 == 0)
+      std::fill_n(block, 8, 0.0f);
+    block[8 + j % 8] = hn::GetLane(hn::SumOfLanes(df, sum));
+  }
+}
+
+// Each row keeps two running sums for the scaled sub-block dots (low and
+// high nibbles) and one for the mins, so no sum waits on another's last
+// addition; a block's mins are one multiply-add of its 16 scale floats
+// with its x_sums (Q4_KSums).
 template <int R>
-HWY_INLINE void DotQ4_KR(const float *x, const uint8_t *rows, int64_t row_bytes,
-                         int64_t n, float *out) {
+HWY_INLINE void DotQ4_KR(const float *x, const float *x_sums,
+                         const uint8_t *rows, int64_t row_bytes, int64_t n,
+                         float *out) {
   const DF df;
   const DI di;
   constexpr int64_t L = int64_t(hn::MaxLanes(DF()));
   constexpr int64_t V = 32 / L;
   const VI low = hn::Set(di, 0xF);
-  VF total[R];
+  VF total_l[R], total_h[R], mins[R];
   for (int r = 0; r < R; ++r)
-    total[r] = hn::Zero(df);
+    total_l[r] = total_h[r] = mins[r] = hn::Zero(df);
   for (int64_t b = 0; b < n / 256; ++b) {
     PrefetchNext<R>(rows, row_bytes, 144, b);
-    float scale[R][8], min[R][8];
-    for (int r = 0; r < R; ++r) {
-      const uint8_t *block = rows + r * row_bytes + 144 * b;
-      const float d = Half(block), dmin = Half(block + 2);
-      for (int j = 0; j < 8; ++j) {
-        int sc, m;
-        ScaleMinK4(j, block + 4, &sc, &m);
-        scale[r][j] = d * float(sc);
-        min[r][j] = dmin * float(m);
-      }
-    }
+    alignas(64) float scale[R][16];
+    for (int r = 0; r < R; ++r)
+      Q4_KScales(rows + r * row_bytes + 144 * b, scale[r]);
     for (int c = 0; c < 4; ++c) {
       const float *xl = x + 256 * b + 64 * c, *xh = xl + 32;
       VF xlv[V], xhv[V];
-      VF sum_l = hn::Zero(df), sum_h = hn::Zero(df);
       for (int64_t k = 0; k < V; ++k) {
         xlv[k] = hn::LoadU(df, xl + k * L);
         xhv[k] = hn::LoadU(df, xh + k * L);
-        sum_l = hn::Add(sum_l, xlv[k]);
-        sum_h = hn::Add(sum_h, xhv[k]);
       }
       for (int r = 0; r < R; ++r) {
         const uint8_t *qs = rows + r * row_bytes + 144 * b + 16 + 32 * c;
@@ -239,14 +283,53 @@ HWY_INLINE void DotQ4_KR(const float *x, const uint8_t *rows, int64_t row_bytes,
           acc_l = hn::MulAdd(Float(hn::And(q, low)), xlv[k], acc_l);
           acc_h = hn::MulAdd(Float(hn::ShiftRight<4>(q)), xhv[k], acc_h);
         }
-        VF t = hn::MulAdd(hn::Set(df, scale[r][2 * c]), acc_l, total[r]);
-        t = hn::MulAdd(hn::Set(df, scale[r][2 * c + 1]), acc_h, t);
-        t = hn::NegMulAdd(hn::Set(df, min[r][2 * c]), sum_l, t);
-        total[r] = hn::NegMulAdd(hn::Set(df, min[r][2 * c + 1]), sum_h, t);
+        total_l[r] =
+            hn::MulAdd(hn::Set(df, scale[r][2 * c]), acc_l, total_l[r]);
+        total_h[r] =
+            hn::MulAdd(hn::Set(df, scale[r][2 * c + 1]), acc_h, total_h[r]);
       }
     }
+    for (int r = 0; r < R; ++r)
+      for (int64_t k = 0; k < 16; k += L)
+        mins[r] = hn::MulAdd(hn::Load(df, scale[r] + k),
+                             hn::LoadU(df, x_sums + 16 * b + k), mins[r]);
   }
+  VF total[R];
+  for (int r = 0; r < R; ++r)
+    total[r] = hn::Sub(hn::Add(total_l[r], total_h[r]), mins[r]);
   Store<R>(total, out);
+}
+
+// The x_sums of up to 64 blocks (16384 values) on the stack; longer rows
+// in pieces of that many blocks.
+template <int R>
+HWY_INLINE void DotQ4_KRows(const float *x, const uint8_t *rows,
+                            int64_t row_bytes, int64_t n, int64_t count,
+                            float *out) {
+  constexpr int64_t kPiece = 64 * 256;
+  alignas(64) float x_sums[16 * 64];
+  if (n > kPiece)
+    std::fill_n(out, count, 0.0f);
+  for (int64_t at = 0; at < n; at += kPiece) {
+    const int64_t len = std::min(kPiece, n - at);
+    Q4_KSums(x + at, len, x_sums);
+    const uint8_t *piece = rows + at / 256 * 144;
+    int64_t k = 0;
+    float part[4];
+    for (; R == 4 && k + 4 <= count; k += 4) {
+      DotQ4_KR<4>(x + at, x_sums, piece + k * row_bytes, row_bytes, len,
+                  n > kPiece ? part : out + k);
+      if (n > kPiece)
+        for (int i = 0; i < 4; ++i)
+          out[k + i] += part[i];
+    }
+    for (; k < count; ++k) {
+      DotQ4_KR<1>(x + at, x_sums, piece + k * row_bytes, row_bytes, len,
+                  n > kPiece ? part : out + k);
+      if (n > kPiece)
+        out[k] += part[0];
+    }
+  }
 }
 
 // Q6_K: { u8 ql[128]; u8 qh[64]; i8 scales[16]; f16 d; }: per half of 128
@@ -353,9 +436,22 @@ void DecodeQ5_0RowVec(const uint8_t *row, int64_t n, float *out) {
   }
 GEMMA_GGML_DOT(Q8_0)
 GEMMA_GGML_DOT(Q5_0)
-GEMMA_GGML_DOT(Q4_K)
 GEMMA_GGML_DOT(Q6_K)
 #undef GEMMA_GGML_DOT
+
+float DotQ4_KVec(const float *x, const uint8_t *packed, int64_t n) {
+  float out[1] = {0.0f};
+  DotQ4_KRows<1>(x, packed, 0, n, 1, out);
+  return out[0];
+}
+void DotQ4_Kx4Vec(const float *x, const uint8_t *rows, int64_t row_bytes,
+                  int64_t n, float *out) {
+  DotQ4_KRows<4>(x, rows, row_bytes, n, 4, out);
+}
+void DotQ4_KRowsVec(const float *x, const uint8_t *rows, int64_t row_bytes,
+                    int64_t n, int64_t count, float *out) {
+  DotQ4_KRows<4>(x, rows, row_bytes, n, count, out);
+}
 
 } // namespace HWY_NAMESPACE
 } // namespace gemma::cpu

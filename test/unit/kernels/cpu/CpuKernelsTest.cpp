@@ -402,6 +402,42 @@ TEST_P(GgmlKernel, RowDotsMatchDecodeThenDot) {
   }
 }
 
+// The row-range dots on rows longer than Q4_K's 16384-value pieces of
+// precomputed sums of x (16896 values: 66 K-blocks, 528 small blocks),
+// five rows (a four-row pass, then one): within 1e-5 of sum |x_i w_i|.
+TEST_P(GgmlKernel, LongRowRangesMatchDecodeThenDot) {
+  using RowRange = void (*)(const float *, const uint8_t *, int64_t, int64_t,
+                            int64_t, float *);
+  RowRange dots = nullptr;
+  switch (Type()) {
+  case StoredType::kQ8_0:
+    dots = DotQ8_0Rows;
+    break;
+  case StoredType::kQ5_0:
+    dots = DotQ5_0Rows;
+    break;
+  case StoredType::kQ4_K:
+    dots = DotQ4_KRows;
+    break;
+  case StoredType::kQ6_K:
+    dots = DotQ6_KRows;
+    break;
+  default:
+    GTEST_SKIP() << "decoded before the dot product";
+  }
+  const int64_t cols = 16896, rows = 5;
+  Weight w = MakeGgmlWeight(Type(), rows, cols, 37);
+  const std::vector<float> x = Random(cols, 38, 3.0f);
+  const int64_t row_bytes = int64_t(PackedBytes(Type(), uint64_t(cols)));
+  float got[rows];
+  dots(x.data(), w.bytes.data(), row_bytes, cols, rows, got);
+  for (int64_t r = 0; r < rows; ++r) {
+    const auto [want, magnitude] = DecodeThenDot(w, r, x);
+    ASSERT_GT(magnitude, 0.0);
+    EXPECT_NEAR(got[r], want, 1e-5 * magnitude) << "row " << r;
+  }
+}
+
 // The prefill's full-vector row decoders give the scalar decoders' values
 // exactly (the same single rounding of d * q).
 TEST_P(GgmlKernel, RowDecodersAreBitIdentical) {
