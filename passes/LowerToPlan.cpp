@@ -228,14 +228,10 @@ mlir::LogicalResult Lowering::Lower(mlir::Operation *op) {
              {p[0], p[1], v[3], v[0], v[1], v[2], v[3]});
         return mlir::success();
       })
-      .Case([&](ir::SoftcapOp c) {
-        Emit(Kernel::Softcap, {Of(c.getInput()), Define(c.getResult())}, {},
-             {Elements(c.getInput())}, {c.getCap().convertToDouble()});
-        return mlir::success();
-      })
-      .Case([&](ir::GeluTanhOp g) {
-        Emit(Kernel::GeluTanh, {Of(g.getInput()), Define(g.getResult())}, {},
-             {Elements(g.getInput())});
+      .Case([&](ir::UnaryOpInterface u) {
+        Emit(Kernel::Unary, {Of(u.getInput()), Define(u.getResult())}, {},
+             {Elements(u.getInput()), int64_t(u.getUnaryFunction())},
+             {double(u.getUnaryParameter())});
         return mlir::success();
       })
       .Case([&](ir::AddOp a) {

@@ -307,7 +307,12 @@ absl::StatusOr<PlanFile> DecodePlan(std::span<const uint8_t> bytes,
   const uint32_t sections = header.Get<uint32_t>();
   const uint64_t size = header.Get<uint64_t>();
   const uint64_t checksum = header.Get<uint64_t>();
-  if (version != kPlanFormatVersion)
+  if (version < kPlanFormatVersion)
+    return fail(fmt::format("compiled by an older gemma-compile (plan format "
+                            "version {}, this build reads version {}): "
+                            "compile it again",
+                            version, kPlanFormatVersion));
+  if (version > kPlanFormatVersion)
     return fail(fmt::format("plan format version {}, this build reads "
                             "version {}: compile the plan again with this "
                             "gemma-compile",

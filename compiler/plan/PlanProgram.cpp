@@ -1,6 +1,7 @@
 //===- PlanProgram.cpp - A bucket function as kernel calls ----------------===//
 
 #include "compiler/plan/PlanProgram.h"
+#include "kernels/common/UnaryFunctions.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -118,10 +119,9 @@ const Layout &LayoutOf(Kernel kernel) {
          V a = attention(i);
          return V{Product({i[0], i[1], i[4]}), a[2], a[4]};
        }},
-      // kSoftcap: [in, out]; []; [elements]; [cap]
-      {2, 0, 1, 1, 0, [](const V &i) { return V{i[0], i[0]}; }},
-      // kGeluTanh: [in, out]; []; [elements]
-      {2, 0, 1, 0, 0, [](const V &i) { return V{i[0], i[0]}; }},
+      // kUnary: [in, out]; []; [elements, function]; [parameter]: the
+      // function is a row of kernels/common/UnaryFunctions.h.
+      {2, 0, 2, 1, 0, [](const V &i) { return V{i[0], i[0]}; }},
       // kAdd: [a, b, out]; []; [elements]
       {3, 0, 1, 0, 0, [](const V &i) { return V{i[0], i[0], i[0]}; }},
       // kMul: [a, b, out]; []; [elements]
@@ -202,12 +202,11 @@ const Layout &LayoutOf(Kernel kernel) {
 
 const char *KernelName(Kernel kernel) {
   static const char *names[] = {
-      "embed",       "rms_norm",   "matmul",        "matmul_heads",
-      "scale",       "rope",       "kv_write",      "attn_scores",
-      "window_mask", "softmax",    "attn_values",   "softcap",
-      "gelu_tanh",   "add",        "mul",           "logits",
-      "attention",   "geglu",      "residual_norm", "norm_matmul",
-      "qkv_rope",    "moe_experts"};
+      "embed",       "rms_norm", "matmul",        "matmul_heads", "scale",
+      "rope",        "kv_write", "attn_scores",   "window_mask",  "softmax",
+      "attn_values", "unary",    "add",           "mul",          "logits",
+      "attention",   "geglu",    "residual_norm", "norm_matmul",  "qkv_rope",
+      "moe_experts"};
   const uint32_t index = static_cast<uint32_t>(kernel);
   return index < std::size(names) ? names[index] : "unknown";
 }
@@ -236,6 +235,10 @@ absl::Status ValidateCall(const Call &call,
     if (v < -1)
       return absl::InvalidArgumentError(
           fmt::format("negative parameter {}", v));
+  if (call.kernel == Kernel::kUnary &&
+      UnaryFnName(int(call.ints[1])) == nullptr)
+    return absl::InvalidArgumentError(
+        fmt::format("unknown unary function {}", call.ints[1]));
   const std::vector<int64_t> needs = layout.needs(call.ints);
   if (needs.size() != layout.buffers)
     return absl::InvalidArgumentError("inconsistent shape parameters");

@@ -25,7 +25,8 @@
 
 namespace gemma::plan {
 
-// Append only: the values are stored in plan files.
+// The values are stored in plan files: a change other than appending bumps
+// kPlanFormatVersion (compiler/plan/PlanFile.h).
 enum class Kernel : uint32_t {
   kEmbed = 0,
   kRmsNorm = 1,
@@ -38,19 +39,18 @@ enum class Kernel : uint32_t {
   kWindowMask = 8,
   kSoftmax = 9,
   kAttnValues = 10,
-  kSoftcap = 11,
-  kGeluTanh = 12,
-  kAdd = 13,
-  kMul = 14,
-  kLogits = 15,
-  kAttention = 16,
-  kGeglu = 17,
-  kResidualNorm = 18,
-  kNormMatmul = 19,
-  kQkvRope = 20,
-  kMoeExperts = 21,
+  kUnary = 11,
+  kAdd = 12,
+  kMul = 13,
+  kLogits = 14,
+  kAttention = 15,
+  kGeglu = 16,
+  kResidualNorm = 17,
+  kNormMatmul = 18,
+  kQkvRope = 19,
+  kMoeExperts = 20,
 };
-inline constexpr uint32_t kKernelCount = 22;
+inline constexpr uint32_t kKernelCount = 21;
 const char *KernelName(Kernel kernel);
 
 // A function argument (arg >= 0), or [offset, offset + elements) of the

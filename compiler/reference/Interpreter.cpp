@@ -158,9 +158,6 @@ absl::Status Frame::Execute(mlir::Operation *op) {
         return bind(AttnScores(F32(a.getQuery()), F32(a.getKeys()),
                                a.getScale().convertToFloat()));
       })
-      .Case([&](ir::SoftcapOp c) {
-        return bind(Softcap(F32(c.getInput()), c.getCap().convertToFloat()));
-      })
       .Case([&](ir::WindowMaskOp m) {
         std::optional<int64_t> window;
         if (std::optional<uint64_t> w = m.getWindow())
@@ -177,7 +174,10 @@ absl::Status Frame::Execute(mlir::Operation *op) {
       .Case([&](ir::AttnValuesOp a) {
         return bind(AttnValues(F32(a.getProbs()), F32(a.getValues())));
       })
-      .Case([&](ir::GeluTanhOp g) { return bind(GeluTanh(F32(g.getInput()))); })
+      .Case([&](ir::UnaryOpInterface u) {
+        return bind(Unary(F32(u.getInput()), u.getUnaryFunction(),
+                          u.getUnaryParameter()));
+      })
       .Case([&](ir::AddOp a) {
         return bind(Add(F32(a.getLhs()), F32(a.getRhs())));
       })

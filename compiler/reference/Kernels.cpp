@@ -36,8 +36,7 @@ namespace {
 
 // GELU with the tanh approximation, in f64.
 double GeluTanhOf(double t) {
-  const double k = std::sqrt(2.0 / std::numbers::pi);
-  return 0.5 * t * (1.0 + std::tanh(k * (t + 0.044715 * t * t * t)));
+  return ApplyUnary<double>(UnaryFn::kGeluTanh, t, 0.0);
 }
 
 double Dot(const float *a, const float *b, int64_t n) {
@@ -208,9 +207,7 @@ Tensor AttnScores(const Tensor &q, const Tensor &keys, float scale) {
 }
 
 Tensor Softcap(const Tensor &x, float cap) {
-  return Map(x, [cap](float v) {
-    return static_cast<float>(cap * std::tanh(static_cast<double>(v) / cap));
-  });
+  return Unary(x, UnaryFn::kSoftcap, cap);
 }
 
 Tensor WindowMask(const Tensor &scores, std::span<const int32_t> positions,
@@ -337,8 +334,12 @@ Tensor MoeExperts(const Tensor &input, const Tensor &logits,
   return y;
 }
 
-Tensor GeluTanh(const Tensor &x) {
-  return Map(x, [](float v) { return static_cast<float>(GeluTanhOf(v)); });
+Tensor GeluTanh(const Tensor &x) { return Unary(x, UnaryFn::kGeluTanh, 0.0f); }
+
+Tensor Unary(const Tensor &x, UnaryFn fn, float parameter) {
+  return Map(x, [fn, parameter](float v) {
+    return static_cast<float>(ApplyUnary<double>(fn, v, parameter));
+  });
 }
 
 Tensor Add(const Tensor &a, const Tensor &b) {

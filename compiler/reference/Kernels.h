@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "kernels/common/UnaryFunctions.h"
 
 #include <cstdint>
 #include <functional>
@@ -102,6 +103,8 @@ absl::StatusOr<Tensor> Softmax(const Tensor &x);
 Tensor AttnValues(const Tensor &probs, const Tensor &values);
 
 Tensor GeluTanh(const Tensor &x);
+// A row of the unary function table, in f64, rounded to f32.
+Tensor Unary(const Tensor &x, UnaryFn fn, float parameter);
 Tensor Add(const Tensor &a, const Tensor &b);
 Tensor Mul(const Tensor &a, const Tensor &b);
 Tensor ScaleBy(const Tensor &x, float factor);

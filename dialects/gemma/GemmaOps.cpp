@@ -341,5 +341,7 @@ LogicalResult AttnValuesOp::verify() {
                      {probs[0], probs[1], values[3]});
 }
 
+#include "dialects/gemma/GemmaInterfaces.cpp.inc"
+
 #define GET_OP_CLASSES
 #include "dialects/gemma/GemmaOps.cpp.inc"

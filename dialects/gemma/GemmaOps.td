@@ -8,6 +8,7 @@
 #ifndef GEMMA_OPS_TD
 #define GEMMA_OPS_TD
 
+include "dialects/gemma/GemmaInterfaces.td"
 include "dialects/gemma/GemmaTypes.td"
 include "mlir/IR/BuiltinAttributes.td"
 include "mlir/IR/CommonAttrConstraints.td"
@@ -34,6 +35,24 @@ def Gemma_TokenIds : TypeConstraint<
 class Gemma_WeightReader<string mnemonic, list<Trait> traits = []>
     : Gemma_Op<mnemonic, traits # [Pure,
         DeclareOpInterfaceMethods<SymbolUserOpInterface>]>;
+
+// A row of the unary function table (kernels/common/UnaryFunctions.h):
+// `function` is its C++ name there, `parameter` the C++ expression of its
+// parameter on the op (a float; "0.0f" for none). The op names its operand
+// $input and its result $result; it adds its parameter's attribute and its
+// own assembly format.
+class Gemma_UnaryOp<string mnemonic, string function,
+                    string parameter = "0.0f", list<Trait> traits = []>
+    : Gemma_Op<mnemonic, traits # [Pure, SameOperandsAndResultType,
+        Gemma_UnaryOpInterface]> {
+  let results = (outs Gemma_Activation:$result);
+  let extraClassDeclaration = [{
+    ::gemma::UnaryFn getUnaryFunction() {
+      return ::gemma::UnaryFn::k}] # function # [{;
+    }
+    float getUnaryParameter() { return }] # parameter # [{; }
+  }];
+}
 
 //===----------------------------------------------------------------------===//
 // Weights
@@ -380,7 +399,8 @@ def Gemma_AttnScoresOp : Gemma_Op<"attn_scores", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Gemma_SoftcapOp : Gemma_Op<"softcap", [Pure, SameOperandsAndResultType]> {
+def Gemma_SoftcapOp : Gemma_UnaryOp<"softcap", "Softcap",
+    "getCap().convertToFloat()"> {
   let summary = "Soft-capping: cap * tanh(x / cap)";
   let description = [{
     Elementwise `cap * tanh(x / cap)`. Gemma 2 applies it to attention scores
@@ -394,7 +414,6 @@ def Gemma_SoftcapOp : Gemma_Op<"softcap", [Pure, SameOperandsAndResultType]> {
     ```
   }];
   let arguments = (ins Gemma_Activation:$input, F32Attr:$cap);
-  let results = (outs Gemma_Activation:$result);
   let assemblyFormat = "$input `cap` `(` $cap `)` attr-dict `:` type($result)";
   let hasVerifier = 1;
 }
@@ -472,7 +491,7 @@ def Gemma_AttnValuesOp : Gemma_Op<"attn_values", [Pure]> {
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-def Gemma_GeluTanhOp : Gemma_Op<"gelu_tanh", [Pure, SameOperandsAndResultType]> {
+def Gemma_GeluTanhOp : Gemma_UnaryOp<"gelu_tanh", "GeluTanh"> {
   let summary = "GELU, tanh approximation";
   let description = [{
     `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`, applied to the gate half
@@ -485,7 +504,23 @@ def Gemma_GeluTanhOp : Gemma_Op<"gelu_tanh", [Pure, SameOperandsAndResultType]> 
     ```
   }];
   let arguments = (ins Gemma_Activation:$input);
-  let results = (outs Gemma_Activation:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Gemma_GeluErfOp : Gemma_UnaryOp<"gelu_erf", "GeluErf"> {
+  let summary = "GELU with the error function";
+  let description = [{
+    `0.5 x (1 + erf(x / sqrt(2)))`, the exact GELU (PyTorch's `gelu` without
+    `approximate="tanh"`), as the MLPs of SigLIP-style vision towers use it.
+    Gemma's text decoders use `gemma.gelu_tanh` instead.
+
+    Example:
+
+    ```mlir
+    %a = gemma.gelu_erf %h : tensor<4x4304xf32>
+    ```
+  }];
+  let arguments = (ins Gemma_Activation:$input);
   let assemblyFormat = "$input attr-dict `:` type($result)";
 }
 

@@ -9,7 +9,7 @@ include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/IR/EnumAttr.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
-// The runtime's kernels. Append only, with the values of plan::Kernel
+// The runtime's kernels, with the values of plan::Kernel
 // (compiler/plan/PlanProgram.h): they are stored in plan files.
 def Plan_Kernel : I32EnumAttr<"Kernel", "a kernel every backend implements", [
   I32EnumAttrCase<"Embed", 0, "embed">,
@@ -23,17 +23,16 @@ def Plan_Kernel : I32EnumAttr<"Kernel", "a kernel every backend implements", [
   I32EnumAttrCase<"WindowMask", 8, "window_mask">,
   I32EnumAttrCase<"Softmax", 9, "softmax">,
   I32EnumAttrCase<"AttnValues", 10, "attn_values">,
-  I32EnumAttrCase<"Softcap", 11, "softcap">,
-  I32EnumAttrCase<"GeluTanh", 12, "gelu_tanh">,
-  I32EnumAttrCase<"Add", 13, "add">,
-  I32EnumAttrCase<"Mul", 14, "mul">,
-  I32EnumAttrCase<"Logits", 15, "logits">,
-  I32EnumAttrCase<"Attention", 16, "attention">,
-  I32EnumAttrCase<"Geglu", 17, "geglu">,
-  I32EnumAttrCase<"ResidualNorm", 18, "residual_norm">,
-  I32EnumAttrCase<"NormMatmul", 19, "norm_matmul">,
-  I32EnumAttrCase<"QkvRope", 20, "qkv_rope">,
-  I32EnumAttrCase<"MoeExperts", 21, "moe_experts">
+  I32EnumAttrCase<"Unary", 11, "unary">,
+  I32EnumAttrCase<"Add", 12, "add">,
+  I32EnumAttrCase<"Mul", 13, "mul">,
+  I32EnumAttrCase<"Logits", 14, "logits">,
+  I32EnumAttrCase<"Attention", 15, "attention">,
+  I32EnumAttrCase<"Geglu", 16, "geglu">,
+  I32EnumAttrCase<"ResidualNorm", 17, "residual_norm">,
+  I32EnumAttrCase<"NormMatmul", 18, "norm_matmul">,
+  I32EnumAttrCase<"QkvRope", 19, "qkv_rope">,
+  I32EnumAttrCase<"MoeExperts", 20, "moe_experts">
 ]> {
   let cppNamespace = "::gemma::plan::ir";
 }

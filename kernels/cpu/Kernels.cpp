@@ -685,8 +685,7 @@ void AttendItem(const AttentionShape &s, const AttentionItem &it,
   for (int64_t i = 0; i < group * n; ++i)
     z[i] *= scale;
   if (cap > 0)
-    for (int64_t i = 0; i < group * n; ++i)
-      z[i] = cap * std::tanh(z[i] / cap);
+    Softcap(z, group * n, cap, z);
   ExpRows(z, group, n, maxes, sums);
   // The kept slots are contiguous in the ring but for one wrap.
   const int64_t first_slot = (it.first + it.t0) % s.slots;
@@ -784,8 +783,7 @@ bool AttendBlock(const AttentionShape &s, const float *q, const float *keys,
     for (int64_t t = a; t < b; ++t)
       zi[t] *= scale;
     if (cap > 0)
-      for (int64_t t = a; t < b; ++t)
-        zi[t] = cap * std::tanh(zi[t] / cap);
+      Softcap(zi + a, b - a, cap, zi + a);
     float max;
     ExpRows(zi + a, 1, b - a, &max, &sums[size_t(i)]);
   }
@@ -995,7 +993,16 @@ void Scale(const float *x, int64_t n, float factor, float *out) {
 
 void Softcap(const float *x, int64_t n, float cap, float *out) {
   for (int64_t i = 0; i < n; ++i)
-    out[i] = cap * std::tanh(x[i] / cap);
+    out[i] = ApplyUnary<float>(UnaryFn::kSoftcap, x[i], cap);
+}
+
+void Unary(UnaryFn fn, const float *x, int64_t n, float parameter, float *out) {
+  // GELU feeds every MLP: its vector form (Vector.cpp) computes the same
+  // formula with Highway's tanh. The rest take the table's formula as is.
+  if (fn == UnaryFn::kGeluTanh)
+    return GeluTanhVector(x, n, out);
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = ApplyUnary<float>(fn, x[i], parameter);
 }
 
 void Logits(ThreadPool &pool, const float *x, int64_t n, int64_t width,

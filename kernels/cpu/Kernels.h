@@ -12,6 +12,7 @@
 #define KERNELS_CPU_KERNELS_H
 
 #include "compiler/import/StoredType.h"
+#include "kernels/common/UnaryFunctions.h"
 #include "kernels/cpu/ThreadPool.h"
 
 #include <cstdint>
@@ -132,6 +133,8 @@ void Add(const float *a, const float *b, int64_t n, float *out);
 void Mul(const float *a, const float *b, int64_t n, float *out);
 void Scale(const float *x, int64_t n, float factor, float *out);
 void Softcap(const float *x, int64_t n, float cap, float *out);
+// A row of the unary function table (kernels/common/UnaryFunctions.h).
+void Unary(UnaryFn fn, const float *x, int64_t n, float parameter, float *out);
 
 // logits[n, v] = x[n] . table[v] for v < vocab, capped when cap > 0.
 void Logits(ThreadPool &pool, const float *x, int64_t n, int64_t width,

@@ -10,6 +10,7 @@
 
 #include "compiler/import/codecs/SfpLanes-inl.h"
 
+#include "kernels/common/UnaryFunctions.h"
 #include "kernels/cpu/Vector.h"
 
 #include <algorithm>
@@ -457,8 +458,9 @@ void ExpRowsVec(float *x, int64_t rows, int64_t width, float *maxes,
     sums[r] = ExpRow(x + r * width, width, x + r * width, &maxes[r]);
 }
 
-// 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), Highway's tanh
-// (at most 4 ulp from libm's).
+// UnaryFn::kGeluTanh's formula (kernels/common/UnaryFunctions.h),
+// 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), over vectors with
+// Highway's tanh (at most 4 ulp from libm's); the tail takes the table's.
 void GeluTanhVec(const float *x, int64_t n, float *out) {
   const hn::ScalableTag<float> d;
   const int64_t lanes = int64_t(hn::Lanes(d));
@@ -471,12 +473,8 @@ void GeluTanhVec(const float *x, int64_t n, float *out) {
     hn::StoreU(hn::Mul(hn::Mul(half, t), hn::Add(one, hn::Tanh(d, inner))), d,
                out + i);
   }
-  for (; i < n; ++i) {
-    const float t = x[i];
-    out[i] =
-        0.5f * t *
-        (1.0f + std::tanh(0.7978845608028654f * (t + 0.044715f * t * t * t)));
-  }
+  for (; i < n; ++i)
+    out[i] = ApplyUnary<float>(UnaryFn::kGeluTanh, x[i], 0.0f);
 }
 
 // Softmax of each row: Highway's exp (at most 1 ulp from libm's) over

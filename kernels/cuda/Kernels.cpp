@@ -11,6 +11,7 @@
   extern const unsigned char kCuda_##name[];                                   \
   extern const unsigned long kCuda_##name##_size;
 GEMMA_CUDA_SOURCE(args)
+GEMMA_CUDA_SOURCE(unary)
 GEMMA_CUDA_SOURCE(common)
 GEMMA_CUDA_SOURCE(decode)
 GEMMA_CUDA_SOURCE(embed)
@@ -56,6 +57,7 @@ std::string_view KernelSource() {
   static const std::string source = [] {
     const std::pair<const unsigned char *, unsigned long> parts[] = {
         {kCuda_args, kCuda_args_size},
+        {kCuda_unary, kCuda_unary_size},
         {kCuda_common, kCuda_common_size},
         {kCuda_decode, kCuda_decode_size},
         {kCuda_embed, kCuda_embed_size},

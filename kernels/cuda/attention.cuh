@@ -52,7 +52,7 @@ __device__ __forceinline__ void Attend(const KernelArgs &a, unsigned item,
         dot += q[i] * k[i];
       z = SCALE * dot;
       if (CAP > 0.0f)
-        z = CAP * tanhf(z / CAP);
+        z = Softcap(z, CAP);
     }
     score[t] = z;
     const float m = fmaxf(out.max, BlockReduce<S>(z, true, scratch));

@@ -5,7 +5,8 @@
 // type (WTYPE) and its block size (BLOCK). The runtime generates one such
 // class per distinct call of a program, with constexpr members, so NVRTC
 // compiles every bucket's shapes in as constants (kernels/cuda/Kernels.cpp).
-// No headers: NVRTC gets this source alone, and the host emulator
+// No headers: NVRTC gets this source alone (after the unary function
+// table, kernels/common/UnaryFunctions.h), and the host emulator
 // (kernels/cuda/host) compiles the same text as C++.
 namespace gk {
 
@@ -62,9 +63,13 @@ __device__ __forceinline__ float BlockReduce(float v, bool is_max,
   return r;
 }
 
+// The unary function table's rows (kernels/common/UnaryFunctions.h, which
+// comes before this text) that fused kernels apply.
 __device__ __forceinline__ float Gelu(float x) {
-  return 0.5f * x *
-         (1.0f + tanhf(0.7978845608028654f * (x + 0.044715f * x * x * x)));
+  return gemma::ApplyUnary<float>(gemma::UnaryFn::kGeluTanh, x, 0.0f);
+}
+__device__ __forceinline__ float Softcap(float x, float cap) {
+  return gemma::ApplyUnary<float>(gemma::UnaryFn::kSoftcap, x, cap);
 }
 
 } // namespace gk

@@ -1,5 +1,6 @@
 // Elementwise kernels, one thread per value: OP 0 add, 1 mul, 2 scale by
-// FACTOR, 3 soft-cap at FACTOR, 4 gelu_tanh, 5 gelu(a) * b, 6 copy.
+// FACTOR, 3 gelu_tanh(a) * b, 4 copy, 16 + f row f of the unary function
+// table (kernels/common/UnaryFunctions.h) with parameter FACTOR.
 // Operands: 0 a, 1 b, 2 out (in place allowed).
 namespace gk {
 
@@ -18,11 +19,9 @@ template <class S> __device__ void Elementwise(const KernelArgs &a) {
   else if (OP == 2)
     y = x * FACTOR;
   else if (OP == 3)
-    y = FACTOR * tanhf(x / FACTOR);
-  else if (OP == 4)
-    y = Gelu(x);
-  else if (OP == 5)
     y = Gelu(x) * Op(a, 1)[i];
+  else if (OP >= 16)
+    y = gemma::ApplyUnary<float>(gemma::UnaryFn(OP - 16), x, FACTOR);
   else
     y = x;
   Op(a, 2)[i] = y;

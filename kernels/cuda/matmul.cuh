@@ -71,7 +71,7 @@ template <class S> __device__ void Matmul(const KernelArgs &a) {
         break;
       float v = WarpSum(acc[j]) * a.wscale;
       if (CAP > 0.0f)
-        v = CAP * tanhf(v / CAP);
+        v = Softcap(v, CAP);
       if (lane == 0u)
         y[u64(n0 + j) * unsigned(Y_STRIDE) + o] = v;
     }

@@ -50,7 +50,7 @@ void main() {
         dot += LD(0, qbase + i) * LD(1, kbase + i);
       z = SCALE * dot;
       if (CAP > 0.0)
-        z = CAP * tanh(z / CAP);
+        z = ApplyUnary(kUnarySoftcap, z, CAP);
     }
     score[t] = z;
     barrier();

@@ -180,3 +180,8 @@ uint GroupIndex() {
 uint ThreadIndex() {
   return GroupIndex() * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
 }
+
+// The unary function table every backend shares: ApplyUnary(fn, x, p) and
+// the codes kUnaryGeluTanh, kUnarySoftcap, ... (glslc reads the C++ header's
+// GLSL part).
+#include "kernels/common/UnaryFunctions.h"

@@ -71,7 +71,7 @@ void main() {
           break;
         float y = subgroupAdd(acc[j]) * pc.wscale;
         if (CAP > 0.0)
-          y = CAP * tanh(y / CAP);
+          y = ApplyUnary(kUnarySoftcap, y, CAP);
         if (lane == 0u)
           ST(1, (n0 + j) * stride + o, y);
       }

@@ -13,10 +13,6 @@
 #define TOP_K I4
 layout(constant_id = 3) const uint ROWS_PER_GROUP = 1u;
 
-float Gelu(float x) {
-  return 0.5 * x * (1.0 + tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
-}
-
 void main() {
   uint lane = gl_SubgroupInvocationID, step = gl_SubgroupSize;
   uint outputs = uint(N * TOP_K * FF);
@@ -37,6 +33,6 @@ void main() {
     g = subgroupAdd(g) * pc.wscale;
     u = subgroupAdd(u) * pc.wscale;
     if (lane == 0u)
-      ST(2, o, Gelu(g) * u);
+      ST(2, o, ApplyUnary(kUnaryGeluTanh, g, 0.0) * u);
   }
 }

@@ -252,18 +252,12 @@ absl::StatusOr<Step> Binder::Bind() {
       return absl::OkStatus();
     });
   }
-  case Kernel::kSoftcap: {
+  case Kernel::kUnary: {
     const int64_t n = i[0];
-    const float cap = float(r[0]);
+    const UnaryFn fn = UnaryFn(i[1]);
+    const float parameter = float(r[0]);
     return Step([=](Frame &f, ThreadPool &) {
-      Softcap(F(f, b[0]), n, cap, F(f, b[1]));
-      return absl::OkStatus();
-    });
-  }
-  case Kernel::kGeluTanh: {
-    const int64_t n = i[0];
-    return Step([=](Frame &f, ThreadPool &) {
-      GeluTanh(F(f, b[0]), n, F(f, b[1]));
+      Unary(fn, F(f, b[0]), n, parameter, F(f, b[1]));
       return absl::OkStatus();
     });
   }

@@ -50,15 +50,16 @@
 namespace gemma::gpu {
 
 // The elementwise kernels' OP (kernels/vulkan/elementwise.comp,
-// kernels/cuda/elementwise.cuh).
+// kernels/cuda/elementwise.cuh); kOpUnary + f applies row f of the unary
+// function table (kernels/common/UnaryFunctions.h) with FACTOR as its
+// parameter.
 enum Op : int64_t {
   kOpAdd = 0,
   kOpMul = 1,
   kOpScale = 2,
-  kOpSoftcap = 3,
-  kOpGelu = 4,
-  kOpGeluMul = 5,
-  kOpCopy = 6,
+  kOpGeluMul = 3,
+  kOpCopy = 4,
+  kOpUnary = 16,
 };
 
 // The widest value head and the most experts per token the kernels take.
@@ -258,10 +259,9 @@ absl::Status LowerCall(const plan::Call &call, Sink &sink) {
     return sink.WindowMask(b[0], b[2], i[0], i[1], i[2], i[3]);
   case plan::Kernel::kSoftmax:
     return sink.Softmax(b[0], b[1], i[0], i[1]);
-  case plan::Kernel::kSoftcap:
-    return sink.Elementwise(kOpSoftcap, i[0], float(r[0]), b[0], b[0], b[1]);
-  case plan::Kernel::kGeluTanh:
-    return sink.Elementwise(kOpGelu, i[0], 0.0f, b[0], b[0], b[1]);
+  case plan::Kernel::kUnary:
+    return sink.Elementwise(kOpUnary + i[1], i[0], float(r[0]), b[0], b[0],
+                            b[1]);
   case plan::Kernel::kAdd:
     return sink.Elementwise(kOpAdd, i[0], 0.0f, b[0], b[1], b[2]);
   case plan::Kernel::kMul:

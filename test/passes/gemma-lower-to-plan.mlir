@@ -50,6 +50,20 @@ func.func @geglu(%x: tensor<2x64xf32>) -> tensor<2x128xf32> {
   return %y : tensor<2x128xf32>
 }
 
+// The unary elementwise family is one kernel: the function's row of the
+// table (kernels/common/UnaryFunctions.h) and its parameter are the call's
+// second int and its real.
+// CHECK-LABEL: func.func @unary
+// CHECK: plan.call unary(%arg0, %{{.*}}) ints [6, 0] reals [0.000000e+00]
+// CHECK: plan.call unary(%{{.*}}, %{{.*}}) ints [6, 1] reals [3.000000e+01]
+// CHECK: plan.call unary(%{{.*}}, %{{.*}}) ints [6, 2] reals [0.000000e+00]
+func.func @unary(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %a = gemma.gelu_tanh %x : tensor<2x3xf32>
+  %b = gemma.softcap %a cap(30.0) : tensor<2x3xf32>
+  %c = gemma.gelu_erf %b : tensor<2x3xf32>
+  return %c : tensor<2x3xf32>
+}
+
 // -----
 
 // Negative: no kernel computes argmax (the runtime's sampler picks ids from

@@ -14,13 +14,13 @@
 // CHECK: return %[[D]]
 func.func @chain(%x: !plan.buffer<64, f32>) -> !plan.buffer<64, f32> {
   %a = plan.alloc : !plan.buffer<64, f32>
-  plan.call gelu_tanh(%x, %a) ints [64] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
+  plan.call unary(%x, %a) ints [64, 0] reals [0.0] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
   %b = plan.alloc : !plan.buffer<64, f32>
-  plan.call gelu_tanh(%a, %b) ints [64] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
+  plan.call unary(%a, %b) ints [64, 0] reals [0.0] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
   %c = plan.alloc : !plan.buffer<64, f32>
-  plan.call gelu_tanh(%b, %c) ints [64] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
+  plan.call unary(%b, %c) ints [64, 0] reals [0.0] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
   %d = plan.alloc : !plan.buffer<64, f32>
-  plan.call gelu_tanh(%c, %d) ints [64] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
+  plan.call unary(%c, %d) ints [64, 0] reals [0.0] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
   return %d : !plan.buffer<64, f32>
 }
 
@@ -40,13 +40,13 @@ func.func @chain(%x: !plan.buffer<64, f32>) -> !plan.buffer<64, f32> {
 func.func @residual(%x: !plan.buffer<64, f32>)
     -> (!plan.buffer<64, f32>, !plan.buffer<64, f32>) {
   %r = plan.alloc : !plan.buffer<64, f32>
-  plan.call gelu_tanh(%x, %r) ints [64] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
+  plan.call unary(%x, %r) ints [64, 0] reals [0.0] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
   %a = plan.alloc : !plan.buffer<64, f32>
   %s = plan.alloc : !plan.buffer<40, f32>
   plan.call geglu(%r, %a, %s) weights ["gate", "up"] ints [1, 64, 40, 0, 0]
       : !plan.buffer<64, f32>, !plan.buffer<64, f32>, !plan.buffer<40, f32>
   %b = plan.alloc : !plan.buffer<64, f32>
-  plan.call gelu_tanh(%a, %b) ints [64] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
+  plan.call unary(%a, %b) ints [64, 0] reals [0.0] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
   %c = plan.alloc : !plan.buffer<64, f32>
   plan.call add(%r, %b, %c) ints [64]
       : !plan.buffer<64, f32>, !plan.buffer<64, f32>, !plan.buffer<64, f32>
@@ -61,7 +61,7 @@ func.func @residual(%x: !plan.buffer<64, f32>)
 func.func @placed(%x: !plan.buffer<64, f32>) -> !plan.buffer<64, f32>
     attributes {plan.arena_size = 512 : i64} {
   %a = plan.view [256] : !plan.buffer<64, f32>
-  plan.call gelu_tanh(%x, %a) ints [64] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
+  plan.call unary(%x, %a) ints [64, 0] reals [0.0] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
   return %a : !plan.buffer<64, f32>
 }
 

@@ -13,3 +13,11 @@ func.func @geglu(%gate: tensor<2x32xf32>, %up: tensor<2x32xf32>) -> tensor<2x32x
   %r = gemma.add %h, %up : tensor<2x32xf32>
   return %r : tensor<2x32xf32>
 }
+
+// The exact GELU, a row of the unary function table like gelu_tanh.
+// CHECK-LABEL: func.func @gelu_erf
+// CHECK: gemma.gelu_erf %arg0 : tensor<3x5xf32>
+func.func @gelu_erf(%h: tensor<3x5xf32>) -> tensor<3x5xf32> {
+  %a = gemma.gelu_erf %h : tensor<3x5xf32>
+  return %a : tensor<3x5xf32>
+}

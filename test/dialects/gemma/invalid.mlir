@@ -1074,6 +1074,24 @@ func.func @f(%x: tensor<2x8xbf16>) -> tensor<2x8xbf16> {
 
 // -----
 
+// gelu_erf (ODS): a bf16 operand is not an f32 activation.
+func.func @f(%x: tensor<2x8xbf16>) -> tensor<2x8xbf16> {
+  // expected-error @+1 {{operand #0 must be non-empty statically shaped tensor of 32-bit float values}}
+  %y = gemma.gelu_erf %x : tensor<2x8xbf16>
+  return %y : tensor<2x8xbf16>
+}
+
+// -----
+
+// gelu_erf (ODS): the result has the operand's type.
+func.func @f(%x: tensor<2x8xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{requires the same type for all operands and results}}
+  %y = "gemma.gelu_erf"(%x) : (tensor<2x8xf32>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
 // add (ODS SameOperandsAndResultType): operands of different shapes (generic form).
 func.func @f(%a: tensor<2x8xf32>, %b: tensor<2x4xf32>) -> tensor<2x8xf32> {
   // expected-error @+1 {{requires the same type for all operands and results}}

@@ -64,7 +64,7 @@ func.func @ids(%ids: !plan.buffer<1, f32>, %x: !plan.buffer<64, f32>) {
 // Activations must be f32.
 func.func @activations(%a: !plan.buffer<8, i32>, %b: !plan.buffer<8, f32>) {
   // expected-error @+1 {{buffer 0 must hold f32 elements}}
-  plan.call gelu_tanh(%a, %b) ints [8]
+  plan.call unary(%a, %b) ints [8, 0] reals [0.0]
       : !plan.buffer<8, i32>, !plan.buffer<8, f32>
   return
 }
@@ -83,7 +83,27 @@ func.func @rows(%a: !plan.buffer<64, f32>, %b: !plan.buffer<64, f32>) {
 
 func.func @negative(%a: !plan.buffer<64, f32>, %b: !plan.buffer<64, f32>) {
   // expected-error @+1 {{negative parameter -8}}
-  plan.call gelu_tanh(%a, %b) ints [-8]
+  plan.call unary(%a, %b) ints [-8, 0] reals [0.0]
+      : !plan.buffer<64, f32>, !plan.buffer<64, f32>
+  return
+}
+
+// -----
+
+// A unary call names a row of the unary function table.
+func.func @unknown_function(%a: !plan.buffer<64, f32>, %b: !plan.buffer<64, f32>) {
+  // expected-error @+1 {{unknown unary function 9}}
+  plan.call unary(%a, %b) ints [64, 9] reals [0.0]
+      : !plan.buffer<64, f32>, !plan.buffer<64, f32>
+  return
+}
+
+// -----
+
+// ... and carries its parameter (0 for none).
+func.func @no_parameter(%a: !plan.buffer<64, f32>, %b: !plan.buffer<64, f32>) {
+  // expected-error @+1 {{expects 2 buffers, 0 weights, 2+ ints and 1 reals, got 2, 0, 2 and 0}}
+  plan.call unary(%a, %b) ints [64, 0]
       : !plan.buffer<64, f32>, !plan.buffer<64, f32>
   return
 }

@@ -14,7 +14,7 @@
 // CHECK: %[[Y:.*]] = plan.view [64] : !plan.buffer<64, f32>
 // CHECK: plan.call rms_norm(%[[X]], %[[Y]]) weights [""] ints [1, 64, 0] reals [9.9999999999999995E-7]
 // CHECK: plan.call kv_write(%[[Y]], %[[POS]], %[[K]]) ints [1, 4, 64, 1] : !plan.buffer<64, f32>, !plan.buffer<1, i32>, !plan.buffer<256, f32>
-// CHECK: plan.call gelu_tanh(%[[Y]], %[[X]]) ints [64] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
+// CHECK: plan.call unary(%[[Y]], %[[X]]) ints [64, 0] reals [0.000000e+00] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
 // CHECK: return %[[X]], %[[K]]
 func.func @decode_1(%ids: !plan.buffer<1, i32>, %pos: !plan.buffer<1, i32>,
                     %k: !plan.buffer<256, f32>)
@@ -28,7 +28,7 @@ func.func @decode_1(%ids: !plan.buffer<1, i32>, %pos: !plan.buffer<1, i32>,
       : !plan.buffer<64, f32>, !plan.buffer<64, f32>
   plan.call kv_write(%y, %pos, %k) ints [1, 4, 64, 1]
       : !plan.buffer<64, f32>, !plan.buffer<1, i32>, !plan.buffer<256, f32>
-  plan.call gelu_tanh(%y, %x) ints [64]
+  plan.call unary(%y, %x) ints [64, 0] reals [0.0]
       : !plan.buffer<64, f32>, !plan.buffer<64, f32>
   return %x, %k : !plan.buffer<64, f32>, !plan.buffer<256, f32>
 }
@@ -37,10 +37,10 @@ func.func @decode_1(%ids: !plan.buffer<1, i32>, %pos: !plan.buffer<1, i32>,
 // CHECK-LABEL: func.func @unplaced
 // CHECK-NOT: plan.arena_size
 // CHECK: %[[A:.*]] = plan.alloc : !plan.buffer<32, f32>
-// CHECK: plan.call softcap(%arg0, %[[A]]) ints [32] reals [3.000000e+01]
+// CHECK: plan.call unary(%arg0, %[[A]]) ints [32, 1] reals [3.000000e+01]
 func.func @unplaced(%x: !plan.buffer<32, f32>) -> !plan.buffer<32, f32> {
   %a = plan.alloc : !plan.buffer<32, f32>
-  plan.call softcap(%x, %a) ints [32] reals [30.0]
+  plan.call unary(%x, %a) ints [32, 1] reals [30.0]
       : !plan.buffer<32, f32>, !plan.buffer<32, f32>
   return %a : !plan.buffer<32, f32>
 }

@@ -94,7 +94,7 @@ TEST(ExportProgram, RefusesAnUnplacedFunction) {
       mlir::parseSourceString<mlir::ModuleOp>(R"mlir(
     func.func @decode_1(%x: !plan.buffer<8, f32>) -> !plan.buffer<8, f32> {
       %a = plan.alloc : !plan.buffer<8, f32>
-      plan.call gelu_tanh(%x, %a) ints [8]
+      plan.call unary(%x, %a) ints [8, 0] reals [0.0]
           : !plan.buffer<8, f32>, !plan.buffer<8, f32>
       return %a : !plan.buffer<8, f32>
     })mlir",

@@ -225,6 +225,17 @@ TEST(Kernels, GeluUsesTheTanhApproximation) {
   EXPECT_NEAR(y.data[2], -0.0454023, 1e-6); // erf form gives -0.0455003
 }
 
+// The exact GELU, x Phi(x): Phi(1) = 0.8413447, Phi(-2) = 0.0227501; and
+// the unary table's soft-cap is the one the evaluator's Softcap applies.
+TEST(Kernels, GeluErfIsXTimesTheNormalCdf) {
+  Tensor y = Unary(Make({1, 3}, {0.0f, 1.0f, -2.0f}), UnaryFn::kGeluErf, 0);
+  EXPECT_EQ(y.data[0], 0.0f);
+  EXPECT_NEAR(y.data[1], 0.8413447, 1e-6);
+  EXPECT_NEAR(y.data[2], -0.0455003, 1e-6);
+  const Tensor x = Make({1, 2}, {3.0f, -70.0f});
+  EXPECT_EQ(Unary(x, UnaryFn::kSoftcap, 30.0f).data, Softcap(x, 30.0f).data);
+}
+
 TEST(Kernels, LogitsUseTheFirstVocabRowsAndArgmaxPrefersTheLowestId) {
   WeightRows table = Rows(3, 2, {1, 0, 0, 1, 5, 5});
   Tensor logits = Logits(Make({1, 2}, {2, 2}), table, 2);

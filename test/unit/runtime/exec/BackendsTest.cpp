@@ -66,14 +66,14 @@ TEST(Backends, CompileValidatesTheProgramFirst) {
   bad.arg_elements = {8};
   bad.arena_elements = 4;
   bad.calls.push_back(
-      {plan::Kernel::kGeluTanh, {{0, 0, 8}, {-1, 0, 4}}, {}, {8}, {}});
+      {plan::Kernel::kUnary, {{0, 0, 8}, {-1, 0, 4}}, {}, {8, 0}, {0.0}});
   absl::StatusOr<std::unique_ptr<BackendProgram>> program =
       (*cpu)->Compile(bad, [](const std::string &) {
         return absl::StatusOr<StoredTensor>(absl::NotFoundError("none"));
       });
   ASSERT_FALSE(program.ok());
   EXPECT_EQ(program.status().message(),
-            "decode_1: call 0 (gelu_tanh): buffer 1 holds 4 elements, the "
+            "decode_1: call 0 (unary): buffer 1 holds 4 elements, the "
             "call needs 8");
 }
 

@@ -1,0 +1,130 @@
+//===- UnaryFunctions.h - The unary elementwise functions, one row each ---===//
+//
+// Every unary elementwise function of the model math is one row of
+// GEMMA_UNARY_FUNCTIONS: its code (stored in plan files: append only), its
+// name in C++, its mnemonic (the `gemma` op and the plan's function name)
+// and its formula in `x` (the value) and `p` (the op's one parameter, 0
+// where it has none). The formula is written once, in a subset that three
+// languages read alike: `T(c)` for a constant, `Tanh` and `Erf`, and
+// arithmetic. This one file is
+//   - host C++ for the reference evaluator (T = double), the CPU kernels
+//     and the CUDA emulator (T = float): ApplyUnary<T>;
+//   - part of the CUDA source NVRTC compiles (kernels/cuda/Kernels.cpp
+//     embeds it before the kernels), under __CUDACC_RTC__;
+//   - GLSL, included by the Vulkan shaders (glslc defines VULKAN), where
+//     ApplyUnary(fn, x, p) is generated from the same rows.
+// Adding a function: a row here, its `gemma` op (a Gemma_UnaryOp in
+// dialects/gemma/GemmaOps.td), and tests; every backend then runs it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef GEMMA_KERNELS_COMMON_UNARYFUNCTIONS_H
+#define GEMMA_KERNELS_COMMON_UNARYFUNCTIONS_H
+
+// X(code, Name, mnemonic, formula)
+#define GEMMA_UNARY_FUNCTIONS(X)                                               \
+  /* GELU, tanh approximation (Gemma's GeGLU gate). */                         \
+  X(0, GeluTanh, gelu_tanh,                                                    \
+    T(0.5) * x *                                                               \
+        (T(1) + Tanh(T(0.7978845608028654) * (x + T(0.044715) * x * x * x))))  \
+  /* Soft-capping at p > 0 (Gemma 2 scores and logits, Gemma 4 logits). */     \
+  X(1, Softcap, softcap, p *Tanh(x / p))                                       \
+  /* GELU with the error function (vision towers of the SigLIP kind). */       \
+  X(2, GeluErf, gelu_erf, T(0.5) * x * (T(1) + Erf(x * T(0.7071067811865476))))
+
+#if defined(VULKAN)
+// GLSL, which has no erf: Abramowitz and Stegun's formula 7.1.26, absolute
+// error below 1.5e-7 (f32's own spacing near 1 is 6e-8), odd by
+// construction.
+float Tanh(float v) { return tanh(v); }
+float Erf(float v) {
+  float a = abs(v), t = 1.0 / (1.0 + 0.3275911 * a);
+  float y = 1.0 - (((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t -
+                     0.284496736) *
+                        t +
+                    0.254829592) *
+                   t) *
+                      exp(-a * a);
+  return sign(v) * y;
+}
+#define T float
+float ApplyUnary(int fn, float x, float p) {
+#define GEMMA_UNARY_CASE(code, Name, mnemonic, formula)                        \
+  if (fn == code)                                                              \
+    return formula;
+  GEMMA_UNARY_FUNCTIONS(GEMMA_UNARY_CASE)
+#undef GEMMA_UNARY_CASE
+  return x;
+}
+#undef T
+#define GEMMA_UNARY_CODE(code, Name, mnemonic, formula)                        \
+  const int kUnary##Name = code;
+GEMMA_UNARY_FUNCTIONS(GEMMA_UNARY_CODE)
+#undef GEMMA_UNARY_CODE
+
+#else // C++: host, and the CUDA device code NVRTC compiles
+
+#if defined(__CUDACC_RTC__)
+#define GEMMA_UNARY_INLINE __device__ __forceinline__
+#else
+#include <cmath>
+#define GEMMA_UNARY_INLINE inline
+#endif
+
+namespace gemma {
+
+enum class UnaryFn : int {
+#define GEMMA_UNARY_ENUM(code, Name, mnemonic, formula) k##Name = code,
+  GEMMA_UNARY_FUNCTIONS(GEMMA_UNARY_ENUM)
+#undef GEMMA_UNARY_ENUM
+};
+
+#define GEMMA_UNARY_COUNT(code, Name, mnemonic, formula) +1
+inline constexpr int kUnaryFnCount = 0 GEMMA_UNARY_FUNCTIONS(GEMMA_UNARY_COUNT);
+#undef GEMMA_UNARY_COUNT
+
+namespace unary_detail {
+#if defined(__CUDACC_RTC__)
+GEMMA_UNARY_INLINE float Tanh(float v) { return tanhf(v); }
+GEMMA_UNARY_INLINE float Erf(float v) { return erff(v); }
+#else
+template <class V> inline V Tanh(V v) { return std::tanh(v); }
+template <class V> inline V Erf(V v) { return std::erf(v); }
+#endif
+} // namespace unary_detail
+
+// The function `fn` of x with parameter p, in T's arithmetic; x itself for
+// a code no row has (plans are validated before they run).
+template <class T> GEMMA_UNARY_INLINE T ApplyUnary(UnaryFn fn, T x, T p) {
+  using unary_detail::Erf;
+  using unary_detail::Tanh;
+  (void)p;
+  switch (fn) {
+#define GEMMA_UNARY_CASE(code, Name, mnemonic, formula)                        \
+  case UnaryFn::k##Name:                                                       \
+    return formula;
+    GEMMA_UNARY_FUNCTIONS(GEMMA_UNARY_CASE)
+#undef GEMMA_UNARY_CASE
+  }
+  return x;
+}
+
+#if !defined(__CUDACC_RTC__)
+// The mnemonic of `fn` ("gelu_tanh"), or nullptr for a code no row has.
+inline const char *UnaryFnName(int fn) {
+  switch (fn) {
+#define GEMMA_UNARY_NAME(code, Name, mnemonic, formula)                        \
+  case code:                                                                   \
+    return #mnemonic;
+    GEMMA_UNARY_FUNCTIONS(GEMMA_UNARY_NAME)
+#undef GEMMA_UNARY_NAME
+  }
+  return nullptr;
+}
+#endif
+
+} // namespace gemma
+
+#undef GEMMA_UNARY_INLINE
+#endif // VULKAN
+
+#endif // GEMMA_KERNELS_COMMON_UNARYFUNCTIONS_H
