@@ -66,7 +66,10 @@ public:
   mlir::func::FuncOp Run();
 
 private:
+  // The unfused ops; the fused ones (and the error for an op without a
+  // kernel) in LowerFused.
   mlir::LogicalResult Lower(mlir::Operation *op);
+  mlir::LogicalResult LowerFused(mlir::Operation *op);
   mlir::Value Of(mlir::Value v) { return values_.lookup(v); }
   mlir::Value Scratch(int64_t elements) {
     return plan::ir::AllocOp::create(
@@ -253,6 +256,11 @@ mlir::LogicalResult Lowering::Lower(mlir::Operation *op) {
              {in[0], in[1], ShapeOf(l.getResult())[1]}, {0.0});
         return mlir::success();
       })
+      .Default([&](mlir::Operation *other) { return LowerFused(other); });
+}
+
+mlir::LogicalResult Lowering::LowerFused(mlir::Operation *op) {
+  return llvm::TypeSwitch<mlir::Operation *, mlir::LogicalResult>(op)
       .Case([&](ir::FusedLogitsOp l) {
         const std::vector<int64_t> in = ShapeOf(l.getInput());
         Emit(Kernel::Logits, {Of(l.getInput()), Define(l.getResult())},

@@ -55,7 +55,10 @@ public:
     return &it->second;
   }
 
+  // The unfused ops; the fused ones (and the error for an op the evaluator
+  // cannot run) in ExecuteFused.
   absl::Status Execute(mlir::Operation *op);
+  absl::Status ExecuteFused(mlir::Operation *op);
 
 private:
   const WeightProvider &weights_;
@@ -193,6 +196,19 @@ absl::Status Frame::Execute(mlir::Operation *op) {
       })
       // Fused ops: the composition of the kernels of their groups, so a
       // fused module computes exactly what the unfused one does.
+      .Case([&](ir::ArgmaxOp a) {
+        Bind(a.getResult(), Argmax(F32(a.getInput())));
+        return absl::OkStatus();
+      })
+      .Default([&](mlir::Operation *other) { return ExecuteFused(other); });
+}
+
+absl::Status Frame::ExecuteFused(mlir::Operation *op) {
+  auto bind = [&](Tensor t) {
+    Bind(op->getResult(0), std::move(t));
+    return absl::OkStatus();
+  };
+  return llvm::TypeSwitch<mlir::Operation *, absl::Status>(op)
       .Case([&](ir::FusedGegluOp g) -> absl::Status {
         absl::StatusOr<const WeightRows *> gate = Weight(g.getGateWeightAttr());
         if (!gate.ok())
@@ -293,10 +309,6 @@ absl::Status Frame::Execute(mlir::Operation *op) {
         if (std::optional<llvm::APFloat> cap = l.getCap())
           logits = Softcap(logits, cap->convertToFloat());
         return bind(std::move(logits));
-      })
-      .Case([&](ir::ArgmaxOp a) {
-        Bind(a.getResult(), Argmax(F32(a.getInput())));
-        return absl::OkStatus();
       })
       .Default([&](mlir::Operation *other) {
         return absl::UnimplementedError(

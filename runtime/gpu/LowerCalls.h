@@ -181,6 +181,102 @@ absl::Status Norm(Sink &sink, const plan::Buffer &x, const plan::Buffer &y,
   if (absl::Status gemma_gpu_status = (expr); !gemma_gpu_status.ok())          \
   return gemma_gpu_status
 
+// A geglu call: one GeGLU launch where the backend has the kernel and the
+// rows fit it, else the two matmuls and gelu(g) * u.
+template <class Sink>
+absl::Status LowerGeglu(const plan::Call &call, Sink &sink) {
+  using Weight = typename Sink::Weight;
+  const std::vector<plan::Buffer> &b = call.buffers;
+  const std::vector<int64_t> &i = call.ints;
+  const Weight *w0 = nullptr, *w1 = nullptr;
+  GEMMA_GPU_TRY(detail::WeightOf(sink, call, 0, true, w0));
+  GEMMA_GPU_TRY(detail::WeightOf(sink, call, 1, true, w1));
+  const int64_t n = i[0], in = i[1], width = i[2];
+  const size_t up_at = 3 + 1 + 2 * size_t(i[3]);
+  // A backend with a GeGLU kernel takes gate and up rows of one stored
+  // type, each at most one range, in one launch.
+  if constexpr (requires {
+                  sink.Geglu(b[0], b[1], n, in, width, *w0, n, *w1, n);
+                }) {
+    const int64_t gate_ranges = i[3], up_ranges = i[up_at];
+    const int64_t gate = gate_ranges == 1 ? i[4] : 0;
+    const int64_t up = up_ranges == 1 ? i[up_at + 1] : 0;
+    if (gate_ranges <= 1 && up_ranges <= 1 && w0->type == w1->type &&
+        w0->cols == in && w1->cols == in && gate + width <= w0->rows &&
+        up + width <= w1->rows && (gate_ranges == 0 || i[5] - i[4] == width) &&
+        (up_ranges == 0 || i[up_at + 2] - i[up_at + 1] == width))
+      return sink.Geglu(b[0], b[1], n, in, width, *w0, gate, *w1, up);
+  }
+  GEMMA_GPU_TRY(detail::Matmul(sink, b[0], b[1], n, in, width, *w0, i, 3));
+  GEMMA_GPU_TRY(detail::Matmul(sink, b[0], b[2], n, in, width, *w1, i, up_at));
+  return sink.Elementwise(kOpGeluMul, n * width, 0.0f, b[1], b[2], b[1]);
+}
+
+// A qkv_rope call: the three projections, then the norms, RoPE and both
+// cache writes as one launch where the backend has the kernel, or one by one.
+template <class Sink>
+absl::Status LowerQkvRope(const plan::Call &call, Sink &sink) {
+  const typename Sink::Weight *wq, *wk, *wv, *qn, *kn;
+  const std::vector<plan::Buffer> &b = call.buffers;
+  const std::vector<int64_t> &i = call.ints;
+  const std::vector<double> &r = call.reals;
+  GEMMA_GPU_TRY(detail::WeightOf(sink, call, 0, true, wq));
+  GEMMA_GPU_TRY(detail::WeightOf(sink, call, 1, true, wk));
+  GEMMA_GPU_TRY(detail::WeightOf(sink, call, 2, false, wv));
+  GEMMA_GPU_TRY(detail::WeightOf(sink, call, 3, false, qn));
+  GEMMA_GPU_TRY(detail::WeightOf(sink, call, 4, false, kn));
+  const int64_t n = i[0], d = i[1], heads = i[2], dim = i[3];
+  const int64_t kb = i[4], ks = i[5], kh = i[6];
+  const int64_t vb = i[7], vs = i[8], vh = i[9], vd = i[10];
+  const int64_t kind = i[11];
+  const bool value_norm = i[12] != 0;
+  const size_t k_at = 13 + 1 + 2 * size_t(i[13]);
+  const size_t v_at = k_at + 1 + 2 * size_t(i[k_at]);
+  const float eps = float(r[0]);
+  GEMMA_GPU_TRY(
+      detail::Matmul(sink, b[0], b[4], n, d, heads * dim, *wq, i, 13));
+  GEMMA_GPU_TRY(detail::Matmul(sink, b[0], b[5], n, d, kh * dim, *wk, i, k_at));
+  if (wv) {
+    GEMMA_GPU_TRY(
+        detail::Matmul(sink, b[0], b[6], n, d, vh * vd, *wv, i, v_at));
+  } else if (vh * vd != kh * dim) {
+    return absl::InvalidArgumentError("K=V with values wider than keys");
+  } else {
+    GEMMA_GPU_TRY(
+        sink.Elementwise(kOpCopy, n * kh * dim, 0.0f, b[5], b[5], b[6]));
+  }
+  const bool norms = qn || kn || kind != 0;
+  if (norms && (!qn || !kn))
+    return absl::InvalidArgumentError("a QK-norm without both weights");
+  // A backend with the whole tail as one kernel: norms of one stored
+  // type (and the right width), heads no wider than its kernels take.
+  if constexpr (requires {
+                  sink.QkvPost(b[4], b[5], b[6], b[2], b[3], QkvPostShape{}, qn,
+                               kn, eps, r[1], r[2], r[3]);
+                }) {
+    const bool weights_fit =
+        !norms || kind == 0 ||
+        (qn->rows * qn->cols == dim && kn->rows * kn->cols == dim);
+    if (weights_fit && (!norms || qn->type == kn->type) &&
+        dim <= kMaxValueDim && vd <= kMaxValueDim)
+      return sink.QkvPost(b[4], b[5], b[6], b[2], b[3],
+                          {n, heads, dim, kh, vh, vd, norms ? kind : -1,
+                           value_norm ? 1 : 0, kb, ks, vb, vs},
+                          qn, kn, eps, r[1], r[2], r[3]);
+  }
+  if (norms) {
+    GEMMA_GPU_TRY(
+        detail::Norm(sink, b[4], b[4], n * heads, dim, kind, qn, eps));
+    GEMMA_GPU_TRY(detail::Norm(sink, b[5], b[5], n * kh, dim, kind, kn, eps));
+  }
+  if (value_norm)
+    GEMMA_GPU_TRY(detail::Norm(sink, b[6], b[6], n * vh, vd, 0, nullptr, eps));
+  GEMMA_GPU_TRY(sink.Rope(b[4], b[4], n, heads, dim, r[1], r[2], r[3]));
+  GEMMA_GPU_TRY(sink.Rope(b[5], b[5], n, kh, dim, r[1], r[2], r[3]));
+  GEMMA_GPU_TRY(sink.KvWrite(b[2], b[5], kb, ks, kh * dim, n));
+  return sink.KvWrite(b[3], b[6], vb, vs, vh * vd, n);
+}
+
 template <class Sink>
 absl::Status LowerCall(const plan::Call &call, Sink &sink) {
   using Weight = typename Sink::Weight;
@@ -272,31 +368,10 @@ absl::Status LowerCall(const plan::Call &call, Sink &sink) {
       return absl::InvalidArgumentError("logits past the embedding table");
     return detail::Matmul(sink, b[0], b[1], i[0], i[1], i[2], *w0, {0}, 0,
                           float(r[0]));
-  case plan::Kernel::kGeglu: {
-    GEMMA_GPU_TRY(weight(0, true, w0));
-    GEMMA_GPU_TRY(weight(1, true, w1));
-    const int64_t n = i[0], in = i[1], width = i[2];
-    const size_t up_at = 3 + 1 + 2 * size_t(i[3]);
-    // A backend with a GeGLU kernel takes gate and up rows of one stored
-    // type, each at most one range, in one launch.
-    if constexpr (requires {
-                    sink.Geglu(b[0], b[1], n, in, width, *w0, n, *w1, n);
-                  }) {
-      const int64_t gate_ranges = i[3], up_ranges = i[up_at];
-      const int64_t gate = gate_ranges == 1 ? i[4] : 0;
-      const int64_t up = up_ranges == 1 ? i[up_at + 1] : 0;
-      if (gate_ranges <= 1 && up_ranges <= 1 && w0->type == w1->type &&
-          w0->cols == in && w1->cols == in && gate + width <= w0->rows &&
-          up + width <= w1->rows &&
-          (gate_ranges == 0 || i[5] - i[4] == width) &&
-          (up_ranges == 0 || i[up_at + 2] - i[up_at + 1] == width))
-        return sink.Geglu(b[0], b[1], n, in, width, *w0, gate, *w1, up);
-    }
-    GEMMA_GPU_TRY(detail::Matmul(sink, b[0], b[1], n, in, width, *w0, i, 3));
-    GEMMA_GPU_TRY(
-        detail::Matmul(sink, b[0], b[2], n, in, width, *w1, i, up_at));
-    return sink.Elementwise(kOpGeluMul, n * width, 0.0f, b[1], b[2], b[1]);
-  }
+  case plan::Kernel::kGeglu:
+    return LowerGeglu(call, sink);
+  case plan::Kernel::kQkvRope:
+    return LowerQkvRope(call, sink);
   case plan::Kernel::kNormMatmul: {
     GEMMA_GPU_TRY(weight(0, false, w0));
     GEMMA_GPU_TRY(weight(1, true, w1));
@@ -304,66 +379,6 @@ absl::Status LowerCall(const plan::Call &call, Sink &sink) {
     GEMMA_GPU_TRY(detail::Norm(sink, b[0], b[2], n * in / width, width, i[4],
                                w0, float(r[0])));
     return detail::Matmul(sink, b[2], b[1], n, in, out, *w1, i, 5);
-  }
-  case plan::Kernel::kQkvRope: {
-    const Weight *wq, *wk, *wv, *qn, *kn;
-    GEMMA_GPU_TRY(weight(0, true, wq));
-    GEMMA_GPU_TRY(weight(1, true, wk));
-    GEMMA_GPU_TRY(weight(2, false, wv));
-    GEMMA_GPU_TRY(weight(3, false, qn));
-    GEMMA_GPU_TRY(weight(4, false, kn));
-    const int64_t n = i[0], d = i[1], heads = i[2], dim = i[3];
-    const int64_t kb = i[4], ks = i[5], kh = i[6];
-    const int64_t vb = i[7], vs = i[8], vh = i[9], vd = i[10];
-    const int64_t kind = i[11];
-    const bool value_norm = i[12] != 0;
-    const size_t k_at = 13 + 1 + 2 * size_t(i[13]);
-    const size_t v_at = k_at + 1 + 2 * size_t(i[k_at]);
-    const float eps = float(r[0]);
-    GEMMA_GPU_TRY(
-        detail::Matmul(sink, b[0], b[4], n, d, heads * dim, *wq, i, 13));
-    GEMMA_GPU_TRY(
-        detail::Matmul(sink, b[0], b[5], n, d, kh * dim, *wk, i, k_at));
-    if (wv) {
-      GEMMA_GPU_TRY(
-          detail::Matmul(sink, b[0], b[6], n, d, vh * vd, *wv, i, v_at));
-    } else if (vh * vd != kh * dim) {
-      return absl::InvalidArgumentError("K=V with values wider than keys");
-    } else {
-      GEMMA_GPU_TRY(
-          sink.Elementwise(kOpCopy, n * kh * dim, 0.0f, b[5], b[5], b[6]));
-    }
-    const bool norms = qn || kn || kind != 0;
-    if (norms && (!qn || !kn))
-      return absl::InvalidArgumentError("a QK-norm without both weights");
-    // A backend with the whole tail as one kernel: norms of one stored
-    // type (and the right width), heads no wider than its kernels take.
-    if constexpr (requires {
-                    sink.QkvPost(b[4], b[5], b[6], b[2], b[3], QkvPostShape{},
-                                 qn, kn, eps, r[1], r[2], r[3]);
-                  }) {
-      const bool weights_fit =
-          !norms || kind == 0 ||
-          (qn->rows * qn->cols == dim && kn->rows * kn->cols == dim);
-      if (weights_fit && (!norms || qn->type == kn->type) &&
-          dim <= kMaxValueDim && vd <= kMaxValueDim)
-        return sink.QkvPost(b[4], b[5], b[6], b[2], b[3],
-                            {n, heads, dim, kh, vh, vd, norms ? kind : -1,
-                             value_norm ? 1 : 0, kb, ks, vb, vs},
-                            qn, kn, eps, r[1], r[2], r[3]);
-    }
-    if (norms) {
-      GEMMA_GPU_TRY(
-          detail::Norm(sink, b[4], b[4], n * heads, dim, kind, qn, eps));
-      GEMMA_GPU_TRY(detail::Norm(sink, b[5], b[5], n * kh, dim, kind, kn, eps));
-    }
-    if (value_norm)
-      GEMMA_GPU_TRY(
-          detail::Norm(sink, b[6], b[6], n * vh, vd, 0, nullptr, eps));
-    GEMMA_GPU_TRY(sink.Rope(b[4], b[4], n, heads, dim, r[1], r[2], r[3]));
-    GEMMA_GPU_TRY(sink.Rope(b[5], b[5], n, kh, dim, r[1], r[2], r[3]));
-    GEMMA_GPU_TRY(sink.KvWrite(b[2], b[5], kb, ks, kh * dim, n));
-    return sink.KvWrite(b[3], b[6], vb, vs, vh * vd, n);
   }
   case plan::Kernel::kMoeExperts: {
     const Weight *scale, *gate_up, *down;

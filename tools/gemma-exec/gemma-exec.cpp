@@ -399,6 +399,65 @@ int Generate(gemma::PlanSession &session,
   return 0;
 }
 
+// The flags' values and combinations, checked before the model is read:
+// the first problem, or OK (after --prefill-math bf16 is switched on).
+absl::Status CheckFlags(const std::string &mode) {
+  using namespace gemma;
+  if (max_tokens < 0)
+    return absl::InvalidArgumentError("--max-tokens must not be negative");
+  // More threads than cores wait for one another at every kernel of every
+  // step (measured: 1000 threads on 2 cores, 15x slower).
+  const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
+  if (threads < 0 || threads > 4 * cores)
+    return absl::InvalidArgumentError(
+        fmt::format("--threads {}: give 1 to {} (4x this machine's "
+                    "{} cores), or 0 for one per core",
+                    int(threads), 4 * cores, cores));
+  if (threads > cores)
+    std::fprintf(stderr,
+                 "gemma-exec: warning: --threads %d is more than this "
+                 "machine's %d cores: the extra threads slow every step\n",
+                 int(threads), cores);
+  if (repeat_last_n < 0)
+    return absl::InvalidArgumentError("--repeat-last-n must not be negative");
+  if (std::string why = Sampling().Check(); !why.empty())
+    return absl::InvalidArgumentError(why);
+  if (mode == "--bench" && (raw || !system_text.empty()))
+    return absl::InvalidArgumentError(
+        "--bench makes its own prompt: drop --raw/--system");
+  for (const auto &[flag, text] : {std::pair{"--prompt", &prompt_text},
+                                   std::pair{"--system", &system_text},
+                                   std::pair{"--encode", &encode_text}})
+    if (std::optional<size_t> at = InvalidUtf8At(*text))
+      return absl::InvalidArgumentError(
+          fmt::format("{} is not valid UTF-8 (byte {})", flag, *at));
+
+  if (prefill_math != "f32" && prefill_math != "bf16")
+    return absl::InvalidArgumentError(
+        fmt::format("--prefill-math: unknown '{}' (f32 or bf16)",
+                    std::string(prefill_math)));
+  if (prefill_math == "bf16") {
+    if (!device.empty() && device != "cpu")
+      return absl::InvalidArgumentError(
+          "--prefill-math bf16 is a CPU backend mode; --device " + device +
+          " runs its own arithmetic");
+    if (!cpu::Bf16GemmSupported())
+      return absl::InvalidArgumentError(
+          "--prefill-math bf16: this CPU has no AVX512-BF16 (Zen 4, "
+          "Sapphire Rapids and later have it); use f32");
+    cpu::SetPrefillBf16(true);
+  }
+
+  // An unwritable --bench-json is found now, not after the benchmark.
+  if (!bench_json.empty()) {
+    const std::string inputs[] = {plan_path.getValue()};
+    if (absl::Status s = CheckOutputPath(bench_json, inputs); !s.ok())
+      return absl::InvalidArgumentError(
+          fmt::format("--bench-json: {}", std::string(s.message())));
+  }
+  return absl::OkStatus();
+}
+
 int Run() {
   using namespace gemma;
   if (!model_flag.empty() && !plan_path.empty())
@@ -420,51 +479,8 @@ int Run() {
   absl::StatusOr<std::string> mode = Mode();
   if (!mode.ok())
     return Fail(std::string(mode.status().message()));
-  if (max_tokens < 0)
-    return Fail("--max-tokens must not be negative");
-  // More threads than cores wait for one another at every kernel of every
-  // step (measured: 1000 threads on 2 cores, 15x slower).
-  const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
-  if (threads < 0 || threads > 4 * cores)
-    return Fail(fmt::format("--threads {}: give 1 to {} (4x this machine's "
-                            "{} cores), or 0 for one per core",
-                            int(threads), 4 * cores, cores));
-  if (threads > cores)
-    std::fprintf(stderr,
-                 "gemma-exec: warning: --threads %d is more than this "
-                 "machine's %d cores: the extra threads slow every step\n",
-                 int(threads), cores);
-  if (repeat_last_n < 0)
-    return Fail("--repeat-last-n must not be negative");
-  if (std::string why = Sampling().Check(); !why.empty())
-    return Fail(why);
-  if (*mode == "--bench" && (raw || !system_text.empty()))
-    return Fail("--bench makes its own prompt: drop --raw/--system");
-  for (const auto &[flag, text] : {std::pair{"--prompt", &prompt_text},
-                                   std::pair{"--system", &system_text},
-                                   std::pair{"--encode", &encode_text}})
-    if (std::optional<size_t> at = InvalidUtf8At(*text))
-      return Fail(fmt::format("{} is not valid UTF-8 (byte {})", flag, *at));
-
-  if (prefill_math != "f32" && prefill_math != "bf16")
-    return Fail(fmt::format("--prefill-math: unknown '{}' (f32 or bf16)",
-                            std::string(prefill_math)));
-  if (prefill_math == "bf16") {
-    if (!device.empty() && device != "cpu")
-      return Fail("--prefill-math bf16 is a CPU backend mode; --device " +
-                  device + " runs its own arithmetic");
-    if (!cpu::Bf16GemmSupported())
-      return Fail("--prefill-math bf16: this CPU has no AVX512-BF16 (Zen 4, "
-                  "Sapphire Rapids and later have it); use f32");
-    cpu::SetPrefillBf16(true);
-  }
-
-  // An unwritable --bench-json is found now, not after the benchmark.
-  if (!bench_json.empty()) {
-    const std::string inputs[] = {plan_path.getValue()};
-    if (absl::Status s = CheckOutputPath(bench_json, inputs); !s.ok())
-      return Fail(fmt::format("--bench-json: {}", std::string(s.message())));
-  }
+  if (absl::Status s = CheckFlags(*mode); !s.ok())
+    return Fail(std::string(s.message()));
 
   // A weight file or checkpoint runs as llama.cpp's do: compiled once into
   // the user's cache.

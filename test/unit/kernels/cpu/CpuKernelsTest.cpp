@@ -24,6 +24,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <random>
 #include <tuple>
 #include <utility>
@@ -359,32 +360,39 @@ TEST_P(GgmlKernel, MatmulAndLogitsMatchDecodeThenDot) {
   }
 }
 
+// The dot products read straight from a GGML type's blocks: one row, four
+// rows, and a range of rows; nullopt for types decoded first.
+struct GgmlRowDots {
+  float (*one)(const float *, const uint8_t *, int64_t);
+  void (*four)(const float *, const uint8_t *, int64_t, int64_t, float *);
+  void (*range)(const float *, const uint8_t *, int64_t, int64_t, int64_t,
+                float *);
+};
+std::optional<GgmlRowDots> RowDotsOf(StoredType type) {
+  switch (type) {
+  case StoredType::kQ8_0:
+    return GgmlRowDots{DotQ8_0, DotQ8_0x4, DotQ8_0Rows};
+  case StoredType::kQ5_0:
+    return GgmlRowDots{DotQ5_0, DotQ5_0x4, DotQ5_0Rows};
+  case StoredType::kQ4_K:
+    return GgmlRowDots{DotQ4_K, DotQ4_Kx4, DotQ4_KRows};
+  case StoredType::kQ6_K:
+    return GgmlRowDots{DotQ6_K, DotQ6_Kx4, DotQ6_KRows};
+  default:
+    return std::nullopt;
+  }
+}
+
 // The in-register dot products of GGML rows (one row, and four rows at a
 // time) against decode-then-dot in f64 on rows of 4 K-blocks / 32 small
 // blocks: within 2e-6 of sum |x_i w_i| (f32 accumulation of 1024 products
 // with the block scales applied to partial sums).
 TEST_P(GgmlKernel, RowDotsMatchDecodeThenDot) {
-  using RowDot1 = float (*)(const float *, const uint8_t *, int64_t);
-  using RowDot4 =
-      void (*)(const float *, const uint8_t *, int64_t, int64_t, float *);
-  RowDot1 dot = nullptr;
-  RowDot4 dot4 = nullptr;
-  switch (Type()) {
-  case StoredType::kQ8_0:
-    dot = DotQ8_0, dot4 = DotQ8_0x4;
-    break;
-  case StoredType::kQ5_0:
-    dot = DotQ5_0, dot4 = DotQ5_0x4;
-    break;
-  case StoredType::kQ4_K:
-    dot = DotQ4_K, dot4 = DotQ4_Kx4;
-    break;
-  case StoredType::kQ6_K:
-    dot = DotQ6_K, dot4 = DotQ6_Kx4;
-    break;
-  default:
+  const std::optional<GgmlRowDots> dots = RowDotsOf(Type());
+  if (!dots)
     GTEST_SKIP() << "decoded before the dot product";
-  }
+  const auto dot = dots->one;
+  const auto dot4 = dots->four;
   const int64_t cols = 1024, rows = 8;
   Weight w = MakeGgmlWeight(Type(), rows, cols, 31);
   const std::vector<float> x = Random(cols, 32, 3.0f);
@@ -406,25 +414,10 @@ TEST_P(GgmlKernel, RowDotsMatchDecodeThenDot) {
 // precomputed sums of x (16896 values: 66 K-blocks, 528 small blocks),
 // five rows (a four-row pass, then one): within 1e-5 of sum |x_i w_i|.
 TEST_P(GgmlKernel, LongRowRangesMatchDecodeThenDot) {
-  using RowRange = void (*)(const float *, const uint8_t *, int64_t, int64_t,
-                            int64_t, float *);
-  RowRange dots = nullptr;
-  switch (Type()) {
-  case StoredType::kQ8_0:
-    dots = DotQ8_0Rows;
-    break;
-  case StoredType::kQ5_0:
-    dots = DotQ5_0Rows;
-    break;
-  case StoredType::kQ4_K:
-    dots = DotQ4_KRows;
-    break;
-  case StoredType::kQ6_K:
-    dots = DotQ6_KRows;
-    break;
-  default:
+  const std::optional<GgmlRowDots> row_dots = RowDotsOf(Type());
+  if (!row_dots)
     GTEST_SKIP() << "decoded before the dot product";
-  }
+  const auto dots = row_dots->range;
   const int64_t cols = 16896, rows = 5;
   Weight w = MakeGgmlWeight(Type(), rows, cols, 37);
   const std::vector<float> x = Random(cols, 38, 3.0f);
