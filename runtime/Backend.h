@@ -136,6 +136,30 @@ struct KernelProfile {
   uint64_t weight_bytes = 0; // stored weight bytes the calls read
 };
 
+// The stored weight bytes one call reads, for the profile's GB/s: each
+// distinct weight once (q, k and v, or gate and up, may be row ranges of
+// one stacked tensor), an embedding one row per id. `find(name)` gives a
+// weight's type, rows and cols (anything with those members, through a
+// pointer or an optional), or a null or empty one when there is none.
+template <class Find>
+uint64_t CallWeightBytes(const plan::Call &call, const Find &find) {
+  uint64_t bytes = 0;
+  for (size_t k = 0; k < call.weights.size(); ++k) {
+    const std::string &name = call.weights[k];
+    if (name.empty() ||
+        std::find(call.weights.begin(), call.weights.begin() + long(k), name) !=
+            call.weights.begin() + long(k))
+      continue;
+    const auto w = find(name);
+    if (!w)
+      continue;
+    const uint64_t row = PackedBytes(w->type, uint64_t(w->cols));
+    bytes += call.kernel == plan::Kernel::kEmbed ? uint64_t(call.ints[0]) * row
+                                                 : uint64_t(w->rows) * row;
+  }
+  return bytes;
+}
+
 // Per-kernel totals (indexed by plan::Kernel) as Backend::Profile returns
 // them: the kernels that ran, busiest first.
 inline std::vector<KernelProfile>

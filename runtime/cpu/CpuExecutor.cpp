@@ -2,6 +2,8 @@
 
 #include "runtime/cpu/CpuExecutor.h"
 
+#include "runtime/Backend.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -517,25 +519,11 @@ CpuExecutor::Create(const plan::Program &program, const WeightLookup &weights) {
     executor->steps_.push_back(*std::move(step));
     const plan::Call &call = program.calls[c];
     executor->kernels_.push_back(call.kernel);
-    // What the call reads of its weights: one row per id for an
-    // embedding, the whole tensor otherwise, once per tensor (q, k and v,
-    // or gate and up, are row ranges of one stacked tensor in .sbs files).
-    uint64_t bytes = 0;
-    for (size_t k = 0; k < call.weights.size(); ++k) {
-      const std::string &name = call.weights[k];
-      if (name.empty() ||
-          std::find(call.weights.begin(), call.weights.begin() + long(k),
-                    name) != call.weights.begin() + long(k))
-        continue;
-      absl::StatusOr<WeightView> w = weights(name);
-      if (!w.ok())
-        continue;
-      const uint64_t row = PackedBytes(w->type, uint64_t(w->cols));
-      bytes += call.kernel == plan::Kernel::kEmbed
-                   ? uint64_t(call.ints[0]) * row
-                   : uint64_t(w->rows) * row;
-    }
-    executor->weight_bytes_.push_back(bytes);
+    executor->weight_bytes_.push_back(
+        CallWeightBytes(call, [&](const std::string &name) {
+          absl::StatusOr<WeightView> w = weights(name);
+          return w.ok() ? std::optional<WeightView>(*w) : std::nullopt;
+        }));
   }
   executor->arena_.assign(size_t(program.arena_elements), 0.0f);
   executor->outputs_ = program.outputs;

@@ -44,18 +44,8 @@ public:
     if (out.launches.size() > before) {
       PendingLaunch &first = out.launches[before];
       first.first = true;
-      // Each distinct weight once; an embedding reads one row per id.
-      std::vector<std::string> seen;
-      for (const std::string &name : call.weights) {
-        const Stored *w = name.empty() ? nullptr : Find(name);
-        if (!w || std::find(seen.begin(), seen.end(), name) != seen.end())
-          continue;
-        seen.push_back(name);
-        const uint64_t row = PackedBytes(w->type, uint64_t(w->cols));
-        first.weight_bytes += call.kernel == Kernel::kEmbed
-                                  ? uint64_t(call.ints[0]) * row
-                                  : uint64_t(w->rows) * row;
-      }
+      first.weight_bytes = CallWeightBytes(
+          call, [&](const std::string &name) { return Find(name); });
     }
     return absl::OkStatus();
   }

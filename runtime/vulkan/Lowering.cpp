@@ -53,18 +53,8 @@ public:
       return s;
     if (dispatches.size() > before) {
       dispatches[before].first = true;
-      // Each distinct weight once; an embedding reads one row per id.
-      std::vector<std::string> seen;
-      for (const std::string &name : call.weights) {
-        const Stored *w = name.empty() ? nullptr : weights_.Find(name);
-        if (!w || std::find(seen.begin(), seen.end(), name) != seen.end())
-          continue;
-        seen.push_back(name);
-        const uint64_t row = PackedBytes(w->type, uint64_t(w->cols));
-        dispatches[before].weight_bytes += call.kernel == Kernel::kEmbed
-                                               ? uint64_t(call.ints[0]) * row
-                                               : uint64_t(w->rows) * row;
-      }
+      dispatches[before].weight_bytes = CallWeightBytes(
+          call, [&](const std::string &name) { return weights_.Find(name); });
     }
     return absl::OkStatus();
   }
