@@ -28,9 +28,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
+#include <map>
 #include <numeric>
 #include <random>
 #include <set>
+#include <tuple>
 
 namespace gemma {
 namespace {
@@ -50,29 +53,47 @@ std::vector<float> Random(int64_t n, uint32_t seed, float scale) {
   return v;
 }
 
-// A program of one token row: its `width` f32 inputs (a weight of one
-// row, embedded into the arena's first `width` elements), then `call`,
-// whose result is the arena range [width, width + out). (One row: a
-// program's result is [rows, out] logits to the CUDA backend.)
-plan::Program OneCall(int64_t width, plan::Call call, int64_t out) {
+// A program over `rows` token rows (ids and positions 0..rows-1): their
+// inputs, `width` f32 values each (rows of the weight "x", embedded into
+// the arena's first rows * width elements), then `call`, whose result is
+// the arena range [rows * width, rows * width + out). (A program's result
+// is [rows, out / rows] logits to the CUDA backend: out is a multiple of
+// rows.)
+plan::Program OneCall(int64_t width, plan::Call call, int64_t out,
+                      int64_t rows = 1) {
   plan::Program program;
   program.name = "one-call";
-  program.arg_elements = {1, 1};
-  program.arena_elements = width + out;
+  program.arg_elements = {rows, rows};
+  program.arena_elements = rows * width + out;
   plan::Call embed;
   embed.kernel = plan::Kernel::kEmbed;
-  embed.buffers = {{0, 0, 1}, {-1, 0, width}};
+  embed.buffers = {{0, 0, rows}, {-1, 0, rows * width}};
   embed.weights = {"x"};
-  embed.ints = {1, width};
+  embed.ints = {rows, width};
   embed.reals = {1.0};
   program.calls = {embed, std::move(call)};
-  program.outputs = {{-1, width, out}};
+  program.outputs = {{-1, rows * width, out}};
   return program;
 }
 
-// The arena range of the n inputs from `at` of OneCall, and its result.
+// The arena range of the n inputs from `at` of OneCall, its result, and
+// the positions argument.
 plan::Buffer Input(int64_t at, int64_t n) { return {-1, at, n}; }
 plan::Buffer Result(int64_t width, int64_t out) { return {-1, width, out}; }
+plan::Buffer Positions(int64_t rows) { return {1, 0, rows}; }
+
+// A weight of `rows` x `cols` f32 values.
+struct Matrix {
+  std::vector<float> values;
+  int64_t rows = 0, cols = 0;
+  ref::WeightRows Rows() const {
+    const Matrix *self = this;
+    return {rows, cols, [self](int64_t row, float *out) {
+              std::copy_n(self->values.data() + row * self->cols, self->cols,
+                          out);
+            }};
+  }
+};
 
 class BackendOps : public ::testing::TestWithParam<const char *> {
 protected:
@@ -86,24 +107,38 @@ protected:
     backend_ = *std::move(backend);
   }
 
-  // `program` (a OneCall) run over the inputs `x`, its embedding renamed:
-  // GPU backends keep uploaded weights by name, so each run's input gets a
-  // name of its own.
-  absl::StatusOr<std::vector<float>> Run(plan::Program program,
-                                         const std::vector<float> &x) {
-    const int64_t rows = 1;
-    const std::string name = "x" + std::to_string(runs_++);
-    program.calls[0].weights = {name};
-    const std::span<const uint8_t> bytes(
-        reinterpret_cast<const uint8_t *>(x.data()), x.size() * sizeof(float));
-    const int64_t cols = int64_t(x.size()) / rows;
+  // `program` (a OneCall) run over the input rows `x` (rows x width) and
+  // the other weights its call names. GPU backends keep uploaded weights by
+  // name, so each run's weights get names of their own.
+  absl::StatusOr<std::vector<float>>
+  Run(plan::Program program, const Matrix &x,
+      const std::map<std::string, Matrix> &weights = {}) {
+    const std::string suffix = "#" + std::to_string(runs_++);
+    for (plan::Call &call : program.calls)
+      for (std::string &name : call.weights)
+        if (!name.empty())
+          name += suffix;
     absl::StatusOr<std::unique_ptr<BackendProgram>> bound = backend_->Compile(
-        program, [&](const std::string &) -> absl::StatusOr<StoredTensor> {
-          return StoredTensor{StoredType::kF32, bytes, rows, cols, 1.0f};
+        program, [&](const std::string &name) -> absl::StatusOr<StoredTensor> {
+          const std::string base = name.substr(0, name.size() - suffix.size());
+          const Matrix *m = &x;
+          if (base != "x") {
+            auto it = weights.find(base);
+            if (it == weights.end())
+              return absl::NotFoundError(base);
+            m = &it->second;
+          }
+          return StoredTensor{
+              StoredType::kF32,
+              {reinterpret_cast<const uint8_t *>(m->values.data()),
+               m->values.size() * sizeof(float)},
+              m->rows,
+              m->cols,
+              1.0f};
         });
     if (!bound.ok())
       return bound.status();
-    std::vector<int32_t> ids(static_cast<size_t>(rows));
+    std::vector<int32_t> ids(static_cast<size_t>(x.rows));
     std::iota(ids.begin(), ids.end(), 0);
     std::unique_ptr<KvCaches> caches = backend_->NewCaches({});
     return (*bound)->Run(ids, ids, *caches);
@@ -132,6 +167,9 @@ protected:
   int runs_ = 0;
 };
 
+// Three rows per case: kernels over rows must keep them apart.
+constexpr int64_t kRows = 3;
+
 // Every row of the unary function table, on inputs that reach far into
 // each function's tails (N(0, 4); soft-capping at 5). The reference
 // evaluates the formula in f64; backends in f32 with their own tanh and
@@ -149,7 +187,8 @@ TEST_P(BackendOps, UnaryFunctionsMatchTheReferenceEvaluator) {
       call.buffers = {Input(0, n), Result(n, n)};
       call.ints = {n, code};
       call.reals = {parameter};
-      absl::StatusOr<std::vector<float>> got = Run(OneCall(n, call, n), x);
+      absl::StatusOr<std::vector<float>> got =
+          Run(OneCall(n, call, n), {x, 1, n});
       ASSERT_TRUE(got.ok()) << kernel << " on " << GetParam() << ", " << n
                             << " elements: " << got.status();
       const ref::Tensor want = ref::Unary({{n}, x}, fn, parameter);
@@ -168,7 +207,8 @@ TEST_P(BackendOps, AddAndMulMatchTheReferenceEvaluator) {
       call.kernel = k;
       call.buffers = {Input(0, n), Input(n, n), Result(2 * n, n)};
       call.ints = {n};
-      absl::StatusOr<std::vector<float>> got = Run(OneCall(2 * n, call, n), x);
+      absl::StatusOr<std::vector<float>> got =
+          Run(OneCall(2 * n, call, n), {x, 1, 2 * n});
       ASSERT_TRUE(got.ok()) << plan::KernelName(k) << " on " << GetParam()
                             << ", " << n << " elements: " << got.status();
       const ref::Tensor a{{n}, {x.begin(), x.begin() + n}},
@@ -190,11 +230,120 @@ TEST_P(BackendOps, ScaleMatchesTheReferenceEvaluator) {
     call.weights = {""};
     call.ints = {n};
     call.reals = {0.0625 * 3};
-    absl::StatusOr<std::vector<float>> got = Run(OneCall(n, call, n), x);
+    absl::StatusOr<std::vector<float>> got =
+        Run(OneCall(n, call, n), {x, 1, n});
     ASSERT_TRUE(got.ok()) << "scale on " << GetParam() << ", " << n
                           << " elements: " << got.status();
     const ref::Tensor want = ref::ScaleBy({{n}, x}, float(0.0625 * 3));
     ExpectClose(*got, want.data, 0.0, "scale", n);
+  }
+}
+
+// RMSNorm in each convention (none, 1 + w, w) over rows of odd widths:
+// f32 sums of squares on the devices, f64 in the reference (within 1e-5).
+TEST_P(BackendOps, RmsNormMatchesTheReferenceEvaluator) {
+  for (int64_t width : {7, 64, 641}) {
+    const Matrix x{Random(kRows * width, uint32_t(width), 2.0f), kRows, width};
+    const Matrix w{Random(width, uint32_t(width + 1), 0.5f), 1, width};
+    for (int kind = 0; kind < 3; ++kind) {
+      plan::Call call;
+      call.kernel = plan::Kernel::kRmsNorm;
+      call.buffers = {Input(0, kRows * width),
+                      Result(kRows * width, kRows * width)};
+      call.weights = {kind == 0 ? "" : "w"};
+      call.ints = {kRows, width, kind};
+      call.reals = {1e-6};
+      const std::string kernel = fmt::format("rms_norm(kind {})", kind);
+      absl::StatusOr<std::vector<float>> got =
+          Run(OneCall(width, call, kRows * width, kRows), x, {{"w", w}});
+      ASSERT_TRUE(got.ok()) << kernel << " on " << GetParam() << ", " << kRows
+                            << " x " << width << ": " << got.status();
+      const ref::WeightRows rows = w.Rows();
+      const ref::Tensor want =
+          ref::RmsNorm({{kRows, width}, x.values}, kind == 0 ? nullptr : &rows,
+                       ref::NormWeight(kind), 1e-6f);
+      ExpectClose(*got, want.data, 1e-5, kernel, kRows * width);
+    }
+  }
+}
+
+// Softmax over rows of odd widths, with a -inf entry (a masked score) in
+// each: exp on the devices within a few ulp of libm's (1e-6).
+TEST_P(BackendOps, SoftmaxMatchesTheReferenceEvaluator) {
+  for (int64_t width : {1, 7, 64, 1001}) {
+    Matrix x{Random(kRows * width, uint32_t(width + 3), 3.0f), kRows, width};
+    if (width > 1)
+      for (int64_t row = 0; row < kRows; ++row)
+        x.values[size_t(row * width + row % width)] =
+            -std::numeric_limits<float>::infinity();
+    plan::Call call;
+    call.kernel = plan::Kernel::kSoftmax;
+    call.buffers = {Input(0, kRows * width),
+                    Result(kRows * width, kRows * width)};
+    call.ints = {kRows, width};
+    absl::StatusOr<std::vector<float>> got =
+        Run(OneCall(width, call, kRows * width, kRows), x);
+    ASSERT_TRUE(got.ok()) << "softmax on " << GetParam() << ", " << kRows
+                          << " x " << width << ": " << got.status();
+    absl::StatusOr<ref::Tensor> want = ref::Softmax({{kRows, width}, x.values});
+    ASSERT_TRUE(want.ok());
+    ExpectClose(*got, want->data, 1e-6, "softmax", kRows * width);
+  }
+}
+
+// RoPE at positions 0..2 (position 0 is the identity: the rows must not
+// be mixed up) with full and partial rotation and linear scaling: angles in
+// f64 on the host and double-float on the devices (within 1e-5).
+TEST_P(BackendOps, RopeMatchesTheReferenceEvaluator) {
+  const int64_t heads = 2;
+  for (int64_t dim : {8, 64, 256}) {
+    for (auto [base, scale, fraction] :
+         {std::tuple{10000.0, 1.0, 1.0}, std::tuple{1000000.0, 8.0, 0.25}}) {
+      const int64_t width = heads * dim;
+      const Matrix x{Random(kRows * width, uint32_t(dim), 2.0f), kRows, width};
+      plan::Call call;
+      call.kernel = plan::Kernel::kRope;
+      call.buffers = {Input(0, kRows * width), Positions(kRows),
+                      Result(kRows * width, kRows * width)};
+      call.ints = {kRows, heads, dim};
+      call.reals = {base, scale, fraction};
+      const std::string kernel = fmt::format(
+          "rope(base {}, scale {}, fraction {})", base, scale, fraction);
+      absl::StatusOr<std::vector<float>> got =
+          Run(OneCall(width, call, kRows * width, kRows), x);
+      ASSERT_TRUE(got.ok())
+          << kernel << " on " << GetParam() << ", " << kRows << " x " << heads
+          << " x " << dim << ": " << got.status();
+      const std::vector<int32_t> positions = {0, 1, 2};
+      const ref::Tensor want = ref::Rope({{kRows, heads, dim}, x.values},
+                                         positions, base, scale, fraction);
+      ExpectClose(*got, want.data, 1e-5, kernel, kRows * width);
+    }
+  }
+}
+
+// A matmul of f32 rows through two row ranges (the stacked q/k/v and
+// gate/up tensors), widths that leave partial vectors and tiles: f32 sums
+// in another order on each device (within 1e-5 of max(1, |y|)).
+TEST_P(BackendOps, MatmulMatchesTheReferenceEvaluator) {
+  for (int64_t in : {5, 64, 333}) {
+    const int64_t stored = 40, out = 24;
+    const Matrix x{Random(kRows * in, uint32_t(in), 1.0f), kRows, in};
+    const Matrix w{Random(stored * in, uint32_t(in + 9), 0.2f), stored, in};
+    plan::Call call;
+    call.kernel = plan::Kernel::kMatmul;
+    call.buffers = {Input(0, kRows * in), Result(kRows * in, kRows * out)};
+    call.weights = {"w"};
+    call.ints = {kRows, in, out, 2, 30, 40, 0, 14};
+    absl::StatusOr<std::vector<float>> got =
+        Run(OneCall(in, call, kRows * out, kRows), x, {{"w", w}});
+    ASSERT_TRUE(got.ok()) << "matmul on " << GetParam() << ", " << kRows
+                          << " x " << in << " -> " << out << ": "
+                          << got.status();
+    const std::vector<ref::RowRange> ranges = {{30, 40}, {0, 14}};
+    const ref::Tensor want =
+        ref::Matmul({{kRows, in}, x.values}, w.Rows(), ranges, {kRows, out});
+    ExpectClose(*got, want.data, 1e-5, "matmul", kRows * out);
   }
 }
 
@@ -212,13 +361,12 @@ INSTANTIATE_TEST_SUITE_P(Backends, BackendOps,
 // without saying so.
 TEST(BackendOps, EveryKernelIsCheckedHere) {
   const std::set<plan::Kernel> kChecked = {
-      plan::Kernel::kUnary, plan::Kernel::kAdd, plan::Kernel::kMul,
-      plan::Kernel::kScale, plan::Kernel::kEmbed};
+      plan::Kernel::kUnary,   plan::Kernel::kAdd,   plan::Kernel::kMul,
+      plan::Kernel::kScale,   plan::Kernel::kEmbed, plan::Kernel::kRmsNorm,
+      plan::Kernel::kSoftmax, plan::Kernel::kRope,  plan::Kernel::kMatmul};
   const std::set<plan::Kernel> kNotCheckedYet = {
-      plan::Kernel::kRmsNorm,      plan::Kernel::kMatmul,
-      plan::Kernel::kMatmulHeads,  plan::Kernel::kRope,
-      plan::Kernel::kKvWrite,      plan::Kernel::kAttnScores,
-      plan::Kernel::kWindowMask,   plan::Kernel::kSoftmax,
+      plan::Kernel::kMatmulHeads,  plan::Kernel::kKvWrite,
+      plan::Kernel::kAttnScores,   plan::Kernel::kWindowMask,
       plan::Kernel::kAttnValues,   plan::Kernel::kLogits,
       plan::Kernel::kAttention,    plan::Kernel::kGeglu,
       plan::Kernel::kResidualNorm, plan::Kernel::kNormMatmul,
