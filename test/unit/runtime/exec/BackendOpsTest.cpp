@@ -53,27 +53,37 @@ std::vector<float> Random(int64_t n, uint32_t seed, float scale) {
   return v;
 }
 
-// A program over `rows` token rows (ids and positions 0..rows-1): their
-// inputs, `width` f32 values each (rows of the weight "x", embedded into
-// the arena's first rows * width elements), then `call`, whose result is
-// the arena range [rows * width, rows * width + out). (A program's result
+// A program over `rows` token rows (ids and positions 0..rows-1): inputs
+// k = 0, 1, ... (weight "in<k>": rows x widths[k] f32 values, embedded
+// one after another into the arena: the embed kernel copies a row
+// exactly), then `call`, whose result is the `out` elements after the
+// inputs (Result), then `scratch` elements (Scratch). (A program's result
 // is [rows, out / rows] logits to the CUDA backend: out is a multiple of
 // rows.)
-plan::Program OneCall(int64_t width, plan::Call call, int64_t out,
-                      int64_t rows = 1) {
+plan::Program Program(int64_t rows, const std::vector<int64_t> &widths,
+                      plan::Call call, int64_t out, int64_t scratch = 0) {
   plan::Program program;
   program.name = "one-call";
   program.arg_elements = {rows, rows};
-  program.arena_elements = rows * width + out;
-  plan::Call embed;
-  embed.kernel = plan::Kernel::kEmbed;
-  embed.buffers = {{0, 0, rows}, {-1, 0, rows * width}};
-  embed.weights = {"x"};
-  embed.ints = {rows, width};
-  embed.reals = {1.0};
-  program.calls = {embed, std::move(call)};
-  program.outputs = {{-1, rows * width, out}};
+  int64_t at = 0;
+  for (size_t k = 0; k < widths.size(); ++k) {
+    plan::Call embed;
+    embed.kernel = plan::Kernel::kEmbed;
+    embed.buffers = {{0, 0, rows}, {-1, at, rows * widths[k]}};
+    embed.weights = {"in" + std::to_string(k)};
+    embed.ints = {rows, widths[k]};
+    embed.reals = {1.0};
+    program.calls.push_back(embed);
+    at += rows * widths[k];
+  }
+  program.calls.push_back(std::move(call));
+  program.arena_elements = at + out + scratch;
+  program.outputs = {{-1, at, out}};
   return program;
+}
+plan::Program OneCall(int64_t width, plan::Call call, int64_t out,
+                      int64_t rows = 1) {
+  return Program(rows, {width}, std::move(call), out);
 }
 
 // The arena range of the n inputs from `at` of OneCall, its result, and
@@ -107,11 +117,11 @@ protected:
     backend_ = *std::move(backend);
   }
 
-  // `program` (a OneCall) run over the input rows `x` (rows x width) and
-  // the other weights its call names. GPU backends keep uploaded weights by
-  // name, so each run's weights get names of their own.
+  // `program` (a Program) run over its `inputs` and the other weights its
+  // call names. GPU backends keep uploaded weights by name, so each run's
+  // weights get names of their own.
   absl::StatusOr<std::vector<float>>
-  Run(plan::Program program, const Matrix &x,
+  Run(plan::Program program, const std::vector<Matrix> &inputs,
       const std::map<std::string, Matrix> &weights = {}) {
     const std::string suffix = "#" + std::to_string(runs_++);
     for (plan::Call &call : program.calls)
@@ -121,13 +131,14 @@ protected:
     absl::StatusOr<std::unique_ptr<BackendProgram>> bound = backend_->Compile(
         program, [&](const std::string &name) -> absl::StatusOr<StoredTensor> {
           const std::string base = name.substr(0, name.size() - suffix.size());
-          const Matrix *m = &x;
-          if (base != "x") {
-            auto it = weights.find(base);
-            if (it == weights.end())
-              return absl::NotFoundError(base);
+          const Matrix *m = nullptr;
+          for (size_t k = 0; k < inputs.size(); ++k)
+            if (base == "in" + std::to_string(k))
+              m = &inputs[k];
+          if (auto it = weights.find(base); it != weights.end())
             m = &it->second;
-          }
+          if (!m)
+            return absl::NotFoundError(base);
           return StoredTensor{
               StoredType::kF32,
               {reinterpret_cast<const uint8_t *>(m->values.data()),
@@ -138,10 +149,15 @@ protected:
         });
     if (!bound.ok())
       return bound.status();
-    std::vector<int32_t> ids(static_cast<size_t>(x.rows));
+    std::vector<int32_t> ids(static_cast<size_t>(inputs[0].rows));
     std::iota(ids.begin(), ids.end(), 0);
     std::unique_ptr<KvCaches> caches = backend_->NewCaches({});
     return (*bound)->Run(ids, ids, *caches);
+  }
+  absl::StatusOr<std::vector<float>>
+  Run(plan::Program program, const Matrix &x,
+      const std::map<std::string, Matrix> &weights = {}) {
+    return Run(std::move(program), std::vector<Matrix>{x}, weights);
   }
 
   // got against want within tolerance * max(1, |want|), the first few
@@ -345,6 +361,316 @@ TEST_P(BackendOps, MatmulMatchesTheReferenceEvaluator) {
         ref::Matmul({{kRows, in}, x.values}, w.Rows(), ranges, {kRows, out});
     ExpectClose(*got, want.data, 1e-5, "matmul", kRows * out);
   }
+}
+
+// Logits over the first `vocab` rows of an embedding table, plain and
+// soft-capped (the final cap of Gemma 2 and 4): within 1e-5.
+TEST_P(BackendOps, LogitsMatchTheReferenceEvaluator) {
+  const int64_t width = 96, stored = 50, vocab = 45;
+  const Matrix x{Random(kRows * width, 41, 1.0f), kRows, width};
+  const Matrix table{Random(stored * width, 42, 1.0f), stored, width};
+  for (float cap : {0.0f, 5.0f}) {
+    plan::Call call;
+    call.kernel = plan::Kernel::kLogits;
+    call.buffers = {Input(0, kRows * width),
+                    Result(kRows * width, kRows * vocab)};
+    call.weights = {"t"};
+    call.ints = {kRows, width, vocab};
+    call.reals = {cap};
+    const std::string kernel = fmt::format("logits(cap {})", cap);
+    absl::StatusOr<std::vector<float>> got =
+        Run(OneCall(width, call, kRows * vocab, kRows), x, {{"t", table}});
+    ASSERT_TRUE(got.ok()) << kernel << " on " << GetParam() << ": "
+                          << got.status();
+    ref::Tensor want =
+        ref::Logits({{kRows, width}, x.values}, table.Rows(), vocab);
+    if (cap > 0)
+      want = ref::Softcap(want, cap);
+    ExpectClose(*got, want.data, 1e-5, kernel, kRows * vocab);
+  }
+}
+
+// The head-major matmul (the attention output projection of .sbs files):
+// w is [heads * out, in_h]; within 1e-5.
+TEST_P(BackendOps, MatmulHeadsMatchesTheReferenceEvaluator) {
+  const int64_t heads = 3, in_h = 40, out = 17;
+  const Matrix x{Random(kRows * heads * in_h, 43, 1.0f), kRows, heads * in_h};
+  const Matrix w{Random(heads * out * in_h, 44, 0.3f), heads * out, in_h};
+  plan::Call call;
+  call.kernel = plan::Kernel::kMatmulHeads;
+  call.buffers = {Input(0, kRows * heads * in_h),
+                  Result(kRows * heads * in_h, kRows * out)};
+  call.weights = {"w"};
+  call.ints = {kRows, heads, in_h, out};
+  absl::StatusOr<std::vector<float>> got =
+      Run(OneCall(heads * in_h, call, kRows * out, kRows), x, {{"w", w}});
+  ASSERT_TRUE(got.ok()) << "matmul_heads on " << GetParam() << ": "
+                        << got.status();
+  const ref::Tensor want = ref::MatmulHeads({{kRows, heads, in_h}, x.values},
+                                            w.Rows(), {kRows, out});
+  ExpectClose(*got, want.data, 1e-5, "matmul_heads", kRows * out);
+}
+
+// residual_norm: sum = a + b (kept for the next residual), then RMSNorm of
+// the sum with a 1 + w weight; the normed rows within 1e-5.
+TEST_P(BackendOps, ResidualNormMatchesTheReferenceEvaluator) {
+  const int64_t width = 130, n = kRows * width;
+  const Matrix a{Random(n, 45, 2.0f), kRows, width},
+      b{Random(n, 46, 2.0f), kRows, width};
+  const Matrix w{Random(width, 47, 0.5f), 1, width};
+  plan::Call call;
+  call.kernel = plan::Kernel::kResidualNorm;
+  call.buffers = {Input(0, n), Input(n, n), {-1, 3 * n, n}, Result(2 * n, n)};
+  call.weights = {"w"};
+  call.ints = {kRows, width, 1};
+  call.reals = {1e-6};
+  absl::StatusOr<std::vector<float>> got =
+      Run(Program(kRows, {width, width}, call, n, n), {a, b}, {{"w", w}});
+  ASSERT_TRUE(got.ok()) << "residual_norm on " << GetParam() << ": "
+                        << got.status();
+  const ref::WeightRows rows = w.Rows();
+  const ref::Tensor want = ref::RmsNorm(
+      ref::Add({{kRows, width}, a.values}, {{kRows, width}, b.values}), &rows,
+      ref::NormWeight::kPlusOne, 1e-6f);
+  ExpectClose(*got, want.data, 1e-5, "residual_norm", n);
+}
+
+// GeGLU: gelu_tanh(x . gate) * (x . up), the up rows through a range of a
+// stacked tensor (as in .sbs files), within 1e-5.
+TEST_P(BackendOps, GegluMatchesTheReferenceEvaluator) {
+  const int64_t in = 72, width = 20;
+  const Matrix x{Random(kRows * in, 48, 1.0f), kRows, in};
+  const Matrix gate{Random(width * in, 49, 0.3f), width, in},
+      up{Random(2 * width * in, 50, 0.3f), 2 * width, in};
+  plan::Call call;
+  call.kernel = plan::Kernel::kGeglu;
+  call.buffers = {Input(0, kRows * in),
+                  Result(kRows * in, kRows * width),
+                  {-1, kRows * in + kRows * width, kRows * width}};
+  call.weights = {"g", "u"};
+  call.ints = {kRows, in, width, 0, 1, width, 2 * width};
+  absl::StatusOr<std::vector<float>> got =
+      Run(Program(kRows, {in}, call, kRows * width, kRows * width), x,
+          {{"g", gate}, {"u", up}});
+  ASSERT_TRUE(got.ok()) << "geglu on " << GetParam() << ": " << got.status();
+  const ref::Tensor xt{{kRows, in}, x.values};
+  const std::vector<ref::RowRange> up_rows = {{width, 2 * width}};
+  const ref::Tensor want =
+      ref::Mul(ref::GeluTanh(ref::Matmul(xt, gate.Rows(), {}, {kRows, width})),
+               ref::Matmul(xt, up.Rows(), up_rows, {kRows, width}));
+  ExpectClose(*got, want.data, 1e-5, "geglu", kRows * width);
+}
+
+// norm_matmul: RMSNorm over heads of `width` values (a plain weight), then
+// the matmul of the whole row; within 1e-5.
+TEST_P(BackendOps, NormMatmulMatchesTheReferenceEvaluator) {
+  const int64_t in = 64, width = 32, out = 24;
+  const Matrix x{Random(kRows * in, 51, 2.0f), kRows, in};
+  const Matrix norm{Random(width, 52, 0.5f), 1, width},
+      w{Random(out * in, 53, 0.3f), out, in};
+  plan::Call call;
+  call.kernel = plan::Kernel::kNormMatmul;
+  call.buffers = {Input(0, kRows * in),
+                  Result(kRows * in, kRows * out),
+                  {-1, kRows * in + kRows * out, kRows * in}};
+  call.weights = {"n", "w"};
+  call.ints = {kRows, in, out, width, 2, 0};
+  call.reals = {1e-6};
+  absl::StatusOr<std::vector<float>> got =
+      Run(Program(kRows, {in}, call, kRows * out, kRows * in), x,
+          {{"n", norm}, {"w", w}});
+  ASSERT_TRUE(got.ok()) << "norm_matmul on " << GetParam() << ": "
+                        << got.status();
+  const ref::WeightRows norm_rows = norm.Rows();
+  const ref::Tensor normed =
+      ref::RmsNorm({{kRows * in / width, width}, x.values}, &norm_rows,
+                   ref::NormWeight::kPlain, 1e-6f);
+  const ref::Tensor want =
+      ref::Matmul({{kRows, in}, normed.data}, w.Rows(), {}, {kRows, out});
+  ExpectClose(*got, want.data, 1e-5, "norm_matmul", kRows * out);
+}
+
+// Attention over a ring of 6 cache slots holding positions 0..2 (the rest
+// never written: masked), 4 query heads on 2 key/value heads, values wider
+// than keys; the unfused pieces one by one and the fused kernel, with and
+// without a window of 2 and a soft-cap. The reference composes scores,
+// cap, mask, softmax and values; within 1e-5.
+struct AttentionCase {
+  static constexpr int64_t kHeads = 4, kDim = 16, kSlots = 6, kKv = 2,
+                           kValueDim = 24;
+  Matrix q{Random(kRows * kHeads * kDim, 61, 1.0f), kRows, kHeads * kDim};
+  // Keys and values [1, slots, kv heads, dim] as rows of the token count.
+  Matrix keys{Random(kSlots * kKv * kDim, 62, 1.0f), kRows,
+              kSlots * kKv * kDim / kRows};
+  Matrix values{Random(kSlots * kKv * kValueDim, 63, 1.0f), kRows,
+                kSlots * kKv * kValueDim / kRows};
+  std::vector<int64_t> Shape() const {
+    return {kRows, kHeads, kDim, 1, kSlots, kKv, kValueDim};
+  }
+  ref::Tensor Q() const { return {{kRows, kHeads, kDim}, q.values}; }
+  ref::Tensor Keys() const { return {{1, kSlots, kKv, kDim}, keys.values}; }
+  ref::Tensor Values() const {
+    return {{1, kSlots, kKv, kValueDim}, values.values};
+  }
+  std::vector<int64_t> Widths() const {
+    return {q.cols, keys.cols, values.cols};
+  }
+};
+
+TEST_P(BackendOps, AttentionPiecesMatchTheReferenceEvaluator) {
+  const AttentionCase c;
+  const std::vector<int32_t> positions = {0, 1, 2};
+  const int64_t nq = c.q.values.size(), nk = c.keys.values.size(),
+                nv = c.values.values.size();
+  const int64_t ns = kRows * c.kHeads * c.kSlots;
+  const float scale = 0.25f;
+  // attn_scores
+  plan::Call scores;
+  scores.kernel = plan::Kernel::kAttnScores;
+  scores.buffers = {Input(0, nq), Input(nq, nk), Result(nq + nk + nv, ns)};
+  scores.ints = c.Shape();
+  scores.reals = {scale};
+  absl::StatusOr<std::vector<float>> got =
+      Run(Program(kRows, c.Widths(), scores, ns), {c.q, c.keys, c.values});
+  ASSERT_TRUE(got.ok()) << "attn_scores on " << GetParam() << ": "
+                        << got.status();
+  const ref::Tensor want_scores = ref::AttnScores(c.Q(), c.Keys(), scale);
+  ExpectClose(*got, want_scores.data, 1e-5, "attn_scores", ns);
+  // window_mask, on the scores as input
+  for (int64_t window : {0, 2}) {
+    const Matrix s{want_scores.data, kRows, c.kHeads * c.kSlots};
+    plan::Call mask;
+    mask.kernel = plan::Kernel::kWindowMask;
+    mask.buffers = {Input(0, ns), Positions(kRows), Result(ns, ns)};
+    mask.ints = {kRows, c.kHeads, c.kSlots, window};
+    got = Run(OneCall(s.cols, mask, ns, kRows), s);
+    const std::string kernel = fmt::format("window_mask(window {})", window);
+    ASSERT_TRUE(got.ok()) << kernel << " on " << GetParam() << ": "
+                          << got.status();
+    const ref::Tensor want = ref::WindowMask(
+        want_scores, positions,
+        window > 0 ? std::optional<int64_t>(window) : std::nullopt);
+    for (size_t k = 0; k < want.data.size(); ++k)
+      if (std::isinf(want.data[k]))
+        EXPECT_TRUE(std::isinf((*got)[k]) && (*got)[k] < 0)
+            << kernel << " on " << GetParam() << ": value " << k
+            << " is not masked";
+      else
+        EXPECT_EQ((*got)[k], want.data[k])
+            << kernel << " on " << GetParam() << ": value " << k;
+  }
+  // attn_values, on random probabilities
+  const Matrix probs{Random(ns, 64, 0.3f), kRows, c.kHeads * c.kSlots};
+  const int64_t no = kRows * c.kHeads * c.kValueDim;
+  plan::Call values;
+  values.kernel = plan::Kernel::kAttnValues;
+  values.buffers = {Input(0, ns), Input(ns, nv), Result(ns + nv, no)};
+  values.ints = c.Shape();
+  got = Run(Program(kRows, {probs.cols, c.values.cols}, values, no),
+            {probs, c.values});
+  ASSERT_TRUE(got.ok()) << "attn_values on " << GetParam() << ": "
+                        << got.status();
+  const ref::Tensor want_values =
+      ref::AttnValues({{kRows, c.kHeads, c.kSlots}, probs.values}, c.Values());
+  ExpectClose(*got, want_values.data, 1e-5, "attn_values", no);
+}
+
+TEST_P(BackendOps, FusedAttentionMatchesTheReferenceEvaluator) {
+  const AttentionCase c;
+  const std::vector<int32_t> positions = {0, 1, 2};
+  const int64_t nq = c.q.values.size(), nk = c.keys.values.size(),
+                nv = c.values.values.size();
+  const int64_t no = kRows * c.kHeads * c.kValueDim;
+  const float scale = 0.25f;
+  for (auto [window, cap] :
+       {std::pair{int64_t(0), 0.0f}, std::pair{int64_t(2), 3.0f}}) {
+    plan::Call call;
+    call.kernel = plan::Kernel::kAttention;
+    call.buffers = {Input(0, nq), Input(nq, nk), Input(nq + nk, nv),
+                    Positions(kRows), Result(nq + nk + nv, no)};
+    call.ints = c.Shape();
+    call.ints.push_back(window);
+    call.reals = {scale, cap};
+    const std::string kernel =
+        fmt::format("attention(window {}, cap {})", window, cap);
+    absl::StatusOr<std::vector<float>> got =
+        Run(Program(kRows, c.Widths(), call, no), {c.q, c.keys, c.values});
+    ASSERT_TRUE(got.ok()) << kernel << " on " << GetParam() << ": "
+                          << got.status();
+    ref::Tensor scores = ref::AttnScores(c.Q(), c.Keys(), scale);
+    if (cap > 0)
+      scores = ref::Softcap(scores, cap);
+    absl::StatusOr<ref::Tensor> probs = ref::Softmax(ref::WindowMask(
+        scores, positions,
+        window > 0 ? std::optional<int64_t>(window) : std::nullopt));
+    ASSERT_TRUE(probs.ok());
+    const ref::Tensor want = ref::AttnValues(*probs, c.Values());
+    ExpectClose(*got, want.data, 1e-5, kernel, no);
+  }
+}
+
+// kv_write: rows at positions 0..2 into rings of 3 slots, of one sequence
+// (every slot written) and of one sequence per row; the written slots are
+// exact copies.
+TEST_P(BackendOps, KvWriteMatchesTheReferenceEvaluator) {
+  const int64_t heads = 2, dim = 12, width = heads * dim;
+  const Matrix x{Random(kRows * width, 71, 1.0f), kRows, width};
+  for (int64_t batch : {int64_t(1), kRows}) {
+    const int64_t slots = kRows;
+    const int64_t cache = batch * slots * width;
+    plan::Call call;
+    call.kernel = plan::Kernel::kKvWrite;
+    call.buffers = {Input(0, kRows * width), Positions(kRows),
+                    Result(kRows * width, cache)};
+    call.ints = {batch, slots, width, kRows};
+    const std::string kernel = fmt::format("kv_write(batch {})", batch);
+    absl::StatusOr<std::vector<float>> got =
+        Run(OneCall(width, call, cache, kRows), x);
+    ASSERT_TRUE(got.ok()) << kernel << " on " << GetParam() << ": "
+                          << got.status();
+    const std::vector<int32_t> positions = {0, 1, 2};
+    // Each sequence of a per-row batch gets its row at its position; the
+    // other slots stay as the arena started (compared where written).
+    const ref::Tensor want =
+        ref::KvWrite(ref::Tensor::Zeros({batch, slots, heads, dim}),
+                     {{kRows, heads, dim}, x.values}, positions);
+    for (int64_t b = 0; b < batch; ++b)
+      for (int64_t r = 0; r < kRows; ++r) {
+        if (batch > 1 && r != b)
+          continue;
+        const int64_t at = (b * slots + positions[size_t(r)] % slots) * width;
+        for (int64_t k = 0; k < width; ++k)
+          EXPECT_EQ((*got)[size_t(at + k)], want.data[size_t(at + k)])
+              << kernel << " on " << GetParam() << ": row " << r << " value "
+              << k;
+      }
+  }
+}
+
+// The routed experts of a Gemma 4 MoE layer: 5 experts, the top 2 of each
+// row by its router logits, gate/up stacked per expert; within 1e-5.
+TEST_P(BackendOps, MoeExpertsMatchTheReferenceEvaluator) {
+  const int64_t d = 24, experts = 5, ff = 16, top_k = 2;
+  const Matrix x{Random(kRows * d, 72, 1.0f), kRows, d};
+  const Matrix logits{Random(kRows * experts, 73, 2.0f), kRows, experts};
+  const Matrix scale{Random(experts, 74, 1.0f), 1, experts},
+      gate_up{Random(2 * experts * ff * d, 75, 0.3f), 2 * experts * ff, d},
+      down{Random(experts * d * ff, 76, 0.3f), experts * d, ff};
+  plan::Call call;
+  call.kernel = plan::Kernel::kMoeExperts;
+  call.buffers = {Input(0, kRows * d), Input(kRows * d, kRows * experts),
+                  Result(kRows * (d + experts), kRows * d)};
+  call.weights = {"s", "gu", "dn"};
+  call.ints = {kRows, d, experts, ff, top_k};
+  absl::StatusOr<std::vector<float>> got =
+      Run(Program(kRows, {d, experts}, call, kRows * d), {x, logits},
+          {{"s", scale}, {"gu", gate_up}, {"dn", down}});
+  ASSERT_TRUE(got.ok()) << "moe_experts on " << GetParam() << ": "
+                        << got.status();
+  const ref::Tensor want =
+      ref::MoeExperts({{kRows, d}, x.values}, {{kRows, experts}, logits.values},
+                      scale.Rows(), gate_up.Rows(), down.Rows(), top_k);
+  ExpectClose(*got, want.data, 1e-5, "moe_experts", kRows * d);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BackendOps,
