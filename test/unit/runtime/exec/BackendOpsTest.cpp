@@ -673,6 +673,90 @@ TEST_P(BackendOps, MoeExpertsMatchTheReferenceEvaluator) {
   ExpectClose(*got, want.data, 1e-5, "moe_experts", kRows * d);
 }
 
+// qkv_rope: the q, k and v projections of one stacked tensor (row
+// ranges), the QK-norms (1 + w) and RoPE at positions 0..2, and both cache
+// writes; then K=V (no value weight: v is k before its norm and RoPE) with
+// the weightless value norm. The q, k and v results are compared within
+// 1e-5 (the caches are kv_write's, checked above).
+TEST_P(BackendOps, QkvRopeMatchesTheReferenceEvaluator) {
+  const int64_t d = 48, heads = 2, dim = 16, slots = 4;
+  const Matrix x{Random(kRows * d, 81, 1.0f), kRows, d};
+  const Matrix w{Random((heads + 2) * dim * d, 82, 0.3f), (heads + 2) * dim, d};
+  const Matrix qn{Random(dim, 83, 0.5f), 1, dim},
+      kn{Random(dim, 84, 0.5f), 1, dim};
+  const std::vector<int32_t> positions = {0, 1, 2};
+  const ref::Tensor xt{{kRows, d}, x.values};
+  for (bool keqv : {false, true}) {
+    const int64_t nq = kRows * heads * dim, nk = kRows * dim, nv = kRows * dim;
+    const int64_t out = nq + nk + nv, at = kRows * d;
+    plan::Call call;
+    call.kernel = plan::Kernel::kQkvRope;
+    call.buffers = {Input(0, at),
+                    Positions(kRows),
+                    {-1, at + out, slots * dim},
+                    {-1, at + out + slots * dim, slots * dim},
+                    {-1, at, nq},
+                    {-1, at + nq, nk},
+                    {-1, at + nq + nk, nv}};
+    call.weights = {"w", "w", keqv ? "" : "w", keqv ? "" : "qn",
+                    keqv ? "" : "kn"};
+    // q: rows [0, heads * dim); k: the next dim rows; v: the last dim.
+    call.ints = {kRows,
+                 d,
+                 heads,
+                 dim,
+                 1,
+                 slots,
+                 1,
+                 1,
+                 slots,
+                 1,
+                 dim,
+                 keqv ? 0 : 1,
+                 keqv ? 1 : 0,
+                 1,
+                 0,
+                 heads * dim,
+                 1,
+                 heads * dim,
+                 (heads + 1) * dim,
+                 keqv ? 0 : 1};
+    if (!keqv) {
+      call.ints.push_back((heads + 1) * dim);
+      call.ints.push_back((heads + 2) * dim);
+    }
+    call.reals = {1e-6, 10000.0, 1.0, 1.0};
+    const std::string kernel = fmt::format("qkv_rope(k=v {})", keqv);
+    absl::StatusOr<std::vector<float>> got =
+        Run(Program(kRows, {d}, call, out, 2 * slots * dim), x,
+            {{"w", w}, {"qn", qn}, {"kn", kn}});
+    ASSERT_TRUE(got.ok()) << kernel << " on " << GetParam() << ": "
+                          << got.status();
+    const std::vector<ref::RowRange> q_rows = {{0, heads * dim}},
+                                     k_rows = {{heads * dim,
+                                                (heads + 1) * dim}},
+                                     v_rows = {{(heads + 1) * dim,
+                                                (heads + 2) * dim}};
+    ref::Tensor q = ref::Matmul(xt, w.Rows(), q_rows, {kRows, heads, dim});
+    ref::Tensor k = ref::Matmul(xt, w.Rows(), k_rows, {kRows, 1, dim});
+    ref::Tensor v =
+        keqv ? k : ref::Matmul(xt, w.Rows(), v_rows, {kRows, 1, dim});
+    if (!keqv) {
+      const ref::WeightRows qr = qn.Rows(), kr = kn.Rows();
+      q = ref::RmsNorm(q, &qr, ref::NormWeight::kPlusOne, 1e-6f);
+      k = ref::RmsNorm(k, &kr, ref::NormWeight::kPlusOne, 1e-6f);
+    } else {
+      v = ref::RmsNorm(v, nullptr, ref::NormWeight::kNone, 1e-6f);
+    }
+    q = ref::Rope(q, positions, 10000.0, 1.0, 1.0);
+    k = ref::Rope(k, positions, 10000.0, 1.0, 1.0);
+    std::vector<float> want = q.data;
+    want.insert(want.end(), k.data.begin(), k.data.end());
+    want.insert(want.end(), v.data.begin(), v.data.end());
+    ExpectClose(*got, want, 1e-5, kernel, out);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, BackendOps,
                          ::testing::Values("cpu", "vulkan", "cuda-sim", "cuda"),
                          [](const ::testing::TestParamInfo<const char *> &i) {
