@@ -30,6 +30,11 @@ CompilePrograms(const ModelSpec &spec, const ModelWeights &weights,
   return LowerToPrograms(**module);
 }
 
+const std::vector<std::string> &CompileTargets() {
+  static const std::vector<std::string> targets = {"cpu", "vulkan", "cuda"};
+  return targets;
+}
+
 absl::StatusOr<PlanFile> CompilePlan(const ModelFile &model,
                                      const ModelWeights &weights,
                                      CompileOptions options,
@@ -37,12 +42,12 @@ absl::StatusOr<PlanFile> CompilePlan(const ModelFile &model,
                                      const std::string &plan_path) {
   // The programs are the same for every backend; the plan records which
   // one runs them.
-  if (options.backend != "cpu" && options.backend != "vulkan" &&
-      options.backend != "cuda")
+  const std::vector<std::string> &targets = CompileTargets();
+  if (std::find(targets.begin(), targets.end(), options.backend) ==
+      targets.end())
     return absl::InvalidArgumentError(
-        fmt::format("unknown backend '{}' (this build compiles for: cpu, "
-                    "vulkan, cuda)",
-                    options.backend));
+        fmt::format("unknown backend '{}' (this build compiles for: {})",
+                    options.backend, fmt::join(targets, ", ")));
   // Generation feeds single tokens through @decode_1 (prompt remainders,
   // every decode step).
   std::vector<int64_t> &decode = options.build.decode_buckets;

@@ -22,6 +22,11 @@ struct CompileOptions {
   std::string backend = "cpu";
 };
 
+// The backends a plan can be compiled for. The compiler does not link the
+// backends: this list is the runtime registry's plan targets
+// (runtime/exec/Backends.h PlanTargets()), which a test keeps equal.
+const std::vector<std::string> &CompileTargets();
+
 // `model` was read from `sbs_path`; the plan will be written at
 // `plan_path`.
 absl::StatusOr<PlanFile> CompilePlan(const ModelFile &model,

@@ -122,4 +122,16 @@ std::unique_ptr<Backend> CreateCpuBackend(int threads) {
   return std::make_unique<CpuBackend>(threads);
 }
 
+BackendRegistration CpuRegistration() {
+  return {.name = "cpu",
+          .title = "CPU",
+          .plan_target = "cpu",
+          .numbered = false,
+          .devices = [] { return std::vector<std::string>(); },
+          .create =
+              [](int, int threads) -> absl::StatusOr<std::unique_ptr<Backend>> {
+            return CreateCpuBackend(threads);
+          }};
+}
+
 } // namespace gemma::cpu

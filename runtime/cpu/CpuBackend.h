@@ -11,6 +11,9 @@ namespace gemma::cpu {
 // (`threads` workers; 0: one per core).
 std::unique_ptr<Backend> CreateCpuBackend(int threads);
 
+// The CPU backend's entry in the backend registry.
+BackendRegistration CpuRegistration();
+
 } // namespace gemma::cpu
 
 #endif // RUNTIME_CPU_CPUBACKEND_H

@@ -1,6 +1,7 @@
 //===- CudaBackend.cpp - Plan programs on an NVIDIA GPU -------------------===//
 
 #include "runtime/cuda/CudaBackend.h"
+#include "runtime/cuda/CudaDriver.h"
 
 #include "compiler/import/codecs/Sfp.h"
 #include "runtime/cuda/Gpu.h"
@@ -420,6 +421,56 @@ absl::StatusOr<std::unique_ptr<Backend>> CreateCudaBackend(int device) {
 std::unique_ptr<Backend> CreateCudaSimBackend() {
   return std::make_unique<CudaBackend>(std::shared_ptr<Gpu>(CreateSimGpu()),
                                        "cuda-sim");
+}
+
+namespace {
+
+// The driver's GPUs, or why there are none.
+std::vector<std::string> CudaDeviceLines() {
+  absl::StatusOr<std::unique_ptr<Driver>> driver = Driver::Load();
+  absl::StatusOr<std::vector<GpuInfo>> gpus =
+      driver.ok() ? (*driver)->Devices()
+                  : absl::StatusOr<std::vector<GpuInfo>>(driver.status());
+  if (!gpus.ok())
+    return {
+        fmt::format("cuda: none ({})", std::string(gpus.status().message()))};
+  std::vector<std::string> lines;
+  for (const GpuInfo &gpu : *gpus)
+    lines.push_back(fmt::format(
+        "cuda:{}: {} (compute {}.{}, {:.1f} of {:.1f} GiB free, driver "
+        "{}.{})",
+        gpu.index, gpu.name, gpu.major, gpu.minor,
+        double(gpu.free_bytes) / double(1ull << 30),
+        double(gpu.total_bytes) / double(1ull << 30),
+        (*driver)->version() / 1000, (*driver)->version() % 1000 / 10));
+  return lines;
+}
+
+} // namespace
+
+BackendRegistration CudaRegistration() {
+  return {.name = "cuda",
+          .title = "CUDA",
+          .plan_target = "cuda",
+          .numbered = true,
+          .devices = CudaDeviceLines,
+          .create = [](int device, int) { return CreateCudaBackend(device); }};
+}
+
+BackendRegistration CudaSimRegistration() {
+  return {.name = "cuda-sim",
+          .title = "CUDA emulator",
+          .plan_target = "cuda",
+          .numbered = false,
+          .devices =
+              [] {
+                return std::vector<std::string>{
+                    "cuda-sim: the CUDA kernels emulated on the CPU (for "
+                    "testing without a GPU; slow)"};
+              },
+          .create = [](int, int) -> absl::StatusOr<std::unique_ptr<Backend>> {
+            return CreateCudaSimBackend();
+          }};
 }
 
 } // namespace gemma::cuda

@@ -26,6 +26,10 @@ absl::StatusOr<std::unique_ptr<Backend>> CreateCudaBackend(int device);
 // kernels run on the CPU, for testing without a GPU.
 std::unique_ptr<Backend> CreateCudaSimBackend();
 
+// Their entries in the backend registry.
+BackendRegistration CudaRegistration();
+BackendRegistration CudaSimRegistration();
+
 } // namespace gemma::cuda
 
 #endif // RUNTIME_CUDA_CUDABACKEND_H

@@ -1,82 +1,85 @@
 //===- Backends.cpp - The backends this build has -------------------------===//
+//
+// The backend registry: the one place that names this build's backends.
+// Each backend library describes itself (a BackendRegistration: name, plan
+// target, devices, factory); tools, sessions and tests find backends here.
+//
+//===----------------------------------------------------------------------===//
 
 #include "runtime/exec/Backends.h"
 
 #include "runtime/cpu/CpuBackend.h"
 #include "runtime/cuda/CudaBackend.h"
-#include "runtime/cuda/CudaDriver.h"
 #include "runtime/vulkan/VulkanBackend.h"
-#include "runtime/vulkan/VulkanDevice.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+
 namespace gemma {
 
+const std::vector<BackendRegistration> &RegisteredBackends() {
+  static const std::vector<BackendRegistration> registry = {
+      cpu::CpuRegistration(), vulkan::VulkanRegistration(),
+      cuda::CudaRegistration(), cuda::CudaSimRegistration()};
+  return registry;
+}
+
 const std::vector<std::string> &BackendNames() {
-  static const std::vector<std::string> names = {"cpu", "vulkan", "cuda",
-                                                 "cuda-sim"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const BackendRegistration &b : RegisteredBackends())
+      out.push_back(b.name);
+    return out;
+  }();
   return names;
 }
 
+std::vector<std::string> PlanTargets() {
+  std::vector<std::string> out;
+  for (const BackendRegistration &b : RegisteredBackends())
+    if (std::find(out.begin(), out.end(), b.plan_target) == out.end())
+      out.push_back(b.plan_target);
+  return out;
+}
+
 std::vector<std::string> DeviceLines() {
+  // By backend name, so a backend's lines stay together and in one order.
+  std::vector<const BackendRegistration *> by_name;
+  for (const BackendRegistration &b : RegisteredBackends())
+    by_name.push_back(&b);
+  std::sort(by_name.begin(), by_name.end(),
+            [](const auto *a, const auto *b) { return a->name < b->name; });
   std::vector<std::string> lines;
-  absl::StatusOr<std::unique_ptr<cuda::Driver>> driver = cuda::Driver::Load();
-  absl::StatusOr<std::vector<cuda::GpuInfo>> gpus =
-      driver.ok() ? (*driver)->Devices()
-                  : absl::StatusOr<std::vector<cuda::GpuInfo>>(driver.status());
-  if (!gpus.ok())
-    lines.push_back(
-        fmt::format("cuda: none ({})", std::string(gpus.status().message())));
-  else
-    for (const cuda::GpuInfo &gpu : *gpus)
-      lines.push_back(fmt::format(
-          "cuda:{}: {} (compute {}.{}, {:.1f} of {:.1f} GiB free, driver "
-          "{}.{})",
-          gpu.index, gpu.name, gpu.major, gpu.minor,
-          double(gpu.free_bytes) / double(1ull << 30),
-          double(gpu.total_bytes) / double(1ull << 30),
-          (*driver)->version() / 1000, (*driver)->version() % 1000 / 10));
-  lines.push_back("cuda-sim: the CUDA kernels emulated on the CPU (for "
-                  "testing without a GPU; slow)");
-  absl::StatusOr<std::vector<std::string>> vulkan = vulkan::ListDevices();
-  if (!vulkan.ok())
-    lines.push_back(fmt::format("vulkan: none ({})",
-                                std::string(vulkan.status().message())));
-  else
-    for (const std::string &line : *vulkan)
-      lines.push_back("vulkan:" + line);
+  for (const BackendRegistration *b : by_name)
+    for (std::string &line : b->devices())
+      lines.push_back(std::move(line));
   return lines;
 }
 
 absl::StatusOr<std::unique_ptr<Backend>> CreateBackend(const std::string &name,
                                                        int threads) {
-  if (name == "cpu")
-    return cpu::CreateCpuBackend(threads);
-  if (name == "cuda-sim")
-    return cuda::CreateCudaSimBackend();
-  // vulkan or vulkan:N, cuda or cuda:N (N from --print-backend's list).
-  for (const std::string kind : {"vulkan", "cuda"}) {
-    if (name != kind && !name.starts_with(kind + ":"))
+  for (const BackendRegistration &b : RegisteredBackends()) {
+    if (name != b.name && !(b.numbered && name.starts_with(b.name + ":")))
       continue;
     int device = 0;
-    if (name.size() > kind.size()) {
-      const std::string index = name.substr(kind.size() + 1);
+    if (name != b.name) {
+      // name:N, N from --print-backend's list.
+      const std::string index = name.substr(b.name.size() + 1);
       if (index.empty() ||
           index.find_first_not_of("0123456789") != std::string::npos ||
           index.size() > 4)
         return absl::InvalidArgumentError(
-            fmt::format("'{}': a {} device is {}:N", name,
-                        kind == "cuda" ? "CUDA" : "Vulkan", kind));
+            fmt::format("'{}': a {} device is {}:N", name, b.title, b.name));
       device = std::stoi(index);
     }
     absl::StatusOr<std::unique_ptr<Backend>> backend =
-        kind == "cuda" ? cuda::CreateCudaBackend(device)
-                       : vulkan::CreateVulkanBackend(device);
+        b.create(device, threads);
     if (!backend.ok())
-      return absl::Status(
-          backend.status().code(),
-          fmt::format("{}: {}", kind, std::string(backend.status().message())));
+      return absl::Status(backend.status().code(),
+                          fmt::format("{}: {}", b.name,
+                                      std::string(backend.status().message())));
     return backend;
   }
   return absl::UnavailableError(

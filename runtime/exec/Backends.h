@@ -10,8 +10,16 @@
 
 namespace gemma {
 
+// The backend registry: every backend this build can create, in
+// preference order (Backends.cpp is the one place that lists them).
+const std::vector<BackendRegistration> &RegisteredBackends();
+
 // Names of the backends this build can create, in preference order.
 const std::vector<std::string> &BackendNames();
+
+// The backends plans are compiled for ("cpu", "vulkan", "cuda"): every
+// registered backend's plan target, once.
+std::vector<std::string> PlanTargets();
 
 // Creates backend `name` with `threads` host threads (0: one per core);
 // fails with one line when this build or machine lacks it.

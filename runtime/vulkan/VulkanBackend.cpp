@@ -342,4 +342,25 @@ absl::StatusOr<std::unique_ptr<Backend>> CreateVulkanBackend(int device) {
       std::make_unique<VulkanBackend>(*std::move(created)));
 }
 
+BackendRegistration VulkanRegistration() {
+  return {
+      .name = "vulkan",
+      .title = "Vulkan",
+      .plan_target = "vulkan",
+      .numbered = true,
+      .devices =
+          [] {
+            absl::StatusOr<std::vector<std::string>> devices = ListDevices();
+            if (!devices.ok())
+              return std::vector<std::string>{
+                  fmt::format("vulkan: none ({})",
+                              std::string(devices.status().message()))};
+            std::vector<std::string> lines;
+            for (const std::string &line : *devices)
+              lines.push_back("vulkan:" + line);
+            return lines;
+          },
+      .create = [](int device, int) { return CreateVulkanBackend(device); }};
+}
+
 } // namespace gemma::vulkan

@@ -22,6 +22,9 @@ namespace gemma::vulkan {
 // Vulkan driver or device.
 absl::StatusOr<std::unique_ptr<Backend>> CreateVulkanBackend(int device);
 
+// Its entry in the backend registry.
+BackendRegistration VulkanRegistration();
+
 } // namespace gemma::vulkan
 
 #endif // RUNTIME_VULKAN_VULKANBACKEND_H

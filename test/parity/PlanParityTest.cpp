@@ -168,6 +168,12 @@ INSTANTIATE_TEST_SUITE_P(TinyPresets, PlanParity, ::testing::ValuesIn(Cases()),
 // rest of the prompt prefilled afterwards gives the logits of one
 // uninterrupted prefill, though the sliding-window layers' rings (8
 // positions on tiny-gemma3) have wrapped in between.
+// gemma-compile does not link the backends, so it keeps its own list of
+// targets; this binary links both and keeps the two equal.
+TEST(BackendRegistry, CompileTargetsAreTheRegistrysPlanTargets) {
+  EXPECT_EQ(plan::CompileTargets(), PlanTargets());
+}
+
 TEST(PlanSessionPrefill, AStoppedPrefillKeepsAConsistentPrefix) {
   testing::LoadedModel loaded =
       testing::SynthesizeTiny("tiny-gemma3", StoredType::kSFP);

@@ -5,9 +5,27 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <set>
 
 namespace gemma {
 namespace {
+
+// Every registered backend has a unique name and a plan target that is
+// itself a registered name; each lists its devices (the CPU, none) or says
+// why it has none.
+TEST(Backends, TheRegistryIsConsistent) {
+  std::set<std::string> names;
+  for (const BackendRegistration &b : RegisteredBackends()) {
+    EXPECT_TRUE(names.insert(b.name).second) << b.name << " twice";
+    EXPECT_FALSE(b.title.empty()) << b.name;
+    EXPECT_TRUE(b.create) << b.name;
+  }
+  for (const std::string &target : PlanTargets())
+    EXPECT_EQ(names.count(target), 1u) << target;
+  for (const BackendRegistration &b : RegisteredBackends())
+    for (const std::string &line : b.devices())
+      EXPECT_TRUE(line.starts_with(b.name + ":")) << line;
+}
 
 TEST(Backends, TheCpuIsAlwaysThere) {
   ASSERT_FALSE(BackendNames().empty());
