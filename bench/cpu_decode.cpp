@@ -16,7 +16,7 @@
 #include "compiler/reference/StoredWeights.h"
 #include "kernels/cpu/Vector.h"
 #include "passes/FusionPipeline.h"
-#include "runtime/cpu/CpuModel.h"
+#include "compiler/plan/CpuModel.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"

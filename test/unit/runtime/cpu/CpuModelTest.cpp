@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "runtime/cpu/CpuModel.h"
+#include "compiler/plan/CpuModel.h"
 
 #include "compiler/reference/ModelRunner.h"
 #include "compiler/reference/StoredWeights.h"

@@ -1,6 +1,6 @@
 //===- CpuModel.cpp - A model on the CPU backend --------------------------===//
 
-#include "runtime/cpu/CpuModel.h"
+#include "compiler/plan/CpuModel.h"
 
 #include "compiler/builder/ModelBuilder.h"
 #include "compiler/plan/CompilePlan.h"

@@ -5,12 +5,13 @@
 // file's tensors (read in place). Prefill runs in chunks of the prefill
 // buckets; decode runs B sequences at their own positions. Caches are the
 // caller's, one K and one V buffer per layer, [B, slots, kv_heads, head_dim]
-// each.
+// each. A test and benchmark helper: it compiles, so it lives in compiler/,
+// which may use the runtime (the runtime never uses the compiler).
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef RUNTIME_CPU_CPUMODEL_H
-#define RUNTIME_CPU_CPUMODEL_H
+#ifndef COMPILER_PLAN_CPUMODEL_H
+#define COMPILER_PLAN_CPUMODEL_H
 
 #include "compiler/builder/CacheLayout.h"
 #include "compiler/import/ModelWeights.h"
@@ -56,4 +57,4 @@ private:
 
 } // namespace gemma::cpu
 
-#endif // RUNTIME_CPU_CPUMODEL_H
+#endif // COMPILER_PLAN_CPUMODEL_H
