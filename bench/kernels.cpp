@@ -10,11 +10,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "kernels/cpu/Kernels.h"
-#include "compiler/import/StoredType.h"
-#include "compiler/import/codecs/Encode.h"
 #include "kernels/cpu/GgmlDot.h"
 #include "kernels/cpu/SplitDot.h"
 #include "kernels/cpu/Vector.h"
+#include "runtime/weights/StoredType.h"
+#include "runtime/weights/codecs/Encode.h"
 
 #include <benchmark/benchmark.h>
 

@@ -2,7 +2,7 @@
 //
 // One op, one kernel call: the walk below is the only place that knows
 // which static parameters each kernel takes from a gemma op (their layout is
-// documented and checked in compiler/plan/PlanProgram.cpp). Intermediates
+// documented and checked in runtime/plan/PlanProgram.cpp). Intermediates
 // stay unplaced (`plan.alloc`) for plan-place-buffers.
 //
 //===----------------------------------------------------------------------===//

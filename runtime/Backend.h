@@ -1,6 +1,6 @@
 //===- Backend.h - What every execution backend provides --------*- C++ -*-===//
 //
-// A backend runs plan programs (compiler/plan/PlanProgram.h) on one kind of
+// A backend runs plan programs (runtime/plan/PlanProgram.h) on one kind of
 // device: it owns the device's memory for KV caches and binds each bucket
 // program to its kernels and the model's weights once (the runtime keeps
 // the bound programs: the bucket cache). The CPU backend is
@@ -11,8 +11,8 @@
 #ifndef RUNTIME_BACKEND_H
 #define RUNTIME_BACKEND_H
 
-#include "compiler/import/StoredType.h"
-#include "compiler/plan/PlanProgram.h"
+#include "runtime/plan/PlanProgram.h"
+#include "runtime/weights/StoredType.h"
 
 #include "absl/status/statusor.h"
 

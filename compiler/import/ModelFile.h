@@ -14,7 +14,7 @@
 
 #include "compiler/import/ModelSpec.h"
 #include "compiler/import/ModelWeights.h"
-#include "compiler/import/StoredType.h"
+#include "runtime/weights/StoredType.h"
 
 #include <map>
 #include <memory>

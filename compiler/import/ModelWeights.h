@@ -10,7 +10,7 @@
 #ifndef COMPILER_IMPORT_MODELWEIGHTS_H
 #define COMPILER_IMPORT_MODELWEIGHTS_H
 
-#include "compiler/import/StoredType.h"
+#include "runtime/weights/StoredType.h"
 
 #include <cstdint>
 #include <map>

@@ -2,7 +2,7 @@
 
 #include "compiler/import/RoleMatrix.h"
 
-#include "compiler/import/codecs/Decode.h"
+#include "runtime/weights/codecs/Decode.h"
 
 #include <algorithm>
 

@@ -12,7 +12,7 @@
 #define COMPILER_IMPORT_SBSTENSORS_H
 
 #include "compiler/import/ModelSpec.h"
-#include "compiler/import/StoredType.h"
+#include "runtime/weights/StoredType.h"
 
 #include <cstdint>
 #include <string>

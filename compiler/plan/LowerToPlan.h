@@ -10,7 +10,7 @@
 #ifndef COMPILER_PLAN_LOWERTOPLAN_H
 #define COMPILER_PLAN_LOWERTOPLAN_H
 
-#include "compiler/plan/PlanProgram.h"
+#include "runtime/plan/PlanProgram.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"

@@ -28,7 +28,7 @@
 #include "compiler/import/ModelFile.h"
 
 #include "compiler/import/sbs/SbsFile.h"
-#include "compiler/plan/PlanProgram.h"
+#include "runtime/plan/PlanProgram.h"
 
 #include "absl/status/statusor.h"
 

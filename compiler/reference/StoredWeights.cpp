@@ -2,7 +2,7 @@
 
 #include "compiler/reference/StoredWeights.h"
 
-#include "compiler/import/codecs/Decode.h"
+#include "runtime/weights/codecs/Decode.h"
 
 #include <fmt/format.h>
 

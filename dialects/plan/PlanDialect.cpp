@@ -2,8 +2,8 @@
 
 #include "dialects/plan/PlanDialect.h"
 
-#include "compiler/plan/PlanProgram.h"
 #include "dialects/plan/PlanOps.h"
+#include "runtime/plan/PlanProgram.h"
 
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/TypeSwitch.h"

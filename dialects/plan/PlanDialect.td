@@ -27,7 +27,7 @@ def Plan_Dialect : Dialect {
     `plan-place-buffers` gives each one an arena offset (`plan.view`) and
     records the arena size on the function (`plan.arena_size`). A placed
     function is exactly what a `.plan` file stores for a bucket
-    (compiler/plan/PlanProgram.h, one record per `plan.call`).
+    (runtime/plan/PlanProgram.h, one record per `plan.call`).
   }];
   let useDefaultTypePrinterParser = 1;
   let hasOperationAttrVerify = 1;

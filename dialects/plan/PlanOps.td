@@ -10,7 +10,7 @@ include "mlir/IR/EnumAttr.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
 // The runtime's kernels, with the values of plan::Kernel
-// (compiler/plan/PlanProgram.h): they are stored in plan files.
+// (runtime/plan/PlanProgram.h): they are stored in plan files.
 def Plan_Kernel : I32EnumAttr<"Kernel", "a kernel every backend implements", [
   I32EnumAttrCase<"Embed", 0, "embed">,
   I32EnumAttrCase<"RmsNorm", 1, "rms_norm">,
@@ -72,7 +72,7 @@ def Plan_CallOp : Plan_Op<"call"> {
     absent optional weight). `ints` hold shapes, row ranges (a count, then
     [begin, end) pairs) and flags; `reals` hold scales, epsilons and RoPE
     parameters. The operand layout of each kernel is documented and checked
-    in compiler/plan/PlanProgram.cpp: the verifier rejects a call whose
+    in runtime/plan/PlanProgram.cpp: the verifier rejects a call whose
     counts do not fit its kernel, whose buffers are smaller than its shapes
     say, or whose token-id and position buffers are not i32.
 

@@ -17,7 +17,7 @@
 
 #include "kernels/cpu/GgmlDot.h"
 
-#include "compiler/import/codecs/Ggml.h"
+#include "runtime/weights/codecs/Ggml.h"
 
 #include <algorithm>
 #include <cstring>

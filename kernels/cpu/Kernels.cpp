@@ -2,13 +2,13 @@
 
 #include "kernels/cpu/Kernels.h"
 
-#include "compiler/import/codecs/Decode.h"
 #include "kernels/cpu/Gemm.h"
 #include "kernels/cpu/GemmBf16.h"
 #include "kernels/cpu/GgmlDot.h"
 #include "kernels/cpu/SfpVbmi.h"
 #include "kernels/cpu/SplitDot.h"
 #include "kernels/cpu/Vector.h"
+#include "runtime/weights/codecs/Decode.h"
 
 #include <algorithm>
 #include <cmath>

@@ -11,9 +11,9 @@
 #ifndef KERNELS_CPU_KERNELS_H
 #define KERNELS_CPU_KERNELS_H
 
-#include "compiler/import/StoredType.h"
 #include "kernels/common/UnaryFunctions.h"
 #include "kernels/cpu/ThreadPool.h"
+#include "runtime/weights/StoredType.h"
 
 #include <cstdint>
 #include <span>

@@ -8,7 +8,7 @@
 
 #include "kernels/cpu/SfpVbmi.h"
 
-#include "compiler/import/codecs/Sfp.h"
+#include "runtime/weights/codecs/Sfp.h"
 
 #include <cstdlib>
 #include <cstring>

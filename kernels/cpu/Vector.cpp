@@ -8,7 +8,7 @@
 #include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
 
-#include "compiler/import/codecs/SfpLanes-inl.h"
+#include "runtime/weights/codecs/SfpLanes-inl.h"
 
 #include "kernels/common/UnaryFunctions.h"
 #include "kernels/cpu/Vector.h"
@@ -18,8 +18,8 @@
 #include <cstring>
 #include <limits>
 
-#include "compiler/import/codecs/Bf16.h"
-#include "compiler/import/codecs/Sfp.h"
+#include "runtime/weights/codecs/Bf16.h"
+#include "runtime/weights/codecs/Sfp.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace gemma::cpu {

@@ -1,5 +1,5 @@
 // Weights decoded from their stored type, in the kernels: the layouts of
-// compiler/import/codecs (docs/formats/sbs.md 5, docs/formats/ggml-types.md).
+// runtime/weights/codecs (docs/formats/sbs.md 5, docs/formats/ggml-types.md).
 // S::WTYPE: 0 f32, 1 bf16, 2 sfp, 3 nuq, 4 i8, 5 f16, 6 q4_0, 7 q4_1, 8 q5_0, 9
 // q5_1, 10 q8_0, 11 q2_k, 12 q3_k, 13 q4_k, 14 q5_k, 15 q6_k (the Vulkan
 // shaders' numbering). A compile-time constant, so each kernel keeps one

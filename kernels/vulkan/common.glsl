@@ -82,7 +82,7 @@ void ScaleMinK4(uint j, uint s, out float sc, out float m) {
 }
 
 // Element `i` of the call's weight tensor, decoded, before its scale: the
-// layouts of compiler/import/codecs (docs/formats/sbs.md 5, docs/formats/ggml-types.md).
+// layouts of runtime/weights/codecs (docs/formats/sbs.md 5, docs/formats/ggml-types.md).
 // WTYPE: 0 f32, 1 bf16, 2 sfp, 3 nuq, 4 i8, 5 f16, 6 q4_0, 7 q4_1, 8 q5_0,
 // 9 q5_1, 10 q8_0, 11 q2_k, 12 q3_k, 13 q4_k, 14 q5_k, 15 q6_k.
 float W(uint i) {

@@ -48,7 +48,7 @@ public:
 
 private:
   // One per kernel family, each reading the call's layout
-  // (compiler/plan/PlanProgram.cpp).
+  // (runtime/plan/PlanProgram.cpp).
   absl::StatusOr<Step> BindEmbed();
   absl::StatusOr<Step> BindNorm();
   absl::StatusOr<Step> BindMatmul();
@@ -113,7 +113,7 @@ private:
   }
 
   // The call's ints and reals: the Bind functions read them as the layout
-  // comments of compiler/plan/PlanProgram.cpp number them. (Steps copy
+  // comments of runtime/plan/PlanProgram.cpp number them. (Steps copy
   // what they keep: a Binder lives only while one call is bound.)
   const std::vector<int64_t> &i;
   const std::vector<double> &r;

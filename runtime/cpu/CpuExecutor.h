@@ -9,8 +9,8 @@
 #ifndef RUNTIME_CPU_CPUEXECUTOR_H
 #define RUNTIME_CPU_CPUEXECUTOR_H
 
-#include "compiler/plan/PlanProgram.h"
 #include "kernels/cpu/Kernels.h"
+#include "runtime/plan/PlanProgram.h"
 
 #include "absl/status/statusor.h"
 

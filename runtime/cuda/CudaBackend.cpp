@@ -3,10 +3,10 @@
 #include "runtime/cuda/CudaBackend.h"
 #include "runtime/cuda/CudaDriver.h"
 
-#include "compiler/import/codecs/Sfp.h"
 #include "runtime/cuda/Gpu.h"
 #include "runtime/cuda/Lowering.h"
 #include "runtime/gpu/KernelTimes.h"
+#include "runtime/weights/codecs/Sfp.h"
 
 #include <fmt/format.h>
 

@@ -13,10 +13,10 @@
 #ifndef RUNTIME_CUDA_LOWERING_H
 #define RUNTIME_CUDA_LOWERING_H
 
-#include "compiler/plan/PlanProgram.h"
 #include "runtime/Backend.h"
 #include "runtime/cuda/Gpu.h"
 #include "runtime/gpu/GpuWeight.h"
+#include "runtime/plan/PlanProgram.h"
 
 #include <map>
 #include <optional>

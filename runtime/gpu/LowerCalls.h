@@ -34,8 +34,8 @@
 #ifndef RUNTIME_GPU_LOWERCALLS_H
 #define RUNTIME_GPU_LOWERCALLS_H
 
-#include "compiler/import/codecs/Decode.h"
-#include "compiler/plan/PlanProgram.h"
+#include "runtime/plan/PlanProgram.h"
+#include "runtime/weights/codecs/Decode.h"
 
 #include "absl/status/status.h"
 

@@ -2,8 +2,8 @@
 
 #include "runtime/vulkan/Lowering.h"
 
-#include "compiler/import/codecs/Decode.h"
 #include "runtime/gpu/LowerCalls.h"
+#include "runtime/weights/codecs/Decode.h"
 
 #include <fmt/format.h>
 

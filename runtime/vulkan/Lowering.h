@@ -11,7 +11,7 @@
 #ifndef RUNTIME_VULKAN_LOWERING_H
 #define RUNTIME_VULKAN_LOWERING_H
 
-#include "compiler/plan/PlanProgram.h"
+#include "runtime/plan/PlanProgram.h"
 #include "runtime/vulkan/VulkanDevice.h"
 #include "runtime/vulkan/WeightStore.h"
 

@@ -2,7 +2,7 @@
 
 #include "runtime/vulkan/WeightStore.h"
 
-#include "compiler/import/codecs/Sfp.h"
+#include "runtime/weights/codecs/Sfp.h"
 
 #include <fmt/format.h>
 

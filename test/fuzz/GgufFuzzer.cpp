@@ -8,8 +8,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/import/LoadModel.h"
-#include "compiler/import/codecs/Decode.h"
 #include "runtime/tokenizer/SentencePieceTokenizer.h"
+#include "runtime/weights/codecs/Decode.h"
 
 #include <cstddef>
 #include <cstdint>

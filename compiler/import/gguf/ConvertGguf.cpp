@@ -3,9 +3,9 @@
 #include "compiler/import/gguf/ConvertGguf.h"
 
 #include "compiler/import/RoleMatrix.h"
-#include "compiler/import/codecs/Encode.h"
-#include "compiler/import/codecs/GgmlEncode.h"
 #include "compiler/import/synth/SentencePieceModel.h"
+#include "runtime/weights/codecs/Encode.h"
+#include "runtime/weights/codecs/GgmlEncode.h"
 
 #include <fmt/format.h>
 

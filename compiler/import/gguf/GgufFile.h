@@ -12,7 +12,7 @@
 #define COMPILER_IMPORT_GGUF_GGUFFILE_H
 
 #include "compiler/import/MappedFile.h"
-#include "compiler/import/StoredType.h"
+#include "runtime/weights/StoredType.h"
 
 #include "absl/status/statusor.h"
 

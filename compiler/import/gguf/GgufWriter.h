@@ -10,7 +10,7 @@
 #ifndef COMPILER_IMPORT_GGUF_GGUFWRITER_H
 #define COMPILER_IMPORT_GGUF_GGUFWRITER_H
 
-#include "compiler/import/StoredType.h"
+#include "runtime/weights/StoredType.h"
 
 #include "absl/status/status.h"
 

@@ -13,7 +13,7 @@
 #define COMPILER_IMPORT_HF_SAFETENSORSFILE_H
 
 #include "compiler/import/MappedFile.h"
-#include "compiler/import/StoredType.h"
+#include "runtime/weights/StoredType.h"
 
 #include "absl/status/statusor.h"
 

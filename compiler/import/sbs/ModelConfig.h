@@ -13,8 +13,8 @@
 #ifndef COMPILER_IMPORT_SBS_MODELCONFIG_H
 #define COMPILER_IMPORT_SBS_MODELCONFIG_H
 
-#include "compiler/import/StoredType.h"
 #include "compiler/import/sbs/Fields.h"
+#include "runtime/weights/StoredType.h"
 
 #include <cstdint>
 #include <string>

@@ -3,8 +3,8 @@
 #include "compiler/import/synth/ConvertSbs.h"
 
 #include "compiler/import/RoleMatrix.h"
-#include "compiler/import/codecs/Sfp.h"
 #include "compiler/import/synth/Synthesize.h"
+#include "runtime/weights/codecs/Sfp.h"
 
 #include <fmt/format.h>
 

@@ -6,14 +6,14 @@
 
 #include "compiler/import/SbsModel.h"
 #include "compiler/import/SbsTensors.h"
-#include "compiler/import/codecs/Encode.h"
-#include "compiler/import/codecs/Scale.h"
-#include "compiler/import/codecs/Sfp.h"
 #include "compiler/import/sbs/BlobStore.h"
 #include "compiler/import/sbs/Toc.h"
 #include "compiler/import/synth/SentencePieceModel.h"
 #include "compiler/import/synth/SynthTokenizer.h"
 #include "compiler/import/synth/SynthValues.h"
+#include "runtime/weights/codecs/Encode.h"
+#include "runtime/weights/codecs/Scale.h"
+#include "runtime/weights/codecs/Sfp.h"
 
 #include <fmt/format.h>
 

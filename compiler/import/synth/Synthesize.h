@@ -5,8 +5,8 @@
 
 #include "compiler/import/ModelSpec.h"
 #include "compiler/import/SbsTensors.h"
-#include "compiler/import/StoredType.h"
 #include "compiler/import/synth/SynthValues.h"
+#include "runtime/weights/StoredType.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"

@@ -3,11 +3,11 @@
 #include "compiler/import/synth/Synthesize.h"
 
 #include "compiler/import/SbsModel.h"
-#include "compiler/import/codecs/Decode.h"
-#include "compiler/import/codecs/Encode.h"
-#include "compiler/import/codecs/Scale.h"
 #include "compiler/import/synth/Presets.h"
 #include "compiler/import/synth/SynthValues.h"
+#include "runtime/weights/codecs/Decode.h"
+#include "runtime/weights/codecs/Encode.h"
+#include "runtime/weights/codecs/Scale.h"
 
 #include "test/unit/TempPath.h"
 

@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/plan/PlanProgram.h"
+#include "runtime/plan/PlanProgram.h"
 #include "runtime/cpu/CpuExecutor.h"
 
 #include <gtest/gtest.h>

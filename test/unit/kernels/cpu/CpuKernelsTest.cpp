@@ -8,13 +8,13 @@
 
 #include "kernels/cpu/Kernels.h"
 
-#include "compiler/import/codecs/Bf16.h"
-#include "compiler/import/codecs/Encode.h"
 #include "compiler/reference/Kernels.h"
 #include "kernels/cpu/GemmBf16.h"
 #include "kernels/cpu/GgmlDot.h"
 #include "kernels/cpu/SplitDot.h"
 #include "kernels/cpu/Vector.h"
+#include "runtime/weights/codecs/Bf16.h"
+#include "runtime/weights/codecs/Encode.h"
 
 #include <gtest/gtest.h>
 #include <hwy/targets.h>

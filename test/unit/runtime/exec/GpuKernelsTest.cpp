@@ -14,10 +14,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/import/StoredType.h"
 #include "runtime/exec/Backends.h"
+#include "runtime/weights/StoredType.h"
 #include "test/parity/TestBackends.h"
-#include "test/unit/compiler/import/codecs/GgmlBlocks.h"
+#include "test/unit/runtime/weights/codecs/GgmlBlocks.h"
 
 #include <gtest/gtest.h>
 

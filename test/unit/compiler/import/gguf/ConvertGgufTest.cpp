@@ -10,11 +10,11 @@
 #include "compiler/import/gguf/ConvertGguf.h"
 
 #include "compiler/import/LoadModel.h"
-#include "compiler/import/codecs/Decode.h"
 #include "compiler/import/gguf/GgufFile.h"
 #include "compiler/import/synth/ConvertSbs.h"
 #include "compiler/reference/ModelRunner.h"
 #include "compiler/reference/StoredWeights.h"
+#include "runtime/weights/codecs/Decode.h"
 #include "test/unit/TempPath.h"
 #include "test/unit/TinyModel.h"
 #include "test/unit/compiler/import/gguf/SbsToGguf.h"

@@ -11,9 +11,9 @@
 
 #include "compiler/import/gguf/GgufModel.h"
 #include "compiler/import/LoadModel.h"
-#include "compiler/import/codecs/Decode.h"
 #include "compiler/reference/ModelRunner.h"
 #include "compiler/reference/StoredWeights.h"
+#include "runtime/weights/codecs/Decode.h"
 #include "test/unit/TinyModel.h"
 #include "test/unit/compiler/import/gguf/SbsToGguf.h"
 #include "test/unit/compiler/reference/BuildOptionsFor.h"

@@ -12,7 +12,7 @@
 
 #include "compiler/import/ModelFile.h"
 #include "compiler/import/ModelWeights.h"
-#include "compiler/import/codecs/Decode.h"
+#include "runtime/weights/codecs/Decode.h"
 #include "test/unit/compiler/import/gguf/GgufBuilder.h"
 
 #include <algorithm>

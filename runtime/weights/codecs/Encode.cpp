@@ -1,11 +1,11 @@
 //===- Encode.cpp - Encode f32 values into a stored type ------------------===//
 
-#include "compiler/import/codecs/Encode.h"
+#include "runtime/weights/codecs/Encode.h"
 
-#include "compiler/import/codecs/Bf16.h"
-#include "compiler/import/codecs/I8.h"
-#include "compiler/import/codecs/Nuq.h"
-#include "compiler/import/codecs/Sfp.h"
+#include "runtime/weights/codecs/Bf16.h"
+#include "runtime/weights/codecs/I8.h"
+#include "runtime/weights/codecs/Nuq.h"
+#include "runtime/weights/codecs/Sfp.h"
 
 #include <fmt/format.h>
 

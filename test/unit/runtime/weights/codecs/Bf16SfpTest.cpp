@@ -1,7 +1,7 @@
 //===- Bf16SfpTest.cpp - bf16 and SFP, exhaustively -----------------------===//
 
-#include "compiler/import/codecs/Bf16.h"
-#include "compiler/import/codecs/Sfp.h"
+#include "runtime/weights/codecs/Bf16.h"
+#include "runtime/weights/codecs/Sfp.h"
 
 #include <gtest/gtest.h>
 

@@ -1,8 +1,8 @@
 //===- Scale.cpp - The per-tensor scale of SFP and NUQ tensors ------------===//
 
-#include "compiler/import/codecs/Scale.h"
+#include "runtime/weights/codecs/Scale.h"
 
-#include "compiler/import/codecs/Sfp.h"
+#include "runtime/weights/codecs/Sfp.h"
 
 #include <algorithm>
 #include <cmath>

@@ -10,9 +10,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/import/codecs/GgmlEncode.h"
+#include "runtime/weights/codecs/GgmlEncode.h"
 
-#include "compiler/import/codecs/Ggml.h"
+#include "runtime/weights/codecs/Ggml.h"
 
 #include <gtest/gtest.h>
 

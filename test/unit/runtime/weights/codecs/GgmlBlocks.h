@@ -10,7 +10,7 @@
 #ifndef TEST_UNIT_COMPILER_IMPORT_CODECS_GGMLBLOCKS_H
 #define TEST_UNIT_COMPILER_IMPORT_CODECS_GGMLBLOCKS_H
 
-#include "compiler/import/StoredType.h"
+#include "runtime/weights/StoredType.h"
 
 #include <cstdint>
 #include <cstring>

@@ -1,8 +1,8 @@
 //===- EncodeDecodeTest.cpp - EncodeTensor and the dispatched decoder -----===//
 
-#include "compiler/import/codecs/Decode.h"
-#include "compiler/import/codecs/Encode.h"
-#include "compiler/import/codecs/Scale.h"
+#include "runtime/weights/codecs/Decode.h"
+#include "runtime/weights/codecs/Encode.h"
+#include "runtime/weights/codecs/Scale.h"
 
 #include <gtest/gtest.h>
 

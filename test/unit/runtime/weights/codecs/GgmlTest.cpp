@@ -7,9 +7,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/import/codecs/Ggml.h"
-#include "compiler/import/codecs/Decode.h"
-#include "test/unit/compiler/import/codecs/GgmlBlocks.h"
+#include "runtime/weights/codecs/Ggml.h"
+#include "runtime/weights/codecs/Decode.h"
+#include "test/unit/runtime/weights/codecs/GgmlBlocks.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 //===- PlanProgram.cpp - A bucket function as kernel calls ----------------===//
 
-#include "compiler/plan/PlanProgram.h"
+#include "runtime/plan/PlanProgram.h"
 #include "kernels/common/UnaryFunctions.h"
 
 #include <fmt/format.h>

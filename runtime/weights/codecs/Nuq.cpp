@@ -1,8 +1,8 @@
 //===- Nuq.cpp - gemma.cpp's non-uniform quantization ---------------------===//
 
-#include "compiler/import/codecs/Nuq.h"
+#include "runtime/weights/codecs/Nuq.h"
 
-#include "compiler/import/codecs/Sfp.h"
+#include "runtime/weights/codecs/Sfp.h"
 
 #include <algorithm>
 #include <array>

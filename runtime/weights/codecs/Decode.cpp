@@ -7,19 +7,19 @@
 //===----------------------------------------------------------------------===//
 
 #undef HWY_TARGET_INCLUDE
-#define HWY_TARGET_INCLUDE "compiler/import/codecs/Decode.cpp"
+#define HWY_TARGET_INCLUDE "runtime/weights/codecs/Decode.cpp"
 #include "hwy/foreach_target.h" // IWYU pragma: keep
 
 #include "hwy/highway.h"
 
-#include "compiler/import/codecs/SfpLanes-inl.h"
+#include "runtime/weights/codecs/SfpLanes-inl.h"
 
-#include "compiler/import/codecs/Bf16.h"
-#include "compiler/import/codecs/Decode.h"
-#include "compiler/import/codecs/Ggml.h"
-#include "compiler/import/codecs/I8.h"
-#include "compiler/import/codecs/Nuq.h"
-#include "compiler/import/codecs/Sfp.h"
+#include "runtime/weights/codecs/Bf16.h"
+#include "runtime/weights/codecs/Decode.h"
+#include "runtime/weights/codecs/Ggml.h"
+#include "runtime/weights/codecs/I8.h"
+#include "runtime/weights/codecs/Nuq.h"
+#include "runtime/weights/codecs/Sfp.h"
 
 #include <cstring>
 

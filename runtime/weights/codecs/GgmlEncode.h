@@ -15,7 +15,7 @@
 #ifndef COMPILER_IMPORT_CODECS_GGMLENCODE_H
 #define COMPILER_IMPORT_CODECS_GGMLENCODE_H
 
-#include "compiler/import/StoredType.h"
+#include "runtime/weights/StoredType.h"
 
 #include "absl/status/status.h"
 

@@ -1,8 +1,8 @@
 //===- I8.cpp - gemma.cpp's 8-bit integers with a per-group affine map ----===//
 
-#include "compiler/import/codecs/I8.h"
+#include "runtime/weights/codecs/I8.h"
 
-#include "compiler/import/codecs/Bf16.h"
+#include "runtime/weights/codecs/Bf16.h"
 
 #include <algorithm>
 #include <cmath>

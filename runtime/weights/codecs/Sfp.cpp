@@ -1,8 +1,8 @@
 //===- Sfp.cpp - gemma.cpp's switched floating point (1 byte) -------------===//
 
-#include "compiler/import/codecs/Sfp.h"
+#include "runtime/weights/codecs/Sfp.h"
 
-#include "compiler/import/codecs/Bf16.h"
+#include "runtime/weights/codecs/Bf16.h"
 
 #include <cassert>
 

@@ -3,7 +3,7 @@
 #ifndef COMPILER_IMPORT_CODECS_ENCODE_H
 #define COMPILER_IMPORT_CODECS_ENCODE_H
 
-#include "compiler/import/StoredType.h"
+#include "runtime/weights/StoredType.h"
 
 #include "absl/status/status.h"
 

@@ -1,10 +1,10 @@
 //===- NuqI8Test.cpp - NUQ and I8 layouts and round trips -----------------===//
 
-#include "compiler/import/StoredType.h"
-#include "compiler/import/codecs/Bf16.h"
-#include "compiler/import/codecs/I8.h"
-#include "compiler/import/codecs/Nuq.h"
-#include "compiler/import/codecs/Sfp.h"
+#include "runtime/weights/StoredType.h"
+#include "runtime/weights/codecs/Bf16.h"
+#include "runtime/weights/codecs/I8.h"
+#include "runtime/weights/codecs/Nuq.h"
+#include "runtime/weights/codecs/Sfp.h"
 
 #include <gtest/gtest.h>
 

@@ -11,7 +11,7 @@
 #ifndef COMPILER_IMPORT_CODECS_GGML_H
 #define COMPILER_IMPORT_CODECS_GGML_H
 
-#include "compiler/import/StoredType.h"
+#include "runtime/weights/StoredType.h"
 
 #include <cstdint>
 #include <cstring>

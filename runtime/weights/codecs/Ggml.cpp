@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/import/codecs/Ggml.h"
+#include "runtime/weights/codecs/Ggml.h"
 
 #include <cstring>
 

@@ -1,6 +1,6 @@
 //===- StoredType.cpp - How a tensor's elements are stored ----------------===//
 
-#include "compiler/import/StoredType.h"
+#include "runtime/weights/StoredType.h"
 
 namespace gemma {
 

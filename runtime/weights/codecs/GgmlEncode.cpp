@@ -1,8 +1,8 @@
 //===- GgmlEncode.cpp - f32 values into llama.cpp's block types -----------===//
 
-#include "compiler/import/codecs/GgmlEncode.h"
+#include "runtime/weights/codecs/GgmlEncode.h"
 
-#include "compiler/import/codecs/Ggml.h"
+#include "runtime/weights/codecs/Ggml.h"
 
 #include <fmt/format.h>
 

@@ -1,6 +1,6 @@
 //===- Bf16.cpp - bfloat16 conversions ------------------------------------===//
 
-#include "compiler/import/codecs/Bf16.h"
+#include "runtime/weights/codecs/Bf16.h"
 
 #include <cstring>
 
