@@ -194,8 +194,6 @@ absl::StatusOr<Step> Binder::BindNorm() {
   if (absl::Status s = w.ok() ? CheckNorm(*w, i[1]) : w.status(); !s.ok())
     return s;
   const std::vector<Buffer> b = call_.buffers;
-  if (i[2] != 0 && !*w)
-    return absl::InvalidArgumentError("a weighted norm without a weight");
   const int64_t rows = i[0], width = i[1];
   const NormKind kind = NormKind(i[2]);
   const float eps = float(r[0]);
@@ -287,10 +285,6 @@ absl::StatusOr<Step> Binder::BindKvWrite() {
 absl::StatusOr<Step> Binder::BindAttention() {
   const std::vector<Buffer> b = call_.buffers;
   const AttentionShape shape{i[0], i[1], i[2], i[3], i[4], i[5], i[6]};
-  if (shape.kv_heads <= 0 || shape.heads % shape.kv_heads != 0 ||
-      shape.slots <= 0)
-    return absl::InvalidArgumentError("an attention geometry without "
-                                      "whole query groups");
   if (call_.kernel == Kernel::kAttnScores) {
     const float scale = float(r[0]);
     return Step([=](Frame &f, ThreadPool &pool) {
@@ -461,14 +455,10 @@ absl::StatusOr<Step> Binder::BindQkvRope() {
     return s;
   if (absl::Status s = CheckMatrix(*wk, k_rows, d, kh * dim); !s.ok())
     return s;
-  if (*wv) {
+  // (K=V and the QK-norm weights checked by plan::ValidateCall.)
+  if (*wv)
     if (absl::Status s = CheckMatrix(**wv, v_rows, d, vh * vd); !s.ok())
       return s;
-  } else if (vh * vd != kh * dim) {
-    return absl::InvalidArgumentError("K=V with values wider than keys");
-  }
-  if ((*qn || *kn || kind != NormKind::kNone) && !(*qn && *kn))
-    return absl::InvalidArgumentError("a QK-norm without both weights");
   if (absl::Status s = CheckNorm(*qn, dim); !s.ok())
     return s;
   if (absl::Status s = CheckNorm(*kn, dim); !s.ok())

@@ -239,15 +239,12 @@ absl::Status LowerQkvRope(const plan::Call &call, Sink &sink) {
   if (wv) {
     GEMMA_GPU_TRY(
         detail::Matmul(sink, b[0], b[6], n, d, vh * vd, *wv, i, v_at));
-  } else if (vh * vd != kh * dim) {
-    return absl::InvalidArgumentError("K=V with values wider than keys");
   } else {
     GEMMA_GPU_TRY(
         sink.Elementwise(kOpCopy, n * kh * dim, 0.0f, b[5], b[5], b[6]));
   }
+  // (Both QK-norm weights or neither: plan::ValidateCall.)
   const bool norms = qn || kn || kind != 0;
-  if (norms && (!qn || !kn))
-    return absl::InvalidArgumentError("a QK-norm without both weights");
   // A backend with the whole tail as one kernel: norms of one stored
   // type (and the right width), heads no wider than its kernels take.
   if constexpr (requires {
@@ -300,8 +297,8 @@ absl::Status LowerCall(const plan::Call &call, Sink &sink) {
     return detail::Norm(sink, b[0], b[1], i[0], i[1], i[2], w0, float(r[0]));
   case plan::Kernel::kResidualNorm:
     GEMMA_GPU_TRY(weight(0, false, w0));
-    if (i[2] != 0 && (!w0 || w0->rows * w0->cols != i[1]))
-      return absl::InvalidArgumentError("a weighted norm without its weight");
+    if (w0 && w0->rows * w0->cols != i[1])
+      return absl::InvalidArgumentError("a norm weight of another width");
     // x + r into `sum` (b[2]), normed into y (b[3]).
     return sink.Norm(b[0], b[3], i[0], i[1], w0 ? i[2] : 0, w0, float(r[0]),
                      &b[1], &b[2]);
@@ -345,9 +342,6 @@ absl::Status LowerCall(const plan::Call &call, Sink &sink) {
       return absl::UnimplementedError(
           fmt::format("not supported yet: value heads wider than {} on {}",
                       kMaxValueDim, sink.backend()));
-    if (i[5] <= 0 || i[1] % i[5] != 0)
-      return absl::InvalidArgumentError(
-          "an attention geometry without whole query groups");
     return sink.Attention(b[0], b[1], b[2], b[4],
                           {i[0], i[1], i[2], i[3], i[4], i[5], i[6], i[7]},
                           float(r[0]), float(r[1]));

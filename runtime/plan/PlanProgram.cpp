@@ -198,6 +198,62 @@ const Layout &LayoutOf(Kernel kernel) {
   return layouts[static_cast<uint32_t>(kernel)];
 }
 
+// Bit k set: weight k of the kernel must be named (the others may be ""):
+// the norms' weights, scale's scalar, and qkv_rope's value and QK-norm
+// weights are optional.
+uint32_t RequiredWeights(Kernel kernel) {
+  if (kernel == Kernel::kRmsNorm || kernel == Kernel::kScale ||
+      kernel == Kernel::kResidualNorm)
+    return 0;
+  if (kernel == Kernel::kNormMatmul)
+    return 0b10;
+  return kernel == Kernel::kQkvRope ? 0b11 : ~0u;
+}
+
+// What the shapes cannot say: which weights a call names, and the
+// geometry of its attention, checked once here for every backend.
+absl::Status CheckCallSemantics(const Call &call) {
+  const std::vector<int64_t> &i = call.ints;
+  const auto named = [&](size_t k) { return !call.weights[k].empty(); };
+  for (size_t k = 0; k < call.weights.size(); ++k)
+    if ((RequiredWeights(call.kernel) >> k & 1) && !named(k))
+      return absl::InvalidArgumentError(
+          fmt::format("weight {} is required", k));
+  switch (call.kernel) {
+  case Kernel::kUnary:
+    if (UnaryFnName(int(i[1])) == nullptr)
+      return absl::InvalidArgumentError(
+          fmt::format("unknown unary function {}", i[1]));
+    break;
+  case Kernel::kRmsNorm:
+  case Kernel::kResidualNorm:
+    if (i[2] != 0 && !named(0))
+      return absl::InvalidArgumentError("a weighted norm without a weight");
+    break;
+  case Kernel::kNormMatmul:
+    if (i[4] != 0 && !named(0))
+      return absl::InvalidArgumentError("a weighted norm without a weight");
+    break;
+  case Kernel::kAttnScores:
+  case Kernel::kAttnValues:
+  case Kernel::kAttention:
+    if (i[5] <= 0 || i[1] % i[5] != 0 || i[4] <= 0)
+      return absl::InvalidArgumentError(
+          "an attention geometry without whole query groups");
+    break;
+  case Kernel::kQkvRope:
+    // K=V: no value weight, the values are the keys.
+    if (!named(2) && i[9] * i[10] != i[6] * i[3])
+      return absl::InvalidArgumentError("K=V with values wider than keys");
+    if ((named(3) || named(4) || i[11] != 0) && !(named(3) && named(4)))
+      return absl::InvalidArgumentError("a QK-norm without both weights");
+    break;
+  default:
+    break;
+  }
+  return absl::OkStatus();
+}
+
 } // namespace
 
 const char *KernelName(Kernel kernel) {
@@ -235,10 +291,8 @@ absl::Status ValidateCall(const Call &call,
     if (v < -1)
       return absl::InvalidArgumentError(
           fmt::format("negative parameter {}", v));
-  if (call.kernel == Kernel::kUnary &&
-      UnaryFnName(int(call.ints[1])) == nullptr)
-    return absl::InvalidArgumentError(
-        fmt::format("unknown unary function {}", call.ints[1]));
+  if (absl::Status s = CheckCallSemantics(call); !s.ok())
+    return s;
   const std::vector<int64_t> needs = layout.needs(call.ints);
   if (needs.size() != layout.buffers)
     return absl::InvalidArgumentError("inconsistent shape parameters");

@@ -1,6 +1,7 @@
 //===- FlagCheck.cpp - Unknown flags as one line with a suggestion --------===//
 
 #include "tools/common/FlagCheck.h"
+#include "tools/common/Version.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringRef.h"
@@ -92,6 +93,19 @@ void AddShortHelpFlag() {
     return;
   static cl::alias short_help("h", cl::desc("Alias for --help"),
                               cl::aliasopt(*help->second));
+}
+
+bool ParseToolFlags(
+    int argc, char **argv, const char *tool,
+    llvm::ArrayRef<const cl::OptionCategory *> categories, const char *overview,
+    const std::map<std::string, std::string, std::less<>> &hints) {
+  cl::HideUnrelatedOptions(categories);
+  AddShortHelpFlag();
+  SetVersionPrinter(tool);
+  if (!CheckKnownFlags(argc, argv, hints))
+    return false;
+  cl::ParseCommandLineOptions(argc, argv, overview);
+  return true;
 }
 
 } // namespace gemma

@@ -10,6 +10,9 @@
 #ifndef TOOLS_COMMON_FLAGCHECK_H
 #define TOOLS_COMMON_FLAGCHECK_H
 
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/CommandLine.h"
+
 #include <map>
 #include <string>
 
@@ -28,6 +31,16 @@ bool CheckKnownFlags(
 // Registers -h as LLVM's --help (every tool's docs promise it, and users
 // of other command lines type it first). Call once, before parsing.
 void AddShortHelpFlag();
+
+// Every tool's start: --help shows only `categories`' flags, -h and
+// --version (`tool` and its commit) work, an unknown flag is one line
+// (CheckKnownFlags with `hints`), then LLVM parses argv with `overview`.
+// False when a flag was unknown (the line is printed: exit 1).
+bool ParseToolFlags(
+    int argc, char **argv, const char *tool,
+    llvm::ArrayRef<const llvm::cl::OptionCategory *> categories,
+    const char *overview,
+    const std::map<std::string, std::string, std::less<>> &hints = {});
 
 } // namespace gemma
 

@@ -379,12 +379,9 @@ int Run() {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  cl::HideUnrelatedOptions({&output_group, &plan_group, &weights_group});
-  gemma::AddShortHelpFlag();
-  gemma::SetVersionPrinter("gemma-compile");
-  if (!gemma::CheckKnownFlags(argc, argv))
+  if (!gemma::ParseToolFlags(argc, argv, "gemma-compile",
+                             {&output_group, &plan_group, &weights_group},
+                             "gemma-compile: compile a Gemma model\n"))
     return 1;
-  cl::ParseCommandLineOptions(argc, argv,
-                              "gemma-compile: compile a Gemma model\n");
   return Run();
 }

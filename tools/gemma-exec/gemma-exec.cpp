@@ -601,14 +601,11 @@ const std::map<std::string, std::string, std::less<>> kLlamaCppHints = {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  cl::HideUnrelatedOptions(
-      {&input, &generation, &utilities, &running, &benchmark});
-  gemma::AddShortHelpFlag();
-  gemma::SetVersionPrinter("gemma-exec");
-  if (!gemma::CheckKnownFlags(argc, argv, kLlamaCppHints))
+  if (!gemma::ParseToolFlags(
+          argc, argv, "gemma-exec",
+          {&input, &generation, &utilities, &running, &benchmark},
+          "gemma-exec: run a compiled Gemma plan\n", kLlamaCppHints))
     return 1;
-  cl::ParseCommandLineOptions(argc, argv,
-                              "gemma-exec: run a compiled Gemma plan\n");
   // Backends allocate KV caches without a status to return (host pages,
   // device buffers): memory that runs out is one line, not an abort.
   try {

@@ -181,13 +181,9 @@ int Run() {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  cl::HideUnrelatedOptions(category);
-  gemma::AddShortHelpFlag();
-  gemma::SetVersionPrinter("gemma-ref");
-  if (!gemma::CheckKnownFlags(argc, argv))
+  if (!gemma::ParseToolFlags(argc, argv, "gemma-ref", {&category},
+                             "gemma-ref: greedy generation with the "
+                             "reference evaluator\n"))
     return 1;
-  cl::ParseCommandLineOptions(argc, argv,
-                              "gemma-ref: greedy generation with the "
-                              "reference evaluator\n");
   return Run();
 }

@@ -246,14 +246,10 @@ int ImportTokenizer() {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  cl::HideUnrelatedOptions(category);
-  gemma::AddShortHelpFlag();
-  gemma::SetVersionPrinter("gemma-sbs");
-  if (!gemma::CheckKnownFlags(argc, argv))
+  if (!gemma::ParseToolFlags(
+          argc, argv, "gemma-sbs", {&category},
+          "gemma-sbs: inspect and synthesize gemma.cpp .sbs weight files\n"))
     return 1;
-  cl::ParseCommandLineOptions(
-      argc, argv,
-      "gemma-sbs: inspect and synthesize gemma.cpp .sbs weight files\n");
   if (info_command)
     return Info();
   if (synth_command)

@@ -138,3 +138,34 @@ func.func @size() attributes {plan.arena_size = "big"} {
 func.func @name() attributes {plan.arena = 4 : i64} {
   return
 }
+
+// -----
+
+// What the shapes cannot say is checked once for every backend: a weighted
+// norm names its weight.
+func.func @norm_weight(%a: !plan.buffer<64, f32>, %b: !plan.buffer<64, f32>) {
+  // expected-error @+1 {{a weighted norm without a weight}}
+  plan.call rms_norm(%a, %b) weights [""] ints [1, 64, 1] reals [1.0e-06]
+      : !plan.buffer<64, f32>, !plan.buffer<64, f32>
+  return
+}
+
+// -----
+
+// A matmul's weight is required.
+func.func @matmul_weight(%a: !plan.buffer<64, f32>, %b: !plan.buffer<64, f32>) {
+  // expected-error @+1 {{weight 0 is required}}
+  plan.call matmul(%a, %b) weights [""] ints [1, 64, 1, 0]
+      : !plan.buffer<64, f32>, !plan.buffer<64, f32>
+  return
+}
+
+// -----
+
+// Query heads come in whole groups per key/value head.
+func.func @groups(%q: !plan.buffer<96, f32>, %k: !plan.buffer<64, f32>, %s: !plan.buffer<48, f32>) {
+  // expected-error @+1 {{an attention geometry without whole query groups}}
+  plan.call attn_scores(%q, %k, %s) ints [1, 3, 32, 1, 16, 2, 32] reals [1.0]
+      : !plan.buffer<96, f32>, !plan.buffer<64, f32>, !plan.buffer<48, f32>
+  return
+}

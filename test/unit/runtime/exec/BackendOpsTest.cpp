@@ -515,13 +515,16 @@ struct AttentionCase {
   std::vector<int64_t> Widths() const {
     return {q.cols, keys.cols, values.cols};
   }
+  // The rows' positions, and the inputs' sizes in the arena.
+  std::vector<int32_t> positions = {0, 1, 2};
+  int64_t nq = int64_t(q.values.size()), nk = int64_t(keys.values.size()),
+          nv = int64_t(values.values.size());
 };
 
 TEST_P(BackendOps, AttentionPiecesMatchTheReferenceEvaluator) {
   const AttentionCase c;
-  const std::vector<int32_t> positions = {0, 1, 2};
-  const int64_t nq = c.q.values.size(), nk = c.keys.values.size(),
-                nv = c.values.values.size();
+  const std::vector<int32_t> &positions = c.positions;
+  const int64_t nq = c.nq, nk = c.nk, nv = c.nv;
   const int64_t ns = kRows * c.kHeads * c.kSlots;
   const float scale = 0.25f;
   // attn_scores
@@ -577,9 +580,8 @@ TEST_P(BackendOps, AttentionPiecesMatchTheReferenceEvaluator) {
 
 TEST_P(BackendOps, FusedAttentionMatchesTheReferenceEvaluator) {
   const AttentionCase c;
-  const std::vector<int32_t> positions = {0, 1, 2};
-  const int64_t nq = c.q.values.size(), nk = c.keys.values.size(),
-                nv = c.values.values.size();
+  const std::vector<int32_t> &positions = c.positions;
+  const int64_t nq = c.nq, nk = c.nk, nv = c.nv;
   const int64_t no = kRows * c.kHeads * c.kValueDim;
   const float scale = 0.25f;
   for (auto [window, cap] :
