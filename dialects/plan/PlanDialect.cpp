@@ -41,7 +41,8 @@ static void printReals(OpAsmPrinter &printer, Operation *,
 #define GET_OP_CLASSES
 #include "dialects/plan/PlanOps.cpp.inc"
 
-// The dialect's enum mirrors the stored one; PlanDialectTest checks names.
+// The dialect's enum mirrors the stored one; the test
+// PlanDialect.KernelNamesMatchTheStoredKernels checks names.
 static_assert(static_cast<uint32_t>(Kernel::MoeExperts) + 1 ==
               gemma::plan::kKernelCount);
 

@@ -257,14 +257,14 @@ absl::Status CheckCallSemantics(const Call &call) {
 } // namespace
 
 const char *KernelName(Kernel kernel) {
-  static const char *names[] = {
-      "embed",       "rms_norm", "matmul",        "matmul_heads", "scale",
-      "rope",        "kv_write", "attn_scores",   "window_mask",  "softmax",
-      "attn_values", "unary",    "add",           "mul",          "logits",
-      "attention",   "geglu",    "residual_norm", "norm_matmul",  "qkv_rope",
-      "moe_experts"};
-  const uint32_t index = static_cast<uint32_t>(kernel);
-  return index < std::size(names) ? names[index] : "unknown";
+  switch (kernel) {
+#define GEMMA_PLAN_KERNEL_NAME(value, Name, mnemonic)                          \
+  case Kernel::k##Name:                                                        \
+    return #mnemonic;
+    GEMMA_PLAN_KERNELS(GEMMA_PLAN_KERNEL_NAME)
+#undef GEMMA_PLAN_KERNEL_NAME
+  }
+  return "unknown";
 }
 
 bool IsIndexBuffer(Kernel kernel, size_t b) {

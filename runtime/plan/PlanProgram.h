@@ -25,32 +25,44 @@
 
 namespace gemma::plan {
 
-// The values are stored in plan files: a change other than appending bumps
-// kPlanFormatVersion (compiler/plan/PlanFile.h).
+// The plan kernels, one row each: X(value, Name, mnemonic). The values are
+// stored in plan files: a change other than appending bumps
+// kPlanFormatVersion (compiler/plan/PlanFile.h). The plan dialect's
+// Plan_Kernel (dialects/plan/PlanOps.td) lists the same rows; the test
+// PlanDialect.KernelNamesMatchTheStoredKernels checks every value's mnemonic
+// in both.
+#define GEMMA_PLAN_KERNELS(X)                                                  \
+  X(0, Embed, embed)                                                           \
+  X(1, RmsNorm, rms_norm)                                                      \
+  X(2, Matmul, matmul)                                                         \
+  X(3, MatmulHeads, matmul_heads)                                              \
+  X(4, Scale, scale)                                                           \
+  X(5, Rope, rope)                                                             \
+  X(6, KvWrite, kv_write)                                                      \
+  X(7, AttnScores, attn_scores)                                                \
+  X(8, WindowMask, window_mask)                                                \
+  X(9, Softmax, softmax)                                                       \
+  X(10, AttnValues, attn_values)                                               \
+  X(11, Unary, unary)                                                          \
+  X(12, Add, add)                                                              \
+  X(13, Mul, mul)                                                              \
+  X(14, Logits, logits)                                                        \
+  X(15, Attention, attention)                                                  \
+  X(16, Geglu, geglu)                                                          \
+  X(17, ResidualNorm, residual_norm)                                           \
+  X(18, NormMatmul, norm_matmul)                                               \
+  X(19, QkvRope, qkv_rope)                                                     \
+  X(20, MoeExperts, moe_experts)
+
 enum class Kernel : uint32_t {
-  kEmbed = 0,
-  kRmsNorm = 1,
-  kMatmul = 2,
-  kMatmulHeads = 3,
-  kScale = 4,
-  kRope = 5,
-  kKvWrite = 6,
-  kAttnScores = 7,
-  kWindowMask = 8,
-  kSoftmax = 9,
-  kAttnValues = 10,
-  kUnary = 11,
-  kAdd = 12,
-  kMul = 13,
-  kLogits = 14,
-  kAttention = 15,
-  kGeglu = 16,
-  kResidualNorm = 17,
-  kNormMatmul = 18,
-  kQkvRope = 19,
-  kMoeExperts = 20,
+#define GEMMA_PLAN_KERNEL_ENUM(value, Name, mnemonic) k##Name = value,
+  GEMMA_PLAN_KERNELS(GEMMA_PLAN_KERNEL_ENUM)
+#undef GEMMA_PLAN_KERNEL_ENUM
 };
-inline constexpr uint32_t kKernelCount = 21;
+#define GEMMA_PLAN_KERNEL_COUNT(value, Name, mnemonic) +1
+inline constexpr uint32_t kKernelCount =
+    0 GEMMA_PLAN_KERNELS(GEMMA_PLAN_KERNEL_COUNT);
+#undef GEMMA_PLAN_KERNEL_COUNT
 const char *KernelName(Kernel kernel);
 
 // A function argument (arg >= 0), or [offset, offset + elements) of the
