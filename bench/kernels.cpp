@@ -18,10 +18,15 @@
 
 #include <benchmark/benchmark.h>
 
+#include "hwy/targets.h"
+
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <random>
+#include <string_view>
 #include <vector>
 
 namespace gemma::cpu {
@@ -402,4 +407,24 @@ BENCHMARK(BM_GeluTanh)->Arg(2048)->Arg(32 * 2048);
 } // namespace
 } // namespace gemma::cpu
 
-BENCHMARK_MAIN();
+// GEMMA_VECTOR_TARGET=avx2 runs every kernel on Highway's AVX2 target (and
+// so without the AVX-512-only paths), as on an AVX2-only CPU of the same
+// core: the machine kinds these benchmarks run on move between the two.
+int main(int argc, char **argv) {
+  if (const char *target = std::getenv("GEMMA_VECTOR_TARGET")) {
+    if (std::string_view(target) != "avx2") {
+      std::fprintf(stderr,
+                   "bench-kernels: GEMMA_VECTOR_TARGET=%s: only avx2 "
+                   "can be forced\n",
+                   target);
+      return 1;
+    }
+    hwy::SetSupportedTargetsForTest(HWY_AVX2);
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv))
+    return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -345,9 +345,9 @@ HWY_INLINE void DotQ6_KR(const float *x, const uint8_t *rows, int64_t row_bytes,
   const VI low = hn::Set(di, 0xF), bias = hn::Set(di, 32);
   const VI m0 = hn::Set(di, 0x03), m1 = hn::Set(di, 0x0C),
            m2 = hn::Set(di, 0x30), m3 = hn::Set(di, 0xC0);
-  VF total[R];
+  VF total[R], second[R];
   for (int r = 0; r < R; ++r)
-    total[r] = hn::Zero(df);
+    total[r] = second[r] = hn::Zero(df);
   for (int64_t b = 0; b < n / 256; ++b) {
     PrefetchNext<R>(rows, row_bytes, 210, b);
     float scale[R][16];
@@ -376,19 +376,26 @@ HWY_INLINE void DotQ6_KR(const float *x, const uint8_t *rows, int64_t row_bytes,
           const VI q2 = hn::Or(hn::ShiftRight<4>(a), hn::And(hb, m2));
           const VI q3 =
               hn::Or(hn::ShiftRight<4>(c), hn::ShiftRight<2>(hn::And(hb, m3)));
-          VF t = total[r];
-          t = hn::MulAdd(hn::Set(df, scale[r][s]),
-                         hn::Mul(Float(hn::Sub(q0, bias)), x0), t);
-          t = hn::MulAdd(hn::Set(df, scale[r][s + 2]),
-                         hn::Mul(Float(hn::Sub(q1, bias)), x1), t);
-          t = hn::MulAdd(hn::Set(df, scale[r][s + 4]),
-                         hn::Mul(Float(hn::Sub(q2, bias)), x2), t);
-          total[r] = hn::MulAdd(hn::Set(df, scale[r][s + 6]),
-                                hn::Mul(Float(hn::Sub(q3, bias)), x3), t);
+          // Two running sums per row: no sum waits on more than two of
+          // the four multiply-adds before it.
+          total[r] =
+              hn::MulAdd(hn::Set(df, scale[r][s]),
+                         hn::Mul(Float(hn::Sub(q0, bias)), x0), total[r]);
+          second[r] =
+              hn::MulAdd(hn::Set(df, scale[r][s + 2]),
+                         hn::Mul(Float(hn::Sub(q1, bias)), x1), second[r]);
+          total[r] =
+              hn::MulAdd(hn::Set(df, scale[r][s + 4]),
+                         hn::Mul(Float(hn::Sub(q2, bias)), x2), total[r]);
+          second[r] =
+              hn::MulAdd(hn::Set(df, scale[r][s + 6]),
+                         hn::Mul(Float(hn::Sub(q3, bias)), x3), second[r]);
         }
       }
     }
   }
+  for (int r = 0; r < R; ++r)
+    total[r] = hn::Add(total[r], second[r]);
   Store<R>(total, out);
 }
 
