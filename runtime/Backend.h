@@ -136,29 +136,6 @@ struct KernelProfile {
   uint64_t weight_bytes = 0; // stored weight bytes the calls read
 };
 
-// A backend as the registry (runtime/exec/Backends.cpp) knows it: tools,
-// sessions and tests find backends there by name, never by comparing
-// strings of their own.
-struct BackendRegistration {
-  // "cpu", "vulkan", "cuda", "cuda-sim".
-  std::string name;
-  // The name in messages: "CPU", "Vulkan", "CUDA", "CUDA emulator".
-  std::string title;
-  // The backend a plan is compiled for to run here: the name itself, or
-  // another backend's whose programs it runs (cuda-sim runs cuda's).
-  std::string plan_target;
-  // "name:N" picks device N of the lines `devices` gives.
-  bool numbered = false;
-  // One line per device ("vulkan:0: llvmpipe ..."), or one saying why
-  // there is none (none for the CPU, which tools describe themselves).
-  std::function<std::vector<std::string>()> devices;
-  // Device `device` (0 where not numbered) with `threads` host threads;
-  // one line when this machine lacks it.
-  std::function<absl::StatusOr<std::unique_ptr<class Backend>>(int device,
-                                                               int threads)>
-      create;
-};
-
 // The stored weight bytes one call reads, for the profile's GB/s: each
 // distinct weight once (q, k and v, or gate and up, may be row ranges of
 // one stacked tensor), an embedding one row per id. `find(name)` gives a
@@ -223,6 +200,29 @@ public:
   // holds decode against. "" and 0 where the host's memory is the one read.
   virtual std::string DeviceName() const { return ""; }
   virtual double MeasureBandwidth() { return 0; }
+};
+
+// A backend as the registry (runtime/exec/Backends.cpp) knows it: tools,
+// sessions and tests find backends there by name, never by comparing
+// strings of their own.
+struct BackendRegistration {
+  // "cpu", "vulkan", "cuda", "cuda-sim".
+  std::string name;
+  // The name in messages: "CPU", "Vulkan", "CUDA", "CUDA emulator".
+  std::string title;
+  // The backend a plan is compiled for to run here: the name itself, or
+  // another backend's whose programs it runs (cuda-sim runs cuda's).
+  std::string plan_target;
+  // "name:N" picks device N of the lines `devices` gives.
+  bool numbered = false;
+  // One line per device ("vulkan:0: llvmpipe ..."), or one saying why
+  // there is none (none for the CPU, which tools describe themselves).
+  std::function<std::vector<std::string>()> devices;
+  // Device `device` (0 where not numbered) with `threads` host threads;
+  // one line when this machine lacks it.
+  std::function<absl::StatusOr<std::unique_ptr<Backend>>(int device,
+                                                         int threads)>
+      create;
 };
 
 } // namespace gemma

@@ -97,7 +97,6 @@ template <class V> inline V Erf(V v) { return std::erf(v); }
 template <class T> GEMMA_UNARY_INLINE T ApplyUnary(UnaryFn fn, T x, T p) {
   using unary_detail::Erf;
   using unary_detail::Tanh;
-  (void)p;
   switch (fn) {
 #define GEMMA_UNARY_CASE(code, Name, mnemonic, formula)                        \
   case UnaryFn::k##Name:                                                       \

@@ -301,33 +301,28 @@ HWY_INLINE void DotQ4_KR(const float *x, const float *x_sums,
 }
 
 // The x_sums of up to 64 blocks (16384 values) on the stack; longer rows
-// in pieces of that many blocks.
-template <int R>
+// in pieces of that many blocks, each piece's dots added to out. Four rows
+// at a time, then single rows.
 HWY_INLINE void DotQ4_KRows(const float *x, const uint8_t *rows,
                             int64_t row_bytes, int64_t n, int64_t count,
                             float *out) {
   constexpr int64_t kPiece = 64 * 256;
   alignas(64) float x_sums[16 * 64];
-  if (n > kPiece)
-    std::fill_n(out, count, 0.0f);
+  std::fill_n(out, count, 0.0f);
   for (int64_t at = 0; at < n; at += kPiece) {
     const int64_t len = std::min(kPiece, n - at);
     Q4_KSums(x + at, len, x_sums);
     const uint8_t *piece = rows + at / 256 * 144;
-    int64_t k = 0;
     float part[4];
-    for (; R == 4 && k + 4 <= count; k += 4) {
-      DotQ4_KR<4>(x + at, x_sums, piece + k * row_bytes, row_bytes, len,
-                  n > kPiece ? part : out + k);
-      if (n > kPiece)
-        for (int i = 0; i < 4; ++i)
-          out[k + i] += part[i];
+    int64_t k = 0;
+    for (; k + 4 <= count; k += 4) {
+      DotQ4_KR<4>(x + at, x_sums, piece + k * row_bytes, row_bytes, len, part);
+      for (int i = 0; i < 4; ++i)
+        out[k + i] += part[i];
     }
     for (; k < count; ++k) {
-      DotQ4_KR<1>(x + at, x_sums, piece + k * row_bytes, row_bytes, len,
-                  n > kPiece ? part : out + k);
-      if (n > kPiece)
-        out[k] += part[0];
+      DotQ4_KR<1>(x + at, x_sums, piece + k * row_bytes, row_bytes, len, part);
+      out[k] += part[0];
     }
   }
 }
@@ -448,16 +443,16 @@ GEMMA_GGML_DOT(Q6_K)
 
 float DotQ4_KVec(const float *x, const uint8_t *packed, int64_t n) {
   float out[1] = {0.0f};
-  DotQ4_KRows<1>(x, packed, 0, n, 1, out);
+  DotQ4_KRows(x, packed, 0, n, 1, out);
   return out[0];
 }
 void DotQ4_Kx4Vec(const float *x, const uint8_t *rows, int64_t row_bytes,
                   int64_t n, float *out) {
-  DotQ4_KRows<4>(x, rows, row_bytes, n, 4, out);
+  DotQ4_KRows(x, rows, row_bytes, n, 4, out);
 }
 void DotQ4_KRowsVec(const float *x, const uint8_t *rows, int64_t row_bytes,
                     int64_t n, int64_t count, float *out) {
-  DotQ4_KRows<4>(x, rows, row_bytes, n, count, out);
+  DotQ4_KRows(x, rows, row_bytes, n, count, out);
 }
 
 } // namespace HWY_NAMESPACE

@@ -1000,7 +1000,7 @@ void Unary(UnaryFn fn, const float *x, int64_t n, float parameter, float *out) {
   // GELU feeds every MLP: its vector form (Vector.cpp) computes the same
   // formula with Highway's tanh. The rest take the table's formula as is.
   if (fn == UnaryFn::kGeluTanh)
-    return GeluTanhVector(x, n, out);
+    return GeluTanh(x, n, out);
   for (int64_t i = 0; i < n; ++i)
     out[i] = ApplyUnary<float>(fn, x[i], parameter);
 }

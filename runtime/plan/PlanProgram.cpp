@@ -221,7 +221,7 @@ absl::Status CheckCallSemantics(const Call &call) {
           fmt::format("weight {} is required", k));
   switch (call.kernel) {
   case Kernel::kUnary:
-    if (UnaryFnName(int(i[1])) == nullptr)
+    if (i[1] >= kUnaryFnCount || UnaryFnName(int(i[1])) == nullptr)
       return absl::InvalidArgumentError(
           fmt::format("unknown unary function {}", i[1]));
     break;

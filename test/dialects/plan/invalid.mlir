@@ -100,6 +100,16 @@ func.func @unknown_function(%a: !plan.buffer<64, f32>, %b: !plan.buffer<64, f32>
 
 // -----
 
+// A code past the table is unknown however it would wrap to 32 bits.
+func.func @wrapping_function(%a: !plan.buffer<64, f32>, %b: !plan.buffer<64, f32>) {
+  // expected-error @+1 {{unknown unary function 4294967297}}
+  plan.call unary(%a, %b) ints [64, 4294967297] reals [0.0]
+      : !plan.buffer<64, f32>, !plan.buffer<64, f32>
+  return
+}
+
+// -----
+
 // ... and carries its parameter (0 for none).
 func.func @no_parameter(%a: !plan.buffer<64, f32>, %b: !plan.buffer<64, f32>) {
   // expected-error @+1 {{expects 2 buffers, 0 weights, 2+ ints and 1 reals, got 2, 0, 2 and 0}}

@@ -57,7 +57,7 @@ std::vector<float> Random(int64_t n, uint32_t seed, float scale) {
 // k = 0, 1, ... (weight "in<k>": rows x widths[k] f32 values, embedded
 // one after another into the arena: the embed kernel copies a row
 // exactly), then `call`, whose result is the `out` elements after the
-// inputs (Result), then `scratch` elements (Scratch). (A program's result
+// inputs (Result), then `scratch` elements. (A program's result
 // is [rows, out / rows] logits to the CUDA backend: out is a multiple of
 // rows.)
 plan::Program Program(int64_t rows, const std::vector<int64_t> &widths,
@@ -86,9 +86,12 @@ plan::Program OneCall(int64_t width, plan::Call call, int64_t out,
   return Program(rows, {width}, std::move(call), out);
 }
 
-// The arena range of the n inputs from `at` of OneCall, its result, and
-// the positions argument.
+// The arena range [at, at + n): the inputs a Program embedded, and past its
+// result the scratch a call writes (sums, caches, a fused kernel's
+// intermediates); Result is the range the program returns, after `width`
+// input elements; Positions the positions argument.
 plan::Buffer Input(int64_t at, int64_t n) { return {-1, at, n}; }
+plan::Buffer Scratch(int64_t at, int64_t n) { return {-1, at, n}; }
 plan::Buffer Result(int64_t width, int64_t out) { return {-1, width, out}; }
 plan::Buffer Positions(int64_t rows) { return {1, 0, rows}; }
 
@@ -420,7 +423,8 @@ TEST_P(BackendOps, ResidualNormMatchesTheReferenceEvaluator) {
   const Matrix w{Random(width, 47, 0.5f), 1, width};
   plan::Call call;
   call.kernel = plan::Kernel::kResidualNorm;
-  call.buffers = {Input(0, n), Input(n, n), {-1, 3 * n, n}, Result(2 * n, n)};
+  call.buffers = {Input(0, n), Input(n, n), Scratch(3 * n, n),
+                  Result(2 * n, n)};
   call.weights = {"w"};
   call.ints = {kRows, width, 1};
   call.reals = {1e-6};
@@ -444,9 +448,8 @@ TEST_P(BackendOps, GegluMatchesTheReferenceEvaluator) {
       up{Random(2 * width * in, 50, 0.3f), 2 * width, in};
   plan::Call call;
   call.kernel = plan::Kernel::kGeglu;
-  call.buffers = {Input(0, kRows * in),
-                  Result(kRows * in, kRows * width),
-                  {-1, kRows * in + kRows * width, kRows * width}};
+  call.buffers = {Input(0, kRows * in), Result(kRows * in, kRows * width),
+                  Scratch(kRows * in + kRows * width, kRows * width)};
   call.weights = {"g", "u"};
   call.ints = {kRows, in, width, 0, 1, width, 2 * width};
   absl::StatusOr<std::vector<float>> got =
@@ -470,9 +473,8 @@ TEST_P(BackendOps, NormMatmulMatchesTheReferenceEvaluator) {
       w{Random(out * in, 53, 0.3f), out, in};
   plan::Call call;
   call.kernel = plan::Kernel::kNormMatmul;
-  call.buffers = {Input(0, kRows * in),
-                  Result(kRows * in, kRows * out),
-                  {-1, kRows * in + kRows * out, kRows * in}};
+  call.buffers = {Input(0, kRows * in), Result(kRows * in, kRows * out),
+                  Scratch(kRows * in + kRows * out, kRows * in)};
   call.weights = {"n", "w"};
   call.ints = {kRows, in, out, width, 2, 0};
   call.reals = {1e-6};
@@ -695,11 +697,11 @@ TEST_P(BackendOps, QkvRopeMatchesTheReferenceEvaluator) {
     call.kernel = plan::Kernel::kQkvRope;
     call.buffers = {Input(0, at),
                     Positions(kRows),
-                    {-1, at + out, slots * dim},
-                    {-1, at + out + slots * dim, slots * dim},
-                    {-1, at, nq},
-                    {-1, at + nq, nk},
-                    {-1, at + nq + nk, nv}};
+                    Scratch(at + out, slots * dim),
+                    Scratch(at + out + slots * dim, slots * dim),
+                    Result(at, nq),
+                    Scratch(at + nq, nk),
+                    Scratch(at + nq + nk, nv)};
     call.weights = {"w", "w", keqv ? "" : "w", keqv ? "" : "qn",
                     keqv ? "" : "kn"};
     // q: rows [0, heads * dim); k: the next dim rows; v: the last dim.
