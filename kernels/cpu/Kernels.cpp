@@ -205,6 +205,10 @@ struct SplitRowDot {
 // force lower targets to check the f32 dots through the same matmuls).
 bool UseSplitDot() { return SplitDotSupported() && VectorTargetIsAvx512(); }
 
+// SFP by byte-table lookups where the CPU has VBMI and the vector dispatch
+// runs AVX-512 (tests force lower targets to check the arithmetic decoder).
+bool UseSfpVbmi() { return SfpVbmiSupported() && VectorTargetIsAvx512(); }
+
 // Rows of `in` values of `type`: block types are read in place only when a
 // row is whole blocks (always so in a GGUF file; a flat block tensor viewed
 // with other rows is decoded).
@@ -215,7 +219,7 @@ RowDot RowDotFor(StoredType type, int64_t in) {
   case StoredType::kSFP:
     // Byte-table decoding where the CPU has VBMI and the vector dispatch
     // runs AVX-512 (tests force lower targets to check the other path).
-    if (SfpVbmiSupported() && VectorTargetIsAvx512())
+    if (UseSfpVbmi())
       return {DotSfpVbmi, DotSfp4Vbmi, SfpVbmiActivationOrder};
     return {DotSfp, DotSfp4, SfpActivationOrder};
   case StoredType::kBF16:
@@ -295,6 +299,8 @@ void DecodeRowForGemm(const WeightView &w, int64_t row, float *out) {
       return DecodeQ5_0Row(w.data + uint64_t(row) * bytes, w.cols, out);
     if (w.type == StoredType::kQ8_0)
       return DecodeQ8_0Row(w.data + uint64_t(row) * bytes, w.cols, out);
+    if (w.type == StoredType::kSFP && UseSfpVbmi())
+      return DecodeSfpVbmi(w.data + uint64_t(row) * bytes, w.cols, out);
   }
   DecodeRows(w, row, 1, out);
 }
@@ -376,7 +382,8 @@ void MatmulRows(const MatmulJob &job, const PreparedJob &prepared, bool bf16,
     } else if (sfp_to_bf16) {
       uint16_t *rows16 = reinterpret_cast<uint16_t *>(rows);
       for (int64_t k = 0; k < count; ++k) {
-        DecodeSfpToBf16(w.data + (row + k) * in, in, rows16 + k * stride16);
+        (UseSfpVbmi() ? DecodeSfpToBf16Vbmi : DecodeSfpToBf16)(
+            w.data + (row + k) * in, in, rows16 + k * stride16);
         if (in % 2)
           rows16[k * stride16 + in] = 0;
       }

@@ -42,6 +42,10 @@ struct Tables {
   alignas(64) uint8_t low[128];
   alignas(64) uint8_t high[128];
   int32_t order[kChunk];
+  // Byte permutes of 64 codes after which the unpacks leave the values in
+  // code order: for bf16 words (one unpack) and for f32 lanes (two).
+  alignas(64) uint8_t to_words[kChunk];
+  alignas(64) uint8_t to_floats[kChunk];
 };
 
 // The f32 lanes of one step: bf16 words from the byte tables, widened by
@@ -84,6 +88,16 @@ GEMMA_VBMI_TARGET Tables MakeTables() {
   _mm512_storeu_si512(t.order + 16, _mm512_unpackhi_epi16(w0, zero));
   _mm512_storeu_si512(t.order + 32, _mm512_unpacklo_epi16(w1, zero));
   _mm512_storeu_si512(t.order + 48, _mm512_unpackhi_epi16(w1, zero));
+  // Word q of [w0, w1] holds the code at byte words[q], f32 lane q the
+  // one at byte order[q]. A byte permute c'[p] = c[ctrl[p]] with
+  // ctrl[words[q]] = q puts code q where word q reads it.
+  alignas(64) uint16_t words[kChunk];
+  _mm512_storeu_si512(words, w0);
+  _mm512_storeu_si512(words + 32, w1);
+  for (int q = 0; q < kChunk; ++q) {
+    t.to_words[words[q]] = uint8_t(q);
+    t.to_floats[t.order[q]] = uint8_t(q);
+  }
   return t;
 }
 
@@ -110,6 +124,54 @@ struct Decoder {
     return Widen(lo, hi);
   }
 };
+
+// The bf16 bits of 64 codes, in code order (`ctrl` a Tables permute).
+GEMMA_VBMI_TARGET inline void LookUp(const Decoder &decoder, const __m512i ctrl,
+                                     const uint8_t *codes, __m512i &lo,
+                                     __m512i &hi) {
+  // (The two-table permute with one table: GCC 12's one-table
+  // _mm512_permutexvar_epi8 trips its own -Wmaybe-uninitialized.)
+  const __m512i raw = _mm512_loadu_si512(codes);
+  const __m512i c = _mm512_permutex2var_epi8(raw, ctrl, raw);
+  lo = _mm512_permutex2var_epi8(decoder.low0, c, decoder.low1);
+  hi = _mm512_permutex2var_epi8(decoder.high0, c, decoder.high1);
+  hi = _mm512_ternarylogic_epi32(hi, c, decoder.sign, 0xF8);
+}
+
+GEMMA_VBMI_TARGET void ToBf16(const uint8_t *codes, int64_t n, uint16_t *out) {
+  const Tables &t = TheTables();
+  const Decoder decoder(t);
+  const __m512i ctrl = _mm512_load_si512(t.to_words);
+  int64_t i = 0;
+  for (; i + kChunk <= n; i += kChunk) {
+    __m512i lo, hi;
+    LookUp(decoder, ctrl, codes + i, lo, hi);
+    _mm512_storeu_si512(out + i, _mm512_unpacklo_epi8(lo, hi));
+    _mm512_storeu_si512(out + i + 32, _mm512_unpackhi_epi8(lo, hi));
+  }
+  for (; i < n; ++i) {
+    const float value = SfpDecode(codes[i]);
+    uint32_t bits;
+    std::memcpy(&bits, &value, 4);
+    out[i] = uint16_t(bits >> 16);
+  }
+}
+
+GEMMA_VBMI_TARGET void ToF32(const uint8_t *codes, int64_t n, float *out) {
+  const Tables &t = TheTables();
+  const Decoder decoder(t);
+  const __m512i ctrl = _mm512_load_si512(t.to_floats);
+  int64_t i = 0;
+  for (; i + kChunk <= n; i += kChunk) {
+    __m512i lo, hi;
+    LookUp(decoder, ctrl, codes + i, lo, hi);
+    const Step s = Widen(lo, hi);
+    for (int j = 0; j < 4; ++j)
+      _mm512_storeu_ps(out + i + 16 * j, s.f[j]);
+  }
+  for (; i < n; ++i)
+    out[i] = SfpDecode(codes[i]);
+}
 
 template <int R>
 GEMMA_VBMI_TARGET void DotRows(const float *x, const uint8_t *rows,
@@ -196,6 +258,22 @@ void DotSfp4Vbmi(const float *x_ordered, const uint8_t *rows, int64_t row_bytes,
 #if defined(__x86_64__)
   if (SfpVbmiSupported())
     return DotRows<4>(x_ordered, rows, row_bytes, n, out);
+#endif
+  Unavailable();
+}
+
+void DecodeSfpToBf16Vbmi(const uint8_t *codes, int64_t n, uint16_t *out) {
+#if defined(__x86_64__)
+  if (SfpVbmiSupported())
+    return ToBf16(codes, n, out);
+#endif
+  Unavailable();
+}
+
+void DecodeSfpVbmi(const uint8_t *codes, int64_t n, float *out) {
+#if defined(__x86_64__)
+  if (SfpVbmiSupported())
+    return ToF32(codes, n, out);
 #endif
   Unavailable();
 }

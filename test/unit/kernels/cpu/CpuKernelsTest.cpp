@@ -11,15 +11,18 @@
 #include "compiler/reference/Kernels.h"
 #include "kernels/cpu/GemmBf16.h"
 #include "kernels/cpu/GgmlDot.h"
+#include "kernels/cpu/SfpVbmi.h"
 #include "kernels/cpu/SplitDot.h"
 #include "kernels/cpu/Vector.h"
 #include "runtime/weights/codecs/Bf16.h"
 #include "runtime/weights/codecs/Encode.h"
+#include "runtime/weights/codecs/Sfp.h"
 
 #include <gtest/gtest.h>
 #include <hwy/targets.h>
 
 #include <atomic>
+#include <bit>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -463,6 +466,35 @@ INSTANTIATE_TEST_SUITE_P(
                                          StoredType::kQ6_K),
                        ::testing::ValuesIn(VectorTargets())),
     TypeAndTarget);
+
+// The VBMI byte-table decoders of a prefill's SFP rows give the scalar
+// decoder's values bit for bit, in code order: every code, in rows long
+// enough for two lookup steps and a tail (150 = 2 x 64 + 22) and shorter
+// than one step.
+TEST(SfpVbmi, RowDecodersAreBitIdentical) {
+  if (!SfpVbmiSupported())
+    GTEST_SKIP() << "this CPU has no AVX512-VBMI";
+  std::vector<uint8_t> codes(256 + 150);
+  for (size_t i = 0; i < codes.size(); ++i)
+    codes[i] = uint8_t(i * 37 + i / 256); // every code, then a shuffle
+  for (int64_t n : {int64_t(codes.size()), int64_t(150), int64_t(40)}) {
+    std::vector<float> f32(size_t(n) + 1, -7.0f);
+    std::vector<uint16_t> bf16(size_t(n) + 1, 0xBEEF);
+    DecodeSfpVbmi(codes.data(), n, f32.data());
+    DecodeSfpToBf16Vbmi(codes.data(), n, bf16.data());
+    for (int64_t i = 0; i < n; ++i) {
+      const float want = SfpDecode(codes[size_t(i)]);
+      uint32_t bits;
+      std::memcpy(&bits, &want, 4);
+      ASSERT_EQ(std::bit_cast<uint32_t>(f32[size_t(i)]), bits)
+          << "n " << n << " value " << i;
+      ASSERT_EQ(bf16[size_t(i)], uint16_t(bits >> 16))
+          << "n " << n << " value " << i;
+    }
+    EXPECT_EQ(f32[size_t(n)], -7.0f) << "wrote past n " << n;
+    EXPECT_EQ(bf16[size_t(n)], 0xBEEF) << "wrote past n " << n;
+  }
+}
 
 float RoundBf16(float v) { return Bf16ToF32(F32ToBf16(v)); }
 
