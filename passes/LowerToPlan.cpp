@@ -1,13 +1,15 @@
 //===- LowerToPlan.cpp - gemma functions as plan functions ----------------===//
 //
 // One op, one kernel call: the walk below is the only place that knows
-// which static parameters each kernel takes from a gemma op (their layout is
-// documented and checked in runtime/plan/PlanProgram.cpp). Intermediates
+// which static parameters each kernel takes from a gemma op; it fills the
+// kernel's parameter struct (runtime/plan/KernelParams.h), which encodes
+// them. Intermediates
 // stay unplaced (`plan.alloc`) for plan-place-buffers.
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
+#include "runtime/plan/KernelParams.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -47,12 +49,14 @@ std::string Name(mlir::FlatSymbolRefAttr symbol) {
   return symbol ? symbol.getValue().str() : std::string();
 }
 
-// A count, then [begin, end] pairs.
-void AppendRanges(std::vector<int64_t> &ints,
-                  std::optional<llvm::ArrayRef<int64_t>> rows) {
-  ints.push_back(rows ? int64_t(rows->size() / 2) : 0);
+// An op's row ranges ([begin, end) pairs, flattened) as a kernel's.
+std::vector<plan::RowRange>
+RangesOf(std::optional<llvm::ArrayRef<int64_t>> rows) {
+  std::vector<plan::RowRange> ranges;
   if (rows)
-    ints.insert(ints.end(), rows->begin(), rows->end());
+    for (size_t k = 0; k + 1 < rows->size(); k += 2)
+      ranges.push_back({(*rows)[k], (*rows)[k + 1]});
+  return ranges;
 }
 
 // Builds the plan function of one gemma function, before it.
@@ -91,10 +95,16 @@ private:
     values_[result] = values_.lookup(cache);
     return mlir::success();
   }
-  void Emit(Kernel kernel, llvm::ArrayRef<mlir::Value> buffers,
-            llvm::ArrayRef<std::string> weights, llvm::ArrayRef<int64_t> ints,
-            llvm::ArrayRef<double> reals = {}) {
+  // A call of P's kernel with the parameters `p` (encoded as the .plan
+  // file stores them, runtime/plan/KernelParams.h).
+  template <class P>
+  void Emit(const P &p, llvm::ArrayRef<mlir::Value> buffers,
+            llvm::ArrayRef<std::string> weights = {}) {
+    std::vector<int64_t> ints;
+    std::vector<double> reals;
+    plan::EncodeParams(p, ints, reals);
     llvm::SmallVector<llvm::StringRef> names(weights.begin(), weights.end());
+    const auto kernel = static_cast<Kernel>(P::kKernel);
     plan::ir::CallOp::create(
         builder_, loc_,
         plan::ir::KernelAttr::get(builder_.getContext(), kernel), buffers,
@@ -145,115 +155,145 @@ mlir::LogicalResult Lowering::Lower(mlir::Operation *op) {
   return llvm::TypeSwitch<mlir::Operation *, mlir::LogicalResult>(op)
       .Case([&](ir::EmbedOp e) {
         const std::vector<int64_t> out = ShapeOf(e.getResult());
-        // A third int: the first column read (a per-layer slice).
-        std::vector<int64_t> ints = {out[0], out[1]};
+        plan::EmbedParams p;
+        p.n = out[0];
+        p.width = out[1];
         if (std::optional<llvm::ArrayRef<int64_t>> cols = e.getCols())
-          ints.push_back((*cols)[0]);
-        Emit(Kernel::Embed, {Of(e.getIds()), Define(e.getResult())},
-             {Name(e.getTableAttr())}, ints, {e.getScale().convertToDouble()});
+          p.first_column = (*cols)[0]; // a per-layer slice
+        p.scale = e.getScale().convertToDouble();
+        Emit(p, {Of(e.getIds()), Define(e.getResult())},
+             {Name(e.getTableAttr())});
         return mlir::success();
       })
       .Case([&](ir::RmsNormOp n) {
-        const int64_t width = ShapeOf(n.getInput()).back();
-        Emit(
-            Kernel::RmsNorm, {Of(n.getInput()), Define(n.getResult())},
-            {Name(n.getWeightAttr())},
-            {Elements(n.getInput()) / width, width, KindOf(n.getWeightScale())},
-            {n.getEpsilon().convertToDouble()});
+        plan::RmsNormParams p;
+        p.width = ShapeOf(n.getInput()).back();
+        p.rows = Elements(n.getInput()) / p.width;
+        p.kind = KindOf(n.getWeightScale());
+        p.eps = n.getEpsilon().convertToDouble();
+        Emit(p, {Of(n.getInput()), Define(n.getResult())},
+             {Name(n.getWeightAttr())});
         return mlir::success();
       })
       .Case([&](ir::MatmulOp m) {
         const std::vector<int64_t> in = ShapeOf(m.getInput());
         const int64_t n = in[0], out = Elements(m.getResult()) / n;
         if (m.getHeads()) {
-          Emit(Kernel::MatmulHeads, {Of(m.getInput()), Define(m.getResult())},
-               {Name(m.getWeightAttr())}, {n, in[1], in[2], out});
+          Emit(
+              plan::MatmulHeadsParams{
+                  .n = n, .heads = in[1], .in_h = in[2], .out = out},
+              {Of(m.getInput()), Define(m.getResult())},
+              {Name(m.getWeightAttr())});
           return mlir::success();
         }
-        std::vector<int64_t> ints = {n, Elements(m.getInput()) / n, out};
-        AppendRanges(ints, m.getWeightRows());
-        Emit(Kernel::Matmul, {Of(m.getInput()), Define(m.getResult())},
-             {Name(m.getWeightAttr())}, ints);
+        Emit(plan::MatmulParams{.n = n,
+                                .in = Elements(m.getInput()) / n,
+                                .out = out,
+                                .rows = RangesOf(m.getWeightRows())},
+             {Of(m.getInput()), Define(m.getResult())},
+             {Name(m.getWeightAttr())});
         return mlir::success();
       })
       .Case([&](ir::ScaleOp s) {
-        Emit(Kernel::Scale, {Of(s.getInput()), Define(s.getResult())},
-             {Name(s.getWeightAttr())}, {Elements(s.getInput())},
-             {s.getFactor() ? s.getFactor()->convertToDouble() : 0.0});
+        Emit(plan::ScaleParams{.elements = Elements(s.getInput()),
+                               .factor = s.getFactor()
+                                             ? s.getFactor()->convertToDouble()
+                                             : 0.0},
+             {Of(s.getInput()), Define(s.getResult())},
+             {Name(s.getWeightAttr())});
         return mlir::success();
       })
       .Case([&](ir::RopeOp r) {
         const std::vector<int64_t> s = ShapeOf(r.getInput());
-        Emit(Kernel::Rope,
-             {Of(r.getInput()), Of(r.getPositions()), Define(r.getResult())},
-             {}, {s[0], s[1], s[2]},
-             {r.getBase().convertToDouble(), r.getScale().convertToDouble(),
-              r.getFraction().convertToDouble()});
+        Emit(plan::RopeParams{.n = s[0],
+                              .heads = s[1],
+                              .dim = s[2],
+                              .base = r.getBase().convertToDouble(),
+                              .scale = r.getScale().convertToDouble(),
+                              .fraction = r.getFraction().convertToDouble()},
+             {Of(r.getInput()), Of(r.getPositions()), Define(r.getResult())});
         return mlir::success();
       })
       .Case([&](ir::KvWriteOp w) -> mlir::LogicalResult {
         if (failed(Alias(w.getResult(), w.getCache(), op)))
           return mlir::failure();
         const std::vector<int64_t> c = ShapeOf(w.getCache());
-        Emit(Kernel::KvWrite,
-             {Of(w.getInput()), Of(w.getPositions()), Of(w.getCache())}, {},
-             {c[0], c[1], c[2] * c[3], ShapeOf(w.getInput())[0]});
+        Emit(plan::KvWriteParams{.batch = c[0],
+                                 .slots = c[1],
+                                 .width = c[2] * c[3],
+                                 .n = ShapeOf(w.getInput())[0]},
+             {Of(w.getInput()), Of(w.getPositions()), Of(w.getCache())});
         return mlir::success();
       })
       .Case([&](ir::AttnScoresOp a) {
         const std::vector<int64_t> q = ShapeOf(a.getQuery()),
                                    k = ShapeOf(a.getKeys());
-        Emit(Kernel::AttnScores,
-             {Of(a.getQuery()), Of(a.getKeys()), Define(a.getResult())}, {},
-             {q[0], q[1], q[2], k[0], k[1], k[2], k[3]},
-             {a.getScale().convertToDouble()});
+        Emit(plan::AttnScoresParams{.rows = q[0],
+                                    .heads = q[1],
+                                    .dim = q[2],
+                                    .batch = k[0],
+                                    .slots = k[1],
+                                    .kv_heads = k[2],
+                                    .value_dim = k[3],
+                                    .scale = a.getScale().convertToDouble()},
+             {Of(a.getQuery()), Of(a.getKeys()), Define(a.getResult())});
         return mlir::success();
       })
       .Case([&](ir::WindowMaskOp m) {
         const std::vector<int64_t> s = ShapeOf(m.getScores());
-        Emit(Kernel::WindowMask,
-             {Of(m.getScores()), Of(m.getPositions()), Define(m.getResult())},
-             {},
-             {s[0], s[1], s[2], m.getWindow() ? int64_t(*m.getWindow()) : 0});
+        Emit(plan::WindowMaskParams{.rows = s[0],
+                                    .heads = s[1],
+                                    .slots = s[2],
+                                    .window = m.getWindow()
+                                                  ? int64_t(*m.getWindow())
+                                                  : 0},
+             {Of(m.getScores()), Of(m.getPositions()), Define(m.getResult())});
         return mlir::success();
       })
       .Case([&](ir::SoftmaxOp s) {
         const int64_t width = ShapeOf(s.getInput()).back();
-        Emit(Kernel::Softmax, {Of(s.getInput()), Define(s.getResult())}, {},
-             {Elements(s.getInput()) / width, width});
+        Emit(plan::SoftmaxParams{.rows = Elements(s.getInput()) / width,
+                                 .width = width},
+             {Of(s.getInput()), Define(s.getResult())});
         return mlir::success();
       })
       .Case([&](ir::AttnValuesOp a) {
         const std::vector<int64_t> p = ShapeOf(a.getProbs()),
                                    v = ShapeOf(a.getValues());
-        Emit(Kernel::AttnValues,
-             {Of(a.getProbs()), Of(a.getValues()), Define(a.getResult())}, {},
-             {p[0], p[1], v[3], v[0], v[1], v[2], v[3]});
+        Emit(plan::AttnValuesParams{.rows = p[0],
+                                    .heads = p[1],
+                                    .dim = v[3],
+                                    .batch = v[0],
+                                    .slots = v[1],
+                                    .kv_heads = v[2],
+                                    .value_dim = v[3]},
+             {Of(a.getProbs()), Of(a.getValues()), Define(a.getResult())});
         return mlir::success();
       })
       .Case([&](ir::UnaryOpInterface u) {
-        Emit(Kernel::Unary, {Of(u.getInput()), Define(u.getResult())}, {},
-             {Elements(u.getInput()), int64_t(u.getUnaryFunction())},
-             {double(u.getUnaryParameter())});
+        Emit(plan::UnaryParams{.elements = Elements(u.getInput()),
+                               .function = int64_t(u.getUnaryFunction()),
+                               .parameter = double(u.getUnaryParameter())},
+             {Of(u.getInput()), Define(u.getResult())});
         return mlir::success();
       })
       .Case([&](ir::AddOp a) {
-        Emit(Kernel::Add,
-             {Of(a.getLhs()), Of(a.getRhs()), Define(a.getResult())}, {},
-             {Elements(a.getLhs())});
+        Emit(plan::AddParams{.elements = Elements(a.getLhs())},
+             {Of(a.getLhs()), Of(a.getRhs()), Define(a.getResult())});
         return mlir::success();
       })
       .Case([&](ir::MulOp m) {
-        Emit(Kernel::Mul,
-             {Of(m.getLhs()), Of(m.getRhs()), Define(m.getResult())}, {},
-             {Elements(m.getLhs())});
+        Emit(plan::MulParams{.elements = Elements(m.getLhs())},
+             {Of(m.getLhs()), Of(m.getRhs()), Define(m.getResult())});
         return mlir::success();
       })
       .Case([&](ir::LogitsOp l) {
         const std::vector<int64_t> in = ShapeOf(l.getInput());
-        Emit(Kernel::Logits, {Of(l.getInput()), Define(l.getResult())},
-             {Name(l.getTableAttr())},
-             {in[0], in[1], ShapeOf(l.getResult())[1]}, {0.0});
+        Emit(plan::LogitsParams{.n = in[0],
+                                .width = in[1],
+                                .vocab = ShapeOf(l.getResult())[1]},
+             {Of(l.getInput()), Define(l.getResult())},
+             {Name(l.getTableAttr())});
         return mlir::success();
       })
       .Default([&](mlir::Operation *other) { return LowerFused(other); });
@@ -263,36 +303,46 @@ mlir::LogicalResult Lowering::LowerFused(mlir::Operation *op) {
   return llvm::TypeSwitch<mlir::Operation *, mlir::LogicalResult>(op)
       .Case([&](ir::FusedLogitsOp l) {
         const std::vector<int64_t> in = ShapeOf(l.getInput());
-        Emit(Kernel::Logits, {Of(l.getInput()), Define(l.getResult())},
-             {Name(l.getTableAttr())},
-             {in[0], in[1], ShapeOf(l.getResult())[1]},
-             {l.getCap() ? l.getCap()->convertToDouble() : 0.0});
+        Emit(plan::LogitsParams{.n = in[0],
+                                .width = in[1],
+                                .vocab = ShapeOf(l.getResult())[1],
+                                .cap = l.getCap()
+                                           ? l.getCap()->convertToDouble()
+                                           : 0.0},
+             {Of(l.getInput()), Define(l.getResult())},
+             {Name(l.getTableAttr())});
         return mlir::success();
       })
       .Case([&](ir::FusedAttentionOp a) {
         const std::vector<int64_t> q = ShapeOf(a.getQuery()),
                                    k = ShapeOf(a.getKeys()),
                                    v = ShapeOf(a.getValues());
-        Emit(Kernel::Attention,
-             {Of(a.getQuery()), Of(a.getKeys()), Of(a.getValues()),
-              Of(a.getPositions()), Define(a.getResult())},
-             {},
-             {q[0], q[1], q[2], k[0], k[1], k[2], v[3],
-              a.getWindow() ? int64_t(*a.getWindow()) : 0},
-             {a.getScale().convertToDouble(),
-              a.getCap() ? a.getCap()->convertToDouble() : 0.0});
+        Emit(
+            plan::AttentionParams{
+                .rows = q[0],
+                .heads = q[1],
+                .dim = q[2],
+                .batch = k[0],
+                .slots = k[1],
+                .kv_heads = k[2],
+                .value_dim = v[3],
+                .window = a.getWindow() ? int64_t(*a.getWindow()) : 0,
+                .scale = a.getScale().convertToDouble(),
+                .cap = a.getCap() ? a.getCap()->convertToDouble() : 0.0},
+            {Of(a.getQuery()), Of(a.getKeys()), Of(a.getValues()),
+             Of(a.getPositions()), Define(a.getResult())});
         return mlir::success();
       })
       .Case([&](ir::FusedGegluOp g) {
         const int64_t n = ShapeOf(g.getInput())[0];
         mlir::Value out = Define(g.getResult());
-        std::vector<int64_t> ints = {n, Elements(g.getInput()) / n,
-                                     Elements(g.getResult()) / n};
-        AppendRanges(ints, g.getGateRows());
-        AppendRanges(ints, g.getUpRows());
-        Emit(Kernel::Geglu,
+        Emit(plan::GegluParams{.n = n,
+                               .in = Elements(g.getInput()) / n,
+                               .width = Elements(g.getResult()) / n,
+                               .gate_rows = RangesOf(g.getGateRows()),
+                               .up_rows = RangesOf(g.getUpRows())},
              {Of(g.getInput()), out, Scratch(Elements(g.getResult()))},
-             {Name(g.getGateWeightAttr()), Name(g.getUpWeightAttr())}, ints);
+             {Name(g.getGateWeightAttr()), Name(g.getUpWeightAttr())});
         return mlir::success();
       })
       .Case([&](ir::MoeExpertsOp m) {
@@ -300,37 +350,42 @@ mlir::LogicalResult Lowering::LowerFused(mlir::Operation *op) {
         const std::vector<int64_t> logits = ShapeOf(m.getLogits());
         auto gate_up = mlir::SymbolTable::lookupNearestSymbolFrom<ir::ParamOp>(
             m, m.getGateUpAttr());
-        const int64_t ff =
-            gate_up.getWeightType().getShape()[0] / (2 * logits[1]);
-        Emit(Kernel::MoeExperts,
-             {Of(m.getInput()), Of(m.getLogits()), Define(m.getResult())},
-             {Name(m.getExpertScaleAttr()), Name(m.getGateUpAttr()),
-              Name(m.getDownAttr())},
-             {in[0], in[1], logits[1], ff, int64_t(m.getTopK())});
+        Emit(
+            plan::MoeExpertsParams{.n = in[0],
+                                   .d = in[1],
+                                   .experts = logits[1],
+                                   .ff = gate_up.getWeightType().getShape()[0] /
+                                         (2 * logits[1]),
+                                   .top_k = int64_t(m.getTopK())},
+            {Of(m.getInput()), Of(m.getLogits()), Define(m.getResult())},
+            {Name(m.getExpertScaleAttr()), Name(m.getGateUpAttr()),
+             Name(m.getDownAttr())});
         return mlir::success();
       })
       .Case([&](ir::FusedResidualNormOp r) {
         const int64_t width = ShapeOf(r.getLhs()).back();
         mlir::Value sum = Define(r.getSum()), normed = Define(r.getNormed());
-        Emit(Kernel::ResidualNorm,
+        Emit(plan::ResidualNormParams{.rows = Elements(r.getLhs()) / width,
+                                      .width = width,
+                                      .kind = KindOf(r.getWeightScale()),
+                                      .eps = r.getEpsilon().convertToDouble()},
              {Of(r.getLhs()), Of(r.getRhs()), sum, normed},
-             {Name(r.getWeightAttr())},
-             {Elements(r.getLhs()) / width, width, KindOf(r.getWeightScale())},
-             {r.getEpsilon().convertToDouble()});
+             {Name(r.getWeightAttr())});
         return mlir::success();
       })
       .Case([&](ir::FusedNormMatmulOp m) {
         const std::vector<int64_t> in = ShapeOf(m.getInput());
         const int64_t n = in[0];
         mlir::Value out = Define(m.getResult());
-        std::vector<int64_t> ints = {n, Elements(m.getInput()) / n,
-                                     Elements(m.getResult()) / n, in.back(),
-                                     KindOf(m.getNormScale())};
-        AppendRanges(ints, m.getWeightRows());
-        Emit(Kernel::NormMatmul,
+        Emit(plan::NormMatmulParams{.n = n,
+                                    .in = Elements(m.getInput()) / n,
+                                    .out = Elements(m.getResult()) / n,
+                                    .width = in.back(),
+                                    .kind = KindOf(m.getNormScale()),
+                                    .rows = RangesOf(m.getWeightRows()),
+                                    .eps = m.getEpsilon().convertToDouble()},
              {Of(m.getInput()), out, Scratch(Elements(m.getInput()))},
-             {Name(m.getNormWeightAttr()), Name(m.getWeightAttr())}, ints,
-             {m.getEpsilon().convertToDouble()});
+             {Name(m.getNormWeightAttr()), Name(m.getWeightAttr())});
         return mlir::success();
       })
       .Case([&](ir::FusedQkvRopeOp q) -> mlir::LogicalResult {
@@ -345,32 +400,31 @@ mlir::LogicalResult Lowering::LowerFused(mlir::Operation *op) {
         mlir::Value out = Define(q.getQuery());
         mlir::Value k = Scratch(n * kc[2] * kc[3]),
                     v = Scratch(n * vc[2] * vc[3]);
-        std::vector<int64_t> ints = {n,
-                                     in[1],
-                                     qs[1],
-                                     qs[2],
-                                     kc[0],
-                                     kc[1],
-                                     kc[2],
-                                     vc[0],
-                                     vc[1],
-                                     vc[2],
-                                     vc[3],
-                                     KindOf(q.getQkScale()),
-                                     q.getValueNorm() ? 1 : 0};
-        AppendRanges(ints, q.getQRows());
-        AppendRanges(ints, q.getKRows());
-        AppendRanges(ints, q.getVRows());
-        Emit(Kernel::QkvRope,
+        Emit(plan::QkvRopeParams{.n = n,
+                                 .d = in[1],
+                                 .heads = qs[1],
+                                 .dim = qs[2],
+                                 .k_batch = kc[0],
+                                 .k_slots = kc[1],
+                                 .kv_heads = kc[2],
+                                 .v_batch = vc[0],
+                                 .v_slots = vc[1],
+                                 .v_heads = vc[2],
+                                 .v_dim = vc[3],
+                                 .kind = KindOf(q.getQkScale()),
+                                 .value_norm = q.getValueNorm() ? 1 : 0,
+                                 .q_rows = RangesOf(q.getQRows()),
+                                 .k_rows = RangesOf(q.getKRows()),
+                                 .v_rows = RangesOf(q.getVRows()),
+                                 .eps = q.getEpsilon().convertToDouble(),
+                                 .base = q.getBase().convertToDouble(),
+                                 .scale = q.getScale().convertToDouble(),
+                                 .fraction = q.getFraction().convertToDouble()},
              {Of(q.getInput()), Of(q.getPositions()), Of(q.getKCache()),
               Of(q.getVCache()), out, k, v},
              {Name(q.getQWeightAttr()), Name(q.getKWeightAttr()),
               Name(q.getVWeightAttr()), Name(q.getQueryNormAttr()),
-              Name(q.getKeyNormAttr())},
-             ints,
-             {q.getEpsilon().convertToDouble(), q.getBase().convertToDouble(),
-              q.getScale().convertToDouble(),
-              q.getFraction().convertToDouble()});
+              Name(q.getKeyNormAttr())});
         return mlir::success();
       })
       .Default([&](mlir::Operation *other) {

@@ -11,6 +11,7 @@
 #ifndef RUNTIME_BACKEND_H
 #define RUNTIME_BACKEND_H
 
+#include "runtime/plan/KernelParams.h"
 #include "runtime/plan/PlanProgram.h"
 #include "runtime/weights/StoredType.h"
 
@@ -154,8 +155,13 @@ uint64_t CallWeightBytes(const plan::Call &call, const Find &find) {
     if (!w)
       continue;
     const uint64_t row = PackedBytes(w->type, uint64_t(w->cols));
-    bytes += call.kernel == plan::Kernel::kEmbed ? uint64_t(call.ints[0]) * row
-                                                 : uint64_t(w->rows) * row;
+    uint64_t rows = uint64_t(w->rows);
+    if (call.kernel == plan::Kernel::kEmbed)
+      if (absl::StatusOr<plan::EmbedParams> p =
+              plan::DecodeParams<plan::EmbedParams>(call);
+          p.ok())
+        rows = uint64_t(p->n); // one row per id
+    bytes += rows * row;
   }
   return bytes;
 }

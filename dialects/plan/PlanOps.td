@@ -71,8 +71,9 @@ def Plan_CallOp : Plan_Op<"call"> {
     is fixed per kernel), reading the named model weights (`""` for an
     absent optional weight). `ints` hold shapes, row ranges (a count, then
     [begin, end) pairs) and flags; `reals` hold scales, epsilons and RoPE
-    parameters. The operand layout of each kernel is documented and checked
-    in runtime/plan/PlanProgram.cpp: the verifier rejects a call whose
+    parameters. The operand layout of each kernel is defined in
+    runtime/plan/KernelParams.h and checked by runtime/plan/PlanProgram.cpp
+    (plan::ValidateCall): the verifier rejects a call whose
     counts do not fit its kernel, whose buffers are smaller than its shapes
     say, or whose token-id and position buffers are not i32.
 

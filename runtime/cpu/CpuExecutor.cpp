@@ -3,6 +3,7 @@
 #include "runtime/cpu/CpuExecutor.h"
 
 #include "runtime/Backend.h"
+#include "runtime/plan/KernelParams.h"
 
 #include <fmt/format.h>
 
@@ -29,43 +30,55 @@ const int32_t *I(Frame &frame, const Buffer &b) {
   return static_cast<const int32_t *>((*frame.args)[b.arg]);
 }
 
-// Row ranges from ints[at]: a count, then pairs. Advances `at`.
-std::vector<RowRange> ReadRanges(const std::vector<int64_t> &ints, size_t &at) {
-  std::vector<RowRange> ranges;
-  const int64_t count = ints[at++];
-  for (int64_t i = 0; i < count; ++i, at += 2)
-    ranges.push_back({ints[at], ints[at + 1]});
-  return ranges;
+std::vector<RowRange> Rows(const std::vector<plan::RowRange> &ranges) {
+  std::vector<RowRange> rows;
+  for (const plan::RowRange &r : ranges)
+    rows.push_back({r.begin, r.end});
+  return rows;
 }
 
-// Binds one call: resolves and checks its weights, returns its step.
+AttentionShape ShapeOf(const auto &p) {
+  return {p.rows, p.heads, p.dim, p.batch, p.slots, p.kv_heads, p.value_dim};
+}
+
+// Binds one call: decodes its parameters (runtime/plan/KernelParams.h),
+// resolves and checks its weights, returns its step. (Steps copy what
+// they keep: a Binder lives only while one call is bound.)
 class Binder {
 public:
   Binder(const Call &call, const CpuExecutor::WeightLookup &lookup)
-      : i(call.ints), r(call.reals), call_(call), lookup_(lookup) {}
+      : call_(call), b(call.buffers), lookup_(lookup) {}
 
   absl::StatusOr<Step> Bind();
 
 private:
-  // One per kernel family, each reading the call's layout
-  // (runtime/plan/PlanProgram.cpp).
-  absl::StatusOr<Step> BindEmbed();
-  absl::StatusOr<Step> BindNorm();
-  absl::StatusOr<Step> BindMatmul();
-  absl::StatusOr<Step> BindMatmulHeads();
-  absl::StatusOr<Step> BindScale();
-  absl::StatusOr<Step> BindRope();
-  absl::StatusOr<Step> BindKvWrite();
-  absl::StatusOr<Step> BindAttention();
-  absl::StatusOr<Step> BindWindowMask();
-  absl::StatusOr<Step> BindSoftmax();
-  absl::StatusOr<Step> BindUnary();
-  absl::StatusOr<Step> BindAddMul();
-  absl::StatusOr<Step> BindLogits();
-  absl::StatusOr<Step> BindGeglu();
-  absl::StatusOr<Step> BindMoeExperts();
-  absl::StatusOr<Step> BindNormMatmul();
-  absl::StatusOr<Step> BindQkvRope();
+  template <class P> absl::StatusOr<Step> BindAs() {
+    absl::StatusOr<P> p = plan::DecodeParams<P>(call_);
+    if (!p.ok())
+      return p.status();
+    return Bind(*p);
+  }
+  absl::StatusOr<Step> Bind(const plan::EmbedParams &p);
+  absl::StatusOr<Step> Bind(const plan::RmsNormParams &p);
+  absl::StatusOr<Step> Bind(const plan::ResidualNormParams &p);
+  absl::StatusOr<Step> Bind(const plan::MatmulParams &p);
+  absl::StatusOr<Step> Bind(const plan::MatmulHeadsParams &p);
+  absl::StatusOr<Step> Bind(const plan::ScaleParams &p);
+  absl::StatusOr<Step> Bind(const plan::RopeParams &p);
+  absl::StatusOr<Step> Bind(const plan::KvWriteParams &p);
+  absl::StatusOr<Step> Bind(const plan::AttnScoresParams &p);
+  absl::StatusOr<Step> Bind(const plan::AttnValuesParams &p);
+  absl::StatusOr<Step> Bind(const plan::AttentionParams &p);
+  absl::StatusOr<Step> Bind(const plan::WindowMaskParams &p);
+  absl::StatusOr<Step> Bind(const plan::SoftmaxParams &p);
+  absl::StatusOr<Step> Bind(const plan::UnaryParams &p);
+  absl::StatusOr<Step> Bind(const plan::AddParams &p);
+  absl::StatusOr<Step> Bind(const plan::MulParams &p);
+  absl::StatusOr<Step> Bind(const plan::LogitsParams &p);
+  absl::StatusOr<Step> Bind(const plan::GegluParams &p);
+  absl::StatusOr<Step> Bind(const plan::MoeExpertsParams &p);
+  absl::StatusOr<Step> Bind(const plan::NormMatmulParams &p);
+  absl::StatusOr<Step> Bind(const plan::QkvRopeParams &p);
 
   absl::StatusOr<std::optional<WeightView>> Optional(size_t index) {
     if (call_.weights[index].empty())
@@ -111,74 +124,41 @@ private:
     return Expect(!w || w->cols == width,
                   fmt::format("a norm of width {}", width));
   }
+  absl::StatusOr<Step> BindNorm(int64_t rows, int64_t width, int64_t kind,
+                                double eps, bool residual);
 
-  // The call's ints and reals: the Bind functions read them as the layout
-  // comments of runtime/plan/PlanProgram.cpp number them. (Steps copy
-  // what they keep: a Binder lives only while one call is bound.)
-  const std::vector<int64_t> &i;
-  const std::vector<double> &r;
   const Call &call_;
+  const std::vector<Buffer> &b; // the call's buffers, in the kernel's order
   const CpuExecutor::WeightLookup &lookup_;
 };
 
 absl::StatusOr<Step> Binder::Bind() {
   switch (call_.kernel) {
-  case Kernel::kEmbed:
-    return BindEmbed();
-  case Kernel::kRmsNorm:
-  case Kernel::kResidualNorm:
-    return BindNorm();
-  case Kernel::kMatmul:
-    return BindMatmul();
-  case Kernel::kMatmulHeads:
-    return BindMatmulHeads();
-  case Kernel::kScale:
-    return BindScale();
-  case Kernel::kRope:
-    return BindRope();
-  case Kernel::kKvWrite:
-    return BindKvWrite();
-  case Kernel::kAttnScores:
-  case Kernel::kAttnValues:
-  case Kernel::kAttention:
-    return BindAttention();
-  case Kernel::kWindowMask:
-    return BindWindowMask();
-  case Kernel::kSoftmax:
-    return BindSoftmax();
-  case Kernel::kUnary:
-    return BindUnary();
-  case Kernel::kAdd:
-  case Kernel::kMul:
-    return BindAddMul();
-  case Kernel::kLogits:
-    return BindLogits();
-  case Kernel::kGeglu:
-    return BindGeglu();
-  case Kernel::kMoeExperts:
-    return BindMoeExperts();
-  case Kernel::kNormMatmul:
-    return BindNormMatmul();
-  case Kernel::kQkvRope:
-    return BindQkvRope();
+#define GEMMA_CPU_BIND(value, Name, mnemonic)                                  \
+  case Kernel::k##Name:                                                        \
+    return BindAs<plan::Name##Params>();
+    GEMMA_PLAN_KERNELS(GEMMA_CPU_BIND)
+#undef GEMMA_CPU_BIND
   }
   return absl::InvalidArgumentError("unknown kernel");
 }
 
-absl::StatusOr<Step> Binder::BindEmbed() {
-  const std::vector<Buffer> b = call_.buffers;
+absl::StatusOr<Step> Binder::Bind(const plan::EmbedParams &p) {
   absl::StatusOr<WeightView> table = Required(0);
   if (!table.ok())
     return table.status();
-  const int64_t first = i.size() > 2 ? i[2] : 0;
-  if (absl::Status s = Expect(i.size() > 2 ? first + i[1] <= table->cols
-                                           : table->cols == i[1],
+  // Without a first column the table is exactly `width` wide; with one, a
+  // per-layer slice of a wider table.
+  const bool slice = p.first_column >= 0;
+  const int64_t first = slice ? p.first_column : 0;
+  if (absl::Status s = Expect(slice ? first + p.width <= table->cols
+                                    : table->cols == p.width,
                               "the embedding width");
       !s.ok())
     return s;
-  const int64_t n = i[0], width = i[1];
-  const float scale = float(r[0]);
-  return Step([=, t = *table](Frame &f, ThreadPool &) -> absl::Status {
+  const int64_t n = p.n, width = p.width;
+  const float scale = float(p.scale);
+  return Step([=, b = b, t = *table](Frame &f, ThreadPool &) -> absl::Status {
     const int32_t *ids = I(f, b[0]);
     for (int64_t k = 0; k < n; ++k)
       if (ids[k] < 0 || ids[k] >= t.rows)
@@ -189,83 +169,86 @@ absl::StatusOr<Step> Binder::BindEmbed() {
   });
 }
 
-absl::StatusOr<Step> Binder::BindNorm() {
+absl::StatusOr<Step> Binder::BindNorm(int64_t rows, int64_t width,
+                                      int64_t kind_value, double eps_value,
+                                      bool residual) {
   absl::StatusOr<std::optional<WeightView>> w = Optional(0);
-  if (absl::Status s = w.ok() ? CheckNorm(*w, i[1]) : w.status(); !s.ok())
+  if (absl::Status s = w.ok() ? CheckNorm(*w, width) : w.status(); !s.ok())
     return s;
-  const std::vector<Buffer> b = call_.buffers;
-  const int64_t rows = i[0], width = i[1];
-  const NormKind kind = NormKind(i[2]);
-  const float eps = float(r[0]);
-  if (call_.kernel == Kernel::kRmsNorm)
-    return Step([=, w = *w](Frame &f, ThreadPool &) {
+  const NormKind kind = NormKind(kind_value);
+  const float eps = float(eps_value);
+  if (!residual)
+    return Step([=, b = b, w = *w](Frame &f, ThreadPool &) {
       RmsNorm(F(f, b[0]), rows, width, w ? &*w : nullptr, kind, eps,
               F(f, b[1]));
       return absl::OkStatus();
     });
-  return Step([=, w = *w](Frame &f, ThreadPool &) {
+  return Step([=, b = b, w = *w](Frame &f, ThreadPool &) {
     Add(F(f, b[0]), F(f, b[1]), rows * width, F(f, b[2]));
     RmsNorm(F(f, b[2]), rows, width, w ? &*w : nullptr, kind, eps, F(f, b[3]));
     return absl::OkStatus();
   });
 }
 
-absl::StatusOr<Step> Binder::BindMatmul() {
-  const std::vector<Buffer> b = call_.buffers;
+absl::StatusOr<Step> Binder::Bind(const plan::RmsNormParams &p) {
+  return BindNorm(p.rows, p.width, p.kind, p.eps, /*residual=*/false);
+}
+
+absl::StatusOr<Step> Binder::Bind(const plan::ResidualNormParams &p) {
+  return BindNorm(p.rows, p.width, p.kind, p.eps, /*residual=*/true);
+}
+
+absl::StatusOr<Step> Binder::Bind(const plan::MatmulParams &p) {
   absl::StatusOr<WeightView> w = Required(0);
   if (!w.ok())
     return w.status();
-  size_t at = 3;
-  std::vector<RowRange> ranges = ReadRanges(i, at);
-  if (absl::Status s = CheckMatrix(*w, ranges, i[1], i[2]); !s.ok())
+  const std::vector<RowRange> ranges = Rows(p.rows);
+  if (absl::Status s = CheckMatrix(*w, ranges, p.in, p.out); !s.ok())
     return s;
-  const int64_t n = i[0], in = i[1], out = i[2];
-  return Step([=, w = *w](Frame &f, ThreadPool &pool) {
+  const int64_t n = p.n, in = p.in, out = p.out;
+  return Step([=, b = b, w = *w](Frame &f, ThreadPool &pool) {
     Matmul(pool, F(f, b[0]), n, in, w, ranges, out, F(f, b[1]));
     return absl::OkStatus();
   });
 }
 
-absl::StatusOr<Step> Binder::BindMatmulHeads() {
-  const int64_t n = i[0], heads = i[1], in_h = i[2], out = i[3];
+absl::StatusOr<Step> Binder::Bind(const plan::MatmulHeadsParams &p) {
+  const int64_t n = p.n, heads = p.heads, in_h = p.in_h, out = p.out;
   absl::StatusOr<WeightView> w = Required(0);
   if (!w.ok())
     return w.status();
-  const std::vector<Buffer> b = call_.buffers;
   if (absl::Status s = Expect(w->cols == in_h && w->rows == heads * out,
                               "a head-major [heads * out, in] matrix");
       !s.ok())
     return s;
-  return Step([=, w = *w](Frame &f, ThreadPool &pool) {
+  return Step([=, b = b, w = *w](Frame &f, ThreadPool &pool) {
     MatmulHeads(pool, F(f, b[0]), n, heads, in_h, w, out, F(f, b[1]));
     return absl::OkStatus();
   });
 }
 
-absl::StatusOr<Step> Binder::BindScale() {
-  const std::vector<Buffer> b = call_.buffers;
+absl::StatusOr<Step> Binder::Bind(const plan::ScaleParams &p) {
   absl::StatusOr<std::optional<WeightView>> w = Optional(0);
   if (!w.ok())
     return w.status();
-  float factor = float(r[0]);
+  float factor = float(p.factor);
   if (*w) {
     if (absl::Status s = Expect((*w)->rows * (*w)->cols == 1, "a scalar");
         !s.ok())
       return s;
     (*w)->DecodeRow(0, &factor);
   }
-  const int64_t n = i[0];
-  return Step([=](Frame &f, ThreadPool &) {
+  const int64_t n = p.elements;
+  return Step([=, b = b](Frame &f, ThreadPool &) {
     Scale(F(f, b[0]), n, factor, F(f, b[1]));
     return absl::OkStatus();
   });
 }
 
-absl::StatusOr<Step> Binder::BindRope() {
-  const std::vector<Buffer> b = call_.buffers;
-  const int64_t n = i[0], heads = i[1], dim = i[2];
-  const double base = r[0], scale = r[1], fraction = r[2];
-  return Step([=](Frame &f, ThreadPool &) {
+absl::StatusOr<Step> Binder::Bind(const plan::RopeParams &p) {
+  const int64_t n = p.n, heads = p.heads, dim = p.dim;
+  const double base = p.base, scale = p.scale, fraction = p.fraction;
+  return Step([=, b = b](Frame &f, ThreadPool &) {
     float *y = F(f, b[2]);
     std::memmove(y, F(f, b[0]), size_t(n * heads * dim) * sizeof(float));
     Rope(y, n, heads, dim, I(f, b[1]), base, scale, fraction);
@@ -273,43 +256,46 @@ absl::StatusOr<Step> Binder::BindRope() {
   });
 }
 
-absl::StatusOr<Step> Binder::BindKvWrite() {
-  const std::vector<Buffer> b = call_.buffers;
-  const int64_t batch = i[0], slots = i[1], width = i[2], n = i[3];
-  return Step([=](Frame &f, ThreadPool &) {
+absl::StatusOr<Step> Binder::Bind(const plan::KvWriteParams &p) {
+  const int64_t batch = p.batch, slots = p.slots, width = p.width, n = p.n;
+  return Step([=, b = b](Frame &f, ThreadPool &) {
     KvWrite(F(f, b[2]), batch, slots, width, F(f, b[0]), n, I(f, b[1]));
     return absl::OkStatus();
   });
 }
 
-absl::StatusOr<Step> Binder::BindAttention() {
-  const std::vector<Buffer> b = call_.buffers;
-  const AttentionShape shape{i[0], i[1], i[2], i[3], i[4], i[5], i[6]};
-  if (call_.kernel == Kernel::kAttnScores) {
-    const float scale = float(r[0]);
-    return Step([=](Frame &f, ThreadPool &pool) {
-      AttnScores(pool, shape, F(f, b[0]), F(f, b[1]), scale, F(f, b[2]));
-      return absl::OkStatus();
-    });
-  }
-  if (call_.kernel == Kernel::kAttnValues)
-    return Step([=](Frame &f, ThreadPool &pool) {
-      AttnValues(pool, shape, F(f, b[0]), F(f, b[1]), F(f, b[2]));
-      return absl::OkStatus();
-    });
-  const int64_t window = i[7];
-  const float scale = float(r[0]), cap = float(r[1]);
-  return Step([=](Frame &f, ThreadPool &pool) {
+absl::StatusOr<Step> Binder::Bind(const plan::AttnScoresParams &p) {
+  const AttentionShape shape = ShapeOf(p);
+  const float scale = float(p.scale);
+  return Step([=, b = b](Frame &f, ThreadPool &pool) {
+    AttnScores(pool, shape, F(f, b[0]), F(f, b[1]), scale, F(f, b[2]));
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<Step> Binder::Bind(const plan::AttnValuesParams &p) {
+  const AttentionShape shape = ShapeOf(p);
+  return Step([=, b = b](Frame &f, ThreadPool &pool) {
+    AttnValues(pool, shape, F(f, b[0]), F(f, b[1]), F(f, b[2]));
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<Step> Binder::Bind(const plan::AttentionParams &p) {
+  const AttentionShape shape = ShapeOf(p);
+  const int64_t window = p.window;
+  const float scale = float(p.scale), cap = float(p.cap);
+  return Step([=, b = b](Frame &f, ThreadPool &pool) {
     Attention(pool, shape, F(f, b[0]), F(f, b[1]), F(f, b[2]), I(f, b[3]),
               scale, cap, window, F(f, b[4]));
     return absl::OkStatus();
   });
 }
 
-absl::StatusOr<Step> Binder::BindWindowMask() {
-  const std::vector<Buffer> b = call_.buffers;
-  const int64_t rows = i[0], heads = i[1], slots = i[2], window = i[3];
-  return Step([=](Frame &f, ThreadPool &) {
+absl::StatusOr<Step> Binder::Bind(const plan::WindowMaskParams &p) {
+  const int64_t rows = p.rows, heads = p.heads, slots = p.slots,
+                window = p.window;
+  return Step([=, b = b](Frame &f, ThreadPool &) {
     float *y = F(f, b[2]);
     std::memmove(y, F(f, b[0]), size_t(rows * heads * slots) * sizeof(float));
     WindowMask(y, rows, heads, slots, I(f, b[1]), window);
@@ -317,83 +303,84 @@ absl::StatusOr<Step> Binder::BindWindowMask() {
   });
 }
 
-absl::StatusOr<Step> Binder::BindSoftmax() {
-  const std::vector<Buffer> b = call_.buffers;
-  const int64_t rows = i[0], width = i[1];
-  return Step([=](Frame &f, ThreadPool &) {
+absl::StatusOr<Step> Binder::Bind(const plan::SoftmaxParams &p) {
+  const int64_t rows = p.rows, width = p.width;
+  return Step([=, b = b](Frame &f, ThreadPool &) {
     Softmax(F(f, b[0]), rows, width, F(f, b[1]));
     return absl::OkStatus();
   });
 }
 
-absl::StatusOr<Step> Binder::BindUnary() {
-  const std::vector<Buffer> b = call_.buffers;
-  const int64_t n = i[0];
-  const UnaryFn fn = UnaryFn(i[1]);
-  const float parameter = float(r[0]);
-  return Step([=](Frame &f, ThreadPool &) {
+absl::StatusOr<Step> Binder::Bind(const plan::UnaryParams &p) {
+  const int64_t n = p.elements;
+  const UnaryFn fn = UnaryFn(p.function);
+  const float parameter = float(p.parameter);
+  return Step([=, b = b](Frame &f, ThreadPool &) {
     Unary(fn, F(f, b[0]), n, parameter, F(f, b[1]));
     return absl::OkStatus();
   });
 }
 
-absl::StatusOr<Step> Binder::BindAddMul() {
-  const std::vector<Buffer> b = call_.buffers;
-  const int64_t n = i[0];
-  const bool add = call_.kernel == Kernel::kAdd;
-  return Step([=](Frame &f, ThreadPool &) {
-    (add ? Add : Mul)(F(f, b[0]), F(f, b[1]), n, F(f, b[2]));
+absl::StatusOr<Step> Binder::Bind(const plan::AddParams &p) {
+  const int64_t n = p.elements;
+  return Step([=, b = b](Frame &f, ThreadPool &) {
+    Add(F(f, b[0]), F(f, b[1]), n, F(f, b[2]));
     return absl::OkStatus();
   });
 }
 
-absl::StatusOr<Step> Binder::BindLogits() {
-  const std::vector<Buffer> b = call_.buffers;
+absl::StatusOr<Step> Binder::Bind(const plan::MulParams &p) {
+  const int64_t n = p.elements;
+  return Step([=, b = b](Frame &f, ThreadPool &) {
+    Mul(F(f, b[0]), F(f, b[1]), n, F(f, b[2]));
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<Step> Binder::Bind(const plan::LogitsParams &p) {
   absl::StatusOr<WeightView> table = Required(0);
   if (!table.ok())
     return table.status();
-  const int64_t n = i[0], width = i[1], vocab = i[2];
+  const int64_t n = p.n, width = p.width, vocab = p.vocab;
   if (absl::Status s = Expect(table->cols == width && vocab <= table->rows,
                               "the embedding table of the logits");
       !s.ok())
     return s;
-  const float cap = float(r[0]);
-  return Step([=, t = *table](Frame &f, ThreadPool &pool) {
+  const float cap = float(p.cap);
+  return Step([=, b = b, t = *table](Frame &f, ThreadPool &pool) {
     Logits(pool, F(f, b[0]), n, width, t, vocab, cap, F(f, b[1]));
     return absl::OkStatus();
   });
 }
 
-absl::StatusOr<Step> Binder::BindGeglu() {
-  const std::vector<Buffer> b = call_.buffers;
+absl::StatusOr<Step> Binder::Bind(const plan::GegluParams &p) {
   absl::StatusOr<WeightView> gate = Required(0), up = Required(1);
   if (!gate.ok())
     return gate.status();
   if (!up.ok())
     return up.status();
-  size_t at = 3;
-  std::vector<RowRange> gate_rows = ReadRanges(i, at),
-                        up_rows = ReadRanges(i, at);
-  const int64_t n = i[0], in = i[1], width = i[2];
+  const std::vector<RowRange> gate_rows = Rows(p.gate_rows),
+                              up_rows = Rows(p.up_rows);
+  const int64_t n = p.n, in = p.in, width = p.width;
   if (absl::Status s = CheckMatrix(*gate, gate_rows, in, width); !s.ok())
     return s;
   if (absl::Status s = CheckMatrix(*up, up_rows, in, width); !s.ok())
     return s;
-  return Step([=, gw = *gate, uw = *up](Frame &f, ThreadPool &pool) {
+  return Step([=, b = b, gw = *gate, uw = *up](Frame &f, ThreadPool &pool) {
     Geglu(pool, F(f, b[0]), n, in, gw, gate_rows, uw, up_rows, width,
           F(f, b[1]), F(f, b[2]));
     return absl::OkStatus();
   });
 }
 
-absl::StatusOr<Step> Binder::BindMoeExperts() {
-  const std::vector<Buffer> b = call_.buffers;
+absl::StatusOr<Step> Binder::Bind(const plan::MoeExpertsParams &p) {
   absl::StatusOr<WeightView> scale = Required(0), gate_up = Required(1),
                              down = Required(2);
   for (const auto *w : {&scale, &gate_up, &down})
     if (!w->ok())
       return w->status();
-  const int64_t n = i[0], d = i[1], experts = i[2], ff = i[3], top_k = i[4];
+  const int64_t n = p.n, d = p.d, experts = p.experts, ff = p.ff,
+                top_k = p.top_k;
   if (absl::Status s =
           Expect(scale->rows * scale->cols == experts &&
                      gate_up->rows == 2 * experts * ff && gate_up->cols == d &&
@@ -401,7 +388,7 @@ absl::StatusOr<Step> Binder::BindMoeExperts() {
                  "the expert weights' shapes");
       !s.ok())
     return s;
-  return Step([=, sw = *scale, gw = *gate_up,
+  return Step([=, b = b, sw = *scale, gw = *gate_up,
                dw = *down](Frame &f, ThreadPool &pool) -> absl::Status {
     MoeExperts(pool, F(f, b[0]), F(f, b[1]), n, d, experts, ff, top_k, sw, gw,
                dw, F(f, b[2]));
@@ -409,24 +396,22 @@ absl::StatusOr<Step> Binder::BindMoeExperts() {
   });
 }
 
-absl::StatusOr<Step> Binder::BindNormMatmul() {
-  const std::vector<Buffer> b = call_.buffers;
+absl::StatusOr<Step> Binder::Bind(const plan::NormMatmulParams &p) {
   absl::StatusOr<std::optional<WeightView>> norm = Optional(0);
   absl::StatusOr<WeightView> w = Required(1);
   if (!norm.ok())
     return norm.status();
   if (!w.ok())
     return w.status();
-  size_t at = 5;
-  std::vector<RowRange> ranges = ReadRanges(i, at);
-  const int64_t n = i[0], in = i[1], out = i[2], width = i[3];
-  const NormKind kind = NormKind(i[4]);
+  const std::vector<RowRange> ranges = Rows(p.rows);
+  const int64_t n = p.n, in = p.in, out = p.out, width = p.width;
+  const NormKind kind = NormKind(p.kind);
   if (absl::Status s = CheckNorm(*norm, width); !s.ok())
     return s;
   if (absl::Status s = CheckMatrix(*w, ranges, in, out); !s.ok())
     return s;
-  const float eps = float(r[0]);
-  return Step([=, nw = *norm, w = *w](Frame &f, ThreadPool &pool) {
+  const float eps = float(p.eps);
+  return Step([=, b = b, nw = *norm, w = *w](Frame &f, ThreadPool &pool) {
     RmsNorm(F(f, b[0]), n * in / width, width, nw ? &*nw : nullptr, kind, eps,
             F(f, b[2]));
     Matmul(pool, F(f, b[2]), n, in, w, ranges, out, F(f, b[1]));
@@ -434,8 +419,7 @@ absl::StatusOr<Step> Binder::BindNormMatmul() {
   });
 }
 
-absl::StatusOr<Step> Binder::BindQkvRope() {
-  const std::vector<Buffer> b = call_.buffers;
+absl::StatusOr<Step> Binder::Bind(const plan::QkvRopeParams &p) {
   absl::StatusOr<WeightView> wq = Required(0), wk = Required(1);
   absl::StatusOr<std::optional<WeightView>> wv = Optional(2), qn = Optional(3),
                                             kn = Optional(4);
@@ -443,51 +427,48 @@ absl::StatusOr<Step> Binder::BindQkvRope() {
        {wq.status(), wk.status(), wv.status(), qn.status(), kn.status()})
     if (!s.ok())
       return s;
-  const int64_t n = i[0], d = i[1], heads = i[2], dim = i[3];
-  const int64_t kb = i[4], ks = i[5], kh = i[6];
-  const int64_t vb = i[7], vs = i[8], vh = i[9], vd = i[10];
-  const NormKind kind = NormKind(i[11]);
-  const bool value_norm = i[12] != 0;
-  size_t at = 13;
-  std::vector<RowRange> q_rows = ReadRanges(i, at), k_rows = ReadRanges(i, at),
-                        v_rows = ReadRanges(i, at);
-  if (absl::Status s = CheckMatrix(*wq, q_rows, d, heads * dim); !s.ok())
+  const std::vector<RowRange> q_rows = Rows(p.q_rows), k_rows = Rows(p.k_rows),
+                              v_rows = Rows(p.v_rows);
+  if (absl::Status s = CheckMatrix(*wq, q_rows, p.d, p.heads * p.dim); !s.ok())
     return s;
-  if (absl::Status s = CheckMatrix(*wk, k_rows, d, kh * dim); !s.ok())
+  if (absl::Status s = CheckMatrix(*wk, k_rows, p.d, p.kv_heads * p.dim);
+      !s.ok())
     return s;
   // (K=V and the QK-norm weights checked by plan::ValidateCall.)
   if (*wv)
-    if (absl::Status s = CheckMatrix(**wv, v_rows, d, vh * vd); !s.ok())
+    if (absl::Status s = CheckMatrix(**wv, v_rows, p.d, p.v_heads * p.v_dim);
+        !s.ok())
       return s;
-  if (absl::Status s = CheckNorm(*qn, dim); !s.ok())
+  if (absl::Status s = CheckNorm(*qn, p.dim); !s.ok())
     return s;
-  if (absl::Status s = CheckNorm(*kn, dim); !s.ok())
+  if (absl::Status s = CheckNorm(*kn, p.dim); !s.ok())
     return s;
-  const float eps = float(r[0]);
-  const double base = r[1], scale = r[2], fraction = r[3];
-  return Step([=, wq = *wq, wk = *wk, wv = *wv, qn = *qn,
+  const NormKind kind = NormKind(p.kind);
+  const float eps = float(p.eps);
+  return Step([=, b = b, wq = *wq, wk = *wk, wv = *wv, qn = *qn,
                kn = *kn](Frame &f, ThreadPool &pool) {
+    const int64_t n = p.n, d = p.d, dim = p.dim, kh = p.kv_heads;
     float *qo = F(f, b[4]), *ko = F(f, b[5]), *vo = F(f, b[6]);
     const float *x = F(f, b[0]);
-    const int32_t *p = I(f, b[1]);
-    MatmulJob jobs[3] = {{x, n, d, wq, q_rows, heads * dim, qo},
+    const int32_t *pos = I(f, b[1]);
+    MatmulJob jobs[3] = {{x, n, d, wq, q_rows, p.heads * dim, qo},
                          {x, n, d, wk, k_rows, kh * dim, ko}};
     size_t count = 2;
     if (wv)
-      jobs[count++] = {x, n, d, *wv, v_rows, vh * vd, vo};
+      jobs[count++] = {x, n, d, *wv, v_rows, p.v_heads * p.v_dim, vo};
     Matmuls(pool, std::span(jobs, count));
     if (!wv)
       std::memcpy(vo, ko, size_t(n * kh * dim) * sizeof(float));
     if (qn) {
-      RmsNorm(qo, n * heads, dim, &*qn, kind, eps, qo);
+      RmsNorm(qo, n * p.heads, dim, &*qn, kind, eps, qo);
       RmsNorm(ko, n * kh, dim, &*kn, kind, eps, ko);
     }
-    if (value_norm)
-      RmsNorm(vo, n * vh, vd, nullptr, NormKind::kNone, eps, vo);
-    Rope(qo, n, heads, dim, p, base, scale, fraction);
-    Rope(ko, n, kh, dim, p, base, scale, fraction);
-    KvWrite(F(f, b[2]), kb, ks, kh * dim, ko, n, p);
-    KvWrite(F(f, b[3]), vb, vs, vh * vd, vo, n, p);
+    if (p.value_norm != 0)
+      RmsNorm(vo, n * p.v_heads, p.v_dim, nullptr, NormKind::kNone, eps, vo);
+    Rope(qo, n, p.heads, dim, pos, p.base, p.scale, p.fraction);
+    Rope(ko, n, kh, dim, pos, p.base, p.scale, p.fraction);
+    KvWrite(F(f, b[2]), p.k_batch, p.k_slots, kh * dim, ko, n, pos);
+    KvWrite(F(f, b[3]), p.v_batch, p.v_slots, p.v_heads * p.v_dim, vo, n, pos);
     return absl::OkStatus();
   });
 }

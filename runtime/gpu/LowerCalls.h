@@ -17,9 +17,10 @@
 //   absl::Status Elementwise(op, n, factor, a, b, out);  // Op below
 //   absl::Status Rope(x, y, n, heads, dim, base, scale, fraction);
 //   absl::Status KvWrite(cache, x, batch, slots, width, n);
-//   absl::Status AttnScores(q, keys, scores, ints[6], scale);
-//   absl::Status AttnValues(probs, values, out, ints[7]);
-//   absl::Status Attention(q, keys, values, out, ints[8], scale, cap);
+//   absl::Status AttnScores(q, keys, scores, shape[6], scale);
+//   absl::Status AttnValues(probs, values, out, shape[7]);
+//   absl::Status Attention(q, keys, values, out, shape and window[8],
+//                          scale, cap);
 //   absl::Status WindowMask(x, y, rows, heads, slots, window);
 //   absl::Status Softmax(x, y, rows, width);
 //   absl::Status Moe(x, router_logits, y, const MoeShape &, scale, gate_up,
@@ -34,6 +35,7 @@
 #ifndef RUNTIME_GPU_LOWERCALLS_H
 #define RUNTIME_GPU_LOWERCALLS_H
 
+#include "runtime/plan/KernelParams.h"
 #include "runtime/plan/PlanProgram.h"
 #include "runtime/weights/codecs/Decode.h"
 
@@ -134,17 +136,18 @@ absl::Status WeightOf(Sink &sink, const plan::Call &call, size_t i,
   return absl::OkStatus();
 }
 
-// Matmul of x [n, in] by rows of w (ranges from ints[at]) into y [n, out].
+// Matmul of x [n, in] by rows of w (`ranges`, or rows 0..out) into
+// y [n, out].
 template <class Sink>
 absl::Status
 Matmul(Sink &sink, const plan::Buffer &x, const plan::Buffer &y, int64_t n,
        int64_t in, int64_t out, const typename Sink::Weight &w,
-       const std::vector<int64_t> &ints, size_t at, float cap = 0.0f) {
+       const std::vector<plan::RowRange> &ranges, float cap = 0.0f) {
   MatmulShape s;
   s.n = n;
   s.in = in;
   s.out = out;
-  s.ranges = ints[at];
+  s.ranges = int64_t(ranges.size());
   s.cap = cap;
   if (s.ranges > 4)
     return absl::UnimplementedError(
@@ -154,11 +157,11 @@ Matmul(Sink &sink, const plan::Buffer &x, const plan::Buffer &y, int64_t n,
         "a weight of {} columns where the call reads {}", w.cols, in));
   // Without ranges the rows are 0..out; with them, the furthest end.
   int64_t selected = 0, end = s.ranges > 0 ? 0 : out;
-  for (int64_t r = 0; r < s.ranges; ++r) {
-    s.begins[size_t(r)] = ints[at + 1 + 2 * size_t(r)];
-    s.ends[size_t(r)] = ints[at + 2 + 2 * size_t(r)];
-    selected += s.ends[size_t(r)] - s.begins[size_t(r)];
-    end = std::max(end, s.ends[size_t(r)]);
+  for (size_t r = 0; r < ranges.size(); ++r) {
+    s.begins[r] = ranges[r].begin;
+    s.ends[r] = ranges[r].end;
+    selected += s.ends[r] - s.begins[r];
+    end = std::max(end, s.ends[r]);
   }
   if ((s.ranges > 0 && selected != out) || end > w.rows)
     return absl::InvalidArgumentError("row ranges that do not fit the weight");
@@ -184,61 +187,60 @@ absl::Status Norm(Sink &sink, const plan::Buffer &x, const plan::Buffer &y,
 // A geglu call: one GeGLU launch where the backend has the kernel and the
 // rows fit it, else the two matmuls and gelu(g) * u.
 template <class Sink>
-absl::Status LowerGeglu(const plan::Call &call, Sink &sink) {
+absl::Status LowerGeglu(const plan::Call &call, const plan::GegluParams &p,
+                        Sink &sink) {
   using Weight = typename Sink::Weight;
   const std::vector<plan::Buffer> &b = call.buffers;
-  const std::vector<int64_t> &i = call.ints;
   const Weight *w0 = nullptr, *w1 = nullptr;
   GEMMA_GPU_TRY(detail::WeightOf(sink, call, 0, true, w0));
   GEMMA_GPU_TRY(detail::WeightOf(sink, call, 1, true, w1));
-  const int64_t n = i[0], in = i[1], width = i[2];
-  const size_t up_at = 3 + 1 + 2 * size_t(i[3]);
+  const int64_t n = p.n, in = p.in, width = p.width;
   // A backend with a GeGLU kernel takes gate and up rows of one stored
   // type, each at most one range, in one launch.
   if constexpr (requires {
                   sink.Geglu(b[0], b[1], n, in, width, *w0, n, *w1, n);
                 }) {
-    const int64_t gate_ranges = i[3], up_ranges = i[up_at];
-    const int64_t gate = gate_ranges == 1 ? i[4] : 0;
-    const int64_t up = up_ranges == 1 ? i[up_at + 1] : 0;
-    if (gate_ranges <= 1 && up_ranges <= 1 && w0->type == w1->type &&
-        w0->cols == in && w1->cols == in && gate + width <= w0->rows &&
-        up + width <= w1->rows && (gate_ranges == 0 || i[5] - i[4] == width) &&
-        (up_ranges == 0 || i[up_at + 2] - i[up_at + 1] == width))
-      return sink.Geglu(b[0], b[1], n, in, width, *w0, gate, *w1, up);
+    const auto first = [](const std::vector<plan::RowRange> &r) {
+      return r.empty() ? 0 : r[0].begin;
+    };
+    const auto fits = [&](const std::vector<plan::RowRange> &r,
+                          const Weight *w) {
+      return r.size() <= 1 && w->cols == in && first(r) + width <= w->rows &&
+             (r.empty() || r[0].end - r[0].begin == width);
+    };
+    if (w0->type == w1->type && fits(p.gate_rows, w0) && fits(p.up_rows, w1))
+      return sink.Geglu(b[0], b[1], n, in, width, *w0, first(p.gate_rows), *w1,
+                        first(p.up_rows));
   }
-  GEMMA_GPU_TRY(detail::Matmul(sink, b[0], b[1], n, in, width, *w0, i, 3));
-  GEMMA_GPU_TRY(detail::Matmul(sink, b[0], b[2], n, in, width, *w1, i, up_at));
+  GEMMA_GPU_TRY(
+      detail::Matmul(sink, b[0], b[1], n, in, width, *w0, p.gate_rows));
+  GEMMA_GPU_TRY(detail::Matmul(sink, b[0], b[2], n, in, width, *w1, p.up_rows));
   return sink.Elementwise(kOpGeluMul, n * width, 0.0f, b[1], b[2], b[1]);
 }
 
 // A qkv_rope call: the three projections, then the norms, RoPE and both
 // cache writes as one launch where the backend has the kernel, or one by one.
 template <class Sink>
-absl::Status LowerQkvRope(const plan::Call &call, Sink &sink) {
+absl::Status LowerQkvRope(const plan::Call &call, const plan::QkvRopeParams &p,
+                          Sink &sink) {
   const typename Sink::Weight *wq, *wk, *wv, *qn, *kn;
   const std::vector<plan::Buffer> &b = call.buffers;
-  const std::vector<int64_t> &i = call.ints;
-  const std::vector<double> &r = call.reals;
   GEMMA_GPU_TRY(detail::WeightOf(sink, call, 0, true, wq));
   GEMMA_GPU_TRY(detail::WeightOf(sink, call, 1, true, wk));
   GEMMA_GPU_TRY(detail::WeightOf(sink, call, 2, false, wv));
   GEMMA_GPU_TRY(detail::WeightOf(sink, call, 3, false, qn));
   GEMMA_GPU_TRY(detail::WeightOf(sink, call, 4, false, kn));
-  const int64_t n = i[0], d = i[1], heads = i[2], dim = i[3];
-  const int64_t kb = i[4], ks = i[5], kh = i[6];
-  const int64_t vb = i[7], vs = i[8], vh = i[9], vd = i[10];
-  const int64_t kind = i[11];
-  const bool value_norm = i[12] != 0;
-  const size_t k_at = 13 + 1 + 2 * size_t(i[13]);
-  const size_t v_at = k_at + 1 + 2 * size_t(i[k_at]);
-  const float eps = float(r[0]);
+  const int64_t n = p.n, d = p.d, heads = p.heads, dim = p.dim;
+  const int64_t kh = p.kv_heads, vh = p.v_heads, vd = p.v_dim;
+  const int64_t kind = p.kind;
+  const float eps = float(p.eps);
   GEMMA_GPU_TRY(
-      detail::Matmul(sink, b[0], b[4], n, d, heads * dim, *wq, i, 13));
-  GEMMA_GPU_TRY(detail::Matmul(sink, b[0], b[5], n, d, kh * dim, *wk, i, k_at));
+      detail::Matmul(sink, b[0], b[4], n, d, heads * dim, *wq, p.q_rows));
+  GEMMA_GPU_TRY(
+      detail::Matmul(sink, b[0], b[5], n, d, kh * dim, *wk, p.k_rows));
   if (wv) {
     GEMMA_GPU_TRY(
-        detail::Matmul(sink, b[0], b[6], n, d, vh * vd, *wv, i, v_at));
+        detail::Matmul(sink, b[0], b[6], n, d, vh * vd, *wv, p.v_rows));
   } else {
     GEMMA_GPU_TRY(
         sink.Elementwise(kOpCopy, n * kh * dim, 0.0f, b[5], b[5], b[6]));
@@ -249,7 +251,7 @@ absl::Status LowerQkvRope(const plan::Call &call, Sink &sink) {
   // type (and the right width), heads no wider than its kernels take.
   if constexpr (requires {
                   sink.QkvPost(b[4], b[5], b[6], b[2], b[3], QkvPostShape{}, qn,
-                               kn, eps, r[1], r[2], r[3]);
+                               kn, eps, p.base, p.scale, p.fraction);
                 }) {
     const bool weights_fit =
         !norms || kind == 0 ||
@@ -258,138 +260,233 @@ absl::Status LowerQkvRope(const plan::Call &call, Sink &sink) {
         dim <= kMaxValueDim && vd <= kMaxValueDim)
       return sink.QkvPost(b[4], b[5], b[6], b[2], b[3],
                           {n, heads, dim, kh, vh, vd, norms ? kind : -1,
-                           value_norm ? 1 : 0, kb, ks, vb, vs},
-                          qn, kn, eps, r[1], r[2], r[3]);
+                           p.value_norm != 0 ? 1 : 0, p.k_batch, p.k_slots,
+                           p.v_batch, p.v_slots},
+                          qn, kn, eps, p.base, p.scale, p.fraction);
   }
   if (norms) {
     GEMMA_GPU_TRY(
         detail::Norm(sink, b[4], b[4], n * heads, dim, kind, qn, eps));
     GEMMA_GPU_TRY(detail::Norm(sink, b[5], b[5], n * kh, dim, kind, kn, eps));
   }
-  if (value_norm)
+  if (p.value_norm != 0)
     GEMMA_GPU_TRY(detail::Norm(sink, b[6], b[6], n * vh, vd, 0, nullptr, eps));
-  GEMMA_GPU_TRY(sink.Rope(b[4], b[4], n, heads, dim, r[1], r[2], r[3]));
-  GEMMA_GPU_TRY(sink.Rope(b[5], b[5], n, kh, dim, r[1], r[2], r[3]));
-  GEMMA_GPU_TRY(sink.KvWrite(b[2], b[5], kb, ks, kh * dim, n));
-  return sink.KvWrite(b[3], b[6], vb, vs, vh * vd, n);
+  GEMMA_GPU_TRY(
+      sink.Rope(b[4], b[4], n, heads, dim, p.base, p.scale, p.fraction));
+  GEMMA_GPU_TRY(sink.Rope(b[5], b[5], n, kh, dim, p.base, p.scale, p.fraction));
+  GEMMA_GPU_TRY(sink.KvWrite(b[2], b[5], p.k_batch, p.k_slots, kh * dim, n));
+  return sink.KvWrite(b[3], b[6], p.v_batch, p.v_slots, vh * vd, n);
 }
+
+namespace detail {
+
+// One overload per kernel (the fused GeGLU and QKV above): the call's
+// parameters by name, its buffers in the kernel's order.
+template <class Sink>
+absl::Status Lower(const plan::EmbedParams &p, const plan::Call &call,
+                   Sink &sink) {
+  const typename Sink::Weight *table = nullptr;
+  GEMMA_GPU_TRY(WeightOf(sink, call, 0, true, table));
+  // Without a first column the whole row; with one, a per-layer slice.
+  const int64_t first = p.first_column >= 0 ? p.first_column : 0;
+  if (first + p.width > table->cols)
+    return absl::InvalidArgumentError("an embedding slice past the table");
+  return sink.Embed(call.buffers[1], p.n, p.width, first, float(p.scale),
+                    *table);
+}
+template <class Sink>
+absl::Status Lower(const plan::RmsNormParams &p, const plan::Call &call,
+                   Sink &sink) {
+  const typename Sink::Weight *w = nullptr;
+  GEMMA_GPU_TRY(WeightOf(sink, call, 0, false, w));
+  return Norm(sink, call.buffers[0], call.buffers[1], p.rows, p.width, p.kind,
+              w, float(p.eps));
+}
+template <class Sink>
+absl::Status Lower(const plan::ResidualNormParams &p, const plan::Call &call,
+                   Sink &sink) {
+  const std::vector<plan::Buffer> &b = call.buffers;
+  const typename Sink::Weight *w = nullptr;
+  GEMMA_GPU_TRY(WeightOf(sink, call, 0, false, w));
+  if (w && w->rows * w->cols != p.width)
+    return absl::InvalidArgumentError("a norm weight of another width");
+  // a + b into `sum`, normed into `normed`.
+  return sink.Norm(b[0], b[3], p.rows, p.width, w ? p.kind : 0, w, float(p.eps),
+                   &b[1], &b[2]);
+}
+template <class Sink>
+absl::Status Lower(const plan::MatmulParams &p, const plan::Call &call,
+                   Sink &sink) {
+  const typename Sink::Weight *w = nullptr;
+  GEMMA_GPU_TRY(WeightOf(sink, call, 0, true, w));
+  return Matmul(sink, call.buffers[0], call.buffers[1], p.n, p.in, p.out, *w,
+                p.rows);
+}
+template <class Sink>
+absl::Status Lower(const plan::MatmulHeadsParams &p, const plan::Call &call,
+                   Sink &sink) {
+  const typename Sink::Weight *w = nullptr;
+  GEMMA_GPU_TRY(WeightOf(sink, call, 0, true, w));
+  MatmulShape s;
+  s.n = p.n;
+  s.heads = p.heads;
+  s.in = p.in_h;
+  s.out = p.out;
+  if (w->cols != s.in || w->rows != s.heads * s.out)
+    return absl::InvalidArgumentError("a head-major matrix of another shape");
+  return sink.Matmul(call.buffers[0], call.buffers[1], s, *w);
+}
+template <class Sink>
+absl::Status Lower(const plan::ScaleParams &p, const plan::Call &call,
+                   Sink &sink) {
+  const typename Sink::Weight *w = nullptr;
+  GEMMA_GPU_TRY(WeightOf(sink, call, 0, false, w));
+  float factor = float(p.factor);
+  if (w) {
+    if (w->host_scalar.empty())
+      return absl::InvalidArgumentError("a scale weight that is no scalar");
+    DecodeRange(w->type, w->host_scalar.data(), 0, 1, &factor);
+    factor *= w->scale;
+  }
+  return sink.Elementwise(kOpScale, p.elements, factor, call.buffers[0],
+                          call.buffers[0], call.buffers[1]);
+}
+template <class Sink>
+absl::Status Lower(const plan::RopeParams &p, const plan::Call &call,
+                   Sink &sink) {
+  return sink.Rope(call.buffers[0], call.buffers[2], p.n, p.heads, p.dim,
+                   p.base, p.scale, p.fraction);
+}
+template <class Sink>
+absl::Status Lower(const plan::KvWriteParams &p, const plan::Call &call,
+                   Sink &sink) {
+  return sink.KvWrite(call.buffers[2], call.buffers[0], p.batch, p.slots,
+                      p.width, p.n);
+}
+template <class Sink>
+absl::Status Lower(const plan::AttnScoresParams &p, const plan::Call &call,
+                   Sink &sink) {
+  const std::vector<plan::Buffer> &b = call.buffers;
+  return sink.AttnScores(b[0], b[1], b[2],
+                         {p.rows, p.heads, p.dim, p.batch, p.slots, p.kv_heads},
+                         float(p.scale));
+}
+template <class Sink>
+absl::Status Lower(const plan::AttnValuesParams &p, const plan::Call &call,
+                   Sink &sink) {
+  const std::vector<plan::Buffer> &b = call.buffers;
+  return sink.AttnValues(
+      b[0], b[1], b[2],
+      {p.rows, p.heads, p.dim, p.batch, p.slots, p.kv_heads, p.value_dim});
+}
+template <class Sink>
+absl::Status Lower(const plan::AttentionParams &p, const plan::Call &call,
+                   Sink &sink) {
+  const std::vector<plan::Buffer> &b = call.buffers;
+  if (p.value_dim > kMaxValueDim)
+    return absl::UnimplementedError(
+        fmt::format("not supported yet: value heads wider than {} on {}",
+                    kMaxValueDim, sink.backend()));
+  return sink.Attention(b[0], b[1], b[2], b[4],
+                        {p.rows, p.heads, p.dim, p.batch, p.slots, p.kv_heads,
+                         p.value_dim, p.window},
+                        float(p.scale), float(p.cap));
+}
+template <class Sink>
+absl::Status Lower(const plan::WindowMaskParams &p, const plan::Call &call,
+                   Sink &sink) {
+  return sink.WindowMask(call.buffers[0], call.buffers[2], p.rows, p.heads,
+                         p.slots, p.window);
+}
+template <class Sink>
+absl::Status Lower(const plan::SoftmaxParams &p, const plan::Call &call,
+                   Sink &sink) {
+  return sink.Softmax(call.buffers[0], call.buffers[1], p.rows, p.width);
+}
+template <class Sink>
+absl::Status Lower(const plan::UnaryParams &p, const plan::Call &call,
+                   Sink &sink) {
+  return sink.Elementwise(kOpUnary + p.function, p.elements, float(p.parameter),
+                          call.buffers[0], call.buffers[0], call.buffers[1]);
+}
+template <class Sink>
+absl::Status Lower(const plan::AddParams &p, const plan::Call &call,
+                   Sink &sink) {
+  const std::vector<plan::Buffer> &b = call.buffers;
+  return sink.Elementwise(kOpAdd, p.elements, 0.0f, b[0], b[1], b[2]);
+}
+template <class Sink>
+absl::Status Lower(const plan::MulParams &p, const plan::Call &call,
+                   Sink &sink) {
+  const std::vector<plan::Buffer> &b = call.buffers;
+  return sink.Elementwise(kOpMul, p.elements, 0.0f, b[0], b[1], b[2]);
+}
+template <class Sink>
+absl::Status Lower(const plan::LogitsParams &p, const plan::Call &call,
+                   Sink &sink) {
+  const typename Sink::Weight *table = nullptr;
+  GEMMA_GPU_TRY(WeightOf(sink, call, 0, true, table));
+  if (p.vocab > table->rows)
+    return absl::InvalidArgumentError("logits past the embedding table");
+  return Matmul(sink, call.buffers[0], call.buffers[1], p.n, p.width, p.vocab,
+                *table, {}, float(p.cap));
+}
+template <class Sink>
+absl::Status Lower(const plan::GegluParams &p, const plan::Call &call,
+                   Sink &sink) {
+  return LowerGeglu(call, p, sink);
+}
+template <class Sink>
+absl::Status Lower(const plan::QkvRopeParams &p, const plan::Call &call,
+                   Sink &sink) {
+  return LowerQkvRope(call, p, sink);
+}
+template <class Sink>
+absl::Status Lower(const plan::NormMatmulParams &p, const plan::Call &call,
+                   Sink &sink) {
+  const std::vector<plan::Buffer> &b = call.buffers;
+  const typename Sink::Weight *norm = nullptr, *w = nullptr;
+  GEMMA_GPU_TRY(WeightOf(sink, call, 0, false, norm));
+  GEMMA_GPU_TRY(WeightOf(sink, call, 1, true, w));
+  GEMMA_GPU_TRY(Norm(sink, b[0], b[2], p.n * p.in / p.width, p.width, p.kind,
+                     norm, float(p.eps)));
+  return Matmul(sink, b[2], b[1], p.n, p.in, p.out, *w, p.rows);
+}
+template <class Sink>
+absl::Status Lower(const plan::MoeExpertsParams &p, const plan::Call &call,
+                   Sink &sink) {
+  const typename Sink::Weight *scale, *gate_up, *down;
+  GEMMA_GPU_TRY(WeightOf(sink, call, 0, true, scale));
+  GEMMA_GPU_TRY(WeightOf(sink, call, 1, true, gate_up));
+  GEMMA_GPU_TRY(WeightOf(sink, call, 2, true, down));
+  const MoeShape s{p.n, p.d, p.experts, p.ff, p.top_k};
+  if (scale->rows * scale->cols != s.experts ||
+      gate_up->rows != 2 * s.experts * s.ff || gate_up->cols != s.d ||
+      down->rows != s.experts * s.d || down->cols != s.ff)
+    return absl::InvalidArgumentError("the expert weights' shapes");
+  if (s.k < 1 || s.k > kMaxExpertsPerToken || s.k > s.experts)
+    return absl::UnimplementedError(
+        fmt::format("not supported yet: more than {} experts per token on {}",
+                    kMaxExpertsPerToken, sink.backend()));
+  const std::vector<plan::Buffer> &b = call.buffers;
+  return sink.Moe(b[0], b[1], b[2], s, *scale, *gate_up, *down);
+}
+
+} // namespace detail
 
 template <class Sink>
 absl::Status LowerCall(const plan::Call &call, Sink &sink) {
-  using Weight = typename Sink::Weight;
-  const std::vector<plan::Buffer> &b = call.buffers;
-  const std::vector<int64_t> &i = call.ints;
-  const std::vector<double> &r = call.reals;
-  auto weight = [&](size_t at, bool required, const Weight *&w) {
-    return detail::WeightOf(sink, call, at, required, w);
-  };
-  const Weight *w0 = nullptr, *w1 = nullptr;
   switch (call.kernel) {
-  case plan::Kernel::kEmbed: {
-    GEMMA_GPU_TRY(weight(0, true, w0));
-    const int64_t first = i.size() > 2 ? i[2] : 0;
-    if (first + i[1] > w0->cols)
-      return absl::InvalidArgumentError("an embedding slice past the table");
-    return sink.Embed(b[1], i[0], i[1], first, float(r[0]), *w0);
+#define GEMMA_GPU_LOWER(value, Name, mnemonic)                                 \
+  case plan::Kernel::k##Name: {                                                \
+    absl::StatusOr<plan::Name##Params> p =                                     \
+        plan::DecodeParams<plan::Name##Params>(call);                          \
+    if (!p.ok())                                                               \
+      return p.status();                                                       \
+    return detail::Lower(*p, call, sink);                                      \
   }
-  case plan::Kernel::kRmsNorm:
-    GEMMA_GPU_TRY(weight(0, false, w0));
-    return detail::Norm(sink, b[0], b[1], i[0], i[1], i[2], w0, float(r[0]));
-  case plan::Kernel::kResidualNorm:
-    GEMMA_GPU_TRY(weight(0, false, w0));
-    if (w0 && w0->rows * w0->cols != i[1])
-      return absl::InvalidArgumentError("a norm weight of another width");
-    // x + r into `sum` (b[2]), normed into y (b[3]).
-    return sink.Norm(b[0], b[3], i[0], i[1], w0 ? i[2] : 0, w0, float(r[0]),
-                     &b[1], &b[2]);
-  case plan::Kernel::kMatmul:
-    GEMMA_GPU_TRY(weight(0, true, w0));
-    return detail::Matmul(sink, b[0], b[1], i[0], i[1], i[2], *w0, i, 3);
-  case plan::Kernel::kMatmulHeads: {
-    GEMMA_GPU_TRY(weight(0, true, w0));
-    MatmulShape s;
-    s.n = i[0];
-    s.heads = i[1];
-    s.in = i[2];
-    s.out = i[3];
-    if (w0->cols != s.in || w0->rows != s.heads * s.out)
-      return absl::InvalidArgumentError("a head-major matrix of another shape");
-    return sink.Matmul(b[0], b[1], s, *w0);
-  }
-  case plan::Kernel::kScale: {
-    GEMMA_GPU_TRY(weight(0, false, w0));
-    float factor = float(r[0]);
-    if (w0) {
-      if (w0->host_scalar.empty())
-        return absl::InvalidArgumentError("a scale weight that is no scalar");
-      DecodeRange(w0->type, w0->host_scalar.data(), 0, 1, &factor);
-      factor *= w0->scale;
-    }
-    return sink.Elementwise(kOpScale, i[0], factor, b[0], b[0], b[1]);
-  }
-  case plan::Kernel::kRope:
-    return sink.Rope(b[0], b[2], i[0], i[1], i[2], r[0], r[1], r[2]);
-  case plan::Kernel::kKvWrite:
-    return sink.KvWrite(b[2], b[0], i[0], i[1], i[2], i[3]);
-  case plan::Kernel::kAttnScores:
-    return sink.AttnScores(b[0], b[1], b[2],
-                           {i[0], i[1], i[2], i[3], i[4], i[5]}, float(r[0]));
-  case plan::Kernel::kAttnValues:
-    return sink.AttnValues(b[0], b[1], b[2],
-                           {i[0], i[1], i[2], i[3], i[4], i[5], i[6]});
-  case plan::Kernel::kAttention:
-    if (i[6] > kMaxValueDim)
-      return absl::UnimplementedError(
-          fmt::format("not supported yet: value heads wider than {} on {}",
-                      kMaxValueDim, sink.backend()));
-    return sink.Attention(b[0], b[1], b[2], b[4],
-                          {i[0], i[1], i[2], i[3], i[4], i[5], i[6], i[7]},
-                          float(r[0]), float(r[1]));
-  case plan::Kernel::kWindowMask:
-    return sink.WindowMask(b[0], b[2], i[0], i[1], i[2], i[3]);
-  case plan::Kernel::kSoftmax:
-    return sink.Softmax(b[0], b[1], i[0], i[1]);
-  case plan::Kernel::kUnary:
-    return sink.Elementwise(kOpUnary + i[1], i[0], float(r[0]), b[0], b[0],
-                            b[1]);
-  case plan::Kernel::kAdd:
-    return sink.Elementwise(kOpAdd, i[0], 0.0f, b[0], b[1], b[2]);
-  case plan::Kernel::kMul:
-    return sink.Elementwise(kOpMul, i[0], 0.0f, b[0], b[1], b[2]);
-  case plan::Kernel::kLogits:
-    GEMMA_GPU_TRY(weight(0, true, w0));
-    if (i[2] > w0->rows)
-      return absl::InvalidArgumentError("logits past the embedding table");
-    return detail::Matmul(sink, b[0], b[1], i[0], i[1], i[2], *w0, {0}, 0,
-                          float(r[0]));
-  case plan::Kernel::kGeglu:
-    return LowerGeglu(call, sink);
-  case plan::Kernel::kQkvRope:
-    return LowerQkvRope(call, sink);
-  case plan::Kernel::kNormMatmul: {
-    GEMMA_GPU_TRY(weight(0, false, w0));
-    GEMMA_GPU_TRY(weight(1, true, w1));
-    const int64_t n = i[0], in = i[1], out = i[2], width = i[3];
-    GEMMA_GPU_TRY(detail::Norm(sink, b[0], b[2], n * in / width, width, i[4],
-                               w0, float(r[0])));
-    return detail::Matmul(sink, b[2], b[1], n, in, out, *w1, i, 5);
-  }
-  case plan::Kernel::kMoeExperts: {
-    const Weight *scale, *gate_up, *down;
-    GEMMA_GPU_TRY(weight(0, true, scale));
-    GEMMA_GPU_TRY(weight(1, true, gate_up));
-    GEMMA_GPU_TRY(weight(2, true, down));
-    const MoeShape s{i[0], i[1], i[2], i[3], i[4]};
-    if (scale->rows * scale->cols != s.experts ||
-        gate_up->rows != 2 * s.experts * s.ff || gate_up->cols != s.d ||
-        down->rows != s.experts * s.d || down->cols != s.ff)
-      return absl::InvalidArgumentError("the expert weights' shapes");
-    if (s.k < 1 || s.k > kMaxExpertsPerToken || s.k > s.experts)
-      return absl::UnimplementedError(
-          fmt::format("not supported yet: more than {} experts per token on {}",
-                      kMaxExpertsPerToken, sink.backend()));
-    return sink.Moe(b[0], b[1], b[2], s, *scale, *gate_up, *down);
-  }
+    GEMMA_PLAN_KERNELS(GEMMA_GPU_LOWER)
+#undef GEMMA_GPU_LOWER
   }
   return absl::InvalidArgumentError("unknown kernel");
 }

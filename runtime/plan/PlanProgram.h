@@ -5,11 +5,12 @@
 // arguments and one arena whose offsets were fixed by liveness. Plain data,
 // no MLIR: the runtime executes it, and the `.plan` file will store it.
 //
-// Each call's operand lists have a fixed layout per kernel (KernelLayout in
-// PlanProgram.cpp documents and checks it): `buffers` (f32 or i32 ranges),
-// `weights` (stored tensor names; "" for an absent optional weight), `ints`
-// (shapes, row ranges as a count then [begin, end] pairs, flags) and
-// `reals` (scales, epsilons, RoPE parameters).
+// Each call's operand lists have a fixed layout per kernel: `buffers`
+// (f32 or i32 ranges), `weights` (stored tensor names; "" for an absent
+// optional weight), `ints` (shapes, row ranges as a count then [begin,
+// end) pairs, flags) and `reals` (scales, epsilons, RoPE parameters). One
+// row of KernelParams.h defines each kernel's, with a parameter struct
+// that names the ints and reals; ValidateCall checks it.
 //
 //===----------------------------------------------------------------------===//
 

@@ -1,7 +1,7 @@
 // RUN: gemma-opt %s --split-input-file --verify-diagnostics
 
 // Verifier diagnostics of the plan dialect: BufferType, plan.call against
-// its kernel's layout (runtime/plan/PlanProgram.cpp), and the function's
+// its kernel's layout (runtime/plan/KernelParams.h), and the function's
 // plan.arena_size.
 
 // expected-error @+1 {{buffer must hold at least one element, got 0}}
