@@ -4,6 +4,7 @@
 
 #include "runtime/Backend.h"
 #include "runtime/plan/KernelParams.h"
+#include "runtime/plan/WeightChecks.h"
 
 #include <fmt/format.h>
 
@@ -96,33 +97,10 @@ private:
       return absl::InvalidArgumentError("a required weight is missing");
     return **w;
   }
-  absl::Status Expect(bool ok, const std::string &what) {
-    return ok ? absl::OkStatus()
-              : absl::InvalidArgumentError(fmt::format(
-                    "weight '{}' does not fit: {}",
-                    call_.weights.empty() ? "" : call_.weights[0], what));
-  }
-  // A projection: `in` columns; `out` rows, or the ranges' rows, which
-  // must give `out` outputs.
-  absl::Status CheckMatrix(const WeightView &w,
-                           const std::vector<RowRange> &ranges, int64_t in,
-                           int64_t out) {
-    int64_t end = ranges.empty() ? out : 0, selected = 0;
-    for (const RowRange &r : ranges) {
-      end = std::max(end, r.end);
-      selected += r.end - r.begin;
-    }
-    if (!ranges.empty() && selected != out)
-      return absl::InvalidArgumentError(fmt::format(
-          "row ranges select {} rows for {} outputs", selected, out));
-    return Expect(w.cols == in && end <= w.rows,
-                  fmt::format("{} x {}, the call reads {} columns and rows "
-                              "up to {}",
-                              w.rows, w.cols, in, end));
-  }
-  absl::Status CheckNorm(const std::optional<WeightView> &w, int64_t width) {
-    return Expect(!w || w->cols == width,
-                  fmt::format("a norm of width {}", width));
+  const std::string &Name(size_t index) const { return call_.weights[index]; }
+  absl::Status CheckNorm(const std::optional<WeightView> &w, size_t index,
+                         int64_t width) const {
+    return w ? plan::CheckNormWeight(Name(index), *w, width) : absl::OkStatus();
   }
   absl::StatusOr<Step> BindNorm(int64_t rows, int64_t width, int64_t kind,
                                 double eps, bool residual);
@@ -151,10 +129,7 @@ absl::StatusOr<Step> Binder::Bind(const plan::EmbedParams &p) {
   // per-layer slice of a wider table.
   const bool slice = p.first_column >= 0;
   const int64_t first = slice ? p.first_column : 0;
-  if (absl::Status s = Expect(slice ? first + p.width <= table->cols
-                                    : table->cols == p.width,
-                              "the embedding width");
-      !s.ok())
+  if (absl::Status s = plan::CheckEmbedTable(Name(0), *table, p); !s.ok())
     return s;
   const int64_t n = p.n, width = p.width;
   const float scale = float(p.scale);
@@ -173,7 +148,7 @@ absl::StatusOr<Step> Binder::BindNorm(int64_t rows, int64_t width,
                                       int64_t kind_value, double eps_value,
                                       bool residual) {
   absl::StatusOr<std::optional<WeightView>> w = Optional(0);
-  if (absl::Status s = w.ok() ? CheckNorm(*w, width) : w.status(); !s.ok())
+  if (absl::Status s = w.ok() ? CheckNorm(*w, 0, width) : w.status(); !s.ok())
     return s;
   const NormKind kind = NormKind(kind_value);
   const float eps = float(eps_value);
@@ -202,9 +177,10 @@ absl::StatusOr<Step> Binder::Bind(const plan::MatmulParams &p) {
   absl::StatusOr<WeightView> w = Required(0);
   if (!w.ok())
     return w.status();
-  const std::vector<RowRange> ranges = Rows(p.rows);
-  if (absl::Status s = CheckMatrix(*w, ranges, p.in, p.out); !s.ok())
+  if (absl::Status s = plan::CheckProjection(Name(0), *w, p.rows, p.in, p.out);
+      !s.ok())
     return s;
+  const std::vector<RowRange> ranges = Rows(p.rows);
   const int64_t n = p.n, in = p.in, out = p.out;
   return Step([=, b = b, w = *w](Frame &f, ThreadPool &pool) {
     Matmul(pool, F(f, b[0]), n, in, w, ranges, out, F(f, b[1]));
@@ -217,9 +193,7 @@ absl::StatusOr<Step> Binder::Bind(const plan::MatmulHeadsParams &p) {
   absl::StatusOr<WeightView> w = Required(0);
   if (!w.ok())
     return w.status();
-  if (absl::Status s = Expect(w->cols == in_h && w->rows == heads * out,
-                              "a head-major [heads * out, in] matrix");
-      !s.ok())
+  if (absl::Status s = plan::CheckHeadMajor(Name(0), *w, p); !s.ok())
     return s;
   return Step([=, b = b, w = *w](Frame &f, ThreadPool &pool) {
     MatmulHeads(pool, F(f, b[0]), n, heads, in_h, w, out, F(f, b[1]));
@@ -233,8 +207,7 @@ absl::StatusOr<Step> Binder::Bind(const plan::ScaleParams &p) {
     return w.status();
   float factor = float(p.factor);
   if (*w) {
-    if (absl::Status s = Expect((*w)->rows * (*w)->cols == 1, "a scalar");
-        !s.ok())
+    if (absl::Status s = plan::CheckScalar(Name(0), **w); !s.ok())
       return s;
     (*w)->DecodeRow(0, &factor);
   }
@@ -342,9 +315,7 @@ absl::StatusOr<Step> Binder::Bind(const plan::LogitsParams &p) {
   if (!table.ok())
     return table.status();
   const int64_t n = p.n, width = p.width, vocab = p.vocab;
-  if (absl::Status s = Expect(table->cols == width && vocab <= table->rows,
-                              "the embedding table of the logits");
-      !s.ok())
+  if (absl::Status s = plan::CheckLogitsTable(Name(0), *table, p); !s.ok())
     return s;
   const float cap = float(p.cap);
   return Step([=, b = b, t = *table](Frame &f, ThreadPool &pool) {
@@ -359,13 +330,17 @@ absl::StatusOr<Step> Binder::Bind(const plan::GegluParams &p) {
     return gate.status();
   if (!up.ok())
     return up.status();
+  const int64_t n = p.n, in = p.in, width = p.width;
+  if (absl::Status s =
+          plan::CheckProjection(Name(0), *gate, p.gate_rows, in, width);
+      !s.ok())
+    return s;
+  if (absl::Status s =
+          plan::CheckProjection(Name(1), *up, p.up_rows, in, width);
+      !s.ok())
+    return s;
   const std::vector<RowRange> gate_rows = Rows(p.gate_rows),
                               up_rows = Rows(p.up_rows);
-  const int64_t n = p.n, in = p.in, width = p.width;
-  if (absl::Status s = CheckMatrix(*gate, gate_rows, in, width); !s.ok())
-    return s;
-  if (absl::Status s = CheckMatrix(*up, up_rows, in, width); !s.ok())
-    return s;
   return Step([=, b = b, gw = *gate, uw = *up](Frame &f, ThreadPool &pool) {
     Geglu(pool, F(f, b[0]), n, in, gw, gate_rows, uw, up_rows, width,
           F(f, b[1]), F(f, b[2]));
@@ -381,11 +356,7 @@ absl::StatusOr<Step> Binder::Bind(const plan::MoeExpertsParams &p) {
       return w->status();
   const int64_t n = p.n, d = p.d, experts = p.experts, ff = p.ff,
                 top_k = p.top_k;
-  if (absl::Status s =
-          Expect(scale->rows * scale->cols == experts &&
-                     gate_up->rows == 2 * experts * ff && gate_up->cols == d &&
-                     down->rows == experts * d && down->cols == ff,
-                 "the expert weights' shapes");
+  if (absl::Status s = plan::CheckExperts(Name(1), *scale, *gate_up, *down, p);
       !s.ok())
     return s;
   return Step([=, b = b, sw = *scale, gw = *gate_up,
@@ -403,13 +374,14 @@ absl::StatusOr<Step> Binder::Bind(const plan::NormMatmulParams &p) {
     return norm.status();
   if (!w.ok())
     return w.status();
-  const std::vector<RowRange> ranges = Rows(p.rows);
   const int64_t n = p.n, in = p.in, out = p.out, width = p.width;
   const NormKind kind = NormKind(p.kind);
-  if (absl::Status s = CheckNorm(*norm, width); !s.ok())
+  if (absl::Status s = CheckNorm(*norm, 0, width); !s.ok())
     return s;
-  if (absl::Status s = CheckMatrix(*w, ranges, in, out); !s.ok())
+  if (absl::Status s = plan::CheckProjection(Name(1), *w, p.rows, in, out);
+      !s.ok())
     return s;
+  const std::vector<RowRange> ranges = Rows(p.rows);
   const float eps = float(p.eps);
   return Step([=, b = b, nw = *norm, w = *w](Frame &f, ThreadPool &pool) {
     RmsNorm(F(f, b[0]), n * in / width, width, nw ? &*nw : nullptr, kind, eps,
@@ -427,22 +399,26 @@ absl::StatusOr<Step> Binder::Bind(const plan::QkvRopeParams &p) {
        {wq.status(), wk.status(), wv.status(), qn.status(), kn.status()})
     if (!s.ok())
       return s;
-  const std::vector<RowRange> q_rows = Rows(p.q_rows), k_rows = Rows(p.k_rows),
-                              v_rows = Rows(p.v_rows);
-  if (absl::Status s = CheckMatrix(*wq, q_rows, p.d, p.heads * p.dim); !s.ok())
+  if (absl::Status s =
+          plan::CheckProjection(Name(0), *wq, p.q_rows, p.d, p.heads * p.dim);
+      !s.ok())
     return s;
-  if (absl::Status s = CheckMatrix(*wk, k_rows, p.d, p.kv_heads * p.dim);
+  if (absl::Status s = plan::CheckProjection(Name(1), *wk, p.k_rows, p.d,
+                                             p.kv_heads * p.dim);
       !s.ok())
     return s;
   // (K=V and the QK-norm weights checked by plan::ValidateCall.)
   if (*wv)
-    if (absl::Status s = CheckMatrix(**wv, v_rows, p.d, p.v_heads * p.v_dim);
+    if (absl::Status s = plan::CheckProjection(Name(2), **wv, p.v_rows, p.d,
+                                               p.v_heads * p.v_dim);
         !s.ok())
       return s;
-  if (absl::Status s = CheckNorm(*qn, p.dim); !s.ok())
+  if (absl::Status s = CheckNorm(*qn, 3, p.dim); !s.ok())
     return s;
-  if (absl::Status s = CheckNorm(*kn, p.dim); !s.ok())
+  if (absl::Status s = CheckNorm(*kn, 4, p.dim); !s.ok())
     return s;
+  const std::vector<RowRange> q_rows = Rows(p.q_rows), k_rows = Rows(p.k_rows),
+                              v_rows = Rows(p.v_rows);
   const NormKind kind = NormKind(p.kind);
   const float eps = float(p.eps);
   return Step([=, b = b, wq = *wq, wk = *wk, wv = *wv, qn = *qn,

@@ -37,6 +37,7 @@
 
 #include "runtime/plan/KernelParams.h"
 #include "runtime/plan/PlanProgram.h"
+#include "runtime/plan/WeightChecks.h"
 #include "runtime/weights/codecs/Decode.h"
 
 #include "absl/status/status.h"
@@ -120,6 +121,10 @@ private:
   std::map<std::tuple<double, double, double, int64_t>, int64_t> offsets_;
 };
 
+#define GEMMA_GPU_TRY(expr)                                                    \
+  if (absl::Status gemma_gpu_status = (expr); !gemma_gpu_status.ok())          \
+  return gemma_gpu_status
+
 namespace detail {
 
 template <class Sink>
@@ -139,10 +144,12 @@ absl::Status WeightOf(Sink &sink, const plan::Call &call, size_t i,
 // Matmul of x [n, in] by rows of w (`ranges`, or rows 0..out) into
 // y [n, out].
 template <class Sink>
-absl::Status
-Matmul(Sink &sink, const plan::Buffer &x, const plan::Buffer &y, int64_t n,
-       int64_t in, int64_t out, const typename Sink::Weight &w,
-       const std::vector<plan::RowRange> &ranges, float cap = 0.0f) {
+absl::Status Matmul(Sink &sink, const plan::Buffer &x, const plan::Buffer &y,
+                    int64_t n, int64_t in, int64_t out, const std::string &name,
+                    const typename Sink::Weight &w,
+                    const std::vector<plan::RowRange> &ranges,
+                    float cap = 0.0f) {
+  GEMMA_GPU_TRY(plan::CheckProjection(name, w, ranges, in, out));
   MatmulShape s;
   s.n = n;
   s.in = in;
@@ -152,37 +159,25 @@ Matmul(Sink &sink, const plan::Buffer &x, const plan::Buffer &y, int64_t n,
   if (s.ranges > 4)
     return absl::UnimplementedError(
         "not supported yet: more than 4 row ranges in one matmul");
-  if (w.cols != in)
-    return absl::InvalidArgumentError(fmt::format(
-        "a weight of {} columns where the call reads {}", w.cols, in));
-  // Without ranges the rows are 0..out; with them, the furthest end.
-  int64_t selected = 0, end = s.ranges > 0 ? 0 : out;
   for (size_t r = 0; r < ranges.size(); ++r) {
     s.begins[r] = ranges[r].begin;
     s.ends[r] = ranges[r].end;
-    selected += s.ends[r] - s.begins[r];
-    end = std::max(end, s.ends[r]);
   }
-  if ((s.ranges > 0 && selected != out) || end > w.rows)
-    return absl::InvalidArgumentError("row ranges that do not fit the weight");
   return sink.Matmul(x, y, s, w);
 }
 
+// (A weighted norm names its weight: plan::ValidateCall.)
 template <class Sink>
 absl::Status Norm(Sink &sink, const plan::Buffer &x, const plan::Buffer &y,
                   int64_t rows, int64_t width, int64_t kind,
-                  const typename Sink::Weight *w, float eps) {
-  if (kind != 0 && (!w || w->rows * w->cols != width))
-    return absl::InvalidArgumentError(fmt::format(
-        "a norm of width {} without a weight of that width", width));
+                  const std::string &name, const typename Sink::Weight *w,
+                  float eps) {
+  if (w)
+    GEMMA_GPU_TRY(plan::CheckNormWeight(name, *w, width));
   return sink.Norm(x, y, rows, width, w ? kind : 0, w, eps, nullptr, nullptr);
 }
 
 } // namespace detail
-
-#define GEMMA_GPU_TRY(expr)                                                    \
-  if (absl::Status gemma_gpu_status = (expr); !gemma_gpu_status.ok())          \
-  return gemma_gpu_status
 
 // A geglu call: one GeGLU launch where the backend has the kernel and the
 // rows fit it, else the two matmuls and gelu(g) * u.
@@ -212,9 +207,10 @@ absl::Status LowerGeglu(const plan::Call &call, const plan::GegluParams &p,
       return sink.Geglu(b[0], b[1], n, in, width, *w0, first(p.gate_rows), *w1,
                         first(p.up_rows));
   }
-  GEMMA_GPU_TRY(
-      detail::Matmul(sink, b[0], b[1], n, in, width, *w0, p.gate_rows));
-  GEMMA_GPU_TRY(detail::Matmul(sink, b[0], b[2], n, in, width, *w1, p.up_rows));
+  GEMMA_GPU_TRY(detail::Matmul(sink, b[0], b[1], n, in, width, call.weights[0],
+                               *w0, p.gate_rows));
+  GEMMA_GPU_TRY(detail::Matmul(sink, b[0], b[2], n, in, width, call.weights[1],
+                               *w1, p.up_rows));
   return sink.Elementwise(kOpGeluMul, n * width, 0.0f, b[1], b[2], b[1]);
 }
 
@@ -234,13 +230,13 @@ absl::Status LowerQkvRope(const plan::Call &call, const plan::QkvRopeParams &p,
   const int64_t kh = p.kv_heads, vh = p.v_heads, vd = p.v_dim;
   const int64_t kind = p.kind;
   const float eps = float(p.eps);
-  GEMMA_GPU_TRY(
-      detail::Matmul(sink, b[0], b[4], n, d, heads * dim, *wq, p.q_rows));
-  GEMMA_GPU_TRY(
-      detail::Matmul(sink, b[0], b[5], n, d, kh * dim, *wk, p.k_rows));
+  GEMMA_GPU_TRY(detail::Matmul(sink, b[0], b[4], n, d, heads * dim,
+                               call.weights[0], *wq, p.q_rows));
+  GEMMA_GPU_TRY(detail::Matmul(sink, b[0], b[5], n, d, kh * dim,
+                               call.weights[1], *wk, p.k_rows));
   if (wv) {
-    GEMMA_GPU_TRY(
-        detail::Matmul(sink, b[0], b[6], n, d, vh * vd, *wv, p.v_rows));
+    GEMMA_GPU_TRY(detail::Matmul(sink, b[0], b[6], n, d, vh * vd,
+                                 call.weights[2], *wv, p.v_rows));
   } else {
     GEMMA_GPU_TRY(
         sink.Elementwise(kOpCopy, n * kh * dim, 0.0f, b[5], b[5], b[6]));
@@ -265,12 +261,14 @@ absl::Status LowerQkvRope(const plan::Call &call, const plan::QkvRopeParams &p,
                           qn, kn, eps, p.base, p.scale, p.fraction);
   }
   if (norms) {
-    GEMMA_GPU_TRY(
-        detail::Norm(sink, b[4], b[4], n * heads, dim, kind, qn, eps));
-    GEMMA_GPU_TRY(detail::Norm(sink, b[5], b[5], n * kh, dim, kind, kn, eps));
+    GEMMA_GPU_TRY(detail::Norm(sink, b[4], b[4], n * heads, dim, kind,
+                               call.weights[3], qn, eps));
+    GEMMA_GPU_TRY(detail::Norm(sink, b[5], b[5], n * kh, dim, kind,
+                               call.weights[4], kn, eps));
   }
   if (p.value_norm != 0)
-    GEMMA_GPU_TRY(detail::Norm(sink, b[6], b[6], n * vh, vd, 0, nullptr, eps));
+    GEMMA_GPU_TRY(
+        detail::Norm(sink, b[6], b[6], n * vh, vd, 0, "", nullptr, eps));
   GEMMA_GPU_TRY(
       sink.Rope(b[4], b[4], n, heads, dim, p.base, p.scale, p.fraction));
   GEMMA_GPU_TRY(sink.Rope(b[5], b[5], n, kh, dim, p.base, p.scale, p.fraction));
@@ -287,10 +285,9 @@ absl::Status Lower(const plan::EmbedParams &p, const plan::Call &call,
                    Sink &sink) {
   const typename Sink::Weight *table = nullptr;
   GEMMA_GPU_TRY(WeightOf(sink, call, 0, true, table));
+  GEMMA_GPU_TRY(plan::CheckEmbedTable(call.weights[0], *table, p));
   // Without a first column the whole row; with one, a per-layer slice.
   const int64_t first = p.first_column >= 0 ? p.first_column : 0;
-  if (first + p.width > table->cols)
-    return absl::InvalidArgumentError("an embedding slice past the table");
   return sink.Embed(call.buffers[1], p.n, p.width, first, float(p.scale),
                     *table);
 }
@@ -300,7 +297,7 @@ absl::Status Lower(const plan::RmsNormParams &p, const plan::Call &call,
   const typename Sink::Weight *w = nullptr;
   GEMMA_GPU_TRY(WeightOf(sink, call, 0, false, w));
   return Norm(sink, call.buffers[0], call.buffers[1], p.rows, p.width, p.kind,
-              w, float(p.eps));
+              call.weights[0], w, float(p.eps));
 }
 template <class Sink>
 absl::Status Lower(const plan::ResidualNormParams &p, const plan::Call &call,
@@ -308,8 +305,8 @@ absl::Status Lower(const plan::ResidualNormParams &p, const plan::Call &call,
   const std::vector<plan::Buffer> &b = call.buffers;
   const typename Sink::Weight *w = nullptr;
   GEMMA_GPU_TRY(WeightOf(sink, call, 0, false, w));
-  if (w && w->rows * w->cols != p.width)
-    return absl::InvalidArgumentError("a norm weight of another width");
+  if (w)
+    GEMMA_GPU_TRY(plan::CheckNormWeight(call.weights[0], *w, p.width));
   // a + b into `sum`, normed into `normed`.
   return sink.Norm(b[0], b[3], p.rows, p.width, w ? p.kind : 0, w, float(p.eps),
                    &b[1], &b[2]);
@@ -319,8 +316,8 @@ absl::Status Lower(const plan::MatmulParams &p, const plan::Call &call,
                    Sink &sink) {
   const typename Sink::Weight *w = nullptr;
   GEMMA_GPU_TRY(WeightOf(sink, call, 0, true, w));
-  return Matmul(sink, call.buffers[0], call.buffers[1], p.n, p.in, p.out, *w,
-                p.rows);
+  return Matmul(sink, call.buffers[0], call.buffers[1], p.n, p.in, p.out,
+                call.weights[0], *w, p.rows);
 }
 template <class Sink>
 absl::Status Lower(const plan::MatmulHeadsParams &p, const plan::Call &call,
@@ -332,8 +329,7 @@ absl::Status Lower(const plan::MatmulHeadsParams &p, const plan::Call &call,
   s.heads = p.heads;
   s.in = p.in_h;
   s.out = p.out;
-  if (w->cols != s.in || w->rows != s.heads * s.out)
-    return absl::InvalidArgumentError("a head-major matrix of another shape");
+  GEMMA_GPU_TRY(plan::CheckHeadMajor(call.weights[0], *w, p));
   return sink.Matmul(call.buffers[0], call.buffers[1], s, *w);
 }
 template <class Sink>
@@ -343,6 +339,7 @@ absl::Status Lower(const plan::ScaleParams &p, const plan::Call &call,
   GEMMA_GPU_TRY(WeightOf(sink, call, 0, false, w));
   float factor = float(p.factor);
   if (w) {
+    GEMMA_GPU_TRY(plan::CheckScalar(call.weights[0], *w));
     if (w->host_scalar.empty())
       return absl::InvalidArgumentError("a scale weight that is no scalar");
     DecodeRange(w->type, w->host_scalar.data(), 0, 1, &factor);
@@ -426,10 +423,9 @@ absl::Status Lower(const plan::LogitsParams &p, const plan::Call &call,
                    Sink &sink) {
   const typename Sink::Weight *table = nullptr;
   GEMMA_GPU_TRY(WeightOf(sink, call, 0, true, table));
-  if (p.vocab > table->rows)
-    return absl::InvalidArgumentError("logits past the embedding table");
+  GEMMA_GPU_TRY(plan::CheckLogitsTable(call.weights[0], *table, p));
   return Matmul(sink, call.buffers[0], call.buffers[1], p.n, p.width, p.vocab,
-                *table, {}, float(p.cap));
+                call.weights[0], *table, {}, float(p.cap));
 }
 template <class Sink>
 absl::Status Lower(const plan::GegluParams &p, const plan::Call &call,
@@ -449,8 +445,9 @@ absl::Status Lower(const plan::NormMatmulParams &p, const plan::Call &call,
   GEMMA_GPU_TRY(WeightOf(sink, call, 0, false, norm));
   GEMMA_GPU_TRY(WeightOf(sink, call, 1, true, w));
   GEMMA_GPU_TRY(Norm(sink, b[0], b[2], p.n * p.in / p.width, p.width, p.kind,
-                     norm, float(p.eps)));
-  return Matmul(sink, b[2], b[1], p.n, p.in, p.out, *w, p.rows);
+                     call.weights[0], norm, float(p.eps)));
+  return Matmul(sink, b[2], b[1], p.n, p.in, p.out, call.weights[1], *w,
+                p.rows);
 }
 template <class Sink>
 absl::Status Lower(const plan::MoeExpertsParams &p, const plan::Call &call,
@@ -460,10 +457,8 @@ absl::Status Lower(const plan::MoeExpertsParams &p, const plan::Call &call,
   GEMMA_GPU_TRY(WeightOf(sink, call, 1, true, gate_up));
   GEMMA_GPU_TRY(WeightOf(sink, call, 2, true, down));
   const MoeShape s{p.n, p.d, p.experts, p.ff, p.top_k};
-  if (scale->rows * scale->cols != s.experts ||
-      gate_up->rows != 2 * s.experts * s.ff || gate_up->cols != s.d ||
-      down->rows != s.experts * s.d || down->cols != s.ff)
-    return absl::InvalidArgumentError("the expert weights' shapes");
+  GEMMA_GPU_TRY(
+      plan::CheckExperts(call.weights[1], *scale, *gate_up, *down, p));
   if (s.k < 1 || s.k > kMaxExpertsPerToken || s.k > s.experts)
     return absl::UnimplementedError(
         fmt::format("not supported yet: more than {} experts per token on {}",

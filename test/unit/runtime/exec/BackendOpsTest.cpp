@@ -366,6 +366,31 @@ TEST_P(BackendOps, MatmulMatchesTheReferenceEvaluator) {
   }
 }
 
+// A weight that does not fit its call is refused when the program is
+// bound, with the same message on every backend (runtime/plan/
+// WeightChecks.h): the matmul's rows reach past the stored ones. (The
+// harness names the weight by its test tensor, "proj#0".)
+TEST_P(BackendOps, AWeightThatDoesNotFitIsRefusedByName) {
+  const int64_t in = 16, stored = 8, out = 12;
+  const Matrix x{Random(kRows * in, 61, 1.0f), kRows, in};
+  const Matrix w{Random(stored * in, 62, 0.2f), stored, in};
+  plan::Call call;
+  call.kernel = plan::Kernel::kMatmul;
+  call.buffers = {Input(0, kRows * in), Result(kRows * in, kRows * out)};
+  call.weights = {"proj"};
+  call.ints = {kRows, in, out, 0};
+  absl::StatusOr<std::vector<float>> got =
+      Run(OneCall(in, call, kRows * out, kRows), x, {{"proj", w}});
+  ASSERT_FALSE(got.ok()) << "matmul on " << GetParam();
+  EXPECT_NE(std::string(got.status().message())
+                .find("does not fit: 8 x 16, the call reads 16 columns and "
+                      "rows up to 12"),
+            std::string::npos)
+      << GetParam() << ": " << got.status();
+  EXPECT_NE(std::string(got.status().message()).find("weight 'proj"),
+            std::string::npos);
+}
+
 // Logits over the first `vocab` rows of an embedding table, plain and
 // soft-capped (the final cap of Gemma 2 and 4): within 1e-5.
 TEST_P(BackendOps, LogitsMatchTheReferenceEvaluator) {
