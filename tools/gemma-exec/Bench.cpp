@@ -78,6 +78,202 @@ std::string CpuName() {
   return "unknown CPU";
 }
 
+namespace {
+
+// What the measured iterations gave.
+struct Timings {
+  std::vector<double> prefill_rates, ttft, step_seconds;
+};
+
+// warmup + iters runs of `prompt` (all but its last token prefilled, then
+// options.tokens greedy decode steps), each on fresh caches.
+absl::StatusOr<Timings> Measure(PlanSession &session,
+                                const std::vector<int32_t> &prompt,
+                                const BenchOptions &options) {
+  Timings t;
+  for (int iter = 0; iter < options.warmup + options.iters; ++iter) {
+    const bool measured = iter >= options.warmup;
+    std::unique_ptr<KvCaches> caches = session.NewCaches();
+    const auto start = Clock::now();
+    if (absl::Status s = session.Prefill(
+            std::span(prompt).first(prompt.size() - 1), 0, *caches);
+        !s.ok())
+      return s;
+    const auto prefilled = Clock::now();
+    int32_t token = prompt.back();
+    auto step_start = prefilled;
+    for (int k = 0; k < options.tokens; ++k) {
+      absl::StatusOr<std::vector<float>> logits =
+          session.Decode(token, int32_t(prompt.size()) - 1 + k, *caches);
+      if (!logits.ok())
+        return logits.status();
+      token = int32_t(std::max_element(logits->begin(), logits->end()) -
+                      logits->begin());
+      const auto now = Clock::now();
+      if (measured) {
+        t.step_seconds.push_back(Seconds(step_start, now));
+        if (k == 0)
+          t.ttft.push_back(Seconds(start, now));
+      }
+      step_start = now;
+    }
+    if (measured)
+      t.prefill_rates.push_back(double(prompt.size() - 1) /
+                                Seconds(start, prefilled));
+  }
+  return t;
+}
+
+// What the report prints and --bench-json writes.
+struct Report {
+  uint64_t weight_bytes = 0, kv_bytes = 0, step_bytes = 0;
+  int threads = 0;
+  double rss_mib = 0, gpu_bandwidth = 0, bandwidth = 0;
+  std::string gpu;
+  std::vector<double> step_rates;
+  double decode_mean = 0, prefill_mean = 0, achieved = 0;
+};
+
+// Bytes one decode step reads: every weight its program names, whole
+// (the tied logits read the entire table), then the KV cache at the
+// middle of the measured steps.
+void StepBytes(const PlanSession &session, const BenchOptions &options,
+               Report &r) {
+  std::set<std::string> weights;
+  for (const plan::Program &program : session.programs())
+    if (program.name == "decode_1")
+      for (const plan::Call &call : program.calls)
+        for (const std::string &w : call.weights)
+          if (!w.empty())
+            weights.insert(w);
+  for (const std::string &w : weights)
+    if (const WeightTensor *t = session.weights().Find(w))
+      r.weight_bytes += t->bytes.size();
+  const uint64_t position = uint64_t(options.prompt_len + options.tokens / 2);
+  for (const plan::LayerCacheShape &c : session.meta().caches)
+    r.kv_bytes +=
+        2 * 4 * std::min<uint64_t>(position, c.slots) * c.kv_heads * c.head_dim;
+  r.step_bytes = r.weight_bytes + r.kv_bytes;
+}
+
+Report MakeReport(PlanSession &session, const BenchOptions &options,
+                  const Timings &t) {
+  Report r;
+  StepBytes(session, options, r);
+  r.threads = options.threads > 0
+                  ? options.threads
+                  : int(std::max(1u, std::thread::hardware_concurrency()));
+  // Peak RSS of the run, before the bandwidth buffer counts.
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  r.rss_mib = double(usage.ru_maxrss) / 1024.0;
+  // A GPU's own memory where the backend reads one, else the host's.
+  r.gpu = session.backend().DeviceName();
+  r.gpu_bandwidth = session.backend().MeasureBandwidth();
+  r.bandwidth =
+      r.gpu_bandwidth > 0 ? r.gpu_bandwidth : ReadBandwidth(r.threads);
+  double total_steps = 0;
+  for (double s : t.step_seconds) {
+    r.step_rates.push_back(1.0 / s);
+    total_steps += s;
+  }
+  r.decode_mean = double(t.step_seconds.size()) / total_steps;
+  for (double rate : t.prefill_rates)
+    r.prefill_mean += rate / double(t.prefill_rates.size());
+  r.achieved = r.decode_mean * double(r.step_bytes) / 1e9;
+  return r;
+}
+
+void PrintReport(PlanSession &session, const std::string &plan_path,
+                 const BenchOptions &options, const Timings &t,
+                 const Report &r) {
+  const plan::PlanMeta &meta = session.meta();
+  std::printf("%s: %s, %s, fusions %s\n", plan_path.c_str(),
+              meta.model_name.c_str(), session.backend().Describe().c_str(),
+              meta.fusions.empty()
+                  ? "none"
+                  : fmt::format("{}", fmt::join(meta.fusions, ",")).c_str());
+  std::printf("prompt %d tokens, %d decode steps, %d warmup + %d measured "
+              "iterations\n",
+              options.prompt_len, options.tokens, options.warmup,
+              options.iters);
+  std::printf("prefill:  %8.1f tok/s mean  %8.1f p50  %8.1f p90\n",
+              r.prefill_mean, Quantile(t.prefill_rates, 0.5),
+              Quantile(t.prefill_rates, 0.1));
+  std::printf("decode:   %8.1f tok/s mean  %8.1f p50  %8.1f p90 (per step)\n",
+              r.decode_mean, Quantile(r.step_rates, 0.5),
+              Quantile(r.step_rates, 0.1));
+  std::printf("time to first token: %.1f ms (p50)\n",
+              1e3 * Quantile(t.ttft, 0.5));
+  std::printf("decode reads %.1f MB a step (weights %.1f MB, KV cache %.1f "
+              "MB): %.2f GB/s\n",
+              double(r.step_bytes) / 1e6, double(r.weight_bytes) / 1e6,
+              double(r.kv_bytes) / 1e6, r.achieved);
+  if (r.gpu_bandwidth > 0)
+    std::printf("device memory bandwidth (%s, copies of 256 MiB): %.1f GB/s; "
+                "decode at %.0f%% of the roofline\n",
+                r.gpu.c_str(), r.bandwidth, 100.0 * r.achieved / r.bandwidth);
+  else
+    std::printf("machine read bandwidth (%d threads, 512 MiB): %.2f GB/s; "
+                "decode at %.0f%% of the roofline\n",
+                r.threads, r.bandwidth, 100.0 * r.achieved / r.bandwidth);
+  std::printf("peak RSS: %.0f MiB\n", r.rss_mib);
+}
+
+absl::Status WriteJson(PlanSession &session, const std::string &plan_path,
+                       const BenchOptions &options, const Timings &t,
+                       const Report &r) {
+  const plan::PlanMeta &meta = session.meta();
+  std::map<std::string, int> types;
+  for (const auto &[name, tensor] : session.weights().tensors)
+    ++types[std::string(StoredTypeName(tensor.type))];
+  nlohmann::ordered_json j;
+  j["plan"] = plan_path;
+  j["model"] = meta.model_name;
+  j["device"] = r.gpu.empty() ? CpuName() : r.gpu;
+  j["host_cpu"] = CpuName();
+  // Every device of the machine as --print-backend lists them (CUDA GPUs
+  // with compute capability and free/total memory).
+  j["devices"] = DeviceLines();
+  j["backend"] = meta.backend;
+  j["backend_detail"] = session.backend().Describe();
+  j["threads"] = r.threads;
+  j["seed"] = options.seed;
+  j["fusions"] = meta.fusions;
+  j["weight_types"] = types;
+  j["cache_key"] = meta.cache_key;
+  j["prompt_tokens"] = options.prompt_len;
+  j["decode_steps"] = options.tokens;
+  j["warmup"] = options.warmup;
+  j["iterations"] = options.iters;
+  j["prefill_tok_s"] = {{"mean", r.prefill_mean},
+                        {"p50", Quantile(t.prefill_rates, 0.5)},
+                        {"p90", Quantile(t.prefill_rates, 0.1)}};
+  j["decode_tok_s"] = {{"mean", r.decode_mean},
+                       {"p50", Quantile(r.step_rates, 0.5)},
+                       {"p90", Quantile(r.step_rates, 0.1)}};
+  j["time_to_first_token_ms"] = 1e3 * Quantile(t.ttft, 0.5);
+  j["decode_bytes_per_token"] = r.step_bytes;
+  j["decode_weight_bytes"] = r.weight_bytes;
+  j["decode_kv_bytes"] = r.kv_bytes;
+  j["decode_gb_s"] = r.achieved;
+  j["machine_read_gb_s"] = r.bandwidth;
+  j["bandwidth_source"] = r.gpu_bandwidth > 0 ? "device copy" : "host read";
+  j["roofline_fraction"] = r.achieved / r.bandwidth;
+  j["peak_rss_mib"] = r.rss_mib;
+  absl::StatusOr<OutputFile> file = OutputFile::Create(options.json_path);
+  if (!file.ok())
+    return file.status();
+  std::ofstream out(file->temp_path());
+  out << j.dump(2) << "\n";
+  out.close();
+  return out ? file->Commit()
+             : absl::InternalError(
+                   fmt::format("{}: cannot write", options.json_path));
+}
+
+} // namespace
+
 int RunBench(PlanSession &session, const std::string &plan_path,
              const BenchOptions &options) {
   const plan::PlanMeta &meta = session.meta();
@@ -98,180 +294,22 @@ int RunBench(PlanSession &session, const std::string &plan_path,
   std::vector<int32_t> prompt = {meta.bos_id};
   for (int i = 1; i < options.prompt_len; ++i)
     prompt.push_back(int32_t((1000 + 7919 * uint64_t(i)) % meta.vocab_size));
-
-  std::vector<double> prefill_rates, ttft, step_seconds, decode_rates;
-  for (int iter = 0; iter < options.warmup + options.iters; ++iter) {
-    const bool measured = iter >= options.warmup;
-    std::unique_ptr<KvCaches> caches = session.NewCaches();
-    const auto start = Clock::now();
-    if (absl::Status s = session.Prefill(
-            std::span(prompt).first(prompt.size() - 1), 0, *caches);
+  absl::StatusOr<Timings> timings = Measure(session, prompt, options);
+  if (!timings.ok()) {
+    std::fprintf(stderr, "gemma-exec: error: %s\n",
+                 std::string(timings.status().message()).c_str());
+    return 1;
+  }
+  const Report report = MakeReport(session, options, *timings);
+  PrintReport(session, plan_path, options, *timings, report);
+  if (!options.json_path.empty())
+    if (absl::Status s =
+            WriteJson(session, plan_path, options, *timings, report);
         !s.ok()) {
       std::fprintf(stderr, "gemma-exec: error: %s\n",
                    std::string(s.message()).c_str());
       return 1;
     }
-    const auto prefilled = Clock::now();
-    int32_t token = prompt.back();
-    auto step_start = prefilled;
-    for (int k = 0; k < options.tokens; ++k) {
-      absl::StatusOr<std::vector<float>> logits =
-          session.Decode(token, int32_t(prompt.size()) - 1 + k, *caches);
-      if (!logits.ok()) {
-        std::fprintf(stderr, "gemma-exec: error: %s\n",
-                     std::string(logits.status().message()).c_str());
-        return 1;
-      }
-      token = int32_t(std::max_element(logits->begin(), logits->end()) -
-                      logits->begin());
-      const auto now = Clock::now();
-      if (measured) {
-        step_seconds.push_back(Seconds(step_start, now));
-        if (k == 0)
-          ttft.push_back(Seconds(start, now));
-      }
-      step_start = now;
-    }
-    if (measured) {
-      prefill_rates.push_back(double(prompt.size() - 1) /
-                              Seconds(start, prefilled));
-      decode_rates.push_back(double(options.tokens) /
-                             Seconds(prefilled, step_start));
-    }
-  }
-
-  // Bytes one decode step reads: every weight its program names, whole
-  // (the tied logits read the entire table), then the KV cache at the
-  // middle of the measured steps.
-  std::set<std::string> weights;
-  for (const plan::Program &program : session.programs())
-    if (program.name == "decode_1")
-      for (const plan::Call &call : program.calls)
-        for (const std::string &w : call.weights)
-          if (!w.empty())
-            weights.insert(w);
-  uint64_t weight_bytes = 0;
-  for (const std::string &w : weights)
-    if (const WeightTensor *t = session.weights().Find(w))
-      weight_bytes += t->bytes.size();
-  const uint64_t position = uint64_t(options.prompt_len + options.tokens / 2);
-  uint64_t kv_bytes = 0;
-  for (const plan::LayerCacheShape &c : meta.caches)
-    kv_bytes +=
-        2 * 4 * std::min<uint64_t>(position, c.slots) * c.kv_heads * c.head_dim;
-  const uint64_t step_bytes = weight_bytes + kv_bytes;
-
-  const int threads =
-      options.threads > 0
-          ? options.threads
-          : int(std::max(1u, std::thread::hardware_concurrency()));
-  // Peak RSS of the run, before the bandwidth buffer counts.
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  const double rss_mib = double(usage.ru_maxrss) / 1024.0;
-  // A GPU's own memory where the backend reads one, else the host's.
-  const std::string gpu = session.backend().DeviceName();
-  const double gpu_bandwidth = session.backend().MeasureBandwidth();
-  const double bandwidth =
-      gpu_bandwidth > 0 ? gpu_bandwidth : ReadBandwidth(threads);
-  std::vector<double> step_rates;
-  for (double s : step_seconds)
-    step_rates.push_back(1.0 / s);
-  double total_steps = 0;
-  for (double s : step_seconds)
-    total_steps += s;
-  const double decode_mean = double(step_seconds.size()) / total_steps;
-  double prefill_mean = 0;
-  for (double r : prefill_rates)
-    prefill_mean += r / double(prefill_rates.size());
-  const double achieved = decode_mean * double(step_bytes) / 1e9;
-
-  std::map<std::string, int> types;
-  for (const auto &[name, tensor] : session.weights().tensors)
-    ++types[std::string(StoredTypeName(tensor.type))];
-
-  std::printf("%s: %s, %s, fusions %s\n", plan_path.c_str(),
-              meta.model_name.c_str(), session.backend().Describe().c_str(),
-              meta.fusions.empty()
-                  ? "none"
-                  : fmt::format("{}", fmt::join(meta.fusions, ",")).c_str());
-  std::printf("prompt %d tokens, %d decode steps, %d warmup + %d measured "
-              "iterations\n",
-              options.prompt_len, options.tokens, options.warmup,
-              options.iters);
-  std::printf("prefill:  %8.1f tok/s mean  %8.1f p50  %8.1f p90\n",
-              prefill_mean, Quantile(prefill_rates, 0.5),
-              Quantile(prefill_rates, 0.1));
-  std::printf("decode:   %8.1f tok/s mean  %8.1f p50  %8.1f p90 (per step)\n",
-              decode_mean, Quantile(step_rates, 0.5),
-              Quantile(step_rates, 0.1));
-  std::printf("time to first token: %.1f ms (p50)\n",
-              1e3 * Quantile(ttft, 0.5));
-  std::printf("decode reads %.1f MB a step (weights %.1f MB, KV cache %.1f "
-              "MB): %.2f GB/s\n",
-              double(step_bytes) / 1e6, double(weight_bytes) / 1e6,
-              double(kv_bytes) / 1e6, achieved);
-  if (gpu_bandwidth > 0)
-    std::printf("device memory bandwidth (%s, copies of 256 MiB): %.1f GB/s; "
-                "decode at %.0f%% of the roofline\n",
-                gpu.c_str(), bandwidth, 100.0 * achieved / bandwidth);
-  else
-    std::printf("machine read bandwidth (%d threads, 512 MiB): %.2f GB/s; "
-                "decode at %.0f%% of the roofline\n",
-                threads, bandwidth, 100.0 * achieved / bandwidth);
-  std::printf("peak RSS: %.0f MiB\n", rss_mib);
-
-  if (!options.json_path.empty()) {
-    nlohmann::ordered_json j;
-    j["plan"] = plan_path;
-    j["model"] = meta.model_name;
-    j["device"] = gpu.empty() ? CpuName() : gpu;
-    j["host_cpu"] = CpuName();
-    // Every device of the machine as --print-backend lists them (CUDA GPUs
-    // with compute capability and free/total memory).
-    j["devices"] = DeviceLines();
-    j["backend"] = meta.backend;
-    j["backend_detail"] = session.backend().Describe();
-    j["threads"] = threads;
-    j["seed"] = options.seed;
-    j["fusions"] = meta.fusions;
-    j["weight_types"] = types;
-    j["cache_key"] = meta.cache_key;
-    j["prompt_tokens"] = options.prompt_len;
-    j["decode_steps"] = options.tokens;
-    j["warmup"] = options.warmup;
-    j["iterations"] = options.iters;
-    j["prefill_tok_s"] = {{"mean", prefill_mean},
-                          {"p50", Quantile(prefill_rates, 0.5)},
-                          {"p90", Quantile(prefill_rates, 0.1)}};
-    j["decode_tok_s"] = {{"mean", decode_mean},
-                         {"p50", Quantile(step_rates, 0.5)},
-                         {"p90", Quantile(step_rates, 0.1)}};
-    j["time_to_first_token_ms"] = 1e3 * Quantile(ttft, 0.5);
-    j["decode_bytes_per_token"] = step_bytes;
-    j["decode_weight_bytes"] = weight_bytes;
-    j["decode_kv_bytes"] = kv_bytes;
-    j["decode_gb_s"] = achieved;
-    j["machine_read_gb_s"] = bandwidth;
-    j["bandwidth_source"] = gpu_bandwidth > 0 ? "device copy" : "host read";
-    j["roofline_fraction"] = achieved / bandwidth;
-    j["peak_rss_mib"] = rss_mib;
-    absl::StatusOr<OutputFile> file = OutputFile::Create(options.json_path);
-    absl::Status written = file.status();
-    if (file.ok()) {
-      std::ofstream out(file->temp_path());
-      out << j.dump(2) << "\n";
-      out.close();
-      written = out ? file->Commit()
-                    : absl::InternalError(
-                          fmt::format("{}: cannot write", options.json_path));
-    }
-    if (!written.ok()) {
-      std::fprintf(stderr, "gemma-exec: error: %s\n",
-                   std::string(written.message()).c_str());
-      return 1;
-    }
-  }
   return 0;
 }
 

@@ -105,6 +105,155 @@ void TextStream::Add(int32_t id) {
   }
 }
 
+namespace {
+
+// What one chat session keeps between its messages.
+struct ChatState {
+  Conversation &conversation;
+  Sampler &sampler;
+  TurnRecord last;
+  int turn = 0;
+};
+
+enum class Command { kNone, kHandled, kExit };
+
+// The slash commands and the lines that are not sent: kNone for a message.
+Command HandleLine(const std::string &text, const plan::PlanMeta &meta,
+                   ChatState &state) {
+  if (text == "/exit" || text == "/quit")
+    return Command::kExit;
+  if (text == "/reset") {
+    state.conversation.Reset();
+    state.turn = 0;
+    state.last = {}; // /stats reports no turn of the old conversation
+    Note("conversation reset");
+    return Command::kHandled;
+  }
+  if (text == "/stats") {
+    const TurnRecord &last = state.last;
+    std::string report = fmt::format("context: {} of {} positions used",
+                                     state.conversation.cached(), meta.context);
+    if (last.valid)
+      report += fmt::format(
+          "; last turn: prefilled {} tokens in {:.3f} s, replied {} tokens "
+          "in {:.3f} s ({:.1f} tok/s)",
+          last.append.prefilled, last.append.seconds, last.reply.tokens,
+          last.reply.seconds,
+          last.reply.seconds > 0 ? last.reply.tokens / last.reply.seconds
+                                 : 0.0);
+    Note(report);
+    return Command::kHandled;
+  }
+  // As --prompt does: text the tokenizer would change (U+FFFD for each
+  // bad byte) is refused, not silently altered.
+  if (std::optional<size_t> at = InvalidUtf8At(text)) {
+    Note(
+        fmt::format("the message is not valid UTF-8 (byte {}): not sent", *at));
+    return Command::kHandled;
+  }
+  if (text[0] == '/' && text.find(' ') == std::string::npos) {
+    Note(fmt::format("unknown command '{}' (/reset, /stats, /exit)", text));
+    return Command::kHandled;
+  }
+  return Command::kNone;
+}
+
+// One message and its reply; false after an error (printed).
+bool RunTurn(const std::string &text, PlanSession &session,
+             const SentencePieceTokenizer &tokenizer,
+             const ChatOptions &options, ChatState &state) {
+  const plan::PlanMeta &meta = session.meta();
+  Conversation &conversation = state.conversation;
+  auto first_turn = [&] {
+    return WrapFirstTurn(tokenizer, options.format, meta.bos_id, text,
+                         options.system);
+  };
+  std::vector<int32_t> ids =
+      conversation.used() == 0 ? first_turn()
+                               : WrapLaterTurn(tokenizer, options.format, text);
+  // Room for the turn and at least one generated token.
+  if (!conversation.Fits(ids.size() + 1) && conversation.used() > 0) {
+    Note(fmt::format("the context is full ({} of {} positions): starting a "
+                     "new conversation",
+                     conversation.cached(), meta.context));
+    conversation.Reset();
+    state.turn = 0;
+    ids = first_turn();
+  }
+  if (!conversation.Fits(ids.size() + 1)) {
+    Note(fmt::format("this message is {} tokens: too long for the context "
+                     "of {} positions",
+                     ids.size(), meta.context));
+    return true;
+  }
+  const size_t reused = conversation.used();
+  // A long message shows its prefill's progress after a second, and
+  // Ctrl-C stops it as it stops a reply.
+  ProgressBar bar;
+  const auto prefill_start = std::chrono::steady_clock::now();
+  stop_reply.store(false);
+  replying.store(true);
+  absl::StatusOr<AppendStats> appended =
+      conversation.Append(ids, [&](size_t done, size_t total) {
+        bar.UpdateCount(done, total, "tokens", prefill_start,
+                        std::chrono::seconds(1));
+        return !stop_reply.load();
+      });
+  replying.store(false);
+  bar.Finish();
+  if (!appended.ok()) {
+    std::fprintf(stderr, "gemma-exec: error: %s\n",
+                 std::string(appended.status().message()).c_str());
+    return false;
+  }
+  if (appended->interrupted) {
+    Note(fmt::format("stopped reading the message: {} of its {} tokens are "
+                     "in the conversation (/reset starts over)",
+                     appended->prefilled, ids.size()));
+    return true;
+  }
+  const int turn = ++state.turn;
+  if (options.verbose)
+    std::fprintf(stderr,
+                 "gemma-exec: turn %d: %zu new tokens, prefilled %zu at "
+                 "positions %d..%zu in %.3f s; %zu positions reused from "
+                 "earlier turns\n",
+                 turn, ids.size(), appended->prefilled, appended->start,
+                 appended->start + appended->prefilled - 1, appended->seconds,
+                 reused);
+
+  TextStream stream(tokenizer);
+  stop_reply.store(false);
+  replying.store(true);
+  absl::StatusOr<ReplyStats> reply = conversation.Reply(
+      state.sampler, options.reply, [&](int32_t id) { stream.Add(id); },
+      &stop_reply);
+  replying.store(false);
+  std::fputs("\n", stdout);
+  std::fflush(stdout);
+  if (!reply.ok()) {
+    std::fprintf(stderr, "gemma-exec: error: %s\n",
+                 std::string(reply.status().message()).c_str());
+    return false;
+  }
+  state.last = {*appended, *reply, true};
+  if (reply->interrupted)
+    Note("stopped");
+  if (reply->hit_context)
+    Note("the context is full: the next message starts a new "
+         "conversation (or /reset)");
+  if (options.verbose)
+    std::fprintf(stderr,
+                 "gemma-exec: turn %d: replied %zu tokens in %.3f s (%.1f "
+                 "tok/s)%s\n",
+                 turn, reply->tokens, reply->seconds,
+                 reply->seconds > 0 ? reply->tokens / reply->seconds : 0.0,
+                 reply->stopped_at_eos ? ", ended by the model" : "");
+  return true;
+}
+
+} // namespace
+
 int RunChat(PlanSession &session, const SentencePieceTokenizer &tokenizer,
             const ChatOptions &options) {
   const plan::PlanMeta &meta = session.meta();
@@ -125,8 +274,7 @@ int RunChat(PlanSession &session, const SentencePieceTokenizer &tokenizer,
 
   Conversation conversation(session);
   Sampler sampler(options.sampling);
-  TurnRecord last;
-  int turn = 0;
+  ChatState state{conversation, sampler, {}, 0};
   std::string line;
   while (true) {
     if (interactive) {
@@ -143,127 +291,13 @@ int RunChat(PlanSession &session, const SentencePieceTokenizer &tokenizer,
     const std::string text = Trim(line);
     if (text.empty())
       continue;
-    if (text == "/exit" || text == "/quit")
+    const Command command = HandleLine(text, meta, state);
+    if (command == Command::kExit)
       break;
-    if (text == "/reset") {
-      conversation.Reset();
-      turn = 0;
-      last = {}; // /stats reports no turn of the old conversation
-      Note("conversation reset");
+    if (command == Command::kHandled)
       continue;
-    }
-    if (text == "/stats") {
-      std::string report = fmt::format("context: {} of {} positions used",
-                                       conversation.cached(), meta.context);
-      if (last.valid)
-        report += fmt::format(
-            "; last turn: prefilled {} tokens in {:.3f} s, replied {} tokens "
-            "in {:.3f} s ({:.1f} tok/s)",
-            last.append.prefilled, last.append.seconds, last.reply.tokens,
-            last.reply.seconds,
-            last.reply.seconds > 0 ? last.reply.tokens / last.reply.seconds
-                                   : 0.0);
-      Note(report);
-      continue;
-    }
-    // As --prompt does: text the tokenizer would change (U+FFFD for each
-    // bad byte) is refused, not silently altered.
-    if (std::optional<size_t> at = InvalidUtf8At(text)) {
-      Note(fmt::format("the message is not valid UTF-8 (byte {}): not sent",
-                       *at));
-      continue;
-    }
-    if (text[0] == '/' && text.find(' ') == std::string::npos) {
-      Note(fmt::format("unknown command '{}' (/reset, /stats, /exit)", text));
-      continue;
-    }
-
-    auto first_turn = [&] {
-      return WrapFirstTurn(tokenizer, options.format, meta.bos_id, text,
-                           options.system);
-    };
-    std::vector<int32_t> ids =
-        conversation.used() == 0
-            ? first_turn()
-            : WrapLaterTurn(tokenizer, options.format, text);
-    // Room for the turn and at least one generated token.
-    if (!conversation.Fits(ids.size() + 1) && conversation.used() > 0) {
-      Note(fmt::format("the context is full ({} of {} positions): starting a "
-                       "new conversation",
-                       conversation.cached(), meta.context));
-      conversation.Reset();
-      turn = 0;
-      ids = first_turn();
-    }
-    if (!conversation.Fits(ids.size() + 1)) {
-      Note(fmt::format("this message is {} tokens: too long for the context "
-                       "of {} positions",
-                       ids.size(), meta.context));
-      continue;
-    }
-    const size_t reused = conversation.used();
-    // A long message shows its prefill's progress after a second, and
-    // Ctrl-C stops it as it stops a reply.
-    ProgressBar bar;
-    const auto prefill_start = std::chrono::steady_clock::now();
-    stop_reply.store(false);
-    replying.store(true);
-    absl::StatusOr<AppendStats> appended =
-        conversation.Append(ids, [&](size_t done, size_t total) {
-          bar.UpdateCount(done, total, "tokens", prefill_start,
-                          std::chrono::seconds(1));
-          return !stop_reply.load();
-        });
-    replying.store(false);
-    bar.Finish();
-    if (!appended.ok()) {
-      std::fprintf(stderr, "gemma-exec: error: %s\n",
-                   std::string(appended.status().message()).c_str());
+    if (!RunTurn(text, session, tokenizer, options, state))
       return 1;
-    }
-    if (appended->interrupted) {
-      Note(fmt::format("stopped reading the message: {} of its {} tokens are "
-                       "in the conversation (/reset starts over)",
-                       appended->prefilled, ids.size()));
-      continue;
-    }
-    ++turn;
-    if (options.verbose)
-      std::fprintf(stderr,
-                   "gemma-exec: turn %d: %zu new tokens, prefilled %zu at "
-                   "positions %d..%zu in %.3f s; %zu positions reused from "
-                   "earlier turns\n",
-                   turn, ids.size(), appended->prefilled, appended->start,
-                   appended->start + appended->prefilled - 1, appended->seconds,
-                   reused);
-
-    TextStream stream(tokenizer);
-    stop_reply.store(false);
-    replying.store(true);
-    absl::StatusOr<ReplyStats> reply = conversation.Reply(
-        sampler, options.reply, [&](int32_t id) { stream.Add(id); },
-        &stop_reply);
-    replying.store(false);
-    std::fputs("\n", stdout);
-    std::fflush(stdout);
-    if (!reply.ok()) {
-      std::fprintf(stderr, "gemma-exec: error: %s\n",
-                   std::string(reply.status().message()).c_str());
-      return 1;
-    }
-    last = {*appended, *reply, true};
-    if (reply->interrupted)
-      Note("stopped");
-    if (reply->hit_context)
-      Note("the context is full: the next message starts a new "
-           "conversation (or /reset)");
-    if (options.verbose)
-      std::fprintf(stderr,
-                   "gemma-exec: turn %d: replied %zu tokens in %.3f s (%.1f "
-                   "tok/s)%s\n",
-                   turn, reply->tokens, reply->seconds,
-                   reply->seconds > 0 ? reply->tokens / reply->seconds : 0.0,
-                   reply->stopped_at_eos ? ", ended by the model" : "");
   }
   return 0;
 }
