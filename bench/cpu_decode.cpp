@@ -10,13 +10,13 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/import/LoadModel.h"
-#include "compiler/import/SbsWeights.h"
 #include "compiler/plan/CpuModel.h"
 #include "compiler/reference/ModelRunner.h"
 #include "compiler/reference/StoredWeights.h"
 #include "kernels/cpu/Vector.h"
 #include "passes/FusionPipeline.h"
+#include "runtime/formats/LoadModel.h"
+#include "runtime/formats/SbsWeights.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"

@@ -14,7 +14,7 @@
 #ifndef COMPILER_BUILDER_CACHELAYOUT_H
 #define COMPILER_BUILDER_CACHELAYOUT_H
 
-#include "compiler/import/ModelSpec.h"
+#include "runtime/formats/ModelSpec.h"
 
 #include "absl/status/statusor.h"
 

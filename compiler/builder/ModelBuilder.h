@@ -19,8 +19,8 @@
 #define COMPILER_BUILDER_MODELBUILDER_H
 
 #include "compiler/builder/CacheLayout.h"
-#include "compiler/import/ModelSpec.h"
-#include "compiler/import/ModelWeights.h"
+#include "runtime/formats/ModelSpec.h"
+#include "runtime/formats/ModelWeights.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"

@@ -10,9 +10,9 @@
 #define COMPILER_PLAN_COMPILEPLAN_H
 
 #include "compiler/builder/CacheLayout.h"
-#include "compiler/import/ModelWeights.h"
-#include "compiler/import/SbsModel.h"
-#include "compiler/plan/PlanFile.h"
+#include "runtime/formats/ModelWeights.h"
+#include "runtime/formats/SbsModel.h"
+#include "runtime/plan/PlanFile.h"
 
 namespace gemma::plan {
 

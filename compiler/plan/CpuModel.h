@@ -14,9 +14,9 @@
 #define COMPILER_PLAN_CPUMODEL_H
 
 #include "compiler/builder/CacheLayout.h"
-#include "compiler/import/ModelWeights.h"
-#include "compiler/import/SbsModel.h"
 #include "runtime/cpu/CpuExecutor.h"
+#include "runtime/formats/ModelWeights.h"
+#include "runtime/formats/SbsModel.h"
 
 #include <map>
 #include <memory>

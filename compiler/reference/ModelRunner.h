@@ -12,9 +12,9 @@
 #define COMPILER_REFERENCE_MODELRUNNER_H
 
 #include "compiler/builder/CacheLayout.h"
-#include "compiler/import/ModelSpec.h"
-#include "compiler/import/ModelWeights.h"
 #include "compiler/reference/Interpreter.h"
+#include "runtime/formats/ModelSpec.h"
+#include "runtime/formats/ModelWeights.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"

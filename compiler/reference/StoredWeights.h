@@ -10,8 +10,8 @@
 #ifndef COMPILER_REFERENCE_STOREDWEIGHTS_H
 #define COMPILER_REFERENCE_STOREDWEIGHTS_H
 
-#include "compiler/import/SbsModel.h"
 #include "compiler/reference/Interpreter.h"
+#include "runtime/formats/SbsModel.h"
 
 namespace gemma::reference {
 

@@ -1,8 +1,8 @@
 //===- PlanSession.cpp - A loaded .plan with its weights ------------------===//
 
 #include "runtime/exec/PlanSession.h"
-#include "compiler/import/LoadModel.h"
-#include "compiler/import/MappedFile.h"
+#include "runtime/formats/LoadModel.h"
+#include "runtime/formats/MappedFile.h"
 
 #include "runtime/exec/Backends.h"
 

@@ -14,9 +14,9 @@
 #ifndef RUNTIME_EXEC_PLANSESSION_H
 #define RUNTIME_EXEC_PLANSESSION_H
 
-#include "compiler/import/SbsModel.h"
-#include "compiler/plan/PlanFile.h"
 #include "runtime/Backend.h"
+#include "runtime/formats/SbsModel.h"
+#include "runtime/plan/PlanFile.h"
 
 #include <functional>
 #include <map>

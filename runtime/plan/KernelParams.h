@@ -22,7 +22,7 @@
 // Buffers and weights are positional; ints (I, N, G in order) and reals
 // (R in order) are stored in the order of the row. Changing a row other
 // than by appending a kernel changes the stored format: bump
-// kPlanFormatVersion (compiler/plan/PlanFile.h).
+// kPlanFormatVersion (runtime/plan/PlanFile.h).
 //
 //===----------------------------------------------------------------------===//
 

@@ -14,8 +14,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef COMPILER_PLAN_PLANPROGRAM_H
-#define COMPILER_PLAN_PLANPROGRAM_H
+#ifndef RUNTIME_PLAN_PLANPROGRAM_H
+#define RUNTIME_PLAN_PLANPROGRAM_H
 
 #include "absl/status/status.h"
 
@@ -28,7 +28,7 @@ namespace gemma::plan {
 
 // The plan kernels, one row each: X(value, Name, mnemonic). The values are
 // stored in plan files: a change other than appending bumps
-// kPlanFormatVersion (compiler/plan/PlanFile.h). The plan dialect's
+// kPlanFormatVersion (runtime/plan/PlanFile.h). The plan dialect's
 // Plan_Kernel (dialects/plan/PlanOps.td) lists the same rows; the test
 // PlanDialect.KernelNamesMatchTheStoredKernels checks every value's mnemonic
 // in both.
@@ -111,4 +111,4 @@ absl::Status ValidateProgram(const Program &program);
 
 } // namespace gemma::plan
 
-#endif // COMPILER_PLAN_PLANPROGRAM_H
+#endif // RUNTIME_PLAN_PLANPROGRAM_H

@@ -23,7 +23,7 @@
 #ifndef RUNTIME_TOKENIZER_CHATTEMPLATE_H
 #define RUNTIME_TOKENIZER_CHATTEMPLATE_H
 
-#include "compiler/import/ModelSpec.h"
+#include "runtime/formats/ModelSpec.h"
 #include "runtime/tokenizer/SentencePieceTokenizer.h"
 
 #include <optional>

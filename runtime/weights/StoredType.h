@@ -1,7 +1,7 @@
 //===- StoredType.h - How a tensor's elements are stored -------*- C++ -*-===//
 
-#ifndef COMPILER_IMPORT_STOREDTYPE_H
-#define COMPILER_IMPORT_STOREDTYPE_H
+#ifndef RUNTIME_FORMATS_STOREDTYPE_H
+#define RUNTIME_FORMATS_STOREDTYPE_H
 
 #include <cstdint>
 #include <optional>
@@ -86,4 +86,4 @@ uint64_t PackedBytes(StoredType type, uint64_t n);
 
 } // namespace gemma
 
-#endif // COMPILER_IMPORT_STOREDTYPE_H
+#endif // RUNTIME_FORMATS_STOREDTYPE_H

@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/import/LoadModel.h"
+#include "runtime/formats/LoadModel.h"
 #include "runtime/tokenizer/SentencePieceTokenizer.h"
 #include "runtime/weights/codecs/Decode.h"
 

@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/import/hf/HfTokenizer.h"
+#include "runtime/formats/hf/HfTokenizer.h"
 #include "runtime/tokenizer/SentencePieceTokenizer.h"
 
 #include <cstddef>

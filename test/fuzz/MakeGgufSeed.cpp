@@ -6,11 +6,11 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/import/SbsModel.h"
-#include "compiler/import/SbsWeights.h"
-#include "compiler/import/synth/Presets.h"
-#include "compiler/import/synth/Synthesize.h"
-#include "test/unit/compiler/import/gguf/SbsToGguf.h"
+#include "runtime/formats/SbsModel.h"
+#include "runtime/formats/SbsWeights.h"
+#include "runtime/formats/synth/Presets.h"
+#include "runtime/formats/synth/Synthesize.h"
+#include "test/unit/runtime/formats/gguf/SbsToGguf.h"
 
 #include <cstdio>
 #include <fstream>

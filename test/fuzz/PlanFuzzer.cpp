@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/plan/PlanFile.h"
 #include "runtime/cpu/CpuExecutor.h"
+#include "runtime/plan/PlanFile.h"
 
 #include <cstddef>
 #include <cstdint>

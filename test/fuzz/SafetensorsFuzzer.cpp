@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/import/hf/HfConfig.h"
-#include "compiler/import/hf/SafetensorsFile.h"
+#include "runtime/formats/hf/HfConfig.h"
+#include "runtime/formats/hf/SafetensorsFile.h"
 
 #include <cstddef>
 #include <cstdint>

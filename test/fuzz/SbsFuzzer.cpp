@@ -5,8 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/import/SbsModel.h"
-#include "compiler/import/sbs/SbsFile.h"
+#include "runtime/formats/SbsModel.h"
+#include "runtime/formats/sbs/SbsFile.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -18,12 +18,12 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/import/LoadModel.h"
 #include "compiler/plan/CompilePlan.h"
 #include "compiler/reference/ModelRunner.h"
 #include "compiler/reference/StoredWeights.h"
 #include "passes/FusionPipeline.h"
 #include "runtime/exec/PlanSession.h"
+#include "runtime/formats/LoadModel.h"
 #include "test/parity/TestBackends.h"
 #include "test/unit/TempPath.h"
 #include "test/unit/compiler/reference/BuildOptionsFor.h"

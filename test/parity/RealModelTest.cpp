@@ -17,10 +17,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/import/LoadModel.h"
 #include "compiler/plan/CompilePlan.h"
 #include "passes/FusionPipeline.h"
 #include "runtime/exec/PlanSession.h"
+#include "runtime/formats/LoadModel.h"
 #include "runtime/tokenizer/ChatTemplate.h"
 #include "runtime/tokenizer/SentencePieceTokenizer.h"
 #include "test/unit/TempPath.h"

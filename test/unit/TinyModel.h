@@ -4,9 +4,9 @@
 #ifndef TEST_UNIT_TINYMODEL_H
 #define TEST_UNIT_TINYMODEL_H
 
-#include "compiler/import/SbsWeights.h"
-#include "compiler/import/synth/Presets.h"
-#include "compiler/import/synth/Synthesize.h"
+#include "runtime/formats/SbsWeights.h"
+#include "runtime/formats/synth/Presets.h"
+#include "runtime/formats/synth/Synthesize.h"
 
 #include "test/unit/TempPath.h"
 

@@ -2,8 +2,8 @@
 
 #include "tools/gemma-exec/Bench.h"
 
-#include "compiler/import/OutputFile.h"
 #include "runtime/exec/Backends.h"
+#include "runtime/formats/OutputFile.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

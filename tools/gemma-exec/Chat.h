@@ -12,8 +12,8 @@
 #ifndef TOOLS_GEMMA_EXEC_CHAT_H
 #define TOOLS_GEMMA_EXEC_CHAT_H
 
-#include "compiler/import/ModelSpec.h"
 #include "runtime/exec/Conversation.h"
+#include "runtime/formats/ModelSpec.h"
 #include "runtime/tokenizer/SentencePieceTokenizer.h"
 
 #include <string>

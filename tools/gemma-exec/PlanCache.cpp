@@ -2,7 +2,7 @@
 
 #include "tools/gemma-exec/PlanCache.h"
 
-#include "compiler/import/LoadModel.h"
+#include "runtime/formats/LoadModel.h"
 
 #include <fmt/format.h>
 

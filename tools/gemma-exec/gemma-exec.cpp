@@ -18,11 +18,11 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/import/OutputFile.h"
 #include "kernels/cpu/GemmBf16.h"
 #include "runtime/exec/Conversation.h"
 #include "runtime/exec/PlanSession.h"
 #include "runtime/exec/Sampler.h"
+#include "runtime/formats/OutputFile.h"
 #include "runtime/tokenizer/ChatTemplate.h"
 #include "runtime/tokenizer/SentencePieceTokenizer.h"
 #include "tools/common/Errors.h"

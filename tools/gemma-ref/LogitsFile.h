@@ -9,7 +9,7 @@
 #ifndef TOOLS_GEMMA_REF_LOGITSFILE_H
 #define TOOLS_GEMMA_REF_LOGITSFILE_H
 
-#include "compiler/import/OutputFile.h"
+#include "runtime/formats/OutputFile.h"
 
 #include "absl/status/statusor.h"
 

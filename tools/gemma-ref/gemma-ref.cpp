@@ -10,11 +10,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/builder/ModelBuilder.h"
-#include "compiler/import/LoadModel.h"
-#include "compiler/import/OutputFile.h"
-#include "compiler/import/SbsWeights.h"
 #include "compiler/reference/Generate.h"
 #include "compiler/reference/StoredWeights.h"
+#include "runtime/formats/LoadModel.h"
+#include "runtime/formats/OutputFile.h"
+#include "runtime/formats/SbsWeights.h"
 #include "runtime/tokenizer/ChatTemplate.h"
 #include "runtime/tokenizer/SentencePieceTokenizer.h"
 #include "tools/common/Errors.h"

@@ -4,7 +4,7 @@
 
 #include "tools/common/Errors.h"
 
-#include "compiler/import/gguf/GgufModel.h"
+#include "runtime/formats/gguf/GgufModel.h"
 
 #include <fmt/format.h>
 

@@ -3,7 +3,7 @@
 #ifndef TOOLS_GEMMA_SBS_GGUFINFO_H
 #define TOOLS_GEMMA_SBS_GGUFINFO_H
 
-#include "compiler/import/gguf/GgufFile.h"
+#include "runtime/formats/gguf/GgufFile.h"
 
 #include <nlohmann/json.hpp>
 

@@ -2,8 +2,8 @@
 
 #include "tools/gemma-sbs/HfInfo.h"
 
-#include "compiler/import/hf/HfCheckpoint.h"
-#include "compiler/import/hf/SafetensorsFile.h"
+#include "runtime/formats/hf/HfCheckpoint.h"
+#include "runtime/formats/hf/SafetensorsFile.h"
 
 #include "absl/status/status.h"
 #include <fmt/format.h>

@@ -2,7 +2,7 @@
 
 #include "tools/gemma-sbs/SbsInfo.h"
 
-#include "compiler/import/SbsModel.h"
+#include "runtime/formats/SbsModel.h"
 
 #include <fmt/format.h>
 

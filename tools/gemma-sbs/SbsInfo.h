@@ -3,7 +3,7 @@
 #ifndef TOOLS_GEMMA_SBS_SBSINFO_H
 #define TOOLS_GEMMA_SBS_SBSINFO_H
 
-#include "compiler/import/sbs/SbsFile.h"
+#include "runtime/formats/sbs/SbsFile.h"
 
 #include <nlohmann/json.hpp>
 

@@ -2,11 +2,11 @@
 
 #include "tools/gemma-sbs/TokenizerFiles.h"
 
-#include "compiler/import/LoadModel.h"
-#include "compiler/import/MappedFile.h"
-#include "compiler/import/gguf/GgufFile.h"
-#include "compiler/import/hf/HfTokenizer.h"
-#include "compiler/import/sbs/BlobStore.h"
+#include "runtime/formats/LoadModel.h"
+#include "runtime/formats/MappedFile.h"
+#include "runtime/formats/gguf/GgufFile.h"
+#include "runtime/formats/hf/HfTokenizer.h"
+#include "runtime/formats/sbs/BlobStore.h"
 #include "runtime/tokenizer/ChatTemplate.h"
 #include "runtime/tokenizer/SentencePieceTokenizer.h"
 #include "tools/common/Errors.h"

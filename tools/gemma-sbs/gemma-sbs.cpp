@@ -11,14 +11,14 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/import/LoadModel.h"
-#include "compiler/import/OutputFile.h"
-#include "compiler/import/SbsModel.h"
-#include "compiler/import/hf/HfCheckpoint.h"
-#include "compiler/import/hf/HfTokenizer.h"
-#include "compiler/import/sbs/SbsFile.h"
-#include "compiler/import/synth/Presets.h"
-#include "compiler/import/synth/Synthesize.h"
+#include "runtime/formats/LoadModel.h"
+#include "runtime/formats/OutputFile.h"
+#include "runtime/formats/SbsModel.h"
+#include "runtime/formats/hf/HfCheckpoint.h"
+#include "runtime/formats/hf/HfTokenizer.h"
+#include "runtime/formats/sbs/SbsFile.h"
+#include "runtime/formats/synth/Presets.h"
+#include "runtime/formats/synth/Synthesize.h"
 #include "tools/common/Errors.h"
 #include "tools/common/FlagCheck.h"
 #include "tools/common/Progress.h"

@@ -1,7 +1,7 @@
 //===- Bf16.h - bfloat16 conversions ---------------------------*- C++ -*-===//
 
-#ifndef COMPILER_IMPORT_CODECS_BF16_H
-#define COMPILER_IMPORT_CODECS_BF16_H
+#ifndef RUNTIME_FORMATS_CODECS_BF16_H
+#define RUNTIME_FORMATS_CODECS_BF16_H
 
 #include <cstdint>
 
@@ -18,4 +18,4 @@ float Bf16ToF32(uint16_t bits);
 
 } // namespace gemma
 
-#endif // COMPILER_IMPORT_CODECS_BF16_H
+#endif // RUNTIME_FORMATS_CODECS_BF16_H

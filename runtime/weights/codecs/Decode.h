@@ -1,7 +1,7 @@
 //===- Decode.h - Decode stored weights to f32 -----------------*- C++ -*-===//
 
-#ifndef COMPILER_IMPORT_CODECS_DECODE_H
-#define COMPILER_IMPORT_CODECS_DECODE_H
+#ifndef RUNTIME_FORMATS_CODECS_DECODE_H
+#define RUNTIME_FORMATS_CODECS_DECODE_H
 
 #include "runtime/weights/StoredType.h"
 
@@ -24,4 +24,4 @@ void DecodeRangeScalar(StoredType type, const uint8_t *packed, uint64_t first,
 
 } // namespace gemma
 
-#endif // COMPILER_IMPORT_CODECS_DECODE_H
+#endif // RUNTIME_FORMATS_CODECS_DECODE_H

@@ -1,7 +1,7 @@
 //===- Encode.h - Encode f32 values into a stored type ---------*- C++ -*-===//
 
-#ifndef COMPILER_IMPORT_CODECS_ENCODE_H
-#define COMPILER_IMPORT_CODECS_ENCODE_H
+#ifndef RUNTIME_FORMATS_CODECS_ENCODE_H
+#define RUNTIME_FORMATS_CODECS_ENCODE_H
 
 #include "runtime/weights/StoredType.h"
 
@@ -22,4 +22,4 @@ absl::Status EncodeTensor(StoredType type, std::span<const float> values,
 
 } // namespace gemma
 
-#endif // COMPILER_IMPORT_CODECS_ENCODE_H
+#endif // RUNTIME_FORMATS_CODECS_ENCODE_H

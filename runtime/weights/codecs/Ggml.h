@@ -8,8 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef COMPILER_IMPORT_CODECS_GGML_H
-#define COMPILER_IMPORT_CODECS_GGML_H
+#ifndef RUNTIME_FORMATS_CODECS_GGML_H
+#define RUNTIME_FORMATS_CODECS_GGML_H
 
 #include "runtime/weights/StoredType.h"
 
@@ -65,4 +65,4 @@ void DecodeGgmlBlocks(StoredType type, const uint8_t *packed, uint64_t blocks,
 
 } // namespace gemma
 
-#endif // COMPILER_IMPORT_CODECS_GGML_H
+#endif // RUNTIME_FORMATS_CODECS_GGML_H

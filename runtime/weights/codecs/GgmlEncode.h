@@ -12,8 +12,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef COMPILER_IMPORT_CODECS_GGMLENCODE_H
-#define COMPILER_IMPORT_CODECS_GGMLENCODE_H
+#ifndef RUNTIME_FORMATS_CODECS_GGMLENCODE_H
+#define RUNTIME_FORMATS_CODECS_GGMLENCODE_H
 
 #include "runtime/weights/StoredType.h"
 
@@ -37,4 +37,4 @@ absl::Status EncodeGgmlBlocks(StoredType type, const float *values,
 
 } // namespace gemma
 
-#endif // COMPILER_IMPORT_CODECS_GGMLENCODE_H
+#endif // RUNTIME_FORMATS_CODECS_GGMLENCODE_H

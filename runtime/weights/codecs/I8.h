@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef COMPILER_IMPORT_CODECS_I8_H
-#define COMPILER_IMPORT_CODECS_I8_H
+#ifndef RUNTIME_FORMATS_CODECS_I8_H
+#define RUNTIME_FORMATS_CODECS_I8_H
 
 #include <cstdint>
 #include <span>
@@ -27,4 +27,4 @@ float I8Decode(const uint8_t *packed, uint64_t i);
 
 } // namespace gemma
 
-#endif // COMPILER_IMPORT_CODECS_I8_H
+#endif // RUNTIME_FORMATS_CODECS_I8_H

@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef COMPILER_IMPORT_CODECS_NUQ_H
-#define COMPILER_IMPORT_CODECS_NUQ_H
+#ifndef RUNTIME_FORMATS_CODECS_NUQ_H
+#define RUNTIME_FORMATS_CODECS_NUQ_H
 
 #include <cstdint>
 #include <span>
@@ -32,4 +32,4 @@ float NuqDecode(const uint8_t *packed, uint64_t i);
 
 } // namespace gemma
 
-#endif // COMPILER_IMPORT_CODECS_NUQ_H
+#endif // RUNTIME_FORMATS_CODECS_NUQ_H

@@ -5,8 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef COMPILER_IMPORT_CODECS_SCALE_H
-#define COMPILER_IMPORT_CODECS_SCALE_H
+#ifndef RUNTIME_FORMATS_CODECS_SCALE_H
+#define RUNTIME_FORMATS_CODECS_SCALE_H
 
 #include <span>
 
@@ -20,4 +20,4 @@ void ApplyInverseScale(std::span<float> values, float scale);
 
 } // namespace gemma
 
-#endif // COMPILER_IMPORT_CODECS_SCALE_H
+#endif // RUNTIME_FORMATS_CODECS_SCALE_H

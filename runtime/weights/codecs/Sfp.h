@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef COMPILER_IMPORT_CODECS_SFP_H
-#define COMPILER_IMPORT_CODECS_SFP_H
+#ifndef RUNTIME_FORMATS_CODECS_SFP_H
+#define RUNTIME_FORMATS_CODECS_SFP_H
 
 #include <cstdint>
 
@@ -31,4 +31,4 @@ float SfpDecode(uint8_t code);
 
 } // namespace gemma
 
-#endif // COMPILER_IMPORT_CODECS_SFP_H
+#endif // RUNTIME_FORMATS_CODECS_SFP_H

@@ -1,8 +1,8 @@
 //===- BuilderTest.cpp - Cache layout, refusals, module structure ---------===//
 
 #include "compiler/builder/ModelBuilder.h"
-#include "compiler/import/SbsTensors.h"
-#include "compiler/import/synth/Presets.h"
+#include "runtime/formats/SbsTensors.h"
+#include "runtime/formats/synth/Presets.h"
 
 #include "dialects/gemma/GemmaOps.h"
 

@@ -7,9 +7,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/import/SbsWeights.h"
 #include "compiler/reference/Generate.h"
 #include "compiler/reference/StoredWeights.h"
+#include "runtime/formats/SbsWeights.h"
 
 #include "test/unit/compiler/reference/BuildOptionsFor.h"
 

@@ -8,10 +8,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "compiler/import/SbsWeights.h"
-#include "compiler/import/synth/Presets.h"
 #include "compiler/reference/ModelRunner.h"
 #include "compiler/reference/StoredWeights.h"
+#include "runtime/formats/SbsWeights.h"
+#include "runtime/formats/synth/Presets.h"
 
 #include "test/unit/compiler/reference/BuildOptionsFor.h"
 

@@ -8,13 +8,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/builder/ModelBuilder.h"
-#include "compiler/import/SbsWeights.h"
-#include "compiler/import/synth/Presets.h"
-#include "compiler/import/synth/Synthesize.h"
 #include "compiler/reference/Generate.h"
 #include "compiler/reference/ModelRunner.h"
 #include "compiler/reference/StoredWeights.h"
 #include "passes/FusionPipeline.h"
+#include "runtime/formats/SbsWeights.h"
+#include "runtime/formats/synth/Presets.h"
+#include "runtime/formats/synth/Synthesize.h"
 
 #include "dialects/gemma/GemmaOps.h"
 

@@ -2,7 +2,7 @@
 
 #include "runtime/tokenizer/ChatTemplate.h"
 
-#include "compiler/import/synth/SynthTokenizer.h"
+#include "runtime/formats/synth/SynthTokenizer.h"
 
 #include <gtest/gtest.h>
 

@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef TEST_UNIT_COMPILER_IMPORT_CODECS_GGMLBLOCKS_H
-#define TEST_UNIT_COMPILER_IMPORT_CODECS_GGMLBLOCKS_H
+#ifndef TEST_UNIT_RUNTIME_FORMATS_CODECS_GGMLBLOCKS_H
+#define TEST_UNIT_RUNTIME_FORMATS_CODECS_GGMLBLOCKS_H
 
 #include "runtime/weights/StoredType.h"
 
@@ -59,4 +59,4 @@ inline std::vector<GgmlBlocksRecord> ReadGgmlBlocks() {
 
 } // namespace gemma::testing
 
-#endif // TEST_UNIT_COMPILER_IMPORT_CODECS_GGMLBLOCKS_H
+#endif // TEST_UNIT_RUNTIME_FORMATS_CODECS_GGMLBLOCKS_H
