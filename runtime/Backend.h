@@ -17,6 +17,8 @@
 
 #include "absl/status/statusor.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <functional>
@@ -192,6 +194,17 @@ public:
   // Zeroed caches of `elements[i]` f32 values each.
   virtual std::unique_ptr<KvCaches>
   NewCaches(std::span<const int64_t> elements) = 0;
+  // Sequences [first, first + count) of caches made for `batch` sequences
+  // (each array [batch, ...], the sequence outermost), as caches of a
+  // `count`-sequence program: a server keeps one batch of caches for its
+  // decode steps and prefills each sequence in its own rows. The view
+  // lives no longer than `caches`. Backends without views say so.
+  virtual absl::StatusOr<std::unique_ptr<KvCaches>>
+  CacheRows(KvCaches &caches, int64_t batch, int64_t first, int64_t count) {
+    (void)caches, (void)batch, (void)first, (void)count;
+    return absl::UnimplementedError(fmt::format(
+        "not supported yet: sequences of a batch of caches on {}", name()));
+  }
   // Validates `program` and binds it; fails naming a missing weight or one
   // whose shape or type the program cannot use.
   virtual absl::StatusOr<std::unique_ptr<BackendProgram>>

@@ -38,8 +38,12 @@ private:
   void *data_;
 };
 
+// The arrays a program reads (`data`), owned (`buffers`) or a view of
+// another CpuCaches' rows.
 struct CpuCaches : KvCaches {
   std::vector<std::unique_ptr<ZeroPages>> buffers;
+  std::vector<float *> data;
+  std::vector<int64_t> elements;
 };
 
 class CpuProgram : public BackendProgram {
@@ -53,8 +57,8 @@ public:
                                          KvCaches &caches) override {
     std::vector<void *> args = {const_cast<int32_t *>(ids.data()),
                                 const_cast<int32_t *>(positions.data())};
-    for (const auto &cache : static_cast<CpuCaches &>(caches).buffers)
-      args.push_back(cache->data());
+    for (float *cache : static_cast<CpuCaches &>(caches).data)
+      args.push_back(cache);
     std::vector<std::vector<float>> results;
     if (absl::Status s = executor_->Run(pool_, args, &results, profile_);
         !s.ok())
@@ -82,9 +86,31 @@ public:
   std::unique_ptr<KvCaches>
   NewCaches(std::span<const int64_t> elements) override {
     auto caches = std::make_unique<CpuCaches>();
-    for (int64_t n : elements)
+    for (int64_t n : elements) {
       caches->buffers.push_back(std::make_unique<ZeroPages>(n));
+      caches->data.push_back(caches->buffers.back()->data());
+      caches->elements.push_back(n);
+    }
     return caches;
+  }
+  absl::StatusOr<std::unique_ptr<KvCaches>> CacheRows(KvCaches &caches,
+                                                      int64_t batch,
+                                                      int64_t first,
+                                                      int64_t count) override {
+    const CpuCaches &all = static_cast<CpuCaches &>(caches);
+    if (batch < 1 || first < 0 || count < 1 || first + count > batch)
+      return absl::InvalidArgumentError(fmt::format(
+          "sequences [{}, {}) of a batch of {}", first, first + count, batch));
+    auto view = std::make_unique<CpuCaches>();
+    for (size_t i = 0; i < all.data.size(); ++i) {
+      if (all.elements[i] % batch != 0)
+        return absl::InvalidArgumentError(fmt::format(
+            "a cache of {} values is no batch of {}", all.elements[i], batch));
+      const int64_t row = all.elements[i] / batch;
+      view->data.push_back(all.data[i] + first * row);
+      view->elements.push_back(count * row);
+    }
+    return view;
   }
   absl::StatusOr<std::unique_ptr<BackendProgram>>
   Compile(const plan::Program &program, const WeightSource &weights) override {

@@ -60,12 +60,29 @@ PlanSession::Open(const std::string &plan_path, int threads, bool verbose,
   return session;
 }
 
-std::unique_ptr<KvCaches> PlanSession::NewCaches() const {
+std::unique_ptr<KvCaches> PlanSession::NewCaches(int64_t batch) const {
   std::vector<int64_t> elements;
   for (const plan::LayerCacheShape &c : plan_.meta.caches)
     for (int kv = 0; kv < 2; ++kv)
-      elements.push_back(int64_t(c.slots) * c.kv_heads * c.head_dim);
+      elements.push_back(batch * int64_t(c.slots) * c.kv_heads * c.head_dim);
   return backend_->NewCaches(elements);
+}
+
+absl::StatusOr<std::unique_ptr<KvCaches>>
+PlanSession::SequenceCaches(KvCaches &caches, int64_t batch, int64_t row) {
+  return backend_->CacheRows(caches, batch, row, 1);
+}
+
+absl::StatusOr<std::vector<float>>
+PlanSession::DecodeBatch(std::span<const int32_t> ids,
+                         std::span<const int32_t> positions, KvCaches &caches) {
+  if (ids.size() != positions.size() || ids.empty())
+    return absl::InvalidArgumentError(
+        fmt::format("{} ids for {} positions", ids.size(), positions.size()));
+  for (int32_t p : positions)
+    if (absl::Status s = CheckPosition(p); !s.ok())
+      return s;
+  return Run(fmt::format("decode_{}", ids.size()), ids, positions, caches);
 }
 
 absl::StatusOr<BackendProgram *> PlanSession::Program(const std::string &name) {

@@ -39,8 +39,18 @@ public:
   const Backend &backend() const { return *backend_; }
   Backend &backend() { return *backend_; }
 
-  // Zero caches for one sequence, K and V per layer.
-  std::unique_ptr<KvCaches> NewCaches() const;
+  // Zero caches for `batch` sequences, K and V per layer.
+  std::unique_ptr<KvCaches> NewCaches(int64_t batch = 1) const;
+  // Sequence `row` of caches made for `batch`, as one sequence's caches
+  // (Prefill, Decode): where the backend has views (Backend::CacheRows).
+  absl::StatusOr<std::unique_ptr<KvCaches>>
+  SequenceCaches(KvCaches &caches, int64_t batch, int64_t row);
+  // Logits [B x vocab] for B sequences each at its own position, one new
+  // token each, through @decode_B (B = ids.size(), a decode bucket of the
+  // plan) on caches made for B sequences.
+  absl::StatusOr<std::vector<float>>
+  DecodeBatch(std::span<const int32_t> ids, std::span<const int32_t> positions,
+              KvCaches &caches);
   // After each chunk, `progress(done, total)` (when given) is told the
   // tokens written so far; returning false stops there with a Cancelled
   // status. Either way `*done` (when given) is the count written: positions

@@ -28,13 +28,13 @@
 #include "tools/common/Errors.h"
 #include "tools/common/FlagCheck.h"
 #include "tools/common/IntList.h"
+#include "tools/common/PlanCache.h"
 #include "tools/common/Progress.h"
 #include "tools/common/Utf8.h"
 #include "tools/common/Version.h"
 #include "tools/gemma-exec/Bench.h"
 #include "tools/gemma-exec/Chat.h"
 #include "tools/gemma-exec/Inspect.h"
-#include "tools/gemma-exec/PlanCache.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -485,8 +485,11 @@ int Run() {
   // A weight file or checkpoint runs as llama.cpp's do: compiled once into
   // the user's cache.
   const bool given_plan = IsPlanFile(plan_path);
-  absl::StatusOr<std::string> resolved = ResolvePlan(
-      {.model = plan_path, .context = ctx_size, .verbose = verbose});
+  PlanRequest request;
+  request.model = plan_path;
+  request.context = ctx_size;
+  request.verbose = verbose;
+  absl::StatusOr<std::string> resolved = ResolvePlan(request);
   if (!resolved.ok())
     return Fail(std::string(resolved.status().message()));
   plan_path.setValue(*resolved);

@@ -8,13 +8,14 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef TOOLS_GEMMA_EXEC_PLANCACHE_H
-#define TOOLS_GEMMA_EXEC_PLANCACHE_H
+#ifndef TOOLS_COMMON_PLANCACHE_H
+#define TOOLS_COMMON_PLANCACHE_H
 
 #include "absl/status/statusor.h"
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace gemma {
 
@@ -22,6 +23,10 @@ struct PlanRequest {
   std::string model;    // a .plan, a weight file or a checkpoint directory
   uint32_t context = 0; // -c: KV positions to compile for (0: the default)
   bool verbose = false;
+  // Decode buckets to compile beyond gemma-compile's default (a server's
+  // batch); empty: the default. Part of the cached plan's name.
+  std::vector<int64_t> decode_buckets;
+  std::string tool = "gemma-exec"; // who says so on stderr
 };
 
 // The context a model gets compiled for without -c: the model's own where
@@ -44,4 +49,4 @@ absl::StatusOr<std::string> ResolvePlan(const PlanRequest &request);
 
 } // namespace gemma
 
-#endif // TOOLS_GEMMA_EXEC_PLANCACHE_H
+#endif // TOOLS_COMMON_PLANCACHE_H

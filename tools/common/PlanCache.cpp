@@ -1,10 +1,11 @@
 //===- PlanCache.cpp - A weight file compiled on first use ----------------===//
 
-#include "tools/gemma-exec/PlanCache.h"
+#include "tools/common/PlanCache.h"
 
 #include "runtime/formats/LoadModel.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -78,7 +79,7 @@ std::string CacheDir() {
   return {};
 }
 
-// gemma-compile from the same build or installation as this gemma-exec.
+// gemma-compile from the same build or installation as this tool.
 std::string CompilerPath() {
   std::error_code error;
   const fs::path self = fs::read_symlink("/proc/self/exe", error);
@@ -139,9 +140,10 @@ absl::StatusOr<std::string> ResolvePlan(const PlanRequest &request) {
   const std::string compiler = CompilerPath();
   if (compiler.empty() || ::access(compiler.c_str(), X_OK) != 0)
     return absl::NotFoundError(fmt::format(
-        "{}: not a .plan, and gemma-compile is not beside gemma-exec ({}) to "
+        "{}: not a .plan, and gemma-compile is not beside {} ({}) to "
         "compile it: run gemma-compile {} -o MODEL.plan",
-        model, compiler.empty() ? "unknown path" : compiler, model));
+        model, request.tool, compiler.empty() ? "unknown path" : compiler,
+        model));
   const std::string dir = CacheDir();
   if (dir.empty())
     return absl::FailedPreconditionError(fmt::format(
@@ -161,9 +163,16 @@ absl::StatusOr<std::string> ResolvePlan(const PlanRequest &request) {
   // a GGUF's metadata costs about 0.1 s a run); CONTEXT is the one it was
   // compiled for, and the plans of one file and context share the prefix
   // before KEY, so a new one can replace the stale ones.
-  const uint64_t key = Fnv1a(fmt::format("gemma-exec plan cache 2|{}|{}|{}",
-                                         ModelStamp(canonical), request.context,
-                                         FileStamp(compiler)));
+  // Decode buckets other than the default name their own plans (a
+  // server's and gemma-exec's plans of one file do not replace each other).
+  const std::string buckets =
+      request.decode_buckets.empty()
+          ? std::string()
+          : fmt::format("d{}-", fmt::join(request.decode_buckets, "."));
+  const uint64_t key = Fnv1a(
+      fmt::format("gemma-exec plan cache 2|{}|{}|{}{}", ModelStamp(canonical),
+                  request.context, FileStamp(compiler),
+                  buckets.empty() ? "" : "|decode " + buckets));
   const std::string stem =
       fmt::format("{}-{:08x}-", canonical.filename().string(),
                   uint32_t(Fnv1a(canonical.string())));
@@ -173,8 +182,8 @@ absl::StatusOr<std::string> ResolvePlan(const PlanRequest &request) {
     if (name.starts_with(stem) && name.ends_with(tail) &&
         IsPlanFile(entry.path().string())) {
       if (request.verbose)
-        std::fprintf(stderr, "gemma-exec: %s: the plan cached at %s\n",
-                     model.c_str(), entry.path().c_str());
+        std::fprintf(stderr, "%s: %s: the plan cached at %s\n",
+                     request.tool.c_str(), model.c_str(), entry.path().c_str());
       return entry.path().string();
     }
   }
@@ -191,15 +200,20 @@ absl::StatusOr<std::string> ResolvePlan(const PlanRequest &request) {
                     request.context, model, maximum));
   const uint32_t context =
       request.context ? request.context : std::min(kDefaultContext, maximum);
-  const std::string prefix = fmt::format("{}{}-", stem, context);
+  const std::string prefix = fmt::format("{}{}-{}", stem, context, buckets);
   const std::string plan = (fs::path(dir) / (prefix + tail.substr(1))).string();
   std::fprintf(stderr,
-               "gemma-exec: compiling %s for %u positions (once: the plan is "
+               "%s: compiling %s for %u positions (once: the plan is "
                "cached at %s)\n",
-               model.c_str(), context, plan.c_str());
+               request.tool.c_str(), model.c_str(), context, plan.c_str());
   const auto start = std::chrono::steady_clock::now();
-  const int status =
-      Run({compiler, model, "-o", plan, "--context", std::to_string(context)});
+  std::vector<std::string> args = {
+      compiler, model, "-o", plan, "--context", std::to_string(context)};
+  if (!request.decode_buckets.empty()) {
+    args.push_back("--decode-buckets");
+    args.push_back(fmt::format("{}", fmt::join(request.decode_buckets, ",")));
+  }
+  const int status = Run(args);
   if (status != 0)
     return absl::InternalError(
         fmt::format("{}: compiling it failed (gemma-compile {})", model,
@@ -214,7 +228,7 @@ absl::StatusOr<std::string> ResolvePlan(const PlanRequest &request) {
       fs::remove(entry.path(), error);
   }
   std::fprintf(
-      stderr, "gemma-exec: compiled in %.2f s\n",
+      stderr, "%s: compiled in %.2f s\n", request.tool.c_str(),
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count());
   return plan;

@@ -1,0 +1,283 @@
+//===- BatchEngine.cpp - Many sequences sharing each decode step ----------===//
+
+#include "runtime/exec/BatchEngine.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+
+namespace gemma {
+namespace {
+
+double Since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+// The ids the repetition penalty looks at, as Conversation::Reply does.
+constexpr size_t kPenaltyWindow = 64;
+
+} // namespace
+
+// One sequence's rows of the batch. Touched only by the engine's thread.
+struct BatchEngine::Row {
+  std::unique_ptr<KvCaches> view; // the rows as one sequence's caches
+  std::vector<int32_t> ids;       // whose K and V the rows hold, from 0
+  bool active = false;
+  GenerationRequest request;
+  std::optional<Sampler> sampler;
+  int32_t pending = 0; // the next step's input, not yet in the rows
+  GenerationResult result;
+  uint64_t last_used = 0;
+};
+
+absl::StatusOr<std::unique_ptr<BatchEngine>>
+BatchEngine::Create(PlanSession &session, int parallel, size_t max_queue) {
+  const std::vector<int64_t> &buckets = session.meta().decode_buckets;
+  if (parallel < 1 ||
+      std::find(buckets.begin(), buckets.end(), parallel) == buckets.end())
+    return absl::InvalidArgumentError(fmt::format(
+        "the plan has no @decode_{} (its decode buckets: {}): compile it "
+        "with gemma-compile --decode-buckets 1,{}",
+        parallel, fmt::join(buckets, ", "), parallel));
+  std::unique_ptr<BatchEngine> engine(
+      new BatchEngine(session, parallel, max_queue));
+  engine->caches_ = session.NewCaches(parallel);
+  for (int r = 0; r < parallel; ++r) {
+    auto row = std::make_unique<Row>();
+    absl::StatusOr<std::unique_ptr<KvCaches>> view =
+        session.SequenceCaches(*engine->caches_, parallel, r);
+    if (!view.ok())
+      return view.status();
+    row->view = *std::move(view);
+    engine->rows_.push_back(std::move(row));
+  }
+  engine->metrics_.parallel = size_t(parallel);
+  engine->thread_ = std::thread([e = engine.get()] { e->Loop(); });
+  return engine;
+}
+
+BatchEngine::BatchEngine(PlanSession &session, int parallel, size_t max_queue)
+    : session_(session), parallel_(parallel), max_queue_(max_queue) {}
+
+BatchEngine::~BatchEngine() { Drain(); }
+
+absl::Status BatchEngine::Submit(GenerationRequest request) {
+  const plan::PlanMeta &meta = session_.meta();
+  if (request.prompt.empty())
+    return absl::InvalidArgumentError("an empty prompt");
+  if (request.prompt.size() > meta.context)
+    return absl::InvalidArgumentError(
+        fmt::format("the prompt is {} tokens: past the context of {} "
+                    "positions",
+                    request.prompt.size(), meta.context));
+  for (int32_t id : request.prompt)
+    if (id < 0 || uint32_t(id) >= meta.vocab_size)
+      return absl::InvalidArgumentError(fmt::format(
+          "token id {} is outside the vocabulary of {}", id, meta.vocab_size));
+  if (std::string bad = request.sampling.Check(); !bad.empty())
+    return absl::InvalidArgumentError(bad);
+  if (request.max_tokens < 1)
+    return absl::InvalidArgumentError("max_tokens must be at least 1");
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (draining_)
+      return absl::UnavailableError("the server is shutting down");
+    const size_t free_rows = size_t(parallel_) - metrics_.active;
+    if (queue_.size() >= max_queue_ + free_rows) {
+      ++metrics_.rejected;
+      return absl::ResourceExhaustedError(
+          fmt::format("all {} sequences are busy and {} requests wait",
+                      parallel_, queue_.size()));
+    }
+    ++metrics_.requests;
+    metrics_.prompt_tokens += request.prompt.size();
+    queue_.push_back(std::move(request));
+    metrics_.queued = queue_.size();
+  }
+  wake_.notify_one();
+  return absl::OkStatus();
+}
+
+void BatchEngine::Drain() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    draining_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable())
+    thread_.join();
+}
+
+EngineMetrics BatchEngine::Metrics() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return metrics_;
+}
+
+void BatchEngine::Loop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [&] {
+      return draining_ || metrics_.active > 0 ||
+             (!queue_.empty() && metrics_.active < size_t(parallel_));
+    });
+    Admit(lock);
+    if (metrics_.active == 0) {
+      if (draining_ && queue_.empty())
+        return;
+      continue;
+    }
+    lock.unlock();
+    Step();
+    lock.lock();
+  }
+}
+
+void BatchEngine::Admit(std::unique_lock<std::mutex> &lock) {
+  while (!queue_.empty() && metrics_.active < size_t(parallel_)) {
+    GenerationRequest request = std::move(queue_.front());
+    queue_.pop_front();
+    metrics_.queued = queue_.size();
+    const std::vector<int32_t> &prompt = request.prompt;
+    // The free rows whose tokens begin the prompt (leaving its last token
+    // to feed), the longest such prefix; else the least recently used.
+    Row *best = nullptr;
+    size_t reuse = 0;
+    for (const std::unique_ptr<Row> &row : rows_) {
+      if (row->active)
+        continue;
+      const size_t k = row->ids.size();
+      const bool prefix =
+          k < prompt.size() &&
+          std::equal(row->ids.begin(), row->ids.end(), prompt.begin());
+      if (prefix && (!best || k > reuse ||
+                     (k == reuse && row->last_used < best->last_used))) {
+        best = row.get();
+        reuse = k;
+      }
+    }
+    if (!best) {
+      for (const std::unique_ptr<Row> &row : rows_)
+        if (!row->active && (!best || row->last_used < best->last_used))
+          best = row.get();
+      best->ids.clear();
+      reuse = 0;
+    }
+    Row &row = *best;
+    row.active = true;
+    ++metrics_.active;
+    metrics_.cached_tokens += reuse;
+    lock.unlock();
+
+    row.request = std::move(request);
+    row.result = GenerationResult();
+    row.result.prompt_tokens = row.request.prompt.size();
+    row.result.cached_tokens = reuse;
+    row.sampler.emplace(row.request.sampling);
+    const std::vector<int32_t> &ids = row.request.prompt;
+    const auto start = std::chrono::steady_clock::now();
+    // All but the last prompt token into the rows; the last is the first
+    // step's input (docs/gemma-math.md 5.2).
+    row.ids.resize(reuse);
+    size_t written = 0;
+    absl::Status prefilled =
+        session_.Prefill(std::span(ids).subspan(reuse, ids.size() - 1 - reuse),
+                         int32_t(reuse), *row.view, {}, &written);
+    row.ids.insert(row.ids.end(), ids.begin() + long(reuse),
+                   ids.begin() + long(reuse + written));
+    const double seconds = Since(start);
+    if (prefilled.ok())
+      row.pending = ids.back();
+    else
+      Finish(row, FinishReason::kError, prefilled);
+
+    lock.lock();
+    metrics_.prefill_tokens += written;
+    metrics_.prefill_seconds += seconds;
+  }
+}
+
+void BatchEngine::Step() {
+  const uint32_t context = session_.meta().context;
+  std::vector<int32_t> ids(size_t(parallel_), 0), positions(ids.size(), 0);
+  uint64_t used = 0;
+  for (size_t r = 0; r < rows_.size(); ++r) {
+    Row &row = *rows_[r];
+    if (row.active)
+      ids[r] = row.pending;
+    else if (row.ids.size() >= context) {
+      row.ids.clear(); // a full cache is no prefix worth keeping
+    }
+    // An idle row writes its dummy token where a continuation of its
+    // tokens would write first: nothing it keeps is touched.
+    positions[r] = int32_t(row.ids.size());
+  }
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<std::vector<float>> logits =
+      session_.DecodeBatch(ids, positions, *caches_);
+  const double seconds = Since(start);
+  const size_t vocab =
+      logits.ok() && !logits->empty() ? logits->size() / ids.size() : 0;
+  const std::vector<int32_t> &eos = session_.meta().eos_ids;
+  uint64_t generated = 0;
+  for (size_t r = 0; r < rows_.size(); ++r) {
+    Row &row = *rows_[r];
+    if (!row.active)
+      continue;
+    if (!logits.ok()) {
+      Finish(row, FinishReason::kError, logits.status());
+      continue;
+    }
+    row.ids.push_back(row.pending);
+    const std::span<const float> mine(logits->data() + r * vocab, vocab);
+    const size_t window = std::min(kPenaltyWindow, row.ids.size());
+    const int32_t token =
+        row.sampler->greedy()
+            ? int32_t(std::max_element(mine.begin(), mine.end()) - mine.begin())
+            : row.sampler->Next(
+                  mine, std::span(row.ids).subspan(row.ids.size() - window));
+    if (!row.request.ignore_eos &&
+        std::find(eos.begin(), eos.end(), token) != eos.end()) {
+      Finish(row, FinishReason::kEos);
+      continue;
+    }
+    ++generated;
+    ++row.result.completion_tokens;
+    if (!row.request.on_token(token))
+      Finish(row, FinishReason::kStopped);
+    else if (row.result.completion_tokens >= size_t(row.request.max_tokens) ||
+             row.ids.size() >= context)
+      Finish(row, FinishReason::kLength);
+    else
+      row.pending = token;
+  }
+  for (const std::unique_ptr<Row> &row : rows_)
+    if (row->active)
+      used += row->ids.size() + 1;
+  std::lock_guard<std::mutex> lock(mutex_);
+  metrics_.decode_seconds += seconds;
+  ++metrics_.decode_steps;
+  metrics_.completion_tokens += generated;
+  metrics_.kv_positions_used = used;
+  metrics_.kv_positions = uint64_t(parallel_) * context;
+}
+
+void BatchEngine::Finish(Row &row, FinishReason reason, absl::Status status) {
+  row.result.finish = reason;
+  row.result.status = std::move(status);
+  row.active = false;
+  row.last_used = ++clock_;
+  row.sampler.reset();
+  if (reason == FinishReason::kError)
+    row.ids.clear(); // what the rows hold is unknown
+  if (row.request.on_done)
+    row.request.on_done(row.result);
+  row.request = GenerationRequest();
+  std::lock_guard<std::mutex> lock(mutex_);
+  --metrics_.active;
+}
+
+} // namespace gemma
