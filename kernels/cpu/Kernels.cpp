@@ -323,9 +323,14 @@ void GemmDecoded(const float *rows, int64_t stride, int64_t count, int64_t in,
                reinterpret_cast<const uint32_t *>(packed), n, y, y_stride);
 }
 
-// One or two rows of activations (decode) read the stored rows directly;
-// more rows amortize decoding a row once for all of them.
-constexpr int64_t kMaxDirectRows = 2;
+// Up to eight rows of activations (decode, one sequence or a server's
+// batch) read the stored rows directly; more rows amortize decoding a row
+// once for all of them.
+constexpr int64_t kMaxDirectRows = 8;
+// With more than two rows, the stored rows are visited this many at a time
+// so that each block, read from memory once, serves every activation row
+// from the cache.
+constexpr int64_t kDirectBlockRows = 64;
 
 // What a matmul job needs before its threads start: how its rows are read
 // (RowDot), its activations in that order (decode) or packed (prefill).
@@ -349,7 +354,9 @@ void MatmulRows(const MatmulJob &job, const PreparedJob &prepared, bool bf16,
     const int64_t bytes_per_row = int64_t(PackedBytes(w.type, uint64_t(in)));
     for (int64_t o = begin; o < end;) {
       const auto [row, run] = runs.At(o);
-      const int64_t count = std::min(run, end - o);
+      int64_t count = std::min(run, end - o);
+      if (n > 2)
+        count = std::min(count, kDirectBlockRows);
       for (int64_t i = 0; i < n; ++i) {
         float *yi = y + i * out + o;
         DotRun(row_dot, xs + i * in * row_dot.ordered_width,

@@ -273,11 +273,16 @@ void BatchEngine::Finish(Row &row, FinishReason reason, absl::Status status) {
   row.sampler.reset();
   if (reason == FinishReason::kError)
     row.ids.clear(); // what the rows hold is unknown
-  if (row.request.on_done)
-    row.request.on_done(row.result);
+  {
+    // (Before on_done: whoever it wakes sees the rows free.)
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (--metrics_.active == 0)
+      metrics_.kv_positions_used = 0;
+  }
+  GenerationRequest done = std::move(row.request);
   row.request = GenerationRequest();
-  std::lock_guard<std::mutex> lock(mutex_);
-  --metrics_.active;
+  if (done.on_done)
+    done.on_done(row.result);
 }
 
 } // namespace gemma

@@ -1,0 +1,425 @@
+//===- Api.cpp - OpenAI's completion requests and responses ---------------===//
+
+#include "tools/gemma-serve/Api.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace gemma::serve {
+namespace {
+
+using nlohmann::json;
+
+ApiError Bad(const std::string &param, const std::string &message) {
+  return {400, message, "invalid_request_error", "", param};
+}
+
+// The field's value when present and not null, else nullptr.
+const json *Field(const json &body, const char *name) {
+  auto it = body.find(name);
+  return it == body.end() || it->is_null() ? nullptr : &*it;
+}
+
+std::optional<ApiError> ReadNumber(const json &body, const char *name,
+                                   double lo, double hi, float &out) {
+  const json *v = Field(body, name);
+  if (!v)
+    return std::nullopt;
+  if (!v->is_number())
+    return Bad(name, fmt::format("'{}' must be a number", name));
+  const double x = v->get<double>();
+  if (!std::isfinite(x) || x < lo || x > hi)
+    return Bad(
+        name, fmt::format("'{}' must be in [{}, {}], got {}", name, lo, hi, x));
+  out = float(x);
+  return std::nullopt;
+}
+
+std::optional<ApiError> ReadInt(const json &body, const char *name, int64_t lo,
+                                int64_t hi, std::optional<int64_t> &out) {
+  const json *v = Field(body, name);
+  if (!v)
+    return std::nullopt;
+  if (!v->is_number_integer())
+    return Bad(name, fmt::format("'{}' must be an integer", name));
+  const int64_t x =
+      v->is_number_unsigned()
+          ? int64_t(std::min<uint64_t>(v->get<uint64_t>(), uint64_t(INT64_MAX)))
+          : v->get<int64_t>();
+  if (x < lo || x > hi)
+    return Bad(
+        name, fmt::format("'{}' must be in [{}, {}], got {}", name, lo, hi, x));
+  out = x;
+  return std::nullopt;
+}
+
+std::optional<ApiError> ReadBool(const json &body, const char *name,
+                                 bool &out) {
+  const json *v = Field(body, name);
+  if (!v)
+    return std::nullopt;
+  if (!v->is_boolean())
+    return Bad(name, fmt::format("'{}' must be true or false", name));
+  out = v->get<bool>();
+  return std::nullopt;
+}
+
+// A message's content: a string, or OpenAI's array of text parts.
+std::optional<ApiError> ReadContent(const json &content, size_t index,
+                                    std::string &out) {
+  const std::string param = fmt::format("messages[{}].content", index);
+  if (content.is_string()) {
+    out = content.get<std::string>();
+    return std::nullopt;
+  }
+  if (!content.is_array())
+    return Bad(param, fmt::format("'{}' must be a string or an array of text "
+                                  "parts",
+                                  param));
+  out.clear();
+  for (const json &part : content) {
+    if (!part.is_object() || part.value("type", "") != "text" ||
+        !part.contains("text") || !part["text"].is_string())
+      return Bad(param, fmt::format("'{}' holds a part that is not text (only "
+                                    "text is supported)",
+                                    param));
+    out += part["text"].get<std::string>();
+  }
+  return std::nullopt;
+}
+
+std::optional<ApiError> ReadMessages(const json &body,
+                                     CompletionParams &params) {
+  const json *messages = Field(body, "messages");
+  if (!messages || !messages->is_array() || messages->empty())
+    return Bad("messages", "'messages' must be a non-empty array");
+  for (size_t i = 0; i < messages->size(); ++i) {
+    const json &m = (*messages)[i];
+    if (!m.is_object() || !m.contains("role") || !m["role"].is_string())
+      return Bad(fmt::format("messages[{}]", i),
+                 fmt::format("messages[{}] must be an object with a string "
+                             "'role'",
+                             i));
+    std::string role = m["role"].get<std::string>();
+    if (role == "developer")
+      role = "system";
+    if (role == "assistant")
+      role = "model";
+    if (role != "system" && role != "user" && role != "model")
+      return Bad(fmt::format("messages[{}].role", i),
+                 fmt::format("messages[{}].role '{}' is not system, "
+                             "developer, user or assistant",
+                             i, role));
+    ChatMessage message{role, ""};
+    const json *content = Field(m, "content");
+    if (!content)
+      return Bad(fmt::format("messages[{}].content", i),
+                 fmt::format("messages[{}] has no content", i));
+    if (std::optional<ApiError> e = ReadContent(*content, i, message.content))
+      return e;
+    params.messages.push_back(std::move(message));
+  }
+  return std::nullopt;
+}
+
+std::optional<ApiError> ReadPrompt(const json &body, const ServedModel &model,
+                                   CompletionParams &params) {
+  const json *prompt = Field(body, "prompt");
+  if (!prompt)
+    return Bad("prompt", "'prompt' is required");
+  // One prompt: a string, an array of one string, or an array of ids.
+  const json *one = prompt;
+  if (prompt->is_array() && prompt->size() == 1 && (*prompt)[0].is_string())
+    one = &(*prompt)[0];
+  if (one->is_string()) {
+    params.prompt = one->get<std::string>();
+    return std::nullopt;
+  }
+  if (one->is_array() && !one->empty() &&
+      std::all_of(one->begin(), one->end(),
+                  [](const json &v) { return v.is_number_integer(); })) {
+    for (const json &v : *one) {
+      const int64_t id = v.get<int64_t>();
+      if (id < 0 || id >= int64_t(model.vocab))
+        return Bad("prompt", fmt::format("token id {} is outside the "
+                                         "vocabulary of {}",
+                                         id, model.vocab));
+      params.prompt_ids.push_back(int32_t(id));
+    }
+    params.prompt_is_ids = true;
+    return std::nullopt;
+  }
+  return Bad("prompt", "'prompt' must be a string or an array of token ids "
+                       "(one prompt per request)");
+}
+
+std::optional<ApiError> ReadStop(const json &body, CompletionParams &params) {
+  const json *stop = Field(body, "stop");
+  if (!stop)
+    return std::nullopt;
+  if (stop->is_string()) {
+    params.stop.push_back(stop->get<std::string>());
+  } else if (stop->is_array() && stop->size() <= 4) {
+    for (const json &s : *stop) {
+      if (!s.is_string())
+        return Bad("stop", "'stop' must be a string or up to 4 strings");
+      params.stop.push_back(s.get<std::string>());
+    }
+  } else {
+    return Bad("stop", "'stop' must be a string or up to 4 strings");
+  }
+  for (const std::string &s : params.stop)
+    if (s.empty())
+      return Bad("stop", "a 'stop' string is empty");
+  return std::nullopt;
+}
+
+// Fields whose non-default values this server does not implement.
+std::optional<ApiError> RefuseUnsupported(const json &body, bool chat) {
+  std::optional<int64_t> n;
+  if (std::optional<ApiError> e = ReadInt(body, "n", 1, 128, n))
+    return e;
+  if (n && *n != 1)
+    return Bad("n", "not supported yet: 'n' other than 1 (send the request "
+                    "again for another answer)");
+  for (const char *name : {"presence_penalty", "frequency_penalty"}) {
+    float v = 0;
+    if (std::optional<ApiError> e = ReadNumber(body, name, -2, 2, v))
+      return e;
+    if (v != 0)
+      return Bad(name, fmt::format("not supported yet: '{}' (llama.cpp's "
+                                   "'repeat_penalty' is)",
+                                   name));
+  }
+  for (const char *name : {"logprobs", "echo"}) {
+    const json *v = Field(body, name);
+    if (v && !(v->is_boolean() || (!chat && v->is_number_integer())))
+      return Bad(name, fmt::format("'{}' must be {}", name,
+                                   chat ? "true or false" : "a number"));
+    if (v && ((v->is_boolean() && v->get<bool>()) ||
+              (v->is_number_integer() && v->get<int64_t>() != 0)))
+      return Bad(name, fmt::format("not supported yet: '{}'", name));
+  }
+  for (const char *name : {"tools", "functions", "suffix", "logit_bias"})
+    if (Field(body, name))
+      return Bad(name, fmt::format("not supported yet: '{}'", name));
+  if (const json *format = Field(body, "response_format"))
+    if (!format->is_object() || format->value("type", "text") != "text")
+      return Bad("response_format", "not supported yet: a response_format "
+                                    "other than text");
+  return std::nullopt;
+}
+
+std::optional<ApiError> ReadSampling(const json &body, uint64_t seed,
+                                     CompletionParams &params) {
+  SamplingOptions &s = params.sampling;
+  s.temperature = 1.0f; // OpenAI's default
+  s.seed = seed;
+  if (std::optional<ApiError> e =
+          ReadNumber(body, "temperature", 0, 2, s.temperature))
+    return e;
+  if (std::optional<ApiError> e = ReadNumber(body, "top_p", 0, 1, s.top_p))
+    return e;
+  if (s.top_p <= 0)
+    return Bad("top_p", "'top_p' must be in (0, 1]");
+  if (std::optional<ApiError> e = ReadNumber(body, "min_p", 0, 1, s.min_p))
+    return e;
+  if (std::optional<ApiError> e =
+          ReadNumber(body, "repeat_penalty", 0, 100, s.repetition_penalty))
+    return e;
+  if (s.repetition_penalty <= 0)
+    return Bad("repeat_penalty", "'repeat_penalty' must be > 0 (1: none)");
+  std::optional<int64_t> top_k, request_seed;
+  if (std::optional<ApiError> e = ReadInt(body, "top_k", 0, INT32_MAX, top_k))
+    return e;
+  if (top_k)
+    s.top_k = int(*top_k);
+  if (std::optional<ApiError> e =
+          ReadInt(body, "seed", INT64_MIN, INT64_MAX, request_seed))
+    return e;
+  if (request_seed)
+    s.seed = uint64_t(*request_seed);
+  return std::nullopt;
+}
+
+} // namespace
+
+std::string ErrorBody(const ApiError &error) {
+  json e = {{"message", error.message}, {"type", error.type}};
+  e["param"] = error.param.empty() ? json(nullptr) : json(error.param);
+  e["code"] = error.code.empty() ? json(nullptr) : json(error.code);
+  return json({{"error", e}}).dump();
+}
+
+std::variant<CompletionParams, ApiError>
+ParseCompletion(std::string_view text, bool chat, const ServedModel &model,
+                uint64_t seed) {
+  json body = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded())
+    return Bad("", "the request body is not valid JSON");
+  if (!body.is_object())
+    return Bad("", "the request body must be a JSON object");
+  CompletionParams params;
+  params.chat = chat;
+  if (const json *name = Field(body, "model")) {
+    if (!name->is_string())
+      return Bad("model", "'model' must be a string");
+    if (name->get<std::string>() != model.id)
+      return ApiError{404,
+                      fmt::format("the model '{}' does not exist: this server "
+                                  "runs '{}'",
+                                  name->get<std::string>(), model.id),
+                      "invalid_request_error", "model_not_found", "model"};
+  }
+  if (std::optional<ApiError> e =
+          chat ? ReadMessages(body, params) : ReadPrompt(body, model, params))
+    return *e;
+  std::optional<int64_t> max_tokens;
+  for (const char *name : {"max_tokens", "max_completion_tokens", "n_predict"})
+    if (std::optional<ApiError> e =
+            ReadInt(body, name, 1, int64_t(model.context), max_tokens))
+      return *e;
+  if (max_tokens)
+    params.max_tokens = int(*max_tokens);
+  for (std::optional<ApiError> e :
+       {ReadSampling(body, seed, params), ReadStop(body, params),
+        RefuseUnsupported(body, chat),
+        ReadBool(body, "ignore_eos", params.ignore_eos),
+        ReadBool(body, "stream", params.stream)})
+    if (e)
+      return *e;
+  if (const json *options = Field(body, "stream_options")) {
+    if (!options->is_object())
+      return Bad("stream_options", "'stream_options' must be an object");
+    if (std::optional<ApiError> e =
+            ReadBool(*options, "include_usage", params.include_usage))
+      return *e;
+  }
+  return params;
+}
+
+const char *FinishName(FinishReason reason) {
+  return reason == FinishReason::kLength ? "length" : "stop";
+}
+
+nlohmann::json Usage(const GenerationResult &result) {
+  return {{"prompt_tokens", result.prompt_tokens},
+          {"completion_tokens", result.completion_tokens},
+          {"total_tokens", result.prompt_tokens + result.completion_tokens},
+          {"prompt_tokens_details", {{"cached_tokens", result.cached_tokens}}}};
+}
+
+nlohmann::json CompletionBody(const CompletionParams &params,
+                              const std::string &id, const std::string &model,
+                              int64_t created, const std::string &text,
+                              const char *finish,
+                              const GenerationResult &result) {
+  json choice = {{"index", 0}, {"finish_reason", finish}};
+  if (params.chat)
+    choice["message"] = {{"role", "assistant"}, {"content", text}};
+  else
+    choice["text"] = text, choice["logprobs"] = nullptr;
+  return {{"id", id},
+          {"object", params.chat ? "chat.completion" : "text_completion"},
+          {"created", created},
+          {"model", model},
+          {"choices", json::array({choice})},
+          {"usage", Usage(result)}};
+}
+
+nlohmann::json ChunkBody(const CompletionParams &params, const std::string &id,
+                         const std::string &model, int64_t created,
+                         const std::string &text, const char *finish,
+                         const GenerationResult *usage) {
+  json choice = {{"index", 0}};
+  choice["finish_reason"] = finish ? json(finish) : json(nullptr);
+  if (params.chat) {
+    choice["delta"] = json::object();
+    if (!finish)
+      choice["delta"]["content"] = text;
+  } else {
+    choice["text"] = text;
+    choice["logprobs"] = nullptr;
+  }
+  json chunk = {
+      {"id", id},
+      {"object", params.chat ? "chat.completion.chunk" : "text_completion"},
+      {"created", created},
+      {"model", model},
+      {"choices", json::array({choice})}};
+  if (usage)
+    chunk["usage"] = Usage(*usage);
+  return chunk;
+}
+
+TextStream::TextStream(const SentencePieceTokenizer &tokenizer,
+                       std::vector<std::string> stop)
+    : tokenizer_(tokenizer), stop_(std::move(stop)) {
+  for (const std::string &s : stop_)
+    longest_stop_ = std::max(longest_stop_, s.size());
+}
+
+namespace {
+
+// Where a UTF-8 character that `text` ends inside of begins (text.size()
+// when it ends on a boundary), and before a trailing U+FFFD (a byte
+// sequence the next id may complete).
+size_t CompleteUtf8(const std::string &text) {
+  size_t end = text.size();
+  if (end >= 3 && text.compare(end - 3, 3, "\xEF\xBF\xBD") == 0)
+    return end - 3;
+  for (size_t back = 1; back <= 3 && back <= end; ++back) {
+    const unsigned char c = static_cast<unsigned char>(text[end - back]);
+    if ((c & 0xC0) == 0x80)
+      continue; // a continuation byte: look further back
+    const size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    return need > back ? end - back : end;
+  }
+  return end;
+}
+
+} // namespace
+
+std::string TextStream::Add(int32_t id) {
+  if (stopped_)
+    return {};
+  ids_.push_back(id);
+  std::string full = tokenizer_.Decode(ids_);
+  // Decoding more ids may rewrite the end of the text (a piece that needs
+  // its successor): keep what was handed out, wait for a consistent text.
+  if (full.size() < sent_ || full.compare(0, sent_, text_, 0, sent_) != 0)
+    return {};
+  text_ = std::move(full);
+  // The earliest stop string (none starts in what was handed out: the
+  // bytes that could begin one are held back).
+  size_t first = std::string::npos;
+  for (const std::string &s : stop_)
+    first = std::min(first, text_.find(s, sent_));
+  if (first != std::string::npos) {
+    std::string out = text_.substr(sent_, first - sent_);
+    sent_ = first;
+    stopped_ = true;
+    return out;
+  }
+  size_t ready = CompleteUtf8(text_);
+  if (longest_stop_ > 1)
+    ready = std::min(ready,
+                     text_.size() - std::min(text_.size(), longest_stop_ - 1));
+  if (ready <= sent_)
+    return {};
+  std::string out = text_.substr(sent_, ready - sent_);
+  sent_ = ready;
+  return out;
+}
+
+std::string TextStream::Finish() {
+  if (stopped_ || sent_ >= text_.size())
+    return {};
+  std::string out = text_.substr(sent_);
+  sent_ = text_.size();
+  return out;
+}
+
+} // namespace gemma::serve

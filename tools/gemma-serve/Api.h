@@ -1,0 +1,113 @@
+//===- Api.h - OpenAI's completion requests and responses -------*- C++ -*-===//
+//
+// The HTTP-free half of gemma-serve: a request body read and checked into
+// what the engine runs, and the JSON the clients expect back (OpenAI's
+// chat.completion and text_completion objects, their streamed chunks and
+// its error shape). Unknown fields are ignored, as OpenAI's own server
+// does; a known field of the wrong type or out of range is a 400 naming
+// it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TOOLS_GEMMA_SERVE_API_H
+#define TOOLS_GEMMA_SERVE_API_H
+
+#include "runtime/exec/BatchEngine.h"
+#include "runtime/exec/Sampler.h"
+#include "runtime/tokenizer/ChatTemplate.h"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace gemma::serve {
+
+struct ApiError {
+  int status = 400;
+  std::string message;
+  std::string type = "invalid_request_error";
+  std::string code;  // "" for none
+  std::string param; // the field at fault, "" for none
+};
+
+// {"error": {"message", "type", "param", "code"}}.
+std::string ErrorBody(const ApiError &error);
+
+// What a completion request asks for.
+struct CompletionParams {
+  bool chat = false;
+  std::vector<ChatMessage> messages; // chat
+  std::string prompt;                // completions: text
+  std::vector<int32_t> prompt_ids;   // completions: ids instead of text
+  bool prompt_is_ids = false;
+  std::optional<int> max_tokens; // none: to the end of the context
+  SamplingOptions sampling;
+  bool ignore_eos = false;
+  bool stream = false;
+  bool include_usage = false;
+  std::vector<std::string> stop;
+};
+
+// The server's facts a request is checked against.
+struct ServedModel {
+  std::string id;       // the name clients ask for
+  uint32_t context = 0; // positions
+  uint32_t vocab = 0;
+};
+
+// Reads a /v1/chat/completions (chat) or /v1/completions body. `seed`
+// gives the sampler's seed when the request names none.
+std::variant<CompletionParams, ApiError>
+ParseCompletion(std::string_view body, bool chat, const ServedModel &model,
+                uint64_t seed);
+
+// OpenAI's finish_reason: "length" for max_tokens or the end of the
+// context, else "stop" (the model's end of turn, a stop string).
+const char *FinishName(FinishReason reason);
+
+nlohmann::json Usage(const GenerationResult &result);
+
+// The whole answer (stream false).
+nlohmann::json CompletionBody(const CompletionParams &params,
+                              const std::string &id, const std::string &model,
+                              int64_t created, const std::string &text,
+                              const char *finish,
+                              const GenerationResult &result);
+
+// One streamed chunk: `text` (a delta), or the closing chunk with `finish`
+// (and usage when given).
+nlohmann::json ChunkBody(const CompletionParams &params, const std::string &id,
+                         const std::string &model, int64_t created,
+                         const std::string &text, const char *finish,
+                         const GenerationResult *usage);
+
+// Text as it streams out of generated ids: only text that can no longer
+// change (not a partial UTF-8 character, nor what may be the start of a
+// stop string) is handed out; a stop string ends it, itself not included.
+class TextStream {
+public:
+  TextStream(const SentencePieceTokenizer &tokenizer,
+             std::vector<std::string> stop);
+  // The text `id` makes final.
+  std::string Add(int32_t id);
+  // What was held back, at the end.
+  std::string Finish();
+  bool stopped() const { return stopped_; }
+
+private:
+  const SentencePieceTokenizer &tokenizer_;
+  std::vector<std::string> stop_;
+  size_t longest_stop_ = 0;
+  std::vector<int> ids_;
+  std::string text_; // all decoded so far
+  size_t sent_ = 0;  // bytes of text_ handed out
+  bool stopped_ = false;
+};
+
+} // namespace gemma::serve
+
+#endif // TOOLS_GEMMA_SERVE_API_H
