@@ -3,7 +3,8 @@
 
     check-cli-docs.py --bin-dir DIR --doc FILE
 
-Runs `--help` of gemma-compile, gemma-exec, gemma-ref and gemma-sbs, and of
+Runs `--help` of gemma-compile, gemma-exec, gemma-ref, gemma-sbs and
+gemma-serve, and of
 every subcommand gemma-sbs's --help lists, and collects each option line's
 flag (`--name`, or a one-letter `-o`). LLVM's generic options (the "Generic
 Options" group: --help, --help-list, --version, ...) are skipped, and so is
@@ -23,7 +24,7 @@ import re
 import subprocess
 import sys
 
-TOOLS = ["gemma-compile", "gemma-exec", "gemma-ref", "gemma-sbs"]
+TOOLS = ["gemma-compile", "gemma-exec", "gemma-ref", "gemma-sbs", "gemma-serve"]
 SUBCOMMAND_TOOL = "gemma-sbs"
 GENERIC_GROUP = "Generic Options"
 # Also by name, should LLVM ever list them outside their group.
