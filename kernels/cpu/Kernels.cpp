@@ -327,10 +327,9 @@ void GemmDecoded(const float *rows, int64_t stride, int64_t count, int64_t in,
 // batch) read the stored rows directly; more rows amortize decoding a row
 // once for all of them.
 constexpr int64_t kMaxDirectRows = 8;
-// With more than two rows, the stored rows are visited this many at a time
-// so that each block, read from memory once, serves every activation row
-// from the cache.
-constexpr int64_t kDirectBlockRows = 64;
+// With more than two rows, the stored rows are decoded this many at a time
+// (in the cache while every activation row's dots read them).
+constexpr int64_t kDirectBlockRows = 12;
 
 // What a matmul job needs before its threads start: how its rows are read
 // (RowDot), its activations in that order (decode) or packed (prefill).
@@ -350,13 +349,26 @@ void MatmulRows(const MatmulJob &job, const PreparedJob &prepared, bool bf16,
   const int64_t n = job.n, in = job.in, out = job.out;
   float *y = job.y;
   RowRuns runs(job.ranges, out);
+  if (n > 2 && n <= kMaxDirectRows) {
+    // A few rows (a server's batch): each block of stored rows decoded to
+    // f32 once, then every activation row's dots with it.
+    const int64_t stride = GemmRowStride(in);
+    float *rows = RowBuffer(kDirectBlockRows * stride);
+    for (int64_t o = begin; o < end;) {
+      const auto [row, run] = runs.At(o);
+      const int64_t count = std::min({run, end - o, kDirectBlockRows});
+      for (int64_t k = 0; k < count; ++k)
+        DecodeRowForGemm(w, row + k, rows + k * stride);
+      DotRowsMulti(job.x, n, in, in, rows, stride, count, y + o, out);
+      o += count;
+    }
+    return;
+  }
   if (n <= kMaxDirectRows && row_dot.dot) {
     const int64_t bytes_per_row = int64_t(PackedBytes(w.type, uint64_t(in)));
     for (int64_t o = begin; o < end;) {
       const auto [row, run] = runs.At(o);
-      int64_t count = std::min(run, end - o);
-      if (n > 2)
-        count = std::min(count, kDirectBlockRows);
+      const int64_t count = std::min(run, end - o);
       for (int64_t i = 0; i < n; ++i) {
         float *yi = y + i * out + o;
         DotRun(row_dot, xs + i * in * row_dot.ordered_width,
@@ -437,6 +449,10 @@ void PrepareJobs(ThreadPool &pool, std::span<const MatmulJob> jobs, bool bf16,
     const MatmulJob &job = jobs[j];
     PreparedJob &p = prepared[j];
     p.dot = RowDotFor(job.w.type, job.in);
+    if (job.n > 2 && job.n <= kMaxDirectRows) {
+      p.direct = true; // decoded rows against the activations as they are
+      continue;
+    }
     p.direct = job.n <= kMaxDirectRows && p.dot.dot;
     const auto same_x = [&](size_t e) {
       return jobs[e].x == job.x && jobs[e].n == job.n && jobs[e].in == job.in;

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -458,6 +459,67 @@ void ExpRowsVec(float *x, int64_t rows, int64_t width, float *maxes,
     sums[r] = ExpRow(x + r * width, width, x + r * width, &maxes[r]);
 }
 
+// N activation rows against R f32 weight rows at a time: each weight
+// vector is loaded once for all N rows, each activation vector once for
+// all R (R N accumulators: R = 4 up to 6 rows, 3 for 7 and 8).
+template <int N, int R = (N <= 6 ? 4 : 3)>
+HWY_INLINE void DotRowsMultiN(const float *x, int64_t x_stride, int64_t in,
+                              const float *w, int64_t w_stride, int64_t count,
+                              float *y, int64_t y_stride) {
+  const hn::ScalableTag<float> d;
+  const int64_t lanes = int64_t(hn::Lanes(d));
+  const int64_t whole = in / lanes * lanes;
+  for (int64_t j = 0; j < count; j += R) {
+    const int rows = int(std::min<int64_t>(R, count - j));
+    decltype(hn::Zero(d)) acc[R][N];
+    const float *wr[R];
+    for (int r = 0; r < R; ++r) {
+      // Past the last row: read row 0 again, its sums are dropped.
+      wr[r] = w + (j + (r < rows ? r : 0)) * w_stride;
+      for (int i = 0; i < N; ++i)
+        acc[r][i] = hn::Zero(d);
+    }
+    for (int64_t k = 0; k < whole; k += lanes) {
+      decltype(hn::Zero(d)) wv[R];
+      for (int r = 0; r < R; ++r)
+        wv[r] = hn::LoadU(d, wr[r] + k);
+      for (int i = 0; i < N; ++i) {
+        const auto v = hn::LoadU(d, x + i * x_stride + k);
+        for (int r = 0; r < R; ++r)
+          acc[r][i] = hn::MulAdd(wv[r], v, acc[r][i]);
+      }
+    }
+    for (int r = 0; r < rows; ++r)
+      for (int i = 0; i < N; ++i) {
+        float sum = hn::GetLane(hn::SumOfLanes(d, acc[r][i]));
+        for (int64_t k = whole; k < in; ++k)
+          sum += wr[r][k] * x[i * x_stride + k];
+        y[i * y_stride + j + r] = sum;
+      }
+  }
+}
+
+void DotRowsMultiVec(const float *x, int64_t n, int64_t x_stride, int64_t in,
+                     const float *w, int64_t w_stride, int64_t count, float *y,
+                     int64_t y_stride) {
+  switch (n) {
+#define GEMMA_DOT_ROWS_MULTI(N)                                                \
+  case N:                                                                      \
+    return DotRowsMultiN<N>(x, x_stride, in, w, w_stride, count, y, y_stride);
+    GEMMA_DOT_ROWS_MULTI(1)
+    GEMMA_DOT_ROWS_MULTI(2)
+    GEMMA_DOT_ROWS_MULTI(3)
+    GEMMA_DOT_ROWS_MULTI(4)
+    GEMMA_DOT_ROWS_MULTI(5)
+    GEMMA_DOT_ROWS_MULTI(6)
+    GEMMA_DOT_ROWS_MULTI(7)
+    GEMMA_DOT_ROWS_MULTI(8)
+#undef GEMMA_DOT_ROWS_MULTI
+  default:
+    std::abort(); // a caller's bug: at most 8 rows
+  }
+}
+
 // UnaryFn::kGeluTanh's formula (kernels/common/UnaryFunctions.h),
 // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), over vectors with
 // Highway's tanh (at most 4 ulp from libm's); the tail takes the table's.
@@ -539,6 +601,7 @@ HWY_EXPORT(AddScaledVec);
 HWY_EXPORT(TargetNameVec);
 HWY_EXPORT(TargetIsAvx512Vec);
 HWY_EXPORT(GeluTanhVec);
+HWY_EXPORT(DotRowsMultiVec);
 HWY_EXPORT(SoftmaxVec);
 HWY_EXPORT(DecodeSfpToBf16Vec);
 HWY_EXPORT(SumSquaresVec);
@@ -606,6 +669,13 @@ void ExpRows(float *x, int64_t rows, int64_t width, float *maxes, float *sums) {
 
 void SoftmaxRows(const float *x, int64_t rows, int64_t width, float *out) {
   HWY_DYNAMIC_DISPATCH(SoftmaxVec)(x, rows, width, out);
+}
+
+void DotRowsMulti(const float *x, int64_t n, int64_t x_stride, int64_t in,
+                  const float *w, int64_t w_stride, int64_t count, float *y,
+                  int64_t y_stride) {
+  HWY_DYNAMIC_DISPATCH(DotRowsMultiVec)
+  (x, n, x_stride, in, w, w_stride, count, y, y_stride);
 }
 
 void GeluTanhVector(const float *x, int64_t n, float *out) {

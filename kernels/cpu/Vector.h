@@ -55,6 +55,14 @@ void ExpRows(float *x, int64_t rows, int64_t width, float *maxes, float *sums);
 // Softmax over each of `rows` rows of `width` (in place allowed).
 void SoftmaxRows(const float *x, int64_t rows, int64_t width, float *out);
 
+// y[i * y_stride + j] = x_i . w_j for n <= 8 activation rows (x_stride
+// apart) and `count` f32 weight rows (w_stride apart) of `in` values: each
+// weight vector is read once for every row (a server's batched decode).
+// f32 products and sums, in lanes then across them.
+void DotRowsMulti(const float *x, int64_t n, int64_t x_stride, int64_t in,
+                  const float *w, int64_t w_stride, int64_t count, float *y,
+                  int64_t y_stride);
+
 // The tanh approximation of GELU, elementwise (in place allowed).
 void GeluTanhVector(const float *x, int64_t n, float *out);
 

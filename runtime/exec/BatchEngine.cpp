@@ -46,6 +46,18 @@ BatchEngine::Create(PlanSession &session, int parallel, size_t max_queue) {
   std::unique_ptr<BatchEngine> engine(
       new BatchEngine(session, parallel, max_queue));
   engine->caches_ = session.NewCaches(parallel);
+  // Each decode bucket up to `parallel` runs on the batch's first rows.
+  for (int64_t b : buckets) {
+    if (b > parallel)
+      continue;
+    absl::StatusOr<std::unique_ptr<KvCaches>> first =
+        session.CacheRows(*engine->caches_, parallel, 0, b);
+    if (!first.ok())
+      return first.status();
+    engine->buckets_.push_back({b, *std::move(first)});
+  }
+  std::sort(engine->buckets_.begin(), engine->buckets_.end(),
+            [](const auto &a, const auto &b) { return a.first < b.first; });
   for (int r = 0; r < parallel; ++r) {
     auto row = std::make_unique<Row>();
     absl::StatusOr<std::unique_ptr<KvCaches>> view =
@@ -159,10 +171,14 @@ void BatchEngine::Admit(std::unique_lock<std::mutex> &lock) {
         reuse = k;
       }
     }
-    if (!best) {
+    if (!best || reuse == 0) {
+      // The first free row: decode steps run the smallest bucket that
+      // holds the highest running row.
       for (const std::unique_ptr<Row> &row : rows_)
-        if (!row->active && (!best || row->last_used < best->last_used))
+        if (!row->active) {
           best = row.get();
+          break;
+        }
       best->ids.clear();
       reuse = 0;
     }
@@ -202,9 +218,16 @@ void BatchEngine::Admit(std::unique_lock<std::mutex> &lock) {
 
 void BatchEngine::Step() {
   const uint32_t context = session_.meta().context;
-  std::vector<int32_t> ids(size_t(parallel_), 0), positions(ids.size(), 0);
+  size_t highest = 0;
+  for (size_t r = 0; r < rows_.size(); ++r)
+    if (rows_[r]->active)
+      highest = r + 1;
+  auto bucket = buckets_.begin();
+  while (size_t(bucket->first) < highest)
+    ++bucket;
+  std::vector<int32_t> ids(size_t(bucket->first), 0), positions(ids.size(), 0);
   uint64_t used = 0;
-  for (size_t r = 0; r < rows_.size(); ++r) {
+  for (size_t r = 0; r < ids.size(); ++r) {
     Row &row = *rows_[r];
     if (row.active)
       ids[r] = row.pending;
@@ -217,13 +240,13 @@ void BatchEngine::Step() {
   }
   const auto start = std::chrono::steady_clock::now();
   absl::StatusOr<std::vector<float>> logits =
-      session_.DecodeBatch(ids, positions, *caches_);
+      session_.DecodeBatch(ids, positions, *bucket->second);
   const double seconds = Since(start);
   const size_t vocab =
       logits.ok() && !logits->empty() ? logits->size() / ids.size() : 0;
   const std::vector<int32_t> &eos = session_.meta().eos_ids;
   uint64_t generated = 0;
-  for (size_t r = 0; r < rows_.size(); ++r) {
+  for (size_t r = 0; r < ids.size(); ++r) {
     Row &row = *rows_[r];
     if (!row.active)
       continue;

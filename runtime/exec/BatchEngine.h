@@ -1,8 +1,9 @@
 //===- BatchEngine.h - Many sequences sharing each decode step --*- C++ -*-===//
 //
 // Continuous batching for a server. The engine keeps one batch of KV
-// caches for `parallel` sequences (the plan's @decode_<parallel> bucket)
-// and a thread that, between decode steps, admits waiting requests: each
+// caches for `parallel` sequences (the plan's @decode_<parallel> bucket;
+// each step runs the smallest decode bucket holding the running rows) and a
+// thread that, between decode steps, admits waiting requests: each
 // is prefilled alone into its own rows of the batch (Backend::CacheRows),
 // then joins the next step, where every running sequence advances by one
 // token in one pass over the weights; a finished sequence leaves its rows
@@ -115,6 +116,8 @@ private:
   const int parallel_;
   const size_t max_queue_;
   std::unique_ptr<KvCaches> caches_;
+  // (bucket, its first rows of caches_), smallest first.
+  std::vector<std::pair<int64_t, std::unique_ptr<KvCaches>>> buckets_;
   std::vector<std::unique_ptr<Row>> rows_;
   uint64_t clock_ = 0; // for least-recently-used rows
 

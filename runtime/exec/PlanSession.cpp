@@ -69,8 +69,9 @@ std::unique_ptr<KvCaches> PlanSession::NewCaches(int64_t batch) const {
 }
 
 absl::StatusOr<std::unique_ptr<KvCaches>>
-PlanSession::SequenceCaches(KvCaches &caches, int64_t batch, int64_t row) {
-  return backend_->CacheRows(caches, batch, row, 1);
+PlanSession::CacheRows(KvCaches &caches, int64_t batch, int64_t first,
+                       int64_t count) {
+  return backend_->CacheRows(caches, batch, first, count);
 }
 
 absl::StatusOr<std::vector<float>>

@@ -44,7 +44,13 @@ public:
   // Sequence `row` of caches made for `batch`, as one sequence's caches
   // (Prefill, Decode): where the backend has views (Backend::CacheRows).
   absl::StatusOr<std::unique_ptr<KvCaches>>
-  SequenceCaches(KvCaches &caches, int64_t batch, int64_t row);
+  SequenceCaches(KvCaches &caches, int64_t batch, int64_t row) {
+    return CacheRows(caches, batch, row, 1);
+  }
+  // Sequences [first, first + count) of caches made for `batch`, as the
+  // caches of a batch of `count` (Backend::CacheRows).
+  absl::StatusOr<std::unique_ptr<KvCaches>>
+  CacheRows(KvCaches &caches, int64_t batch, int64_t first, int64_t count);
   // Logits [B x vocab] for B sequences each at its own position, one new
   // token each, through @decode_B (B = ids.size(), a decode bucket of the
   // plan) on caches made for B sequences.

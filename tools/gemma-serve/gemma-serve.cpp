@@ -112,9 +112,11 @@ absl::StatusOr<Model> Load() {
   request.context = ctx_size;
   request.verbose = verbose;
   request.tool = "gemma-serve";
-  request.decode_buckets = {1, int64_t(parallel)};
-  if (parallel == 1)
-    request.decode_buckets = {1};
+  // Powers of two up to --parallel, and --parallel: a step runs the
+  // smallest that holds the running sequences.
+  for (int64_t b = 1; b < parallel; b *= 2)
+    request.decode_buckets.push_back(b);
+  request.decode_buckets.push_back(parallel);
   absl::StatusOr<std::string> plan = ResolvePlan(request);
   if (!plan.ok())
     return plan.status();

@@ -467,6 +467,37 @@ INSTANTIATE_TEST_SUITE_P(
                        ::testing::ValuesIn(VectorTargets())),
     TypeAndTarget);
 
+// A server's batched decode: 1 to 8 activation rows against f32 weight
+// rows, each row count of the kernel's groups and a partial one, a width
+// with a tail past the vectors; f32 sums within 1e-6 of sum |x_k w_k| of
+// the f64 dot, under every target.
+TEST(CpuKernels, DotRowsMultiMatchesF64Dots) {
+  ForEachTarget([] {
+    for (int64_t in : {37, 640}) {
+      const int64_t count = 13, stride = in + 5;
+      const std::vector<float> w = Random(count * stride, 71, 0.5f);
+      const std::vector<float> x = Random(8 * in, 72, 2.0f);
+      for (int64_t n = 1; n <= 8; ++n) {
+        std::vector<float> y(size_t(n * count), -1.0f);
+        DotRowsMulti(x.data(), n, in, in, w.data(), stride, count, y.data(),
+                     count);
+        for (int64_t i = 0; i < n; ++i)
+          for (int64_t j = 0; j < count; ++j) {
+            double want = 0, magnitude = 0;
+            for (int64_t k = 0; k < in; ++k) {
+              const double p = double(x[i * in + k]) * w[j * stride + k];
+              want += p;
+              magnitude += std::fabs(p);
+            }
+            ASSERT_NEAR(y[i * count + j], want, 1e-6 * magnitude)
+                << "in " << in << " rows " << n << " row " << i
+                << " weight row " << j;
+          }
+      }
+    }
+  });
+}
+
 // The VBMI byte-table decoders of a prefill's SFP rows give the scalar
 // decoder's values bit for bit, in code order: every code, in rows long
 // enough for two lookup steps and a tail (150 = 2 x 64 + 22) and shorter
