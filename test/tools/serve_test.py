@@ -289,6 +289,25 @@ class Access(unittest.TestCase):
                 server.stop()
 
 
+class Startup(unittest.TestCase):
+    def test_a_busy_port_is_an_error_not_a_shared_socket(self):
+        with tempfile.TemporaryDirectory() as d:
+            model = os.path.join(d, "tiny.sbs")
+            subprocess.run([ARGS.gemma_sbs, "synth", "--preset",
+                            "tiny-gemma3", "-o", model], check=True,
+                           capture_output=True)
+            first = Served(model)
+            try:
+                second = subprocess.run(
+                    [ARGS.gemma_serve, model, "--port", str(first.port)],
+                    capture_output=True, text=True, timeout=60)
+                self.assertEqual(second.returncode, 1)
+                self.assertIn(f"cannot listen on 127.0.0.1:{first.port}",
+                              second.stderr)
+            finally:
+                first.stop()
+
+
 class RealModel(unittest.TestCase):
     def test_greedy_text_equals_gemma_exec(self):
         if not ARGS.real_model or not os.path.exists(ARGS.real_model):

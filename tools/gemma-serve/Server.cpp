@@ -366,6 +366,12 @@ void Server::Route() {
   httplib::Server &http = *http_;
   std::shared_ptr<Shared> shared = shared_;
   http.set_payload_max_length(options_.max_body);
+  // SO_REUSEADDR only: the library's default adds SO_REUSEPORT, with which
+  // a second server on a busy port binds too and takes half its requests.
+  http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   const int threads = options_.http_threads;
   http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http.set_logger(
