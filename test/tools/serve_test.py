@@ -318,9 +318,18 @@ class RealModel(unittest.TestCase):
             [ARGS.gemma_exec, ARGS.real_model, "--raw", "--prompt", prompt,
              "--max-tokens", "24", "--ignore-eos", "--threads", "2"],
             check=True, capture_output=True, text=True).stdout
-        server = Served(ARGS.real_model, "--parallel", "4")
+        server = Served(ARGS.real_model, "--parallel", "4",
+                        "--chat-template", "gemma")
         try:
             client = server.client()
+            # The pretrained file names no chat template; forced, the
+            # client's chat completion is answered.
+            chat = client.chat.completions.create(
+                model=os.path.basename(ARGS.real_model),
+                messages=[{"role": "user", "content": "Why is the sky blue?"}],
+                max_tokens=16, temperature=0)
+            self.assertEqual(chat.usage.completion_tokens, 16)
+            self.assertTrue(chat.choices[0].message.content)
             # Two at once: batched decoding must not change either's tokens.
             with concurrent.futures.ThreadPoolExecutor(2) as pool:
                 texts = list(pool.map(

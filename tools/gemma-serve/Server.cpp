@@ -106,7 +106,9 @@ Server::Shared::PromptIds(const CompletionParams &params) const {
     if (model.chat_format == ChatFormat::kNone)
       return ApiError{400,
                       fmt::format("{} has no chat template (a base, "
-                                  "pretrained model): use /v1/completions",
+                                  "pretrained model): use /v1/completions, "
+                                  "or start the server with --chat-template "
+                                  "gemma",
                                   model.served.id),
                       "invalid_request_error", "", "messages"};
     std::string error;

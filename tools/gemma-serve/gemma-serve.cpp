@@ -13,6 +13,7 @@
 
 #include "runtime/exec/BatchEngine.h"
 #include "runtime/exec/PlanSession.h"
+#include "runtime/tokenizer/ChatTemplate.h"
 #include "tools/common/FlagCheck.h"
 #include "tools/common/PlanCache.h"
 #include "tools/gemma-serve/Server.h"
@@ -67,6 +68,13 @@ cl::opt<std::string> alias("alias",
                            cl::desc("The model's name in the API (default: "
                                     "the model file's name)"),
                            cl::value_desc("name"), cl::cat(serving));
+cl::opt<std::string> chat_template(
+    "chat-template",
+    cl::desc("Chat format for /v1/chat/completions instead of the model's: "
+             "gemma (Gemma 1-3 turns), gemma4, or none (refuse chat); a "
+             "pretrained model's file names none, and its turns may still "
+             "be wanted"),
+    cl::value_desc("gemma|gemma4|none"), cl::cat(serving));
 cl::opt<int> max_body("max-body",
                       cl::desc("Largest request body in bytes; default "
                                "1048576"),
@@ -159,6 +167,13 @@ int Run() {
   if (max_queue < 0 || max_body < 1024 || port < 0 || port > 65535)
     return Fail("--max-queue must be >= 0, --max-body >= 1024 and --port in "
                 "[0, 65535]");
+  std::optional<ChatFormat> forced_format;
+  if (!chat_template.empty()) {
+    forced_format = ParseChatFormat(chat_template);
+    if (!forced_format)
+      return Fail(fmt::format("--chat-template '{}': gemma, gemma4 or none",
+                              chat_template.getValue()));
+  }
   // SIGINT and SIGTERM reach only the thread that waits for them below
   // (blocked before any other thread starts, which inherits the mask).
   sigset_t signals;
@@ -190,7 +205,8 @@ int Run() {
           ? std::filesystem::path(model_path.getValue()).filename().string()
           : alias.getValue(),
       meta.context, meta.vocab_size};
-  loaded.chat_format = static_cast<ChatFormat>(meta.chat_format);
+  loaded.chat_format =
+      forced_format.value_or(static_cast<ChatFormat>(meta.chat_format));
   loaded.bos_id = meta.bos_id;
   server.Ready(loaded);
   std::fprintf(stderr,
