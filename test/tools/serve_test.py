@@ -48,6 +48,14 @@ def free_port():
         return s.getsockname()[1]
 
 
+def synth_tiny(folder, name):
+    """The tiny-gemma3 preset (synthetic tokenizer, Gemma's chat turns)."""
+    path = os.path.join(folder, name)
+    subprocess.run([ARGS.gemma_sbs, "synth", "--preset", "tiny-gemma3", "-o",
+                    path], check=True, capture_output=True)
+    return path
+
+
 class Served:
     """A gemma-serve process on a free loopback port."""
 
@@ -113,9 +121,7 @@ class Protocol(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.TemporaryDirectory()
-        cls.model = os.path.join(cls.dir.name, "tiny-gemma3.sbs")
-        subprocess.run([ARGS.gemma_sbs, "synth", "--preset", "tiny-gemma3",
-                        "-o", cls.model], check=True, capture_output=True)
+        cls.model = synth_tiny(cls.dir.name, "tiny-gemma3.sbs")
         cls.server = Served(cls.model, "--parallel", "4", "--max-queue", "64",
                             "--alias", "tiny")
         cls.client = cls.server.client()
@@ -265,10 +271,7 @@ class Protocol(unittest.TestCase):
 class Access(unittest.TestCase):
     def test_api_key_and_drain(self):
         with tempfile.TemporaryDirectory() as d:
-            model = os.path.join(d, "tiny.sbs")
-            subprocess.run([ARGS.gemma_sbs, "synth", "--preset",
-                            "tiny-gemma3", "-o", model], check=True,
-                           capture_output=True)
+            model = synth_tiny(d, "tiny.sbs")
             server = Served(model, "--api-key", "sesame", "--parallel", "2")
             try:
                 with self.assertRaises(openai.AuthenticationError):
@@ -292,10 +295,7 @@ class Access(unittest.TestCase):
 class Startup(unittest.TestCase):
     def test_a_busy_port_is_an_error_not_a_shared_socket(self):
         with tempfile.TemporaryDirectory() as d:
-            model = os.path.join(d, "tiny.sbs")
-            subprocess.run([ARGS.gemma_sbs, "synth", "--preset",
-                            "tiny-gemma3", "-o", model], check=True,
-                           capture_output=True)
+            model = synth_tiny(d, "tiny.sbs")
             first = Served(model)
             try:
                 second = subprocess.run(
