@@ -154,8 +154,9 @@ void BatchEngine::Admit(std::unique_lock<std::mutex> &lock) {
     queue_.pop_front();
     metrics_.queued = queue_.size();
     const std::vector<int32_t> &prompt = request.prompt;
-    // The free rows whose tokens begin the prompt (leaving its last token
-    // to feed), the longest such prefix; else the least recently used.
+    // The free row whose tokens begin the prompt (leaving its last token
+    // to feed), the longest such prefix, the least recently used among
+    // equals; without one, the first free row.
     Row *best = nullptr;
     size_t reuse = 0;
     for (const std::unique_ptr<Row> &row : rows_) {

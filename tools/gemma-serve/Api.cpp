@@ -250,7 +250,8 @@ std::string ErrorBody(const ApiError &error) {
   json e = {{"message", error.message}, {"type", error.type}};
   e["param"] = error.param.empty() ? json(nullptr) : json(error.param);
   e["code"] = error.code.empty() ? json(nullptr) : json(error.code);
-  return json({{"error", e}}).dump();
+  return json({{"error", e}})
+      .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::variant<CompletionParams, ApiError>

@@ -168,7 +168,13 @@ void Pump(Channel &channel, TextStream &text,
   }
 }
 
-std::string Sse(const json &j) { return "data: " + j.dump() + "\n\n"; }
+// Generated text can hold bytes that are no UTF-8 (a byte-fallback token
+// on its own): they go out as U+FFFD rather than failing the response.
+std::string Dump(const json &j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string Sse(const json &j) { return "data: " + Dump(j) + "\n\n"; }
 
 } // namespace
 
@@ -250,10 +256,9 @@ void Server::Shared::Complete(const httplib::Request &req,
                              "server_error", "", ""});
     const char *finish =
         text->stopped() ? "stop" : FinishName(channel->result.finish);
-    res.set_content(
-        CompletionBody(*params, id, name, created, answer, finish, result)
-            .dump(),
-        "application/json");
+    res.set_content(Dump(CompletionBody(*params, id, name, created, answer,
+                                        finish, result)),
+                    "application/json");
     return;
   }
   res.set_header("Cache-Control", "no-cache");
