@@ -27,7 +27,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <new>
-#include <pthread.h>
+#include <unistd.h>
 
 namespace {
 
@@ -100,6 +100,25 @@ cl::opt<std::string>
            cl::value_desc("name"), cl::cat(running));
 cl::opt<bool> verbose("verbose", cl::desc("Say what loading does"),
                       cl::cat(running));
+
+// SIGINT and SIGTERM, written by the handler to a pipe the main thread
+// reads: delivered to whichever thread, they reach the shutdown below (a
+// blocked-signal mask does not cover threads the sanitizers or libraries
+// start before main).
+int signal_pipe[2] = {-1, -1};
+
+extern "C" void OnSignal(int signal) {
+  const unsigned char byte = static_cast<unsigned char>(signal);
+  [[maybe_unused]] ssize_t n = write(signal_pipe[1], &byte, 1);
+}
+
+// Waits for SIGINT or SIGTERM; returns which.
+int WaitForSignal() {
+  unsigned char byte = 0;
+  while (read(signal_pipe[0], &byte, 1) != 1) {
+  }
+  return byte;
+}
 
 int Fail(const std::string &message) {
   std::fprintf(stderr, "gemma-serve: error: %s\n", message.c_str());
@@ -174,13 +193,15 @@ int Run() {
       return Fail(fmt::format("--chat-template '{}': gemma, gemma4 or none",
                               chat_template.getValue()));
   }
-  // SIGINT and SIGTERM reach only the thread that waits for them below
-  // (blocked before any other thread starts, which inherits the mask).
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  if (pipe(signal_pipe) != 0)
+    return Fail("cannot make the signal pipe");
+  struct sigaction action{};
+  action.sa_handler = OnSignal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  signal(SIGPIPE, SIG_IGN); // a client gone mid-write is an error, not death
 
   serve::Server server({.host = host,
                         .port = port,
@@ -215,8 +236,7 @@ int Run() {
                meta.model_name.c_str(), loaded.served.id.c_str(), int(parallel),
                meta.context, model->session->backend().Describe().c_str());
 
-  int received = 0;
-  sigwait(&signals, &received);
+  const int received = WaitForSignal();
   std::fprintf(stderr, "gemma-serve: %s: finishing the requests in flight\n",
                received == SIGINT ? "interrupted" : "terminated");
   server.BeginDrain();
