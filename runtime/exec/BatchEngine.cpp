@@ -20,6 +20,16 @@ double Since(std::chrono::steady_clock::time_point start) {
 // The ids the repetition penalty looks at, as Conversation::Reply does.
 constexpr size_t kPenaltyWindow = 64;
 
+// How many of a row's ids a prompt can keep: their shared start, leaving
+// the prompt's last id to feed.
+size_t Shared(const std::vector<int32_t> &ids,
+              const std::vector<int32_t> &prompt) {
+  const size_t n = std::min(ids.size(), prompt.size() - 1);
+  return size_t(
+      std::mismatch(ids.begin(), ids.begin() + long(n), prompt.begin()).first -
+      ids.begin());
+}
+
 } // namespace
 
 // One sequence's rows of the batch. Touched only by the engine's thread.
@@ -68,6 +78,8 @@ BatchEngine::Create(PlanSession &session, int parallel, size_t max_queue) {
     engine->rows_.push_back(std::move(row));
   }
   engine->metrics_.parallel = size_t(parallel);
+  for (int64_t b : session.meta().prefill_buckets)
+    engine->max_chunk_ = std::max(engine->max_chunk_, size_t(b));
   engine->thread_ = std::thread([e = engine.get()] { e->Loop(); });
   return engine;
 }
@@ -148,26 +160,37 @@ void BatchEngine::Loop() {
   }
 }
 
+// A row's ids past the prompt's start (a reply the next turn resends in
+// other tokens, or not at all) are dropped by writing over them. That is
+// exact while at most `max_chunk_` of them are dropped: a sliding layer's
+// ring (W + T_max - 1 slots, T_max the largest prefill chunk) then still
+// holds every kept position a new query's window reads, and a dropped
+// entry ahead of a query lies outside the window its slot maps to (the
+// same reason a padded chunk's entries are). More than that, the row
+// starts over.
+size_t BatchEngine::SharedStart(const std::vector<int32_t> &ids,
+                                const std::vector<int32_t> &prompt) const {
+  const size_t k = Shared(ids, prompt);
+  return ids.size() - k <= max_chunk_ ? k : 0;
+}
+
 void BatchEngine::Admit(std::unique_lock<std::mutex> &lock) {
   while (!queue_.empty() && metrics_.active < size_t(parallel_)) {
     GenerationRequest request = std::move(queue_.front());
     queue_.pop_front();
     metrics_.queued = queue_.size();
     const std::vector<int32_t> &prompt = request.prompt;
-    // The free row whose tokens begin the prompt (leaving its last token
-    // to feed), the longest such prefix, the least recently used among
-    // equals; without one, the first free row.
+    // The free row sharing the longest start with the prompt (leaving its
+    // last token to feed), the least recently used among equals; without
+    // one, the first free row.
     Row *best = nullptr;
     size_t reuse = 0;
     for (const std::unique_ptr<Row> &row : rows_) {
       if (row->active)
         continue;
-      const size_t k = row->ids.size();
-      const bool prefix =
-          k < prompt.size() &&
-          std::equal(row->ids.begin(), row->ids.end(), prompt.begin());
-      if (prefix && (!best || k > reuse ||
-                     (k == reuse && row->last_used < best->last_used))) {
+      const size_t k = SharedStart(row->ids, prompt);
+      if (k > 0 && (!best || k > reuse ||
+                    (k == reuse && row->last_used < best->last_used))) {
         best = row.get();
         reuse = k;
       }

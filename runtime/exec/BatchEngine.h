@@ -11,10 +11,10 @@
 //
 // A prefix cache: a finished sequence's rows keep its tokens. A request
 // whose prompt starts with them (the next turn of a chat, which resends
-// the conversation) takes those rows and prefills only the rest; that is
-// exact on sliding-window layers too, since their ring holds every
-// position a continuation reads (the same as one Conversation across
-// turns).
+// the conversation) takes those rows and prefills only the rest, also when
+// the prompt departs from the last few of them (a reply re-tokenized
+// otherwise): exact on sliding-window layers too (BatchEngine.cpp,
+// SharedStart, says when).
 //
 // Numerics: a sequence's tokens do not depend on the others in its batch
 // beyond the order of f32 sums (the decode matmuls of a batch run as a
@@ -111,10 +111,13 @@ private:
   // One decode step of every running sequence.
   void Step();
   void Finish(Row &row, FinishReason reason, absl::Status status = {});
+  size_t SharedStart(const std::vector<int32_t> &ids,
+                     const std::vector<int32_t> &prompt) const;
 
   PlanSession &session_;
   const int parallel_;
   const size_t max_queue_;
+  size_t max_chunk_ = 1; // the largest prefill bucket
   std::unique_ptr<KvCaches> caches_;
   // (bucket, its first rows of caches_), smallest first.
   std::vector<std::pair<int64_t, std::unique_ptr<KvCaches>>> buckets_;

@@ -187,6 +187,36 @@ TEST(BatchEngine, APromptContinuingAnEarlierOneReusesItsRows) {
   EXPECT_EQ(second.tokens, Alone(*tiny.session, next, 5));
 }
 
+// A prompt that departs from a finished sequence's last tokens (a reply
+// re-tokenized otherwise) keeps the shared start and writes over the rest,
+// with the tokens a fresh engine gives, past the sliding window (8) too;
+// departing more than the largest prefill chunk (8) back starts over.
+TEST(BatchEngine, APromptDepartingFromAnEarlierOneKeepsTheSharedStart) {
+  Tiny tiny = OpenTiny("rewind");
+  absl::StatusOr<std::unique_ptr<BatchEngine>> engine =
+      BatchEngine::Create(*tiny.session, kParallel, 8);
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  const std::vector<int32_t> prompt = testing::RandomIds(20, tiny.vocab, 15);
+  const Outcome first = Submit(**engine, prompt, 10).get();
+  ASSERT_EQ(first.tokens.size(), 10u);
+  // The rows hold the prompt and 9 replies; keep 3 of them, then depart.
+  std::vector<int32_t> next = prompt;
+  next.insert(next.end(), first.tokens.begin(), first.tokens.begin() + 3);
+  const std::vector<int32_t> other = testing::RandomIds(6, tiny.vocab, 16);
+  next.insert(next.end(), other.begin(), other.end());
+  const Outcome second = Submit(**engine, next, 6).get();
+  EXPECT_EQ(second.result.cached_tokens, prompt.size() + 3);
+  // Departing 20 ids back (more than the largest chunk) starts over.
+  std::vector<int32_t> far = next;
+  far.resize(next.size() - 9 - 10);
+  far.push_back(7);
+  far.push_back(8);
+  const Outcome third = Submit(**engine, far, 6).get();
+  EXPECT_EQ(third.result.cached_tokens, 0u);
+  EXPECT_EQ(second.tokens, Alone(*tiny.session, next, 6));
+  EXPECT_EQ(third.tokens, Alone(*tiny.session, far, 6));
+}
+
 // A request whose consumer stops it frees its rows at once; past the rows
 // and the queue a request is refused.
 TEST(BatchEngine, StoppedRequestsFreeTheirRowsAndAFullQueueRefuses) {

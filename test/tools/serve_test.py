@@ -162,6 +162,20 @@ class Protocol(unittest.TestCase):
         self.assertEqual(finish, "length")
         self.assertEqual(usage.completion_tokens, 12)
 
+    def test_the_next_turn_of_a_chat_reuses_the_cache(self):
+        messages = [{"role": "user", "content": "Tell me about cats."}]
+        first = self.client.chat.completions.create(
+            model="tiny", messages=messages, max_tokens=12, temperature=0)
+        messages += [{"role": "assistant",
+                      "content": first.choices[0].message.content},
+                     {"role": "user", "content": "And dogs?"}]
+        second = self.client.chat.completions.create(
+            model="tiny", messages=messages, max_tokens=4, temperature=0)
+        # At least the first turn's prompt is not prefilled again.
+        self.assertGreaterEqual(
+            second.usage.prompt_tokens_details.cached_tokens,
+            first.usage.prompt_tokens - 1)
+
     def test_completions_and_stop_strings(self):
         whole = self.client.completions.create(
             model="tiny", prompt="Once upon a time", max_tokens=16,
