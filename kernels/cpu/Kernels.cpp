@@ -323,13 +323,15 @@ void GemmDecoded(const float *rows, int64_t stride, int64_t count, int64_t in,
                reinterpret_cast<const uint32_t *>(packed), n, y, y_stride);
 }
 
-// Up to eight rows of activations (decode, one sequence or a server's
-// batch) read the stored rows directly; more rows amortize decoding a row
-// once for all of them.
-constexpr int64_t kMaxDirectRows = 8;
-// With more than two rows, the stored rows are decoded this many at a time
-// (in the cache while every activation row's dots read them).
-constexpr int64_t kDirectBlockRows = 12;
+// One or two rows of activations (decode) read the stored rows with the
+// row dots; three to eight (a server's batched decode) decode each block
+// of kBatchBlockRows stored rows to f32 once, in the cache while every
+// row's dots read it; more (prefill) go through the GEMM.
+constexpr int64_t kMaxRowDotRows = 2;
+constexpr int64_t kMaxBatchRows = 8;
+constexpr int64_t kBatchBlockRows = 12;
+
+bool BatchRows(int64_t n) { return n > kMaxRowDotRows && n <= kMaxBatchRows; }
 
 // What a matmul job needs before its threads start: how its rows are read
 // (RowDot), its activations in that order (decode) or packed (prefill).
@@ -349,14 +351,14 @@ void MatmulRows(const MatmulJob &job, const PreparedJob &prepared, bool bf16,
   const int64_t n = job.n, in = job.in, out = job.out;
   float *y = job.y;
   RowRuns runs(job.ranges, out);
-  if (n > 2 && n <= kMaxDirectRows) {
+  if (BatchRows(n)) {
     // A few rows (a server's batch): each block of stored rows decoded to
     // f32 once, then every activation row's dots with it.
     const int64_t stride = GemmRowStride(in);
-    float *rows = RowBuffer(kDirectBlockRows * stride);
+    float *rows = RowBuffer(kBatchBlockRows * stride);
     for (int64_t o = begin; o < end;) {
       const auto [row, run] = runs.At(o);
-      const int64_t count = std::min({run, end - o, kDirectBlockRows});
+      const int64_t count = std::min({run, end - o, kBatchBlockRows});
       for (int64_t k = 0; k < count; ++k)
         DecodeRowForGemm(w, row + k, rows + k * stride);
       DotRowsMulti(job.x, n, in, in, rows, stride, count, y + o, out);
@@ -364,7 +366,7 @@ void MatmulRows(const MatmulJob &job, const PreparedJob &prepared, bool bf16,
     }
     return;
   }
-  if (n <= kMaxDirectRows && row_dot.dot) {
+  if (n <= kMaxRowDotRows && row_dot.dot) {
     const int64_t bytes_per_row = int64_t(PackedBytes(w.type, uint64_t(in)));
     for (int64_t o = begin; o < end;) {
       const auto [row, run] = runs.At(o);
@@ -448,12 +450,12 @@ void PrepareJobs(ThreadPool &pool, std::span<const MatmulJob> jobs, bool bf16,
   for (size_t j = 0; j < jobs.size(); ++j) {
     const MatmulJob &job = jobs[j];
     PreparedJob &p = prepared[j];
-    p.dot = RowDotFor(job.w.type, job.in);
-    if (job.n > 2 && job.n <= kMaxDirectRows) {
+    if (BatchRows(job.n)) {
       p.direct = true; // decoded rows against the activations as they are
       continue;
     }
-    p.direct = job.n <= kMaxDirectRows && p.dot.dot;
+    p.dot = RowDotFor(job.w.type, job.in);
+    p.direct = job.n <= kMaxRowDotRows && p.dot.dot;
     const auto same_x = [&](size_t e) {
       return jobs[e].x == job.x && jobs[e].n == job.n && jobs[e].in == job.in;
     };
@@ -543,7 +545,7 @@ void Matmul(ThreadPool &pool, const float *x, int64_t n, int64_t in,
 void MatmulHeads(ThreadPool &pool, const float *x, int64_t n, int64_t heads,
                  int64_t in_h, const WeightView &w, int64_t out, float *y) {
   const RowDot row_dot = RowDotFor(w.type, in_h);
-  if (n <= kMaxDirectRows && row_dot.dot) {
+  if (n <= kMaxRowDotRows && row_dot.dot) {
     const float *xs = OrderedActivations(row_dot, x, n * heads, in_h);
     const int64_t bytes_per_row = int64_t(PackedBytes(w.type, uint64_t(in_h)));
     pool.For(
