@@ -38,24 +38,57 @@ constexpr int64_t kBlockRows = 4 * kRows;
 
 int64_t GemmTokenWidthVec() { return kWidth; }
 
+#if HWY_TARGET != HWY_SCALAR && HWY_TARGET != HWY_EMU128
+// The kLanes x kLanes block in r transposed in registers: each round takes
+// the even lanes of each pair of rows, then the odd ones, which moves the
+// flat index's lowest bit to its top; log2(kLanes) rounds swap the row and
+// lane bits.
+HWY_INLINE void Transpose(VF *r) {
+  const DF d;
+  VF t[kLanes];
+  for (int64_t step = 1; step < kLanes; step *= 2) {
+    for (int64_t i = 0; i < kLanes / 2; ++i) {
+      t[i] = hn::ConcatEven(d, r[2 * i + 1], r[2 * i]);
+      t[i + kLanes / 2] = hn::ConcatOdd(d, r[2 * i + 1], r[2 * i]);
+    }
+    for (int64_t i = 0; i < kLanes; ++i)
+      r[i] = t[i];
+  }
+}
+constexpr bool kTransposeInRegisters = kLanes >= 4;
+#else
+HWY_INLINE void Transpose(VF *) {}
+constexpr bool kTransposeInRegisters = false;
+#endif
+
 void PackTokensVec(const float *x, int64_t n, int64_t k, float *packed,
                    int64_t first_panel, int64_t last_panel) {
-  // 8 k at a time for every token of the panel: each row's reads stay
-  // sequential and the writes stay within a few cache lines.
-  constexpr int64_t kBlock = 8;
+  const DF d;
   for (int64_t p = first_panel; p < last_panel; ++p) {
     float *out = packed + p * k * kWidth;
     const int64_t tokens = std::min(kWidth, n - p * kWidth);
-    for (int64_t t0 = 0; t0 < k; t0 += kBlock) {
-      const int64_t t1 = std::min(k, t0 + kBlock);
-      for (int64_t m = 0; m < tokens; ++m) {
-        const float *row = x + (p * kWidth + m) * k;
-        for (int64_t t = t0; t < t1; ++t)
-          out[t * kWidth + m] = row[t];
-      }
-      for (int64_t t = t0; t < t1; ++t)
-        for (int64_t m = tokens; m < kWidth; ++m)
-          out[t * kWidth + m] = 0.0f;
+    const float *panel = x + p * kWidth * k;
+    int64_t t0 = 0;
+    if constexpr (kTransposeInRegisters) {
+      // kLanes values of kLanes tokens at a time, transposed in registers
+      // (a scalar copy of each value measured 3% of a 512-token prefill).
+      for (; t0 + kLanes <= k; t0 += kLanes)
+        for (int64_t half = 0; half < kWidth; half += kLanes) {
+          VF r[kLanes];
+          for (int64_t i = 0; i < kLanes; ++i)
+            r[i] = half + i < tokens ? hn::LoadU(d, panel + (half + i) * k + t0)
+                                     : hn::Zero(d);
+          Transpose(r);
+          for (int64_t i = 0; i < kLanes; ++i)
+            hn::StoreU(r[i], d, out + (t0 + i) * kWidth + half);
+        }
+    }
+    // The rest of k (and every k on targets without the transpose).
+    for (int64_t t = t0; t < k; ++t) {
+      for (int64_t m = 0; m < tokens; ++m)
+        out[t * kWidth + m] = panel[m * k + t];
+      for (int64_t m = tokens; m < kWidth; ++m)
+        out[t * kWidth + m] = 0.0f;
     }
   }
 }

@@ -22,6 +22,10 @@ using plan::Kernel;
 using Frame = CpuExecutor::Frame;
 using Step = CpuExecutor::Step;
 
+// Rows per thread below which a row-wise kernel stays on one thread (a
+// decode step's rows; a prefill's are shared).
+constexpr int64_t kRowsPerThread = 16;
+
 float *F(Frame &frame, const Buffer &b) {
   return b.arg >= 0 ? static_cast<float *>((*frame.args)[b.arg])
                     : frame.arena + b.offset;
@@ -152,15 +156,33 @@ absl::StatusOr<Step> Binder::BindNorm(int64_t rows, int64_t width,
     return s;
   const NormKind kind = NormKind(kind_value);
   const float eps = float(eps_value);
+  // A prefill's rows are shared among the threads; a decode step's few
+  // rows stay on one.
   if (!residual)
-    return Step([=, b = b, w = *w](Frame &f, ThreadPool &) {
-      RmsNorm(F(f, b[0]), rows, width, w ? &*w : nullptr, kind, eps,
-              F(f, b[1]));
+    return Step([=, b = b, w = *w](Frame &f, ThreadPool &pool) {
+      const float *x = F(f, b[0]);
+      float *y = F(f, b[1]);
+      pool.For(
+          rows,
+          [&](int64_t r0, int64_t r1) {
+            RmsNorm(x + r0 * width, r1 - r0, width, w ? &*w : nullptr, kind,
+                    eps, y + r0 * width);
+          },
+          kRowsPerThread);
       return absl::OkStatus();
     });
-  return Step([=, b = b, w = *w](Frame &f, ThreadPool &) {
-    Add(F(f, b[0]), F(f, b[1]), rows * width, F(f, b[2]));
-    RmsNorm(F(f, b[2]), rows, width, w ? &*w : nullptr, kind, eps, F(f, b[3]));
+  return Step([=, b = b, w = *w](Frame &f, ThreadPool &pool) {
+    const float *x = F(f, b[0]), *residual = F(f, b[1]);
+    float *sum = F(f, b[2]), *y = F(f, b[3]);
+    pool.For(
+        rows,
+        [&](int64_t r0, int64_t r1) {
+          const int64_t at = r0 * width;
+          Add(x + at, residual + at, (r1 - r0) * width, sum + at);
+          RmsNorm(sum + at, r1 - r0, width, w ? &*w : nullptr, kind, eps,
+                  y + at);
+        },
+        kRowsPerThread);
     return absl::OkStatus();
   });
 }
@@ -433,18 +455,37 @@ absl::StatusOr<Step> Binder::Bind(const plan::QkvRopeParams &p) {
     if (wv)
       jobs[count++] = {x, n, d, *wv, v_rows, p.v_heads * p.v_dim, vo};
     Matmuls(pool, std::span(jobs, count));
-    if (!wv)
-      std::memcpy(vo, ko, size_t(n * kh * dim) * sizeof(float));
-    if (qn) {
-      RmsNorm(qo, n * p.heads, dim, &*qn, kind, eps, qo);
-      RmsNorm(ko, n * kh, dim, &*kn, kind, eps, ko);
-    }
-    if (p.value_norm != 0)
-      RmsNorm(vo, n * p.v_heads, p.v_dim, nullptr, NormKind::kNone, eps, vo);
-    Rope(qo, n, p.heads, dim, pos, p.base, p.scale, p.fraction);
-    Rope(ko, n, kh, dim, pos, p.base, p.scale, p.fraction);
-    KvWrite(F(f, b[2]), p.k_batch, p.k_slots, kh * dim, ko, n, pos);
-    KvWrite(F(f, b[3]), p.v_batch, p.v_slots, p.v_heads * p.v_dim, vo, n, pos);
+    float *k_cache = F(f, b[2]), *v_cache = F(f, b[3]);
+    const int64_t q_width = p.heads * dim, k_width = kh * dim,
+                  v_width = p.v_heads * p.v_dim;
+    // Then each token's norms, rotation and cache writes: its rows only,
+    // so a prefill's tokens are shared among the threads.
+    pool.For(
+        n,
+        [&](int64_t r0, int64_t r1) {
+          const int64_t rows = r1 - r0;
+          float *q = qo + r0 * q_width, *k = ko + r0 * k_width,
+                *v = vo + r0 * v_width;
+          if (!wv)
+            std::memcpy(v, k, size_t(rows * k_width) * sizeof(float));
+          if (qn) {
+            RmsNorm(q, rows * p.heads, dim, &*qn, kind, eps, q);
+            RmsNorm(k, rows * kh, dim, &*kn, kind, eps, k);
+          }
+          if (p.value_norm != 0)
+            RmsNorm(v, rows * p.v_heads, p.v_dim, nullptr, NormKind::kNone, eps,
+                    v);
+          Rope(q, rows, p.heads, dim, pos + r0, p.base, p.scale, p.fraction);
+          Rope(k, rows, kh, dim, pos + r0, p.base, p.scale, p.fraction);
+          // (A batch of caches holds one sequence per row.)
+          KvWrite(k_cache + (p.k_batch == 1 ? 0 : r0 * p.k_slots * k_width),
+                  p.k_batch == 1 ? 1 : rows, p.k_slots, k_width, k, rows,
+                  pos + r0);
+          KvWrite(v_cache + (p.v_batch == 1 ? 0 : r0 * p.v_slots * v_width),
+                  p.v_batch == 1 ? 1 : rows, p.v_slots, v_width, v, rows,
+                  pos + r0);
+        },
+        kRowsPerThread);
     return absl::OkStatus();
   });
 }

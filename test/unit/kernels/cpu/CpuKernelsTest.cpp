@@ -9,6 +9,7 @@
 #include "kernels/cpu/Kernels.h"
 
 #include "compiler/reference/Kernels.h"
+#include "kernels/cpu/Gemm.h"
 #include "kernels/cpu/GemmBf16.h"
 #include "kernels/cpu/GgmlDot.h"
 #include "kernels/cpu/SfpVbmi.h"
@@ -614,6 +615,31 @@ TEST(SplitDot, ActivationPartsAddUpExactly) {
                        double(Bf16ToF32(planes[2 * n + i]));
     ASSERT_EQ(sum, double(x[i])) << "value " << i;
   }
+}
+
+// The prefill's activation panels, on every target: each value where
+// Gemm.h says, zeros past the last row; k a multiple of the vector width
+// (all transposed in registers), and not (a scalar tail), a partial panel.
+TEST(CpuKernels, PackTokensLaysOutEveryValue) {
+  ForEachTarget([] {
+    const int64_t width = GemmTokenWidth();
+    for (int64_t k : {64, 37, 3}) {
+      const int64_t n = 2 * width + 13;
+      const int64_t panels = (n + width - 1) / width;
+      const std::vector<float> x = Random(n * k, 61, 1.0f);
+      std::vector<float> packed(size_t(PackedTokensSize(n, k)), -1.0f);
+      PackTokens(x.data(), n, k, packed.data(), 0, 1);
+      PackTokens(x.data(), n, k, packed.data(), 1, panels);
+      for (int64_t p = 0; p < panels; ++p)
+        for (int64_t t = 0; t < k; ++t)
+          for (int64_t m = 0; m < width; ++m) {
+            const int64_t row = p * width + m;
+            ASSERT_EQ(packed[size_t((p * k + t) * width + m)],
+                      row < n ? x[size_t(row * k + t)] : 0.0f)
+                << "k " << k << " row " << row << " t " << t;
+          }
+    }
+  });
 }
 
 // The opt-in bf16 prefill GEMM against f64 sums of the same bf16-rounded
