@@ -195,10 +195,14 @@ mlir::LogicalResult Lowering::Lower(mlir::Operation *op) {
         return mlir::success();
       })
       .Case([&](ir::ScaleOp s) {
-        Emit(plan::ScaleParams{.elements = Elements(s.getInput()),
-                               .factor = s.getFactor()
-                                             ? s.getFactor()->convertToDouble()
-                                             : 0.0},
+        // The unary table's `scale`, its parameter the factor or the
+        // scalar weight.
+        Emit(plan::UnaryParams{.elements = Elements(s.getInput()),
+                               .function = int64_t(UnaryFn::kScale),
+                               .parameter =
+                                   s.getFactor()
+                                       ? s.getFactor()->convertToDouble()
+                                       : 0.0},
              {Of(s.getInput()), Define(s.getResult())},
              {Name(s.getWeightAttr())});
         return mlir::success();
@@ -274,17 +278,13 @@ mlir::LogicalResult Lowering::Lower(mlir::Operation *op) {
         Emit(plan::UnaryParams{.elements = Elements(u.getInput()),
                                .function = int64_t(u.getUnaryFunction()),
                                .parameter = double(u.getUnaryParameter())},
-             {Of(u.getInput()), Define(u.getResult())});
+             {Of(u.getInput()), Define(u.getResult())}, {""});
         return mlir::success();
       })
-      .Case([&](ir::AddOp a) {
-        Emit(plan::AddParams{.elements = Elements(a.getLhs())},
-             {Of(a.getLhs()), Of(a.getRhs()), Define(a.getResult())});
-        return mlir::success();
-      })
-      .Case([&](ir::MulOp m) {
-        Emit(plan::MulParams{.elements = Elements(m.getLhs())},
-             {Of(m.getLhs()), Of(m.getRhs()), Define(m.getResult())});
+      .Case([&](ir::BinaryOpInterface b) {
+        Emit(plan::BinaryParams{.elements = Elements(b.getLhs()),
+                                .function = int64_t(b.getBinaryFunction())},
+             {Of(b.getLhs()), Of(b.getRhs()), Define(b.getResult())});
         return mlir::success();
       })
       .Case([&](ir::LogitsOp l) {

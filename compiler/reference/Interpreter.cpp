@@ -145,7 +145,7 @@ absl::Status Frame::Execute(mlir::Operation *op) {
         } else {
           factor = s.getFactor()->convertToFloat();
         }
-        return bind(ScaleBy(F32(s.getInput()), factor));
+        return bind(Unary(F32(s.getInput()), UnaryFn::kScale, factor));
       })
       .Case([&](ir::RopeOp r) {
         return bind(Rope(F32(r.getInput()), I32(r.getPositions()),
@@ -181,11 +181,9 @@ absl::Status Frame::Execute(mlir::Operation *op) {
         return bind(Unary(F32(u.getInput()), u.getUnaryFunction(),
                           u.getUnaryParameter()));
       })
-      .Case([&](ir::AddOp a) {
-        return bind(Add(F32(a.getLhs()), F32(a.getRhs())));
-      })
-      .Case([&](ir::MulOp m) {
-        return bind(Mul(F32(m.getLhs()), F32(m.getRhs())));
+      .Case([&](ir::BinaryOpInterface b) {
+        return bind(
+            Binary(F32(b.getLhs()), F32(b.getRhs()), b.getBinaryFunction()));
       })
       .Case([&](ir::LogitsOp l) -> absl::Status {
         absl::StatusOr<const WeightRows *> table = Weight(l.getTableAttr());

@@ -342,6 +342,14 @@ Tensor Unary(const Tensor &x, UnaryFn fn, float parameter) {
   });
 }
 
+Tensor Binary(const Tensor &a, const Tensor &b, BinaryFn fn) {
+  Tensor y = a;
+  for (size_t i = 0; i < y.data.size(); ++i)
+    y.data[i] = static_cast<float>(
+        ApplyBinary<double>(fn, double(a.data[i]), double(b.data[i])));
+  return y;
+}
+
 Tensor Add(const Tensor &a, const Tensor &b) {
   Tensor y = a;
   for (size_t i = 0; i < y.data.size(); ++i)

@@ -12,7 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "kernels/common/UnaryFunctions.h"
+#include "kernels/common/ElementwiseFunctions.h"
 
 #include <cstdint>
 #include <functional>
@@ -105,6 +105,8 @@ Tensor AttnValues(const Tensor &probs, const Tensor &values);
 Tensor GeluTanh(const Tensor &x);
 // A row of the unary function table, in f64, rounded to f32.
 Tensor Unary(const Tensor &x, UnaryFn fn, float parameter);
+// A row of the binary function table, in f64 then rounded.
+Tensor Binary(const Tensor &a, const Tensor &b, BinaryFn fn);
 Tensor Add(const Tensor &a, const Tensor &b);
 Tensor Mul(const Tensor &a, const Tensor &b);
 Tensor ScaleBy(const Tensor &x, float factor);

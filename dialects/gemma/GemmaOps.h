@@ -4,7 +4,7 @@
 #define DIALECTS_GEMMA_GEMMAOPS_H
 
 #include "dialects/gemma/GemmaDialect.h"
-#include "kernels/common/UnaryFunctions.h"
+#include "kernels/common/ElementwiseFunctions.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/SymbolTable.h"

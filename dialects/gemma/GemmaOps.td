@@ -36,7 +36,7 @@ class Gemma_WeightReader<string mnemonic, list<Trait> traits = []>
     : Gemma_Op<mnemonic, traits # [Pure,
         DeclareOpInterfaceMethods<SymbolUserOpInterface>]>;
 
-// A row of the unary function table (kernels/common/UnaryFunctions.h):
+// A row of the unary function table (kernels/common/ElementwiseFunctions.h):
 // `function` is its C++ name there, `parameter` the C++ expression of its
 // parameter on the op (a float; "0.0f" for none). The op names its operand
 // $input and its result $result; it adds its parameter's attribute and its
@@ -524,15 +524,25 @@ def Gemma_GeluErfOp : Gemma_UnaryOp<"gelu_erf", "GeluErf"> {
   let assemblyFormat = "$input attr-dict `:` type($result)";
 }
 
-class Gemma_BinaryOp<string mnemonic, string what>
-    : Gemma_Op<mnemonic, [Pure, Commutative, SameOperandsAndResultType]> {
+// A row of the binary function table (kernels/common/ElementwiseFunctions.h):
+// `function` is its C++ name there; `what` names the result for the
+// summary.
+class Gemma_BinaryOp<string mnemonic, string function, string what,
+                     list<Trait> traits = []>
+    : Gemma_Op<mnemonic, traits # [Pure, SameOperandsAndResultType,
+        Gemma_BinaryOpInterface]> {
   let summary = "Elementwise " # what;
   let arguments = (ins Gemma_Activation:$lhs, Gemma_Activation:$rhs);
   let results = (outs Gemma_Activation:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+  let extraClassDeclaration = [{
+    ::gemma::BinaryFn getBinaryFunction() {
+      return ::gemma::BinaryFn::k}] # function # [{;
+    }
+  }];
 }
 
-def Gemma_AddOp : Gemma_BinaryOp<"add", "sum"> {
+def Gemma_AddOp : Gemma_BinaryOp<"add", "Add", "sum", [Commutative]> {
   let description = [{
     Elementwise `lhs + rhs` of equal shapes (the residual connections).
 
@@ -544,7 +554,7 @@ def Gemma_AddOp : Gemma_BinaryOp<"add", "sum"> {
   }];
 }
 
-def Gemma_MulOp : Gemma_BinaryOp<"mul", "product"> {
+def Gemma_MulOp : Gemma_BinaryOp<"mul", "Mul", "product", [Commutative]> {
   let description = [{
     Elementwise `lhs * rhs` of equal shapes (the GeGLU gating product).
 

@@ -9,33 +9,9 @@ include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/IR/EnumAttr.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
-// The runtime's kernels, with the values of plan::Kernel
-// (runtime/plan/PlanProgram.h): they are stored in plan files.
-def Plan_Kernel : I32EnumAttr<"Kernel", "a kernel every backend implements", [
-  I32EnumAttrCase<"Embed", 0, "embed">,
-  I32EnumAttrCase<"RmsNorm", 1, "rms_norm">,
-  I32EnumAttrCase<"Matmul", 2, "matmul">,
-  I32EnumAttrCase<"MatmulHeads", 3, "matmul_heads">,
-  I32EnumAttrCase<"Scale", 4, "scale">,
-  I32EnumAttrCase<"Rope", 5, "rope">,
-  I32EnumAttrCase<"KvWrite", 6, "kv_write">,
-  I32EnumAttrCase<"AttnScores", 7, "attn_scores">,
-  I32EnumAttrCase<"WindowMask", 8, "window_mask">,
-  I32EnumAttrCase<"Softmax", 9, "softmax">,
-  I32EnumAttrCase<"AttnValues", 10, "attn_values">,
-  I32EnumAttrCase<"Unary", 11, "unary">,
-  I32EnumAttrCase<"Add", 12, "add">,
-  I32EnumAttrCase<"Mul", 13, "mul">,
-  I32EnumAttrCase<"Logits", 14, "logits">,
-  I32EnumAttrCase<"Attention", 15, "attention">,
-  I32EnumAttrCase<"Geglu", 16, "geglu">,
-  I32EnumAttrCase<"ResidualNorm", 17, "residual_norm">,
-  I32EnumAttrCase<"NormMatmul", 18, "norm_matmul">,
-  I32EnumAttrCase<"QkvRope", 19, "qkv_rope">,
-  I32EnumAttrCase<"MoeExperts", 20, "moe_experts">
-]> {
-  let cppNamespace = "::gemma::plan::ir";
-}
+// The runtime's kernels, with the values of plan::Kernel: generated from
+// runtime/plan/KernelList.h (PlanKernels.td.in).
+include "PlanKernels.td"
 
 def Plan_AllocOp : Plan_Op<"alloc", [Pure]> {
   let summary = "A buffer not placed yet";

@@ -1033,8 +1033,16 @@ void Unary(UnaryFn fn, const float *x, int64_t n, float parameter, float *out) {
   // formula with Highway's tanh. The rest take the table's formula as is.
   if (fn == UnaryFn::kGeluTanh)
     return GeluTanh(x, n, out);
+  if (fn == UnaryFn::kScale)
+    return Scale(x, n, parameter, out);
   for (int64_t i = 0; i < n; ++i)
     out[i] = ApplyUnary<float>(fn, x[i], parameter);
+}
+
+void Binary(BinaryFn fn, const float *a, const float *b, int64_t n,
+            float *out) {
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = ApplyBinary<float>(fn, a[i], b[i]);
 }
 
 void Logits(ThreadPool &pool, const float *x, int64_t n, int64_t width,

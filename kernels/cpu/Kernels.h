@@ -11,7 +11,7 @@
 #ifndef KERNELS_CPU_KERNELS_H
 #define KERNELS_CPU_KERNELS_H
 
-#include "kernels/common/UnaryFunctions.h"
+#include "kernels/common/ElementwiseFunctions.h"
 #include "kernels/cpu/ThreadPool.h"
 #include "runtime/weights/StoredType.h"
 
@@ -133,8 +133,10 @@ void Add(const float *a, const float *b, int64_t n, float *out);
 void Mul(const float *a, const float *b, int64_t n, float *out);
 void Scale(const float *x, int64_t n, float factor, float *out);
 void Softcap(const float *x, int64_t n, float cap, float *out);
-// A row of the unary function table (kernels/common/UnaryFunctions.h).
+// A row of the unary function table (kernels/common/ElementwiseFunctions.h).
 void Unary(UnaryFn fn, const float *x, int64_t n, float parameter, float *out);
+// A row of the binary function table.
+void Binary(BinaryFn fn, const float *a, const float *b, int64_t n, float *out);
 
 // logits[n, v] = x[n] . table[v] for v < vocab, capped when cap > 0.
 void Logits(ThreadPool &pool, const float *x, int64_t n, int64_t width,

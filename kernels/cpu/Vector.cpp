@@ -10,7 +10,7 @@
 
 #include "runtime/weights/codecs/SfpLanes-inl.h"
 
-#include "kernels/common/UnaryFunctions.h"
+#include "kernels/common/ElementwiseFunctions.h"
 #include "kernels/cpu/Vector.h"
 
 #include <algorithm>
@@ -520,7 +520,7 @@ void DotRowsMultiVec(const float *x, int64_t n, int64_t x_stride, int64_t in,
   }
 }
 
-// UnaryFn::kGeluTanh's formula (kernels/common/UnaryFunctions.h),
+// UnaryFn::kGeluTanh's formula (kernels/common/ElementwiseFunctions.h),
 // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), over vectors with
 // Highway's tanh (at most 4 ulp from libm's); the tail takes the table's.
 void GeluTanhVec(const float *x, int64_t n, float *out) {

@@ -6,7 +6,7 @@
 // class per distinct call of a program, with constexpr members, so NVRTC
 // compiles every bucket's shapes in as constants (kernels/cuda/Kernels.cpp).
 // No headers: NVRTC gets this source alone (after the unary function
-// table, kernels/common/UnaryFunctions.h), and the host emulator
+// table, kernels/common/ElementwiseFunctions.h), and the host emulator
 // (kernels/cuda/host) compiles the same text as C++.
 namespace gk {
 
@@ -63,7 +63,7 @@ __device__ __forceinline__ float BlockReduce(float v, bool is_max,
   return r;
 }
 
-// The unary function table's rows (kernels/common/UnaryFunctions.h, which
+// The unary function table's rows (kernels/common/ElementwiseFunctions.h, which
 // comes before this text) that fused kernels apply.
 __device__ __forceinline__ float Gelu(float x) {
   return gemma::ApplyUnary<float>(gemma::UnaryFn::kGeluTanh, x, 0.0f);

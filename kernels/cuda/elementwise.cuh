@@ -1,6 +1,7 @@
-// Elementwise kernels, one thread per value: OP 0 add, 1 mul, 2 scale by
-// FACTOR, 3 gelu_tanh(a) * b, 4 copy, 16 + f row f of the unary function
-// table (kernels/common/UnaryFunctions.h) with parameter FACTOR.
+// Elementwise kernels, one thread per value: OP 8 + f and 16 + f apply row
+// f of the binary and unary function tables
+// (kernels/common/ElementwiseFunctions.h), FACTOR the unary parameter; OP 1
+// gelu_tanh(a) * b, 2 copy (runtime/gpu/LowerCalls.h names them).
 // Operands: 0 a, 1 b, 2 out (in place allowed).
 namespace gk {
 
@@ -12,16 +13,12 @@ template <class S> __device__ void Elementwise(const KernelArgs &a) {
     return;
   const float x = Op(a, 0)[i];
   float y;
-  if (OP == 0)
-    y = x + Op(a, 1)[i];
-  else if (OP == 1)
-    y = x * Op(a, 1)[i];
-  else if (OP == 2)
-    y = x * FACTOR;
-  else if (OP == 3)
-    y = Gelu(x) * Op(a, 1)[i];
-  else if (OP >= 16)
+  if (OP >= 16)
     y = gemma::ApplyUnary<float>(gemma::UnaryFn(OP - 16), x, FACTOR);
+  else if (OP >= 8)
+    y = gemma::ApplyBinary<float>(gemma::BinaryFn(OP - 8), x, Op(a, 1)[i]);
+  else if (OP == 1)
+    y = Gelu(x) * Op(a, 1)[i];
   else
     y = x;
   Op(a, 2)[i] = y;

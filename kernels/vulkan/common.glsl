@@ -184,4 +184,4 @@ uint ThreadIndex() {
 // The unary function table every backend shares: ApplyUnary(fn, x, p) and
 // the codes kUnaryGeluTanh, kUnarySoftcap, ... (glslc reads the C++ header's
 // GLSL part).
-#include "kernels/common/UnaryFunctions.h"
+#include "kernels/common/ElementwiseFunctions.h"

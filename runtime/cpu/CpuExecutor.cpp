@@ -68,7 +68,6 @@ private:
   absl::StatusOr<Step> Bind(const plan::ResidualNormParams &p);
   absl::StatusOr<Step> Bind(const plan::MatmulParams &p);
   absl::StatusOr<Step> Bind(const plan::MatmulHeadsParams &p);
-  absl::StatusOr<Step> Bind(const plan::ScaleParams &p);
   absl::StatusOr<Step> Bind(const plan::RopeParams &p);
   absl::StatusOr<Step> Bind(const plan::KvWriteParams &p);
   absl::StatusOr<Step> Bind(const plan::AttnScoresParams &p);
@@ -77,8 +76,7 @@ private:
   absl::StatusOr<Step> Bind(const plan::WindowMaskParams &p);
   absl::StatusOr<Step> Bind(const plan::SoftmaxParams &p);
   absl::StatusOr<Step> Bind(const plan::UnaryParams &p);
-  absl::StatusOr<Step> Bind(const plan::AddParams &p);
-  absl::StatusOr<Step> Bind(const plan::MulParams &p);
+  absl::StatusOr<Step> Bind(const plan::BinaryParams &p);
   absl::StatusOr<Step> Bind(const plan::LogitsParams &p);
   absl::StatusOr<Step> Bind(const plan::GegluParams &p);
   absl::StatusOr<Step> Bind(const plan::MoeExpertsParams &p);
@@ -223,23 +221,6 @@ absl::StatusOr<Step> Binder::Bind(const plan::MatmulHeadsParams &p) {
   });
 }
 
-absl::StatusOr<Step> Binder::Bind(const plan::ScaleParams &p) {
-  absl::StatusOr<std::optional<WeightView>> w = Optional(0);
-  if (!w.ok())
-    return w.status();
-  float factor = float(p.factor);
-  if (*w) {
-    if (absl::Status s = plan::CheckScalar(Name(0), **w); !s.ok())
-      return s;
-    (*w)->DecodeRow(0, &factor);
-  }
-  const int64_t n = p.elements;
-  return Step([=, b = b](Frame &f, ThreadPool &) {
-    Scale(F(f, b[0]), n, factor, F(f, b[1]));
-    return absl::OkStatus();
-  });
-}
-
 absl::StatusOr<Step> Binder::Bind(const plan::RopeParams &p) {
   const int64_t n = p.n, heads = p.heads, dim = p.dim;
   const double base = p.base, scale = p.scale, fraction = p.fraction;
@@ -307,27 +288,28 @@ absl::StatusOr<Step> Binder::Bind(const plan::SoftmaxParams &p) {
 }
 
 absl::StatusOr<Step> Binder::Bind(const plan::UnaryParams &p) {
+  absl::StatusOr<std::optional<WeightView>> w = Optional(0);
+  if (!w.ok())
+    return w.status();
+  float parameter = float(p.parameter);
+  if (*w) {
+    if (absl::Status s = plan::CheckScalar(Name(0), **w); !s.ok())
+      return s;
+    (*w)->DecodeRow(0, &parameter);
+  }
   const int64_t n = p.elements;
   const UnaryFn fn = UnaryFn(p.function);
-  const float parameter = float(p.parameter);
   return Step([=, b = b](Frame &f, ThreadPool &) {
     Unary(fn, F(f, b[0]), n, parameter, F(f, b[1]));
     return absl::OkStatus();
   });
 }
 
-absl::StatusOr<Step> Binder::Bind(const plan::AddParams &p) {
+absl::StatusOr<Step> Binder::Bind(const plan::BinaryParams &p) {
   const int64_t n = p.elements;
+  const BinaryFn fn = BinaryFn(p.function);
   return Step([=, b = b](Frame &f, ThreadPool &) {
-    Add(F(f, b[0]), F(f, b[1]), n, F(f, b[2]));
-    return absl::OkStatus();
-  });
-}
-
-absl::StatusOr<Step> Binder::Bind(const plan::MulParams &p) {
-  const int64_t n = p.elements;
-  return Step([=, b = b](Frame &f, ThreadPool &) {
-    Mul(F(f, b[0]), F(f, b[1]), n, F(f, b[2]));
+    Binary(fn, F(f, b[0]), F(f, b[1]), n, F(f, b[2]));
     return absl::OkStatus();
   });
 }

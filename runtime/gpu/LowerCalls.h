@@ -35,6 +35,7 @@
 #ifndef RUNTIME_GPU_LOWERCALLS_H
 #define RUNTIME_GPU_LOWERCALLS_H
 
+#include "kernels/common/ElementwiseFunctions.h"
 #include "runtime/plan/KernelParams.h"
 #include "runtime/plan/PlanProgram.h"
 #include "runtime/plan/WeightChecks.h"
@@ -53,17 +54,18 @@
 namespace gemma::gpu {
 
 // The elementwise kernels' OP (kernels/vulkan/elementwise.comp,
-// kernels/cuda/elementwise.cuh); kOpUnary + f applies row f of the unary
-// function table (kernels/common/UnaryFunctions.h) with FACTOR as its
-// parameter.
+// kernels/cuda/elementwise.cuh): kOpBinary + f and kOpUnary + f apply row
+// f of the binary or unary function table
+// (kernels/common/ElementwiseFunctions.h), FACTOR the unary parameter; the
+// two others serve the fused calls split here.
 enum Op : int64_t {
-  kOpAdd = 0,
-  kOpMul = 1,
-  kOpScale = 2,
-  kOpGeluMul = 3,
-  kOpCopy = 4,
+  kOpGeluMul = 1, // gelu_tanh(a) * b
+  kOpCopy = 2,
+  kOpBinary = 8,
   kOpUnary = 16,
 };
+static_assert(kOpBinary + kBinaryFnCount <= kOpUnary,
+              "the binary functions' codes reach the unary ones");
 
 // The widest value head and the most experts per token the kernels take.
 constexpr int64_t kMaxValueDim = 512;
@@ -333,22 +335,6 @@ absl::Status Lower(const plan::MatmulHeadsParams &p, const plan::Call &call,
   return sink.Matmul(call.buffers[0], call.buffers[1], s, *w);
 }
 template <class Sink>
-absl::Status Lower(const plan::ScaleParams &p, const plan::Call &call,
-                   Sink &sink) {
-  const typename Sink::Weight *w = nullptr;
-  GEMMA_GPU_TRY(WeightOf(sink, call, 0, false, w));
-  float factor = float(p.factor);
-  if (w) {
-    GEMMA_GPU_TRY(plan::CheckScalar(call.weights[0], *w));
-    if (w->host_scalar.empty())
-      return absl::InvalidArgumentError("a scale weight that is no scalar");
-    DecodeRange(w->type, w->host_scalar.data(), 0, 1, &factor);
-    factor *= w->scale;
-  }
-  return sink.Elementwise(kOpScale, p.elements, factor, call.buffers[0],
-                          call.buffers[0], call.buffers[1]);
-}
-template <class Sink>
 absl::Status Lower(const plan::RopeParams &p, const plan::Call &call,
                    Sink &sink) {
   return sink.Rope(call.buffers[0], call.buffers[2], p.n, p.heads, p.dim,
@@ -403,20 +389,26 @@ absl::Status Lower(const plan::SoftmaxParams &p, const plan::Call &call,
 template <class Sink>
 absl::Status Lower(const plan::UnaryParams &p, const plan::Call &call,
                    Sink &sink) {
-  return sink.Elementwise(kOpUnary + p.function, p.elements, float(p.parameter),
+  const typename Sink::Weight *w = nullptr;
+  GEMMA_GPU_TRY(WeightOf(sink, call, 0, false, w));
+  float parameter = float(p.parameter);
+  if (w) {
+    GEMMA_GPU_TRY(plan::CheckScalar(call.weights[0], *w));
+    if (w->host_scalar.empty())
+      return absl::InvalidArgumentError(fmt::format(
+          "{}: a parameter weight that is no scalar", call.weights[0]));
+    DecodeRange(w->type, w->host_scalar.data(), 0, 1, &parameter);
+    parameter *= w->scale;
+  }
+  return sink.Elementwise(kOpUnary + p.function, p.elements, parameter,
                           call.buffers[0], call.buffers[0], call.buffers[1]);
 }
 template <class Sink>
-absl::Status Lower(const plan::AddParams &p, const plan::Call &call,
+absl::Status Lower(const plan::BinaryParams &p, const plan::Call &call,
                    Sink &sink) {
   const std::vector<plan::Buffer> &b = call.buffers;
-  return sink.Elementwise(kOpAdd, p.elements, 0.0f, b[0], b[1], b[2]);
-}
-template <class Sink>
-absl::Status Lower(const plan::MulParams &p, const plan::Call &call,
-                   Sink &sink) {
-  const std::vector<plan::Buffer> &b = call.buffers;
-  return sink.Elementwise(kOpMul, p.elements, 0.0f, b[0], b[1], b[2]);
+  return sink.Elementwise(kOpBinary + p.function, p.elements, 0.0f, b[0], b[1],
+                          b[2]);
 }
 template <class Sink>
 absl::Status Lower(const plan::LogitsParams &p, const plan::Call &call,

@@ -64,11 +64,6 @@
   B(x) B(y) \
   W(w) \
   I(n) I(heads) I(in_h) I(out)
-// out = x * factor, or times the scalar `weight` where it is named.
-#define GEMMA_KERNEL_Scale(B, X, W, O, I, N, R, G) \
-  B(x) B(out) \
-  O(weight) \
-  I(elements) R(factor)
 #define GEMMA_KERNEL_Rope(B, X, W, O, I, N, R, G) \
   B(x) X(positions) B(out) \
   I(n) I(heads) I(dim) R(base) R(scale) R(fraction)
@@ -94,17 +89,18 @@
 #define GEMMA_KERNEL_AttnValues(B, X, W, O, I, N, R, G) \
   B(probs) B(values) B(out) \
   GEMMA_ATTENTION_SHAPE(I)
-// `function`: a row of kernels/common/UnaryFunctions.h; `parameter` its
-// parameter (0 for none).
+// The elementwise family (kernels/common/ElementwiseFunctions.h).
+// out = f(in; parameter), f the unary table's row `function`; the
+// parameter is the value of the one-element weight `scalar` where it is
+// named (Gemma 4's layer scalar), else `parameter` (0 for none).
 #define GEMMA_KERNEL_Unary(B, X, W, O, I, N, R, G) \
   B(in) B(out) \
+  O(scalar) \
   I(elements) I(function) R(parameter)
-#define GEMMA_KERNEL_Add(B, X, W, O, I, N, R, G) \
+// out = f(a, b), f the binary table's row `function`.
+#define GEMMA_KERNEL_Binary(B, X, W, O, I, N, R, G) \
   B(a) B(b) B(out) \
-  I(elements)
-#define GEMMA_KERNEL_Mul(B, X, W, O, I, N, R, G) \
-  B(a) B(b) B(out) \
-  I(elements)
+  I(elements) I(function)
 // x [n, width] times the first `vocab` rows of the table; `cap` > 0
 // soft-caps.
 #define GEMMA_KERNEL_Logits(B, X, W, O, I, N, R, G) \

@@ -1,6 +1,6 @@
 //===- PlanFile.h - The .plan file ------------------------------*- C++ -*-===//
 //
-// A compiled model, version 2 (docs/design.md section 5), little-endian:
+// A compiled model, version 3 (docs/design.md section 5), little-endian:
 //
 //   header (64 bytes): magic "GEMMAPLN", format version (u32), section
 //     count (u32), file size (u64), FNV-1a 64 checksum of the section table,
@@ -41,7 +41,7 @@
 
 namespace gemma::plan {
 
-inline constexpr uint32_t kPlanFormatVersion = 2;
+inline constexpr uint32_t kPlanFormatVersion = 3;
 
 struct LayerCacheShape {
   int64_t slots = 0, kv_heads = 0, head_dim = 0;

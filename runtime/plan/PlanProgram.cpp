@@ -1,7 +1,7 @@
 //===- PlanProgram.cpp - A bucket function as kernel calls ----------------===//
 
 #include "runtime/plan/PlanProgram.h"
-#include "kernels/common/UnaryFunctions.h"
+#include "kernels/common/ElementwiseFunctions.h"
 #include "runtime/plan/KernelParams.h"
 
 #include <fmt/format.h>
@@ -68,7 +68,6 @@ V Needs(const MatmulParams &p) {
 V Needs(const MatmulHeadsParams &p) {
   return {Product({p.n, p.heads, p.in_h}), Product({p.n, p.out})};
 }
-V Needs(const ScaleParams &p) { return {p.elements, p.elements}; }
 V Needs(const RopeParams &p) {
   const int64_t n = Product({p.n, p.heads, p.dim});
   return {n, p.n, n};
@@ -102,8 +101,7 @@ V Needs(const AttnValuesParams &p) {
   return {Product({p.rows, p.heads, p.slots}), a[2], a[4]};
 }
 V Needs(const UnaryParams &p) { return {p.elements, p.elements}; }
-V Needs(const AddParams &p) { return {p.elements, p.elements, p.elements}; }
-V Needs(const MulParams &p) { return {p.elements, p.elements, p.elements}; }
+V Needs(const BinaryParams &p) { return {p.elements, p.elements, p.elements}; }
 V Needs(const LogitsParams &p) {
   return {Product({p.n, p.width}), Product({p.n, p.vocab})};
 }
@@ -155,9 +153,17 @@ absl::Status CheckWeightedNorm(int64_t kind, bool named) {
              : absl::OkStatus();
 }
 absl::Status Check(const UnaryParams &p, const Call &) {
-  if (p.function >= kUnaryFnCount || UnaryFnName(int(p.function)) == nullptr)
+  if (p.function < 0 || p.function >= kUnaryFnCount ||
+      UnaryFnName(int(p.function)) == nullptr)
     return absl::InvalidArgumentError(
         fmt::format("unknown unary function {}", p.function));
+  return absl::OkStatus();
+}
+absl::Status Check(const BinaryParams &p, const Call &) {
+  if (p.function < 0 || p.function >= kBinaryFnCount ||
+      BinaryFnName(int(p.function)) == nullptr)
+    return absl::InvalidArgumentError(
+        fmt::format("unknown binary function {}", p.function));
   return absl::OkStatus();
 }
 absl::Status Check(const RmsNormParams &p, const Call &call) {

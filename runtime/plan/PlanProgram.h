@@ -17,6 +17,8 @@
 #ifndef RUNTIME_PLAN_PLANPROGRAM_H
 #define RUNTIME_PLAN_PLANPROGRAM_H
 
+#include "runtime/plan/KernelList.h"
+
 #include "absl/status/status.h"
 
 #include <cstdint>
@@ -26,35 +28,7 @@
 
 namespace gemma::plan {
 
-// The plan kernels, one row each: X(value, Name, mnemonic). The values are
-// stored in plan files: a change other than appending bumps
-// kPlanFormatVersion (runtime/plan/PlanFile.h). The plan dialect's
-// Plan_Kernel (dialects/plan/PlanOps.td) lists the same rows; the test
-// PlanDialect.KernelNamesMatchTheStoredKernels checks every value's mnemonic
-// in both.
-#define GEMMA_PLAN_KERNELS(X)                                                  \
-  X(0, Embed, embed)                                                           \
-  X(1, RmsNorm, rms_norm)                                                      \
-  X(2, Matmul, matmul)                                                         \
-  X(3, MatmulHeads, matmul_heads)                                              \
-  X(4, Scale, scale)                                                           \
-  X(5, Rope, rope)                                                             \
-  X(6, KvWrite, kv_write)                                                      \
-  X(7, AttnScores, attn_scores)                                                \
-  X(8, WindowMask, window_mask)                                                \
-  X(9, Softmax, softmax)                                                       \
-  X(10, AttnValues, attn_values)                                               \
-  X(11, Unary, unary)                                                          \
-  X(12, Add, add)                                                              \
-  X(13, Mul, mul)                                                              \
-  X(14, Logits, logits)                                                        \
-  X(15, Attention, attention)                                                  \
-  X(16, Geglu, geglu)                                                          \
-  X(17, ResidualNorm, residual_norm)                                           \
-  X(18, NormMatmul, norm_matmul)                                               \
-  X(19, QkvRope, qkv_rope)                                                     \
-  X(20, MoeExperts, moe_experts)
-
+// The plan kernels (KernelList.h), as an enum.
 enum class Kernel : uint32_t {
 #define GEMMA_PLAN_KERNEL_ENUM(value, Name, mnemonic) k##Name = value,
   GEMMA_PLAN_KERNELS(GEMMA_PLAN_KERNEL_ENUM)

@@ -50,18 +50,28 @@ func.func @geglu(%x: tensor<2x64xf32>) -> tensor<2x128xf32> {
   return %y : tensor<2x128xf32>
 }
 
-// The unary elementwise family is one kernel: the function's row of the
-// table (kernels/common/UnaryFunctions.h) and its parameter are the call's
-// second int and its real.
+// The elementwise family is two kernels, by arity: the function's row of
+// its table (kernels/common/ElementwiseFunctions.h) is the call's second
+// int, a unary function's parameter its real (or its one optional weight,
+// a learned scalar: gemma.scale by a weight).
 // CHECK-LABEL: func.func @unary
-// CHECK: plan.call unary(%arg0, %{{.*}}) ints [6, 0] reals [0.000000e+00]
-// CHECK: plan.call unary(%{{.*}}, %{{.*}}) ints [6, 1] reals [3.000000e+01]
-// CHECK: plan.call unary(%{{.*}}, %{{.*}}) ints [6, 2] reals [0.000000e+00]
+// CHECK: plan.call unary(%arg0, %{{.*}}) weights [""] ints [6, 0] reals [0.000000e+00]
+// CHECK: plan.call unary(%{{.*}}, %{{.*}}) weights [""] ints [6, 1] reals [3.000000e+01]
+// CHECK: plan.call unary(%{{.*}}, %{{.*}}) weights [""] ints [6, 2] reals [0.000000e+00]
+// CHECK: plan.call unary(%{{.*}}, %{{.*}}) weights [""] ints [6, 3] reals [2.500000e-01]
+// CHECK: plan.call unary(%{{.*}}, %{{.*}}) weights ["s"] ints [6, 3] reals [0.000000e+00]
+// CHECK: plan.call binary(%{{.*}}, %arg0, %{{.*}}) ints [6, 0]
+// CHECK: plan.call binary(%{{.*}}, %{{.*}}, %{{.*}}) ints [6, 1]
+gemma.param @s : !gemma.weight<[1], f32>
 func.func @unary(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
   %a = gemma.gelu_tanh %x : tensor<2x3xf32>
   %b = gemma.softcap %a cap(30.0) : tensor<2x3xf32>
   %c = gemma.gelu_erf %b : tensor<2x3xf32>
-  return %c : tensor<2x3xf32>
+  %d = gemma.scale %c factor(0.25) : tensor<2x3xf32>
+  %e = gemma.scale %d by @s : tensor<2x3xf32>
+  %f = gemma.add %e, %x : tensor<2x3xf32>
+  %g = gemma.mul %f, %e : tensor<2x3xf32>
+  return %g : tensor<2x3xf32>
 }
 
 // -----

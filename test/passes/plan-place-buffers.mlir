@@ -14,13 +14,13 @@
 // CHECK: return %[[D]]
 func.func @chain(%x: !plan.buffer<64, f32>) -> !plan.buffer<64, f32> {
   %a = plan.alloc : !plan.buffer<64, f32>
-  plan.call unary(%x, %a) ints [64, 0] reals [0.0] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
+  plan.call unary(%x, %a) weights [""] ints [64, 0] reals [0.0] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
   %b = plan.alloc : !plan.buffer<64, f32>
-  plan.call unary(%a, %b) ints [64, 0] reals [0.0] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
+  plan.call unary(%a, %b) weights [""] ints [64, 0] reals [0.0] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
   %c = plan.alloc : !plan.buffer<64, f32>
-  plan.call unary(%b, %c) ints [64, 0] reals [0.0] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
+  plan.call unary(%b, %c) weights [""] ints [64, 0] reals [0.0] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
   %d = plan.alloc : !plan.buffer<64, f32>
-  plan.call unary(%c, %d) ints [64, 0] reals [0.0] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
+  plan.call unary(%c, %d) weights [""] ints [64, 0] reals [0.0] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
   return %d : !plan.buffer<64, f32>
 }
 
@@ -35,20 +35,20 @@ func.func @chain(%x: !plan.buffer<64, f32>) -> !plan.buffer<64, f32> {
 // CHECK: plan.call geglu(%[[R]], %[[A]], %[[S]])
 // CHECK: %[[B:.*]] = plan.view [128] : !plan.buffer<64, f32>
 // CHECK: %[[C:.*]] = plan.view [64] : !plan.buffer<64, f32>
-// CHECK: plan.call add(%[[R]], %[[B]], %[[C]])
+// CHECK: plan.call binary(%[[R]], %[[B]], %[[C]])
 // CHECK: return %[[R]], %[[C]]
 func.func @residual(%x: !plan.buffer<64, f32>)
     -> (!plan.buffer<64, f32>, !plan.buffer<64, f32>) {
   %r = plan.alloc : !plan.buffer<64, f32>
-  plan.call unary(%x, %r) ints [64, 0] reals [0.0] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
+  plan.call unary(%x, %r) weights [""] ints [64, 0] reals [0.0] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
   %a = plan.alloc : !plan.buffer<64, f32>
   %s = plan.alloc : !plan.buffer<40, f32>
   plan.call geglu(%r, %a, %s) weights ["gate", "up"] ints [1, 64, 40, 0, 0]
       : !plan.buffer<64, f32>, !plan.buffer<64, f32>, !plan.buffer<40, f32>
   %b = plan.alloc : !plan.buffer<64, f32>
-  plan.call unary(%a, %b) ints [64, 0] reals [0.0] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
+  plan.call unary(%a, %b) weights [""] ints [64, 0] reals [0.0] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
   %c = plan.alloc : !plan.buffer<64, f32>
-  plan.call add(%r, %b, %c) ints [64]
+  plan.call binary(%r, %b, %c) ints [64, 0]
       : !plan.buffer<64, f32>, !plan.buffer<64, f32>, !plan.buffer<64, f32>
   return %r, %c : !plan.buffer<64, f32>, !plan.buffer<64, f32>
 }
@@ -61,7 +61,7 @@ func.func @residual(%x: !plan.buffer<64, f32>)
 func.func @placed(%x: !plan.buffer<64, f32>) -> !plan.buffer<64, f32>
     attributes {plan.arena_size = 512 : i64} {
   %a = plan.view [256] : !plan.buffer<64, f32>
-  plan.call unary(%x, %a) ints [64, 0] reals [0.0] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
+  plan.call unary(%x, %a) weights [""] ints [64, 0] reals [0.0] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
   return %a : !plan.buffer<64, f32>
 }
 

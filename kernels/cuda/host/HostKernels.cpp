@@ -10,7 +10,7 @@
 // The kernels' source, in the order Kernels.cpp embeds it (each part uses
 // the ones before it).
 // clang-format off
-#include "kernels/common/UnaryFunctions.h"
+#include "kernels/common/ElementwiseFunctions.h"
 #include "kernels/cuda/args.cuh"
 #include "kernels/cuda/common.cuh"
 #include "kernels/cuda/decode.cuh"

@@ -24,8 +24,8 @@ func.func @unknown_kernel(%a: !plan.buffer<8, f32>) {
 
 // Too few buffers for the kernel.
 func.func @operands(%a: !plan.buffer<8, f32>) {
-  // expected-error @+1 {{expects 3 buffers, 0 weights, 1+ ints and 0 reals, got 2, 0, 1 and 0}}
-  plan.call add(%a, %a) ints [8] : !plan.buffer<8, f32>, !plan.buffer<8, f32>
+  // expected-error @+1 {{expects 3 buffers, 0 weights, 2+ ints and 0 reals, got 2, 0, 2 and 0}}
+  plan.call binary(%a, %a) ints [8, 0] : !plan.buffer<8, f32>, !plan.buffer<8, f32>
   return
 }
 
@@ -64,7 +64,7 @@ func.func @ids(%ids: !plan.buffer<1, f32>, %x: !plan.buffer<64, f32>) {
 // Activations must be f32.
 func.func @activations(%a: !plan.buffer<8, i32>, %b: !plan.buffer<8, f32>) {
   // expected-error @+1 {{buffer 0 must hold f32 elements}}
-  plan.call unary(%a, %b) ints [8, 0] reals [0.0]
+  plan.call unary(%a, %b) weights [""] ints [8, 0] reals [0.0]
       : !plan.buffer<8, i32>, !plan.buffer<8, f32>
   return
 }
@@ -83,7 +83,7 @@ func.func @rows(%a: !plan.buffer<64, f32>, %b: !plan.buffer<64, f32>) {
 
 func.func @negative(%a: !plan.buffer<64, f32>, %b: !plan.buffer<64, f32>) {
   // expected-error @+1 {{negative parameter -8}}
-  plan.call unary(%a, %b) ints [-8, 0] reals [0.0]
+  plan.call unary(%a, %b) weights [""] ints [-8, 0] reals [0.0]
       : !plan.buffer<64, f32>, !plan.buffer<64, f32>
   return
 }
@@ -93,7 +93,7 @@ func.func @negative(%a: !plan.buffer<64, f32>, %b: !plan.buffer<64, f32>) {
 // A unary call names a row of the unary function table.
 func.func @unknown_function(%a: !plan.buffer<64, f32>, %b: !plan.buffer<64, f32>) {
   // expected-error @+1 {{unknown unary function 9}}
-  plan.call unary(%a, %b) ints [64, 9] reals [0.0]
+  plan.call unary(%a, %b) weights [""] ints [64, 9] reals [0.0]
       : !plan.buffer<64, f32>, !plan.buffer<64, f32>
   return
 }
@@ -103,7 +103,7 @@ func.func @unknown_function(%a: !plan.buffer<64, f32>, %b: !plan.buffer<64, f32>
 // A code past the table is unknown however it would wrap to 32 bits.
 func.func @wrapping_function(%a: !plan.buffer<64, f32>, %b: !plan.buffer<64, f32>) {
   // expected-error @+1 {{unknown unary function 4294967297}}
-  plan.call unary(%a, %b) ints [64, 4294967297] reals [0.0]
+  plan.call unary(%a, %b) weights [""] ints [64, 4294967297] reals [0.0]
       : !plan.buffer<64, f32>, !plan.buffer<64, f32>
   return
 }
@@ -112,8 +112,8 @@ func.func @wrapping_function(%a: !plan.buffer<64, f32>, %b: !plan.buffer<64, f32
 
 // ... and carries its parameter (0 for none).
 func.func @no_parameter(%a: !plan.buffer<64, f32>, %b: !plan.buffer<64, f32>) {
-  // expected-error @+1 {{expects 2 buffers, 0 weights, 2+ ints and 1 reals, got 2, 0, 2 and 0}}
-  plan.call unary(%a, %b) ints [64, 0]
+  // expected-error @+1 {{expects 2 buffers, 1 weights, 2+ ints and 1 reals, got 2, 1, 2 and 0}}
+  plan.call unary(%a, %b) weights [""] ints [64, 0]
       : !plan.buffer<64, f32>, !plan.buffer<64, f32>
   return
 }

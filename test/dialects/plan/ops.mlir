@@ -14,7 +14,7 @@
 // CHECK: %[[Y:.*]] = plan.view [64] : !plan.buffer<64, f32>
 // CHECK: plan.call rms_norm(%[[X]], %[[Y]]) weights [""] ints [1, 64, 0] reals [9.9999999999999995E-7]
 // CHECK: plan.call kv_write(%[[Y]], %[[POS]], %[[K]]) ints [1, 4, 64, 1] : !plan.buffer<64, f32>, !plan.buffer<1, i32>, !plan.buffer<256, f32>
-// CHECK: plan.call unary(%[[Y]], %[[X]]) ints [64, 0] reals [0.000000e+00] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
+// CHECK: plan.call unary(%[[Y]], %[[X]]) weights [""] ints [64, 0] reals [0.000000e+00] : !plan.buffer<64, f32>, !plan.buffer<64, f32>
 // CHECK: return %[[X]], %[[K]]
 func.func @decode_1(%ids: !plan.buffer<1, i32>, %pos: !plan.buffer<1, i32>,
                     %k: !plan.buffer<256, f32>)
@@ -28,7 +28,7 @@ func.func @decode_1(%ids: !plan.buffer<1, i32>, %pos: !plan.buffer<1, i32>,
       : !plan.buffer<64, f32>, !plan.buffer<64, f32>
   plan.call kv_write(%y, %pos, %k) ints [1, 4, 64, 1]
       : !plan.buffer<64, f32>, !plan.buffer<1, i32>, !plan.buffer<256, f32>
-  plan.call unary(%y, %x) ints [64, 0] reals [0.0]
+  plan.call unary(%y, %x) weights [""] ints [64, 0] reals [0.0]
       : !plan.buffer<64, f32>, !plan.buffer<64, f32>
   return %x, %k : !plan.buffer<64, f32>, !plan.buffer<256, f32>
 }
@@ -37,10 +37,10 @@ func.func @decode_1(%ids: !plan.buffer<1, i32>, %pos: !plan.buffer<1, i32>,
 // CHECK-LABEL: func.func @unplaced
 // CHECK-NOT: plan.arena_size
 // CHECK: %[[A:.*]] = plan.alloc : !plan.buffer<32, f32>
-// CHECK: plan.call unary(%arg0, %[[A]]) ints [32, 1] reals [3.000000e+01]
+// CHECK: plan.call unary(%arg0, %[[A]]) weights [""] ints [32, 1] reals [3.000000e+01]
 func.func @unplaced(%x: !plan.buffer<32, f32>) -> !plan.buffer<32, f32> {
   %a = plan.alloc : !plan.buffer<32, f32>
-  plan.call unary(%x, %a) ints [32, 1] reals [30.0]
+  plan.call unary(%x, %a) weights [""] ints [32, 1] reals [30.0]
       : !plan.buffer<32, f32>, !plan.buffer<32, f32>
   return %a : !plan.buffer<32, f32>
 }
@@ -49,14 +49,14 @@ func.func @unplaced(%x: !plan.buffer<32, f32>) -> !plan.buffer<32, f32> {
 // CHECK-LABEL: func.func @kernels
 // CHECK: plan.call matmul(
 // CHECK: plan.call matmul_heads(
-// CHECK: plan.call scale(
+// CHECK: plan.call unary(
 // CHECK: plan.call rope(
 // CHECK: plan.call attn_scores(
 // CHECK: plan.call window_mask(
 // CHECK: plan.call softmax(
 // CHECK: plan.call attn_values(
-// CHECK: plan.call add(
-// CHECK: plan.call mul(
+// CHECK: plan.call binary(
+// CHECK: plan.call binary(
 // CHECK: plan.call logits(
 // CHECK: plan.call attention(
 // CHECK: plan.call geglu(
@@ -71,7 +71,7 @@ func.func @kernels(%pos: !plan.buffer<1, i32>, %a: !plan.buffer<64, f32>,
       : !plan.buffer<64, f32>, !plan.buffer<64, f32>
   plan.call matmul_heads(%a, %b) weights ["w"] ints [1, 2, 4, 8]
       : !plan.buffer<64, f32>, !plan.buffer<64, f32>
-  plan.call scale(%a, %b) weights [""] ints [64] reals [2.0]
+  plan.call unary(%a, %b) weights [""] ints [64, 3] reals [2.0]
       : !plan.buffer<64, f32>, !plan.buffer<64, f32>
   plan.call rope(%a, %pos, %b) ints [1, 2, 8] reals [1.0e4, 1.0, 1.0]
       : !plan.buffer<64, f32>, !plan.buffer<1, i32>, !plan.buffer<64, f32>
@@ -83,9 +83,9 @@ func.func @kernels(%pos: !plan.buffer<1, i32>, %a: !plan.buffer<64, f32>,
       : !plan.buffer<64, f32>, !plan.buffer<64, f32>
   plan.call attn_values(%a, %b, %c) ints [1, 2, 8, 1, 4, 1, 8]
       : !plan.buffer<64, f32>, !plan.buffer<64, f32>, !plan.buffer<64, f32>
-  plan.call add(%a, %b, %c) ints [64]
+  plan.call binary(%a, %b, %c) ints [64, 0]
       : !plan.buffer<64, f32>, !plan.buffer<64, f32>, !plan.buffer<64, f32>
-  plan.call mul(%a, %b, %c) ints [64]
+  plan.call binary(%a, %b, %c) ints [64, 1]
       : !plan.buffer<64, f32>, !plan.buffer<64, f32>, !plan.buffer<64, f32>
   plan.call logits(%a, %b) weights ["table"] ints [1, 8, 32] reals [30.0]
       : !plan.buffer<64, f32>, !plan.buffer<64, f32>

@@ -76,16 +76,14 @@ TEST(KernelParams, TheStoredLayoutIsUnchanged) {
       {Kernel::kRmsNorm, 2, 1, 3, 1, 0, 0},
       {Kernel::kMatmul, 2, 1, 4, 0, 0, 0b1},
       {Kernel::kMatmulHeads, 2, 1, 4, 0, 0, 0b1},
-      {Kernel::kScale, 2, 1, 1, 1, 0, 0},
       {Kernel::kRope, 3, 0, 3, 3, 0b10, 0},
       {Kernel::kKvWrite, 3, 0, 4, 0, 0b10, 0},
       {Kernel::kAttnScores, 3, 0, 7, 1, 0, 0},
       {Kernel::kWindowMask, 3, 0, 4, 0, 0b10, 0},
       {Kernel::kSoftmax, 2, 0, 2, 0, 0, 0},
       {Kernel::kAttnValues, 3, 0, 7, 0, 0, 0},
-      {Kernel::kUnary, 2, 0, 2, 1, 0, 0},
-      {Kernel::kAdd, 3, 0, 1, 0, 0, 0},
-      {Kernel::kMul, 3, 0, 1, 0, 0, 0},
+      {Kernel::kUnary, 2, 1, 2, 1, 0, 0},
+      {Kernel::kBinary, 3, 0, 2, 0, 0, 0},
       {Kernel::kLogits, 2, 1, 3, 1, 0, 0b1},
       {Kernel::kAttention, 5, 0, 8, 2, 0b1000, 0},
       {Kernel::kGeglu, 3, 2, 5, 0, 0, 0b11},
@@ -119,9 +117,9 @@ TEST(KernelParams, TheStoredLayoutIsUnchanged) {
 }
 
 // The stored order of the fused calls' parameters, as gemma-compile has
-// written them since plan format version 2. (The designated initializers
-// follow the rows' order too: reordering a row's fields fails to compile
-// here before it changes what files hold.)
+// written them since plan format version 2 (unchanged in 3). (The designated
+// initializers follow the rows' order too: reordering a row's fields fails to
+// compile here before it changes what files hold.)
 TEST(KernelParams, FieldsAreStoredInTheRowsOrder) {
   GegluParams p{.n = 4,
                 .in = 8,

@@ -20,6 +20,8 @@
 namespace gemma::plan {
 namespace {
 
+// The dialect's enum is generated from runtime/plan/KernelList.h
+// (dialects/plan/PlanKernels.td.in): this guards the generation.
 TEST(PlanDialect, KernelNamesMatchTheStoredKernels) {
   for (uint32_t k = 0; k < kKernelCount; ++k)
     EXPECT_EQ(ir::stringifyKernel(static_cast<ir::Kernel>(k)).str(),
@@ -94,7 +96,7 @@ TEST(ExportProgram, RefusesAnUnplacedFunction) {
       mlir::parseSourceString<mlir::ModuleOp>(R"mlir(
     func.func @decode_1(%x: !plan.buffer<8, f32>) -> !plan.buffer<8, f32> {
       %a = plan.alloc : !plan.buffer<8, f32>
-      plan.call unary(%x, %a) ints [8, 0] reals [0.0]
+      plan.call unary(%x, %a) weights [""] ints [8, 0] reals [0.0]
           : !plan.buffer<8, f32>, !plan.buffer<8, f32>
       return %a : !plan.buffer<8, f32>
     })mlir",

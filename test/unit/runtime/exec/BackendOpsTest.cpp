@@ -17,7 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/reference/Kernels.h"
-#include "kernels/common/UnaryFunctions.h"
+#include "kernels/common/ElementwiseFunctions.h"
 #include "runtime/exec/Backends.h"
 #include "test/parity/TestBackends.h"
 
@@ -190,20 +190,23 @@ protected:
 constexpr int64_t kRows = 3;
 
 // Every row of the unary function table, on inputs that reach far into
-// each function's tails (N(0, 4); soft-capping at 5). The reference
-// evaluates the formula in f64; backends in f32 with their own tanh and
-// erf (libm, Highway's vector tanh within 4 ulp of it, CUDA's, GLSL's tanh
-// and a 1.5e-7 erf): within 2e-6 of max(1, |value|).
+// each function's tails (N(0, 4); soft-capping at 5, scaling by 3/16). The
+// reference evaluates the formula in f64; backends in f32 with their own
+// tanh and erf (libm, Highway's vector tanh within 4 ulp of it, CUDA's,
+// GLSL's tanh and a 1.5e-7 erf): within 2e-6 of max(1, |value|).
 TEST_P(BackendOps, UnaryFunctionsMatchTheReferenceEvaluator) {
   for (int code = 0; code < kUnaryFnCount; ++code) {
     const UnaryFn fn = UnaryFn(code);
-    const float parameter = fn == UnaryFn::kSoftcap ? 5.0f : 0.0f;
+    const float parameter = fn == UnaryFn::kSoftcap ? 5.0f
+                            : fn == UnaryFn::kScale ? 0.1875f
+                                                    : 0.0f;
     const std::string kernel = fmt::format("unary({})", UnaryFnName(code));
     for (int64_t n : kSizes) {
       const std::vector<float> x = Random(n, uint32_t(17 * code + n), 4.0f);
       plan::Call call;
       call.kernel = plan::Kernel::kUnary;
       call.buffers = {Input(0, n), Result(n, n)};
+      call.weights = {""};
       call.ints = {n, code};
       call.reals = {parameter};
       absl::StatusOr<std::vector<float>> got =
@@ -216,45 +219,48 @@ TEST_P(BackendOps, UnaryFunctionsMatchTheReferenceEvaluator) {
   }
 }
 
-// add and mul of two random rows: one f32 rounding each, exact on every
-// backend (a device must not contract them with anything).
-TEST_P(BackendOps, AddAndMulMatchTheReferenceEvaluator) {
-  for (plan::Kernel k : {plan::Kernel::kAdd, plan::Kernel::kMul}) {
-    for (int64_t n : kSizes) {
-      const std::vector<float> x = Random(2 * n, uint32_t(n + 5), 2.0f);
-      plan::Call call;
-      call.kernel = k;
-      call.buffers = {Input(0, n), Input(n, n), Result(2 * n, n)};
-      call.ints = {n};
-      absl::StatusOr<std::vector<float>> got =
-          Run(OneCall(2 * n, call, n), {x, 1, 2 * n});
-      ASSERT_TRUE(got.ok()) << plan::KernelName(k) << " on " << GetParam()
-                            << ", " << n << " elements: " << got.status();
-      const ref::Tensor a{{n}, {x.begin(), x.begin() + n}},
-          b{{n}, {x.begin() + n, x.end()}};
-      const ref::Tensor want =
-          k == plan::Kernel::kAdd ? ref::Add(a, b) : ref::Mul(a, b);
-      ExpectClose(*got, want.data, 0.0, plan::KernelName(k), n);
-    }
-  }
-}
-
-// scale by a static factor (no weight): one f32 rounding, exact.
-TEST_P(BackendOps, ScaleMatchesTheReferenceEvaluator) {
+// A unary function's parameter from a one-element weight (Gemma 4's layer
+// scalar through `scale`) instead of the call's real, which is then
+// ignored: one f32 rounding, exact.
+TEST_P(BackendOps, UnaryParameterFromAScalarWeight) {
   for (int64_t n : kSizes) {
     const std::vector<float> x = Random(n, uint32_t(n + 11), 2.0f);
     plan::Call call;
-    call.kernel = plan::Kernel::kScale;
+    call.kernel = plan::Kernel::kUnary;
     call.buffers = {Input(0, n), Result(n, n)};
-    call.weights = {""};
-    call.ints = {n};
-    call.reals = {0.0625 * 3};
+    call.weights = {"scalar"};
+    call.ints = {n, int64_t(UnaryFn::kScale)};
+    call.reals = {7.0};
     absl::StatusOr<std::vector<float>> got =
-        Run(OneCall(n, call, n), {x, 1, n});
-    ASSERT_TRUE(got.ok()) << "scale on " << GetParam() << ", " << n
-                          << " elements: " << got.status();
-    const ref::Tensor want = ref::ScaleBy({{n}, x}, float(0.0625 * 3));
-    ExpectClose(*got, want.data, 0.0, "scale", n);
+        Run(OneCall(n, call, n), {x, 1, n}, {{"scalar", {{-0.3125f}, 1, 1}}});
+    ASSERT_TRUE(got.ok()) << "unary(scale) by a weight on " << GetParam()
+                          << ", " << n << " elements: " << got.status();
+    const ref::Tensor want = ref::Unary({{n}, x}, UnaryFn::kScale, -0.3125f);
+    ExpectClose(*got, want.data, 0.0, "unary(scale) by a weight", n);
+  }
+}
+
+// Every row of the binary function table (add, mul) on two random rows:
+// one f32 rounding each, exact on every backend (a device must not
+// contract them with anything).
+TEST_P(BackendOps, BinaryFunctionsMatchTheReferenceEvaluator) {
+  for (int code = 0; code < kBinaryFnCount; ++code) {
+    const std::string kernel = fmt::format("binary({})", BinaryFnName(code));
+    for (int64_t n : kSizes) {
+      const std::vector<float> x = Random(2 * n, uint32_t(n + 5), 2.0f);
+      plan::Call call;
+      call.kernel = plan::Kernel::kBinary;
+      call.buffers = {Input(0, n), Input(n, n), Result(2 * n, n)};
+      call.ints = {n, code};
+      absl::StatusOr<std::vector<float>> got =
+          Run(OneCall(2 * n, call, n), {x, 1, 2 * n});
+      ASSERT_TRUE(got.ok()) << kernel << " on " << GetParam() << ", " << n
+                            << " elements: " << got.status();
+      const ref::Tensor a{{n}, {x.begin(), x.begin() + n}},
+          b{{n}, {x.begin() + n, x.end()}};
+      const ref::Tensor want = ref::Binary(a, b, BinaryFn(code));
+      ExpectClose(*got, want.data, 0.0, kernel, n);
+    }
   }
 }
 
@@ -794,29 +800,25 @@ INSTANTIATE_TEST_SUITE_P(Backends, BackendOps,
                            return name;
                          });
 
-// The kernels the cases above check, and the ones still checked only
-// through whole programs (test/parity, the GPU decoders' tests). A new
-// kernel goes into one of the two lists, so it cannot be added unchecked
-// without saying so.
+// The kernels the cases above check (embed in every case: the harness
+// reads its inputs through it). A new kernel must join this list, so it
+// cannot be added unchecked.
 TEST(BackendOps, EveryKernelIsCheckedHere) {
   const std::set<plan::Kernel> kChecked = {
-      plan::Kernel::kUnary,   plan::Kernel::kAdd,   plan::Kernel::kMul,
-      plan::Kernel::kScale,   plan::Kernel::kEmbed, plan::Kernel::kRmsNorm,
-      plan::Kernel::kSoftmax, plan::Kernel::kRope,  plan::Kernel::kMatmul};
-  const std::set<plan::Kernel> kNotCheckedYet = {
-      plan::Kernel::kMatmulHeads,  plan::Kernel::kKvWrite,
-      plan::Kernel::kAttnScores,   plan::Kernel::kWindowMask,
-      plan::Kernel::kAttnValues,   plan::Kernel::kLogits,
-      plan::Kernel::kAttention,    plan::Kernel::kGeglu,
-      plan::Kernel::kResidualNorm, plan::Kernel::kNormMatmul,
-      plan::Kernel::kQkvRope,      plan::Kernel::kMoeExperts};
-  for (uint32_t k = 0; k < plan::kKernelCount; ++k) {
-    const plan::Kernel kernel = plan::Kernel(k);
-    EXPECT_NE(kChecked.count(kernel), kNotCheckedYet.count(kernel))
-        << plan::KernelName(kernel)
-        << ": add a BackendOps case for it (or, for now, name it in "
-           "kNotCheckedYet)";
-  }
+      plan::Kernel::kUnary,      plan::Kernel::kBinary,
+      plan::Kernel::kEmbed,      plan::Kernel::kRmsNorm,
+      plan::Kernel::kSoftmax,    plan::Kernel::kRope,
+      plan::Kernel::kMatmul,     plan::Kernel::kMatmulHeads,
+      plan::Kernel::kKvWrite,    plan::Kernel::kAttnScores,
+      plan::Kernel::kWindowMask, plan::Kernel::kAttnValues,
+      plan::Kernel::kLogits,     plan::Kernel::kAttention,
+      plan::Kernel::kGeglu,      plan::Kernel::kResidualNorm,
+      plan::Kernel::kNormMatmul, plan::Kernel::kQkvRope,
+      plan::Kernel::kMoeExperts};
+  for (uint32_t k = 0; k < plan::kKernelCount; ++k)
+    EXPECT_EQ(kChecked.count(plan::Kernel(k)), 1u)
+        << plan::KernelName(plan::Kernel(k))
+        << ": add a BackendOps case for it, then name it here";
 }
 
 } // namespace

@@ -1,24 +1,27 @@
-//===- UnaryFunctions.h - The unary elementwise functions, one row each ---===//
+//===- ElementwiseFunctions.h - The elementwise functions, one row each ---===//
 //
-// Every unary elementwise function of the model math is one row of
-// GEMMA_UNARY_FUNCTIONS: its code (stored in plan files: append only), its
-// name in C++, its mnemonic (the `gemma` op and the plan's function name)
-// and its formula in `x` (the value) and `p` (the op's one parameter, 0
-// where it has none). The formula is written once, in a subset that three
-// languages read alike: `T(c)` for a constant, `Tanh` and `Erf`, and
-// arithmetic. This one file is
+// Every elementwise function of the model math is one row of a table:
+// GEMMA_UNARY_FUNCTIONS (f of a value `x` and the op's one parameter `p`,
+// 0 where it has none) and GEMMA_BINARY_FUNCTIONS (f of two values `x` and
+// `y`). A row gives its code (stored in plan files: append only), its name
+// in C++, its mnemonic (the `gemma` op and the plan's function name) and
+// its formula, written once in a subset that three languages read alike:
+// `T(c)` for a constant, `Tanh` and `Erf`, and arithmetic. This one file is
 //   - host C++ for the reference evaluator (T = double), the CPU kernels
-//     and the CUDA emulator (T = float): ApplyUnary<T>;
+//     and the CUDA emulator (T = float): ApplyUnary<T>, ApplyBinary<T>;
 //   - part of the CUDA source NVRTC compiles (kernels/cuda/Kernels.cpp
 //     embeds it before the kernels), under __CUDACC_RTC__;
 //   - GLSL, included by the Vulkan shaders (glslc defines VULKAN), where
-//     ApplyUnary(fn, x, p) is generated from the same rows.
-// Adding a function: a row here, its `gemma` op (a Gemma_UnaryOp in
-// dialects/gemma/GemmaOps.td), and tests; every backend then runs it.
+//     ApplyUnary(fn, x, p) and ApplyBinary(fn, x, y) are generated from the
+//     same rows.
+// The plan runs each table through one kernel (`unary`, `binary`) with the
+// row's code. Adding a function: a row here, its `gemma` op (a
+// Gemma_UnaryOp or Gemma_BinaryOp in dialects/gemma/GemmaOps.td), and
+// tests; every backend then runs it.
 //
 //===----------------------------------------------------------------------===//
-#ifndef GEMMA_KERNELS_COMMON_UNARYFUNCTIONS_H
-#define GEMMA_KERNELS_COMMON_UNARYFUNCTIONS_H
+#ifndef GEMMA_KERNELS_COMMON_ELEMENTWISEFUNCTIONS_H
+#define GEMMA_KERNELS_COMMON_ELEMENTWISEFUNCTIONS_H
 
 // X(code, Name, mnemonic, formula)
 #define GEMMA_UNARY_FUNCTIONS(X)                                               \
@@ -29,7 +32,17 @@
   /* Soft-capping at p > 0 (Gemma 2 scores and logits, Gemma 4 logits). */     \
   X(1, Softcap, softcap, p *Tanh(x / p))                                       \
   /* GELU with the error function (vision towers of the SigLIP kind). */       \
-  X(2, GeluErf, gelu_erf, T(0.5) * x * (T(1) + Erf(x * T(0.7071067811865476))))
+  X(2, GeluErf, gelu_erf,                                                      \
+    T(0.5) * x * (T(1) + Erf(x * T(0.7071067811865476))))                      \
+  /* Times a constant or a learned scalar (Gemma 4's layer scalar). */         \
+  X(3, Scale, scale, x *p)
+
+// X(code, Name, mnemonic, formula)
+#define GEMMA_BINARY_FUNCTIONS(X)                                              \
+  /* The residual connections. */                                              \
+  X(0, Add, add, x + y)                                                        \
+  /* The GeGLU gating product. */                                              \
+  X(1, Mul, mul, x *y)
 
 #if defined(VULKAN)
 // GLSL, which has no erf: Abramowitz and Stegun's formula 7.1.26, absolute
@@ -55,11 +68,23 @@ float ApplyUnary(int fn, float x, float p) {
 #undef GEMMA_UNARY_CASE
   return x;
 }
+float ApplyBinary(int fn, float x, float y) {
+#define GEMMA_BINARY_CASE(code, Name, mnemonic, formula)                       \
+  if (fn == code)                                                              \
+    return formula;
+  GEMMA_BINARY_FUNCTIONS(GEMMA_BINARY_CASE)
+#undef GEMMA_BINARY_CASE
+  return x;
+}
 #undef T
 #define GEMMA_UNARY_CODE(code, Name, mnemonic, formula)                        \
   const int kUnary##Name = code;
 GEMMA_UNARY_FUNCTIONS(GEMMA_UNARY_CODE)
 #undef GEMMA_UNARY_CODE
+#define GEMMA_BINARY_CODE(code, Name, mnemonic, formula)                       \
+  const int kBinary##Name = code;
+GEMMA_BINARY_FUNCTIONS(GEMMA_BINARY_CODE)
+#undef GEMMA_BINARY_CODE
 
 #else // C++: host, and the CUDA device code NVRTC compiles
 
@@ -81,6 +106,17 @@ enum class UnaryFn : int {
 #define GEMMA_UNARY_COUNT(code, Name, mnemonic, formula) +1
 inline constexpr int kUnaryFnCount = 0 GEMMA_UNARY_FUNCTIONS(GEMMA_UNARY_COUNT);
 #undef GEMMA_UNARY_COUNT
+
+enum class BinaryFn : int {
+#define GEMMA_BINARY_ENUM(code, Name, mnemonic, formula) k##Name = code,
+  GEMMA_BINARY_FUNCTIONS(GEMMA_BINARY_ENUM)
+#undef GEMMA_BINARY_ENUM
+};
+
+#define GEMMA_BINARY_COUNT(code, Name, mnemonic, formula) +1
+inline constexpr int kBinaryFnCount =
+    0 GEMMA_BINARY_FUNCTIONS(GEMMA_BINARY_COUNT);
+#undef GEMMA_BINARY_COUNT
 
 namespace unary_detail {
 #if defined(__CUDACC_RTC__)
@@ -107,6 +143,19 @@ template <class T> GEMMA_UNARY_INLINE T ApplyUnary(UnaryFn fn, T x, T p) {
   return x;
 }
 
+// The function `fn` of x and y, in T's arithmetic; x itself for a code no
+// row has.
+template <class T> GEMMA_UNARY_INLINE T ApplyBinary(BinaryFn fn, T x, T y) {
+  switch (fn) {
+#define GEMMA_BINARY_CASE(code, Name, mnemonic, formula)                       \
+  case BinaryFn::k##Name:                                                      \
+    return formula;
+    GEMMA_BINARY_FUNCTIONS(GEMMA_BINARY_CASE)
+#undef GEMMA_BINARY_CASE
+  }
+  return x;
+}
+
 #if !defined(__CUDACC_RTC__)
 // The mnemonic of `fn` ("gelu_tanh"), or nullptr for a code no row has.
 inline const char *UnaryFnName(int fn) {
@@ -119,6 +168,18 @@ inline const char *UnaryFnName(int fn) {
   }
   return nullptr;
 }
+
+// The mnemonic of binary function `fn` ("add"), or nullptr.
+inline const char *BinaryFnName(int fn) {
+  switch (fn) {
+#define GEMMA_BINARY_NAME(code, Name, mnemonic, formula)                       \
+  case code:                                                                   \
+    return #mnemonic;
+    GEMMA_BINARY_FUNCTIONS(GEMMA_BINARY_NAME)
+#undef GEMMA_BINARY_NAME
+  }
+  return nullptr;
+}
 #endif
 
 } // namespace gemma
@@ -126,4 +187,4 @@ inline const char *UnaryFnName(int fn) {
 #undef GEMMA_UNARY_INLINE
 #endif // VULKAN
 
-#endif // GEMMA_KERNELS_COMMON_UNARYFUNCTIONS_H
+#endif // GEMMA_KERNELS_COMMON_ELEMENTWISEFUNCTIONS_H
