@@ -1,7 +1,7 @@
 // Elementwise kernels, one thread per value: OP 8 + f and 16 + f apply row
 // f of the binary and unary function tables
 // (kernels/common/ElementwiseFunctions.h), FACTOR the unary parameter; OP 1
-// gelu_tanh(a) * b, 2 copy (runtime/gpu/LowerCalls.h names them).
+// gelu_tanh(a) * b, 2 copy (runtime/plan/LowerCalls.h names them).
 // Operands: 0 a, 1 b, 2 out (in place allowed).
 namespace gk {
 

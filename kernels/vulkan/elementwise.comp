@@ -1,7 +1,7 @@
 #version 450
 // Elementwise kernels: OP 8 + f and 16 + f apply row f of the binary and
 // unary function tables (kernels/common/ElementwiseFunctions.h), FACTOR the
-// unary parameter; OP 1 gelu_tanh(a) * b, 2 copy (runtime/gpu/LowerCalls.h
+// unary parameter; OP 1 gelu_tanh(a) * b, 2 copy (runtime/plan/LowerCalls.h
 // names them). Operands: 0 a, 1 b, 2 out (in place allowed).
 #include "common.glsl"
 #define OP I0

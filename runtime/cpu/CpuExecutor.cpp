@@ -1,24 +1,30 @@
 //===- CpuExecutor.cpp - Plan programs on the CPU kernels -----------------===//
+//
+// A program's calls go through the shared lowering
+// (runtime/plan/LowerCalls.h), which checks each call and its weights and
+// hands the CPU its primitives; CpuSink turns each primitive into a step.
+// The CPU has every fused kernel (GeGLU, the QKV tail, attention) and no
+// size limits, so the lowering runs those calls whole here.
+//
+//===----------------------------------------------------------------------===//
 
 #include "runtime/cpu/CpuExecutor.h"
 
 #include "runtime/Backend.h"
-#include "runtime/plan/KernelParams.h"
-#include "runtime/plan/WeightChecks.h"
+#include "runtime/plan/LowerCalls.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <map>
 #include <optional>
 
 namespace gemma::cpu {
 namespace {
 
 using plan::Buffer;
-using plan::Call;
-using plan::Kernel;
 using Frame = CpuExecutor::Frame;
 using Step = CpuExecutor::Step;
 
@@ -42,435 +48,366 @@ std::vector<RowRange> Rows(const std::vector<plan::RowRange> &ranges) {
   return rows;
 }
 
-AttentionShape ShapeOf(const auto &p) {
-  return {p.rows, p.heads, p.dim, p.batch, p.slots, p.kv_heads, p.value_dim};
+bool Overlap(const Buffer &a, const Buffer &b) {
+  if (a.arg >= 0 || b.arg >= 0)
+    return a.arg == b.arg;
+  return a.offset < b.offset + b.elements && b.offset < a.offset + a.elements;
 }
 
-// Binds one call: decodes its parameters (runtime/plan/KernelParams.h),
-// resolves and checks its weights, returns its step. (Steps copy what
-// they keep: a Binder lives only while one call is bound.)
-class Binder {
+// The Sink of lower::LowerCall for the CPU: each primitive a step.
+// Consecutive matmuls of the same activations (a QKV call's three
+// projections, or separate calls of an unfused plan) become one step, so
+// they share one packed copy of the activations and one pass of the
+// threads.
+class CpuSink {
 public:
-  Binder(const Call &call, const CpuExecutor::WeightLookup &lookup)
-      : call_(call), b(call.buffers), lookup_(lookup) {}
+  using Weight = WeightView;
+  static constexpr lower::Caps kCaps{};
 
-  absl::StatusOr<Step> Bind();
+  explicit CpuSink(const CpuExecutor::WeightLookup &lookup) : lookup_(lookup) {}
 
-private:
-  template <class P> absl::StatusOr<Step> BindAs() {
-    absl::StatusOr<P> p = plan::DecodeParams<P>(call_);
-    if (!p.ok())
-      return p.status();
-    return Bind(*p);
+  // A step, the kernel of the call it came from, and the calls (and their
+  // weight bytes) that it starts, for the profile.
+  struct Bound {
+    Step step;
+    plan::Kernel kernel;
+    uint64_t weight_bytes = 0;
+    int calls = 0;
+  };
+  std::vector<Bound> steps;
+
+  // The next primitives belong to a call of `kernel` reading
+  // `weight_bytes` (counted with its first step).
+  void BeginCall(plan::Kernel kernel, uint64_t weight_bytes) {
+    Flush(); // (a step belongs to the call of its first primitive)
+    kernel_ = kernel;
+    call_ = {weight_bytes, 1};
   }
-  absl::StatusOr<Step> Bind(const plan::EmbedParams &p);
-  absl::StatusOr<Step> Bind(const plan::RmsNormParams &p);
-  absl::StatusOr<Step> Bind(const plan::ResidualNormParams &p);
-  absl::StatusOr<Step> Bind(const plan::MatmulParams &p);
-  absl::StatusOr<Step> Bind(const plan::MatmulHeadsParams &p);
-  absl::StatusOr<Step> Bind(const plan::RopeParams &p);
-  absl::StatusOr<Step> Bind(const plan::KvWriteParams &p);
-  absl::StatusOr<Step> Bind(const plan::AttnScoresParams &p);
-  absl::StatusOr<Step> Bind(const plan::AttnValuesParams &p);
-  absl::StatusOr<Step> Bind(const plan::AttentionParams &p);
-  absl::StatusOr<Step> Bind(const plan::WindowMaskParams &p);
-  absl::StatusOr<Step> Bind(const plan::SoftmaxParams &p);
-  absl::StatusOr<Step> Bind(const plan::UnaryParams &p);
-  absl::StatusOr<Step> Bind(const plan::BinaryParams &p);
-  absl::StatusOr<Step> Bind(const plan::LogitsParams &p);
-  absl::StatusOr<Step> Bind(const plan::GegluParams &p);
-  absl::StatusOr<Step> Bind(const plan::MoeExpertsParams &p);
-  absl::StatusOr<Step> Bind(const plan::NormMatmulParams &p);
-  absl::StatusOr<Step> Bind(const plan::QkvRopeParams &p);
+  void Finish() { Flush(); }
 
-  absl::StatusOr<std::optional<WeightView>> Optional(size_t index) {
-    if (call_.weights[index].empty())
-      return std::optional<WeightView>();
-    absl::StatusOr<WeightView> w = lookup_(call_.weights[index]);
-    if (!w.ok())
-      return w.status();
-    return std::optional<WeightView>(*w);
+  // The primitives (runtime/plan/LowerCalls.h).
+  absl::StatusOr<const WeightView *> Find(const std::string &name) {
+    auto it = weights_.find(name);
+    if (it == weights_.end()) {
+      absl::StatusOr<WeightView> w = lookup_(name);
+      if (!w.ok())
+        return w.status();
+      it = weights_.emplace(name, *w).first;
+    }
+    return &it->second;
   }
-  absl::StatusOr<WeightView> Required(size_t index) {
-    absl::StatusOr<std::optional<WeightView>> w = Optional(index);
-    if (!w.ok())
-      return w.status();
-    if (!*w)
-      return absl::InvalidArgumentError("a required weight is missing");
-    return **w;
+  float Scalar(const WeightView &w) const {
+    float value = 0.0f;
+    w.DecodeRow(0, &value); // (scale applied)
+    return value;
   }
-  const std::string &Name(size_t index) const { return call_.weights[index]; }
-  absl::Status CheckNorm(const std::optional<WeightView> &w, size_t index,
-                         int64_t width) const {
-    return w ? plan::CheckNormWeight(Name(index), *w, width) : absl::OkStatus();
-  }
-  absl::StatusOr<Step> BindNorm(int64_t rows, int64_t width, int64_t kind,
-                                double eps, bool residual);
+  const char *backend() const { return "cpu"; }
 
-  const Call &call_;
-  const std::vector<Buffer> &b; // the call's buffers, in the kernel's order
-  const CpuExecutor::WeightLookup &lookup_;
-};
-
-absl::StatusOr<Step> Binder::Bind() {
-  switch (call_.kernel) {
-#define GEMMA_CPU_BIND(value, Name, mnemonic)                                  \
-  case Kernel::k##Name:                                                        \
-    return BindAs<plan::Name##Params>();
-    GEMMA_PLAN_KERNELS(GEMMA_CPU_BIND)
-#undef GEMMA_CPU_BIND
+  absl::Status Embed(const Buffer &ids, const Buffer &out, int64_t n,
+                     int64_t width, int64_t first, float scale,
+                     const WeightView &t) {
+    return AddStep([=](Frame &f, ThreadPool &) -> absl::Status {
+      const int32_t *id = I(f, ids);
+      for (int64_t k = 0; k < n; ++k)
+        if (id[k] < 0 || id[k] >= t.rows)
+          return absl::OutOfRangeError(fmt::format(
+              "token id {} is outside the vocabulary of {}", id[k], t.rows));
+      cpu::Embed(id, n, t, scale, F(f, out), first, width);
+      return absl::OkStatus();
+    });
   }
-  return absl::InvalidArgumentError("unknown kernel");
-}
 
-absl::StatusOr<Step> Binder::Bind(const plan::EmbedParams &p) {
-  absl::StatusOr<WeightView> table = Required(0);
-  if (!table.ok())
-    return table.status();
-  // Without a first column the table is exactly `width` wide; with one, a
-  // per-layer slice of a wider table.
-  const bool slice = p.first_column >= 0;
-  const int64_t first = slice ? p.first_column : 0;
-  if (absl::Status s = plan::CheckEmbedTable(Name(0), *table, p); !s.ok())
-    return s;
-  const int64_t n = p.n, width = p.width;
-  const float scale = float(p.scale);
-  return Step([=, b = b, t = *table](Frame &f, ThreadPool &) -> absl::Status {
-    const int32_t *ids = I(f, b[0]);
-    for (int64_t k = 0; k < n; ++k)
-      if (ids[k] < 0 || ids[k] >= t.rows)
-        return absl::OutOfRangeError(fmt::format(
-            "token id {} is outside the vocabulary of {}", ids[k], t.rows));
-    Embed(ids, n, t, scale, F(f, b[1]), first, width);
+  absl::Status Matmul(const Buffer &x, const Buffer &y,
+                      const lower::MatmulShape &s, const WeightView &w) {
+    if (s.heads > 0) {
+      const int64_t n = s.n, heads = s.heads, in_h = s.in, out = s.out;
+      return AddStep([=](Frame &f, ThreadPool &pool) {
+        MatmulHeads(pool, F(f, x), n, heads, in_h, w, out, F(f, y));
+        return absl::OkStatus();
+      });
+    }
+    if (s.cap > 0) { // the capped logits
+      const int64_t n = s.n, in = s.in, out = s.out;
+      const float cap = s.cap;
+      const std::vector<RowRange> ranges = Rows(s.rows);
+      return AddStep([=](Frame &f, ThreadPool &pool) {
+        cpu::Matmul(pool, F(f, x), n, in, w, ranges, out, F(f, y));
+        Softcap(F(f, y), n * out, cap, F(f, y));
+        return absl::OkStatus();
+      });
+    }
+    // Joins the pending matmuls when it reads their activations and
+    // writes nothing they touch.
+    if (!pending_.empty()) {
+      const Pending &first = pending_.front();
+      bool joins = pending_.size() < kMaxJoined && first.x == x &&
+                   first.n == s.n && first.in == s.in && !Overlap(y, x);
+      for (const Pending &p : pending_)
+        joins = joins && !Overlap(p.y, y);
+      if (!joins)
+        Flush();
+    }
+    pending_.push_back(
+        {x, y, s.n, s.in, s.out, w, Rows(s.rows), TakeCall(), kernel_});
     return absl::OkStatus();
-  });
-}
+  }
 
-absl::StatusOr<Step> Binder::BindNorm(int64_t rows, int64_t width,
-                                      int64_t kind_value, double eps_value,
-                                      bool residual) {
-  absl::StatusOr<std::optional<WeightView>> w = Optional(0);
-  if (absl::Status s = w.ok() ? CheckNorm(*w, 0, width) : w.status(); !s.ok())
-    return s;
-  const NormKind kind = NormKind(kind_value);
-  const float eps = float(eps_value);
-  // A prefill's rows are shared among the threads; a decode step's few
-  // rows stay on one.
-  if (!residual)
-    return Step([=, b = b, w = *w](Frame &f, ThreadPool &pool) {
-      const float *x = F(f, b[0]);
-      float *y = F(f, b[1]);
+  absl::Status Norm(const Buffer &x, const Buffer &y, int64_t rows,
+                    int64_t width, int64_t kind_value, const WeightView *weight,
+                    float eps, const Buffer *residual_buffer,
+                    const Buffer *sum_buffer) {
+    const NormKind kind = NormKind(kind_value);
+    const std::optional<WeightView> w =
+        weight ? std::optional<WeightView>(*weight) : std::nullopt;
+    const std::optional<Buffer> residual =
+        residual_buffer ? std::optional<Buffer>(*residual_buffer)
+                        : std::nullopt;
+    const Buffer sum = sum_buffer ? *sum_buffer : Buffer{};
+    // A prefill's rows are shared among the threads; a decode step's few
+    // rows stay on one.
+    return AddStep([=](Frame &f, ThreadPool &pool) {
+      const float *in = F(f, x);
+      const float *add = residual ? F(f, *residual) : nullptr;
+      float *total = residual ? F(f, sum) : nullptr, *out = F(f, y);
       pool.For(
           rows,
           [&](int64_t r0, int64_t r1) {
-            RmsNorm(x + r0 * width, r1 - r0, width, w ? &*w : nullptr, kind,
-                    eps, y + r0 * width);
+            const int64_t at = r0 * width;
+            const float *normed = in + at;
+            if (add) {
+              cpu::Add(in + at, add + at, (r1 - r0) * width, total + at);
+              normed = total + at;
+            }
+            RmsNorm(normed, r1 - r0, width, w ? &*w : nullptr, kind, eps,
+                    out + at);
           },
           kRowsPerThread);
       return absl::OkStatus();
     });
-  return Step([=, b = b, w = *w](Frame &f, ThreadPool &pool) {
-    const float *x = F(f, b[0]), *residual = F(f, b[1]);
-    float *sum = F(f, b[2]), *y = F(f, b[3]);
-    pool.For(
-        rows,
-        [&](int64_t r0, int64_t r1) {
-          const int64_t at = r0 * width;
-          Add(x + at, residual + at, (r1 - r0) * width, sum + at);
-          RmsNorm(sum + at, r1 - r0, width, w ? &*w : nullptr, kind, eps,
-                  y + at);
-        },
-        kRowsPerThread);
-    return absl::OkStatus();
-  });
-}
-
-absl::StatusOr<Step> Binder::Bind(const plan::RmsNormParams &p) {
-  return BindNorm(p.rows, p.width, p.kind, p.eps, /*residual=*/false);
-}
-
-absl::StatusOr<Step> Binder::Bind(const plan::ResidualNormParams &p) {
-  return BindNorm(p.rows, p.width, p.kind, p.eps, /*residual=*/true);
-}
-
-absl::StatusOr<Step> Binder::Bind(const plan::MatmulParams &p) {
-  absl::StatusOr<WeightView> w = Required(0);
-  if (!w.ok())
-    return w.status();
-  if (absl::Status s = plan::CheckProjection(Name(0), *w, p.rows, p.in, p.out);
-      !s.ok())
-    return s;
-  const std::vector<RowRange> ranges = Rows(p.rows);
-  const int64_t n = p.n, in = p.in, out = p.out;
-  return Step([=, b = b, w = *w](Frame &f, ThreadPool &pool) {
-    Matmul(pool, F(f, b[0]), n, in, w, ranges, out, F(f, b[1]));
-    return absl::OkStatus();
-  });
-}
-
-absl::StatusOr<Step> Binder::Bind(const plan::MatmulHeadsParams &p) {
-  const int64_t n = p.n, heads = p.heads, in_h = p.in_h, out = p.out;
-  absl::StatusOr<WeightView> w = Required(0);
-  if (!w.ok())
-    return w.status();
-  if (absl::Status s = plan::CheckHeadMajor(Name(0), *w, p); !s.ok())
-    return s;
-  return Step([=, b = b, w = *w](Frame &f, ThreadPool &pool) {
-    MatmulHeads(pool, F(f, b[0]), n, heads, in_h, w, out, F(f, b[1]));
-    return absl::OkStatus();
-  });
-}
-
-absl::StatusOr<Step> Binder::Bind(const plan::RopeParams &p) {
-  const int64_t n = p.n, heads = p.heads, dim = p.dim;
-  const double base = p.base, scale = p.scale, fraction = p.fraction;
-  return Step([=, b = b](Frame &f, ThreadPool &) {
-    float *y = F(f, b[2]);
-    std::memmove(y, F(f, b[0]), size_t(n * heads * dim) * sizeof(float));
-    Rope(y, n, heads, dim, I(f, b[1]), base, scale, fraction);
-    return absl::OkStatus();
-  });
-}
-
-absl::StatusOr<Step> Binder::Bind(const plan::KvWriteParams &p) {
-  const int64_t batch = p.batch, slots = p.slots, width = p.width, n = p.n;
-  return Step([=, b = b](Frame &f, ThreadPool &) {
-    KvWrite(F(f, b[2]), batch, slots, width, F(f, b[0]), n, I(f, b[1]));
-    return absl::OkStatus();
-  });
-}
-
-absl::StatusOr<Step> Binder::Bind(const plan::AttnScoresParams &p) {
-  const AttentionShape shape = ShapeOf(p);
-  const float scale = float(p.scale);
-  return Step([=, b = b](Frame &f, ThreadPool &pool) {
-    AttnScores(pool, shape, F(f, b[0]), F(f, b[1]), scale, F(f, b[2]));
-    return absl::OkStatus();
-  });
-}
-
-absl::StatusOr<Step> Binder::Bind(const plan::AttnValuesParams &p) {
-  const AttentionShape shape = ShapeOf(p);
-  return Step([=, b = b](Frame &f, ThreadPool &pool) {
-    AttnValues(pool, shape, F(f, b[0]), F(f, b[1]), F(f, b[2]));
-    return absl::OkStatus();
-  });
-}
-
-absl::StatusOr<Step> Binder::Bind(const plan::AttentionParams &p) {
-  const AttentionShape shape = ShapeOf(p);
-  const int64_t window = p.window;
-  const float scale = float(p.scale), cap = float(p.cap);
-  return Step([=, b = b](Frame &f, ThreadPool &pool) {
-    Attention(pool, shape, F(f, b[0]), F(f, b[1]), F(f, b[2]), I(f, b[3]),
-              scale, cap, window, F(f, b[4]));
-    return absl::OkStatus();
-  });
-}
-
-absl::StatusOr<Step> Binder::Bind(const plan::WindowMaskParams &p) {
-  const int64_t rows = p.rows, heads = p.heads, slots = p.slots,
-                window = p.window;
-  return Step([=, b = b](Frame &f, ThreadPool &) {
-    float *y = F(f, b[2]);
-    std::memmove(y, F(f, b[0]), size_t(rows * heads * slots) * sizeof(float));
-    WindowMask(y, rows, heads, slots, I(f, b[1]), window);
-    return absl::OkStatus();
-  });
-}
-
-absl::StatusOr<Step> Binder::Bind(const plan::SoftmaxParams &p) {
-  const int64_t rows = p.rows, width = p.width;
-  return Step([=, b = b](Frame &f, ThreadPool &) {
-    Softmax(F(f, b[0]), rows, width, F(f, b[1]));
-    return absl::OkStatus();
-  });
-}
-
-absl::StatusOr<Step> Binder::Bind(const plan::UnaryParams &p) {
-  absl::StatusOr<std::optional<WeightView>> w = Optional(0);
-  if (!w.ok())
-    return w.status();
-  float parameter = float(p.parameter);
-  if (*w) {
-    if (absl::Status s = plan::CheckScalar(Name(0), **w); !s.ok())
-      return s;
-    (*w)->DecodeRow(0, &parameter);
   }
-  const int64_t n = p.elements;
-  const UnaryFn fn = UnaryFn(p.function);
-  return Step([=, b = b](Frame &f, ThreadPool &) {
-    Unary(fn, F(f, b[0]), n, parameter, F(f, b[1]));
-    return absl::OkStatus();
-  });
-}
 
-absl::StatusOr<Step> Binder::Bind(const plan::BinaryParams &p) {
-  const int64_t n = p.elements;
-  const BinaryFn fn = BinaryFn(p.function);
-  return Step([=, b = b](Frame &f, ThreadPool &) {
-    Binary(fn, F(f, b[0]), F(f, b[1]), n, F(f, b[2]));
-    return absl::OkStatus();
-  });
-}
+  absl::Status Elementwise(int64_t op, int64_t n, float factor, const Buffer &a,
+                           const Buffer &b, const Buffer &out) {
+    return AddStep([=](Frame &f, ThreadPool &) {
+      const float *x = F(f, a), *y = F(f, b);
+      float *z = F(f, out);
+      if (op >= lower::kOpUnary) {
+        Unary(UnaryFn(op - lower::kOpUnary), x, n, factor, z);
+      } else if (op >= lower::kOpBinary) {
+        Binary(BinaryFn(op - lower::kOpBinary), x, y, n, z);
+      } else if (op == lower::kOpGeluMul) {
+        std::vector<float> gated;
+        float *g = z == y ? (gated.resize(size_t(n)), gated.data()) : z;
+        GeluTanh(x, n, g);
+        Mul(g, y, n, z);
+      } else {
+        std::memmove(z, x, size_t(n) * sizeof(float));
+      }
+      return absl::OkStatus();
+    });
+  }
 
-absl::StatusOr<Step> Binder::Bind(const plan::LogitsParams &p) {
-  absl::StatusOr<WeightView> table = Required(0);
-  if (!table.ok())
-    return table.status();
-  const int64_t n = p.n, width = p.width, vocab = p.vocab;
-  if (absl::Status s = plan::CheckLogitsTable(Name(0), *table, p); !s.ok())
-    return s;
-  const float cap = float(p.cap);
-  return Step([=, b = b, t = *table](Frame &f, ThreadPool &pool) {
-    Logits(pool, F(f, b[0]), n, width, t, vocab, cap, F(f, b[1]));
-    return absl::OkStatus();
-  });
-}
+  absl::Status Rope(const Buffer &x, const Buffer &positions, const Buffer &y,
+                    int64_t n, int64_t heads, int64_t dim, double base,
+                    double scale, double fraction) {
+    return AddStep([=](Frame &f, ThreadPool &) {
+      float *out = F(f, y);
+      std::memmove(out, F(f, x), size_t(n * heads * dim) * sizeof(float));
+      cpu::Rope(out, n, heads, dim, I(f, positions), base, scale, fraction);
+      return absl::OkStatus();
+    });
+  }
 
-absl::StatusOr<Step> Binder::Bind(const plan::GegluParams &p) {
-  absl::StatusOr<WeightView> gate = Required(0), up = Required(1);
-  if (!gate.ok())
-    return gate.status();
-  if (!up.ok())
-    return up.status();
-  const int64_t n = p.n, in = p.in, width = p.width;
-  if (absl::Status s =
-          plan::CheckProjection(Name(0), *gate, p.gate_rows, in, width);
-      !s.ok())
-    return s;
-  if (absl::Status s =
-          plan::CheckProjection(Name(1), *up, p.up_rows, in, width);
-      !s.ok())
-    return s;
-  const std::vector<RowRange> gate_rows = Rows(p.gate_rows),
-                              up_rows = Rows(p.up_rows);
-  return Step([=, b = b, gw = *gate, uw = *up](Frame &f, ThreadPool &pool) {
-    Geglu(pool, F(f, b[0]), n, in, gw, gate_rows, uw, up_rows, width,
-          F(f, b[1]), F(f, b[2]));
-    return absl::OkStatus();
-  });
-}
+  absl::Status KvWrite(const Buffer &cache, const Buffer &x,
+                       const Buffer &positions, int64_t batch, int64_t slots,
+                       int64_t width, int64_t n) {
+    return AddStep([=](Frame &f, ThreadPool &) {
+      cpu::KvWrite(F(f, cache), batch, slots, width, F(f, x), n,
+                   I(f, positions));
+      return absl::OkStatus();
+    });
+  }
 
-absl::StatusOr<Step> Binder::Bind(const plan::MoeExpertsParams &p) {
-  absl::StatusOr<WeightView> scale = Required(0), gate_up = Required(1),
-                             down = Required(2);
-  for (const auto *w : {&scale, &gate_up, &down})
-    if (!w->ok())
-      return w->status();
-  const int64_t n = p.n, d = p.d, experts = p.experts, ff = p.ff,
-                top_k = p.top_k;
-  if (absl::Status s = plan::CheckExperts(Name(1), *scale, *gate_up, *down, p);
-      !s.ok())
-    return s;
-  return Step([=, b = b, sw = *scale, gw = *gate_up,
-               dw = *down](Frame &f, ThreadPool &pool) -> absl::Status {
-    MoeExperts(pool, F(f, b[0]), F(f, b[1]), n, d, experts, ff, top_k, sw, gw,
-               dw, F(f, b[2]));
-    return absl::OkStatus();
-  });
-}
+  absl::Status AttnScores(const Buffer &q, const Buffer &keys,
+                          const Buffer &scores, const std::array<int64_t, 6> &i,
+                          float scale) {
+    const AttentionShape shape{i[0], i[1], i[2], i[3], i[4], i[5], i[2]};
+    return AddStep([=](Frame &f, ThreadPool &pool) {
+      cpu::AttnScores(pool, shape, F(f, q), F(f, keys), scale, F(f, scores));
+      return absl::OkStatus();
+    });
+  }
 
-absl::StatusOr<Step> Binder::Bind(const plan::NormMatmulParams &p) {
-  absl::StatusOr<std::optional<WeightView>> norm = Optional(0);
-  absl::StatusOr<WeightView> w = Required(1);
-  if (!norm.ok())
-    return norm.status();
-  if (!w.ok())
-    return w.status();
-  const int64_t n = p.n, in = p.in, out = p.out, width = p.width;
-  const NormKind kind = NormKind(p.kind);
-  if (absl::Status s = CheckNorm(*norm, 0, width); !s.ok())
-    return s;
-  if (absl::Status s = plan::CheckProjection(Name(1), *w, p.rows, in, out);
-      !s.ok())
-    return s;
-  const std::vector<RowRange> ranges = Rows(p.rows);
-  const float eps = float(p.eps);
-  return Step([=, b = b, nw = *norm, w = *w](Frame &f, ThreadPool &pool) {
-    RmsNorm(F(f, b[0]), n * in / width, width, nw ? &*nw : nullptr, kind, eps,
-            F(f, b[2]));
-    Matmul(pool, F(f, b[2]), n, in, w, ranges, out, F(f, b[1]));
-    return absl::OkStatus();
-  });
-}
+  absl::Status AttnValues(const Buffer &probs, const Buffer &values,
+                          const Buffer &out, const std::array<int64_t, 7> &i) {
+    const AttentionShape shape{i[0], i[1], i[2], i[3], i[4], i[5], i[6]};
+    return AddStep([=](Frame &f, ThreadPool &pool) {
+      cpu::AttnValues(pool, shape, F(f, probs), F(f, values), F(f, out));
+      return absl::OkStatus();
+    });
+  }
 
-absl::StatusOr<Step> Binder::Bind(const plan::QkvRopeParams &p) {
-  absl::StatusOr<WeightView> wq = Required(0), wk = Required(1);
-  absl::StatusOr<std::optional<WeightView>> wv = Optional(2), qn = Optional(3),
-                                            kn = Optional(4);
-  for (const absl::Status &s :
-       {wq.status(), wk.status(), wv.status(), qn.status(), kn.status()})
-    if (!s.ok())
-      return s;
-  if (absl::Status s =
-          plan::CheckProjection(Name(0), *wq, p.q_rows, p.d, p.heads * p.dim);
-      !s.ok())
-    return s;
-  if (absl::Status s = plan::CheckProjection(Name(1), *wk, p.k_rows, p.d,
-                                             p.kv_heads * p.dim);
-      !s.ok())
-    return s;
-  // (K=V and the QK-norm weights checked by plan::ValidateCall.)
-  if (*wv)
-    if (absl::Status s = plan::CheckProjection(Name(2), **wv, p.v_rows, p.d,
-                                               p.v_heads * p.v_dim);
-        !s.ok())
-      return s;
-  if (absl::Status s = CheckNorm(*qn, 3, p.dim); !s.ok())
-    return s;
-  if (absl::Status s = CheckNorm(*kn, 4, p.dim); !s.ok())
-    return s;
-  const std::vector<RowRange> q_rows = Rows(p.q_rows), k_rows = Rows(p.k_rows),
-                              v_rows = Rows(p.v_rows);
-  const NormKind kind = NormKind(p.kind);
-  const float eps = float(p.eps);
-  return Step([=, b = b, wq = *wq, wk = *wk, wv = *wv, qn = *qn,
-               kn = *kn](Frame &f, ThreadPool &pool) {
-    const int64_t n = p.n, d = p.d, dim = p.dim, kh = p.kv_heads;
-    float *qo = F(f, b[4]), *ko = F(f, b[5]), *vo = F(f, b[6]);
-    const float *x = F(f, b[0]);
-    const int32_t *pos = I(f, b[1]);
-    MatmulJob jobs[3] = {{x, n, d, wq, q_rows, p.heads * dim, qo},
-                         {x, n, d, wk, k_rows, kh * dim, ko}};
-    size_t count = 2;
-    if (wv)
-      jobs[count++] = {x, n, d, *wv, v_rows, p.v_heads * p.v_dim, vo};
-    Matmuls(pool, std::span(jobs, count));
-    float *k_cache = F(f, b[2]), *v_cache = F(f, b[3]);
-    const int64_t q_width = p.heads * dim, k_width = kh * dim,
-                  v_width = p.v_heads * p.v_dim;
-    // Then each token's norms, rotation and cache writes: its rows only,
-    // so a prefill's tokens are shared among the threads.
-    pool.For(
-        n,
-        [&](int64_t r0, int64_t r1) {
-          const int64_t rows = r1 - r0;
-          float *q = qo + r0 * q_width, *k = ko + r0 * k_width,
-                *v = vo + r0 * v_width;
-          if (!wv)
-            std::memcpy(v, k, size_t(rows * k_width) * sizeof(float));
-          if (qn) {
-            RmsNorm(q, rows * p.heads, dim, &*qn, kind, eps, q);
-            RmsNorm(k, rows * kh, dim, &*kn, kind, eps, k);
-          }
-          if (p.value_norm != 0)
-            RmsNorm(v, rows * p.v_heads, p.v_dim, nullptr, NormKind::kNone, eps,
-                    v);
-          Rope(q, rows, p.heads, dim, pos + r0, p.base, p.scale, p.fraction);
-          Rope(k, rows, kh, dim, pos + r0, p.base, p.scale, p.fraction);
-          // (A batch of caches holds one sequence per row.)
-          KvWrite(k_cache + (p.k_batch == 1 ? 0 : r0 * p.k_slots * k_width),
-                  p.k_batch == 1 ? 1 : rows, p.k_slots, k_width, k, rows,
-                  pos + r0);
-          KvWrite(v_cache + (p.v_batch == 1 ? 0 : r0 * p.v_slots * v_width),
-                  p.v_batch == 1 ? 1 : rows, p.v_slots, v_width, v, rows,
-                  pos + r0);
-        },
-        kRowsPerThread);
+  absl::Status Attention(const Buffer &q, const Buffer &keys,
+                         const Buffer &values, const Buffer &positions,
+                         const Buffer &out, const std::array<int64_t, 8> &i,
+                         float scale, float cap) {
+    const AttentionShape shape{i[0], i[1], i[2], i[3], i[4], i[5], i[6]};
+    const int64_t window = i[7];
+    return AddStep([=](Frame &f, ThreadPool &pool) {
+      cpu::Attention(pool, shape, F(f, q), F(f, keys), F(f, values),
+                     I(f, positions), scale, cap, window, F(f, out));
+      return absl::OkStatus();
+    });
+  }
+
+  absl::Status WindowMask(const Buffer &x, const Buffer &positions,
+                          const Buffer &y, int64_t rows, int64_t heads,
+                          int64_t slots, int64_t window) {
+    return AddStep([=](Frame &f, ThreadPool &) {
+      float *out = F(f, y);
+      std::memmove(out, F(f, x), size_t(rows * heads * slots) * sizeof(float));
+      cpu::WindowMask(out, rows, heads, slots, I(f, positions), window);
+      return absl::OkStatus();
+    });
+  }
+
+  absl::Status Softmax(const Buffer &x, const Buffer &y, int64_t rows,
+                       int64_t width) {
+    return AddStep([=](Frame &f, ThreadPool &) {
+      cpu::Softmax(F(f, x), rows, width, F(f, y));
+      return absl::OkStatus();
+    });
+  }
+
+  absl::Status Moe(const Buffer &x, const Buffer &logits, const Buffer &y,
+                   const lower::MoeShape &s, const WeightView &scale,
+                   const WeightView &gate_up, const WeightView &down) {
+    return AddStep([=](Frame &f, ThreadPool &pool) {
+      MoeExperts(pool, F(f, x), F(f, logits), s.n, s.d, s.experts, s.ff, s.k,
+                 scale, gate_up, down, F(f, y));
+      return absl::OkStatus();
+    });
+  }
+
+  absl::Status Geglu(const Buffer &x, const Buffer &y, const Buffer &scratch,
+                     int64_t n, int64_t in, int64_t width,
+                     const WeightView &gate,
+                     const std::vector<plan::RowRange> &gate_ranges,
+                     const WeightView &up,
+                     const std::vector<plan::RowRange> &up_ranges) {
+    const std::vector<RowRange> gate_rows = Rows(gate_ranges),
+                                up_rows = Rows(up_ranges);
+    return AddStep([=](Frame &f, ThreadPool &pool) {
+      cpu::Geglu(pool, F(f, x), n, in, gate, gate_rows, up, up_rows, width,
+                 F(f, y), F(f, scratch));
+      return absl::OkStatus();
+    });
+  }
+
+  absl::Status QkvPost(const Buffer &q_buffer, const Buffer &k_buffer,
+                       const Buffer &v_buffer, const Buffer &k_cache_buffer,
+                       const Buffer &v_cache_buffer, const Buffer &positions,
+                       const lower::QkvPostShape &s, const WeightView *q_norm,
+                       const WeightView *k_norm, float eps, double base,
+                       double scale, double fraction) {
+    const std::optional<WeightView> qn =
+        q_norm ? std::optional<WeightView>(*q_norm) : std::nullopt;
+    const std::optional<WeightView> kn =
+        k_norm ? std::optional<WeightView>(*k_norm) : std::nullopt;
+    return AddStep([=](Frame &f, ThreadPool &pool) {
+      float *qo = F(f, q_buffer), *ko = F(f, k_buffer), *vo = F(f, v_buffer);
+      float *k_cache = F(f, k_cache_buffer), *v_cache = F(f, v_cache_buffer);
+      const int32_t *pos = I(f, positions);
+      const int64_t q_width = s.heads * s.dim, k_width = s.kh * s.dim,
+                    v_width = s.vh * s.vd;
+      // Each token's norms, rotation and cache writes touch its rows only,
+      // so a prefill's tokens are shared among the threads.
+      pool.For(
+          s.n,
+          [&](int64_t r0, int64_t r1) {
+            const int64_t rows = r1 - r0;
+            float *q = qo + r0 * q_width, *k = ko + r0 * k_width,
+                  *v = vo + r0 * v_width;
+            if (s.kind >= 0) {
+              const NormKind kind = NormKind(s.kind);
+              RmsNorm(q, rows * s.heads, s.dim, qn ? &*qn : nullptr, kind, eps,
+                      q);
+              RmsNorm(k, rows * s.kh, s.dim, kn ? &*kn : nullptr, kind, eps, k);
+            }
+            if (s.value_norm != 0)
+              RmsNorm(v, rows * s.vh, s.vd, nullptr, NormKind::kNone, eps, v);
+            cpu::Rope(q, rows, s.heads, s.dim, pos + r0, base, scale, fraction);
+            cpu::Rope(k, rows, s.kh, s.dim, pos + r0, base, scale, fraction);
+            // (A batch of caches holds one sequence per row.)
+            cpu::KvWrite(k_cache + (s.kb == 1 ? 0 : r0 * s.ks * k_width),
+                         s.kb == 1 ? 1 : rows, s.ks, k_width, k, rows,
+                         pos + r0);
+            cpu::KvWrite(v_cache + (s.vb == 1 ? 0 : r0 * s.vs * v_width),
+                         s.vb == 1 ? 1 : rows, s.vs, v_width, v, rows,
+                         pos + r0);
+          },
+          kRowsPerThread);
+      return absl::OkStatus();
+    });
+  }
+
+private:
+  // Matmuls joined into one step (Matmuls takes at most four).
+  static constexpr size_t kMaxJoined = 3;
+  struct CallShare {
+    uint64_t bytes = 0;
+    int calls = 0;
+  };
+  struct Pending {
+    Buffer x, y;
+    int64_t n, in, out;
+    WeightView w;
+    std::vector<RowRange> rows;
+    CallShare call;
+    plan::Kernel kernel;
+  };
+
+  // The current call's share of the profile, for its first step.
+  CallShare TakeCall() { return std::exchange(call_, CallShare{}); }
+
+  absl::Status AddStep(Step step) {
+    Flush();
+    const CallShare call = TakeCall();
+    steps.push_back({std::move(step), kernel_, call.bytes, call.calls});
     return absl::OkStatus();
-  });
-}
+  }
+
+  void Flush() {
+    if (pending_.empty())
+      return;
+    std::vector<Pending> jobs = std::move(pending_);
+    pending_.clear();
+    uint64_t bytes = 0;
+    int calls = 0;
+    for (const Pending &p : jobs) {
+      bytes += p.call.bytes;
+      calls += p.call.calls;
+    }
+    const plan::Kernel kernel = jobs.front().kernel;
+    steps.push_back({[jobs = std::move(jobs)](Frame &f, ThreadPool &pool) {
+                       MatmulJob bound[kMaxJoined];
+                       for (size_t j = 0; j < jobs.size(); ++j) {
+                         const Pending &p = jobs[j];
+                         bound[j] = {F(f, p.x), p.n,   p.in,     p.w,
+                                     p.rows,    p.out, F(f, p.y)};
+                       }
+                       Matmuls(pool, std::span(bound, jobs.size()));
+                       return absl::OkStatus();
+                     },
+                     kernel, bytes, calls});
+  }
+
+  const CpuExecutor::WeightLookup &lookup_;
+  std::map<std::string, WeightView> weights_;
+  std::vector<Pending> pending_;
+  plan::Kernel kernel_ = plan::Kernel::kEmbed;
+  CallShare call_;
+};
 
 } // namespace
 
@@ -479,21 +416,26 @@ CpuExecutor::Create(const plan::Program &program, const WeightLookup &weights) {
   if (absl::Status s = plan::ValidateProgram(program); !s.ok())
     return s;
   std::unique_ptr<CpuExecutor> executor(new CpuExecutor());
+  CpuSink sink(weights);
   for (size_t c = 0; c < program.calls.size(); ++c) {
-    absl::StatusOr<Step> step = Binder(program.calls[c], weights).Bind();
-    if (!step.ok())
-      return absl::Status(step.status().code(),
-                          fmt::format("{}: call {} ({}): {}", program.name, c,
-                                      plan::KernelName(program.calls[c].kernel),
-                                      std::string(step.status().message())));
-    executor->steps_.push_back(*std::move(step));
     const plan::Call &call = program.calls[c];
-    executor->kernels_.push_back(call.kernel);
-    executor->weight_bytes_.push_back(
-        CallWeightBytes(call, [&](const std::string &name) {
+    sink.BeginCall(
+        call.kernel, CallWeightBytes(call, [&](const std::string &name) {
           absl::StatusOr<WeightView> w = weights(name);
           return w.ok() ? std::optional<WeightView>(*w) : std::nullopt;
         }));
+    if (absl::Status s = lower::LowerCall(call, sink); !s.ok())
+      return absl::Status(s.code(),
+                          fmt::format("{}: call {} ({}): {}", program.name, c,
+                                      plan::KernelName(call.kernel),
+                                      std::string(s.message())));
+  }
+  sink.Finish();
+  for (CpuSink::Bound &bound : sink.steps) {
+    executor->steps_.push_back(std::move(bound.step));
+    executor->kernels_.push_back(bound.kernel);
+    executor->weight_bytes_.push_back(bound.weight_bytes);
+    executor->calls_.push_back(bound.calls);
   }
   executor->arena_.assign(size_t(program.arena_elements), 0.0f);
   executor->outputs_ = program.outputs;
@@ -511,7 +453,7 @@ absl::Status CpuExecutor::Run(ThreadPool &pool, const std::vector<void *> &args,
       return s;
     if (profile) {
       const size_t k = static_cast<size_t>(kernels_[i]);
-      ++profile->calls[k];
+      profile->calls[k] += uint64_t(calls_[i]);
       profile->seconds[k] += std::chrono::duration<double>(
                                  std::chrono::steady_clock::now() - start)
                                  .count();

@@ -61,7 +61,10 @@ private:
 
   std::vector<Step> steps_;
   std::vector<plan::Kernel> kernels_;
-  std::vector<uint64_t> weight_bytes_; // per call
+  // Per step: the kernel of its call, and the calls and weight bytes it
+  // starts (a call may take several steps; joined matmuls start several).
+  std::vector<uint64_t> weight_bytes_;
+  std::vector<int> calls_;
   std::vector<float> arena_;
   std::vector<plan::Buffer> outputs_;
 };

@@ -2,7 +2,8 @@
 
 #include "runtime/cuda/Lowering.h"
 
-#include "runtime/gpu/LowerCalls.h"
+#include "runtime/gpu/RopeTables.h"
+#include "runtime/plan/LowerCalls.h"
 #include "runtime/weights/codecs/Decode.h"
 
 #include <fmt/format.h>
@@ -27,7 +28,7 @@ constexpr int32_t kRowsPerMatmulBlock = kBlock / 32;
 
 uint32_t Ceil(int64_t n, int64_t d) { return uint32_t((n + d - 1) / d); }
 
-// Lowers one program's calls to launches (the Sink of gpu::LowerCall).
+// Lowers one program's calls to launches (the Sink of lower::LowerCall).
 class Lowering {
 public:
   using Weight = Stored;
@@ -39,7 +40,7 @@ public:
   absl::Status Lower(const Call &call) {
     call_ = call.kernel;
     const size_t before = out.launches.size();
-    if (absl::Status s = gpu::LowerCall(call, *this); !s.ok())
+    if (absl::Status s = lower::LowerCall(call, *this); !s.ok())
       return s;
     if (out.launches.size() > before) {
       PendingLaunch &first = out.launches[before];
@@ -54,29 +55,39 @@ public:
   int64_t scratch_elements = 0;
   int64_t scratch_base() const { return scratch_base_; }
 
-  // The primitives (runtime/gpu/LowerCalls.h).
+  // The primitives (runtime/plan/LowerCalls.h).
   const Stored *Find(const std::string &name) const {
     auto it = weights_.find(name);
     return it == weights_.end() ? nullptr : &it->second;
   }
   const char *backend() const { return "cuda"; }
+  static constexpr lower::Caps kCaps = lower::kGpuCaps;
+  float Scalar(const Stored &w) const { return gpu::ScalarOf(w); }
 
-  absl::Status Embed(const plan::Buffer &o, int64_t n, int64_t width,
-                     int64_t first, float scale, const Stored &table) {
+  // (The kernels read ids and positions from the program's arguments.)
+  absl::Status Embed(const plan::Buffer & /*ids*/, const plan::Buffer &o,
+                     int64_t n, int64_t width, int64_t first, float scale,
+                     const Stored &table) {
     out.vocab = out.vocab < 0 ? table.rows : std::min(out.vocab, table.rows);
     return Add(Body::kEmbed, {n, width, first, table.cols}, {scale}, {&o},
                &table, Ceil(n * width, kBlock));
   }
 
-  absl::Status Geglu(const plan::Buffer &x, const plan::Buffer &y, int64_t n,
-                     int64_t in, int64_t width, const Stored &gate,
-                     int64_t gate_row, const Stored &up, int64_t up_row) {
+  // (Gate and up each one range at most: kGpuCaps.)
+  absl::Status Geglu(const plan::Buffer &x, const plan::Buffer &y,
+                     const plan::Buffer & /*scratch*/, int64_t n, int64_t in,
+                     int64_t width, const Stored &gate,
+                     const std::vector<plan::RowRange> &gate_rows,
+                     const Stored &up,
+                     const std::vector<plan::RowRange> &up_rows) {
+    const int64_t gate_row = gate_rows.empty() ? 0 : gate_rows[0].begin,
+                  up_row = up_rows.empty() ? 0 : up_rows[0].begin;
     return Add(Body::kMatmulGeglu, {n, in, width, gate_row, up_row}, {},
                {&x, &y}, &gate, Ceil(width, kRowsPerMatmulBlock), kBlock, &up);
   }
 
   absl::Status Matmul(const plan::Buffer &x, const plan::Buffer &y,
-                      const gpu::MatmulShape &s, const Stored &w) {
+                      const lower::MatmulShape &s, const Stored &w) {
     std::vector<int64_t> ints = {s.n, s.in, s.out, s.heads, s.ranges};
     for (size_t r = 0; r < 4; ++r) {
       ints.push_back(s.begins[r]);
@@ -106,9 +117,9 @@ public:
                Ceil(n, kBlock));
   }
 
-  absl::Status Rope(const plan::Buffer &x, const plan::Buffer &y, int64_t n,
-                    int64_t heads, int64_t dim, double base, double scale,
-                    double fraction) {
+  absl::Status Rope(const plan::Buffer &x, const plan::Buffer & /*positions*/,
+                    const plan::Buffer &y, int64_t n, int64_t heads,
+                    int64_t dim, double base, double scale, double fraction) {
     int64_t pairs = 0;
     const int64_t table =
         rope_tables_.Find(base, scale, fraction, dim, out.params, pairs);
@@ -118,9 +129,11 @@ public:
 
   absl::Status QkvPost(const plan::Buffer &q, const plan::Buffer &k,
                        const plan::Buffer &v, const plan::Buffer &k_cache,
-                       const plan::Buffer &v_cache, const gpu::QkvPostShape &s,
-                       const Stored *q_norm, const Stored *k_norm, float eps,
-                       double base, double scale, double fraction) {
+                       const plan::Buffer &v_cache,
+                       const plan::Buffer & /*positions*/,
+                       const lower::QkvPostShape &s, const Stored *q_norm,
+                       const Stored *k_norm, float eps, double base,
+                       double scale, double fraction) {
     int64_t pairs = 0;
     const int64_t table =
         rope_tables_.Find(base, scale, fraction, s.dim, out.params, pairs);
@@ -133,7 +146,8 @@ public:
   }
 
   absl::Status KvWrite(const plan::Buffer &cache, const plan::Buffer &x,
-                       int64_t batch, int64_t slots, int64_t width, int64_t n) {
+                       const plan::Buffer & /*positions*/, int64_t batch,
+                       int64_t slots, int64_t width, int64_t n) {
     return Add(Body::kKvWrite, {batch, slots, width, n}, {}, {&cache, &x},
                nullptr, Ceil(n * width, kBlock));
   }
@@ -154,9 +168,10 @@ public:
   }
 
   absl::Status Attention(const plan::Buffer &q, const plan::Buffer &keys,
-                         const plan::Buffer &values, const plan::Buffer &o,
-                         const std::array<int64_t, 8> &i, float scale,
-                         float cap) {
+                         const plan::Buffer &values,
+                         const plan::Buffer & /*positions*/,
+                         const plan::Buffer &o, const std::array<int64_t, 8> &i,
+                         float scale, float cap) {
     const int64_t items = i[0] * i[1], slots = i[4], vdim = i[6];
     const int64_t splits = AttentionSplits(items, slots);
     if (splits <= 1)
@@ -177,9 +192,10 @@ public:
                uint32_t(items), kAttentionBlock);
   }
 
-  absl::Status WindowMask(const plan::Buffer &x, const plan::Buffer &y,
-                          int64_t rows, int64_t heads, int64_t slots,
-                          int64_t window) {
+  absl::Status WindowMask(const plan::Buffer &x,
+                          const plan::Buffer & /*positions*/,
+                          const plan::Buffer &y, int64_t rows, int64_t heads,
+                          int64_t slots, int64_t window) {
     return Add(Body::kWindowMask, {rows, heads, slots, window}, {}, {&x, &y},
                nullptr, Ceil(rows * heads * slots, kBlock));
   }
@@ -191,7 +207,7 @@ public:
   }
 
   absl::Status Moe(const plan::Buffer &x, const plan::Buffer &logits,
-                   const plan::Buffer &y, const gpu::MoeShape &s,
+                   const plan::Buffer &y, const lower::MoeShape &s,
                    const Stored &scale, const Stored &gate_up,
                    const Stored &down) {
     const int64_t n = s.n, k = s.k, ff = s.ff;

@@ -11,6 +11,7 @@
 #define RUNTIME_GPU_GPUWEIGHT_H
 
 #include "runtime/Backend.h"
+#include "runtime/weights/codecs/Decode.h"
 
 #include <fmt/format.h>
 
@@ -86,6 +87,13 @@ WeightOf(const std::string &name, const StoredTensor &t, const char *backend) {
   if (t.rows * t.cols == 1)
     w.host_scalar.assign(t.bytes.begin(), t.bytes.end());
   return w;
+}
+
+// The value of a [1, 1] weight (its bytes kept on the host), scale applied.
+inline float ScalarOf(const GpuWeight &w) {
+  float value = 0.0f;
+  DecodeRange(w.type, w.host_scalar.data(), 0, 1, &value);
+  return value * w.scale;
 }
 
 } // namespace gemma::gpu

@@ -2,7 +2,8 @@
 
 #include "runtime/vulkan/Lowering.h"
 
-#include "runtime/gpu/LowerCalls.h"
+#include "runtime/gpu/RopeTables.h"
+#include "runtime/plan/LowerCalls.h"
 #include "runtime/weights/codecs/Decode.h"
 
 #include <fmt/format.h>
@@ -30,7 +31,7 @@ uint32_t Bits(float f) {
 uint32_t Ceil(int64_t n, int64_t d) { return uint32_t((n + d - 1) / d); }
 
 // Lowers one program's calls to dispatches.
-// Lowers one program's calls to dispatches (the Sink of gpu::LowerCall).
+// Lowers one program's calls to dispatches (the Sink of lower::LowerCall).
 class Lowering {
 public:
   using Weight = Stored;
@@ -49,7 +50,7 @@ public:
   absl::Status Lower(const Call &call) {
     kernel_ = call.kernel;
     const size_t before = dispatches.size();
-    if (absl::Status s = gpu::LowerCall(call, *this); !s.ok())
+    if (absl::Status s = lower::LowerCall(call, *this); !s.ok())
       return s;
     if (dispatches.size() > before) {
       dispatches[before].first = true;
@@ -147,14 +148,18 @@ private:
   }
 
 public:
-  // The primitives (runtime/gpu/LowerCalls.h).
+  // The primitives (runtime/plan/LowerCalls.h).
   const Stored *Find(const std::string &name) const {
     return weights_.Find(name);
   }
   const char *backend() const { return "vulkan"; }
+  static constexpr lower::Caps kCaps = lower::kGpuCaps;
+  float Scalar(const Stored &w) const { return gpu::ScalarOf(w); }
 
-  absl::Status Embed(const plan::Buffer &out, int64_t n, int64_t width,
-                     int64_t first, float scale, const Stored &table) {
+  // (The shaders read ids and positions from the program's arguments.)
+  absl::Status Embed(const plan::Buffer & /*ids*/, const plan::Buffer &out,
+                     int64_t n, int64_t width, int64_t first, float scale,
+                     const Stored &table) {
     vocab = vocab < 0 ? table.rows : std::min(vocab, table.rows);
     // One dispatch per piece of a split table; each embeds the ids that
     // fall in its rows.
@@ -171,7 +176,7 @@ public:
   }
 
   absl::Status Matmul(const plan::Buffer &x, const plan::Buffer &y,
-                      const gpu::MatmulShape &m, const Stored &w) {
+                      const lower::MatmulShape &m, const Stored &w) {
     std::vector<int64_t> s = {m.n, m.in, m.out, m.heads, m.ranges};
     for (size_t r = 0; r < 4; ++r) {
       s.push_back(m.begins[r]);
@@ -225,9 +230,9 @@ public:
                Ceil(n, kGroupSize));
   }
 
-  absl::Status Rope(const plan::Buffer &x, const plan::Buffer &y, int64_t n,
-                    int64_t heads, int64_t dim, double base, double scale,
-                    double fraction) {
+  absl::Status Rope(const plan::Buffer &x, const plan::Buffer & /*positions*/,
+                    const plan::Buffer &y, int64_t n, int64_t heads,
+                    int64_t dim, double base, double scale, double fraction) {
     int64_t pairs = 0;
     const int64_t table =
         rope_tables_.Find(base, scale, fraction, dim, params, pairs);
@@ -236,7 +241,8 @@ public:
   }
 
   absl::Status KvWrite(const plan::Buffer &cache, const plan::Buffer &x,
-                       int64_t batch, int64_t slots, int64_t width, int64_t n) {
+                       const plan::Buffer & /*positions*/, int64_t batch,
+                       int64_t slots, int64_t width, int64_t n) {
     return Add(Shader::kKvWrite, {batch, slots, width, n}, {}, {&cache, &x},
                nullptr, Ceil(n * width, kGroupSize));
   }
@@ -258,16 +264,19 @@ public:
   }
 
   absl::Status Attention(const plan::Buffer &q, const plan::Buffer &keys,
-                         const plan::Buffer &values, const plan::Buffer &out,
+                         const plan::Buffer &values,
+                         const plan::Buffer & /*positions*/,
+                         const plan::Buffer &out,
                          const std::array<int64_t, 8> &i, float scale,
                          float cap) {
     return Add(Shader::kAttention, {i.begin(), i.end()}, {scale, cap},
                {&q, &keys, &values, &out}, nullptr, uint32_t(i[0] * i[1]));
   }
 
-  absl::Status WindowMask(const plan::Buffer &x, const plan::Buffer &y,
-                          int64_t rows, int64_t heads, int64_t slots,
-                          int64_t window) {
+  absl::Status WindowMask(const plan::Buffer &x,
+                          const plan::Buffer & /*positions*/,
+                          const plan::Buffer &y, int64_t rows, int64_t heads,
+                          int64_t slots, int64_t window) {
     return Add(Shader::kWindowMask, {rows, heads, slots, window}, {}, {&x, &y},
                nullptr, Ceil(rows * heads * slots, kGroupSize));
   }
@@ -279,7 +288,7 @@ public:
   }
 
   absl::Status Moe(const plan::Buffer &x, const plan::Buffer &logits,
-                   const plan::Buffer &y, const gpu::MoeShape &m,
+                   const plan::Buffer &y, const lower::MoeShape &m,
                    const Stored &scale, const Stored &gate_up,
                    const Stored &down) {
     const int64_t n = m.n, k = m.k, ff = m.ff;

@@ -1,39 +1,49 @@
-//===- LowerCalls.h - Plan calls as GPU kernel primitives -------*- C++ -*-===//
+//===- LowerCalls.h - Plan calls as each backend's primitives ---*- C++ -*-===//
 //
-// What every GPU backend's lowering shares: a plan call checked and broken
-// into the primitives each backend has a kernel for (embed, matmul with row
-// ranges or head-major, RMSNorm with the residual form, elementwise, RoPE,
-// KV writes, attention fused or in parts, mixture of experts). The fused
-// calls (GeGLU, norm + matmul, QKV + norms + RoPE + KV writes) decompose
-// here, so a backend adds a kernel, not a copy of this. The backend's Sink:
+// What every backend's binding of a plan program shares: a plan call
+// checked and broken into the primitives a backend has a kernel for
+// (embed, matmul with row ranges or head-major, RMSNorm with the residual
+// form, elementwise, RoPE, KV writes, attention fused or in parts, mixture
+// of experts). The fused calls (GeGLU, norm + matmul, QKV + norms + RoPE +
+// KV writes) run whole where the backend has their kernel and fit its
+// limits, and decompose here otherwise: this is the one place that
+// decides, and each check and its message is written once. The CPU,
+// Vulkan and CUDA backends are Sinks:
 //
-//   using Weight = ...;   // rows, cols, type, scale, host_scalar
-//   const Weight *Find(const std::string &name) const;
+//   using Weight = ...;   // rows, cols, type, scale
+//   static constexpr Caps kCaps;                 // its kernels' limits
+//   const Weight *Find(const std::string &name); // or StatusOr<const Weight*>
+//   float Scalar(const Weight &);                // a [1, 1] weight's value
 //   const char *backend() const;                 // for messages
-//   absl::Status Embed(out, n, width, first, scale, const Weight &table);
+//   absl::Status Embed(ids, out, n, width, first, scale, const Weight &table);
 //   absl::Status Matmul(x, y, const MatmulShape &, const Weight &);
 //   absl::Status Norm(x, y, rows, width, kind, const Weight *, eps,
 //                     const plan::Buffer *residual, const plan::Buffer *sum);
 //   absl::Status Elementwise(op, n, factor, a, b, out);  // Op below
-//   absl::Status Rope(x, y, n, heads, dim, base, scale, fraction);
-//   absl::Status KvWrite(cache, x, batch, slots, width, n);
+//   absl::Status Rope(x, positions, y, n, heads, dim, base, scale, fraction);
+//   absl::Status KvWrite(cache, x, positions, batch, slots, width, n);
 //   absl::Status AttnScores(q, keys, scores, shape[6], scale);
 //   absl::Status AttnValues(probs, values, out, shape[7]);
-//   absl::Status Attention(q, keys, values, out, shape and window[8],
-//                          scale, cap);
-//   absl::Status WindowMask(x, y, rows, heads, slots, window);
+//   absl::Status Attention(q, keys, values, positions, out,
+//                          shape and window[8], scale, cap);
+//   absl::Status WindowMask(x, positions, y, rows, heads, slots, window);
 //   absl::Status Softmax(x, y, rows, width);
 //   absl::Status Moe(x, router_logits, y, const MoeShape &, scale, gate_up,
 //                    down);
-//   absl::Status Geglu(x, y, n, in, width, gate, gate_row, up, up_row);
-//   absl::Status QkvPost(q, k, v, k_cache, v_cache, const QkvPostShape &,
-//                        q_norm, k_norm, eps, rope base, scale, fraction);
+//   absl::Status Geglu(x, y, scratch, n, in, width, gate, gate_row, up,
+//                      up_row);
+//   absl::Status QkvPost(q, k, v, k_cache, v_cache, positions,
+//                        const QkvPostShape &, q_norm, k_norm, eps,
+//                        rope base, scale, fraction);
 //                        // both optional: fewer launches where they exist
+// (The GPU kernels read token ids and positions from the program's own
+// arguments and ignore the `ids` and `positions` buffers; the CPU reads
+// them.)
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef RUNTIME_GPU_LOWERCALLS_H
-#define RUNTIME_GPU_LOWERCALLS_H
+#ifndef RUNTIME_PLAN_LOWERCALLS_H
+#define RUNTIME_PLAN_LOWERCALLS_H
 
 #include "kernels/common/ElementwiseFunctions.h"
 #include "runtime/plan/KernelParams.h"
@@ -45,13 +55,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <map>
 #include <tuple>
 #include <vector>
 
-namespace gemma::gpu {
+namespace gemma::lower {
 
 // The elementwise kernels' OP (kernels/vulkan/elementwise.comp,
 // kernels/cuda/elementwise.cuh): kOpBinary + f and kOpUnary + f apply row
@@ -67,16 +78,30 @@ enum Op : int64_t {
 static_assert(kOpBinary + kBinaryFnCount <= kOpUnary,
               "the binary functions' codes reach the unary ones");
 
-// The widest value head and the most experts per token the kernels take.
-constexpr int64_t kMaxValueDim = 512;
-constexpr int64_t kMaxExpertsPerToken = 16;
+// What a backend's kernels take, where they have limits (0: none). The
+// fused calls run whole only where the backend's kernels fit them.
+struct Caps {
+  int64_t max_value_dim = 0;          // attention and QKV value heads
+  int64_t max_experts_per_token = 0;  // MoE
+  int64_t max_row_ranges = 0;         // a matmul's row ranges
+  bool geglu_needs_one_type = false;  // gate and up of one stored type
+  bool geglu_needs_one_range = false; // and each one range of rows
+};
 
-// y[n, o] = x[n, :] . w[row(o), :]: rows through up to four ranges (all
-// rows when `ranges` is 0), or head-major when `heads` > 0; `cap` > 0
-// soft-caps.
+// The GPU kernels' limits (Vulkan and CUDA share them).
+inline constexpr Caps kGpuCaps{.max_value_dim = 512,
+                               .max_experts_per_token = 16,
+                               .max_row_ranges = 4,
+                               .geglu_needs_one_type = true,
+                               .geglu_needs_one_range = true};
+
+// y[n, o] = x[n, :] . w[row(o), :]: rows through `rows` (all rows when
+// empty; the first four also in `begins` and `ends`, `ranges` of them), or
+// head-major when `heads` > 0; `cap` > 0 soft-caps.
 struct MatmulShape {
   int64_t n = 0, in = 0, out = 0, heads = 0, ranges = 0;
   std::array<int64_t, 4> begins{}, ends{};
+  std::vector<plan::RowRange> rows;
   float cap = 0.0f;
 };
 
@@ -93,39 +118,9 @@ struct QkvPostShape {
           value_norm = 0, kb = 0, ks = 0, vb = 0, vs = 0;
 };
 
-// The RoPE tables of a program's parameter buffer: per (base, scale,
-// fraction, dim), the inverse frequency of each turned pair over the
-// linear scale as two floats hi + lo (the kernels form angles in
-// double-float from them). Each table once, where it was first asked for.
-class RopeTables {
-public:
-  // The table's offset in `params` (appended on first use); `pairs` the
-  // pairs it turns.
-  int64_t Find(double base, double scale, double fraction, int64_t dim,
-               std::vector<float> &params, int64_t &pairs) {
-    pairs = int64_t(std::floor(fraction * double(dim) / 2.0));
-    const auto key = std::make_tuple(base, scale, fraction, dim);
-    auto it = offsets_.find(key);
-    if (it == offsets_.end()) {
-      it = offsets_.emplace(key, int64_t(params.size())).first;
-      for (int64_t i = 0; i < pairs; ++i) {
-        const double inv =
-            1.0 / std::pow(base, 2.0 * double(i) / double(dim)) / scale;
-        const float hi = float(inv);
-        params.push_back(hi);
-        params.push_back(float(inv - double(hi)));
-      }
-    }
-    return it->second;
-  }
-
-private:
-  std::map<std::tuple<double, double, double, int64_t>, int64_t> offsets_;
-};
-
-#define GEMMA_GPU_TRY(expr)                                                    \
-  if (absl::Status gemma_gpu_status = (expr); !gemma_gpu_status.ok())          \
-  return gemma_gpu_status
+#define GEMMA_LOWER_TRY(expr)                                                  \
+  if (absl::Status gemma_lower_status = (expr); !gemma_lower_status.ok())      \
+  return gemma_lower_status
 
 namespace detail {
 
@@ -133,13 +128,22 @@ template <class Sink>
 absl::Status WeightOf(Sink &sink, const plan::Call &call, size_t i,
                       bool required, const typename Sink::Weight *&out) {
   out = nullptr;
-  if (call.weights[i].empty())
+  const std::string &name = call.weights[i];
+  if (name.empty())
     return required ? absl::InvalidArgumentError("a required weight is missing")
                     : absl::OkStatus();
-  out = sink.Find(call.weights[i]);
-  if (!out)
-    return absl::InternalError(
-        fmt::format("weight '{}' was not uploaded", call.weights[i]));
+  // A Sink that reads weights from a file says why one is missing.
+  if constexpr (requires { sink.Find(name).status(); }) {
+    auto found = sink.Find(name);
+    if (!found.ok())
+      return found.status();
+    out = *found;
+  } else {
+    out = sink.Find(name);
+    if (!out)
+      return absl::InternalError(
+          fmt::format("weight '{}' was not uploaded", name));
+  }
   return absl::OkStatus();
 }
 
@@ -151,19 +155,23 @@ absl::Status Matmul(Sink &sink, const plan::Buffer &x, const plan::Buffer &y,
                     const typename Sink::Weight &w,
                     const std::vector<plan::RowRange> &ranges,
                     float cap = 0.0f) {
-  GEMMA_GPU_TRY(plan::CheckProjection(name, w, ranges, in, out));
+  GEMMA_LOWER_TRY(plan::CheckProjection(name, w, ranges, in, out));
   MatmulShape s;
   s.n = n;
   s.in = in;
   s.out = out;
-  s.ranges = int64_t(ranges.size());
+  s.ranges = int64_t(std::min<size_t>(ranges.size(), 4));
+  s.rows = ranges;
   s.cap = cap;
-  if (s.ranges > 4)
+  constexpr int64_t kMaxRanges = Sink::kCaps.max_row_ranges;
+  if (kMaxRanges > 0 && int64_t(ranges.size()) > kMaxRanges)
     return absl::UnimplementedError(
-        "not supported yet: more than 4 row ranges in one matmul");
-  for (size_t r = 0; r < ranges.size(); ++r) {
-    s.begins[r] = ranges[r].begin;
-    s.ends[r] = ranges[r].end;
+        fmt::format("not supported yet: more than {} row ranges in one "
+                    "matmul on {}",
+                    kMaxRanges, sink.backend()));
+  for (int64_t r = 0; r < s.ranges; ++r) {
+    s.begins[size_t(r)] = ranges[size_t(r)].begin;
+    s.ends[size_t(r)] = ranges[size_t(r)].end;
   }
   return sink.Matmul(x, y, s, w);
 }
@@ -175,7 +183,7 @@ absl::Status Norm(Sink &sink, const plan::Buffer &x, const plan::Buffer &y,
                   const std::string &name, const typename Sink::Weight *w,
                   float eps) {
   if (w)
-    GEMMA_GPU_TRY(plan::CheckNormWeight(name, *w, width));
+    GEMMA_LOWER_TRY(plan::CheckNormWeight(name, *w, width));
   return sink.Norm(x, y, rows, width, w ? kind : 0, w, eps, nullptr, nullptr);
 }
 
@@ -189,30 +197,32 @@ absl::Status LowerGeglu(const plan::Call &call, const plan::GegluParams &p,
   using Weight = typename Sink::Weight;
   const std::vector<plan::Buffer> &b = call.buffers;
   const Weight *w0 = nullptr, *w1 = nullptr;
-  GEMMA_GPU_TRY(detail::WeightOf(sink, call, 0, true, w0));
-  GEMMA_GPU_TRY(detail::WeightOf(sink, call, 1, true, w1));
+  GEMMA_LOWER_TRY(detail::WeightOf(sink, call, 0, true, w0));
+  GEMMA_LOWER_TRY(detail::WeightOf(sink, call, 1, true, w1));
   const int64_t n = p.n, in = p.in, width = p.width;
-  // A backend with a GeGLU kernel takes gate and up rows of one stored
-  // type, each at most one range, in one launch.
+  // A backend with a GeGLU kernel runs the call whole where its kernel
+  // takes the rows (the GPU kernels: gate and up of one stored type, each
+  // at most one range).
   if constexpr (requires {
-                  sink.Geglu(b[0], b[1], n, in, width, *w0, n, *w1, n);
+                  sink.Geglu(b[0], b[1], b[2], n, in, width, *w0, p.gate_rows,
+                             *w1, p.up_rows);
                 }) {
-    const auto first = [](const std::vector<plan::RowRange> &r) {
-      return r.empty() ? 0 : r[0].begin;
-    };
-    const auto fits = [&](const std::vector<plan::RowRange> &r,
-                          const Weight *w) {
-      return r.size() <= 1 && w->cols == in && first(r) + width <= w->rows &&
-             (r.empty() || r[0].end - r[0].begin == width);
-    };
-    if (w0->type == w1->type && fits(p.gate_rows, w0) && fits(p.up_rows, w1))
-      return sink.Geglu(b[0], b[1], n, in, width, *w0, first(p.gate_rows), *w1,
-                        first(p.up_rows));
+    constexpr Caps caps = Sink::kCaps;
+    GEMMA_LOWER_TRY(
+        plan::CheckProjection(call.weights[0], *w0, p.gate_rows, in, width));
+    GEMMA_LOWER_TRY(
+        plan::CheckProjection(call.weights[1], *w1, p.up_rows, in, width));
+    const bool fits = (!caps.geglu_needs_one_type || w0->type == w1->type) &&
+                      (!caps.geglu_needs_one_range ||
+                       (p.gate_rows.size() <= 1 && p.up_rows.size() <= 1));
+    if (fits)
+      return sink.Geglu(b[0], b[1], b[2], n, in, width, *w0, p.gate_rows, *w1,
+                        p.up_rows);
   }
-  GEMMA_GPU_TRY(detail::Matmul(sink, b[0], b[1], n, in, width, call.weights[0],
-                               *w0, p.gate_rows));
-  GEMMA_GPU_TRY(detail::Matmul(sink, b[0], b[2], n, in, width, call.weights[1],
-                               *w1, p.up_rows));
+  GEMMA_LOWER_TRY(detail::Matmul(sink, b[0], b[1], n, in, width,
+                                 call.weights[0], *w0, p.gate_rows));
+  GEMMA_LOWER_TRY(detail::Matmul(sink, b[0], b[2], n, in, width,
+                                 call.weights[1], *w1, p.up_rows));
   return sink.Elementwise(kOpGeluMul, n * width, 0.0f, b[1], b[2], b[1]);
 }
 
@@ -223,24 +233,24 @@ absl::Status LowerQkvRope(const plan::Call &call, const plan::QkvRopeParams &p,
                           Sink &sink) {
   const typename Sink::Weight *wq, *wk, *wv, *qn, *kn;
   const std::vector<plan::Buffer> &b = call.buffers;
-  GEMMA_GPU_TRY(detail::WeightOf(sink, call, 0, true, wq));
-  GEMMA_GPU_TRY(detail::WeightOf(sink, call, 1, true, wk));
-  GEMMA_GPU_TRY(detail::WeightOf(sink, call, 2, false, wv));
-  GEMMA_GPU_TRY(detail::WeightOf(sink, call, 3, false, qn));
-  GEMMA_GPU_TRY(detail::WeightOf(sink, call, 4, false, kn));
+  GEMMA_LOWER_TRY(detail::WeightOf(sink, call, 0, true, wq));
+  GEMMA_LOWER_TRY(detail::WeightOf(sink, call, 1, true, wk));
+  GEMMA_LOWER_TRY(detail::WeightOf(sink, call, 2, false, wv));
+  GEMMA_LOWER_TRY(detail::WeightOf(sink, call, 3, false, qn));
+  GEMMA_LOWER_TRY(detail::WeightOf(sink, call, 4, false, kn));
   const int64_t n = p.n, d = p.d, heads = p.heads, dim = p.dim;
   const int64_t kh = p.kv_heads, vh = p.v_heads, vd = p.v_dim;
   const int64_t kind = p.kind;
   const float eps = float(p.eps);
-  GEMMA_GPU_TRY(detail::Matmul(sink, b[0], b[4], n, d, heads * dim,
-                               call.weights[0], *wq, p.q_rows));
-  GEMMA_GPU_TRY(detail::Matmul(sink, b[0], b[5], n, d, kh * dim,
-                               call.weights[1], *wk, p.k_rows));
+  GEMMA_LOWER_TRY(detail::Matmul(sink, b[0], b[4], n, d, heads * dim,
+                                 call.weights[0], *wq, p.q_rows));
+  GEMMA_LOWER_TRY(detail::Matmul(sink, b[0], b[5], n, d, kh * dim,
+                                 call.weights[1], *wk, p.k_rows));
   if (wv) {
-    GEMMA_GPU_TRY(detail::Matmul(sink, b[0], b[6], n, d, vh * vd,
-                                 call.weights[2], *wv, p.v_rows));
+    GEMMA_LOWER_TRY(detail::Matmul(sink, b[0], b[6], n, d, vh * vd,
+                                   call.weights[2], *wv, p.v_rows));
   } else {
-    GEMMA_GPU_TRY(
+    GEMMA_LOWER_TRY(
         sink.Elementwise(kOpCopy, n * kh * dim, 0.0f, b[5], b[5], b[6]));
   }
   // (Both QK-norm weights or neither: plan::ValidateCall.)
@@ -248,34 +258,39 @@ absl::Status LowerQkvRope(const plan::Call &call, const plan::QkvRopeParams &p,
   // A backend with the whole tail as one kernel: norms of one stored
   // type (and the right width), heads no wider than its kernels take.
   if constexpr (requires {
-                  sink.QkvPost(b[4], b[5], b[6], b[2], b[3], QkvPostShape{}, qn,
-                               kn, eps, p.base, p.scale, p.fraction);
+                  sink.QkvPost(b[4], b[5], b[6], b[2], b[3], b[1],
+                               QkvPostShape{}, qn, kn, eps, p.base, p.scale,
+                               p.fraction);
                 }) {
-    const bool weights_fit =
-        !norms || kind == 0 ||
-        (qn->rows * qn->cols == dim && kn->rows * kn->cols == dim);
-    if (weights_fit && (!norms || qn->type == kn->type) &&
-        dim <= kMaxValueDim && vd <= kMaxValueDim)
-      return sink.QkvPost(b[4], b[5], b[6], b[2], b[3],
+    constexpr int64_t kMaxDim = Sink::kCaps.max_value_dim;
+    if (qn)
+      GEMMA_LOWER_TRY(plan::CheckNormWeight(call.weights[3], *qn, dim));
+    if (kn)
+      GEMMA_LOWER_TRY(plan::CheckNormWeight(call.weights[4], *kn, dim));
+    if ((!norms || kind == 0 || qn->type == kn->type) &&
+        (kMaxDim == 0 || (dim <= kMaxDim && vd <= kMaxDim)))
+      return sink.QkvPost(b[4], b[5], b[6], b[2], b[3], b[1],
                           {n, heads, dim, kh, vh, vd, norms ? kind : -1,
                            p.value_norm != 0 ? 1 : 0, p.k_batch, p.k_slots,
                            p.v_batch, p.v_slots},
                           qn, kn, eps, p.base, p.scale, p.fraction);
   }
   if (norms) {
-    GEMMA_GPU_TRY(detail::Norm(sink, b[4], b[4], n * heads, dim, kind,
-                               call.weights[3], qn, eps));
-    GEMMA_GPU_TRY(detail::Norm(sink, b[5], b[5], n * kh, dim, kind,
-                               call.weights[4], kn, eps));
+    GEMMA_LOWER_TRY(detail::Norm(sink, b[4], b[4], n * heads, dim, kind,
+                                 call.weights[3], qn, eps));
+    GEMMA_LOWER_TRY(detail::Norm(sink, b[5], b[5], n * kh, dim, kind,
+                                 call.weights[4], kn, eps));
   }
   if (p.value_norm != 0)
-    GEMMA_GPU_TRY(
+    GEMMA_LOWER_TRY(
         detail::Norm(sink, b[6], b[6], n * vh, vd, 0, "", nullptr, eps));
-  GEMMA_GPU_TRY(
-      sink.Rope(b[4], b[4], n, heads, dim, p.base, p.scale, p.fraction));
-  GEMMA_GPU_TRY(sink.Rope(b[5], b[5], n, kh, dim, p.base, p.scale, p.fraction));
-  GEMMA_GPU_TRY(sink.KvWrite(b[2], b[5], p.k_batch, p.k_slots, kh * dim, n));
-  return sink.KvWrite(b[3], b[6], p.v_batch, p.v_slots, vh * vd, n);
+  GEMMA_LOWER_TRY(
+      sink.Rope(b[4], b[1], b[4], n, heads, dim, p.base, p.scale, p.fraction));
+  GEMMA_LOWER_TRY(
+      sink.Rope(b[5], b[1], b[5], n, kh, dim, p.base, p.scale, p.fraction));
+  GEMMA_LOWER_TRY(
+      sink.KvWrite(b[2], b[5], b[1], p.k_batch, p.k_slots, kh * dim, n));
+  return sink.KvWrite(b[3], b[6], b[1], p.v_batch, p.v_slots, vh * vd, n);
 }
 
 namespace detail {
@@ -286,18 +301,18 @@ template <class Sink>
 absl::Status Lower(const plan::EmbedParams &p, const plan::Call &call,
                    Sink &sink) {
   const typename Sink::Weight *table = nullptr;
-  GEMMA_GPU_TRY(WeightOf(sink, call, 0, true, table));
-  GEMMA_GPU_TRY(plan::CheckEmbedTable(call.weights[0], *table, p));
+  GEMMA_LOWER_TRY(WeightOf(sink, call, 0, true, table));
+  GEMMA_LOWER_TRY(plan::CheckEmbedTable(call.weights[0], *table, p));
   // Without a first column the whole row; with one, a per-layer slice.
   const int64_t first = p.first_column >= 0 ? p.first_column : 0;
-  return sink.Embed(call.buffers[1], p.n, p.width, first, float(p.scale),
-                    *table);
+  return sink.Embed(call.buffers[0], call.buffers[1], p.n, p.width, first,
+                    float(p.scale), *table);
 }
 template <class Sink>
 absl::Status Lower(const plan::RmsNormParams &p, const plan::Call &call,
                    Sink &sink) {
   const typename Sink::Weight *w = nullptr;
-  GEMMA_GPU_TRY(WeightOf(sink, call, 0, false, w));
+  GEMMA_LOWER_TRY(WeightOf(sink, call, 0, false, w));
   return Norm(sink, call.buffers[0], call.buffers[1], p.rows, p.width, p.kind,
               call.weights[0], w, float(p.eps));
 }
@@ -306,9 +321,9 @@ absl::Status Lower(const plan::ResidualNormParams &p, const plan::Call &call,
                    Sink &sink) {
   const std::vector<plan::Buffer> &b = call.buffers;
   const typename Sink::Weight *w = nullptr;
-  GEMMA_GPU_TRY(WeightOf(sink, call, 0, false, w));
+  GEMMA_LOWER_TRY(WeightOf(sink, call, 0, false, w));
   if (w)
-    GEMMA_GPU_TRY(plan::CheckNormWeight(call.weights[0], *w, p.width));
+    GEMMA_LOWER_TRY(plan::CheckNormWeight(call.weights[0], *w, p.width));
   // a + b into `sum`, normed into `normed`.
   return sink.Norm(b[0], b[3], p.rows, p.width, w ? p.kind : 0, w, float(p.eps),
                    &b[1], &b[2]);
@@ -317,7 +332,7 @@ template <class Sink>
 absl::Status Lower(const plan::MatmulParams &p, const plan::Call &call,
                    Sink &sink) {
   const typename Sink::Weight *w = nullptr;
-  GEMMA_GPU_TRY(WeightOf(sink, call, 0, true, w));
+  GEMMA_LOWER_TRY(WeightOf(sink, call, 0, true, w));
   return Matmul(sink, call.buffers[0], call.buffers[1], p.n, p.in, p.out,
                 call.weights[0], *w, p.rows);
 }
@@ -325,26 +340,26 @@ template <class Sink>
 absl::Status Lower(const plan::MatmulHeadsParams &p, const plan::Call &call,
                    Sink &sink) {
   const typename Sink::Weight *w = nullptr;
-  GEMMA_GPU_TRY(WeightOf(sink, call, 0, true, w));
+  GEMMA_LOWER_TRY(WeightOf(sink, call, 0, true, w));
   MatmulShape s;
   s.n = p.n;
   s.heads = p.heads;
   s.in = p.in_h;
   s.out = p.out;
-  GEMMA_GPU_TRY(plan::CheckHeadMajor(call.weights[0], *w, p));
+  GEMMA_LOWER_TRY(plan::CheckHeadMajor(call.weights[0], *w, p));
   return sink.Matmul(call.buffers[0], call.buffers[1], s, *w);
 }
 template <class Sink>
 absl::Status Lower(const plan::RopeParams &p, const plan::Call &call,
                    Sink &sink) {
-  return sink.Rope(call.buffers[0], call.buffers[2], p.n, p.heads, p.dim,
-                   p.base, p.scale, p.fraction);
+  return sink.Rope(call.buffers[0], call.buffers[1], call.buffers[2], p.n,
+                   p.heads, p.dim, p.base, p.scale, p.fraction);
 }
 template <class Sink>
 absl::Status Lower(const plan::KvWriteParams &p, const plan::Call &call,
                    Sink &sink) {
-  return sink.KvWrite(call.buffers[2], call.buffers[0], p.batch, p.slots,
-                      p.width, p.n);
+  return sink.KvWrite(call.buffers[2], call.buffers[0], call.buffers[1],
+                      p.batch, p.slots, p.width, p.n);
 }
 template <class Sink>
 absl::Status Lower(const plan::AttnScoresParams &p, const plan::Call &call,
@@ -366,11 +381,12 @@ template <class Sink>
 absl::Status Lower(const plan::AttentionParams &p, const plan::Call &call,
                    Sink &sink) {
   const std::vector<plan::Buffer> &b = call.buffers;
-  if (p.value_dim > kMaxValueDim)
+  constexpr int64_t kMaxValueDim = Sink::kCaps.max_value_dim;
+  if (kMaxValueDim > 0 && p.value_dim > kMaxValueDim)
     return absl::UnimplementedError(
         fmt::format("not supported yet: value heads wider than {} on {}",
                     kMaxValueDim, sink.backend()));
-  return sink.Attention(b[0], b[1], b[2], b[4],
+  return sink.Attention(b[0], b[1], b[2], b[3], b[4],
                         {p.rows, p.heads, p.dim, p.batch, p.slots, p.kv_heads,
                          p.value_dim, p.window},
                         float(p.scale), float(p.cap));
@@ -378,8 +394,8 @@ absl::Status Lower(const plan::AttentionParams &p, const plan::Call &call,
 template <class Sink>
 absl::Status Lower(const plan::WindowMaskParams &p, const plan::Call &call,
                    Sink &sink) {
-  return sink.WindowMask(call.buffers[0], call.buffers[2], p.rows, p.heads,
-                         p.slots, p.window);
+  return sink.WindowMask(call.buffers[0], call.buffers[1], call.buffers[2],
+                         p.rows, p.heads, p.slots, p.window);
 }
 template <class Sink>
 absl::Status Lower(const plan::SoftmaxParams &p, const plan::Call &call,
@@ -390,15 +406,11 @@ template <class Sink>
 absl::Status Lower(const plan::UnaryParams &p, const plan::Call &call,
                    Sink &sink) {
   const typename Sink::Weight *w = nullptr;
-  GEMMA_GPU_TRY(WeightOf(sink, call, 0, false, w));
+  GEMMA_LOWER_TRY(WeightOf(sink, call, 0, false, w));
   float parameter = float(p.parameter);
   if (w) {
-    GEMMA_GPU_TRY(plan::CheckScalar(call.weights[0], *w));
-    if (w->host_scalar.empty())
-      return absl::InvalidArgumentError(fmt::format(
-          "{}: a parameter weight that is no scalar", call.weights[0]));
-    DecodeRange(w->type, w->host_scalar.data(), 0, 1, &parameter);
-    parameter *= w->scale;
+    GEMMA_LOWER_TRY(plan::CheckScalar(call.weights[0], *w));
+    parameter = sink.Scalar(*w);
   }
   return sink.Elementwise(kOpUnary + p.function, p.elements, parameter,
                           call.buffers[0], call.buffers[0], call.buffers[1]);
@@ -414,8 +426,8 @@ template <class Sink>
 absl::Status Lower(const plan::LogitsParams &p, const plan::Call &call,
                    Sink &sink) {
   const typename Sink::Weight *table = nullptr;
-  GEMMA_GPU_TRY(WeightOf(sink, call, 0, true, table));
-  GEMMA_GPU_TRY(plan::CheckLogitsTable(call.weights[0], *table, p));
+  GEMMA_LOWER_TRY(WeightOf(sink, call, 0, true, table));
+  GEMMA_LOWER_TRY(plan::CheckLogitsTable(call.weights[0], *table, p));
   return Matmul(sink, call.buffers[0], call.buffers[1], p.n, p.width, p.vocab,
                 call.weights[0], *table, {}, float(p.cap));
 }
@@ -434,10 +446,10 @@ absl::Status Lower(const plan::NormMatmulParams &p, const plan::Call &call,
                    Sink &sink) {
   const std::vector<plan::Buffer> &b = call.buffers;
   const typename Sink::Weight *norm = nullptr, *w = nullptr;
-  GEMMA_GPU_TRY(WeightOf(sink, call, 0, false, norm));
-  GEMMA_GPU_TRY(WeightOf(sink, call, 1, true, w));
-  GEMMA_GPU_TRY(Norm(sink, b[0], b[2], p.n * p.in / p.width, p.width, p.kind,
-                     call.weights[0], norm, float(p.eps)));
+  GEMMA_LOWER_TRY(WeightOf(sink, call, 0, false, norm));
+  GEMMA_LOWER_TRY(WeightOf(sink, call, 1, true, w));
+  GEMMA_LOWER_TRY(Norm(sink, b[0], b[2], p.n * p.in / p.width, p.width, p.kind,
+                       call.weights[0], norm, float(p.eps)));
   return Matmul(sink, b[2], b[1], p.n, p.in, p.out, call.weights[1], *w,
                 p.rows);
 }
@@ -445,16 +457,17 @@ template <class Sink>
 absl::Status Lower(const plan::MoeExpertsParams &p, const plan::Call &call,
                    Sink &sink) {
   const typename Sink::Weight *scale, *gate_up, *down;
-  GEMMA_GPU_TRY(WeightOf(sink, call, 0, true, scale));
-  GEMMA_GPU_TRY(WeightOf(sink, call, 1, true, gate_up));
-  GEMMA_GPU_TRY(WeightOf(sink, call, 2, true, down));
+  GEMMA_LOWER_TRY(WeightOf(sink, call, 0, true, scale));
+  GEMMA_LOWER_TRY(WeightOf(sink, call, 1, true, gate_up));
+  GEMMA_LOWER_TRY(WeightOf(sink, call, 2, true, down));
   const MoeShape s{p.n, p.d, p.experts, p.ff, p.top_k};
-  GEMMA_GPU_TRY(
+  GEMMA_LOWER_TRY(
       plan::CheckExperts(call.weights[1], *scale, *gate_up, *down, p));
-  if (s.k < 1 || s.k > kMaxExpertsPerToken || s.k > s.experts)
+  constexpr int64_t kMaxExperts = Sink::kCaps.max_experts_per_token;
+  if (kMaxExperts > 0 && s.k > kMaxExperts)
     return absl::UnimplementedError(
         fmt::format("not supported yet: more than {} experts per token on {}",
-                    kMaxExpertsPerToken, sink.backend()));
+                    kMaxExperts, sink.backend()));
   const std::vector<plan::Buffer> &b = call.buffers;
   return sink.Moe(b[0], b[1], b[2], s, *scale, *gate_up, *down);
 }
@@ -464,7 +477,7 @@ absl::Status Lower(const plan::MoeExpertsParams &p, const plan::Call &call,
 template <class Sink>
 absl::Status LowerCall(const plan::Call &call, Sink &sink) {
   switch (call.kernel) {
-#define GEMMA_GPU_LOWER(value, Name, mnemonic)                                 \
+#define GEMMA_LOWER_CALL(value, Name, mnemonic)                                \
   case plan::Kernel::k##Name: {                                                \
     absl::StatusOr<plan::Name##Params> p =                                     \
         plan::DecodeParams<plan::Name##Params>(call);                          \
@@ -472,14 +485,14 @@ absl::Status LowerCall(const plan::Call &call, Sink &sink) {
       return p.status();                                                       \
     return detail::Lower(*p, call, sink);                                      \
   }
-    GEMMA_PLAN_KERNELS(GEMMA_GPU_LOWER)
-#undef GEMMA_GPU_LOWER
+    GEMMA_PLAN_KERNELS(GEMMA_LOWER_CALL)
+#undef GEMMA_LOWER_CALL
   }
   return absl::InvalidArgumentError("unknown kernel");
 }
 
-#undef GEMMA_GPU_TRY
+#undef GEMMA_LOWER_TRY
 
-} // namespace gemma::gpu
+} // namespace gemma::lower
 
-#endif // RUNTIME_GPU_LOWERCALLS_H
+#endif // RUNTIME_PLAN_LOWERCALLS_H
