@@ -60,22 +60,18 @@ float Erf(float v) {
   return sign(v) * y;
 }
 #define T float
-float ApplyUnary(int fn, float x, float p) {
-#define GEMMA_UNARY_CASE(code, Name, mnemonic, formula)                        \
+#define GEMMA_ELEMENTWISE_CASE(code, Name, mnemonic, formula)                  \
   if (fn == code)                                                              \
     return formula;
-  GEMMA_UNARY_FUNCTIONS(GEMMA_UNARY_CASE)
-#undef GEMMA_UNARY_CASE
+float ApplyUnary(int fn, float x, float p) {
+  GEMMA_UNARY_FUNCTIONS(GEMMA_ELEMENTWISE_CASE)
   return x;
 }
 float ApplyBinary(int fn, float x, float y) {
-#define GEMMA_BINARY_CASE(code, Name, mnemonic, formula)                       \
-  if (fn == code)                                                              \
-    return formula;
-  GEMMA_BINARY_FUNCTIONS(GEMMA_BINARY_CASE)
-#undef GEMMA_BINARY_CASE
+  GEMMA_BINARY_FUNCTIONS(GEMMA_ELEMENTWISE_CASE)
   return x;
 }
+#undef GEMMA_ELEMENTWISE_CASE
 #undef T
 #define GEMMA_UNARY_CODE(code, Name, mnemonic, formula)                        \
   const int kUnary##Name = code;
@@ -128,58 +124,39 @@ template <class V> inline V Erf(V v) { return std::erf(v); }
 #endif
 } // namespace unary_detail
 
-// The function `fn` of x with parameter p, in T's arithmetic; x itself for
-// a code no row has (plans are validated before they run).
+// The function `fn` of x with parameter p (ApplyUnary) or of x and y
+// (ApplyBinary), in T's arithmetic; x itself for a code no row has (plans
+// are validated before they run).
+#define GEMMA_ELEMENTWISE_CASE(code, Name, mnemonic, formula)                  \
+  if (int(fn) == code)                                                         \
+    return formula;
 template <class T> GEMMA_UNARY_INLINE T ApplyUnary(UnaryFn fn, T x, T p) {
   using unary_detail::Erf;
   using unary_detail::Tanh;
-  switch (fn) {
-#define GEMMA_UNARY_CASE(code, Name, mnemonic, formula)                        \
-  case UnaryFn::k##Name:                                                       \
-    return formula;
-    GEMMA_UNARY_FUNCTIONS(GEMMA_UNARY_CASE)
-#undef GEMMA_UNARY_CASE
-  }
+  GEMMA_UNARY_FUNCTIONS(GEMMA_ELEMENTWISE_CASE)
   return x;
 }
-
-// The function `fn` of x and y, in T's arithmetic; x itself for a code no
-// row has.
 template <class T> GEMMA_UNARY_INLINE T ApplyBinary(BinaryFn fn, T x, T y) {
-  switch (fn) {
-#define GEMMA_BINARY_CASE(code, Name, mnemonic, formula)                       \
-  case BinaryFn::k##Name:                                                      \
-    return formula;
-    GEMMA_BINARY_FUNCTIONS(GEMMA_BINARY_CASE)
-#undef GEMMA_BINARY_CASE
-  }
+  GEMMA_BINARY_FUNCTIONS(GEMMA_ELEMENTWISE_CASE)
   return x;
 }
+#undef GEMMA_ELEMENTWISE_CASE
 
 #if !defined(__CUDACC_RTC__)
-// The mnemonic of `fn` ("gelu_tanh"), or nullptr for a code no row has.
+// The mnemonic of unary or binary function `fn` ("gelu_tanh", "add"), or
+// nullptr for a code no row has.
+#define GEMMA_ELEMENTWISE_NAME(code, Name, mnemonic, formula)                  \
+  if (fn == code)                                                              \
+    return #mnemonic;
 inline const char *UnaryFnName(int fn) {
-  switch (fn) {
-#define GEMMA_UNARY_NAME(code, Name, mnemonic, formula)                        \
-  case code:                                                                   \
-    return #mnemonic;
-    GEMMA_UNARY_FUNCTIONS(GEMMA_UNARY_NAME)
-#undef GEMMA_UNARY_NAME
-  }
+  GEMMA_UNARY_FUNCTIONS(GEMMA_ELEMENTWISE_NAME)
   return nullptr;
 }
-
-// The mnemonic of binary function `fn` ("add"), or nullptr.
 inline const char *BinaryFnName(int fn) {
-  switch (fn) {
-#define GEMMA_BINARY_NAME(code, Name, mnemonic, formula)                       \
-  case code:                                                                   \
-    return #mnemonic;
-    GEMMA_BINARY_FUNCTIONS(GEMMA_BINARY_NAME)
-#undef GEMMA_BINARY_NAME
-  }
+  GEMMA_BINARY_FUNCTIONS(GEMMA_ELEMENTWISE_NAME)
   return nullptr;
 }
+#undef GEMMA_ELEMENTWISE_NAME
 #endif
 
 } // namespace gemma

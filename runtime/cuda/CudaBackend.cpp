@@ -343,19 +343,16 @@ public:
         if (absl::Status s = Ensure(name, weights); !s.ok())
           return absl::Status(s.code(), fmt::format("{}: {}", program.name,
                                                     std::string(s.message())));
-    absl::StatusOr<std::unique_ptr<CudaProgram>> bound =
-        CudaProgram::Create(gpu_, weights_, lut_.pointer, program, profiling_);
+    absl::StatusOr<std::unique_ptr<CudaProgram>> bound = CudaProgram::Create(
+        gpu_, weights_, lut_.pointer, program, profiler_.profiling());
     if (!bound.ok())
       return bound.status();
     return std::unique_ptr<BackendProgram>(*std::move(bound));
   }
 
-  void SetProfiling(bool on) override {
-    profile_ = KernelTimes();
-    profiling_ = on ? &profile_ : nullptr;
-  }
+  void SetProfiling(bool on) override { profiler_.Switch(on); }
   std::vector<KernelProfile> Profile() const override {
-    return profile_.Sorted();
+    return profiler_.Sorted();
   }
 
 private:
@@ -404,8 +401,7 @@ private:
   WeightTable weights_;
   std::vector<std::unique_ptr<DeviceBuffer>> buffers_;
   uint64_t next_caches_id_ = 0;
-  KernelTimes profile_;
-  KernelTimes *profiling_ = nullptr;
+  gpu::KernelProfiler profiler_;
 };
 
 } // namespace

@@ -188,33 +188,32 @@ public:
         CubinCache::Key(source, arch_, driver_->version(), nvrtc_->version());
     report.cache_file = cache_->PathOf(key);
     std::string cubin;
+    // NVRTC's image, stored for the next run (a cache that cannot be
+    // written costs that run a compile, no more).
+    const auto compile = [&]() -> absl::Status {
+      absl::StatusOr<std::string> compiled =
+          nvrtc_->CompileCubin(source, key + ".cu", arch_);
+      if (!compiled.ok())
+        return compiled.status();
+      cubin = *std::move(compiled);
+      report.from = CompileReport::From::kCompiled;
+      (void)cache_->Store(key, cubin);
+      return absl::OkStatus();
+    };
     if (auto it = memory_.find(key); it != memory_.end()) {
       cubin = it->second;
       report.from = CompileReport::From::kMemory;
     } else if (std::optional<std::string> disk = cache_->Load(key)) {
       cubin = *std::move(disk);
       report.from = CompileReport::From::kDisk;
-    } else {
-      absl::StatusOr<std::string> compiled =
-          nvrtc_->CompileCubin(source, key + ".cu", arch_);
-      if (!compiled.ok())
-        return compiled.status();
-      cubin = *std::move(compiled);
-      report.from = CompileReport::From::kCompiled;
-      // A cache that cannot be written costs the next run a compile, no
-      // more.
-      (void)cache_->Store(key, cubin);
+    } else if (absl::Status s = compile(); !s.ok()) {
+      return s;
     }
     absl::StatusOr<std::unique_ptr<DriverModule>> module = Load(cubin, shapes);
     if (!module.ok() && report.from != CompileReport::From::kCompiled) {
       // A cached image the driver refuses: compile afresh, once.
-      absl::StatusOr<std::string> compiled =
-          nvrtc_->CompileCubin(source, key + ".cu", arch_);
-      if (!compiled.ok())
-        return compiled.status();
-      cubin = *std::move(compiled);
-      report.from = CompileReport::From::kCompiled;
-      (void)cache_->Store(key, cubin);
+      if (absl::Status s = compile(); !s.ok())
+        return s;
       module = Load(cubin, shapes);
     }
     if (!module.ok())

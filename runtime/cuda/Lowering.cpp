@@ -179,8 +179,7 @@ public:
                  {&q, &keys, &values, &o}, nullptr, uint32_t(items),
                  kAttentionBlock);
     // Each share's max, denominator and values in scratch past the arena.
-    const plan::Buffer parts{-1, scratch_base_, items * splits * (2 + vdim)};
-    scratch_elements = std::max(scratch_elements, parts.elements);
+    const plan::Buffer parts = Scratch(0, items * splits * (2 + vdim));
     std::vector<int64_t> shape(i.begin(), i.end());
     shape.push_back(splits);
     if (absl::Status s = Add(Body::kAttentionSplit, shape, {scale, cap},
@@ -206,29 +205,30 @@ public:
                uint32_t(rows));
   }
 
-  absl::Status Moe(const plan::Buffer &x, const plan::Buffer &logits,
-                   const plan::Buffer &y, const lower::MoeShape &s,
-                   const Stored &scale, const Stored &gate_up,
-                   const Stored &down) {
-    const int64_t n = s.n, k = s.k, ff = s.ff;
-    // Scratch past the arena: expert ids and weights [n, k], then the
-    // experts' hidden activations [n * k, ff].
-    const plan::Buffer ids{-1, scratch_base_, n * k},
-        routed{-1, scratch_base_ + n * k, n * k},
-        hidden{-1, scratch_base_ + 2 * n * k, n * k * ff};
-    scratch_elements = std::max(scratch_elements, 2 * n * k + n * k * ff);
-    const std::vector<int64_t> shape = {n, s.d, s.experts, ff, k};
-    if (absl::Status st =
-            Add(Body::kMoeRoute, {n, s.experts, k}, {},
-                {&logits, &ids, &routed}, &scale, Ceil(n, kBlock));
-        !st.ok())
-      return st;
-    if (absl::Status st = Add(Body::kMoeUp, shape, {}, {&x, &ids, &hidden},
-                              &gate_up, Ceil(n * k * ff, kRowsPerMatmulBlock));
-        !st.ok())
-      return st;
-    return Add(Body::kMoeDown, shape, {}, {&hidden, &ids, &routed, &y}, &down,
-               Ceil(n * s.d, kRowsPerMatmulBlock));
+  plan::Buffer Scratch(int64_t offset, int64_t elements) {
+    scratch_elements = std::max(scratch_elements, offset + elements);
+    return {-1, scratch_base_ + offset, elements};
+  }
+
+  absl::Status MoeRoute(const plan::Buffer &logits, const plan::Buffer &ids,
+                        const plan::Buffer &routed, const lower::MoeShape &s,
+                        const Stored &scale) {
+    return Add(Body::kMoeRoute, {s.n, s.experts, s.k}, {},
+               {&logits, &ids, &routed}, &scale, Ceil(s.n, kBlock));
+  }
+  absl::Status MoeUp(const plan::Buffer &x, const plan::Buffer &ids,
+                     const plan::Buffer &hidden, const lower::MoeShape &s,
+                     const Stored &gate_up) {
+    return Add(Body::kMoeUp, {s.n, s.d, s.experts, s.ff, s.k}, {},
+               {&x, &ids, &hidden}, &gate_up,
+               Ceil(s.n * s.k * s.ff, kRowsPerMatmulBlock));
+  }
+  absl::Status MoeDown(const plan::Buffer &hidden, const plan::Buffer &ids,
+                       const plan::Buffer &routed, const plan::Buffer &y,
+                       const lower::MoeShape &s, const Stored &down) {
+    return Add(Body::kMoeDown, {s.n, s.d, s.experts, s.ff, s.k}, {},
+               {&hidden, &ids, &routed, &y}, &down,
+               Ceil(s.n * s.d, kRowsPerMatmulBlock));
   }
 
 private:

@@ -31,6 +31,23 @@ struct KernelTimes {
   }
 };
 
+// A GPU backend's --profile switch: its programs keep a reference to
+// `profiling()`, which points at the totals while profiling is on and is
+// null otherwise.
+class KernelProfiler {
+public:
+  void Switch(bool on) {
+    times_ = KernelTimes();
+    profiling_ = on ? &times_ : nullptr;
+  }
+  std::vector<KernelProfile> Sorted() const { return times_.Sorted(); }
+  KernelTimes *const &profiling() const { return profiling_; }
+
+private:
+  KernelTimes times_;
+  KernelTimes *profiling_ = nullptr;
+};
+
 } // namespace gemma::gpu
 
 #endif // RUNTIME_GPU_KERNELTIMES_H

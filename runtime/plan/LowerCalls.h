@@ -30,6 +30,11 @@
 //   absl::Status Softmax(x, y, rows, width);
 //   absl::Status Moe(x, router_logits, y, const MoeShape &, scale, gate_up,
 //                    down);
+//     or the three steps of one and its scratch:
+//   plan::Buffer Scratch(offset, elements);  // past the program's arena
+//   absl::Status MoeRoute(router_logits, ids, weights, shape, scale);
+//   absl::Status MoeUp(x, ids, hidden, shape, gate_up);
+//   absl::Status MoeDown(hidden, ids, weights, y, shape, down);
 //   absl::Status Geglu(x, y, scratch, n, in, width, gate, gate_row, up,
 //                      up_row);
 //   absl::Status QkvPost(q, k, v, k_cache, v_cache, positions,
@@ -469,7 +474,22 @@ absl::Status Lower(const plan::MoeExpertsParams &p, const plan::Call &call,
         fmt::format("not supported yet: more than {} experts per token on {}",
                     kMaxExperts, sink.backend()));
   const std::vector<plan::Buffer> &b = call.buffers;
-  return sink.Moe(b[0], b[1], b[2], s, *scale, *gate_up, *down);
+  if constexpr (requires {
+                  sink.Moe(b[0], b[1], b[2], s, *scale, *gate_up, *down);
+                })
+    return sink.Moe(b[0], b[1], b[2], s, *scale, *gate_up, *down);
+  else {
+    // Routing, then the chosen experts' gate/up and down projections,
+    // through scratch past the arena: expert ids and weights [n, k], then
+    // the experts' hidden activations [n * k, ff].
+    const int64_t n = s.n, k = s.k;
+    const plan::Buffer ids = sink.Scratch(0, n * k),
+                       routed = sink.Scratch(n * k, n * k),
+                       hidden = sink.Scratch(2 * n * k, n * k * s.ff);
+    GEMMA_LOWER_TRY(sink.MoeRoute(b[1], ids, routed, s, *scale));
+    GEMMA_LOWER_TRY(sink.MoeUp(b[0], ids, hidden, s, *gate_up));
+    return sink.MoeDown(hidden, ids, routed, b[2], s, *down);
+  }
 }
 
 } // namespace detail

@@ -152,19 +152,19 @@ absl::Status CheckWeightedNorm(int64_t kind, bool named) {
              ? absl::InvalidArgumentError("a weighted norm without a weight")
              : absl::OkStatus();
 }
-absl::Status Check(const UnaryParams &p, const Call &) {
-  if (p.function < 0 || p.function >= kUnaryFnCount ||
-      UnaryFnName(int(p.function)) == nullptr)
+// `function` names a row of the table `Name` looks codes up in.
+absl::Status CheckFunction(int64_t function, const char *(*name)(int),
+                           const char *table) {
+  if (function < 0 || function > INT32_MAX || name(int(function)) == nullptr)
     return absl::InvalidArgumentError(
-        fmt::format("unknown unary function {}", p.function));
+        fmt::format("unknown {} function {}", table, function));
   return absl::OkStatus();
 }
+absl::Status Check(const UnaryParams &p, const Call &) {
+  return CheckFunction(p.function, UnaryFnName, "unary");
+}
 absl::Status Check(const BinaryParams &p, const Call &) {
-  if (p.function < 0 || p.function >= kBinaryFnCount ||
-      BinaryFnName(int(p.function)) == nullptr)
-    return absl::InvalidArgumentError(
-        fmt::format("unknown binary function {}", p.function));
-  return absl::OkStatus();
+  return CheckFunction(p.function, BinaryFnName, "binary");
 }
 absl::Status Check(const RmsNormParams &p, const Call &call) {
   return CheckWeightedNorm(p.kind, Named(call, 0));

@@ -287,29 +287,28 @@ public:
                uint32_t(rows));
   }
 
-  absl::Status Moe(const plan::Buffer &x, const plan::Buffer &logits,
-                   const plan::Buffer &y, const lower::MoeShape &m,
-                   const Stored &scale, const Stored &gate_up,
-                   const Stored &down) {
-    const int64_t n = m.n, k = m.k, ff = m.ff;
-    // Scratch past the arena: expert ids and weights [n, k], then the
-    // experts' hidden activations [n * k, ff].
-    const plan::Buffer ids{-1, scratch_base_, n * k},
-        routed{-1, scratch_base_ + n * k, n * k},
-        hidden{-1, scratch_base_ + 2 * n * k, n * k * ff};
-    scratch_elements = std::max(scratch_elements, 2 * n * k + n * k * ff);
-    const std::vector<int64_t> shape = {n, m.d, m.experts, ff, k};
-    if (absl::Status s =
-            Add(Shader::kMoeRoute, {n, m.experts, k}, {},
-                {&logits, &ids, &routed}, &scale, Ceil(n, kGroupSize));
-        !s.ok())
-      return s;
-    if (absl::Status s = Add(Shader::kMoeUp, shape, {}, {&x, &ids, &hidden},
-                             &gate_up, MatmulGroups(n * k * ff));
-        !s.ok())
-      return s;
-    return Add(Shader::kMoeDown, shape, {}, {&hidden, &ids, &routed, &y}, &down,
-               MatmulGroups(n * m.d));
+  plan::Buffer Scratch(int64_t offset, int64_t elements) {
+    scratch_elements = std::max(scratch_elements, offset + elements);
+    return {-1, scratch_base_ + offset, elements};
+  }
+
+  absl::Status MoeRoute(const plan::Buffer &logits, const plan::Buffer &ids,
+                        const plan::Buffer &routed, const lower::MoeShape &m,
+                        const Stored &scale) {
+    return Add(Shader::kMoeRoute, {m.n, m.experts, m.k}, {},
+               {&logits, &ids, &routed}, &scale, Ceil(m.n, kGroupSize));
+  }
+  absl::Status MoeUp(const plan::Buffer &x, const plan::Buffer &ids,
+                     const plan::Buffer &hidden, const lower::MoeShape &m,
+                     const Stored &gate_up) {
+    return Add(Shader::kMoeUp, {m.n, m.d, m.experts, m.ff, m.k}, {},
+               {&x, &ids, &hidden}, &gate_up, MatmulGroups(m.n * m.k * m.ff));
+  }
+  absl::Status MoeDown(const plan::Buffer &hidden, const plan::Buffer &ids,
+                       const plan::Buffer &routed, const plan::Buffer &y,
+                       const lower::MoeShape &m, const Stored &down) {
+    return Add(Shader::kMoeDown, {m.n, m.d, m.experts, m.ff, m.k}, {},
+               {&hidden, &ids, &routed, &y}, &down, MatmulGroups(m.n * m.d));
   }
 
 private:

@@ -310,26 +310,23 @@ public:
       return absl::Status(s.code(), fmt::format("{}: {}", program.name,
                                                 std::string(s.message())));
     absl::StatusOr<std::unique_ptr<VulkanProgram>> bound =
-        VulkanProgram::Create(*device_, weights_, program, profiling_);
+        VulkanProgram::Create(*device_, weights_, program,
+                              profiler_.profiling());
     if (!bound.ok())
       return bound.status();
     return std::unique_ptr<BackendProgram>(*std::move(bound));
   }
 
-  void SetProfiling(bool on) override {
-    profile_ = KernelTimes();
-    profiling_ = on ? &profile_ : nullptr;
-  }
+  void SetProfiling(bool on) override { profiler_.Switch(on); }
   std::vector<KernelProfile> Profile() const override {
-    return profile_.Sorted();
+    return profiler_.Sorted();
   }
 
 private:
   std::unique_ptr<Device> device_;
   WeightStore weights_;
   uint64_t next_caches_id_ = 0;
-  KernelTimes profile_;
-  KernelTimes *profiling_ = nullptr;
+  gpu::KernelProfiler profiler_;
 };
 
 } // namespace
