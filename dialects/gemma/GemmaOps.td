@@ -507,6 +507,23 @@ def Gemma_GeluTanhOp : Gemma_UnaryOp<"gelu_tanh", "GeluTanh"> {
   let assemblyFormat = "$input attr-dict `:` type($result)";
 }
 
+def Gemma_SiluOp : Gemma_UnaryOp<"silu", "Silu"> {
+  let summary = "SiLU (swish): x times sigmoid(x)";
+  let description = [{
+    `x * sigmoid(x)`, computed as `0.5 x (1 + tanh(x / 2))` (the same
+    function: sigmoid(x) = (1 + tanh(x / 2)) / 2), as the feed-forward
+    blocks of conformer-style audio encoders use it.
+
+    Example:
+
+    ```mlir
+    %a = gemma.silu %h : tensor<4x1536xf32>
+    ```
+  }];
+  let arguments = (ins Gemma_Activation:$input);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
 def Gemma_GeluErfOp : Gemma_UnaryOp<"gelu_erf", "GeluErf"> {
   let summary = "GELU with the error function";
   let description = [{

@@ -35,7 +35,9 @@
   X(2, GeluErf, gelu_erf,                                                      \
     T(0.5) * x * (T(1) + Erf(x * T(0.7071067811865476))))                      \
   /* Times a constant or a learned scalar (Gemma 4's layer scalar). */         \
-  X(3, Scale, scale, x *p)
+  X(3, Scale, scale, x *p)                                                     \
+  /* SiLU, x sigmoid(x), with sigmoid(x) = (1 + tanh(x / 2)) / 2. */           \
+  X(4, Silu, silu, T(0.5) * x * (T(1) + Tanh(T(0.5) * x)))
 
 // X(code, Name, mnemonic, formula)
 #define GEMMA_BINARY_FUNCTIONS(X)                                              \

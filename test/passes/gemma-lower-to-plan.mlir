@@ -60,6 +60,7 @@ func.func @geglu(%x: tensor<2x64xf32>) -> tensor<2x128xf32> {
 // CHECK: plan.call unary(%{{.*}}, %{{.*}}) weights [""] ints [6, 2] reals [0.000000e+00]
 // CHECK: plan.call unary(%{{.*}}, %{{.*}}) weights [""] ints [6, 3] reals [2.500000e-01]
 // CHECK: plan.call unary(%{{.*}}, %{{.*}}) weights ["s"] ints [6, 3] reals [0.000000e+00]
+// CHECK: plan.call unary(%{{.*}}, %{{.*}}) weights [""] ints [6, 4] reals [0.000000e+00]
 // CHECK: plan.call binary(%{{.*}}, %arg0, %{{.*}}) ints [6, 0]
 // CHECK: plan.call binary(%{{.*}}, %{{.*}}, %{{.*}}) ints [6, 1]
 gemma.param @s : !gemma.weight<[1], f32>
@@ -68,7 +69,8 @@ func.func @unary(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
   %b = gemma.softcap %a cap(30.0) : tensor<2x3xf32>
   %c = gemma.gelu_erf %b : tensor<2x3xf32>
   %d = gemma.scale %c factor(0.25) : tensor<2x3xf32>
-  %e = gemma.scale %d by @s : tensor<2x3xf32>
+  %e0 = gemma.scale %d by @s : tensor<2x3xf32>
+  %e = gemma.silu %e0 : tensor<2x3xf32>
   %f = gemma.add %e, %x : tensor<2x3xf32>
   %g = gemma.mul %f, %e : tensor<2x3xf32>
   return %g : tensor<2x3xf32>

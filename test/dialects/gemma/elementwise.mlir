@@ -14,6 +14,14 @@ func.func @geglu(%gate: tensor<2x32xf32>, %up: tensor<2x32xf32>) -> tensor<2x32x
   return %r : tensor<2x32xf32>
 }
 
+// SiLU, another row of the unary function table.
+// CHECK-LABEL: func.func @silu
+// CHECK: gemma.silu %arg0 : tensor<3x5xf32>
+func.func @silu(%h: tensor<3x5xf32>) -> tensor<3x5xf32> {
+  %a = gemma.silu %h : tensor<3x5xf32>
+  return %a : tensor<3x5xf32>
+}
+
 // The exact GELU, a row of the unary function table like gelu_tanh.
 // CHECK-LABEL: func.func @gelu_erf
 // CHECK: gemma.gelu_erf %arg0 : tensor<3x5xf32>

@@ -1074,6 +1074,15 @@ func.func @f(%x: tensor<2x8xbf16>) -> tensor<2x8xbf16> {
 
 // -----
 
+// silu (ODS): the result has the operand's shape.
+func.func @f(%x: tensor<2x8xf32>) -> tensor<8x2xf32> {
+  // expected-error @+1 {{requires the same type for all operands and results}}
+  %y = "gemma.silu"(%x) : (tensor<2x8xf32>) -> tensor<8x2xf32>
+  return %y : tensor<8x2xf32>
+}
+
+// -----
+
 // gelu_erf (ODS): a bf16 operand is not an f32 activation.
 func.func @f(%x: tensor<2x8xbf16>) -> tensor<2x8xbf16> {
   // expected-error @+1 {{operand #0 must be non-empty statically shaped tensor of 32-bit float values}}

@@ -236,6 +236,14 @@ TEST(Kernels, GeluErfIsXTimesTheNormalCdf) {
   EXPECT_EQ(Unary(x, UnaryFn::kSoftcap, 30.0f).data, Softcap(x, 30.0f).data);
 }
 
+// SiLU is x / (1 + e^-x): silu(1) = 0.7310586, silu(-3) = -0.1422776.
+TEST(Kernels, SiluIsXTimesTheSigmoid) {
+  Tensor y = Unary(Make({1, 3}, {0.0f, 1.0f, -3.0f}), UnaryFn::kSilu, 0);
+  EXPECT_EQ(y.data[0], 0.0f);
+  EXPECT_NEAR(y.data[1], 0.7310586, 1e-6);
+  EXPECT_NEAR(y.data[2], -0.1422776, 1e-6);
+}
+
 TEST(Kernels, LogitsUseTheFirstVocabRowsAndArgmaxPrefersTheLowestId) {
   WeightRows table = Rows(3, 2, {1, 0, 0, 1, 5, 5});
   Tensor logits = Logits(Make({1, 2}, {2, 2}), table, 2);
