@@ -13,6 +13,11 @@ per variant and each variant's ratio to `none`, as a markdown table
 (fusion_compare.md), a PNG bar chart (fusion_compare.png) and the raw runs
 (fusion_compare.json) in --out.
 
+With --baseline-bin DIR (another build's bin/ folder: say, main before a
+change), every variant is also compiled and run by that build, interleaved
+with ours in every round, and the table gains its tok/s and our ratio to
+it: the before/after check of a change that must not slow anything down.
+
   scripts/setup.sh --bench     # matplotlib into .venv (once)
   .venv/bin/python bench/fusion_compare.py --preset gemma3-270m --weight sfp
   .venv/bin/python bench/fusion_compare.py --preset tiny-gemma3 --weight bf16 --backend vulkan
@@ -49,8 +54,8 @@ def variants(single):
     return result
 
 
-def bench(plan, args, json_path):
-    check([os.path.join(BIN, "gemma-exec"), plan, "--bench",
+def bench(bin_dir, plan, args, json_path):
+    check([os.path.join(bin_dir, "gemma-exec"), plan, "--bench",
            "--bench-prompt-len", str(args.prompt_len), "--max-tokens", str(args.tokens),
            "--bench-warmup", "1", "--bench-iters", "1", "--threads", str(args.threads),
            "--bench-json", json_path])
@@ -96,6 +101,8 @@ def main():
                    help="the backend the plans are compiled for (cpu, vulkan, cuda)")
     p.add_argument("--out", default=os.path.join(ROOT, "build", "bench"),
                    help="directory for fusion_compare.{md,png,json}")
+    p.add_argument("--baseline-bin",
+                   help="another build's bin/ folder, run interleaved with ours")
     args = p.parse_args()
     try:
         import matplotlib  # noqa: F401
@@ -110,39 +117,60 @@ def main():
         check([os.path.join(BIN, "gemma-sbs"), "synth", "--preset", args.preset,
                "--weight", args.weight, "-o", model])
     runs = variants(args.single)
+    builds = {"ours": BIN}
+    if args.baseline_bin:
+        builds["baseline"] = args.baseline_bin
     plans = {}
-    for label, fusion in runs:
-        plans[label] = os.path.join(work, f"{len(plans)}.plan")
-        check([os.path.join(BIN, "gemma-compile"), model, "-o", plans[label],
-               f"--fusion={fusion}", "--prefill-buckets", str(args.prompt_len),
-               "--backend", args.backend])
+    for build, bin_dir in builds.items():
+        for label, fusion in runs:
+            plans[build, label] = os.path.join(work, f"{len(plans)}.plan")
+            check([os.path.join(bin_dir, "gemma-compile"), model, "-o",
+                   plans[build, label], f"--fusion={fusion}", "--prefill-buckets",
+                   str(args.prompt_len), "--backend", args.backend])
 
-    results = {label: [] for label, _ in runs}
+    results = {key: [] for key in plans}
     for r in range(args.rounds):
         for label, _ in runs:
-            results[label].append(bench(plans[label], args, os.path.join(work, "run.json")))
+            for build, bin_dir in builds.items():
+                results[build, label].append(
+                    bench(bin_dir, plans[build, label], args, os.path.join(work, "run.json")))
         print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
 
     labels = [label for label, _ in runs]
-    med = {label: (statistics.median(x["prefill_tok_s"]["mean"] for x in results[label]),
-                   statistics.median(x["decode_tok_s"]["mean"] for x in results[label]))
-           for label in labels}
-    first = results["all"][0]
+    med = {key: (statistics.median(x["prefill_tok_s"]["mean"] for x in results[key]),
+                 statistics.median(x["decode_tok_s"]["mean"] for x in results[key]))
+           for key in results}
+    first = results["ours", "all"][0]
     name = os.path.basename(args.model) if args.model else f"{args.preset} ({args.weight})"
     title = (f"{name}, {first['backend_detail']}, prompt {args.prompt_len}, "
              f"{args.tokens} decode steps, median of {args.rounds} interleaved rounds")
-    lines = [title, "",
-             "| fusions | prefill tok/s | vs none | decode tok/s | vs none |",
-             "|---|---|---|---|---|"]
-    base_p, base_d = med["none"]
+    baseline = "baseline" in builds
+    lines = [title, ""]
+    if baseline:
+        lines += [f"baseline: {args.baseline_bin}", "",
+                  "| fusions | prefill tok/s | vs none | baseline | vs baseline "
+                  "| decode tok/s | vs none | baseline | vs baseline |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+    else:
+        lines += ["| fusions | prefill tok/s | vs none | decode tok/s | vs none |",
+                  "|---|---|---|---|---|"]
+    base_p, base_d = med["ours", "none"]
     for label in labels:
-        p_, d_ = med[label]
-        lines.append(f"| {label} | {p_:.1f} | {p_ / base_p:.2f}x | {d_:.1f} | "
-                     f"{d_ / base_d:.2f}x |")
+        p_, d_ = med["ours", label]
+        if baseline:
+            bp, bd = med["baseline", label]
+            lines.append(f"| {label} | {p_:.1f} | {p_ / base_p:.2f}x | {bp:.1f} | "
+                         f"{p_ / bp:.2f}x | {d_:.1f} | {d_ / base_d:.2f}x | {bd:.1f} | "
+                         f"{d_ / bd:.2f}x |")
+        else:
+            lines.append(f"| {label} | {p_:.1f} | {p_ / base_p:.2f}x | {d_:.1f} | "
+                         f"{d_ / base_d:.2f}x |")
     table = "\n".join(lines) + "\n"
-    write_results(args.out, "fusion_compare", table, {"title": title, "runs": results})
+    write_results(args.out, "fusion_compare", table,
+                  {"title": title, "baseline": args.baseline_bin,
+                   "runs": {f"{b}: {l}": v for (b, l), v in results.items()}})
     write_chart(os.path.join(args.out, "fusion_compare.png"), title, labels,
-                [med[l][0] for l in labels], [med[l][1] for l in labels])
+                [med["ours", l][0] for l in labels], [med["ours", l][1] for l in labels])
     print(table)
     print(f"wrote {args.out}/fusion_compare.{{md,png,json}}", file=sys.stderr)
 
