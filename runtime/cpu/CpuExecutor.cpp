@@ -55,10 +55,10 @@ bool Overlap(const Buffer &a, const Buffer &b) {
 }
 
 // The Sink of lower::LowerCall for the CPU: each primitive a step.
-// Consecutive matmuls of the same activations (a QKV call's three
-// projections, or separate calls of an unfused plan) become one step, so
-// they share one packed copy of the activations and one pass of the
-// threads.
+// Consecutive matmuls of the same activations within one call (a QKV
+// call's three projections) become one step, so they share one packed copy
+// of the activations and one pass of the threads; a call's steps stay its
+// own, for the profile.
 class CpuSink {
 public:
   using Weight = WeightView;

@@ -35,8 +35,8 @@
 //   absl::Status MoeRoute(router_logits, ids, weights, shape, scale);
 //   absl::Status MoeUp(x, ids, hidden, shape, gate_up);
 //   absl::Status MoeDown(hidden, ids, weights, y, shape, down);
-//   absl::Status Geglu(x, y, scratch, n, in, width, gate, gate_row, up,
-//                      up_row);
+//   absl::Status Geglu(x, y, scratch, n, in, width, gate, gate_rows, up,
+//                      up_rows);
 //   absl::Status QkvPost(q, k, v, k_cache, v_cache, positions,
 //                        const QkvPostShape &, q_norm, k_norm, eps,
 //                        rope base, scale, fraction);
@@ -54,7 +54,6 @@
 #include "runtime/plan/KernelParams.h"
 #include "runtime/plan/PlanProgram.h"
 #include "runtime/plan/WeightChecks.h"
-#include "runtime/weights/codecs/Decode.h"
 
 #include "absl/status/status.h"
 
@@ -62,9 +61,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
-#include <map>
-#include <tuple>
 #include <vector>
 
 namespace gemma::lower {

@@ -383,16 +383,31 @@ size_t CompleteUtf8(const std::string &text) {
 
 } // namespace
 
-std::string TextStream::Add(int32_t id) {
-  if (stopped_)
-    return {};
-  ids_.push_back(id);
-  std::string full = tokenizer_.Decode(ids_);
-  // Decoding more ids may rewrite the end of the text (a piece that needs
-  // its successor): keep what was handed out, wait for a consistent text.
-  if (full.size() < sent_ || full.compare(0, sent_, text_, 0, sent_) != 0)
-    return {};
-  text_ = std::move(full);
+bool TextStream::Settle(bool final) {
+  // Only the ids since the last settled one are decoded (as Hugging Face's
+  // streamers do), so a reply costs linear time: the text of ids
+  // [settled, end) past that of [settled, read) is what the new ids add.
+  // Both decodings start at the same id, so whatever the tokenizer does at
+  // a text's start (a dropped leading space) cancels. Until the new ids
+  // add text that ends a UTF-8 character, they wait (SentencePiece decodes
+  // an unfinished run of byte pieces to nothing; a decoder that spells it
+  // U+FFFD waits too), unless this is the end.
+  const std::vector<int> window(ids_.begin() + std::ptrdiff_t(settled_),
+                                ids_.end());
+  const std::string now = tokenizer_.Decode(window);
+  const std::string before = tokenizer_.Decode(
+      {window.begin(), window.begin() + std::ptrdiff_t(read_ - settled_)});
+  if (now.size() <= before.size() ||
+      now.compare(0, before.size(), before) != 0 ||
+      (!final && CompleteUtf8(now) != now.size()))
+    return false;
+  text_ += now.substr(before.size());
+  settled_ = read_;
+  read_ = ids_.size();
+  return true;
+}
+
+std::string TextStream::Release(bool final) {
   // The earliest stop string (none starts in what was handed out: the
   // bytes that could begin one are held back).
   size_t first = std::string::npos;
@@ -404,10 +419,13 @@ std::string TextStream::Add(int32_t id) {
     stopped_ = true;
     return out;
   }
-  size_t ready = CompleteUtf8(text_);
-  if (longest_stop_ > 1)
-    ready = std::min(ready,
-                     text_.size() - std::min(text_.size(), longest_stop_ - 1));
+  size_t ready = text_.size();
+  if (!final) {
+    ready = CompleteUtf8(text_);
+    if (longest_stop_ > 1)
+      ready = std::min(ready, text_.size() -
+                                  std::min(text_.size(), longest_stop_ - 1));
+  }
   if (ready <= sent_)
     return {};
   std::string out = text_.substr(sent_, ready - sent_);
@@ -415,12 +433,21 @@ std::string TextStream::Add(int32_t id) {
   return out;
 }
 
-std::string TextStream::Finish() {
-  if (stopped_ || sent_ >= text_.size())
+std::string TextStream::Add(int32_t id) {
+  if (stopped_)
     return {};
-  std::string out = text_.substr(sent_);
-  sent_ = text_.size();
-  return out;
+  ids_.push_back(id);
+  if (!Settle(/*final=*/false))
+    return {};
+  return Release(/*final=*/false);
+}
+
+std::string TextStream::Finish() {
+  if (stopped_)
+    return {};
+  if (read_ < ids_.size())
+    Settle(/*final=*/true);
+  return Release(/*final=*/true);
 }
 
 } // namespace gemma::serve

@@ -99,10 +99,20 @@ public:
   bool stopped() const { return stopped_; }
 
 private:
+  // Decodes the ids not yet in text_ when they end a character (or
+  // `final`); whether text_ grew.
+  bool Settle(bool final);
+  // The text now safe to hand out (all of it when `final`), up to a stop
+  // string.
+  std::string Release(bool final);
+
   const SentencePieceTokenizer &tokenizer_;
   std::vector<std::string> stop_;
   size_t longest_stop_ = 0;
   std::vector<int> ids_;
+  // ids_[settled_, read_) decoded last time to text already in text_ (the
+  // window the next id is decoded with), ids_[read_, end) not yet.
+  size_t settled_ = 0, read_ = 0;
   std::string text_; // all decoded so far
   size_t sent_ = 0;  // bytes of text_ handed out
   bool stopped_ = false;

@@ -10,9 +10,13 @@
 
 #include "tools/gemma-serve/Api.h"
 
+#include "runtime/formats/LoadModel.h"
 #include "runtime/formats/synth/SynthTokenizer.h"
 
 #include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
 
 namespace gemma::serve {
 namespace {
@@ -113,6 +117,46 @@ TEST(ServeApi, StreamedTextIsTheDecodedText) {
   streamed += stream.Finish();
   EXPECT_EQ(streamed, tok->Decode(ids));
   EXPECT_FALSE(stream.stopped());
+}
+
+// Characters of several bytes, which the real Gemma 3 vocabulary spells
+// partly with byte pieces (an emoji is four of them), and a long reply:
+// streamed id by id they equal the whole decoding, no character is handed
+// out in halves, and each id decodes only the few since the last complete
+// character. (The synthetic vocabulary has no byte pieces.)
+TEST(ServeApi, StreamedTextKeepsMultiByteCharactersWhole) {
+  const char *env = std::getenv("GEMMA_REAL_MODEL");
+  const std::string path =
+      env ? env : GEMMA_SOURCE_DIR "/build/models/gemma-3-270m-q4_k_m.gguf";
+  if (!std::filesystem::exists(path))
+    GTEST_SKIP() << "no real model at " << path
+                 << " (scripts/setup.sh assembles it)";
+  absl::StatusOr<ModelFile> model = LoadModelFile(path);
+  ASSERT_TRUE(model.ok()) << model.status();
+  ASSERT_TRUE(model->tokenizer);
+  std::string error;
+  auto tok = SentencePieceTokenizer::FromSerializedProto(
+      std::string(reinterpret_cast<const char *>(model->tokenizer->data()),
+                  model->tokenizer->size()),
+      &error);
+  ASSERT_NE(tok, nullptr) << error;
+  std::string text;
+  for (int i = 0; i < 40; ++i)
+    text += "na\u00efve caf\u00e9 \u2014 \u65e5\u672c\u8a9e \U0001F600 "
+            "\U0001F9EC\u0301 x\U000E0100 ";
+  std::vector<int> ids = tok->Encode(text);
+  ASSERT_GT(ids.size(), 400u);
+  TextStream stream(*tok, {});
+  std::string streamed;
+  for (int id : ids) {
+    const std::string piece = stream.Add(int32_t(id));
+    EXPECT_EQ(piece.find("\xEF\xBF\xBD"), std::string::npos)
+        << "a character handed out in halves";
+    streamed += piece;
+  }
+  streamed += stream.Finish();
+  EXPECT_EQ(streamed, tok->Decode(ids));
+  EXPECT_EQ(streamed, text);
 }
 
 // A stop string ends the text before it, even across ids; what could be
