@@ -282,6 +282,21 @@ absl::Status ValidateProgram(const Program &program) {
     std::vector<int64_t> available;
     for (size_t b = 0; b < call.buffers.size(); ++b) {
       const Buffer &buffer = call.buffers[b];
+      // Token ids are the program's argument 0 and positions its argument
+      // 1, the only i32 storage there is (the GPU kernels read them from
+      // there whatever a call names); every other buffer is f32.
+      const bool index = IsIndexBuffer(call.kernel, b);
+      const int32_t index_arg = call.kernel == Kernel::kEmbed ? 0 : 1;
+      if (index && buffer.arg != index_arg)
+        return fail(fmt::format("buffer {} holds {}: it must be the "
+                                "program's argument {}",
+                                b, index_arg == 0 ? "token ids" : "positions",
+                                index_arg));
+      if (!index && (buffer.arg == 0 || buffer.arg == 1))
+        return fail(fmt::format("buffer {} holds f32 values: argument {} "
+                                "holds token {}",
+                                b, buffer.arg,
+                                buffer.arg == 0 ? "ids" : "positions"));
       if (buffer.arg >= 0) {
         if (size_t(buffer.arg) >= program.arg_elements.size())
           return fail(fmt::format("buffer {} names argument {} of {}", b,

@@ -50,9 +50,33 @@ TEST(PlanProgram, BuffersMustHoldWhatTheCallTouches) {
   EXPECT_EQ(Message(p), "decode_4: call 1 (logits): buffer 1 [40, 104) leaves "
                         "the arena of 96");
   p = TinyProgram();
-  p.calls[0].buffers[0] = {3, 0, 4};
-  EXPECT_EQ(Message(p), "decode_4: call 0 (embed): buffer 0 names argument 3 "
+  p.calls[1].buffers[1] = {3, 0, 64};
+  EXPECT_EQ(Message(p), "decode_4: call 1 (logits): buffer 1 names argument 3 "
                         "of 1");
+  p = TinyProgram();
+  p.calls[0].buffers[0] = {0, 0, 3};
+  p.arg_elements = {3};
+  EXPECT_EQ(Message(p), "decode_4: call 0 (embed): buffer 0 holds 3 "
+                        "elements, the call needs 4");
+}
+
+// Token ids are argument 0 and positions argument 1, the only i32
+// storage; nothing else may name them (a backend reading an id buffer from
+// the arena would read past its arguments).
+TEST(PlanProgram, IdsAndPositionsAreTheirArguments) {
+  Program p = TinyProgram();
+  p.calls[0].buffers[0] = {-1, 64, 4};
+  EXPECT_EQ(Message(p), "decode_4: call 0 (embed): buffer 0 holds token ids: "
+                        "it must be the program's argument 0");
+  p = TinyProgram();
+  p.arg_elements = {4, 4};
+  p.calls[0].buffers[0] = {1, 0, 4};
+  EXPECT_EQ(Message(p), "decode_4: call 0 (embed): buffer 0 holds token ids: "
+                        "it must be the program's argument 0");
+  p = TinyProgram();
+  p.calls[1].buffers[1] = {0, 0, 4};
+  EXPECT_EQ(Message(p), "decode_4: call 1 (logits): buffer 1 holds f32 "
+                        "values: argument 0 holds token ids");
 }
 
 TEST(PlanProgram, OperandCountsAndRangesAreChecked) {

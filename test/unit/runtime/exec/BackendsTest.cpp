@@ -81,10 +81,10 @@ TEST(Backends, CompileValidatesTheProgramFirst) {
   // Compile, before anything runs.
   plan::Program bad;
   bad.name = "decode_1";
-  bad.arg_elements = {8};
+  bad.arg_elements = {1, 1, 8};
   bad.arena_elements = 4;
   bad.calls.push_back(
-      {plan::Kernel::kUnary, {{0, 0, 8}, {-1, 0, 4}}, {""}, {8, 0}, {0.0}});
+      {plan::Kernel::kUnary, {{2, 0, 8}, {-1, 0, 4}}, {""}, {8, 0}, {0.0}});
   absl::StatusOr<std::unique_ptr<BackendProgram>> program =
       (*cpu)->Compile(bad, [](const std::string &) {
         return absl::StatusOr<StoredTensor>(absl::NotFoundError("none"));
