@@ -109,22 +109,35 @@ GEMMA_BF16_TARGET void PackTokensAvx512Bf16(const float *x, int64_t n,
 template <int R>
 GEMMA_BF16_TARGET void Tile(const uint16_t *w, int64_t ws, int64_t pairs,
                             const uint32_t *panel, int64_t tokens, float *y,
-                            int64_t y_stride) {
+                            int64_t y_stride, Prefetch next) {
   __m512 acc0[R], acc1[R];
   for (int i = 0; i < R; ++i)
     acc0[i] = acc1[i] = _mm512_setzero_ps();
-  for (int64_t t = 0; t < pairs; ++t) {
-    const __m512bh b0 = (__m512bh)_mm512_load_si512(panel + t * kBf16Tokens);
-    const __m512bh b1 =
-        (__m512bh)_mm512_load_si512(panel + t * kBf16Tokens + 16);
-    for (int i = 0; i < R; ++i) {
-      uint32_t pair;
-      std::memcpy(&pair, w + i * ws + 2 * t, 4);
-      const __m512bh a = (__m512bh)_mm512_set1_epi32(int(pair));
-      acc0[i] = _mm512_dpbf16_ps(acc0[i], a, b0);
-      acc1[i] = _mm512_dpbf16_ps(acc1[i], a, b1);
-    }
+  const auto step = [&](int64_t t) GEMMA_BF16_TARGET
+      __attribute__((always_inline)) {
+        const __m512bh b0 =
+            (__m512bh)_mm512_load_si512(panel + t * kBf16Tokens);
+        const __m512bh b1 =
+            (__m512bh)_mm512_load_si512(panel + t * kBf16Tokens + 16);
+        for (int i = 0; i < R; ++i) {
+          uint32_t pair;
+          std::memcpy(&pair, w + i * ws + 2 * t, 4);
+          const __m512bh a = (__m512bh)_mm512_set1_epi32(int(pair));
+          acc0[i] = _mm512_dpbf16_ps(acc0[i], a, b0);
+          acc1[i] = _mm512_dpbf16_ps(acc1[i], a, b1);
+        }
+      };
+  // The prefetched lines, one per step, then the steps alone (a test in
+  // every step made the compiler spill the accumulators).
+  const int64_t lines = std::min(pairs, (next.bytes + 63) / 64);
+  const char *ahead = reinterpret_cast<const char *>(next.data);
+  int64_t t = 0;
+  for (; t < lines; ++t) {
+    _mm_prefetch(ahead + t * 64, _MM_HINT_T0);
+    step(t);
   }
+  for (; t < pairs; ++t)
+    step(t);
   alignas(64) float column[kBf16Tokens];
   for (int i = 0; i < R; ++i) {
     _mm512_store_ps(column, acc0[i]);
@@ -139,26 +152,37 @@ constexpr int kRows = 12;
 template <int R>
 GEMMA_BF16_TARGET void RestRows(const uint16_t *w, int64_t ws, int64_t rows,
                                 int64_t pairs, const uint32_t *panel,
-                                int64_t tokens, float *y, int64_t y_stride) {
+                                int64_t tokens, float *y, int64_t y_stride,
+                                Prefetch next) {
   if constexpr (R > 0) {
     if (rows == R)
-      return Tile<R>(w, ws, pairs, panel, tokens, y, y_stride);
-    RestRows<R - 1>(w, ws, rows, pairs, panel, tokens, y, y_stride);
+      return Tile<R>(w, ws, pairs, panel, tokens, y, y_stride, next);
+    RestRows<R - 1>(w, ws, rows, pairs, panel, tokens, y, y_stride, next);
   }
 }
 
 GEMMA_BF16_TARGET void GemmRowsAvx512Bf16(const uint16_t *w, int64_t ws,
                                           int64_t count, int64_t k,
                                           const uint32_t *packed, int64_t n,
-                                          float *y, int64_t y_stride) {
+                                          float *y, int64_t y_stride,
+                                          Prefetch next) {
   const int64_t pairs = (k + 1) / 2;
+  // The first panel's tiles share the prefetch, a slice each.
+  const int64_t tiles = (count + kRows - 1) / kRows;
+  const int64_t slice = (next.bytes + tiles - 1) / tiles;
   ForEachTile<kRows, kBf16Tokens, 4 * kRows>(
       count, n, y, y_stride,
       [&](int64_t j, int64_t rows, int64_t p, int64_t tokens, float *out,
           int64_t out_stride) GEMMA_BF16_TARGET {
+        Prefetch part;
+        if (p == 0 && next.data) {
+          const int64_t at = j / kRows * slice;
+          part = {next.data + at,
+                  std::clamp<int64_t>(next.bytes - at, 0, slice)};
+        }
         RestRows<kRows>(w + j * ws, ws, rows, pairs,
                         packed + p * pairs * kBf16Tokens, tokens, out,
-                        out_stride);
+                        out_stride, part);
       });
 }
 
@@ -188,11 +212,12 @@ void RowsToBf16(const float *in, int64_t count, int64_t k, int64_t in_stride,
 }
 
 void GemmRowsBf16(const uint16_t *w, int64_t w_stride, int64_t count, int64_t k,
-                  const uint32_t *packed, int64_t n, float *y,
-                  int64_t y_stride) {
+                  const uint32_t *packed, int64_t n, float *y, int64_t y_stride,
+                  Prefetch next) {
 #if defined(__x86_64__)
   if (Bf16GemmSupported())
-    return GemmRowsAvx512Bf16(w, w_stride, count, k, packed, n, y, y_stride);
+    return GemmRowsAvx512Bf16(w, w_stride, count, k, packed, n, y, y_stride,
+                              next);
 #endif
   Unavailable();
 }

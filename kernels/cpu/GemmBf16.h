@@ -54,11 +54,19 @@ void RowsToBf16(const float *in, int64_t count, int64_t k, int64_t in_stride,
 // line past a multiple of 4 KiB (rows of 4 KiB multiples share L1 sets).
 inline int64_t GemmBf16RowStride(int64_t k) { return (k + 1) / 2 * 2 + 32; }
 
+// Bytes to bring into the cache while a GEMM runs (the next block of
+// stored weight rows), a line per step of its first panel's tiles: spread
+// through the computation, so that memory and arithmetic overlap.
+struct Prefetch {
+  const uint8_t *data = nullptr;
+  int64_t bytes = 0;
+};
+
 // y[i * y_stride + j] = bf16(x_i) . w_j for i < n, j < count: w bf16 rows
 // `w_stride` values apart (even), x packed by PackTokensBf16.
 void GemmRowsBf16(const uint16_t *w, int64_t w_stride, int64_t count, int64_t k,
-                  const uint32_t *packed, int64_t n, float *y,
-                  int64_t y_stride);
+                  const uint32_t *packed, int64_t n, float *y, int64_t y_stride,
+                  Prefetch next = {});
 
 } // namespace gemma::cpu
 

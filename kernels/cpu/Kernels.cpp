@@ -333,6 +333,10 @@ constexpr int64_t kBatchBlockRows = 12;
 
 bool BatchRows(int64_t n) { return n > kMaxRowDotRows && n <= kMaxBatchRows; }
 
+// Prefills of at most this many tokens (two bf16 panels) prefetch each next
+// block of stored rows during the bf16 GEMM.
+constexpr int64_t kPrefetchTokens = 64;
+
 // What a matmul job needs before its threads start: how its rows are read
 // (RowDot), its activations in that order (decode) or packed (prefill).
 struct PreparedJob {
@@ -392,14 +396,23 @@ void MatmulRows(const MatmulJob &job, const PreparedJob &prepared, bool bf16,
   const bool sfp_to_bf16 =
       bf16 && w.type == StoredType::kSFP && w.scale == 1.0f;
   const int64_t stride16 = GemmBf16RowStride(in);
+  const int64_t row_bytes = int64_t(PackedBytes(w.type, uint64_t(in)));
   float *rows = RowBuffer(block * stride);
   for (int64_t o = begin; o < end;) {
     const auto [row, run] = runs.At(o);
     const int64_t count = std::min({block, end - o, run});
+    // A short prompt's bf16 GEMM is quick next to reading its stored rows
+    // from memory: the next block's bytes are fetched while it runs.
+    Prefetch next;
+    if (n <= kPrefetchTokens && o + count < end) {
+      const auto [next_row, next_run] = runs.At(o + count);
+      next = {w.data + next_row * row_bytes,
+              std::min({block, end - o - count, next_run}) * row_bytes};
+    }
     if (bf16_in_place) {
       GemmRowsBf16(reinterpret_cast<const uint16_t *>(w.data) + row * in, in,
                    count, in, reinterpret_cast<const uint32_t *>(packed), n,
-                   y + o, out);
+                   y + o, out, next);
     } else if (sfp_to_bf16) {
       uint16_t *rows16 = reinterpret_cast<uint16_t *>(rows);
       for (int64_t k = 0; k < count; ++k) {
@@ -409,7 +422,8 @@ void MatmulRows(const MatmulJob &job, const PreparedJob &prepared, bool bf16,
           rows16[k * stride16 + in] = 0;
       }
       GemmRowsBf16(rows16, stride16, count, in,
-                   reinterpret_cast<const uint32_t *>(packed), n, y + o, out);
+                   reinterpret_cast<const uint32_t *>(packed), n, y + o, out,
+                   next);
     } else {
       for (int64_t k = 0; k < count; ++k)
         DecodeRowForGemm(w, row + k, rows + k * stride);
