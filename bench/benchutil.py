@@ -1,6 +1,7 @@
 """Pieces the side-by-side benchmark scripts share."""
 import json
 import os
+import platform
 import subprocess
 import sys
 import tempfile
@@ -31,3 +32,15 @@ def write_results(out_dir, name, table, data):
         f.write(table)
     with open(os.path.join(out_dir, f"{name}.json"), "w") as f:
         json.dump(data, f, indent=1)
+
+
+def cpu_name():
+    """The CPU's model name as /proc/cpuinfo gives it (lscpu's "Model name")."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"

@@ -147,24 +147,24 @@ def main():
     baseline = "baseline" in builds
     lines = [title, ""]
     if baseline:
-        lines += [f"baseline: {args.baseline_bin}", "",
-                  "| fusions | prefill tok/s | vs none | baseline | vs baseline "
-                  "| decode tok/s | vs none | baseline | vs baseline |",
-                  "|---|---|---|---|---|---|---|---|---|"]
-    else:
-        lines += ["| fusions | prefill tok/s | vs none | decode tok/s | vs none |",
-                  "|---|---|---|---|---|"]
+        lines += [f"baseline: {args.baseline_bin}", ""]
+
+    def columns(name, ours, base, before):
+        cells = [f"{name} tok/s" if ours is None else f"{ours:.1f}",
+                 "vs none" if ours is None else f"{ours / base:.2f}x"]
+        if baseline:
+            cells += ["baseline", "vs baseline"] if ours is None else \
+                [f"{before:.1f}", f"{ours / before:.2f}x"]
+        return cells
+
+    header = ["fusions"] + columns("prefill", None, 0, 0) + columns("decode", None, 0, 0)
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     base_p, base_d = med["ours", "none"]
     for label in labels:
         p_, d_ = med["ours", label]
-        if baseline:
-            bp, bd = med["baseline", label]
-            lines.append(f"| {label} | {p_:.1f} | {p_ / base_p:.2f}x | {bp:.1f} | "
-                         f"{p_ / bp:.2f}x | {d_:.1f} | {d_ / base_d:.2f}x | {bd:.1f} | "
-                         f"{d_ / bd:.2f}x |")
-        else:
-            lines.append(f"| {label} | {p_:.1f} | {p_ / base_p:.2f}x | {d_:.1f} | "
-                         f"{d_ / base_d:.2f}x |")
+        bp, bd = med["baseline", label] if baseline else (0, 0)
+        cells = [label] + columns("prefill", p_, base_p, bp) + columns("decode", d_, base_d, bd)
+        lines.append("| " + " | ".join(cells) + " |")
     table = "\n".join(lines) + "\n"
     write_results(args.out, "fusion_compare", table,
                   {"title": title, "baseline": args.baseline_bin,

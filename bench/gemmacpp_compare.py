@@ -67,7 +67,7 @@ import subprocess
 import sys
 import tempfile
 
-from benchutil import run_measured, write_results
+from benchutil import cpu_name, run_measured, write_results
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "build", "bin")
@@ -175,14 +175,6 @@ def gemmacpp(args, sbs, words):
 
 def med(results, key):
     return statistics.median(x[key] for x in results)
-
-
-def cpu_name():
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return "unknown CPU"
 
 
 def main():

@@ -22,7 +22,6 @@ import argparse
 import concurrent.futures
 import json
 import os
-import platform
 import socket
 import statistics
 import subprocess
@@ -30,6 +29,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+
+from benchutil import cpu_name
 
 PROMPT = ("The history of the printing press begins in the fifteenth "
           "century, when")
@@ -39,17 +40,6 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 class Server:

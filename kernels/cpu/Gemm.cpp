@@ -55,23 +55,20 @@ HWY_INLINE void Transpose(VF *r) {
       r[i] = t[i];
   }
 }
-constexpr bool kTransposeInRegisters = kLanes >= 4;
-#else
-HWY_INLINE void Transpose(VF *) {}
-constexpr bool kTransposeInRegisters = false;
 #endif
 
 void PackTokensVec(const float *x, int64_t n, int64_t k, float *packed,
                    int64_t first_panel, int64_t last_panel) {
-  const DF d;
   for (int64_t p = first_panel; p < last_panel; ++p) {
     float *out = packed + p * k * kWidth;
     const int64_t tokens = std::min(kWidth, n - p * kWidth);
     const float *panel = x + p * kWidth * k;
     int64_t t0 = 0;
-    if constexpr (kTransposeInRegisters) {
+#if HWY_TARGET != HWY_SCALAR && HWY_TARGET != HWY_EMU128
+    {
       // kLanes values of kLanes tokens at a time, transposed in registers
       // (a scalar copy of each value measured 3% of a 512-token prefill).
+      const DF d;
       for (; t0 + kLanes <= k; t0 += kLanes)
         for (int64_t half = 0; half < kWidth; half += kLanes) {
           VF r[kLanes];
@@ -83,6 +80,7 @@ void PackTokensVec(const float *x, int64_t n, int64_t k, float *packed,
             hn::StoreU(r[i], d, out + (t0 + i) * kWidth + half);
         }
     }
+#endif
     // The rest of k (and every k on targets without the transpose).
     for (int64_t t = t0; t < k; ++t) {
       for (int64_t m = 0; m < tokens; ++m)

@@ -355,6 +355,7 @@ void MatmulRows(const MatmulJob &job, const PreparedJob &prepared, bool bf16,
   const int64_t n = job.n, in = job.in, out = job.out;
   float *y = job.y;
   RowRuns runs(job.ranges, out);
+  const int64_t row_bytes = int64_t(PackedBytes(w.type, uint64_t(in)));
   if (BatchRows(n)) {
     // A few rows (a server's batch): each block of stored rows decoded to
     // f32 once, then every activation row's dots with it.
@@ -371,14 +372,13 @@ void MatmulRows(const MatmulJob &job, const PreparedJob &prepared, bool bf16,
     return;
   }
   if (n <= kMaxRowDotRows && row_dot.dot) {
-    const int64_t bytes_per_row = int64_t(PackedBytes(w.type, uint64_t(in)));
     for (int64_t o = begin; o < end;) {
       const auto [row, run] = runs.At(o);
       const int64_t count = std::min(run, end - o);
       for (int64_t i = 0; i < n; ++i) {
         float *yi = y + i * out + o;
         DotRun(row_dot, xs + i * in * row_dot.ordered_width,
-               w.data + row * bytes_per_row, bytes_per_row, in, count, yi);
+               w.data + row * row_bytes, row_bytes, in, count, yi);
         if (w.scale != 1.0f)
           for (int64_t k = 0; k < count; ++k)
             yi[k] *= w.scale;
@@ -396,15 +396,15 @@ void MatmulRows(const MatmulJob &job, const PreparedJob &prepared, bool bf16,
   const bool sfp_to_bf16 =
       bf16 && w.type == StoredType::kSFP && w.scale == 1.0f;
   const int64_t stride16 = GemmBf16RowStride(in);
-  const int64_t row_bytes = int64_t(PackedBytes(w.type, uint64_t(in)));
+  // A short prompt's bf16 GEMM is quick next to reading its stored rows
+  // from memory: the next block's bytes are fetched while it runs.
+  const bool prefetch = (bf16_in_place || sfp_to_bf16) && n <= kPrefetchTokens;
   float *rows = RowBuffer(block * stride);
   for (int64_t o = begin; o < end;) {
     const auto [row, run] = runs.At(o);
     const int64_t count = std::min({block, end - o, run});
-    // A short prompt's bf16 GEMM is quick next to reading its stored rows
-    // from memory: the next block's bytes are fetched while it runs.
     Prefetch next;
-    if (n <= kPrefetchTokens && o + count < end) {
+    if (prefetch && o + count < end) {
       const auto [next_row, next_run] = runs.At(o + count);
       next = {w.data + next_row * row_bytes,
               std::min({block, end - o - count, next_run}) * row_bytes};
@@ -1055,6 +1055,10 @@ void Unary(UnaryFn fn, const float *x, int64_t n, float parameter, float *out) {
 
 void Binary(BinaryFn fn, const float *a, const float *b, int64_t n,
             float *out) {
+  if (fn == BinaryFn::kAdd)
+    return Add(a, b, n, out);
+  if (fn == BinaryFn::kMul)
+    return Mul(a, b, n, out);
   for (int64_t i = 0; i < n; ++i)
     out[i] = ApplyBinary<float>(fn, a[i], b[i]);
 }

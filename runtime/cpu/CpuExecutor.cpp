@@ -15,7 +15,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <map>
@@ -126,13 +125,11 @@ public:
         return absl::OkStatus();
       });
     }
-    if (s.cap > 0) { // the capped logits
+    if (s.cap > 0) { // the capped logits (all rows: no ranges)
       const int64_t n = s.n, in = s.in, out = s.out;
       const float cap = s.cap;
-      const std::vector<RowRange> ranges = Rows(s.rows);
       return AddStep([=](Frame &f, ThreadPool &pool) {
-        cpu::Matmul(pool, F(f, x), n, in, w, ranges, out, F(f, y));
-        Softcap(F(f, y), n * out, cap, F(f, y));
+        Logits(pool, F(f, x), n, in, w, out, cap, F(f, y));
         return absl::OkStatus();
       });
     }
@@ -196,10 +193,10 @@ public:
       } else if (op >= lower::kOpBinary) {
         Binary(BinaryFn(op - lower::kOpBinary), x, y, n, z);
       } else if (op == lower::kOpGeluMul) {
-        std::vector<float> gated;
-        float *g = z == y ? (gated.resize(size_t(n)), gated.data()) : z;
-        GeluTanh(x, n, g);
-        Mul(g, y, n, z);
+        // (The split GeGLU writes it over a, never over b; the CPU runs
+        // GeGLU whole anyway.)
+        GeluTanh(x, n, z);
+        Mul(z, y, n, z);
       } else {
         std::memmove(z, x, size_t(n) * sizeof(float));
       }
@@ -419,11 +416,11 @@ CpuExecutor::Create(const plan::Program &program, const WeightLookup &weights) {
   CpuSink sink(weights);
   for (size_t c = 0; c < program.calls.size(); ++c) {
     const plan::Call &call = program.calls[c];
-    sink.BeginCall(
-        call.kernel, CallWeightBytes(call, [&](const std::string &name) {
-          absl::StatusOr<WeightView> w = weights(name);
-          return w.ok() ? std::optional<WeightView>(*w) : std::nullopt;
-        }));
+    sink.BeginCall(call.kernel,
+                   CallWeightBytes(call, [&](const std::string &name) {
+                     absl::StatusOr<const WeightView *> w = sink.Find(name);
+                     return w.ok() ? *w : nullptr;
+                   }));
     if (absl::Status s = lower::LowerCall(call, sink); !s.ok())
       return absl::Status(s.code(),
                           fmt::format("{}: call {} ({}): {}", program.name, c,

@@ -88,13 +88,7 @@ public:
 
   absl::Status Matmul(const plan::Buffer &x, const plan::Buffer &y,
                       const lower::MatmulShape &s, const Stored &w) {
-    std::vector<int64_t> ints = {s.n, s.in, s.out, s.heads, s.ranges};
-    for (size_t r = 0; r < 4; ++r) {
-      ints.push_back(s.begins[r]);
-      ints.push_back(s.ends[r]);
-    }
-    ints.push_back(0); // I13: y's row stride (0: OUT)
-    return Add(Body::kMatmul, ints, {s.cap}, {&x, &y}, &w,
+    return Add(Body::kMatmul, gpu::MatmulInts(s), {s.cap}, {&x, &y}, &w,
                Ceil(s.out, kRowsPerMatmulBlock));
   }
 

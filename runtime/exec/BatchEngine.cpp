@@ -17,9 +17,6 @@ double Since(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
-// The ids the repetition penalty looks at, as Conversation::Reply does.
-constexpr size_t kPenaltyWindow = 64;
-
 // How many of a row's ids a prompt can keep: their shared start, leaving
 // the prompt's last id to feed.
 size_t Shared(const std::vector<int32_t> &ids,
@@ -78,6 +75,7 @@ BatchEngine::Create(PlanSession &session, int parallel, size_t max_queue) {
     engine->rows_.push_back(std::move(row));
   }
   engine->metrics_.parallel = size_t(parallel);
+  engine->metrics_.kv_positions = uint64_t(parallel) * session.meta().context;
   for (int64_t b : session.meta().prefill_buckets)
     engine->max_chunk_ = std::max(engine->max_chunk_, size_t(b));
   engine->thread_ = std::thread([e = engine.get()] { e->Loop(); });
@@ -120,7 +118,6 @@ absl::Status BatchEngine::Submit(GenerationRequest request) {
     ++metrics_.requests;
     metrics_.prompt_tokens += request.prompt.size();
     queue_.push_back(std::move(request));
-    metrics_.queued = queue_.size();
   }
   wake_.notify_one();
   return absl::OkStatus();
@@ -138,7 +135,9 @@ void BatchEngine::Drain() {
 
 EngineMetrics BatchEngine::Metrics() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return metrics_;
+  EngineMetrics m = metrics_;
+  m.queued = queue_.size();
+  return m;
 }
 
 void BatchEngine::Loop() {
@@ -178,7 +177,6 @@ void BatchEngine::Admit(std::unique_lock<std::mutex> &lock) {
   while (!queue_.empty() && metrics_.active < size_t(parallel_)) {
     GenerationRequest request = std::move(queue_.front());
     queue_.pop_front();
-    metrics_.queued = queue_.size();
     const std::vector<int32_t> &prompt = request.prompt;
     // The free row sharing the longest start with the prompt (leaving its
     // last token to feed), the least recently used among equals; without
@@ -195,16 +193,14 @@ void BatchEngine::Admit(std::unique_lock<std::mutex> &lock) {
         reuse = k;
       }
     }
-    if (!best || reuse == 0) {
-      // The first free row: decode steps run the smallest bucket that
-      // holds the highest running row.
+    if (!best) {
+      // The first free row (its ids dropped below): decode steps run the
+      // smallest bucket that holds the highest running row.
       for (const std::unique_ptr<Row> &row : rows_)
         if (!row->active) {
           best = row.get();
           break;
         }
-      best->ids.clear();
-      reuse = 0;
     }
     Row &row = *best;
     row.active = true;
@@ -280,12 +276,9 @@ void BatchEngine::Step() {
     }
     row.ids.push_back(row.pending);
     const std::span<const float> mine(logits->data() + r * vocab, vocab);
-    const size_t window = std::min(kPenaltyWindow, row.ids.size());
-    const int32_t token =
-        row.sampler->greedy()
-            ? int32_t(std::max_element(mine.begin(), mine.end()) - mine.begin())
-            : row.sampler->Next(
-                  mine, std::span(row.ids).subspan(row.ids.size() - window));
+    const size_t window = std::min(kRepetitionWindow, row.ids.size());
+    const int32_t token = row.sampler->Next(
+        mine, std::span(row.ids).subspan(row.ids.size() - window));
     if (!row.request.ignore_eos &&
         std::find(eos.begin(), eos.end(), token) != eos.end()) {
       Finish(row, FinishReason::kEos);
@@ -309,7 +302,6 @@ void BatchEngine::Step() {
   ++metrics_.decode_steps;
   metrics_.completion_tokens += generated;
   metrics_.kv_positions_used = used;
-  metrics_.kv_positions = uint64_t(parallel_) * context;
 }
 
 void BatchEngine::Finish(Row &row, FinishReason reason, absl::Status status) {

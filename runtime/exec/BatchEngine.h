@@ -18,7 +18,7 @@
 //
 // Numerics: a sequence's tokens do not depend on the others in its batch
 // beyond the order of f32 sums (the decode matmuls of a batch run as a
-// GEMM rather than row dots); test/unit/runtime/exec/BatchEngineTest.cpp
+// GEMM rather than row dots); test/parity/BatchEngineTest.cpp
 // holds batched logits to single-sequence ones.
 //
 //===----------------------------------------------------------------------===//

@@ -43,7 +43,7 @@ struct ReplyOptions {
   int max_tokens = 64;
   bool ignore_eos = false;
   // How many of the latest ids the repetition penalty looks at.
-  size_t penalty_window = 64;
+  size_t penalty_window = kRepetitionWindow;
 };
 
 class Conversation {

@@ -34,6 +34,10 @@ struct SamplingOptions {
   std::string Check() const;
 };
 
+// How many of the latest ids the repetition penalty looks at (llama.cpp's
+// default --repeat-last-n).
+inline constexpr size_t kRepetitionWindow = 64;
+
 class Sampler {
 public:
   explicit Sampler(SamplingOptions options)

@@ -11,6 +11,7 @@
 #define RUNTIME_GPU_GPUWEIGHT_H
 
 #include "runtime/Backend.h"
+#include "runtime/plan/LowerCalls.h"
 #include "runtime/weights/codecs/Decode.h"
 
 #include <fmt/format.h>
@@ -87,6 +88,20 @@ WeightOf(const std::string &name, const StoredTensor &t, const char *backend) {
   if (t.rows * t.cols == 1)
     w.host_scalar.assign(t.bytes.begin(), t.bytes.end());
   return w;
+}
+
+// A matmul's shape constants as both GPU kernels read them: n, in, out,
+// heads, the count of row ranges, four [begin, end) pairs (kGpuCaps
+// allows no more), then 0 for y's row stride (0: OUT).
+inline std::vector<int64_t> MatmulInts(const lower::MatmulShape &s) {
+  std::vector<int64_t> ints = {s.n, s.in, s.out, s.heads,
+                               int64_t(s.rows.size())};
+  for (size_t r = 0; r < 4; ++r) {
+    ints.push_back(r < s.rows.size() ? s.rows[r].begin : 0);
+    ints.push_back(r < s.rows.size() ? s.rows[r].end : 0);
+  }
+  ints.push_back(0);
+  return ints;
 }
 
 // The value of a [1, 1] weight (its bytes kept on the host), scale applied.

@@ -268,6 +268,14 @@ struct ParamReader {
 
 } // namespace detail
 
+// p's ints and reals, as MakeCall stores them.
+template <class P>
+void EncodeParams(const P &p, std::vector<int64_t> &ints,
+                  std::vector<double> &reals) {
+  detail::ParamWriter writer{ints, reals};
+  P::Fields(p, writer);
+}
+
 // The call of `p` over these buffers and weights (names, "" for an absent
 // optional one).
 template <class P>
@@ -277,17 +285,8 @@ Call MakeCall(const P &p, std::vector<Buffer> buffers,
   call.kernel = P::kKernel;
   call.buffers = std::move(buffers);
   call.weights = std::move(weights);
-  detail::ParamWriter writer{call.ints, call.reals};
-  P::Fields(p, writer);
+  EncodeParams(p, call.ints, call.reals);
   return call;
-}
-
-// p's ints and reals, as MakeCall stores them.
-template <class P>
-void EncodeParams(const P &p, std::vector<int64_t> &ints,
-                  std::vector<double> &reals) {
-  detail::ParamWriter writer{ints, reals};
-  P::Fields(p, writer);
 }
 
 // The parameters of a call of P's kernel; "inconsistent shape parameters"

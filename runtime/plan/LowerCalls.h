@@ -82,26 +82,23 @@ static_assert(kOpBinary + kBinaryFnCount <= kOpUnary,
 // What a backend's kernels take, where they have limits (0: none). The
 // fused calls run whole only where the backend's kernels fit them.
 struct Caps {
-  int64_t max_value_dim = 0;          // attention and QKV value heads
-  int64_t max_experts_per_token = 0;  // MoE
-  int64_t max_row_ranges = 0;         // a matmul's row ranges
-  bool geglu_needs_one_type = false;  // gate and up of one stored type
-  bool geglu_needs_one_range = false; // and each one range of rows
+  int64_t max_value_dim = 0;             // attention and QKV value heads
+  int64_t max_experts_per_token = 0;     // MoE
+  int64_t max_row_ranges = 0;            // a matmul's row ranges
+  bool geglu_one_type_one_range = false; // gate and up: one stored type,
+                                         // each at most one range of rows
 };
 
 // The GPU kernels' limits (Vulkan and CUDA share them).
 inline constexpr Caps kGpuCaps{.max_value_dim = 512,
                                .max_experts_per_token = 16,
                                .max_row_ranges = 4,
-                               .geglu_needs_one_type = true,
-                               .geglu_needs_one_range = true};
+                               .geglu_one_type_one_range = true};
 
 // y[n, o] = x[n, :] . w[row(o), :]: rows through `rows` (all rows when
-// empty; the first four also in `begins` and `ends`, `ranges` of them), or
-// head-major when `heads` > 0; `cap` > 0 soft-caps.
+// empty), or head-major when `heads` > 0; `cap` > 0 soft-caps.
 struct MatmulShape {
-  int64_t n = 0, in = 0, out = 0, heads = 0, ranges = 0;
-  std::array<int64_t, 4> begins{}, ends{};
+  int64_t n = 0, in = 0, out = 0, heads = 0;
   std::vector<plan::RowRange> rows;
   float cap = 0.0f;
 };
@@ -161,7 +158,6 @@ absl::Status Matmul(Sink &sink, const plan::Buffer &x, const plan::Buffer &y,
   s.n = n;
   s.in = in;
   s.out = out;
-  s.ranges = int64_t(std::min<size_t>(ranges.size(), 4));
   s.rows = ranges;
   s.cap = cap;
   constexpr int64_t kMaxRanges = Sink::kCaps.max_row_ranges;
@@ -170,22 +166,20 @@ absl::Status Matmul(Sink &sink, const plan::Buffer &x, const plan::Buffer &y,
         fmt::format("not supported yet: more than {} row ranges in one "
                     "matmul on {}",
                     kMaxRanges, sink.backend()));
-  for (int64_t r = 0; r < s.ranges; ++r) {
-    s.begins[size_t(r)] = ranges[size_t(r)].begin;
-    s.ends[size_t(r)] = ranges[size_t(r)].end;
-  }
   return sink.Matmul(x, y, s, w);
 }
 
-// (A weighted norm names its weight: plan::ValidateCall.)
+// RMSNorm of x into y; with `residual`, of x + residual, the sum kept in
+// `sum`. (A weighted norm names its weight: plan::ValidateCall.)
 template <class Sink>
 absl::Status Norm(Sink &sink, const plan::Buffer &x, const plan::Buffer &y,
                   int64_t rows, int64_t width, int64_t kind,
                   const std::string &name, const typename Sink::Weight *w,
-                  float eps) {
+                  float eps, const plan::Buffer *residual = nullptr,
+                  const plan::Buffer *sum = nullptr) {
   if (w)
     GEMMA_LOWER_TRY(plan::CheckNormWeight(name, *w, width));
-  return sink.Norm(x, y, rows, width, w ? kind : 0, w, eps, nullptr, nullptr);
+  return sink.Norm(x, y, rows, width, w ? kind : 0, w, eps, residual, sum);
 }
 
 } // namespace detail
@@ -213,9 +207,9 @@ absl::Status LowerGeglu(const plan::Call &call, const plan::GegluParams &p,
         plan::CheckProjection(call.weights[0], *w0, p.gate_rows, in, width));
     GEMMA_LOWER_TRY(
         plan::CheckProjection(call.weights[1], *w1, p.up_rows, in, width));
-    const bool fits = (!caps.geglu_needs_one_type || w0->type == w1->type) &&
-                      (!caps.geglu_needs_one_range ||
-                       (p.gate_rows.size() <= 1 && p.up_rows.size() <= 1));
+    const bool fits = !caps.geglu_one_type_one_range ||
+                      (w0->type == w1->type && p.gate_rows.size() <= 1 &&
+                       p.up_rows.size() <= 1);
     if (fits)
       return sink.Geglu(b[0], b[1], b[2], n, in, width, *w0, p.gate_rows, *w1,
                         p.up_rows);
@@ -323,11 +317,9 @@ absl::Status Lower(const plan::ResidualNormParams &p, const plan::Call &call,
   const std::vector<plan::Buffer> &b = call.buffers;
   const typename Sink::Weight *w = nullptr;
   GEMMA_LOWER_TRY(WeightOf(sink, call, 0, false, w));
-  if (w)
-    GEMMA_LOWER_TRY(plan::CheckNormWeight(call.weights[0], *w, p.width));
   // a + b into `sum`, normed into `normed`.
-  return sink.Norm(b[0], b[3], p.rows, p.width, w ? p.kind : 0, w, float(p.eps),
-                   &b[1], &b[2]);
+  return Norm(sink, b[0], b[3], p.rows, p.width, p.kind, call.weights[0], w,
+              float(p.eps), &b[1], &b[2]);
 }
 template <class Sink>
 absl::Status Lower(const plan::MatmulParams &p, const plan::Call &call,

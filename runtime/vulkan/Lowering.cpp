@@ -177,12 +177,7 @@ public:
 
   absl::Status Matmul(const plan::Buffer &x, const plan::Buffer &y,
                       const lower::MatmulShape &m, const Stored &w) {
-    std::vector<int64_t> s = {m.n, m.in, m.out, m.heads, m.ranges};
-    for (size_t r = 0; r < 4; ++r) {
-      s.push_back(m.begins[r]);
-      s.push_back(m.ends[r]);
-    }
-    s.push_back(0); // I13: y's row stride (0: OUT)
+    const std::vector<int64_t> s = gpu::MatmulInts(m);
     if (w.pieces.size() == 1)
       return Add(Shader::kMatmul, s, {m.cap}, {&x, &y}, &w,
                  MatmulGroups(m.out));
@@ -191,7 +186,7 @@ public:
     if (m.heads > 0)
       return absl::UnimplementedError(
           "not supported yet: a head-major matrix split over buffers");
-    if (m.ranges > 0)
+    if (!m.rows.empty())
       return absl::UnimplementedError(
           "not supported yet: row ranges of a weight split over buffers");
     for (size_t p = 0; p < w.pieces.size(); ++p) {

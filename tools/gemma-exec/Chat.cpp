@@ -3,6 +3,7 @@
 #include "tools/gemma-exec/Chat.h"
 
 #include "tools/common/Progress.h"
+#include "tools/common/TextStream.h"
 #include "tools/common/Utf8.h"
 
 #include "runtime/tokenizer/ChatTemplate.h"
@@ -94,16 +95,6 @@ void Note(const std::string &text) {
 }
 
 } // namespace
-
-void TextStream::Add(int32_t id) {
-  ids_.push_back(id);
-  const std::string text = tokenizer_.Decode(ids_);
-  if (text.size() > printed_.size() && text.starts_with(printed_)) {
-    std::fputs(text.c_str() + printed_.size(), stdout);
-    std::fflush(stdout);
-    printed_ = text;
-  }
-}
 
 namespace {
 
@@ -226,9 +217,10 @@ bool RunTurn(const std::string &text, PlanSession &session,
   stop_reply.store(false);
   replying.store(true);
   absl::StatusOr<ReplyStats> reply = conversation.Reply(
-      state.sampler, options.reply, [&](int32_t id) { stream.Add(id); },
-      &stop_reply);
+      state.sampler, options.reply,
+      [&](int32_t id) { PrintNow(stream.Add(id)); }, &stop_reply);
   replying.store(false);
+  PrintNow(stream.Finish());
   std::fputs("\n", stdout);
   std::fflush(stdout);
   if (!reply.ok()) {

@@ -32,21 +32,6 @@ struct ChatOptions {
 int RunChat(PlanSession &session, const SentencePieceTokenizer &tokenizer,
             const ChatOptions &options);
 
-// Streams decoded text as ids arrive: pieces can join across tokens (bytes
-// of one character, a space that belongs to the next word), so it prints
-// what the decoded whole gained.
-class TextStream {
-public:
-  explicit TextStream(const SentencePieceTokenizer &tokenizer)
-      : tokenizer_(tokenizer) {}
-  void Add(int32_t id);
-
-private:
-  const SentencePieceTokenizer &tokenizer_;
-  std::vector<int> ids_;
-  std::string printed_;
-};
-
 } // namespace gemma
 
 #endif // TOOLS_GEMMA_EXEC_CHAT_H

@@ -30,6 +30,7 @@
 #include "tools/common/IntList.h"
 #include "tools/common/PlanCache.h"
 #include "tools/common/Progress.h"
+#include "tools/common/TextStream.h"
 #include "tools/common/Utf8.h"
 #include "tools/common/Version.h"
 #include "tools/gemma-exec/Bench.h"
@@ -373,14 +374,14 @@ int Generate(gemma::PlanSession &session,
                          [&](int32_t id) {
                            generated.push_back(id);
                            if (stream)
-                             stream->Add(id);
+                             PrintNow(stream->Add(id));
                          });
   if (!reply.ok())
     return Fail(std::string(reply.status().message()));
   if (as_ids)
     std::printf("%s\n", FormatIds(generated).c_str());
   else
-    std::printf("\n");
+    std::printf("%s\n", stream->Finish().c_str());
   std::fflush(stdout); // before the timing line on stderr
   if (reply->hit_context)
     std::fprintf(stderr,

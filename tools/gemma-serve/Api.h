@@ -15,6 +15,7 @@
 #include "runtime/exec/BatchEngine.h"
 #include "runtime/exec/Sampler.h"
 #include "runtime/tokenizer/ChatTemplate.h"
+#include "tools/common/TextStream.h"
 
 #include <nlohmann/json.hpp>
 
@@ -34,7 +35,13 @@ struct ApiError {
   std::string param; // the field at fault, "" for none
 };
 
-// {"error": {"message", "type", "param", "code"}}.
+// j as text; bytes that are no UTF-8 (generated text can end inside a
+// character, a model name can be any bytes) go out as U+FFFD rather than
+// failing the response.
+std::string Dump(const nlohmann::json &j);
+
+// {"error": {"message", "type", "param", "code"}}, and as text.
+nlohmann::json ErrorJson(const ApiError &error);
 std::string ErrorBody(const ApiError &error);
 
 // What a completion request asks for.
@@ -84,39 +91,6 @@ nlohmann::json ChunkBody(const CompletionParams &params, const std::string &id,
                          const std::string &model, int64_t created,
                          const std::string &text, const char *finish,
                          const GenerationResult *usage);
-
-// Text as it streams out of generated ids: only text that can no longer
-// change (not a partial UTF-8 character, nor what may be the start of a
-// stop string) is handed out; a stop string ends it, itself not included.
-class TextStream {
-public:
-  TextStream(const SentencePieceTokenizer &tokenizer,
-             std::vector<std::string> stop);
-  // The text `id` makes final.
-  std::string Add(int32_t id);
-  // What was held back, at the end.
-  std::string Finish();
-  bool stopped() const { return stopped_; }
-
-private:
-  // Decodes the ids not yet in text_ when they end a character (or
-  // `final`); whether text_ grew.
-  bool Settle(bool final);
-  // The text now safe to hand out (all of it when `final`), up to a stop
-  // string.
-  std::string Release(bool final);
-
-  const SentencePieceTokenizer &tokenizer_;
-  std::vector<std::string> stop_;
-  size_t longest_stop_ = 0;
-  std::vector<int> ids_;
-  // ids_[settled_, read_) decoded last time to text already in text_ (the
-  // window the next id is decoded with), ids_[read_, end) not yet.
-  size_t settled_ = 0, read_ = 0;
-  std::string text_; // all decoded so far
-  size_t sent_ = 0;  // bytes of text_ handed out
-  bool stopped_ = false;
-};
 
 } // namespace gemma::serve
 

@@ -168,12 +168,6 @@ void Pump(Channel &channel, TextStream &text,
   }
 }
 
-// Generated text can hold bytes that are no UTF-8 (a byte-fallback token
-// on its own): they go out as U+FFFD rather than failing the response.
-std::string Dump(const json &j) {
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
 std::string Sse(const json &j) { return "data: " + Dump(j) + "\n\n"; }
 
 } // namespace
@@ -288,9 +282,8 @@ void Server::Shared::Complete(const httplib::Request &req,
               ChunkBody(*params, id, name, created, tail, nullptr, nullptr)));
         const GenerationResult &result = channel->result;
         if (result.finish == FinishReason::kError) {
-          write(Sse(
-              json::parse(ErrorBody({500, std::string(result.status.message()),
-                                     "server_error", "", ""}))));
+          write(Sse(ErrorJson({500, std::string(result.status.message()),
+                               "server_error", "", ""})));
         } else {
           const char *finish =
               text->stopped() ? "stop" : FinishName(result.finish);
@@ -401,7 +394,7 @@ void Server::Route() {
   http.Get("/health", [shared](const httplib::Request &,
                                httplib::Response &res) {
     res.status = shared->ready ? 200 : 503;
-    res.set_content(json({{"status", shared->ready ? "ok" : "loading"}}).dump(),
+    res.set_content(Dump(json({{"status", shared->ready ? "ok" : "loading"}})),
                     "application/json");
   });
   http.Get("/metrics",
@@ -419,7 +412,7 @@ void Server::Route() {
                                {"object", "model"},
                                {"created", UnixNow()},
                                {"owned_by", "gemma-serve"}});
-             res.set_content(json({{"object", "list"}, {"data", data}}).dump(),
+             res.set_content(Dump(json({{"object", "list"}, {"data", data}})),
                              "application/json");
            });
   http.Post("/v1/chat/completions",

@@ -14,6 +14,7 @@
 #include "runtime/exec/BatchEngine.h"
 #include "runtime/exec/PlanSession.h"
 #include "runtime/tokenizer/ChatTemplate.h"
+#include "tools/common/Errors.h"
 #include "tools/common/FlagCheck.h"
 #include "tools/common/PlanCache.h"
 #include "tools/gemma-serve/Server.h"
@@ -121,8 +122,7 @@ int WaitForSignal() {
 }
 
 int Fail(const std::string &message) {
-  std::fprintf(stderr, "gemma-serve: error: %s\n", message.c_str());
-  return 1;
+  return gemma::ReportError("gemma-serve", message);
 }
 
 // What is loaded, kept alive while serving.
