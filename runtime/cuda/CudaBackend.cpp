@@ -6,6 +6,7 @@
 #include "runtime/cuda/Gpu.h"
 #include "runtime/cuda/Lowering.h"
 #include "runtime/gpu/KernelTimes.h"
+#include "runtime/gpu/RunInputs.h"
 #include "runtime/weights/codecs/Sfp.h"
 
 #include <fmt/format.h>
@@ -210,19 +211,10 @@ private:
                        std::span<const int32_t> positions, KvCaches &kv,
                        int mode, std::span<const HostCopy> out) {
     auto &caches = static_cast<CudaCaches &>(kv);
-    if (int64_t(ids.size()) != arg_elements_[0] ||
-        int64_t(positions.size()) != arg_elements_[1])
-      return absl::InvalidArgumentError(
-          fmt::format("{} ids and {} positions for a program of {}", ids.size(),
-                      positions.size(), arg_elements_[0]));
-    if (!std::equal(arg_elements_.begin() + 2, arg_elements_.end(),
-                    caches.elements.begin(), caches.elements.end()))
-      return absl::InvalidArgumentError(
-          "KV caches of another layout than the program's");
-    for (int32_t id : ids)
-      if (id < 0 || (lowered_.vocab >= 0 && id >= lowered_.vocab))
-        return absl::OutOfRangeError(fmt::format(
-            "token id {} is outside the vocabulary of {}", id, lowered_.vocab));
+    if (absl::Status s = gpu::CheckRunInputs(ids, positions, arg_elements_,
+                                             caches.elements, lowered_.vocab);
+        !s.ok())
+      return s;
     const bool timed = profile_ != nullptr;
     Replay &replay = replays_[mode];
     if (!replay.recording || replay.caches != caches.id ||
@@ -303,7 +295,7 @@ private:
   std::string note_;
 };
 
-class CudaBackend : public Backend {
+class CudaBackend : public gpu::ProfiledBackend {
 public:
   CudaBackend(std::shared_ptr<Gpu> gpu, std::string name)
       : gpu_(std::move(gpu)), name_(std::move(name)) {}
@@ -343,16 +335,11 @@ public:
         if (absl::Status s = Ensure(name, weights); !s.ok())
           return absl::Status(s.code(), fmt::format("{}: {}", program.name,
                                                     std::string(s.message())));
-    absl::StatusOr<std::unique_ptr<CudaProgram>> bound = CudaProgram::Create(
-        gpu_, weights_, lut_.pointer, program, profiler_.profiling());
+    absl::StatusOr<std::unique_ptr<CudaProgram>> bound =
+        CudaProgram::Create(gpu_, weights_, lut_.pointer, program, profiling());
     if (!bound.ok())
       return bound.status();
     return std::unique_ptr<BackendProgram>(*std::move(bound));
-  }
-
-  void SetProfiling(bool on) override { profiler_.Switch(on); }
-  std::vector<KernelProfile> Profile() const override {
-    return profiler_.Sorted();
   }
 
 private:
@@ -401,7 +388,6 @@ private:
   WeightTable weights_;
   std::vector<std::unique_ptr<DeviceBuffer>> buffers_;
   uint64_t next_caches_id_ = 0;
-  gpu::KernelProfiler profiler_;
 };
 
 } // namespace

@@ -31,16 +31,20 @@ struct KernelTimes {
   }
 };
 
-// A GPU backend's --profile switch: its programs keep a reference to
-// `profiling()`, which points at the totals while profiling is on and is
-// null otherwise.
-class KernelProfiler {
+// A GPU backend with its --profile switch: its programs keep a reference
+// to `profiling()`, which points at the totals while profiling is on and
+// is null otherwise.
+class ProfiledBackend : public Backend {
 public:
-  void Switch(bool on) {
+  void SetProfiling(bool on) override {
     times_ = KernelTimes();
     profiling_ = on ? &times_ : nullptr;
   }
-  std::vector<KernelProfile> Sorted() const { return times_.Sorted(); }
+  std::vector<KernelProfile> Profile() const override {
+    return times_.Sorted();
+  }
+
+protected:
   KernelTimes *const &profiling() const { return profiling_; }
 
 private:

@@ -3,6 +3,7 @@
 #include "runtime/vulkan/VulkanBackend.h"
 
 #include "runtime/gpu/KernelTimes.h"
+#include "runtime/gpu/RunInputs.h"
 #include "runtime/vulkan/Lowering.h"
 #include "runtime/vulkan/VulkanDevice.h"
 #include "runtime/vulkan/WeightStore.h"
@@ -112,19 +113,10 @@ public:
                        std::span<const int32_t> positions, KvCaches &kv,
                        bool argmax) {
     auto &caches = static_cast<VulkanCaches &>(kv);
-    if (int64_t(ids.size()) != arg_elements_[0] ||
-        int64_t(positions.size()) != arg_elements_[1])
-      return absl::InvalidArgumentError(
-          fmt::format("{} ids and {} positions for a program of {}", ids.size(),
-                      positions.size(), arg_elements_[0]));
-    if (!std::equal(arg_elements_.begin() + 2, arg_elements_.end(),
-                    caches.elements.begin(), caches.elements.end()))
-      return absl::InvalidArgumentError(
-          "KV caches of another layout than the program's");
-    for (int32_t id : ids)
-      if (id < 0 || (vocab_ >= 0 && id >= vocab_))
-        return absl::OutOfRangeError(fmt::format(
-            "token id {} is outside the vocabulary of {}", id, vocab_));
+    if (absl::Status s = gpu::CheckRunInputs(ids, positions, arg_elements_,
+                                             caches.elements, vocab_);
+        !s.ok())
+      return s;
     std::memcpy(ids_->mapped(), ids.data(), ids.size() * 4);
     std::memcpy(positions_->mapped(), positions.data(), positions.size() * 4);
     const bool timed = profile_ != nullptr && device_.timestamp_period() > 0;
@@ -275,7 +267,7 @@ private:
   VkQueryPool queries_ = VK_NULL_HANDLE;
 };
 
-class VulkanBackend : public Backend {
+class VulkanBackend : public gpu::ProfiledBackend {
 public:
   explicit VulkanBackend(std::unique_ptr<Device> device)
       : device_(std::move(device)), weights_(*device_) {}
@@ -310,23 +302,16 @@ public:
       return absl::Status(s.code(), fmt::format("{}: {}", program.name,
                                                 std::string(s.message())));
     absl::StatusOr<std::unique_ptr<VulkanProgram>> bound =
-        VulkanProgram::Create(*device_, weights_, program,
-                              profiler_.profiling());
+        VulkanProgram::Create(*device_, weights_, program, profiling());
     if (!bound.ok())
       return bound.status();
     return std::unique_ptr<BackendProgram>(*std::move(bound));
-  }
-
-  void SetProfiling(bool on) override { profiler_.Switch(on); }
-  std::vector<KernelProfile> Profile() const override {
-    return profiler_.Sorted();
   }
 
 private:
   std::unique_ptr<Device> device_;
   WeightStore weights_;
   uint64_t next_caches_id_ = 0;
-  gpu::KernelProfiler profiler_;
 };
 
 } // namespace
