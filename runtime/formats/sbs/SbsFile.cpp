@@ -38,20 +38,17 @@ bool HasLegacyPrefix(std::string_view key) {
 
 absl::StatusOr<SbsFile> SbsFile::Open(const std::string &path,
                                       const LegacyResolver &legacy) {
-  absl::StatusOr<BlobReader> container = BlobReader::Open(path);
-  if (!container.ok())
-    return container.status();
-  SbsFile file(*std::move(container));
-  if (absl::Status status = file.Load(legacy); !status.ok())
-    return status;
-  return file;
+  return Read(BlobReader::Open(path), legacy);
 }
 
 absl::StatusOr<SbsFile> SbsFile::FromBytes(std::span<const uint8_t> bytes,
                                            std::string name,
                                            const LegacyResolver &legacy) {
-  absl::StatusOr<BlobReader> container =
-      BlobReader::FromBytes(bytes, std::move(name));
+  return Read(BlobReader::FromBytes(bytes, std::move(name)), legacy);
+}
+
+absl::StatusOr<SbsFile> SbsFile::Read(absl::StatusOr<BlobReader> container,
+                                      const LegacyResolver &legacy) {
   if (!container.ok())
     return container.status();
   SbsFile file(*std::move(container));

@@ -64,6 +64,9 @@ public:
 
 private:
   explicit SbsFile(BlobReader container) : container_(std::move(container)) {}
+  // The file in `container` (or the error opening it), loaded.
+  static absl::StatusOr<SbsFile> Read(absl::StatusOr<BlobReader> container,
+                                      const LegacyResolver &legacy);
   absl::Status Load(const LegacyResolver &legacy);
   absl::Status LoadLegacy(const LegacyResolver &legacy);
 
