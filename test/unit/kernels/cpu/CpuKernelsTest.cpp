@@ -719,6 +719,40 @@ TEST(CpuKernels, PrefillBf16ModeRoundsOnlyPrefill) {
   EXPECT_FALSE(PrefillBf16());
 }
 
+// The head-major matmul (attention's output projection) in bf16 prefill
+// math rounds its operands as Matmul does: against the reference on the
+// rounded operands, for every stored type the bf16 GEMM reads differently.
+TEST(CpuKernels, PrefillBf16ModeRoundsHeadMajorMatmul) {
+  if (!Bf16GemmSupported())
+    GTEST_SKIP() << "this CPU has no AVX512-BF16";
+  ThreadPool pool(2);
+  SetPrefillBf16(true);
+  const int64_t heads = 4, out = 24, n = 37;
+  for (StoredType type :
+       {StoredType::kF32, StoredType::kBF16, StoredType::kSFP})
+    for (int64_t in_h : {64, 33}) {
+      SCOPED_TRACE(std::string(StoredTypeName(type)) + " in_h " +
+                   std::to_string(in_h));
+      Weight w = MakeWeight(type, heads * out, in_h, 63);
+      ref::Tensor x = Make({n, heads, in_h}, 64);
+      std::vector<float> y(n * out);
+      MatmulHeads(pool, x.data.data(), n, heads, in_h, w.view, out, y.data());
+      ref::Tensor xr = x;
+      for (float &v : xr.data)
+        v = RoundBf16(v);
+      std::vector<float> wr(heads * out * in_h);
+      for (int64_t r = 0; r < heads * out; ++r)
+        w.view.DecodeRow(r, wr.data() + r * in_h);
+      for (float &v : wr)
+        v = RoundBf16(v);
+      ref::WeightRows rows{heads * out, in_h, [&](int64_t r, float *o) {
+                             std::copy_n(wr.data() + r * in_h, in_h, o);
+                           }};
+      ExpectClose(y, ref::MatmulHeads(xr, rows, {n, out}).data);
+    }
+  SetPrefillBf16(false);
+}
+
 TEST(CpuKernels, RmsNormInEveryConvention) {
   ForEachTarget([&] {
     Weight w = MakeWeight(StoredType::kBF16, 1, 48, 7);
