@@ -36,7 +36,7 @@ packages=(
   libvulkan-dev mesa-vulkan-drivers glslc glslang-tools vulkan-tools spirv-tools
   libfmt-dev libabsl-dev libgtest-dev libgmock-dev
   libsentencepiece-dev sentencepiece libhwy-dev libbenchmark-dev nlohmann-json3-dev
-  libcpp-httplib-dev
+  libcpp-httplib-dev libcurl4-openssl-dev libssl-dev libarchive-dev
   python3-venv python3-jinja2
   clang-format-22 ccache
 )
