@@ -265,6 +265,36 @@ class FetchTest(unittest.TestCase):
         with open(self.last_line(done), "rb") as f:
             self.assertEqual(f.read(), GGUF_FILES["gemma-3-270m-it-Q4_K_M.gguf"])
 
+    def test_two_processes_take_turns_on_one_blob(self):
+        name = "gemma-3-270m-it-Q4_K_M.gguf"
+        self.hub.faults["stall"] = (100_000, 3, 1)
+        incomplete = os.path.join(self.repo_dir(), "blobs",
+                                  sha256(GGUF_FILES[name]) + ".incomplete")
+        environment = {"PATH": os.environ.get("PATH", ""),
+                       "HOME": self.tmp.name, "HF_ENDPOINT": self.hub.url,
+                       "HF_HUB_CACHE": self.cache}
+        first = subprocess.Popen([ARGS.gemma_fetch, "--hf-repo", REPO],
+                                 env=environment, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 30
+        while not (os.path.exists(incomplete) and os.path.getsize(incomplete)):
+            self.assertLess(time.monotonic(), deadline, "no download started")
+            time.sleep(0.05)
+        second = self.run_fetch("--hf-repo", REPO)
+        out, err = first.communicate(timeout=60)
+        self.assertEqual(first.returncode, 0, err)
+        self.assertIn("waiting for another download", second.stderr)
+        self.assertEqual(self.last_line(second), out.strip().splitlines()[-1])
+        gets = [r for r in self.hub.requests
+                if r["server"] == "cdn" and r["method"] == "GET"]
+        self.assertEqual(len(gets), 1)
+
+    def test_no_network_and_nothing_cached_names_the_host(self):
+        line = self.error_line(self.run_fetch(
+            "--hf-repo", REPO, "--retries", "0",
+            env={"HF_ENDPOINT": "http://127.0.0.1:9"}, check=False))
+        self.assertIn("http://127.0.0.1:9", line)
+
     def test_missing_repo_file_and_revision_are_one_line_errors(self):
         line = self.error_line(self.run_fetch("--hf-repo", "org/none", check=False))
         self.assertIn("no repository org/none", line)
