@@ -397,7 +397,9 @@ class FetchTest(unittest.TestCase):
             self.assertEqual(f.read(), blob("sbs", 20000))
         with open(os.path.join(folder, "sub", "tokenizer.spm"), "rb") as f:
             self.assertEqual(f.read(), b"spm")
-        self.assertEqual(sorted(os.listdir(os.path.dirname(folder))), ["2"])
+        # The locks stay (a waiting process may hold one), the archive goes.
+        self.assertEqual(sorted(os.listdir(os.path.dirname(folder))),
+                         ["2", "2.archive.lock", "2.lock"])
         cdn = [r for r in self.hub.requests if r["server"] == "cdn"]
         self.assertFalse(any("authorization" in r["headers"] for r in cdn))
         # Offline, and version 1 by the handle, with kaggle.json credentials.
@@ -427,19 +429,57 @@ class FetchTest(unittest.TestCase):
                                               check=False))
         self.assertIn("is not OWNER/MODEL/FRAMEWORK/VARIATION", line)
 
-    def test_kaggle_archive_escaping_its_folder_is_refused(self):
-        evil = io.BytesIO()
-        with tarfile.open(fileobj=evil, mode="w:gz") as tar:
-            info = tarfile.TarInfo("../../escaped.txt")
-            info.size = 4
-            tar.addfile(info, io.BytesIO(b"evil"))
-        handle = "evil/model/gemmaCpp/v"
-        self.hub.add_kaggle(handle, 1, {}, archive=evil.getvalue())
-        line = self.error_line(self.run_fetch("--kaggle", handle, check=False))
-        self.assertIn("outside the archive", line)
-        self.assertFalse(os.path.exists(os.path.join(self.kaggle_cache, "escaped.txt")))
-        self.assertFalse(os.path.exists(os.path.join(self.kaggle_cache, "models",
-                                                     handle, "1")))
+    def test_hostile_kaggle_archives_are_refused(self):
+        victim = os.path.join(self.tmp.name, "victim.txt")
+        with open(victim, "w") as f:
+            f.write("the user's file")
+
+        def archive(name, kind=tarfile.REGTYPE, link="", data=b"evil"):
+            out = io.BytesIO()
+            with tarfile.open(fileobj=out, mode="w:gz",
+                              format=tarfile.PAX_FORMAT) as tar:
+                info = tarfile.TarInfo(name)
+                info.type, info.linkname = kind, link
+                info.size = len(data) if kind == tarfile.REGTYPE else 0
+                tar.addfile(info, io.BytesIO(data) if info.size else None)
+            return out.getvalue()
+
+        cases = {
+            "dotdot": (archive("../../escaped.txt"), "outside the archive"),
+            "absolute": (archive(victim), "outside the archive"),
+            "hardlink": (archive("x", tarfile.LNKTYPE, victim),
+                         "neither a file nor a folder"),
+            "symlink": (archive("y", tarfile.SYMTYPE, victim),
+                        "neither a file nor a folder"),
+            "not-an-archive": (b"plain bytes, no archive", "not an archive"),
+        }
+        for variation, (data, message) in cases.items():
+            with self.subTest(variation):
+                handle = f"evil/model/gemmaCpp/{variation}"
+                self.hub.add_kaggle(handle, 1, {}, archive=data)
+                line = self.error_line(self.run_fetch("--kaggle", handle,
+                                                      check=False))
+                self.assertIn(message, line)
+                folder = os.path.join(self.kaggle_cache, "models", handle)
+                self.assertEqual(sorted(os.listdir(folder)),
+                                 ["1.archive.lock", "1.lock"])
+        with open(victim) as f:
+            self.assertEqual(f.read(), "the user's file")
+        self.assertFalse(os.path.exists(os.path.join(self.kaggle_cache,
+                                                     "escaped.txt")))
+
+    def test_hub_outage_and_hf_hub_offline_use_the_cache(self):
+        path = self.last_line(self.run_fetch("--hf-repo", REPO))
+        self.hub.faults["status"] = (503, 99, None)
+        # (The fault covers resolve paths; the API answers, the HEAD fails.)
+        done = self.run_fetch("--hf-repo", REPO, "--retries", "0")
+        self.assertEqual(self.last_line(done), path)
+        self.assertIn("using the cached copy", done.stderr)
+        del self.hub.faults["status"]
+        before = len(self.hub.requests)
+        done = self.run_fetch("--hf-repo", REPO, env={"HF_HUB_OFFLINE": "1"})
+        self.assertEqual(self.last_line(done), path)
+        self.assertEqual(len(self.hub.requests), before)
 
 
 def main():

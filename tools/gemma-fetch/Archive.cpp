@@ -21,6 +21,12 @@ struct WriterDeleter {
   void operator()(archive *a) const { archive_write_free(a); }
 };
 
+// libarchive's last error, which may be unset.
+std::string ArchiveError(archive *a) {
+  const char *text = archive_error_string(a);
+  return text ? text : "unknown error";
+}
+
 absl::Status CopyData(archive *in, archive *out) {
   const void *block = nullptr;
   size_t size = 0;
@@ -30,9 +36,9 @@ absl::Status CopyData(archive *in, archive *out) {
     if (status == ARCHIVE_EOF)
       return absl::OkStatus();
     if (status != ARCHIVE_OK)
-      return absl::DataLossError(archive_error_string(in));
+      return absl::DataLossError(ArchiveError(in));
     if (archive_write_data_block(out, block, size, offset) != ARCHIVE_OK)
-      return absl::InternalError(archive_error_string(out));
+      return absl::InternalError(ArchiveError(out));
   }
 }
 
@@ -44,7 +50,7 @@ absl::Status Unpack(const fs::path &archive_path, const fs::path &into) {
       ARCHIVE_OK)
     return absl::DataLossError(fmt::format("{} is not an archive: {}",
                                            archive_path.string(),
-                                           archive_error_string(in.get())));
+                                           ArchiveError(in.get())));
   std::unique_ptr<archive, WriterDeleter> out(archive_write_disk_new());
   archive_write_disk_set_options(out.get(),
                                  ARCHIVE_EXTRACT_SECURE_NODOTDOT |
@@ -56,11 +62,14 @@ absl::Status Unpack(const fs::path &archive_path, const fs::path &into) {
     if (status == ARCHIVE_EOF)
       return absl::OkStatus();
     if (status != ARCHIVE_OK)
-      return absl::DataLossError(fmt::format("{}: {}", archive_path.string(),
-                                             archive_error_string(in.get())));
+      return absl::DataLossError(
+          fmt::format("{}: {}", archive_path.string(), ArchiveError(in.get())));
     const std::string name = archive_entry_pathname(entry);
     const mode_t type = archive_entry_filetype(entry);
-    if (type != AE_IFREG && type != AE_IFDIR)
+    // A hard link reads as a regular file but would tie the entry to
+    // whatever file of the user's the link names.
+    if ((type != AE_IFREG && type != AE_IFDIR) ||
+        archive_entry_hardlink(entry) || archive_entry_symlink(entry))
       return absl::DataLossError(
           fmt::format("{}: entry '{}' is neither a file nor a folder",
                       archive_path.string(), name));
@@ -75,36 +84,45 @@ absl::Status Unpack(const fs::path &archive_path, const fs::path &into) {
     if (archive_write_header(out.get(), entry) != ARCHIVE_OK)
       return absl::DataLossError(fmt::format("{}: entry '{}': {}",
                                              archive_path.string(), name,
-                                             archive_error_string(out.get())));
+                                             ArchiveError(out.get())));
     if (type == AE_IFREG)
       if (absl::Status copied = CopyData(in.get(), out.get()); !copied.ok())
         return absl::DataLossError(fmt::format("{}: entry '{}': {}",
                                                archive_path.string(), name,
                                                std::string(copied.message())));
     if (archive_write_finish_entry(out.get()) != ARCHIVE_OK)
-      return absl::InternalError(archive_error_string(out.get()));
+      return absl::InternalError(ArchiveError(out.get()));
   }
 }
 
 } // namespace
 
 absl::Status UnpackArchive(const fs::path &archive, const fs::path &target) {
-  const fs::path partial =
-      target.parent_path() /
-      fmt::format(".{}.unpacking-{}", target.filename().string(), getpid());
+  // The caller holds the version's lock: an unpacking folder already there
+  // is a stopped run's, and goes.
+  const std::string prefix =
+      fmt::format(".{}.unpacking-", target.filename().string());
   std::error_code error;
-  fs::remove_all(partial, error);
+  for (auto it = fs::directory_iterator(target.parent_path(), error);
+       !error && it != fs::directory_iterator(); it.increment(error))
+    if (it->path().filename().string().starts_with(prefix)) {
+      std::error_code ignored;
+      fs::remove_all(it->path(), ignored);
+    }
+  const fs::path partial =
+      target.parent_path() / fmt::format("{}{}", prefix, getpid());
+  error.clear();
   fs::create_directories(partial, error);
+  // Entries are named from the folder's real path: libarchive's symlink
+  // guard would refuse a cache reached through a link (~/.cache -> ...).
+  const fs::path real = error ? partial : fs::canonical(partial, error);
   if (error)
     return absl::InternalError(
         fmt::format("cannot create {}: {}", partial.string(), error.message()));
-  absl::Status unpacked = Unpack(archive, partial);
+  absl::Status unpacked = Unpack(archive, real);
   if (unpacked.ok()) {
     fs::rename(partial, target, error);
-    // Another process may have unpacked the same version meanwhile.
-    if (!error || fs::is_directory(target))
-      unpacked = absl::OkStatus();
-    else
+    if (error)
       unpacked = absl::InternalError(
           fmt::format("cannot move {} to {}: {}", partial.string(),
                       target.string(), error.message()));

@@ -47,7 +47,11 @@ SplitParts(const std::string &path, const std::vector<std::string> &files,
   std::smatch match;
   if (!std::regex_match(path, match, SplitPattern()))
     return std::vector<std::string>{path};
-  const int count = std::stoi(match[3].str());
+  const int count = std::stoi(match[3].str()),
+            index = std::stoi(match[2].str());
+  if (count < 1 || index < 1 || index > count)
+    return absl::InvalidArgumentError(fmt::format(
+        "{} in {} is not a valid split GGUF part name", path, repo));
   std::vector<std::string> parts;
   for (int k = 1; k <= count; ++k) {
     const std::string part =

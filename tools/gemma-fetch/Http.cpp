@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <ctime>
 #include <thread>
@@ -67,10 +68,10 @@ size_t OnBody(char *data, size_t size, size_t count, void *user) {
   auto &exchange = *static_cast<Exchange *>(user);
   const size_t bytes = size * count;
   const long status = exchange.response.status;
-  // Only a success's body goes to the sink: an error page must never land
-  // in a weight file.
-  if (exchange.request->sink && status >= 200 && status < 300) {
-    if (!exchange.request->sink(status, data, bytes)) {
+  // Only a 200's or 206's body goes to the sink: an error page (or a 203's
+  // transformed body) must never land in a weight file.
+  if (exchange.request->sink && (status == 200 || status == 206)) {
+    if (!exchange.request->sink(exchange.response, data, bytes)) {
       exchange.sink_failed = true;
       return 0;
     }
@@ -262,6 +263,12 @@ absl::StatusOr<HttpResponse> HttpClient::Send(HttpRequest request) {
             fmt::format("{}: more than {} redirects", url, kMaxRedirects));
       hops.push_back(response->status);
       url = ResolveUrl(url, response->headers["location"]);
+      // libcurl could fetch file:// or others where a server points; a
+      // download only ever goes to http(s).
+      if (!url.starts_with("http://") && !url.starts_with("https://"))
+        return absl::DataLossError(
+            fmt::format("{} redirected to '{}', which is not http(s)",
+                        OriginOf(request.url), url));
       continue; // a redirect is not a try
     }
     if (!retry || attempt >= options_.retries) {
@@ -269,8 +276,9 @@ absl::StatusOr<HttpResponse> HttpClient::Send(HttpRequest request) {
         response->hops = std::move(hops);
       return response;
     }
-    double wait = std::min(kMaxBackoffSeconds,
-                           options_.backoff_seconds * double(1 << attempt));
+    double wait =
+        std::min(kMaxBackoffSeconds,
+                 std::ldexp(options_.backoff_seconds, std::min(attempt, 8)));
     if (response.ok())
       if (const double asked = RetryAfterSeconds(*response); asked >= 0)
         wait = asked;

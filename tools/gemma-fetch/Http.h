@@ -44,11 +44,12 @@ struct HttpResponse {
   std::vector<long> hops; // statuses of the redirects followed, in order
 };
 
-// Receives a success's body (status 2xx, given: a 200 answering a Range
-// request starts over) as it arrives; returning false aborts the transfer
-// (a disk error: the sink keeps its own message).
-using BodySink =
-    std::function<bool(long status, const char *data, size_t size)>;
+// Receives the body of a 200 or 206 as it arrives, with the response's
+// status and headers (a 200 answering a Range request starts over, a 206
+// says where its bytes start); returning false aborts the transfer (a disk
+// error, a wrong Content-Range: the sink keeps its own message).
+using BodySink = std::function<bool(const HttpResponse &head, const char *data,
+                                    size_t size)>;
 
 struct HttpRequest {
   std::string method = "GET"; // GET or HEAD
@@ -78,7 +79,8 @@ public:
   HttpClient(const HttpClient &) = delete;
   HttpClient &operator=(const HttpClient &) = delete;
 
-  // One request: redirects followed (at most 10), retried with backoff on
+  // One request: redirects followed (at most 10, to http or https only),
+  // retried with backoff on
   // connection errors, 429 and 5xx (Retry-After honoured, seconds or a
   // date). Returns the final answer whatever its status; an error only
   // when no answer came (the message names the host and libcurl's reason).

@@ -156,8 +156,19 @@ absl::StatusOr<HttpResponse> Hub::GetJson(const std::string &url,
   if (!response.ok())
     return response.status();
   if (response->status != 200)
-    return absl::NotFoundError(ApiError(*response, repo, what));
+    return ApiStatus(*response, repo, what);
   return response;
+}
+
+absl::Status Hub::ApiStatus(const HttpResponse &response,
+                            const std::string &repo,
+                            const std::string &what) const {
+  // An outage left after the retries is Unavailable: the caller may then
+  // answer from the cache, as when the network is down.
+  const std::string message = ApiError(response, repo, what);
+  if (response.status == 429 || response.status >= 500)
+    return absl::UnavailableError(message);
+  return absl::NotFoundError(message);
 }
 
 absl::StatusOr<std::string> Hub::ResolveCommit(const std::string &repo,
@@ -222,13 +233,26 @@ absl::Status Hub::Download(const std::string &repo, const std::string &commit,
   head.method = "HEAD";
   head.url = url;
   head.headers = {"Accept-Encoding: identity"};
-  // The metadata rides on the Hub's own answer, before the CDN's redirect.
+  // The metadata rides on the Hub's own answer, before the CDN's redirect;
+  // the Hub's redirects to itself (a renamed repository) are followed
+  // first, as huggingface_hub does.
   head.follow_redirects = false;
-  absl::StatusOr<HttpResponse> meta = client_.Send(head);
-  if (!meta.ok())
-    return meta.status();
+  absl::StatusOr<HttpResponse> meta;
+  for (int hop = 0;; ++hop) {
+    meta = client_.Send(head);
+    if (!meta.ok())
+      return meta.status();
+    const std::string location = Header(*meta, "location");
+    const bool to_hub =
+        meta->status >= 300 && meta->status < 400 && !location.empty() &&
+        Header(*meta, "x-linked-etag").empty() &&
+        OriginOf(ResolveUrl(head.url, location)) == OriginOf(endpoint_);
+    if (!to_hub || hop == 5)
+      break;
+    head.url = ResolveUrl(head.url, location);
+  }
   if (meta->status != 200 && (meta->status < 300 || meta->status >= 400))
-    return absl::NotFoundError(ApiError(*meta, repo, path));
+    return ApiStatus(*meta, repo, path);
   const std::string linked = NormalizeEtag(Header(*meta, "x-linked-etag"));
   const std::string etag =
       linked.empty() ? NormalizeEtag(Header(*meta, "etag")) : linked;
@@ -244,7 +268,7 @@ absl::Status Hub::Download(const std::string &repo, const std::string &commit,
   download.incomplete = cache.Incomplete(etag);
   download.lock = cache.Lock(etag);
   download.sha256 = IsSha256(linked) ? linked : "";
-  download.size = size.empty() ? -1 : std::strtoll(size.c_str(), nullptr, 10);
+  download.size = ParseCount(size);
   download.label = path;
   if (absl::Status fetched = DownloadBlob(client_, download); !fetched.ok())
     return fetched;

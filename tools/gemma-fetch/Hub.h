@@ -52,6 +52,8 @@ public:
 private:
   std::string ApiError(const HttpResponse &response, const std::string &repo,
                        const std::string &what) const;
+  absl::Status ApiStatus(const HttpResponse &response, const std::string &repo,
+                         const std::string &what) const;
   absl::StatusOr<HttpResponse> GetJson(const std::string &url,
                                        const std::string &repo,
                                        const std::string &what);

@@ -29,19 +29,28 @@ absl::Status Failed(const std::string &what, const fs::path &path,
       fmt::format("cannot {} {}: {}", what, path.string(), error.message()));
 }
 
+// A leading ~/ as the user's home, as huggingface_hub expands it.
+std::string ExpandHome(std::string path) {
+  if (path == "~" || path.starts_with("~/"))
+    path = Home() + path.substr(1);
+  return path;
+}
+
 } // namespace
 
 std::string HfHome() {
   if (std::string home = Env("HF_HOME"); !home.empty())
-    return home;
+    return ExpandHome(home);
   if (std::string xdg = Env("XDG_CACHE_HOME"); !xdg.empty())
     return (fs::path(xdg) / "huggingface").string();
   return (fs::path(Home()) / ".cache" / "huggingface").string();
 }
 
 fs::path HubCacheRoot() {
-  if (std::string root = Env("HF_HUB_CACHE"); !root.empty())
-    return root;
+  // HUGGINGFACE_HUB_CACHE: the older name huggingface_hub still reads.
+  for (const char *name : {"HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"})
+    if (std::string root = Env(name); !root.empty())
+      return ExpandHome(root);
   return fs::path(HfHome()) / "hub";
 }
 

@@ -11,8 +11,9 @@
 //                                                blob
 //   ROOT/.locks/models--ORG--NAME/ETAG.lock      held while ETAG downloads
 //
-// ROOT is HF_HUB_CACHE, else HF_HOME/hub, else
-// $XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub.
+// ROOT is HF_HUB_CACHE (or its older name HUGGINGFACE_HUB_CACHE), else
+// HF_HOME/hub, else $XDG_CACHE_HOME/huggingface/hub, else
+// ~/.cache/huggingface/hub; a leading ~/ is the home folder.
 //
 //===----------------------------------------------------------------------===//
 

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -29,10 +30,12 @@ inline int64_t IntField(const nlohmann::json &object, const char *name,
   const auto it = object.find(name);
   if (it == object.end())
     return absent;
-  if (it->is_number_integer())
-    return it->get<int64_t>();
+  // (Unsigned first: nlohmann counts an unsigned value as an integer too,
+  // and one past INT64_MAX would wrap.)
   if (it->is_number_unsigned())
     return int64_t(std::min<uint64_t>(it->get<uint64_t>(), INT64_MAX));
+  if (it->is_number_integer())
+    return it->get<int64_t>();
   return absent;
 }
 

@@ -156,9 +156,11 @@ fs::path CachedKaggleVersion(const KaggleHandle &handle) {
     return fs::is_directory(version, error) ? version : fs::path();
   }
   int best = 0;
-  for (const auto &entry : fs::directory_iterator(dir, error)) {
-    const std::string name = entry.path().filename().string();
-    if (entry.is_directory(error) && !name.empty() && name.size() <= 6 &&
+  // (Incremented with an error code: the range-for's ++ throws.)
+  for (auto it = fs::directory_iterator(dir, error);
+       !error && it != fs::directory_iterator(); it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    if (it->is_directory(error) && !name.empty() && name.size() <= 6 &&
         name.find_first_not_of("0123456789") == std::string::npos)
       best = std::max(best, std::atoi(name.c_str()));
   }
@@ -195,6 +197,16 @@ std::string Kaggle::ApiError(const HttpResponse &response,
                      response.status, what, message);
 }
 
+absl::Status Kaggle::ApiStatus(const HttpResponse &response,
+                               const std::string &what) const {
+  // An outage left after the retries is Unavailable: the caller may then
+  // answer from the cache.
+  const std::string message = ApiError(response, what);
+  if (response.status == 429 || response.status >= 500)
+    return absl::UnavailableError(message);
+  return absl::NotFoundError(message);
+}
+
 absl::StatusOr<int> Kaggle::LatestVersion(const KaggleHandle &handle) {
   HttpRequest request;
   request.url = fmt::format("{}/models/{}/get", api_, handle.Name());
@@ -203,7 +215,7 @@ absl::StatusOr<int> Kaggle::LatestVersion(const KaggleHandle &handle) {
     return response.status();
   const std::string what = "model " + handle.Name();
   if (response->status != 200)
-    return absl::NotFoundError(ApiError(*response, what));
+    return ApiStatus(*response, what);
   const int64_t version = IntField(json::parse(response->body, nullptr, false),
                                    "versionNumber", -1);
   if (version <= 0 || version > 999999)
@@ -219,39 +231,58 @@ absl::StatusOr<fs::path> Kaggle::Download(const KaggleHandle &handle) {
   std::error_code error;
   if (fs::is_directory(target, error))
     return target;
+  const std::string label =
+      fmt::format("{} version {}", handle.Name(), version);
+  // One process at a time downloads and unpacks a version; the archive's
+  // own lock (inside DownloadBlob) is then never contended.
+  absl::StatusOr<std::unique_ptr<FileLock>> lock =
+      FileLock::Acquire(dir / (version + ".lock"), label);
+  if (!lock.ok())
+    return lock.status();
   BlobDownload download;
   download.url =
       fmt::format("{}/models/{}/{}/download", api_, handle.Name(), version);
   download.blob = dir / (version + ".archive");
   download.incomplete = dir / (version + ".archive.incomplete");
-  download.lock = dir / (version + ".lock");
-  download.label = fmt::format("{} version {}", handle.Name(), version);
+  download.lock = dir / (version + ".archive.lock");
+  download.label = label;
+  if (fs::is_directory(target, error)) {
+    fs::remove(download.blob, error); // left by a run stopped after unpacking
+    return target;
+  }
+  if (absl::Status sized = ArchiveSize(handle, download); !sized.ok())
+    return sized;
+  if (absl::Status fetched = DownloadBlob(client_, download); !fetched.ok())
+    return fetched;
+  absl::Status unpacked = UnpackArchive(download.blob, target);
+  // A damaged archive is fetched afresh next time, not unpacked again.
+  fs::remove(download.blob, error);
+  if (!unpacked.ok())
+    return unpacked;
+  return target;
+}
+
+absl::Status Kaggle::ArchiveSize(const KaggleHandle &handle,
+                                 BlobDownload &download) {
   // The size, when a HEAD of the download tells it (through the redirect
-  // to the archive), is what a resumed transfer must reach; a refusal is
-  // the answer the download itself would get.
+  // to the archive), is what a resumed transfer must reach. The API's own
+  // refusal is the answer the download would get; the storage behind the
+  // redirect may not answer HEAD at all, which leaves the size unknown.
   HttpRequest head;
   head.method = "HEAD";
   head.url = download.url;
   absl::StatusOr<HttpResponse> meta = client_.Send(head);
   if (!meta.ok())
     return meta.status();
-  if (meta->status == 401 || meta->status == 403 || meta->status == 404)
-    return absl::NotFoundError(ApiError(
-        *meta, fmt::format("model {} version {}", handle.Name(), version)));
+  if (meta->hops.empty() &&
+      (meta->status == 401 || meta->status == 403 || meta->status == 404))
+    return absl::NotFoundError(
+        ApiError(*meta, fmt::format("model {} version {}", handle.Name(),
+                                    handle.version)));
   if (const auto it = meta->headers.find("content-length");
       meta->status == 200 && it != meta->headers.end())
-    download.size = std::strtoll(it->second.c_str(), nullptr, 10);
-  if (absl::Status fetched = DownloadBlob(client_, download); !fetched.ok())
-    return fetched;
-  if (absl::Status unpacked = UnpackArchive(download.blob, target);
-      !unpacked.ok()) {
-    // A damaged archive is fetched afresh next time, not unpacked again.
-    fs::remove(download.blob, error);
-    return unpacked;
-  }
-  fs::remove(download.blob, error);
-  fs::remove(download.lock, error);
-  return target;
+    download.size = ParseCount(it->second);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<KaggleModel>>
@@ -263,7 +294,7 @@ Kaggle::Search(const std::string &words, int limit) {
   if (!response.ok())
     return response.status();
   if (response->status != 200)
-    return absl::NotFoundError(ApiError(*response, "the model search"));
+    return ApiStatus(*response, "the model search");
   const json body = json::parse(response->body, nullptr, false);
   if (!body.is_object() || !body.contains("models") ||
       !body["models"].is_array())

@@ -18,6 +18,7 @@
 #define TOOLS_GEMMA_FETCH_KAGGLE_H
 
 #include "tools/gemma-fetch/Http.h"
+#include "tools/gemma-fetch/Transfer.h"
 
 #include "absl/status/statusor.h"
 
@@ -72,6 +73,9 @@ public:
 private:
   std::string ApiError(const HttpResponse &response,
                        const std::string &what) const;
+  absl::Status ApiStatus(const HttpResponse &response,
+                         const std::string &what) const;
+  absl::Status ArchiveSize(const KaggleHandle &handle, BlobDownload &download);
 
   HttpClient &client_;
   std::string api_;

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <unistd.h>
 
 namespace gemma::fetch {
@@ -35,21 +36,24 @@ absl::Status PlaceFile(const fs::path &from, const fs::path &to) {
   fs::create_directories(to.parent_path(), error);
   if (error)
     return Failed("create", to.parent_path(), error);
-  fs::create_hard_link(source, to, error);
-  if (!error)
+  // link() never replaces: a file that appeared at `to` meanwhile stays.
+  if (::link(source.c_str(), to.c_str()) == 0)
     return absl::OkStatus();
-  // Another file system: a copy, under a temporary name until whole.
+  if (errno != EXDEV && errno != EPERM && errno != EMLINK)
+    return Failed("place the model at", to,
+                  std::error_code(errno, std::generic_category()));
+  // Another file system: a copy under a temporary name until whole, then
+  // linked to its name (again never replacing) and the temporary removed.
   const fs::path temp =
       to.parent_path() /
       fmt::format(".{}.{}.partial", to.filename().string(), getpid());
   fs::copy_file(source, temp, fs::copy_options::overwrite_existing, error);
-  if (!error)
-    fs::rename(temp, to, error);
-  if (error) {
-    std::error_code ignored;
-    fs::remove(temp, ignored);
+  if (!error && ::link(temp.c_str(), to.c_str()) != 0)
+    error = std::error_code(errno, std::generic_category());
+  std::error_code ignored;
+  fs::remove(temp, ignored);
+  if (error)
     return Failed("copy the model to", to, error);
-  }
   return absl::OkStatus();
 }
 

@@ -27,36 +27,6 @@ absl::Status Errno(const std::string &what, const fs::path &path, int error) {
                                          path.string(), std::strerror(error)));
 }
 
-// An exclusive flock on `path`, held for the object's life.
-class FileLock {
-public:
-  static absl::StatusOr<std::unique_ptr<FileLock>>
-  Acquire(const fs::path &path, const std::string &label) {
-    std::error_code error;
-    fs::create_directories(path.parent_path(), error);
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0)
-      return Errno("create the lock", path, errno);
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      std::fprintf(stderr,
-                   "gemma-fetch: %s: waiting for another download of it to "
-                   "end (%s)\n",
-                   label.c_str(), path.c_str());
-      if (::flock(fd, LOCK_EX) != 0) {
-        const int saved = errno;
-        ::close(fd);
-        return Errno("lock", path, saved);
-      }
-    }
-    return std::unique_ptr<FileLock>(new FileLock(fd));
-  }
-  ~FileLock() { ::close(fd_); }
-
-private:
-  explicit FileLock(int fd) : fd_(fd) {}
-  int fd_;
-};
-
 // BLOB.incomplete, open for appending, with the SHA-256 of what it holds.
 struct Partial {
   int fd = -1;
@@ -136,51 +106,114 @@ std::string RateLine(double bytes, double seconds) {
   return fmt::format("{}/s", HumanBytes(seconds > 0 ? bytes / seconds : 0));
 }
 
-// GETs the rest of the file into `partial`, with a progress bar.
-absl::Status Fetch(HttpClient &client, const BlobDownload &d,
-                   Partial &partial) {
-  ProgressBar bar;
-  const Clock::time_point start = Clock::now();
-  const int64_t resumed_from = partial.length;
-  bool started = false;
-  absl::Status restart_error;
-  HttpRequest request;
-  request.url = d.url;
-  request.headers = d.headers;
-  request.headers.push_back("Accept-Encoding: identity");
-  request.before_try = [&](HttpRequest &r) {
-    r.range_from = partial.length > 0 ? partial.length : -1;
-    started = false;
-  };
-  request.sink = [&](long status, const char *data, size_t size) {
-    if (!started) {
-      started = true;
-      // A 200 to a Range request is the whole file again.
-      if (status == 200 && partial.length > 0) {
-        restart_error = partial.Restart(d.incomplete);
-        if (!restart_error.ok())
+// The first byte a 206's Content-Range (bytes FIRST-LAST/TOTAL) places, or
+// -1.
+int64_t RangeStart(const HttpResponse &head) {
+  const auto it = head.headers.find("content-range");
+  if (it == head.headers.end() || !it->second.starts_with("bytes "))
+    return -1;
+  return ParseCount(it->second.substr(6, it->second.find('-') - 6));
+}
+
+// The TOTAL of a 416's Content-Range (bytes */TOTAL), or -1.
+int64_t UnsatisfiedTotal(const HttpResponse &head) {
+  const auto it = head.headers.find("content-range");
+  if (it == head.headers.end() || !it->second.starts_with("bytes */"))
+    return -1;
+  return ParseCount(it->second.substr(8));
+}
+
+// Writes the bodies of one GET's tries into `partial`, drawing progress.
+class Receiver {
+public:
+  Receiver(const BlobDownload &d, Partial &partial)
+      : d_(d), partial_(partial), resumed_from_(partial.length) {}
+
+  HttpRequest Request() {
+    HttpRequest request;
+    request.url = d_.url;
+    request.headers = d_.headers;
+    request.headers.push_back("Accept-Encoding: identity");
+    request.before_try = [this](HttpRequest &r) {
+      r.range_from = partial_.length > 0 ? partial_.length : -1;
+      asked_from_ = r.range_from;
+      started_ = false;
+    };
+    request.sink = [this](const HttpResponse &head, const char *data,
+                          size_t size) { return Take(head, data, size); };
+    return request;
+  }
+
+  // Why the sink stopped the transfer, when it did for a reason of its own.
+  const absl::Status &error() const { return error_; }
+  int64_t received() const { return partial_.length - resumed_from_; }
+  double seconds() const {
+    return std::chrono::duration<double>(Clock::now() - start_).count();
+  }
+  void Done() { bar_.Finish(); }
+
+private:
+  bool Take(const HttpResponse &head, const char *data, size_t size) {
+    if (!started_) {
+      started_ = true;
+      if (head.status == 200 && partial_.length > 0) {
+        // A 200 to a Range request is the whole file again.
+        error_ = partial_.Restart(d_.incomplete);
+        if (!error_.ok())
           return false;
+      } else if (head.status == 206 && RangeStart(head) != asked_from_) {
+        error_ = absl::DataLossError(
+            fmt::format("{}: asked for bytes from {}, the server sent '{}'",
+                        d_.label, asked_from_,
+                        head.headers.count("content-range")
+                            ? head.headers.at("content-range")
+                            : "no Content-Range"));
+        return false;
       }
     }
-    if (!partial.Write(data, size))
+    if (!partial_.Write(data, size))
       return false;
-    const double seconds =
-        std::chrono::duration<double>(Clock::now() - start).count();
-    const double rate = double(partial.length - resumed_from) / seconds;
+    const double rate = double(received()) / seconds();
     std::string label =
-        fmt::format("{} {}", d.label,
-                    RateLine(double(partial.length - resumed_from), seconds));
-    if (d.size > 0 && rate > 0)
-      label +=
-          fmt::format(" ETA {:.0f} s", double(d.size - partial.length) / rate);
-    bar.Update(uint64_t(partial.length), uint64_t(std::max<int64_t>(d.size, 0)),
-               label);
+        fmt::format("{} {}", d_.label, RateLine(double(received()), seconds()));
+    if (d_.size > 0 && rate > 0)
+      label += fmt::format(" ETA {:.0f} s",
+                           double(d_.size - partial_.length) / rate);
+    bar_.Update(uint64_t(partial_.length),
+                uint64_t(std::max<int64_t>(d_.size, 0)), label);
     return true;
-  };
-  absl::StatusOr<HttpResponse> response = client.Send(std::move(request));
-  bar.Finish();
-  if (!restart_error.ok())
-    return restart_error;
+  }
+
+  const BlobDownload &d_;
+  Partial &partial_;
+  const int64_t resumed_from_;
+  int64_t asked_from_ = -1;
+  bool started_ = false;
+  absl::Status error_;
+  ProgressBar bar_;
+  const Clock::time_point start_ = Clock::now();
+};
+
+// GETs the rest of the file into `partial`, with a progress bar. A 416
+// (the range starts at or past the end) means the partial file is whole
+// when the server's total says so, else it starts over once.
+absl::Status Fetch(HttpClient &client, const BlobDownload &d,
+                   Partial &partial) {
+  const int64_t resumed_from = partial.length;
+  Receiver receiver(d, partial);
+  absl::StatusOr<HttpResponse> response = client.Send(receiver.Request());
+  if (response.ok() && response->status == 416 && partial.length > 0) {
+    if (UnsatisfiedTotal(*response) == partial.length) {
+      receiver.Done();
+      return absl::OkStatus();
+    }
+    if (absl::Status restarted = partial.Restart(d.incomplete); !restarted.ok())
+      return restarted;
+    response = client.Send(receiver.Request());
+  }
+  receiver.Done();
+  if (!receiver.error().ok())
+    return receiver.error();
   if (partial.write_error == ENOSPC || partial.write_error == EDQUOT)
     return absl::ResourceExhaustedError(fmt::format(
         "disk full writing {} ({} kept there: run again to resume once "
@@ -196,16 +229,15 @@ absl::Status Fetch(HttpClient &client, const BlobDownload &d,
   if (response->status != 200 && response->status != 206)
     return absl::UnavailableError(
         fmt::format("{}: the server answered {}", d.label, response->status));
-  const double seconds =
-      std::chrono::duration<double>(Clock::now() - start).count();
-  std::fprintf(
-      stderr, "gemma-fetch: %s: %s in %.1f s (%s)%s\n", d.label.c_str(),
-      HumanBytes(double(partial.length - resumed_from)).c_str(), seconds,
-      RateLine(double(partial.length - resumed_from), seconds).c_str(),
+  const std::string resumed =
       resumed_from > 0
           ? fmt::format(", resumed at {}", HumanBytes(double(resumed_from)))
-                .c_str()
-          : "");
+          : "";
+  std::fprintf(
+      stderr, "gemma-fetch: %s: %s in %.1f s (%s)%s\n", d.label.c_str(),
+      HumanBytes(double(receiver.received())).c_str(), receiver.seconds(),
+      RateLine(double(receiver.received()), receiver.seconds()).c_str(),
+      resumed.c_str());
   return absl::OkStatus();
 }
 
@@ -244,6 +276,36 @@ bool Present(const BlobDownload &d) {
 }
 
 } // namespace
+
+absl::StatusOr<std::unique_ptr<FileLock>>
+FileLock::Acquire(const fs::path &path, const std::string &label) {
+  std::error_code error;
+  fs::create_directories(path.parent_path(), error);
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return Errno("create the lock", path, errno);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    std::fprintf(stderr,
+                 "gemma-fetch: %s: waiting for another download of it to "
+                 "end (%s)\n",
+                 label.c_str(), path.c_str());
+    if (::flock(fd, LOCK_EX) != 0) {
+      const int saved = errno;
+      ::close(fd);
+      return Errno("lock", path, saved);
+    }
+  }
+  return std::unique_ptr<FileLock>(new FileLock(fd));
+}
+
+FileLock::~FileLock() { ::close(fd_); }
+
+int64_t ParseCount(const std::string &text) {
+  if (text.empty() || text.size() > 18 ||
+      text.find_first_not_of("0123456789") != std::string::npos)
+    return -1;
+  return std::strtoll(text.c_str(), nullptr, 10);
+}
 
 std::string HumanBytes(double bytes) {
   const char *units[] = {"B", "KB", "MB", "GB", "TB"};

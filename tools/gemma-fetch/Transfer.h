@@ -16,12 +16,32 @@
 #include "tools/gemma-fetch/Http.h"
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace gemma::fetch {
+
+// An exclusive flock on a file, held for the object's life (the kind of
+// lock huggingface_hub's filelock takes on the same paths). The file is
+// never deleted: a process waiting on it would then hold a lock nobody
+// else sees.
+class FileLock {
+public:
+  // Waits, saying so on stderr, while another process holds it.
+  static absl::StatusOr<std::unique_ptr<FileLock>>
+  Acquire(const std::filesystem::path &path, const std::string &label);
+  ~FileLock();
+  FileLock(const FileLock &) = delete;
+  FileLock &operator=(const FileLock &) = delete;
+
+private:
+  explicit FileLock(int fd) : fd_(fd) {}
+  int fd_;
+};
 
 struct BlobDownload {
   std::string url;
@@ -34,6 +54,10 @@ struct BlobDownload {
 
 // Downloads `download.url` into `download.blob` unless it is there already.
 absl::Status DownloadBlob(HttpClient &client, const BlobDownload &download);
+
+// A header's decimal count ("1234"), or -1 when it is not one (empty,
+// signed, other characters, too long): an untrusted size is then unknown.
+int64_t ParseCount(const std::string &text);
 
 // "1.2 GB": bytes in the units people read.
 std::string HumanBytes(double bytes);

@@ -28,7 +28,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
 
 namespace {
 
@@ -142,7 +144,8 @@ PickCached(const RepoCache &cache, const std::string &repo,
   std::optional<std::string> commit = IsCommitHash(revision)
                                           ? std::optional(revision.getValue())
                                           : cache.ReadRef(revision);
-  if (!commit || !fs::is_directory(cache.Snapshot(*commit, "")))
+  std::error_code error;
+  if (!commit || !fs::is_directory(cache.Snapshot(*commit, ""), error))
     return absl::NotFoundError(fmt::format(
         "{} at {} is not in the cache ({}): fetch it once without --offline",
         repo, revision.getValue(), cache.dir().string()));
@@ -152,7 +155,7 @@ PickCached(const RepoCache &cache, const std::string &repo,
     return absl::NotFoundError(
         fmt::format("in the cache: {}", std::string(pick.status().message())));
   for (const std::string &file : pick->files)
-    if (!fs::exists(cache.Snapshot(*commit, file)))
+    if (!fs::exists(cache.Snapshot(*commit, file), error))
       return absl::NotFoundError(fmt::format(
           "{} of {} is not in the cache: fetch it without --offline", file,
           repo));
@@ -188,6 +191,17 @@ FetchHub(const RepoCache &cache, const std::string &repo,
   return std::make_pair(*commit, *pick);
 }
 
+// HF_HUB_OFFLINE, huggingface_hub's switch for --offline: 1, true, yes, on.
+bool HubOfflineFromEnvironment() {
+  const char *value = std::getenv("HF_HUB_OFFLINE");
+  if (!value)
+    return false;
+  std::string lower = value;
+  for (char &c : lower)
+    c = char(std::tolower(static_cast<unsigned char>(c)));
+  return lower == "1" || lower == "true" || lower == "yes" || lower == "on";
+}
+
 int RunHub() {
   std::string repo = hf_repo, quant;
   if (const size_t colon = repo.find(':'); colon != std::string::npos) {
@@ -206,9 +220,11 @@ int RunHub() {
                               "--revision and --hf-file must be relative "
                               "paths without '.' or '..' parts");
   const RepoCache cache(HubCacheRoot(), repo);
+  const bool cache_only = offline || HubOfflineFromEnvironment();
   absl::StatusOr<std::pair<std::string, Pick>> got =
-      offline ? PickCached(cache, repo, quant) : FetchHub(cache, repo, quant);
-  if (!offline && absl::IsUnavailable(got.status())) {
+      cache_only ? PickCached(cache, repo, quant)
+                 : FetchHub(cache, repo, quant);
+  if (!cache_only && absl::IsUnavailable(got.status())) {
     // No network: what the cache holds for the same request will do.
     absl::StatusOr<std::pair<std::string, Pick>> cached =
         PickCached(cache, repo, quant);
@@ -221,6 +237,17 @@ int RunHub() {
   if (!got.ok())
     return Fail(got.status());
   const auto &[commit, pick] = *got;
+  if (pick.main_file.empty() && !out_dir.empty()) {
+    // The picked files only: the snapshot may hold others another tool
+    // fetched.
+    for (const std::string &file : pick.files)
+      if (absl::Status placed = PlaceFile(cache.Snapshot(commit, file),
+                                          fs::path(out_dir.getValue()) / file);
+          !placed.ok())
+        return Fail(placed);
+    std::printf("%s\n", out_dir.c_str());
+    return 0;
+  }
   if (pick.main_file.empty())
     return Done(cache.Snapshot(commit, ""), /*is_directory=*/true);
   if (pick.files.size() > 1 && !out_dir.empty())
