@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kernels/cpu/Kernels.h"
+#include "kernels/cpu/GemmBf16.h"
 #include "kernels/cpu/GgmlDot.h"
 #include "kernels/cpu/SplitDot.h"
 #include "kernels/cpu/Vector.h"
@@ -285,6 +286,23 @@ GEMMA_MATMUL_BENCH(q8_0, kQ8_0);
 GEMMA_MATMUL_BENCH(q5_0, kQ5_0);
 GEMMA_MATMUL_BENCH(q4_k, kQ4_K);
 GEMMA_MATMUL_BENCH(q6_k, kQ6_K);
+
+// The same prefill chunks with --prefill-math bf16 (activations and
+// weights rounded to bf16, AVX512-BF16's dot products: twice BM_FmaPeak's
+// rate at most): bf16 weights read in place, SFP decoded straight to bf16.
+void BM_MatmulBf16Math(benchmark::State &state, StoredType type) {
+  if (!Bf16GemmSupported()) {
+    state.SkipWithError("this CPU has no AVX512-BF16");
+    return;
+  }
+  SetPrefillBf16(true);
+  BM_Matmul(state, type);
+  SetPrefillBf16(false);
+}
+BENCHMARK_CAPTURE(BM_MatmulBf16Math, bf16, StoredType::kBF16)
+    ->Apply(MatmulShapes);
+BENCHMARK_CAPTURE(BM_MatmulBf16Math, sfp, StoredType::kSFP)
+    ->Apply(MatmulShapes);
 
 // The arithmetic peak of the pool's threads (f32 FMAs on full vectors of
 // the dispatched target): what the Prefill benchmarks' GFLOP/s is held
