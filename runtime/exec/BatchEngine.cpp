@@ -286,6 +286,9 @@ void BatchEngine::Step() {
     }
     ++generated;
     ++row.result.completion_tokens;
+    if (row.request.on_logprobs)
+      row.request.on_logprobs(
+          LogprobsOf(mine, token, row.request.top_logprobs));
     if (!row.request.on_token(token))
       Finish(row, FinishReason::kStopped);
     else if (row.result.completion_tokens >= size_t(row.request.max_tokens) ||

@@ -28,6 +28,7 @@
 
 #include "runtime/exec/PlanSession.h"
 #include "runtime/exec/Sampler.h"
+#include "runtime/exec/TokenLogprobs.h"
 
 #include "absl/status/status.h"
 
@@ -66,6 +67,10 @@ struct GenerationRequest {
   // passed). Returning false stops the generation: its rows are free at
   // the next step.
   std::function<bool(int32_t)> on_token;
+  // When set, called just before on_token with that id's log-probability
+  // and the `top_logprobs` likeliest ids of its step (OpenAI's logprobs).
+  std::function<void(const TokenLogprobs &)> on_logprobs;
+  int top_logprobs = 0;
   // Once, on the engine's thread, when the request is done (or fails).
   std::function<void(const GenerationResult &)> on_done;
 };

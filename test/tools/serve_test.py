@@ -20,6 +20,7 @@ exits 77 (skipped) without it.
 import argparse
 import concurrent.futures
 import json
+import math
 import os
 import signal
 import socket
@@ -197,6 +198,57 @@ class Protocol(unittest.TestCase):
                 temperature=0, stream=True) if c.choices)
         self.assertEqual(streamed, text)
 
+    def test_logprobs_whole_streamed_and_completions(self):
+        whole = self.chat(max_tokens=8, logprobs=True, top_logprobs=3)
+        content = whole.choices[0].logprobs.content
+        self.assertEqual(len(content), 8)
+        for entry in content:
+            top = entry.top_logprobs
+            self.assertEqual(len(top), 3)
+            self.assertEqual([t.logprob for t in top],
+                             sorted((t.logprob for t in top), reverse=True))
+            self.assertLessEqual(sum(math.exp(t.logprob) for t in top), 1.0001)
+            self.assertLess(top[0].logprob, 1e-6)
+            # Greedy: each token is its step's likeliest.
+            self.assertEqual(entry.token, top[0].token)
+            self.assertAlmostEqual(entry.logprob, top[0].logprob, places=6)
+            # A token's bytes may be part of a character (then its text
+            # holds U+FFFD); together they are the reply.
+            if "\ufffd" not in entry.token:
+                self.assertEqual(bytes(entry.bytes), entry.token.encode())
+        raw = b"".join(bytes(entry.bytes) for entry in content)
+        self.assertEqual(raw.decode(errors="replace"),
+                         whole.choices[0].message.content)
+        streamed = []
+        for chunk in self.chat(max_tokens=8, logprobs=True, top_logprobs=3,
+                               stream=True):
+            for choice in chunk.choices:
+                if choice.logprobs and choice.logprobs.content:
+                    streamed += choice.logprobs.content
+        # (The second request reuses the first's cached prompt: its sums
+        # may round differently.)
+        self.assertEqual([e.token for e in streamed], [e.token for e in content])
+        for a, b in zip(streamed, content):
+            self.assertAlmostEqual(a.logprob, b.logprob, delta=1e-4)
+        # Without logprobs none come back.
+        self.assertIsNone(self.chat(max_tokens=2).choices[0].logprobs)
+        completion = self.client.completions.create(
+            model="tiny", prompt="Once upon a time", max_tokens=6,
+            temperature=0, logprobs=2)
+        lp = completion.choices[0].logprobs
+        self.assertEqual(len(lp.tokens), 6)
+        self.assertEqual(lp.text_offset[0], 0)
+        self.assertEqual(lp.text_offset, sorted(lp.text_offset))
+        if "".join(lp.tokens) == completion.choices[0].text:
+            self.assertEqual(lp.text_offset,
+                             [sum(len(t) for t in lp.tokens[:i])
+                              for i in range(6)])
+        for token, logprob, top in zip(lp.tokens, lp.token_logprobs,
+                                       lp.top_logprobs):
+            self.assertEqual(len(top), 2)
+            self.assertAlmostEqual(max(top.values()), logprob, places=6)
+            self.assertIn(token, top)
+
     def test_seeded_sampling_repeats(self):
         a = self.chat(max_tokens=10, seed=7, temperature=0.9, top_p=0.9)
         b = self.chat(max_tokens=10, seed=7, temperature=0.9, top_p=0.9)
@@ -219,6 +271,8 @@ class Protocol(unittest.TestCase):
               "temperature": "hot"}, 400, "temperature"),
             ({"messages": [{"role": "user", "content": "x"}], "n": 2},
              400, "n"),
+            ({"messages": [{"role": "user", "content": "x"}],
+              "top_logprobs": 2}, 400, "top_logprobs"),
             ({"messages": [{"role": "user", "content": "x"}],
               "model": "gpt-4"}, 404, "model"),
             ({"messages": [{"role": "user", "content": "word " * 400}]},

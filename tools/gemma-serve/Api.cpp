@@ -177,7 +177,7 @@ std::optional<ApiError> ReadStop(const json &body, CompletionParams &params) {
 }
 
 // Fields whose non-default values this server does not implement.
-std::optional<ApiError> RefuseUnsupported(const json &body, bool chat) {
+std::optional<ApiError> RefuseUnsupported(const json &body) {
   std::optional<int64_t> n;
   if (std::optional<ApiError> e = ReadInt(body, "n", 1, 128, n))
     return e;
@@ -193,14 +193,12 @@ std::optional<ApiError> RefuseUnsupported(const json &body, bool chat) {
                                    "'repeat_penalty' is)",
                                    name));
   }
-  for (const char *name : {"logprobs", "echo"}) {
-    const json *v = Field(body, name);
-    if (v && !(v->is_boolean() || (!chat && v->is_number_integer())))
-      return Bad(name, fmt::format("'{}' must be {}", name,
-                                   chat ? "true or false" : "a number"));
-    if (v && ((v->is_boolean() && v->get<bool>()) ||
-              (v->is_number_integer() && v->get<int64_t>() != 0)))
-      return Bad(name, fmt::format("not supported yet: '{}'", name));
+  if (const json *v = Field(body, "echo")) {
+    if (!v->is_boolean())
+      return Bad("echo", "'echo' must be true or false");
+    if (v->get<bool>())
+      return Bad("echo", "not supported yet: 'echo' (the prompt's own "
+                         "log-probabilities)");
   }
   for (const char *name : {"tools", "functions", "suffix", "logit_bias"})
     if (Field(body, name))
@@ -209,6 +207,30 @@ std::optional<ApiError> RefuseUnsupported(const json &body, bool chat) {
     if (!format->is_object() || format->value("type", "text") != "text")
       return Bad("response_format", "not supported yet: a response_format "
                                     "other than text");
+  return std::nullopt;
+}
+
+// Chat: logprobs true|false with top_logprobs 0-20; completions: logprobs
+// 0-20, the alternatives per token (OpenAI allows 5 there; llama.cpp more).
+std::optional<ApiError> ReadLogprobs(const json &body, bool chat,
+                                     CompletionParams &params) {
+  constexpr int64_t kMaxTop = 20;
+  std::optional<int64_t> top;
+  if (!chat) {
+    if (std::optional<ApiError> e = ReadInt(body, "logprobs", 0, kMaxTop, top))
+      return e;
+    params.logprobs = top ? int(*top) : -1;
+    return std::nullopt;
+  }
+  bool wanted = false;
+  if (std::optional<ApiError> e = ReadBool(body, "logprobs", wanted))
+    return e;
+  if (std::optional<ApiError> e =
+          ReadInt(body, "top_logprobs", 0, kMaxTop, top))
+    return e;
+  if (top && !wanted)
+    return Bad("top_logprobs", "'top_logprobs' needs 'logprobs': true");
+  params.logprobs = wanted ? int(top.value_or(0)) : -1;
   return std::nullopt;
 }
 
@@ -291,7 +313,7 @@ ParseCompletion(std::string_view text, bool chat, const ServedModel &model,
     params.max_tokens = int(*max_tokens);
   for (std::optional<ApiError> e :
        {ReadSampling(body, seed, params), ReadStop(body, params),
-        RefuseUnsupported(body, chat),
+        RefuseUnsupported(body), ReadLogprobs(body, chat, params),
         ReadBool(body, "ignore_eos", params.ignore_eos),
         ReadBool(body, "stream", params.stream)})
     if (e)
@@ -317,16 +339,90 @@ nlohmann::json Usage(const GenerationResult &result) {
           {"prompt_tokens_details", {{"cached_tokens", result.cached_tokens}}}};
 }
 
+namespace {
+
+json TokenBytes(const std::string &text) {
+  json bytes = json::array();
+  for (unsigned char c : text)
+    bytes.push_back(int(c));
+  return bytes;
+}
+
+// Chat's form: {"content": [{token, logprob, bytes, top_logprobs}, ...]}.
+json ChatLogprobs(std::span<const TokenLogprobs> tokens,
+                  const TokenText &text_of) {
+  json content = json::array();
+  for (const TokenLogprobs &t : tokens) {
+    const std::string text = text_of(t.token);
+    json top = json::array();
+    for (const auto &[id, logprob] : t.top) {
+      const std::string alternative = text_of(id);
+      top.push_back({{"token", alternative},
+                     {"logprob", logprob},
+                     {"bytes", TokenBytes(alternative)}});
+    }
+    content.push_back({{"token", text},
+                       {"logprob", t.logprob},
+                       {"bytes", TokenBytes(text)},
+                       {"top_logprobs", top}});
+  }
+  return {{"content", content}};
+}
+
+// The completions' (legacy) form: parallel lists, with each token's offset
+// in characters (code points, counted at their first byte) into the
+// reply, from `offset`.
+json CompletionLogprobs(std::span<const TokenLogprobs> tokens,
+                        const TokenText &text_of, size_t offset) {
+  json texts = json::array(), logprobs = json::array(), tops = json::array(),
+       offsets = json::array();
+  for (const TokenLogprobs &t : tokens) {
+    const std::string text = text_of(t.token);
+    texts.push_back(text);
+    logprobs.push_back(t.logprob);
+    offsets.push_back(offset);
+    offset += CodePoints(text);
+    json top = json::object();
+    for (const auto &[id, logprob] : t.top)
+      top[text_of(id)] = logprob;
+    tops.push_back(top);
+  }
+  return {{"tokens", texts},
+          {"token_logprobs", logprobs},
+          {"top_logprobs", tops},
+          {"text_offset", offsets}};
+}
+
+} // namespace
+
+size_t CodePoints(std::string_view text) {
+  size_t count = 0;
+  for (unsigned char c : text)
+    count += (c & 0xc0) != 0x80;
+  return count;
+}
+
+nlohmann::json LogprobsJson(const CompletionParams &params,
+                            std::span<const TokenLogprobs> tokens,
+                            const TokenText &text_of, size_t offset) {
+  if (params.logprobs < 0)
+    return nullptr;
+  return params.chat ? ChatLogprobs(tokens, text_of)
+                     : CompletionLogprobs(tokens, text_of, offset);
+}
+
 nlohmann::json CompletionBody(const CompletionParams &params,
                               const std::string &id, const std::string &model,
                               int64_t created, const std::string &text,
                               const char *finish,
-                              const GenerationResult &result) {
+                              const GenerationResult &result,
+                              const nlohmann::json &logprobs) {
   json choice = {{"index", 0}, {"finish_reason", finish}};
   if (params.chat)
     choice["message"] = {{"role", "assistant"}, {"content", text}};
   else
-    choice["text"] = text, choice["logprobs"] = nullptr;
+    choice["text"] = text;
+  choice["logprobs"] = logprobs;
   return {{"id", id},
           {"object", params.chat ? "chat.completion" : "text_completion"},
           {"created", created},
@@ -338,7 +434,8 @@ nlohmann::json CompletionBody(const CompletionParams &params,
 nlohmann::json ChunkBody(const CompletionParams &params, const std::string &id,
                          const std::string &model, int64_t created,
                          const std::string &text, const char *finish,
-                         const GenerationResult *usage) {
+                         const GenerationResult *usage,
+                         const nlohmann::json &logprobs) {
   json choice = {{"index", 0}};
   choice["finish_reason"] = finish ? json(finish) : json(nullptr);
   if (params.chat) {
@@ -347,8 +444,8 @@ nlohmann::json ChunkBody(const CompletionParams &params, const std::string &id,
       choice["delta"]["content"] = text;
   } else {
     choice["text"] = text;
-    choice["logprobs"] = nullptr;
   }
+  choice["logprobs"] = logprobs;
   json chunk = {
       {"id", id},
       {"object", params.chat ? "chat.completion.chunk" : "text_completion"},

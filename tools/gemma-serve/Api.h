@@ -19,7 +19,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -57,6 +59,9 @@ struct CompletionParams {
   bool stream = false;
   bool include_usage = false;
   std::vector<std::string> stop;
+  // Alternatives per token to report with each token's log-probability;
+  // -1: no logprobs (chat: logprobs + top_logprobs; completions: logprobs).
+  int logprobs = -1;
 };
 
 // The server's facts a request is checked against.
@@ -78,19 +83,36 @@ const char *FinishName(FinishReason reason);
 
 nlohmann::json Usage(const GenerationResult &result);
 
+// A token's text as a reply would carry it (its bytes; a byte-fallback
+// token alone may be part of a character).
+using TokenText = std::function<std::string(int32_t)>;
+
+// Characters of UTF-8 text: its bytes that start one.
+size_t CodePoints(std::string_view text);
+
+// The `logprobs` of a choice for `tokens` (null when the request asked for
+// none): chat's {"content": [{token, logprob, bytes, top_logprobs}]}, or
+// the completions' parallel lists with text offsets counted from `offset`
+// (the characters of the reply before these tokens).
+nlohmann::json LogprobsJson(const CompletionParams &params,
+                            std::span<const TokenLogprobs> tokens,
+                            const TokenText &text_of, size_t offset = 0);
+
 // The whole answer (stream false).
 nlohmann::json CompletionBody(const CompletionParams &params,
                               const std::string &id, const std::string &model,
                               int64_t created, const std::string &text,
                               const char *finish,
-                              const GenerationResult &result);
+                              const GenerationResult &result,
+                              const nlohmann::json &logprobs = nullptr);
 
 // One streamed chunk: `text` (a delta), or the closing chunk with `finish`
-// (and usage when given).
+// (and usage when given); `logprobs` those of the tokens the chunk carries.
 nlohmann::json ChunkBody(const CompletionParams &params, const std::string &id,
                          const std::string &model, int64_t created,
                          const std::string &text, const char *finish,
-                         const GenerationResult *usage);
+                         const GenerationResult *usage,
+                         const nlohmann::json &logprobs = nullptr);
 
 } // namespace gemma::serve
 

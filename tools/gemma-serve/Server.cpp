@@ -21,6 +21,8 @@ struct Channel {
   std::mutex mutex;
   std::condition_variable cv;
   std::vector<int32_t> ids; // not yet taken
+  // With logprobs asked for, one per id of `ids`, in order.
+  std::vector<TokenLogprobs> logprobs;
   bool done = false;
   GenerationResult result;
   std::atomic<bool> cancelled{false};
@@ -136,14 +138,19 @@ Server::Shared::PromptIds(const CompletionParams &params) const {
 
 namespace {
 
+using Emit = std::function<bool(const std::string &piece,
+                                std::span<const TokenLogprobs> logprobs)>;
+
 // Feeds the channel's ids through `text` as they come, handing each
-// piece to `emit` (false: the client is gone). Returns when the engine is
-// done with the request; stops it early on a stop string or a lost client.
-// `alive` is polled while no id comes.
-void Pump(Channel &channel, TextStream &text,
-          const std::function<bool(const std::string &)> &emit,
-          const std::function<bool()> &alive) {
+// piece to `emit` (false: the client is gone) with the logprobs of the ids
+// since the last piece. Returns when the engine is done with the request,
+// with the logprobs of ids whose text was still held back; stops it early
+// on a stop string or a lost client. `alive` is polled while no id comes.
+std::vector<TokenLogprobs> Pump(Channel &channel, TextStream &text,
+                                const Emit &emit,
+                                const std::function<bool()> &alive) {
   std::vector<int32_t> ids;
+  std::vector<TokenLogprobs> logprobs, pending;
   for (;;) {
     bool done = false;
     {
@@ -151,21 +158,49 @@ void Pump(Channel &channel, TextStream &text,
       channel.cv.wait_for(lock, std::chrono::milliseconds(200),
                           [&] { return channel.done || !channel.ids.empty(); });
       ids.swap(channel.ids);
+      logprobs.swap(channel.logprobs);
       done = channel.done;
     }
-    for (int32_t id : ids) {
+    for (size_t k = 0; k < ids.size(); ++k) {
       if (text.stopped())
         break;
-      const std::string piece = text.Add(id);
-      if ((!piece.empty() && !emit(piece)) || text.stopped())
+      if (k < logprobs.size())
+        pending.push_back(std::move(logprobs[k]));
+      const std::string piece = text.Add(ids[k]);
+      if (!piece.empty()) {
+        if (!emit(piece, pending))
+          channel.cancelled = true;
+        pending.clear();
+      }
+      if (text.stopped())
         channel.cancelled = true;
     }
     ids.clear();
+    logprobs.clear();
     if (done)
-      return;
+      return pending;
     if (!alive())
       channel.cancelled = true;
   }
+}
+
+// A token's own bytes: its piece with SentencePiece's word marker as a
+// space, a byte-fallback piece (<0xNN>) as its byte.
+std::string PieceText(const SentencePieceTokenizer &tokenizer, int32_t id) {
+  const std::string piece = tokenizer.IdToPiece(id);
+  if (piece.size() == 6 && piece.starts_with("<0x") && piece.back() == '>')
+    return std::string(1, char(std::stoi(piece.substr(3, 2), nullptr, 16)));
+  const std::string_view marker = "\xe2\x96\x81"; // U+2581
+  std::string text;
+  for (size_t at = 0; at < piece.size();) {
+    if (std::string_view(piece).substr(at).starts_with(marker)) {
+      text += ' ';
+      at += marker.size();
+    } else {
+      text += piece[at++];
+    }
+  }
+  return text;
 }
 
 std::string Sse(const json &j) { return "data: " + Dump(j) + "\n\n"; }
@@ -203,6 +238,13 @@ void Server::Shared::Complete(const httplib::Request &req,
   request.sampling = params->sampling;
   request.max_tokens = max_tokens;
   request.ignore_eos = params->ignore_eos;
+  if (params->logprobs >= 0) {
+    request.top_logprobs = params->logprobs;
+    request.on_logprobs = [channel](const TokenLogprobs &logprobs) {
+      std::lock_guard<std::mutex> lock(channel->mutex);
+      channel->logprobs.push_back(logprobs);
+    };
+  }
   request.on_token = [channel](int32_t id) {
     {
       std::lock_guard<std::mutex> lock(channel->mutex);
@@ -234,15 +276,22 @@ void Server::Shared::Complete(const httplib::Request &req,
   const int64_t created = UnixNow();
   const std::string name = model.served.id;
   auto text = std::make_shared<TextStream>(*model.tokenizer, params->stop);
+  const SentencePieceTokenizer *tokenizer = model.tokenizer;
+  const TokenText text_of = [tokenizer](int32_t token) {
+    return PieceText(*tokenizer, token);
+  };
   if (!params->stream) {
     std::string answer;
-    Pump(
+    std::vector<TokenLogprobs> logprobs;
+    const std::vector<TokenLogprobs> held = Pump(
         *channel, *text,
-        [&](const std::string &piece) {
+        [&](const std::string &piece, std::span<const TokenLogprobs> some) {
           answer += piece;
+          logprobs.insert(logprobs.end(), some.begin(), some.end());
           return true;
         },
         [] { return true; });
+    logprobs.insert(logprobs.end(), held.begin(), held.end());
     answer += text->Finish();
     const GenerationResult &result = channel->result;
     if (result.finish == FinishReason::kError)
@@ -250,9 +299,10 @@ void Server::Shared::Complete(const httplib::Request &req,
                              "server_error", "", ""});
     const char *finish =
         text->stopped() ? "stop" : FinishName(channel->result.finish);
-    res.set_content(Dump(CompletionBody(*params, id, name, created, answer,
-                                        finish, result)),
-                    "application/json");
+    res.set_content(
+        Dump(CompletionBody(*params, id, name, created, answer, finish, result,
+                            LogprobsJson(*params, logprobs, text_of))),
+        "application/json");
     return;
   }
   res.set_header("Cache-Control", "no-cache");
@@ -267,19 +317,25 @@ void Server::Shared::Complete(const httplib::Request &req,
           channel->cancelled = true;
           return false;
         }
-        Pump(
+        size_t sent = 0; // characters of text, for the completions' offsets
+        const std::vector<TokenLogprobs> held = Pump(
             *channel, *text,
-            [&](const std::string &piece) {
-              return write(Sse(ChunkBody(*params, id, name, created, piece,
-                                         nullptr, nullptr)));
+            [&](const std::string &piece, std::span<const TokenLogprobs> some) {
+              const bool ok = write(Sse(
+                  ChunkBody(*params, id, name, created, piece, nullptr, nullptr,
+                            LogprobsJson(*params, some, text_of, sent))));
+              sent += CodePoints(piece);
+              return ok;
             },
             [&] { return sink.is_writable(); });
         if (channel->cancelled && !text->stopped())
           return false; // the client went away
         const std::string tail = text->Finish();
-        if (!tail.empty())
-          write(Sse(
-              ChunkBody(*params, id, name, created, tail, nullptr, nullptr)));
+        // (Logprobs of tokens whose text a stop string cut still go out.)
+        if (!tail.empty() || (params->logprobs >= 0 && !held.empty()))
+          write(
+              Sse(ChunkBody(*params, id, name, created, tail, nullptr, nullptr,
+                            LogprobsJson(*params, held, text_of, sent))));
         const GenerationResult &result = channel->result;
         if (result.finish == FinishReason::kError) {
           write(Sse(ErrorJson({500, std::string(result.status.message()),

@@ -87,7 +87,8 @@ TEST(ServeApi, EachBadFieldIsA400NamingIt) {
         R"("temperature": -1)", R"("temperature": "hot")", R"("top_p": 0)",
         R"("top_k": -1)", R"("seed": "x")", R"("stop": [1])",
         R"("stop": ["a", "b", "c", "d", "e"])", R"("stream": "yes")",
-        R"("n": 2)", R"("presence_penalty": 0.5)", R"("logprobs": true)",
+        R"("n": 2)", R"("presence_penalty": 0.5)", R"("logprobs": 3)",
+        R"("top_logprobs": 2)", R"("logprobs": true, "top_logprobs": 21)",
         R"("tools": [])", R"("response_format": {"type": "json_object"})"}) {
     const ApiError e = ErrorOf("{" + ok + ", " + field + "}");
     EXPECT_EQ(e.status, 400) << field;
@@ -103,6 +104,28 @@ TEST(ServeApi, EachBadFieldIsA400NamingIt) {
       ErrorBody({400, "bad", "invalid_request_error", "", "stop"});
   EXPECT_EQ(nlohmann::json::parse(body)["error"]["param"], "stop");
   EXPECT_TRUE(nlohmann::json::parse(body)["error"]["code"].is_null());
+}
+
+// Chat asks for logprobs with a flag and a count of alternatives, the
+// completions with the count alone; none asked: -1.
+TEST(ServeApi, ReadsLogprobsInBothForms) {
+  const auto logprobs = [&](const std::string &body, bool chat) {
+    auto parsed = ParseCompletion(body, chat, kModel, 1);
+    EXPECT_TRUE(std::holds_alternative<CompletionParams>(parsed)) << body;
+    return std::holds_alternative<CompletionParams>(parsed)
+               ? std::get<CompletionParams>(parsed).logprobs
+               : -2;
+  };
+  const std::string chat = R"("messages": [{"role": "user", "content": "x"}])";
+  EXPECT_EQ(logprobs("{" + chat + "}", true), -1);
+  EXPECT_EQ(logprobs("{" + chat + R"(, "logprobs": false})", true), -1);
+  EXPECT_EQ(logprobs("{" + chat + R"(, "logprobs": true})", true), 0);
+  EXPECT_EQ(
+      logprobs("{" + chat + R"(, "logprobs": true, "top_logprobs": 5})", true),
+      5);
+  EXPECT_EQ(logprobs(R"({"prompt": "x", "logprobs": 2})", false), 2);
+  EXPECT_EQ(logprobs(R"({"prompt": "x", "logprobs": null})", false), -1);
+  EXPECT_EQ(ErrorOf(R"({"prompt": "x", "echo": true})", false).param, "echo");
 }
 
 // The text of some ids, streamed id by id, equals their decoding at the
