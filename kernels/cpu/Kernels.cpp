@@ -366,7 +366,18 @@ void MatmulRows(const MatmulJob &job, const PreparedJob &prepared, bool bf16,
       const int64_t count = std::min({run, end - o, kBatchBlockRows});
       for (int64_t k = 0; k < count; ++k)
         DecodeRowForGemm(w, row + k, rows + k * stride);
-      DotRowsMulti(job.x, n, in, in, rows, stride, count, y + o, out);
+      // The next block's stored rows come from memory during the products
+      // (decoding them would otherwise wait for each line).
+      const uint8_t *next = nullptr;
+      int64_t next_bytes = 0;
+      if (o + count < end) {
+        const auto [next_row, next_run] = runs.At(o + count);
+        next = w.data + next_row * row_bytes;
+        next_bytes =
+            std::min({kBatchBlockRows, next_run, end - o - count}) * row_bytes;
+      }
+      DotRowsMulti(job.x, n, in, in, rows, stride, count, y + o, out, next,
+                   next_bytes);
       o += count;
     }
     return;

@@ -465,10 +465,12 @@ void ExpRowsVec(float *x, int64_t rows, int64_t width, float *maxes,
 template <int N, int R = 4>
 HWY_INLINE void DotRowsMultiN(const float *x, int64_t x_stride, int64_t in,
                               const float *w, int64_t w_stride, int64_t count,
-                              float *y, int64_t y_stride) {
+                              float *y, int64_t y_stride, const uint8_t *next,
+                              int64_t next_bytes) {
   const hn::ScalableTag<float> d;
   const int64_t lanes = int64_t(hn::Lanes(d));
   const int64_t whole = in / lanes * lanes;
+  int64_t fetched = 0; // bytes of `next` asked for
   for (int64_t j = 0; j < count; j += R) {
     const int rows = int(std::min<int64_t>(R, count - j));
     decltype(hn::Zero(d)) acc[R][N];
@@ -480,6 +482,10 @@ HWY_INLINE void DotRowsMultiN(const float *x, int64_t x_stride, int64_t in,
         acc[r][i] = hn::Zero(d);
     }
     for (int64_t k = 0; k < whole; k += lanes) {
+      if (fetched < next_bytes) {
+        hwy::Prefetch(next + fetched);
+        fetched += 64;
+      }
       decltype(hn::Zero(d)) wv[R];
       for (int r = 0; r < R; ++r)
         wv[r] = hn::LoadU(d, wr[r] + k);
@@ -502,11 +508,13 @@ HWY_INLINE void DotRowsMultiN(const float *x, int64_t x_stride, int64_t in,
 // One pass of m <= 6 activation rows.
 void DotRowsMultiPass(int64_t m, const float *x, int64_t x_stride, int64_t in,
                       const float *w, int64_t w_stride, int64_t count, float *y,
-                      int64_t y_stride) {
+                      int64_t y_stride, const uint8_t *next,
+                      int64_t next_bytes) {
   switch (m) {
 #define GEMMA_DOT_ROWS_MULTI(N)                                                \
   case N:                                                                      \
-    return DotRowsMultiN<N>(x, x_stride, in, w, w_stride, count, y, y_stride);
+    return DotRowsMultiN<N>(x, x_stride, in, w, w_stride, count, y, y_stride,  \
+                            next, next_bytes);
     GEMMA_DOT_ROWS_MULTI(1)
     GEMMA_DOT_ROWS_MULTI(2)
     GEMMA_DOT_ROWS_MULTI(3)
@@ -530,15 +538,17 @@ void DotRowsMultiPass(int64_t m, const float *x, int64_t x_stride, int64_t in,
 // faster at 8 rows and far slower below.)
 void DotRowsMultiVec(const float *x, int64_t n, int64_t x_stride, int64_t in,
                      const float *w, int64_t w_stride, int64_t count, float *y,
-                     int64_t y_stride) {
+                     int64_t y_stride, const uint8_t *next,
+                     int64_t next_bytes) {
   if (n < 1 || n > 8)
     std::abort(); // a caller's bug: 1 to 8 rows
   constexpr int64_t kMaxPass = HWY_MAX_BYTES >= 64 ? 6 : 3;
   const int64_t passes = (n + kMaxPass - 1) / kMaxPass;
   for (int64_t p = 0, i = 0; p < passes; ++p) {
     const int64_t m = (n - i) / (passes - p);
+    // (The first pass asks for the next bytes, spread over its steps.)
     DotRowsMultiPass(m, x + i * x_stride, x_stride, in, w, w_stride, count,
-                     y + i * y_stride, y_stride);
+                     y + i * y_stride, y_stride, next, p == 0 ? next_bytes : 0);
     i += m;
   }
 }
@@ -696,9 +706,9 @@ void SoftmaxRows(const float *x, int64_t rows, int64_t width, float *out) {
 
 void DotRowsMulti(const float *x, int64_t n, int64_t x_stride, int64_t in,
                   const float *w, int64_t w_stride, int64_t count, float *y,
-                  int64_t y_stride) {
+                  int64_t y_stride, const uint8_t *next, int64_t next_bytes) {
   HWY_DYNAMIC_DISPATCH(DotRowsMultiVec)
-  (x, n, x_stride, in, w, w_stride, count, y, y_stride);
+  (x, n, x_stride, in, w, w_stride, count, y, y_stride, next, next_bytes);
 }
 
 void GeluTanhVector(const float *x, int64_t n, float *out) {

@@ -59,9 +59,13 @@ void SoftmaxRows(const float *x, int64_t rows, int64_t width, float *out);
 // apart) and `count` f32 weight rows (w_stride apart) of `in` values: each
 // weight vector is read once for every row (a server's batched decode).
 // f32 products and sums, in lanes then across them.
+// `next_bytes` bytes at `next` (the stored rows the caller decodes next)
+// are prefetched meanwhile, a line per step, so memory works while the
+// arithmetic runs.
 void DotRowsMulti(const float *x, int64_t n, int64_t x_stride, int64_t in,
                   const float *w, int64_t w_stride, int64_t count, float *y,
-                  int64_t y_stride);
+                  int64_t y_stride, const uint8_t *next = nullptr,
+                  int64_t next_bytes = 0);
 
 // The tanh approximation of GELU, elementwise (in place allowed).
 void GeluTanhVector(const float *x, int64_t n, float *out);
