@@ -107,6 +107,19 @@ HttpOptions Options() {
   return options;
 }
 
+// The credential header for requests to `endpoint`'s origin and no other
+// (none when `header` is empty).
+std::vector<Credential> OnlyFor(const std::string &endpoint,
+                                const std::string &header) {
+  if (header.empty())
+    return {};
+  return {{OriginOf(endpoint), header}};
+}
+
+std::string Bearer(const std::string &token) {
+  return token.empty() ? "" : "Authorization: Bearer " + token;
+}
+
 // Prints the path the user runs (after --out's placing), last on stdout.
 int Done(const fs::path &path, bool is_directory) {
   fs::path result = path;
@@ -166,11 +179,7 @@ absl::StatusOr<std::pair<std::string, Pick>>
 FetchHub(const RepoCache &cache, const std::string &repo,
          const std::string &quant) {
   const std::string endpoint = HubEndpoint(), token = HubToken();
-  std::vector<Credential> credentials;
-  if (!token.empty())
-    credentials.push_back(
-        {OriginOf(endpoint), "Authorization: Bearer " + token});
-  HttpClient client(Options(), credentials);
+  HttpClient client(Options(), OnlyFor(endpoint, Bearer(token)));
   Hub hub(client, endpoint, !token.empty());
   absl::StatusOr<std::string> commit = hub.ResolveCommit(repo, revision);
   if (!commit.ok())
@@ -286,10 +295,7 @@ int RunKaggle() {
   if (!authorization.ok())
     return Fail(authorization.status());
   const std::string endpoint = KaggleEndpoint();
-  std::vector<Credential> credentials;
-  if (!authorization->empty())
-    credentials.push_back({OriginOf(endpoint), *authorization});
-  HttpClient client(Options(), credentials);
+  HttpClient client(Options(), OnlyFor(endpoint, *authorization));
   Kaggle api(client, endpoint, !authorization->empty());
   absl::StatusOr<fs::path> folder = absl::UnknownError("");
   if (handle->version == 0) {
@@ -320,11 +326,7 @@ std::string Day(const std::string &timestamp) {
 
 int RunSearchHub() {
   const std::string token = HubToken(), endpoint = HubEndpoint();
-  std::vector<Credential> credentials;
-  if (!token.empty())
-    credentials.push_back(
-        {OriginOf(endpoint), "Authorization: Bearer " + token});
-  HttpClient client(Options(), credentials);
+  HttpClient client(Options(), OnlyFor(endpoint, Bearer(token)));
   Hub hub(client, endpoint, !token.empty());
   absl::StatusOr<std::vector<HubModel>> models = hub.Search(search_hf, limit);
   if (!models.ok())
@@ -349,10 +351,7 @@ int RunSearchKaggle() {
   if (!authorization.ok())
     return Fail(authorization.status());
   const std::string endpoint = KaggleEndpoint();
-  std::vector<Credential> credentials;
-  if (!authorization->empty())
-    credentials.push_back({OriginOf(endpoint), *authorization});
-  HttpClient client(Options(), credentials);
+  HttpClient client(Options(), OnlyFor(endpoint, *authorization));
   Kaggle api(client, endpoint, !authorization->empty());
   absl::StatusOr<std::vector<KaggleModel>> models =
       api.Search(search_kaggle, limit);
