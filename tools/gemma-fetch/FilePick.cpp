@@ -39,13 +39,23 @@ const std::regex &SplitPattern() {
   return pattern;
 }
 
+// libstdc++'s regex matcher recurses per character: a name from a server
+// longer than any real file name's is not matched at all (one of 30 KB
+// overflows an 8 MB stack).
+constexpr size_t kMaxMatched = 512;
+
+bool MatchSplit(const std::string &path, std::smatch &match) {
+  return path.size() <= kMaxMatched &&
+         std::regex_match(path, match, SplitPattern());
+}
+
 // Every part of the split GGUF `path` belongs to (itself alone when it is
 // not one), in part order; the parts must all be in `files`.
 absl::StatusOr<std::vector<std::string>>
 SplitParts(const std::string &path, const std::vector<std::string> &files,
            const std::string &repo) {
   std::smatch match;
-  if (!std::regex_match(path, match, SplitPattern()))
+  if (!MatchSplit(path, match))
     return std::vector<std::string>{path};
   const int count = std::stoi(match[3].str()),
             index = std::stoi(match[2].str());
@@ -88,8 +98,7 @@ std::vector<std::string> WithQuant(const std::vector<std::string> &ggufs,
   std::vector<std::string> found;
   for (const std::string &path : ggufs) {
     std::smatch match;
-    if (std::regex_match(path, match, SplitPattern()) &&
-        std::stoi(match[2].str()) != 1)
+    if (MatchSplit(path, match) && std::stoi(match[2].str()) != 1)
       continue;
     if (quant.empty() || CarriesQuant(path, quant))
       found.push_back(path);
@@ -127,6 +136,11 @@ absl::StatusOr<Pick> PickGguf(const std::vector<std::string> &files,
           "quantization (--hf-repo {}:QUANT); {}",
           repo, repo, QuantList(ggufs)));
   }
+  // (Only later parts of split GGUFs, their first part missing: the
+  // fuzzer found this empty choice.)
+  if (found.empty())
+    return absl::NotFoundError(fmt::format("{} holds no whole GGUF model: {}",
+                                           repo, QuantList(ggufs)));
   if (found.size() > 1)
     return absl::InvalidArgumentError(fmt::format(
         "{} matches several files in {}: {}; name one with --hf-file",
@@ -185,7 +199,9 @@ std::string QuantOf(const std::string &path) {
       "(?:[-._]|$)",
       std::regex::icase);
   std::string stem = Basename(path);
-  if (std::smatch match; std::regex_match(stem, match, SplitPattern()))
+  if (stem.size() > kMaxMatched)
+    return "";
+  if (std::smatch match; MatchSplit(stem, match))
     stem = match[1].str();
   else if (EndsWithGguf(stem))
     stem.resize(stem.size() - 5);

@@ -79,6 +79,11 @@ TEST(FilePick, SplitGgufBringsEveryPart) {
   absl::StatusOr<Pick> pick = PickFiles(repo, "org/repo", "Q8_0", "");
   ASSERT_TRUE(pick.ok());
   EXPECT_EQ(pick->main_file, parts.front());
+  // Later parts without their first, and a part count of zero.
+  EXPECT_NE(Error({"m-Q8_0-00002-of-00002.gguf"}, "").find("no whole GGUF"),
+            std::string::npos);
+  EXPECT_NE(Error({"m-Q8_0-00001-of-00000.gguf"}, "").find("not a valid"),
+            std::string::npos);
   EXPECT_NE(Error({"m-Q8_0-00001-of-00002.gguf"}, "")
                 .find("part "
                       "m-Q8_0-00002-of-"
