@@ -205,6 +205,42 @@ std::string PieceText(const SentencePieceTokenizer &tokenizer, int32_t id) {
 
 std::string Sse(const json &j) { return "data: " + Dump(j) + "\n\n"; }
 
+// The engine's request for `params`, its ids and logprobs going to
+// `channel` as they come, and its end.
+GenerationRequest RequestInto(const std::shared_ptr<Channel> &channel,
+                              const CompletionParams &params,
+                              std::vector<int32_t> ids, int max_tokens) {
+  GenerationRequest request;
+  request.prompt = std::move(ids);
+  request.sampling = params.sampling;
+  request.max_tokens = max_tokens;
+  request.ignore_eos = params.ignore_eos;
+  if (params.logprobs >= 0) {
+    request.top_logprobs = params.logprobs;
+    request.on_logprobs = [channel](const TokenLogprobs &logprobs) {
+      std::lock_guard<std::mutex> lock(channel->mutex);
+      channel->logprobs.push_back(logprobs);
+    };
+  }
+  request.on_token = [channel](int32_t id) {
+    {
+      std::lock_guard<std::mutex> lock(channel->mutex);
+      channel->ids.push_back(id);
+    }
+    channel->cv.notify_one();
+    return !channel->cancelled.load();
+  };
+  request.on_done = [channel](const GenerationResult &result) {
+    {
+      std::lock_guard<std::mutex> lock(channel->mutex);
+      channel->done = true;
+      channel->result = result;
+    }
+    channel->cv.notify_one();
+  };
+  return request;
+}
+
 } // namespace
 
 void Server::Shared::Complete(const httplib::Request &req,
@@ -233,34 +269,8 @@ void Server::Shared::Complete(const httplib::Request &req,
   const int max_tokens = std::min(params->max_tokens.value_or(room), room);
 
   auto channel = std::make_shared<Channel>();
-  GenerationRequest request;
-  request.prompt = std::move(ids);
-  request.sampling = params->sampling;
-  request.max_tokens = max_tokens;
-  request.ignore_eos = params->ignore_eos;
-  if (params->logprobs >= 0) {
-    request.top_logprobs = params->logprobs;
-    request.on_logprobs = [channel](const TokenLogprobs &logprobs) {
-      std::lock_guard<std::mutex> lock(channel->mutex);
-      channel->logprobs.push_back(logprobs);
-    };
-  }
-  request.on_token = [channel](int32_t id) {
-    {
-      std::lock_guard<std::mutex> lock(channel->mutex);
-      channel->ids.push_back(id);
-    }
-    channel->cv.notify_one();
-    return !channel->cancelled.load();
-  };
-  request.on_done = [channel](const GenerationResult &result) {
-    {
-      std::lock_guard<std::mutex> lock(channel->mutex);
-      channel->done = true;
-      channel->result = result;
-    }
-    channel->cv.notify_one();
-  };
+  GenerationRequest request =
+      RequestInto(channel, *params, std::move(ids), max_tokens);
   if (absl::Status s = model.engine->Submit(std::move(request)); !s.ok()) {
     const bool busy = s.code() == absl::StatusCode::kResourceExhausted ||
                       s.code() == absl::StatusCode::kUnavailable;
