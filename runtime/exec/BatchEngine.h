@@ -4,7 +4,8 @@
 // caches for `parallel` sequences (the plan's @decode_<parallel> bucket;
 // each step runs the smallest decode bucket holding the running rows) and a
 // thread that, between decode steps, admits waiting requests: each
-// is prefilled alone into its own rows of the batch (Backend::CacheRows),
+// is prefilled alone into its own rows of the batch (Backend::CacheRows)
+// and gets its first token from a one-row step on those rows at once,
 // then joins the next step, where every running sequence advances by one
 // token in one pass over the weights; a finished sequence leaves its rows
 // at once. Requests beyond the free rows wait in a bounded queue.
@@ -38,6 +39,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -115,6 +117,12 @@ private:
   void Admit(std::unique_lock<std::mutex> &lock);
   // One decode step of every running sequence.
   void Step();
+  // A new row's first token, from its own one-row decode step (true when
+  // a token was generated).
+  bool FirstToken(Row &row, double *seconds);
+  // Takes a row's step logits: samples, reports and ends it or keeps the
+  // token for the next step (true when a token was generated).
+  bool Advance(Row &row, std::span<const float> logits);
   void Finish(Row &row, FinishReason reason, absl::Status status = {});
   size_t SharedStart(const std::vector<int32_t> &ids,
                      const std::vector<int32_t> &prompt) const;
