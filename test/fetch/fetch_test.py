@@ -73,7 +73,7 @@ class FetchTest(unittest.TestCase):
         self.kaggle_cache = os.path.join(self.tmp.name, "kagglehub")
         self.commit = self.hub.add_repo(REPO, GGUF_FILES, downloads=5000)
 
-    def run_fetch(self, *args, env=None, check=True, timeout=120):
+    def environment(self, env=None):
         environment = {
             "PATH": os.environ.get("PATH", ""),
             "HOME": self.tmp.name,
@@ -84,7 +84,11 @@ class FetchTest(unittest.TestCase):
             "KAGGLEHUB_CACHE": self.kaggle_cache,
         }
         environment.update(env or {})
-        done = subprocess.run([ARGS.gemma_fetch, *args], env=environment,
+        return environment
+
+    def run_fetch(self, *args, env=None, check=True, timeout=120):
+        done = subprocess.run([ARGS.gemma_fetch, *args],
+                              env=self.environment(env),
                               cwd=self.tmp.name, capture_output=True,
                               text=True, timeout=timeout)
         if check and done.returncode != 0:
@@ -338,6 +342,40 @@ class FetchTest(unittest.TestCase):
         with open(os.path.join(self.repo_dir(repo), "refs", "main")) as f:
             return f.read()
 
+    # --- one command from a repository name to text ---------------------------
+
+    def test_gemma_exec_runs_a_repository_by_name(self):
+        if not (ARGS.gemma_exec and ARGS.make_gguf_seed):
+            self.skipTest("needs --gemma-exec and --make-gguf-seed")
+        gguf = os.path.join(self.tmp.name, "tiny.gguf")
+        subprocess.run([ARGS.make_gguf_seed, gguf], check=True,
+                       capture_output=True)
+        with open(gguf, "rb") as f:
+            self.hub.add_repo("org/tiny-gemma3-GGUF",
+                              {"tiny-gemma3-Q8_0.gguf": f.read()})
+        run = [ARGS.gemma_exec, "-hf", "org/tiny-gemma3-GGUF", "-p", "Hello",
+               "-n", "4", "--raw"]
+        done = subprocess.run(run, env=self.environment(), capture_output=True,
+                              text=True, timeout=300)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("decode 4 tokens", done.stderr)
+        # The second run needs no network.
+        before = len(self.hub.requests)
+        again = subprocess.run(run, env=self.environment(
+            {"HF_HUB_OFFLINE": "1"}), capture_output=True, text=True,
+            timeout=300)
+        self.assertEqual(again.returncode, 0, again.stderr)
+        self.assertEqual(again.stdout, done.stdout)
+        self.assertEqual(len(self.hub.requests), before)
+        missing = subprocess.run(
+            [ARGS.gemma_exec, "-hf", "org/none", "-p", "Hello"],
+            env=self.environment(), capture_output=True, text=True,
+            timeout=120)
+        self.assertNotEqual(missing.returncode, 0)
+        self.assertIn("no repository org/none", missing.stderr)
+        self.assertTrue(missing.stderr.strip().splitlines()[-1].startswith(
+            "gemma-exec: error: -hf org/none"), missing.stderr)
+
     # --- huggingface_hub shares the cache ------------------------------------
 
     def test_huggingface_hub_finds_ours_and_we_find_its(self):
@@ -486,8 +524,12 @@ def main():
     global ARGS
     parser = argparse.ArgumentParser()
     parser.add_argument("--gemma-fetch", required=True)
+    parser.add_argument("--gemma-exec")
+    parser.add_argument("--make-gguf-seed")
     ARGS, rest = parser.parse_known_args()
-    ARGS.gemma_fetch = os.path.abspath(ARGS.gemma_fetch)
+    for name in ("gemma_fetch", "gemma_exec", "make_gguf_seed"):
+        if getattr(ARGS, name):
+            setattr(ARGS, name, os.path.abspath(getattr(ARGS, name)))
     result = unittest.main(argv=[sys.argv[0]] + rest, exit=False,
                            verbosity=2).result
     sys.exit(0 if result.wasSuccessful() else 1)

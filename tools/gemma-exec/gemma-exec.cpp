@@ -27,6 +27,7 @@
 #include "runtime/tokenizer/SentencePieceTokenizer.h"
 #include "tools/common/Errors.h"
 #include "tools/common/FlagCheck.h"
+#include "tools/common/HubModel.h"
 #include "tools/common/IntList.h"
 #include "tools/common/PlanCache.h"
 #include "tools/common/Progress.h"
@@ -66,6 +67,22 @@ cl::opt<std::string> model_flag("model",
                                 cl::desc("The .plan (instead of the "
                                          "positional argument)"),
                                 cl::value_desc("file"), cl::cat(input));
+
+cl::opt<std::string> hf_repo(
+    "hf-repo",
+    cl::desc("A Hugging Face repository instead of a file, as llama.cpp's "
+             "-hf: gemma-fetch downloads it into Hugging Face's shared cache "
+             "(or finds it there); QUANT picks the GGUF (default Q4_K_M)"),
+    cl::value_desc("org/name[:quant]"), cl::cat(input));
+cl::alias hf_repo_short("hf", cl::desc("Alias for --hf-repo"),
+                        cl::aliasopt(hf_repo));
+cl::alias hf_repo_hfr("hfr", cl::desc("Alias for --hf-repo"),
+                      cl::aliasopt(hf_repo));
+cl::opt<std::string> hf_file("hf-file",
+                             cl::desc("The file of --hf-repo to run"),
+                             cl::value_desc("path"), cl::cat(input));
+cl::alias hf_file_short("hff", cl::desc("Alias for --hf-file"),
+                        cl::aliasopt(hf_file));
 
 cl::opt<std::string>
     prompt_text("prompt",
@@ -466,6 +483,18 @@ int Run() {
                             plan_path.getValue(), model_flag.getValue()));
   if (!model_flag.empty())
     plan_path.setValue(model_flag.getValue());
+  if (!hf_file.empty() && hf_repo.empty())
+    return Fail("--hf-file names a file of --hf-repo: give that too");
+  if (!hf_repo.empty()) {
+    if (!plan_path.empty())
+      return Fail(fmt::format("two models given: '{}' and -hf '{}'",
+                              plan_path.getValue(), hf_repo.getValue()));
+    absl::StatusOr<std::string> fetched =
+        FetchHubModel(hf_repo, hf_file, "gemma-exec");
+    if (!fetched.ok())
+      return Fail(std::string(fetched.status().message()));
+    plan_path.setValue(*fetched);
+  }
   if (plan_path.empty())
     return Fail("give the model: gemma-exec MODEL.plan [flags] (or -m "
                 "MODEL.plan); see --help");

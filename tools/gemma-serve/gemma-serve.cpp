@@ -16,6 +16,7 @@
 #include "runtime/tokenizer/ChatTemplate.h"
 #include "tools/common/Errors.h"
 #include "tools/common/FlagCheck.h"
+#include "tools/common/HubModel.h"
 #include "tools/common/PlanCache.h"
 #include "tools/gemma-serve/Server.h"
 
@@ -40,6 +41,21 @@ cl::OptionCategory running("Running");
 cl::opt<std::string> model_path(
     cl::Positional,
     cl::desc("<model.plan | model.gguf | model.sbs | checkpoint-dir>"));
+cl::opt<std::string> hf_repo(
+    "hf-repo",
+    cl::desc("A Hugging Face repository instead of a file, as llama.cpp's "
+             "-hf: gemma-fetch downloads it into Hugging Face's shared cache "
+             "(or finds it there) while /health answers 503"),
+    cl::value_desc("org/name[:quant]"), cl::cat(running));
+cl::alias hf_repo_short("hf", cl::desc("Alias for --hf-repo"),
+                        cl::aliasopt(hf_repo));
+cl::alias hf_repo_hfr("hfr", cl::desc("Alias for --hf-repo"),
+                      cl::aliasopt(hf_repo));
+cl::opt<std::string> hf_file("hf-file",
+                             cl::desc("The file of --hf-repo to serve"),
+                             cl::value_desc("path"), cl::cat(running));
+cl::alias hf_file_short("hff", cl::desc("Alias for --hf-file"),
+                        cl::aliasopt(hf_file));
 cl::opt<std::string> host("host",
                           cl::desc("Address to listen on; default 127.0.0.1 "
                                    "(this machine only: another address is "
@@ -134,6 +150,13 @@ struct Model {
 
 absl::StatusOr<Model> Load() {
   using namespace gemma;
+  if (!hf_repo.empty()) {
+    absl::StatusOr<std::string> fetched =
+        FetchHubModel(hf_repo, hf_file, "gemma-serve");
+    if (!fetched.ok())
+      return fetched.status();
+    model_path.setValue(*fetched);
+  }
   PlanRequest request;
   request.model = model_path;
   request.context = ctx_size;
@@ -179,8 +202,14 @@ absl::StatusOr<Model> Load() {
 
 int Run() {
   using namespace gemma;
-  if (model_path.empty())
-    return Fail("give the model: gemma-serve MODEL [flags]; see --help");
+  if (model_path.empty() && hf_repo.empty())
+    return Fail("give the model: gemma-serve MODEL [flags] (or -hf "
+                "ORG/NAME[:QUANT]); see --help");
+  if (!model_path.empty() && !hf_repo.empty())
+    return Fail(fmt::format("two models given: '{}' and -hf '{}'",
+                            model_path.getValue(), hf_repo.getValue()));
+  if (!hf_file.empty() && hf_repo.empty())
+    return Fail("--hf-file names a file of --hf-repo: give that too");
   if (parallel < 1 || parallel > 256)
     return Fail("--parallel must be in [1, 256]");
   if (max_queue < 0 || max_body < 1024 || port < 0 || port > 65535)
@@ -211,7 +240,8 @@ int Run() {
   if (absl::Status s = server.Start(); !s.ok())
     return Fail(std::string(s.message()));
   std::fprintf(stderr, "gemma-serve: listening on http://%s:%d (loading %s)\n",
-               host.c_str(), server.port(), model_path.c_str());
+               host.c_str(), server.port(),
+               (model_path.empty() ? hf_repo : model_path).c_str());
   absl::StatusOr<Model> model = Load();
   if (!model.ok()) {
     server.Stop(0);

@@ -1,0 +1,97 @@
+//===- HubModel.cpp - -hf ORG/NAME[:QUANT]: a model by its repository -----===//
+
+#include "tools/common/HubModel.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+extern char **environ;
+
+namespace gemma {
+namespace {
+
+namespace fs = std::filesystem;
+
+// gemma-fetch from the same build or installation as the running tool.
+std::string FetcherPath() {
+  std::error_code error;
+  const fs::path self = fs::read_symlink("/proc/self/exe", error);
+  return error ? std::string() : (self.parent_path() / "gemma-fetch").string();
+}
+
+// Runs `args` with stdout captured (stderr shown); the exit status, or -1
+// when it could not run or died of a signal.
+int RunCapturing(const std::vector<std::string> &args, std::string &out) {
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0)
+    return -1;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
+  posix_spawn_file_actions_addclose(&actions, pipe_fds[1]);
+  std::vector<char *> argv;
+  for (const std::string &arg : args)
+    argv.push_back(const_cast<char *>(arg.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid;
+  const int spawned =
+      posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(pipe_fds[1]);
+  if (spawned != 0) {
+    ::close(pipe_fds[0]);
+    return -1;
+  }
+  char buffer[4096];
+  for (;;) {
+    const ssize_t got = ::read(pipe_fds[0], buffer, sizeof buffer);
+    if (got > 0)
+      out.append(buffer, size_t(got));
+    else if (got == 0 || errno != EINTR)
+      break;
+  }
+  ::close(pipe_fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+} // namespace
+
+absl::StatusOr<std::string> FetchHubModel(const std::string &repo,
+                                          const std::string &file,
+                                          const std::string &tool) {
+  const std::string fetcher = FetcherPath();
+  if (fetcher.empty() || ::access(fetcher.c_str(), X_OK) != 0)
+    return absl::NotFoundError(
+        fmt::format("-hf {}: gemma-fetch is not beside {} ({}) to download it",
+                    repo, tool, fetcher.empty() ? "unknown path" : fetcher));
+  std::vector<std::string> args = {fetcher, "--hf-repo", repo};
+  if (!file.empty())
+    args.insert(args.end(), {"--hf-file", file});
+  std::string out;
+  const int status = RunCapturing(args, out);
+  if (status != 0)
+    return absl::UnavailableError(fmt::format(
+        "-hf {}: gemma-fetch could not provide it{}", repo,
+        status < 0 ? " (it did not run)" : " (its error is above)"));
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r'))
+    out.pop_back();
+  const size_t line = out.rfind('\n');
+  std::string path = line == std::string::npos ? out : out.substr(line + 1);
+  if (path.empty())
+    return absl::DataLossError(
+        fmt::format("-hf {}: gemma-fetch printed no path", repo));
+  return path;
+}
+
+} // namespace gemma

@@ -1,0 +1,30 @@
+//===- HubModel.h - -hf ORG/NAME[:QUANT]: a model by its repository -*- C++
+//-*-===//
+//
+// llama.cpp's users run a model by naming its Hugging Face repository
+// (`llama-cli -hf ggml-org/gemma-3-1b-it-GGUF`). gemma-exec and gemma-serve
+// take the same flags and hand them to the gemma-fetch beside them, which
+// downloads into (or finds in) Hugging Face's shared cache and prints the
+// local path: the one tool that uses the network stays the only one.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TOOLS_COMMON_HUBMODEL_H
+#define TOOLS_COMMON_HUBMODEL_H
+
+#include "absl/status/statusor.h"
+
+#include <string>
+
+namespace gemma {
+
+// The local path of `repo` (ORG/NAME[:QUANT]) and, when given, its `file`,
+// from `gemma-fetch --hf-repo REPO [--hf-file FILE]` (its progress and
+// errors go to stderr as they come). `tool` names the caller in errors.
+absl::StatusOr<std::string> FetchHubModel(const std::string &repo,
+                                          const std::string &file,
+                                          const std::string &tool);
+
+} // namespace gemma
+
+#endif // TOOLS_COMMON_HUBMODEL_H
