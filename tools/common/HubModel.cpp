@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <csignal>
+#include <fcntl.h>
 #include <filesystem>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -29,21 +31,44 @@ std::string FetcherPath() {
 // when it could not run or died of a signal.
 int RunCapturing(const std::vector<std::string> &args, std::string &out) {
   int pipe_fds[2];
-  if (::pipe(pipe_fds) != 0)
+  // Close-on-exec: the child gets only the write end, as its stdout. Ends
+  // that landed on 0-2 (this process's own stdout closed) move above them,
+  // so the child's dup2 onto stdout cannot close what it just made.
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0)
     return -1;
+  for (int &fd : pipe_fds)
+    if (fd <= STDERR_FILENO) {
+      const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+      ::close(fd);
+      fd = moved;
+    }
+  if (pipe_fds[0] < 0 || pipe_fds[1] < 0) {
+    for (int fd : pipe_fds)
+      if (fd >= 0)
+        ::close(fd);
+    return -1;
+  }
+  // The child starts with default signal actions (gemma-serve ignores
+  // SIGPIPE).
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
-  posix_spawn_file_actions_addclose(&actions, pipe_fds[1]);
   std::vector<char *> argv;
   for (const std::string &arg : args)
     argv.push_back(const_cast<char *>(arg.c_str()));
   argv.push_back(nullptr);
   pid_t pid;
   const int spawned =
-      posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+      posix_spawn(&pid, argv[0], &actions, &attributes, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
   ::close(pipe_fds[1]);
   if (spawned != 0) {
     ::close(pipe_fds[0]);

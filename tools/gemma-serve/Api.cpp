@@ -384,7 +384,7 @@ json CompletionLogprobs(std::span<const TokenLogprobs> tokens,
     offset += CodePoints(text);
     json top = json::object();
     for (const auto &[id, logprob] : t.top)
-      top[text_of(id)] = logprob;
+      top.emplace(text_of(id), logprob); // two ids of one text: the likelier
     tops.push_back(top);
   }
   return {{"tokens", texts},

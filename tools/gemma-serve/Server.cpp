@@ -5,9 +5,11 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <random>
 
 namespace gemma::serve {
@@ -187,8 +189,13 @@ std::vector<TokenLogprobs> Pump(Channel &channel, TextStream &text,
 // A token's own bytes: its piece with SentencePiece's word marker as a
 // space, a byte-fallback piece (<0xNN>) as its byte.
 std::string PieceText(const SentencePieceTokenizer &tokenizer, int32_t id) {
+  // (Logits may be wider than the vocabulary: padded embedding rows.)
+  if (id < 0 || id >= tokenizer.VocabSize())
+    return "";
   const std::string piece = tokenizer.IdToPiece(id);
-  if (piece.size() == 6 && piece.starts_with("<0x") && piece.back() == '>')
+  if (piece.size() == 6 && piece.starts_with("<0x") && piece.back() == '>' &&
+      std::isxdigit(static_cast<unsigned char>(piece[3])) &&
+      std::isxdigit(static_cast<unsigned char>(piece[4])))
     return std::string(1, char(std::stoi(piece.substr(3, 2), nullptr, 16)));
   const std::string_view marker = "\xe2\x96\x81"; // U+2581
   std::string text;
@@ -215,17 +222,24 @@ GenerationRequest RequestInto(const std::shared_ptr<Channel> &channel,
   request.sampling = params.sampling;
   request.max_tokens = max_tokens;
   request.ignore_eos = params.ignore_eos;
+  // A token's logprobs come just before it (both on the engine's thread)
+  // and join the channel with it, under one lock: the reader never sees
+  // one without the other.
+  auto held = std::make_shared<std::optional<TokenLogprobs>>();
   if (params.logprobs >= 0) {
     request.top_logprobs = params.logprobs;
-    request.on_logprobs = [channel](const TokenLogprobs &logprobs) {
-      std::lock_guard<std::mutex> lock(channel->mutex);
-      channel->logprobs.push_back(logprobs);
+    request.on_logprobs = [held](const TokenLogprobs &logprobs) {
+      *held = logprobs;
     };
   }
-  request.on_token = [channel](int32_t id) {
+  request.on_token = [channel, held](int32_t id) {
     {
       std::lock_guard<std::mutex> lock(channel->mutex);
       channel->ids.push_back(id);
+      if (*held) {
+        channel->logprobs.push_back(std::move(**held));
+        held->reset();
+      }
     }
     channel->cv.notify_one();
     return !channel->cancelled.load();
