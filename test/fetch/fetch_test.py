@@ -22,6 +22,7 @@ import hashlib
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 import tarfile
@@ -376,6 +377,34 @@ class FetchTest(unittest.TestCase):
         self.assertTrue(missing.stderr.strip().splitlines()[-1].startswith(
             "gemma-exec: error: -hf org/none"), missing.stderr)
 
+    def test_gemma_serve_stops_during_a_download(self):
+        if not (ARGS.gemma_serve and ARGS.make_gguf_seed):
+            self.skipTest("needs --gemma-serve and --make-gguf-seed")
+        gguf = os.path.join(self.tmp.name, "tiny.gguf")
+        subprocess.run([ARGS.make_gguf_seed, gguf], check=True,
+                       capture_output=True)
+        with open(gguf, "rb") as f:
+            self.hub.add_repo("org/tiny-gemma3-GGUF",
+                              {"tiny-gemma3-Q8_0.gguf": f.read()})
+        self.hub.faults["stall"] = (1000, 60, 1)
+        server = subprocess.Popen(
+            [ARGS.gemma_serve, "-hf", "org/tiny-gemma3-GGUF", "--port", "0"],
+            env=self.environment(), stderr=subprocess.PIPE, text=True)
+        partial = os.path.join(self.repo_dir("org/tiny-gemma3-GGUF"), "blobs")
+        deadline = time.monotonic() + 30
+        while not (os.path.isdir(partial) and os.listdir(partial)):
+            self.assertLess(time.monotonic(), deadline, "no download started")
+            time.sleep(0.05)
+        started = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=30)
+        self.assertLess(time.monotonic() - started, 10)
+        self.assertEqual(server.returncode, 0, err)
+        self.assertIn("stopped during the download", err)
+        # The partial file stays for the next run to resume.
+        self.assertTrue(any(name.endswith(".incomplete")
+                            for name in os.listdir(partial)))
+
     # --- huggingface_hub shares the cache ------------------------------------
 
     def test_huggingface_hub_finds_ours_and_we_find_its(self):
@@ -525,9 +554,10 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--gemma-fetch", required=True)
     parser.add_argument("--gemma-exec")
+    parser.add_argument("--gemma-serve")
     parser.add_argument("--make-gguf-seed")
     ARGS, rest = parser.parse_known_args()
-    for name in ("gemma_fetch", "gemma_exec", "make_gguf_seed"):
+    for name in ("gemma_fetch", "gemma_exec", "gemma_serve", "make_gguf_seed"):
         if getattr(ARGS, name):
             setattr(ARGS, name, os.path.abspath(getattr(ARGS, name)))
     result = unittest.main(argv=[sys.argv[0]] + rest, exit=False,

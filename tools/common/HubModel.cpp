@@ -8,6 +8,7 @@
 #include <csignal>
 #include <fcntl.h>
 #include <filesystem>
+#include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,7 +30,8 @@ std::string FetcherPath() {
 
 // Runs `args` with stdout captured (stderr shown); the exit status, or -1
 // when it could not run or died of a signal.
-int RunCapturing(const std::vector<std::string> &args, std::string &out) {
+int RunCapturing(const std::vector<std::string> &args, std::string &out,
+                 int cancel_fd, bool &cancelled) {
   int pipe_fds[2];
   // Close-on-exec: the child gets only the write end, as its stdout. Ends
   // that landed on 0-2 (this process's own stdout closed) move above them,
@@ -76,6 +78,17 @@ int RunCapturing(const std::vector<std::string> &args, std::string &out) {
   }
   char buffer[4096];
   for (;;) {
+    pollfd fds[2] = {{pipe_fds[0], POLLIN, 0}, {cancel_fd, POLLIN, 0}};
+    if (::poll(fds, cancel_fd >= 0 ? 2 : 1, -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      break;
+    }
+    if (cancel_fd >= 0 && (fds[1].revents & POLLIN)) {
+      cancelled = true;
+      ::kill(pid, SIGTERM);
+      break;
+    }
     const ssize_t got = ::read(pipe_fds[0], buffer, sizeof buffer);
     if (got > 0)
       out.append(buffer, size_t(got));
@@ -94,7 +107,8 @@ int RunCapturing(const std::vector<std::string> &args, std::string &out) {
 
 absl::StatusOr<std::string> FetchHubModel(const std::string &repo,
                                           const std::string &file,
-                                          const std::string &tool) {
+                                          const std::string &tool,
+                                          int cancel_fd) {
   const std::string fetcher = FetcherPath();
   if (fetcher.empty() || ::access(fetcher.c_str(), X_OK) != 0)
     return absl::NotFoundError(
@@ -104,7 +118,11 @@ absl::StatusOr<std::string> FetchHubModel(const std::string &repo,
   if (!file.empty())
     args.insert(args.end(), {"--hf-file", file});
   std::string out;
-  const int status = RunCapturing(args, out);
+  bool cancelled = false;
+  const int status = RunCapturing(args, out, cancel_fd, cancelled);
+  if (cancelled)
+    return absl::CancelledError(fmt::format(
+        "-hf {}: stopped during the download (run again to resume it)", repo));
   if (status != 0)
     return absl::UnavailableError(fmt::format(
         "-hf {}: gemma-fetch could not provide it{}", repo,

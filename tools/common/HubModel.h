@@ -21,9 +21,13 @@ namespace gemma {
 // The local path of `repo` (ORG/NAME[:QUANT]) and, when given, its `file`,
 // from `gemma-fetch --hf-repo REPO [--hf-file FILE]` (its progress and
 // errors go to stderr as they come). `tool` names the caller in errors.
+// When `cancel_fd` (e.g. a signal pipe) becomes readable, gemma-fetch is
+// stopped (its partial download stays, to be resumed) and the result is
+// Cancelled; nothing is read from `cancel_fd`.
 absl::StatusOr<std::string> FetchHubModel(const std::string &repo,
                                           const std::string &file,
-                                          const std::string &tool);
+                                          const std::string &tool,
+                                          int cancel_fd = -1);
 
 } // namespace gemma
 

@@ -151,8 +151,9 @@ struct Model {
 absl::StatusOr<Model> Load() {
   using namespace gemma;
   if (!hf_repo.empty()) {
+    // SIGINT or SIGTERM stops the download (and the server) at once.
     absl::StatusOr<std::string> fetched =
-        FetchHubModel(hf_repo, hf_file, "gemma-serve");
+        FetchHubModel(hf_repo, hf_file, "gemma-serve", signal_pipe[0]);
     if (!fetched.ok())
       return fetched.status();
     model_path.setValue(*fetched);
@@ -245,6 +246,11 @@ int Run() {
   absl::StatusOr<Model> model = Load();
   if (!model.ok()) {
     server.Stop(0);
+    if (absl::IsCancelled(model.status())) {
+      std::fprintf(stderr, "gemma-serve: %s\n",
+                   std::string(model.status().message()).c_str());
+      return 0; // asked to stop: not an error
+    }
     return Fail(std::string(model.status().message()));
   }
   const plan::PlanMeta &meta = model->session->meta();
