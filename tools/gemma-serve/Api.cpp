@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 namespace gemma::serve {
@@ -394,6 +395,34 @@ json CompletionLogprobs(std::span<const TokenLogprobs> tokens,
 }
 
 } // namespace
+
+std::string TokenPieceText(const SentencePieceTokenizer &tokenizer,
+                           int32_t id) {
+  // (Logits may be wider than the vocabulary: padded embedding rows.)
+  if (id < 0 || id >= tokenizer.VocabSize())
+    return "";
+  const std::string piece = tokenizer.IdToPiece(id);
+  // A control token (<eos>, an end of turn) writes nothing into the reply,
+  // as the decoding of the reply leaves it out.
+  if (piece.size() > 2 && piece.front() == '<' && piece.back() == '>' &&
+      !piece.starts_with("<0x") && tokenizer.Decode({id}).empty())
+    return "";
+  if (piece.size() == 6 && piece.starts_with("<0x") && piece.back() == '>' &&
+      std::isxdigit(static_cast<unsigned char>(piece[3])) &&
+      std::isxdigit(static_cast<unsigned char>(piece[4])))
+    return std::string(1, char(std::stoi(piece.substr(3, 2), nullptr, 16)));
+  const std::string_view marker = "\xe2\x96\x81"; // U+2581
+  std::string text;
+  for (size_t at = 0; at < piece.size();) {
+    if (std::string_view(piece).substr(at).starts_with(marker)) {
+      text += ' ';
+      at += marker.size();
+    } else {
+      text += piece[at++];
+    }
+  }
+  return text;
+}
 
 size_t CodePoints(std::string_view text) {
   size_t count = 0;

@@ -87,6 +87,12 @@ nlohmann::json Usage(const GenerationResult &result);
 // token alone may be part of a character).
 using TokenText = std::function<std::string(int32_t)>;
 
+// A token's own bytes in a reply: its piece with SentencePiece's word
+// marker (U+2581) as a space, a byte piece (<0xNN>) as its byte, a control
+// token (which the reply's decoding leaves out) and an id past the
+// vocabulary (logits may be wider) as nothing.
+std::string TokenPieceText(const SentencePieceTokenizer &tokenizer, int32_t id);
+
 // Characters of UTF-8 text: its bytes that start one.
 size_t CodePoints(std::string_view text);
 

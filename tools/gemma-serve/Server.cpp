@@ -186,30 +186,6 @@ std::vector<TokenLogprobs> Pump(Channel &channel, TextStream &text,
   }
 }
 
-// A token's own bytes: its piece with SentencePiece's word marker as a
-// space, a byte-fallback piece (<0xNN>) as its byte.
-std::string PieceText(const SentencePieceTokenizer &tokenizer, int32_t id) {
-  // (Logits may be wider than the vocabulary: padded embedding rows.)
-  if (id < 0 || id >= tokenizer.VocabSize())
-    return "";
-  const std::string piece = tokenizer.IdToPiece(id);
-  if (piece.size() == 6 && piece.starts_with("<0x") && piece.back() == '>' &&
-      std::isxdigit(static_cast<unsigned char>(piece[3])) &&
-      std::isxdigit(static_cast<unsigned char>(piece[4])))
-    return std::string(1, char(std::stoi(piece.substr(3, 2), nullptr, 16)));
-  const std::string_view marker = "\xe2\x96\x81"; // U+2581
-  std::string text;
-  for (size_t at = 0; at < piece.size();) {
-    if (std::string_view(piece).substr(at).starts_with(marker)) {
-      text += ' ';
-      at += marker.size();
-    } else {
-      text += piece[at++];
-    }
-  }
-  return text;
-}
-
 std::string Sse(const json &j) { return "data: " + Dump(j) + "\n\n"; }
 
 // The engine's request for `params`, its ids and logprobs going to
@@ -302,7 +278,7 @@ void Server::Shared::Complete(const httplib::Request &req,
   auto text = std::make_shared<TextStream>(*model.tokenizer, params->stop);
   const SentencePieceTokenizer *tokenizer = model.tokenizer;
   const TokenText text_of = [tokenizer](int32_t token) {
-    return PieceText(*tokenizer, token);
+    return TokenPieceText(*tokenizer, token);
   };
   if (!params->stream) {
     std::string answer;

@@ -128,6 +128,23 @@ TEST(ServeApi, ReadsLogprobsInBothForms) {
   EXPECT_EQ(ErrorOf(R"({"prompt": "x", "echo": true})", false).param, "echo");
 }
 
+// A token's text in logprobs: spaces for the word marker, a byte piece's
+// byte, nothing for a control token or an id past the vocabulary.
+TEST(ServeApi, TokenPieceTextIsWhatTheReplyHolds) {
+  std::unique_ptr<SentencePieceTokenizer> tok = Tokenizer();
+  const std::vector<int> ids = tok->Encode("The quick fox");
+  std::string joined;
+  for (int id : ids)
+    joined += TokenPieceText(*tok, id);
+  EXPECT_EQ(joined, tok->Decode(ids));
+  const int byte = tok->PieceToId("<0x41>");
+  ASSERT_GE(byte, 0);
+  EXPECT_EQ(TokenPieceText(*tok, byte), "A");
+  EXPECT_EQ(TokenPieceText(*tok, 1), tok->Decode({1})); // <eos>: ""
+  EXPECT_EQ(TokenPieceText(*tok, 1), "");
+  EXPECT_EQ(TokenPieceText(*tok, tok->VocabSize() + 5), "");
+}
+
 // The text of some ids, streamed id by id, equals their decoding at the
 // end, and no piece is taken back.
 TEST(ServeApi, StreamedTextIsTheDecodedText) {
