@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <regex>
+#include <cstring>
+#include <optional>
 #include <set>
+#include <string_view>
 
 namespace gemma::fetch {
 namespace {
@@ -33,20 +35,38 @@ bool IsProjector(const std::string &path) {
   return Upper(Basename(path)).starts_with("MMPROJ");
 }
 
-const std::regex &SplitPattern() {
-  static const std::regex pattern("^(.*)-([0-9]{5})-of-([0-9]{5})\\.gguf$",
-                                  std::regex::icase);
-  return pattern;
+bool AllDigits(std::string_view text) {
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(),
+                     [](unsigned char c) { return std::isdigit(c); });
 }
 
-// libstdc++'s regex matcher recurses per character: a name from a server
-// longer than any real file name's is not matched at all (one of 30 KB
-// overflows an 8 MB stack).
-constexpr size_t kMaxMatched = 512;
+// NAME-00001-of-00003.gguf (any case), as its parts: what comes before the
+// index, the index, "-of-" as written, the count as written, ".gguf" as
+// written. (Parsed by hand: libstdc++'s <regex> recurses per character,
+// and GCC 12 warns inside it when building with the sanitizers.)
+struct SplitName {
+  std::string base, of, count, extension;
+  int index = 0;
+};
 
-bool MatchSplit(const std::string &path, std::smatch &match) {
-  return path.size() <= kMaxMatched &&
-         std::regex_match(path, match, SplitPattern());
+std::optional<SplitName> ParseSplit(const std::string &path) {
+  constexpr size_t kTail = 15; // -NNNNN-of-MMMMM
+  if (!EndsWithGguf(path) || path.size() < kTail + 5)
+    return std::nullopt;
+  const std::string_view stem(path.data(), path.size() - 5);
+  const std::string_view tail = stem.substr(stem.size() - kTail);
+  if (tail[0] != '-' || !AllDigits(tail.substr(1, 5)) ||
+      Upper(std::string(tail.substr(6, 4))) != "-OF-" ||
+      !AllDigits(tail.substr(10, 5)))
+    return std::nullopt;
+  SplitName name;
+  name.base = std::string(stem.substr(0, stem.size() - kTail));
+  name.index = std::stoi(std::string(tail.substr(1, 5)));
+  name.of = std::string(tail.substr(6, 4));
+  name.count = std::string(tail.substr(10, 5));
+  name.extension = path.substr(path.size() - 5);
+  return name;
 }
 
 // Every part of the split GGUF `path` belongs to (itself alone when it is
@@ -54,18 +74,18 @@ bool MatchSplit(const std::string &path, std::smatch &match) {
 absl::StatusOr<std::vector<std::string>>
 SplitParts(const std::string &path, const std::vector<std::string> &files,
            const std::string &repo) {
-  std::smatch match;
-  if (!MatchSplit(path, match))
+  const std::optional<SplitName> split = ParseSplit(path);
+  if (!split)
     return std::vector<std::string>{path};
-  const int count = std::stoi(match[3].str()),
-            index = std::stoi(match[2].str());
+  const int count = std::stoi(split->count), index = split->index;
   if (count < 1 || index < 1 || index > count)
     return absl::InvalidArgumentError(fmt::format(
         "{} in {} is not a valid split GGUF part name", path, repo));
   std::vector<std::string> parts;
   for (int k = 1; k <= count; ++k) {
     const std::string part =
-        fmt::format("{}-{:05d}-of-{}.gguf", match[1].str(), k, match[3].str());
+        fmt::format("{}-{:05d}{}{}{}", split->base, k, split->of, split->count,
+                    split->extension);
     if (std::find(files.begin(), files.end(), part) == files.end())
       return absl::NotFoundError(fmt::format(
           "{} is part of a split GGUF whose part {} is missing from {}", path,
@@ -97,8 +117,8 @@ std::vector<std::string> WithQuant(const std::vector<std::string> &ggufs,
                                    const std::string &quant) {
   std::vector<std::string> found;
   for (const std::string &path : ggufs) {
-    std::smatch match;
-    if (MatchSplit(path, match) && std::stoi(match[2].str()) != 1)
+    if (const std::optional<SplitName> split = ParseSplit(path);
+        split && split->index != 1)
       continue;
     if (quant.empty() || CarriesQuant(path, quant))
       found.push_back(path);
@@ -194,21 +214,55 @@ absl::StatusOr<Pick> PickCheckpoint(const std::vector<std::string> &files,
 } // namespace
 
 std::string QuantOf(const std::string &path) {
-  static const std::regex pattern(
-      "(?:^|[-._])((?:I?Q[0-9]+(?:_[A-Z0-9]+)*)|BF16|F16|F32|FP16|FP32)"
-      "(?:[-._]|$)",
-      std::regex::icase);
   std::string stem = Basename(path);
-  if (stem.size() > kMaxMatched)
-    return "";
-  if (std::smatch match; MatchSplit(stem, match))
-    stem = match[1].str();
+  if (const std::optional<SplitName> split = ParseSplit(stem))
+    stem = split->base;
   else if (EndsWithGguf(stem))
     stem.resize(stem.size() - 5);
+  stem = Upper(stem);
+  // The last word (after -, . or _, or at the start) that reads as a
+  // quantization: I?Q<digits> with _<letters or digits> groups, or a float
+  // type; a word ends at -, ., _ or the end. Names end in their quant.
+  const auto delimiter = [&](size_t at) {
+    return at == stem.size() || stem[at] == '-' || stem[at] == '.' ||
+           stem[at] == '_';
+  };
   std::string quant;
-  for (std::sregex_iterator it(stem.begin(), stem.end(), pattern), end;
-       it != end; ++it)
-    quant = Upper((*it)[1].str()); // the last one: names end in the quant
+  for (size_t p = 0; p < stem.size(); ++p) {
+    if (p > 0 && !delimiter(p - 1))
+      continue;
+    size_t end = std::string::npos;
+    for (const char *type : {"BF16", "FP16", "FP32", "F16", "F32"})
+      if (std::string_view(stem).substr(p).starts_with(type) &&
+          delimiter(p + std::strlen(type))) {
+        end = p + std::strlen(type);
+        break;
+      }
+    if (end == std::string::npos) {
+      size_t at = p + (stem[p] == 'I' ? 1 : 0);
+      if (at < stem.size() && stem[at] == 'Q' && at + 1 < stem.size() &&
+          std::isdigit(static_cast<unsigned char>(stem[at + 1]))) {
+        at += 1;
+        while (at < stem.size() &&
+               std::isdigit(static_cast<unsigned char>(stem[at])))
+          ++at;
+        if (delimiter(at))
+          end = at;
+        // Groups of _ and letters or digits, the longest that ends a word.
+        while (at + 1 < stem.size() && stem[at] == '_' &&
+               std::isalnum(static_cast<unsigned char>(stem[at + 1]))) {
+          ++at;
+          while (at < stem.size() &&
+                 std::isalnum(static_cast<unsigned char>(stem[at])))
+            ++at;
+          if (delimiter(at))
+            end = at;
+        }
+      }
+    }
+    if (end != std::string::npos)
+      quant = stem.substr(p, end - p);
+  }
   return quant;
 }
 
