@@ -2,15 +2,15 @@
 
 #include "tools/common/HubModel.h"
 
+#include "tools/common/Subprocess.h"
+
 #include <fmt/format.h>
 
 #include <cerrno>
 #include <csignal>
 #include <fcntl.h>
-#include <filesystem>
 #include <poll.h>
 #include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
 
@@ -18,15 +18,6 @@ extern char **environ;
 
 namespace gemma {
 namespace {
-
-namespace fs = std::filesystem;
-
-// gemma-fetch from the same build or installation as the running tool.
-std::string FetcherPath() {
-  std::error_code error;
-  const fs::path self = fs::read_symlink("/proc/self/exe", error);
-  return error ? std::string() : (self.parent_path() / "gemma-fetch").string();
-}
 
 // Runs `args` with stdout captured (stderr shown); the exit status, or -1
 // when it could not run or died of a signal.
@@ -96,11 +87,7 @@ int RunCapturing(const std::vector<std::string> &args, std::string &out,
       break;
   }
   ::close(pipe_fds[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR)
-      return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return WaitForExit(pid);
 }
 
 } // namespace
@@ -109,7 +96,7 @@ absl::StatusOr<std::string> FetchHubModel(const std::string &repo,
                                           const std::string &file,
                                           const std::string &tool,
                                           int cancel_fd) {
-  const std::string fetcher = FetcherPath();
+  const std::string fetcher = SiblingTool("gemma-fetch");
   if (fetcher.empty() || ::access(fetcher.c_str(), X_OK) != 0)
     return absl::NotFoundError(
         fmt::format("-hf {}: gemma-fetch is not beside {} ({}) to download it",

@@ -2,6 +2,8 @@
 
 #include "tools/common/PlanCache.h"
 
+#include "tools/common/Subprocess.h"
+
 #include "runtime/formats/LoadModel.h"
 
 #include <fmt/format.h>
@@ -21,7 +23,6 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -79,15 +80,6 @@ std::string CacheDir() {
   return {};
 }
 
-// gemma-compile from the same build or installation as this tool.
-std::string CompilerPath() {
-  std::error_code error;
-  const fs::path self = fs::read_symlink("/proc/self/exe", error);
-  if (error)
-    return {};
-  return (self.parent_path() / "gemma-compile").string();
-}
-
 // Runs `args` (its stdout discarded, its stderr shown) and returns its exit
 // status, or -1 when it could not run or died of a signal.
 int Run(const std::vector<std::string> &args) {
@@ -105,11 +97,7 @@ int Run(const std::vector<std::string> &args) {
   posix_spawn_file_actions_destroy(&actions);
   if (spawned != 0)
     return -1;
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR)
-      return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return WaitForExit(pid);
 }
 
 } // namespace
@@ -137,7 +125,7 @@ absl::StatusOr<std::string> ResolvePlan(const PlanRequest &request) {
         fmt::format("{}: not a .plan, a GGUF, a gemma.cpp .sbs or a Hugging "
                     "Face checkpoint directory: {}",
                     model, *hint));
-  const std::string compiler = CompilerPath();
+  const std::string compiler = SiblingTool("gemma-compile");
   if (compiler.empty() || ::access(compiler.c_str(), X_OK) != 0)
     return absl::NotFoundError(fmt::format(
         "{}: not a .plan, and gemma-compile is not beside {} ({}) to "
