@@ -345,15 +345,19 @@ class FetchTest(unittest.TestCase):
 
     # --- one command from a repository name to text ---------------------------
 
-    def test_gemma_exec_runs_a_repository_by_name(self):
-        if not (ARGS.gemma_exec and ARGS.make_gguf_seed):
-            self.skipTest("needs --gemma-exec and --make-gguf-seed")
+    def add_tiny_gguf_repo(self):
+        """org/tiny-gemma3-GGUF: the tiny preset as llama.cpp writes it."""
         gguf = os.path.join(self.tmp.name, "tiny.gguf")
         subprocess.run([ARGS.make_gguf_seed, gguf], check=True,
                        capture_output=True)
         with open(gguf, "rb") as f:
             self.hub.add_repo("org/tiny-gemma3-GGUF",
                               {"tiny-gemma3-Q8_0.gguf": f.read()})
+
+    def test_gemma_exec_runs_a_repository_by_name(self):
+        if not (ARGS.gemma_exec and ARGS.make_gguf_seed):
+            self.skipTest("needs --gemma-exec and --make-gguf-seed")
+        self.add_tiny_gguf_repo()
         run = [ARGS.gemma_exec, "-hf", "org/tiny-gemma3-GGUF", "-p", "Hello",
                "-n", "4", "--raw"]
         done = subprocess.run(run, env=self.environment(), capture_output=True,
@@ -380,12 +384,7 @@ class FetchTest(unittest.TestCase):
     def test_gemma_serve_stops_during_a_download(self):
         if not (ARGS.gemma_serve and ARGS.make_gguf_seed):
             self.skipTest("needs --gemma-serve and --make-gguf-seed")
-        gguf = os.path.join(self.tmp.name, "tiny.gguf")
-        subprocess.run([ARGS.make_gguf_seed, gguf], check=True,
-                       capture_output=True)
-        with open(gguf, "rb") as f:
-            self.hub.add_repo("org/tiny-gemma3-GGUF",
-                              {"tiny-gemma3-Q8_0.gguf": f.read()})
+        self.add_tiny_gguf_repo()
         self.hub.faults["stall"] = (1000, 60, 1)
         server = subprocess.Popen(
             [ARGS.gemma_serve, "-hf", "org/tiny-gemma3-GGUF", "--port", "0"],

@@ -14,8 +14,6 @@
 #include <unistd.h>
 #include <vector>
 
-extern char **environ;
-
 namespace gemma {
 namespace {
 
@@ -53,13 +51,8 @@ int RunCapturing(const std::vector<std::string> &args, std::string &out,
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
-  std::vector<char *> argv;
-  for (const std::string &arg : args)
-    argv.push_back(const_cast<char *>(arg.c_str()));
-  argv.push_back(nullptr);
   pid_t pid;
-  const int spawned =
-      posix_spawn(&pid, argv[0], &actions, &attributes, argv.data(), environ);
+  const int spawned = Spawn(args, &actions, &attributes, &pid);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   ::close(pipe_fds[1]);
@@ -122,6 +115,29 @@ absl::StatusOr<std::string> FetchHubModel(const std::string &repo,
     return absl::DataLossError(
         fmt::format("-hf {}: gemma-fetch printed no path", repo));
   return path;
+}
+
+HubModelFlags::HubModelFlags(llvm::cl::OptionCategory &category,
+                             const char *repo_desc, const char *file_desc)
+    : repo_("hf-repo", llvm::cl::desc(repo_desc),
+            llvm::cl::value_desc("org/name[:quant]"), llvm::cl::cat(category)),
+      hf_("hf", llvm::cl::desc("Alias for --hf-repo"),
+          llvm::cl::aliasopt(repo_)),
+      hfr_("hfr", llvm::cl::desc("Alias for --hf-repo"),
+           llvm::cl::aliasopt(repo_)),
+      file_("hf-file", llvm::cl::desc(file_desc), llvm::cl::value_desc("path"),
+            llvm::cl::cat(category)),
+      hff_("hff", llvm::cl::desc("Alias for --hf-file"),
+           llvm::cl::aliasopt(file_)) {}
+
+absl::Status HubModelFlags::Check(const std::string &model) const {
+  if (!file_.empty() && repo_.empty())
+    return absl::InvalidArgumentError(
+        "--hf-file names a file of --hf-repo: give that too");
+  if (!repo_.empty() && !model.empty())
+    return absl::InvalidArgumentError(fmt::format(
+        "two models given: '{}' and -hf '{}'", model, repo_.getValue()));
+  return absl::OkStatus();
 }
 
 } // namespace gemma

@@ -13,6 +13,7 @@
 #define TOOLS_COMMON_HUBMODEL_H
 
 #include "absl/status/statusor.h"
+#include "llvm/Support/CommandLine.h"
 
 #include <string>
 
@@ -28,6 +29,35 @@ absl::StatusOr<std::string> FetchHubModel(const std::string &repo,
                                           const std::string &file,
                                           const std::string &tool,
                                           int cancel_fd = -1);
+
+// The flags that name a model by its repository, llama.cpp's spellings:
+// --hf-repo (-hf, -hfr) and --hf-file (-hff), in the tool's `category`
+// with its own descriptions.
+class HubModelFlags {
+public:
+  HubModelFlags(llvm::cl::OptionCategory &category, const char *repo_desc,
+                const char *file_desc);
+
+  bool given() const { return !repo_.empty(); }
+  const std::string &repo() const { return repo_.getValue(); }
+
+  // The one-line error, if any, of these flags beside the tool's own model
+  // argument `model` (empty when not given): both at once, or --hf-file
+  // without --hf-repo.
+  absl::Status Check(const std::string &model) const;
+
+  // FetchHubModel for these flags.
+  absl::StatusOr<std::string> Fetch(const std::string &tool,
+                                    int cancel_fd = -1) const {
+    return FetchHubModel(repo_, file_, tool, cancel_fd);
+  }
+
+private:
+  llvm::cl::opt<std::string> repo_;
+  llvm::cl::alias hf_, hfr_;
+  llvm::cl::opt<std::string> file_;
+  llvm::cl::alias hff_;
+};
 
 } // namespace gemma
 

@@ -25,8 +25,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-extern char **environ;
-
 namespace gemma {
 namespace {
 
@@ -87,13 +85,8 @@ int Run(const std::vector<std::string> &args) {
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null",
                                    O_WRONLY, 0);
-  std::vector<char *> argv;
-  for (const std::string &arg : args)
-    argv.push_back(const_cast<char *>(arg.c_str()));
-  argv.push_back(nullptr);
   pid_t pid;
-  const int spawned =
-      posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  const int spawned = Spawn(args, &actions, nullptr, &pid);
   posix_spawn_file_actions_destroy(&actions);
   if (spawned != 0)
     return -1;

@@ -68,21 +68,12 @@ cl::opt<std::string> model_flag("model",
                                          "positional argument)"),
                                 cl::value_desc("file"), cl::cat(input));
 
-cl::opt<std::string> hf_repo(
-    "hf-repo",
-    cl::desc("A Hugging Face repository instead of a file, as llama.cpp's "
-             "-hf: gemma-fetch downloads it into Hugging Face's shared cache "
-             "(or finds it there); QUANT picks the GGUF (default Q4_K_M)"),
-    cl::value_desc("org/name[:quant]"), cl::cat(input));
-cl::alias hf_repo_short("hf", cl::desc("Alias for --hf-repo"),
-                        cl::aliasopt(hf_repo));
-cl::alias hf_repo_hfr("hfr", cl::desc("Alias for --hf-repo"),
-                      cl::aliasopt(hf_repo));
-cl::opt<std::string> hf_file("hf-file",
-                             cl::desc("The file of --hf-repo to run"),
-                             cl::value_desc("path"), cl::cat(input));
-cl::alias hf_file_short("hff", cl::desc("Alias for --hf-file"),
-                        cl::aliasopt(hf_file));
+gemma::HubModelFlags hub_model(
+    input,
+    "A Hugging Face repository instead of a file, as llama.cpp's -hf: "
+    "gemma-fetch downloads it into Hugging Face's shared cache (or finds it "
+    "there); QUANT picks the GGUF (default Q4_K_M)",
+    "The file of --hf-repo to run");
 
 cl::opt<std::string>
     prompt_text("prompt",
@@ -483,14 +474,10 @@ int Run() {
                             plan_path.getValue(), model_flag.getValue()));
   if (!model_flag.empty())
     plan_path.setValue(model_flag.getValue());
-  if (!hf_file.empty() && hf_repo.empty())
-    return Fail("--hf-file names a file of --hf-repo: give that too");
-  if (!hf_repo.empty()) {
-    if (!plan_path.empty())
-      return Fail(fmt::format("two models given: '{}' and -hf '{}'",
-                              plan_path.getValue(), hf_repo.getValue()));
-    absl::StatusOr<std::string> fetched =
-        FetchHubModel(hf_repo, hf_file, "gemma-exec");
+  if (absl::Status s = hub_model.Check(plan_path); !s.ok())
+    return Fail(std::string(s.message()));
+  if (hub_model.given()) {
+    absl::StatusOr<std::string> fetched = hub_model.Fetch("gemma-exec");
     if (!fetched.ok())
       return Fail(std::string(fetched.status().message()));
     plan_path.setValue(*fetched);

@@ -137,6 +137,12 @@ struct CurlGlobal {
 
 } // namespace
 
+absl::Status AnswerStatus(const HttpResponse &response, std::string message) {
+  if (response.status == 429 || response.status >= 500)
+    return absl::UnavailableError(std::move(message));
+  return absl::NotFoundError(std::move(message));
+}
+
 std::string OriginOf(const std::string &url) {
   CURLU *parsed = curl_url();
   std::string origin;

@@ -10,6 +10,7 @@
 #ifndef TOOLS_GEMMA_FETCH_HTTP_H
 #define TOOLS_GEMMA_FETCH_HTTP_H
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
 #include <cstdint>
@@ -62,6 +63,12 @@ struct HttpRequest {
   // partial body; a resumed download asks again from its new length).
   std::function<void(HttpRequest &)> before_try;
 };
+
+// A refusal `response` (explained by `message`) as a status: an outage
+// left after the retries (429, 5xx) is Unavailable, so the caller may
+// answer from its cache as when the network is down; anything else
+// NotFound.
+absl::Status AnswerStatus(const HttpResponse &response, std::string message);
 
 // The origin of a URL: "scheme://host:port" (port made explicit).
 std::string OriginOf(const std::string &url);

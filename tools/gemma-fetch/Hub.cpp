@@ -2,6 +2,8 @@
 
 #include "tools/gemma-fetch/Hub.h"
 
+#include "tools/gemma-fetch/Environment.h"
+
 #include "tools/gemma-fetch/FilePick.h"
 #include "tools/gemma-fetch/JsonFields.h"
 #include "tools/gemma-fetch/Transfer.h"
@@ -16,11 +18,6 @@ namespace gemma::fetch {
 namespace {
 
 using json = nlohmann::json;
-
-std::string Env(const char *name) {
-  const char *value = std::getenv(name);
-  return value ? value : "";
-}
 
 std::string Header(const HttpResponse &response, const std::string &name) {
   const auto it = response.headers.find(name);
@@ -163,12 +160,7 @@ absl::StatusOr<HttpResponse> Hub::GetJson(const std::string &url,
 absl::Status Hub::ApiStatus(const HttpResponse &response,
                             const std::string &repo,
                             const std::string &what) const {
-  // An outage left after the retries is Unavailable: the caller may then
-  // answer from the cache, as when the network is down.
-  const std::string message = ApiError(response, repo, what);
-  if (response.status == 429 || response.status >= 500)
-    return absl::UnavailableError(message);
-  return absl::NotFoundError(message);
+  return AnswerStatus(response, ApiError(response, repo, what));
 }
 
 absl::StatusOr<std::string> Hub::ResolveCommit(const std::string &repo,

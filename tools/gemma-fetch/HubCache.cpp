@@ -2,6 +2,8 @@
 
 #include "tools/gemma-fetch/HubCache.h"
 
+#include "tools/gemma-fetch/Environment.h"
+
 #include <fmt/format.h>
 
 #include <cctype>
@@ -13,16 +15,6 @@
 namespace gemma::fetch {
 namespace {
 
-std::string Env(const char *name) {
-  const char *value = std::getenv(name);
-  return value ? value : "";
-}
-
-std::string Home() {
-  const std::string home = Env("HOME");
-  return home.empty() ? "." : home;
-}
-
 absl::Status Failed(const std::string &what, const fs::path &path,
                     const std::error_code &error) {
   return absl::InternalError(
@@ -32,7 +24,7 @@ absl::Status Failed(const std::string &what, const fs::path &path,
 // A leading ~/ as the user's home, as huggingface_hub expands it.
 std::string ExpandHome(std::string path) {
   if (path == "~" || path.starts_with("~/"))
-    path = Home() + path.substr(1);
+    path = HomeDir() + path.substr(1);
   return path;
 }
 
@@ -43,7 +35,7 @@ std::string HfHome() {
     return ExpandHome(home);
   if (std::string xdg = Env("XDG_CACHE_HOME"); !xdg.empty())
     return (fs::path(xdg) / "huggingface").string();
-  return (fs::path(Home()) / ".cache" / "huggingface").string();
+  return (fs::path(HomeDir()) / ".cache" / "huggingface").string();
 }
 
 fs::path HubCacheRoot() {

@@ -2,6 +2,8 @@
 
 #include "tools/gemma-fetch/Kaggle.h"
 
+#include "tools/gemma-fetch/Environment.h"
+
 #include "tools/gemma-fetch/Archive.h"
 #include "tools/gemma-fetch/JsonFields.h"
 #include "tools/gemma-fetch/Transfer.h"
@@ -20,11 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-
-std::string Env(const char *name) {
-  const char *value = std::getenv(name);
-  return value ? value : "";
-}
 
 bool IsSlug(const std::string &part) {
   if (part.empty() || part == "." || part == ".." || part.size() > 128)
@@ -69,8 +66,7 @@ std::string DotEnvToken() {
 fs::path KaggleCacheRoot() {
   if (std::string root = Env("KAGGLEHUB_CACHE"); !root.empty())
     return root;
-  const std::string home = Env("HOME");
-  return fs::path(home.empty() ? "." : home) / ".cache" / "kagglehub";
+  return fs::path(HomeDir()) / ".cache" / "kagglehub";
 }
 
 } // namespace
@@ -199,12 +195,7 @@ std::string Kaggle::ApiError(const HttpResponse &response,
 
 absl::Status Kaggle::ApiStatus(const HttpResponse &response,
                                const std::string &what) const {
-  // An outage left after the retries is Unavailable: the caller may then
-  // answer from the cache.
-  const std::string message = ApiError(response, what);
-  if (response.status == 429 || response.status >= 500)
-    return absl::UnavailableError(message);
-  return absl::NotFoundError(message);
+  return AnswerStatus(response, ApiError(response, what));
 }
 
 absl::StatusOr<int> Kaggle::LatestVersion(const KaggleHandle &handle) {

@@ -41,21 +41,12 @@ cl::OptionCategory running("Running");
 cl::opt<std::string> model_path(
     cl::Positional,
     cl::desc("<model.plan | model.gguf | model.sbs | checkpoint-dir>"));
-cl::opt<std::string> hf_repo(
-    "hf-repo",
-    cl::desc("A Hugging Face repository instead of a file, as llama.cpp's "
-             "-hf: gemma-fetch downloads it into Hugging Face's shared cache "
-             "(or finds it there) while /health answers 503"),
-    cl::value_desc("org/name[:quant]"), cl::cat(running));
-cl::alias hf_repo_short("hf", cl::desc("Alias for --hf-repo"),
-                        cl::aliasopt(hf_repo));
-cl::alias hf_repo_hfr("hfr", cl::desc("Alias for --hf-repo"),
-                      cl::aliasopt(hf_repo));
-cl::opt<std::string> hf_file("hf-file",
-                             cl::desc("The file of --hf-repo to serve"),
-                             cl::value_desc("path"), cl::cat(running));
-cl::alias hf_file_short("hff", cl::desc("Alias for --hf-file"),
-                        cl::aliasopt(hf_file));
+gemma::HubModelFlags hub_model(
+    running,
+    "A Hugging Face repository instead of a file, as llama.cpp's -hf: "
+    "gemma-fetch downloads it into Hugging Face's shared cache (or finds it "
+    "there) while /health answers 503",
+    "The file of --hf-repo to serve");
 cl::opt<std::string> host("host",
                           cl::desc("Address to listen on; default 127.0.0.1 "
                                    "(this machine only: another address is "
@@ -150,10 +141,10 @@ struct Model {
 
 absl::StatusOr<Model> Load() {
   using namespace gemma;
-  if (!hf_repo.empty()) {
+  if (hub_model.given()) {
     // SIGINT or SIGTERM stops the download (and the server) at once.
     absl::StatusOr<std::string> fetched =
-        FetchHubModel(hf_repo, hf_file, "gemma-serve", signal_pipe[0]);
+        hub_model.Fetch("gemma-serve", signal_pipe[0]);
     if (!fetched.ok())
       return fetched.status();
     model_path.setValue(*fetched);
@@ -203,14 +194,11 @@ absl::StatusOr<Model> Load() {
 
 int Run() {
   using namespace gemma;
-  if (model_path.empty() && hf_repo.empty())
+  if (model_path.empty() && !hub_model.given())
     return Fail("give the model: gemma-serve MODEL [flags] (or -hf "
                 "ORG/NAME[:QUANT]); see --help");
-  if (!model_path.empty() && !hf_repo.empty())
-    return Fail(fmt::format("two models given: '{}' and -hf '{}'",
-                            model_path.getValue(), hf_repo.getValue()));
-  if (!hf_file.empty() && hf_repo.empty())
-    return Fail("--hf-file names a file of --hf-repo: give that too");
+  if (absl::Status s = hub_model.Check(model_path); !s.ok())
+    return Fail(std::string(s.message()));
   if (parallel < 1 || parallel > 256)
     return Fail("--parallel must be in [1, 256]");
   if (max_queue < 0 || max_body < 1024 || port < 0 || port > 65535)
@@ -240,9 +228,10 @@ int Run() {
                         .http_threads = 2 * parallel + 8});
   if (absl::Status s = server.Start(); !s.ok())
     return Fail(std::string(s.message()));
-  std::fprintf(stderr, "gemma-serve: listening on http://%s:%d (loading %s)\n",
-               host.c_str(), server.port(),
-               (model_path.empty() ? hf_repo : model_path).c_str());
+  std::fprintf(
+      stderr, "gemma-serve: listening on http://%s:%d (loading %s)\n",
+      host.c_str(), server.port(),
+      (model_path.empty() ? hub_model.repo() : model_path.getValue()).c_str());
   absl::StatusOr<Model> model = Load();
   if (!model.ok()) {
     server.Stop(0);
