@@ -16,9 +16,13 @@ these files. The prompt is the opening words of gemma.cpp's README (PASSAGE
 below, cycled if more are needed), as many as make the requested count by our
 tokenizer and chat template, which count as gemma.cpp does (with gemma3-270m's
 synthetic tokenizer 9 and 174 words make 32 and 600). The table shows the
-count gemma.cpp reports. Each gemma.cpp process runs its prompt twice and the
-second turn counts (the first includes its one-time matmul autotuning); ours
-is `gemma-exec --bench` with one warmup and one measured iteration.
+count gemma.cpp reports. Each process measures --turns warm runs of the prompt
+and reports their median: gemma.cpp reads the prompt --turns + 1 times and its
+first turn is dropped (it includes the one-time matmul autotuning); ours is
+`gemma-exec --bench` with one warmup and --turns measured iterations (the p50
+prefill; decode as steps over their summed time). A 32-token prefill takes
+about 30 ms, where one run moved by up to 1.8x on this shared machine: one
+turn per process made the ratio swing between rounds.
 
 What each engine counts, for N prefilled tokens:
 - gemma.cpp: Prefill is the wrapped prompt (BOS, template, text) but its last
@@ -148,12 +152,13 @@ def find_prompt(plan, target, threads):
 def ours(plan, prefilled, args, json_path):
     check([os.path.join(BIN, "gemma-exec"), plan, "--bench",
            "--bench-prompt-len", str(prefilled + 1), "--max-tokens", str(args.tokens),
-           "--threads", str(args.threads), "--bench-warmup", "1", "--bench-iters", "1",
+           "--threads", str(args.threads), "--bench-warmup", "1",
+           "--bench-iters", str(args.turns),
            "--bench-json", json_path] + shlex.split(args.ours_args))
     with open(json_path) as f:
         j = json.load(f)
     return {"prefill_tokens": j["prompt_tokens"] - 1, "decode_steps": j["decode_steps"],
-            "prefill": j["prefill_tok_s"]["mean"], "decode": j["decode_tok_s"]["mean"],
+            "prefill": j["prefill_tok_s"]["p50"], "decode": j["decode_tok_s"]["mean"],
             "rss": j["peak_rss_mib"]}
 
 
@@ -162,13 +167,16 @@ def gemmacpp(args, sbs, words):
     out, err, rss = run([args.gemma, "--weights", sbs, "--num_threads", str(args.threads),
                          "--max_generated_tokens", str(args.tokens), "--verbosity", "1",
                          "--multiturn", "0"] + shlex.split(args.gemma_args),
-                        stdin=text + text + "%q\n")
+                        stdin=text * (args.turns + 1) + "%q\n")
     prefills, generates = PREFILL.findall(err + out), GENERATE.findall(err + out)
-    if len(prefills) < 2 or len(generates) < 2:
-        sys.exit(f"gemmacpp_compare: no timing of a second turn from {args.gemma}:\n{err}")
-    # The second (warm) turn; the first includes gemma.cpp's autotuning.
-    return {"prefill_tokens": int(prefills[1][1]), "decode_steps": int(generates[1][1]),
-            "prefill": float(prefills[1][2]), "decode": float(generates[1][2]),
+    if len(prefills) < args.turns + 1 or len(generates) < args.turns + 1:
+        sys.exit(f"gemmacpp_compare: {len(prefills)} timed turns of {args.turns + 1} "
+                 f"from {args.gemma}:\n{err}")
+    # The warm turns; the first includes gemma.cpp's autotuning.
+    warm_p, warm_g = prefills[1:args.turns + 1], generates[1:args.turns + 1]
+    return {"prefill_tokens": int(warm_p[0][1]), "decode_steps": min(int(g[1]) for g in warm_g),
+            "prefill": statistics.median(float(x[2]) for x in warm_p),
+            "decode": statistics.median(float(x[2]) for x in warm_g),
             "cold_prefill": float(prefills[0][2]), "cold_decode": float(generates[0][2]),
             "rss": rss}
 
@@ -185,6 +193,8 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--tokens", type=int, default=32, help="decode steps")
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--turns", type=int, default=5,
+                   help="warm runs of the prompt in each process, their median reported")
     p.add_argument("--prompt-lens", default="32,600",
                    help="comma-separated prefilled token counts")
     p.add_argument("--gemma-args", default="",
@@ -238,7 +248,8 @@ def main():
                          med(a, "decode"), med(b, "decode"), med(a, "rss"), med(b, "rss")))
 
     title = (f"{os.path.basename(sbs)}, {args.threads} threads, median of {args.rounds} "
-             f"interleaved rounds, {args.tokens} decode steps")
+             f"interleaved rounds of {args.turns} warm turns each, {args.tokens} decode "
+             f"steps")
     lines = [title, "", f"Machine: {machine}", "",
              "| prompt | prefill ours | prefill gemma.cpp | ratio | decode ours | "
              "decode gemma.cpp | ratio | peak RSS ours | peak RSS gemma.cpp |",
