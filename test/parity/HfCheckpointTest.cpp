@@ -42,9 +42,29 @@ namespace {
 constexpr double kEvaluatorTolerance = 1e-4; // of the logit range
 constexpr double kBackendTolerance = 1e-3;   // docs/design.md section 7
 constexpr int32_t kPrefill = 8;
+// How far llama.cpp's logits on the tiny Gemma 4 GGUFs may lie from ours
+// (absolute, on logits within about +-4), measured along its greedy path
+// (GreedyIdsMatchLlamaCppBeyondItsNoise prints it): f32 files 0.005-0.013
+// (its KV cache is f16); quantized files 0.18-0.65, and 1.04 for the
+// mixture of experts in Q4_K_M, as llama.cpp rounds activations to 8 bits
+// per block of 32 (these rows are one or two blocks wide) and a rounded
+// router may pick other experts.
+constexpr double kLlamaCppNoiseF32 = 0.02;
+constexpr double kLlamaCppNoiseQuantized = 1.5;
 
+// A variant is a checkpoint directory of test/fixtures/hf, or a GGUF file
+// of test/fixtures/gguf-gemma4 ("gemma4-dense.f32.gguf": llama.cpp's
+// converter's output for that checkpoint, compared with its logits).
 std::string FixtureDir(const std::string &variant) {
-  return std::string(GEMMA_SOURCE_DIR) + "/test/fixtures/hf/" + variant;
+  const size_t dot = variant.find('.');
+  return std::string(GEMMA_SOURCE_DIR) + "/test/fixtures/hf/" +
+         variant.substr(0, dot);
+}
+std::string ModelPath(const std::string &variant) {
+  if (variant.ends_with(".gguf"))
+    return std::string(GEMMA_SOURCE_DIR) + "/test/fixtures/gguf-gemma4/" +
+           variant;
+  return FixtureDir(variant);
 }
 
 std::vector<int32_t> ReadIds(const std::string &path) {
@@ -105,7 +125,7 @@ struct Fixture {
 
 void Load(const std::string &variant, Fixture &f) {
   const std::string dir = FixtureDir(variant);
-  absl::StatusOr<ModelFile> model = LoadModelFile(dir);
+  absl::StatusOr<ModelFile> model = LoadModelFile(ModelPath(variant));
   ASSERT_TRUE(model.ok()) << model.status();
   f.model = *std::move(model);
   absl::StatusOr<ModelWeights> weights = ModelWeightsOf(f.model);
@@ -122,6 +142,16 @@ void Load(const std::string &variant, Fixture &f) {
 }
 
 class HfCheckpoint : public ::testing::TestWithParam<const char *> {};
+
+std::string ParamName(const ::testing::TestParamInfo<const char *> &info) {
+  std::string name = info.param;
+  if (name.ends_with(".gguf"))
+    name.resize(name.size() - 5);
+  for (char &c : name)
+    if (c == '-' || c == '.')
+      c = '_';
+  return name;
+}
 
 TEST_P(HfCheckpoint, EvaluatorMatchesTransformers) {
   Fixture f;
@@ -155,10 +185,11 @@ TEST_P(HfCheckpoint, EvaluatorMatchesTransformers) {
 }
 
 // The plans of fixture `name`, fused and unfused, on `backend`: decode one
-// token at a time over the prompt, then prefill and greedy steps.
-void BackendMatchesTransformers(const char *name, const std::string &backend) {
-  Fixture f;
-  ASSERT_NO_FATAL_FAILURE(Load(name, f));
+// token at a time over the prompt, then prefill and greedy steps, against
+// the fixture's logits (transformers', or the evaluator's for a quantized
+// file).
+void BackendMatchesLogits(const char *name, const Fixture &f,
+                          const std::string &backend) {
   for (bool fused : {true, false}) {
     SCOPED_TRACE(fused ? "fusion all" : "fusion none");
     plan::CompileOptions options;
@@ -172,7 +203,7 @@ void BackendMatchesTransformers(const char *name, const std::string &backend) {
     const std::string path = testing::TempPath(
         std::string(name) + (fused ? "-fused.plan" : "-unfused.plan"));
     absl::StatusOr<plan::PlanFile> file =
-        plan::CompilePlan(f.model, f.weights, options, FixtureDir(name), path);
+        plan::CompilePlan(f.model, f.weights, options, ModelPath(name), path);
     ASSERT_TRUE(file.ok()) << file.status();
     ASSERT_TRUE(plan::WritePlan(*file, path).ok());
     absl::StatusOr<std::unique_ptr<PlanSession>> session =
@@ -215,6 +246,12 @@ void BackendMatchesTransformers(const char *name, const std::string &backend) {
   }
 }
 
+void BackendMatchesTransformers(const char *name, const std::string &backend) {
+  Fixture f;
+  ASSERT_NO_FATAL_FAILURE(Load(name, f));
+  BackendMatchesLogits(name, f, backend);
+}
+
 TEST_P(HfCheckpoint, CpuBackendMatchesTransformersFusedAndUnfused) {
   BackendMatchesTransformers(GetParam(), "cpu");
 }
@@ -242,11 +279,153 @@ INSTANTIATE_TEST_SUITE_P(Transformers, HfCheckpoint,
                                            "gemma4-dense", "gemma4-keqv",
                                            "gemma4-kvshare",
                                            "gemma4-ple-kvshare", "gemma4-moe"),
-                         [](const ::testing::TestParamInfo<const char *> &i) {
-                           std::string name = i.param;
-                           std::replace(name.begin(), name.end(), '-', '_');
-                           return name;
-                         });
+                         ParamName);
+INSTANTIATE_TEST_SUITE_P(LlamaCppGguf, HfCheckpoint,
+                         ::testing::Values("gemma4-dense.f32.gguf",
+                                           "gemma4-keqv.f32.gguf",
+                                           "gemma4-kvshare.f32.gguf",
+                                           "gemma4-ple-kvshare.f32.gguf",
+                                           "gemma4-moe.f32.gguf"),
+                         ParamName);
+
+// llama.cpp's GGUFs of the same checkpoints, quantized (q8_0 by its
+// converter, Q4_K_M by its quantizer, which falls back to Q5_0, Q8_0 and F16
+// on rows this narrow): their reference is our evaluator on the dequantized
+// weights,
+// and llama.cpp's own greedy ids (`<file>.llama.ids`, with the logits that
+// chose them in `.llama.bin`; make_fixtures.py in test/fixtures/gguf-gemma4).
+std::string GgufPath(const std::string &file) {
+  return std::string(GEMMA_SOURCE_DIR) + "/test/fixtures/gguf-gemma4/" + file;
+}
+
+// The fixture of a GGUF with the evaluator's logits in place of
+// transformers': every prompt position, then greedy steps (row 0 the
+// prompt's last position again, as steps.bin).
+void LoadEvaluated(const std::string &file, Fixture &f) {
+  absl::StatusOr<ModelFile> model = LoadModelFile(GgufPath(file));
+  ASSERT_TRUE(model.ok()) << model.status();
+  f.model = *std::move(model);
+  absl::StatusOr<ModelWeights> weights = ModelWeightsOf(f.model);
+  ASSERT_TRUE(weights.ok()) << weights.status();
+  f.weights = *std::move(weights);
+  f.prompt = ReadIds(FixtureDir(file) + "/prompt.ids");
+  absl::StatusOr<std::unique_ptr<reference::ModelRunner>> runner =
+      reference::ModelRunner::Create(f.model.spec, f.weights,
+                                     reference::StoredWeightProvider(f.model),
+                                     BuildOptionsFor(64, {kPrefill}, {1}));
+  ASSERT_TRUE(runner.ok()) << runner.status();
+  reference::KvCaches caches = (*runner)->EmptyCaches(1);
+  auto decode = [&](int32_t id, int32_t p) -> std::vector<float> {
+    absl::StatusOr<reference::Tensor> logits =
+        (*runner)->Decode({&id, 1}, {&p, 1}, caches);
+    EXPECT_TRUE(logits.ok()) << logits.status();
+    return logits.ok() ? logits->data : std::vector<float>();
+  };
+  for (size_t p = 0; p < f.prompt.size(); ++p)
+    f.prompt_logits.push_back(decode(f.prompt[p], int32_t(p)));
+  f.step_logits.push_back(f.prompt_logits.back());
+  for (int s = 0; s < 8; ++s) {
+    const std::vector<float> &row = f.step_logits.back();
+    f.steps.push_back(
+        int32_t(std::max_element(row.begin(), row.end()) - row.begin()));
+    if (s + 1 < 8)
+      f.step_logits.push_back(decode(
+          f.steps.back(), int32_t(f.prompt.size() + f.step_logits.size() - 1)));
+  }
+  f.range = std::max(Range(f.prompt_logits), Range(f.step_logits));
+}
+
+class GgufGemma4 : public ::testing::TestWithParam<const char *> {};
+
+TEST_P(GgufGemma4, CpuBackendMatchesTheEvaluatorFusedAndUnfused) {
+  Fixture f;
+  ASSERT_NO_FATAL_FAILURE(LoadEvaluated(GetParam(), f));
+  BackendMatchesLogits(GetParam(), f, "cpu");
+}
+
+TEST_P(GgufGemma4, VulkanBackendMatchesTheEvaluatorFusedAndUnfused) {
+  if (std::optional<std::string> missing = testing::MissingBackend("vulkan"))
+    GTEST_SKIP() << *missing;
+  Fixture f;
+  ASSERT_NO_FATAL_FAILURE(LoadEvaluated(GetParam(), f));
+  BackendMatchesLogits(GetParam(), f, "vulkan");
+}
+
+TEST_P(GgufGemma4, CudaKernelsEmulatedMatchTheEvaluatorFusedAndUnfused) {
+  Fixture f;
+  ASSERT_NO_FATAL_FAILURE(LoadEvaluated(GetParam(), f));
+  BackendMatchesLogits(GetParam(), f, "cuda-sim");
+}
+
+TEST_P(GgufGemma4, CudaBackendMatchesTheEvaluatorFusedAndUnfused) {
+  if (std::optional<std::string> missing = testing::MissingBackend("cuda"))
+    GTEST_SKIP() << *missing;
+  Fixture f;
+  ASSERT_NO_FATAL_FAILURE(LoadEvaluated(GetParam(), f));
+  BackendMatchesLogits(GetParam(), f, "cuda");
+}
+
+// Along llama.cpp's own greedy path (its ids fed back), our logits stay
+// within its noise bound of llama.cpp's, and our id is llama.cpp's wherever
+// its top-2 gap exceeds that bound.
+TEST_P(GgufGemma4, GreedyIdsMatchLlamaCppBeyondItsNoise) {
+  Fixture f;
+  ASSERT_NO_FATAL_FAILURE(LoadEvaluated(GetParam(), f));
+  const std::string stem =
+      GgufPath(std::string(GetParam()).substr(0, std::strlen(GetParam()) - 5));
+  const std::vector<int32_t> ids = ReadIds(stem + ".llama.ids");
+  const std::vector<std::vector<float>> rows =
+      ReadRows(stem + ".llama.bin", f.model.spec.vocab_size);
+  ASSERT_EQ(rows.size(), ids.size());
+  const std::string plan = testing::TempPath(std::string(GetParam()) + ".plan");
+  plan::CompileOptions options;
+  options.build = BuildOptionsFor(64, {4, kPrefill}, {1});
+  options.fusions = FusionNames();
+  absl::StatusOr<plan::PlanFile> file = plan::CompilePlan(
+      f.model, f.weights, options, GgufPath(GetParam()), plan);
+  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_TRUE(plan::WritePlan(*file, plan).ok());
+  absl::StatusOr<std::unique_ptr<PlanSession>> session =
+      PlanSession::Open(plan, 2, false, "cpu");
+  ASSERT_TRUE(session.ok()) << session.status();
+  std::unique_ptr<KvCaches> caches = (*session)->NewCaches();
+  const size_t n = f.prompt.size();
+  ASSERT_TRUE(
+      (*session)->Prefill(std::span(f.prompt).first(n - 1), 0, *caches).ok());
+  const double bound =
+      std::string_view(GetParam()).find(".f32.") != std::string_view::npos
+          ? kLlamaCppNoiseF32
+          : kLlamaCppNoiseQuantized;
+  int32_t token = f.prompt.back();
+  double noise = 0;
+  for (size_t s = 0; s < ids.size(); ++s) {
+    absl::StatusOr<std::vector<float>> logits =
+        (*session)->Decode(token, int32_t(n - 1 + s), *caches);
+    ASSERT_TRUE(logits.ok()) << logits.status();
+    noise = std::max(noise, MaxDiff(*logits, rows[s]));
+    const int32_t chosen = int32_t(
+        std::max_element(logits->begin(), logits->end()) - logits->begin());
+    if (TopGap(rows[s]) > bound) {
+      EXPECT_EQ(chosen, ids[s]) << "step " << s;
+    }
+    token = ids[s];
+  }
+  EXPECT_LE(noise, bound);
+  std::printf("%s: largest |ours - llama.cpp| %.5f\n", GetParam(), noise);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    LlamaCpp, GgufGemma4,
+    ::testing::Values("gemma4-dense.q8_0.gguf", "gemma4-keqv.q8_0.gguf",
+                      "gemma4-kvshare.q8_0.gguf",
+                      "gemma4-ple-kvshare.q8_0.gguf", "gemma4-moe.q8_0.gguf",
+                      "gemma4-dense.q4_k_m.gguf", "gemma4-keqv.q4_k_m.gguf",
+                      "gemma4-kvshare.q4_k_m.gguf",
+                      "gemma4-ple-kvshare.q4_k_m.gguf",
+                      "gemma4-moe.q4_k_m.gguf", "gemma4-dense.f32.gguf",
+                      "gemma4-keqv.f32.gguf", "gemma4-kvshare.f32.gguf",
+                      "gemma4-ple-kvshare.f32.gguf", "gemma4-moe.f32.gguf"),
+    ParamName);
 
 } // namespace
 } // namespace gemma

@@ -3,6 +3,7 @@
 #include "runtime/formats/gguf/GgufModel.h"
 
 #include "runtime/formats/AssignOr.h"
+#include "runtime/formats/gguf/Gemma4Gguf.h"
 
 #include "runtime/formats/synth/SentencePieceModel.h"
 
@@ -59,14 +60,16 @@ absl::StatusOr<ModelSpec> SpecOf(const GgufFile &file) {
     spec.generation = Generation::kGemma2;
   else if (arch == "gemma3")
     spec.generation = Generation::kGemma3;
-  else if (arch == "gemma3n" || arch == "gemma4")
-    return Fail(file, fmt::format("not supported yet: the '{}' architecture "
-                                  "in GGUF (per-layer embeddings and KV "
-                                  "sharing are not in the builder yet)",
-                                  arch));
+  else if (arch == "gemma4") {
+    GEMMA_ASSIGN(spec, Gemma4GgufSpec(file));
+    spec.name = ModelName(file, arch);
+    return spec;
+  } else if (arch == "gemma3n")
+    return Fail(file, "not supported yet: the 'gemma3n' architecture (its "
+                      "AltUp and Laurel blocks are not in the builder)");
   else
     return Fail(file, fmt::format("architecture '{}' is not a Gemma text "
-                                  "model (gemma, gemma2, gemma3)",
+                                  "model (gemma, gemma2, gemma3, gemma4)",
                                   arch));
   const std::string p = std::string(arch) + ".";
   spec.name = ModelName(file, arch);
@@ -207,7 +210,9 @@ absl::Status SetSpecialIds(const GgufFile &file, ModelSpec &spec) {
   if (const Value *tokens = file.Find("tokenizer.ggml.tokens");
       tokens && tokens->element == ValueType::kString) {
     for (size_t id = 0; id < tokens->strings.size(); ++id) {
-      if (tokens->strings[id] == "<end_of_turn>" &&
+      // Gemma 1-3 end a turn with <end_of_turn>, Gemma 4 with <turn|>.
+      const std::string_view piece = tokens->strings[id];
+      if ((piece == "<end_of_turn>" || piece == "<turn|>") &&
           int32_t(id) != spec.eos_ids[0])
         spec.eos_ids.push_back(int32_t(id));
     }
@@ -215,9 +220,12 @@ absl::Status SetSpecialIds(const GgufFile &file, ModelSpec &spec) {
   // Pretrained checkpoints ship no chat template: their prompts are BOS +
   // text, as llama.cpp and Hugging Face give them.
   if (const Value *chat = file.Find("tokenizer.chat_template");
-      chat && chat->type == ValueType::kString &&
-      chat->s.find("<start_of_turn>") != std::string_view::npos)
-    spec.chat = ChatFormat::kGemma;
+      chat && chat->type == ValueType::kString) {
+    if (chat->s.find("<start_of_turn>") != std::string_view::npos)
+      spec.chat = ChatFormat::kGemma;
+    else if (chat->s.find("<|turn>") != std::string_view::npos)
+      spec.chat = ChatFormat::kGemma4;
+  }
   return absl::OkStatus();
 }
 
@@ -283,9 +291,12 @@ absl::StatusOr<ModelFile> ModelOf(absl::StatusOr<GgufFile> opened) {
 absl::StatusOr<std::string> GgufTokenizerProto(const GgufFile &file) {
   std::string_view kind;
   GEMMA_ASSIGN(kind, file.GetString("tokenizer.ggml.model"));
+  if (kind == "gemma4")
+    return Gemma4GgufTokenizerProto(file);
   if (kind != "llama")
     return Fail(file, fmt::format("tokenizer model '{}' is not supported "
-                                  "(Gemma files use 'llama', SentencePiece)",
+                                  "(Gemma files use 'llama', SentencePiece, "
+                                  "or 'gemma4', BPE with merges)",
                                   kind));
   const Value *tokens = file.Find("tokenizer.ggml.tokens");
   if (!tokens || tokens->type != ValueType::kArray ||
@@ -353,6 +364,8 @@ absl::StatusOr<ModelFile> LoadGgufModelFromBytes(std::span<const uint8_t> bytes,
 
 absl::StatusOr<ModelWeights> GgufModelWeights(const ModelFile &model) {
   const ModelSpec &spec = model.spec;
+  if (spec.generation == Generation::kGemma4)
+    return Gemma4GgufWeights(model);
   ModelWeights weights;
   weights.tensors = TensorInfos(model);
   auto require = [&](const std::string &name, uint64_t rows,

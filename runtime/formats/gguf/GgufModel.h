@@ -1,6 +1,7 @@
 //===- GgufModel.h - GGUF files as models -----------------------*- C++ -*-===//
 //
-// llama.cpp's `gemma`, `gemma2` and `gemma3` GGUF files (text part) read as
+// llama.cpp's `gemma`, `gemma2`, `gemma3` and `gemma4` (Gemma4GgufSpec) GGUF
+// files (text part) read as
 // a ModelFile: hyperparameters from the metadata, tensors in place, the
 // tokenizer rebuilt as a SentencePiece model from the vocabulary arrays.
 // Conventions of llama.cpp's converter that differ from ours are undone

@@ -9,9 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <limits>
 #include <optional>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -241,35 +239,19 @@ absl::StatusOr<std::string> Convert(const json &root) {
   options.eos_id = special("<eos>", options.eos_id);
   options.pad_id = special("<pad>", options.pad_id);
 
-  std::unordered_map<std::string, uint64_t> normal_ids;
-  for (size_t id = 0; id < pieces.size(); ++id)
-    if (pieces[id].type == PieceType::kNormal)
-      normal_ids.emplace(pieces[id].piece, id);
-  for (SentencePieceEntry &e : pieces)
-    if (e.type == PieceType::kNormal)
-      e.score = -std::numeric_limits<float>::max();
   const json &merges = model["merges"];
   if (merges.size() >= kMaxPieces * 4)
     return Refuse(fmt::format("{} merges is too many", merges.size()));
-  uint64_t rank = 0;
+  std::vector<std::string> merged;
+  merged.reserve(merges.size());
   for (const json &merge : merges) {
-    std::optional<std::string> merged = MergedPiece(merge);
-    if (!merged)
-      return Refuse(fmt::format("merge {} is not a pair of pieces", rank));
-    auto it = normal_ids.find(*merged);
-    // Merges into added tokens never apply: those are matched first.
-    if (it != normal_ids.end()) {
-      float &score = pieces[it->second].score;
-      score = std::max(score, -static_cast<float>(rank));
-    }
-    ++rank;
+    std::optional<std::string> piece = MergedPiece(merge);
+    if (!piece)
+      return Refuse(
+          fmt::format("merge {} is not a pair of pieces", merged.size()));
+    merged.push_back(*std::move(piece));
   }
-  // Pieces no merge makes (single characters) are never merge results; a
-  // score below every merge keeps them out of the way.
-  for (SentencePieceEntry &e : pieces)
-    if (e.type == PieceType::kNormal &&
-        e.score == -std::numeric_limits<float>::max())
-      e.score = -static_cast<float>(merges.size());
+  ScoreByMergeRank(pieces, merged);
 
   SentencePieceModel sp;
   sp.pieces = std::move(pieces);

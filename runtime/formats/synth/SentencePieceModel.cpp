@@ -5,9 +5,12 @@
 #include "absl/status/status.h"
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <optional>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace gemma {
@@ -296,6 +299,30 @@ std::string StripTrainingPaths(std::string_view record) {
   std::string out;
   PutBytes(out, kModelTrainerSpec, kept);
   return out;
+}
+
+void ScoreByMergeRank(std::vector<SentencePieceEntry> &pieces,
+                      const std::vector<std::string> &merged) {
+  std::unordered_map<std::string, size_t> normal_ids;
+  for (size_t id = 0; id < pieces.size(); ++id)
+    if (pieces[id].type == PieceType::kNormal)
+      normal_ids.emplace(pieces[id].piece, id);
+  const float unmade = -std::numeric_limits<float>::max();
+  for (SentencePieceEntry &e : pieces)
+    if (e.type == PieceType::kNormal)
+      e.score = unmade;
+  for (size_t rank = 0; rank < merged.size(); ++rank) {
+    // Merges into other pieces (added tokens) never apply: those are
+    // matched first.
+    auto it = normal_ids.find(merged[rank]);
+    if (it != normal_ids.end()) {
+      float &score = pieces[it->second].score;
+      score = std::max(score, -static_cast<float>(rank));
+    }
+  }
+  for (SentencePieceEntry &e : pieces)
+    if (e.type == PieceType::kNormal && e.score == unmade)
+      e.score = -static_cast<float>(merged.size());
 }
 
 } // namespace gemma

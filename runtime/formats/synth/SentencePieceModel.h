@@ -64,6 +64,14 @@ struct BpeModelOptions {
 std::string SerializeBpeModel(SentencePieceModel model,
                               const BpeModelOptions &options);
 
+// Scores normal pieces for SentencePiece's BPE from a merge list (Hugging
+// Face's tokenizer.json, GGUF's tokenizer.ggml.merges): `merged[r]` is the
+// piece merge r makes, and SentencePiece applies the highest score first,
+// so a piece scores -(its first merge's rank). Pieces no merge makes (single
+// characters) score below every merge.
+void ScoreByMergeRank(std::vector<SentencePieceEntry> &pieces,
+                      const std::vector<std::string> &merged);
+
 // What `normalizer_spec` says about spaces (proto defaults when a field is
 // absent: a dummy prefix, extra whitespace removed).
 struct NormalizerOptions {
