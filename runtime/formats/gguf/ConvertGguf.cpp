@@ -2,6 +2,9 @@
 
 #include "runtime/formats/gguf/ConvertGguf.h"
 
+#include "runtime/formats/gguf/ConvertGemma4Gguf.h"
+#include "runtime/formats/gguf/GgufTensorWriting.h"
+
 #include "runtime/formats/RoleMatrix.h"
 #include "runtime/formats/synth/SentencePieceModel.h"
 #include "runtime/weights/codecs/Encode.h"
@@ -13,14 +16,107 @@
 #include <memory>
 
 namespace gemma {
-namespace {
 
-using gguf::GgufWriter;
+namespace gguf_out {
 
 absl::Status Refuse(std::string what) {
   return absl::UnimplementedError(
       fmt::format("cannot write this model as GGUF: {}", what));
 }
+
+using gguf::GgufWriter;
+
+uint32_t FileType(StoredType type) {
+  switch (type) {
+  case StoredType::kF32:
+    return 0;
+  case StoredType::kF16:
+    return 1;
+  case StoredType::kQ8_0:
+    return 7;
+  case StoredType::kQ5_0:
+    return 8;
+  case StoredType::kQ4_K:
+    return 14; // Q4_K_S: every matrix Q4_K
+  case StoredType::kQ6_K:
+    return 18;
+  default:
+    return 32; // BF16
+  }
+}
+
+StoredType FitRows(StoredType type, uint64_t cols) {
+  if (type == StoredType::kQ4_K && cols % 256 != 0)
+    type = StoredType::kQ5_0;
+  if (type == StoredType::kQ6_K && cols % 256 != 0)
+    type = StoredType::kQ8_0;
+  if (cols % BlockElements(type) != 0)
+    type = StoredType::kF16;
+  return type;
+}
+
+namespace {
+absl::Status EncodeRow(StoredType type, std::span<const float> values,
+                       std::span<uint8_t> out) {
+  if (type == StoredType::kF32 || type == StoredType::kBF16)
+    return EncodeTensor(type, values, out);
+  return EncodeGgmlBlocks(type, values.data(),
+                          values.size() / BlockElements(type), out.data());
+}
+} // namespace
+
+absl::Status AddMatrix(GgufWriter &writer, std::string name,
+                       std::shared_ptr<RoleMatrix> m, uint64_t rows,
+                       uint64_t cols, StoredType type,
+                       std::vector<uint64_t> ne) {
+  if (!m->present() || uint64_t(m->rows()) != rows ||
+      uint64_t(m->cols()) != cols)
+    return absl::InternalError(
+        fmt::format("tensor '{}' should be {} x {}, the model holds {} x {}",
+                    name, rows, cols, m->rows(), m->cols()));
+  type = FitRows(type, cols);
+  if (ne.empty())
+    ne = {cols, rows};
+  writer.Tensor(std::move(name), std::move(ne), type,
+                [m, type, cols](uint64_t row, std::span<uint8_t> out) {
+                  std::vector<float> values(static_cast<size_t>(cols));
+                  m->Row(int64_t(row), values);
+                  return EncodeRow(type, values, out);
+                });
+  return absl::OkStatus();
+}
+
+absl::Status AddNorm(GgufWriter &writer, std::string name,
+                     const ModelFile &model, const std::string &tensor,
+                     uint64_t width) {
+  auto m = std::make_shared<RoleMatrix>(model, tensor);
+  if (!m->present() || uint64_t(m->rows() * m->cols()) != width)
+    return absl::InternalError(
+        fmt::format("norm '{}' should hold {} values", name, width));
+  const bool plus_one = model.spec.norm_scale == NormScale::kPlusOne;
+  writer.Tensor(std::move(name), {width}, StoredType::kF32,
+                [m, plus_one, width](uint64_t, std::span<uint8_t> out) {
+                  std::vector<float> values(static_cast<size_t>(width));
+                  for (int64_t r = 0; r < m->rows(); ++r)
+                    m->Row(r, std::span(values).subspan(size_t(r * m->cols()),
+                                                        size_t(m->cols())));
+                  if (plus_one)
+                    for (float &v : values)
+                      v += 1.0f;
+                  return EncodeTensor(StoredType::kF32, values, out);
+                });
+  return absl::OkStatus();
+}
+
+} // namespace gguf_out
+
+namespace {
+
+using gguf::GgufWriter;
+using gguf_out::AddMatrix;
+using gguf_out::AddNorm;
+using gguf_out::FileType;
+using gguf_out::Refuse;
 
 bool Near(double a, double b) {
   return std::fabs(a - b) <= 1e-6 * std::max(std::fabs(a), std::fabs(b));
@@ -39,9 +135,6 @@ double LlamaCppQueryScale(const ModelSpec &spec) {
 
 // What llama.cpp's gemma, gemma2 and gemma3 keys can say about `spec`.
 absl::Status CheckRepresentable(const ModelSpec &spec) {
-  if (spec.generation == Generation::kGemma4)
-    return Refuse("Gemma 4 (its GGUF layout is not checked against "
-                  "llama.cpp here); write it as .sbs or compile it directly");
   const LayerSpec &first = spec.layers[0];
   for (size_t i = 0; i < spec.layers.size(); ++i) {
     const LayerSpec &l = spec.layers[i];
@@ -109,89 +202,6 @@ absl::Status CheckRepresentable(const ModelSpec &spec) {
   if (global && spec.generation != Generation::kGemma3 &&
       global->rope.linear_scale != 1.0)
     return Refuse("RoPE scaling before Gemma 3");
-  return absl::OkStatus();
-}
-
-// llama.cpp's LLAMA_FTYPE for a file whose matrices are mostly `type`.
-uint32_t FileType(StoredType type) {
-  switch (type) {
-  case StoredType::kF32:
-    return 0;
-  case StoredType::kF16:
-    return 1;
-  case StoredType::kQ8_0:
-    return 7;
-  case StoredType::kQ5_0:
-    return 8;
-  case StoredType::kQ4_K:
-    return 14; // Q4_K_S: every matrix Q4_K
-  case StoredType::kQ6_K:
-    return 18;
-  default:
-    return 32; // BF16
-  }
-}
-
-// `type` for rows of `cols` values, falling back as llama.cpp's quantizer
-// does when the rows are not whole blocks.
-StoredType FitRows(StoredType type, uint64_t cols) {
-  if (type == StoredType::kQ4_K && cols % 256 != 0)
-    type = StoredType::kQ5_0;
-  if (type == StoredType::kQ6_K && cols % 256 != 0)
-    type = StoredType::kQ8_0;
-  if (cols % BlockElements(type) != 0)
-    type = StoredType::kF16;
-  return type;
-}
-
-absl::Status EncodeRow(StoredType type, std::span<const float> values,
-                       std::span<uint8_t> out) {
-  if (type == StoredType::kF32 || type == StoredType::kBF16)
-    return EncodeTensor(type, values, out);
-  return EncodeGgmlBlocks(type, values.data(),
-                          values.size() / BlockElements(type), out.data());
-}
-
-// A matrix role as a GGUF tensor of [rows, cols].
-absl::Status AddMatrix(GgufWriter &writer, std::string name,
-                       std::shared_ptr<RoleMatrix> m, uint64_t rows,
-                       uint64_t cols, StoredType type) {
-  if (!m->present() || uint64_t(m->rows()) != rows ||
-      uint64_t(m->cols()) != cols)
-    return absl::InternalError(
-        fmt::format("tensor '{}' should be {} x {}, the model holds {} x {}",
-                    name, rows, cols, m->rows(), m->cols()));
-  type = FitRows(type, cols);
-  writer.Tensor(std::move(name), {cols, rows}, type,
-                [m, type, cols](uint64_t row, std::span<uint8_t> out) {
-                  std::vector<float> values(static_cast<size_t>(cols));
-                  m->Row(int64_t(row), values);
-                  return EncodeRow(type, values, out);
-                });
-  return absl::OkStatus();
-}
-
-// A norm vector, stored as llama.cpp's converter stores it (1 + w for
-// Gemma 1-3), in f32.
-absl::Status AddNorm(GgufWriter &writer, std::string name,
-                     const ModelFile &model, const std::string &tensor,
-                     uint64_t width) {
-  auto m = std::make_shared<RoleMatrix>(model, tensor);
-  if (!m->present() || uint64_t(m->rows() * m->cols()) != width)
-    return absl::InternalError(
-        fmt::format("norm '{}' should hold {} values", name, width));
-  const bool plus_one = model.spec.norm_scale == NormScale::kPlusOne;
-  writer.Tensor(std::move(name), {width}, StoredType::kF32,
-                [m, plus_one, width](uint64_t, std::span<uint8_t> out) {
-                  std::vector<float> values(static_cast<size_t>(width));
-                  for (int64_t r = 0; r < m->rows(); ++r)
-                    m->Row(r, std::span(values).subspan(size_t(r * m->cols()),
-                                                        size_t(m->cols())));
-                  if (plus_one)
-                    for (float &v : values)
-                      v += 1.0f;
-                  return EncodeTensor(StoredType::kF32, values, out);
-                });
   return absl::OkStatus();
 }
 
@@ -355,6 +365,12 @@ absl::Status ConvertToGguf(const ModelFile &model, const ModelWeights &weights,
         "q4_k or q6_k)",
         StoredTypeName(weight)));
   const ModelSpec &spec = model.spec;
+  if (spec.generation == Generation::kGemma4) {
+    GgufWriter writer;
+    if (absl::Status s = AddGemma4(writer, model, weights, weight); !s.ok())
+      return s;
+    return writer.Write(path, progress);
+  }
   if (absl::Status s = CheckRepresentable(spec); !s.ok())
     return s;
   GgufWriter writer;

@@ -1,7 +1,8 @@
 //===- ConvertGguf.h - A loaded model as a llama.cpp GGUF -------*- C++ -*-===//
 //
-// Writes a Gemma 1, 2 or 3 model loaded from any format as the GGUF that
-// llama.cpp's converter would write (its tensor names, the [d, H * hd]
+// Writes a Gemma model loaded from any format as the GGUF that llama.cpp's
+// converter would write (Gemma 4: ConvertGemma4Gguf.h; Gemma 1-3 here: its
+// tensor names, the [d, H * hd]
 // output projection, norms stored as 1 + w, llama.cpp's hyperparameter and
 // tokenizer keys), its matrices encoded as `weight`: f32, bf16, f16, q8_0,
 // q5_0, q4_k or q6_k. A K-quant needs rows of whole 256-value blocks; rows
@@ -10,8 +11,9 @@
 // embedding is q6_k, as in llama.cpp's Q4_K mixes. Norms stay f32.
 //
 // What llama.cpp would compute differently is refused by name rather than
-// written: Gemma 4, layers that differ in shape, a query scale llama.cpp
-// does not derive, proportional RoPE.
+// written: Gemma 1-3 layers that differ in shape, a query scale llama.cpp
+// does not derive, proportional RoPE or another Gemma 4 feature on an
+// earlier generation.
 //
 //===----------------------------------------------------------------------===//
 

@@ -22,12 +22,17 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace gemma {
 namespace {
 
 using testing::LoadedModel;
+
+std::string HfFixture(const std::string &variant) {
+  return std::string(GEMMA_SOURCE_DIR) + "/test/fixtures/hf/" + variant;
+}
 
 LoadedModel Load(const std::string &path) {
   absl::StatusOr<ModelFile> model = LoadModelFile(path);
@@ -218,10 +223,19 @@ std::string ConvertError(const LoadedModel &m, StoredType type) {
 }
 
 TEST(ConvertGguf, RefusesWhatLlamaCppWouldComputeDifferently) {
-  const LoadedModel g4 =
-      testing::SynthesizeTiny("tiny-gemma4", StoredType::kF32);
-  EXPECT_NE(ConvertError(g4, StoredType::kF32).find("Gemma 4"),
-            std::string::npos);
+  // Gemma 4 whose shared layers read other caches than llama.cpp's runtime
+  // gives them (the last computing sliding and global layers).
+  LoadedModel g4 = Load(HfFixture("gemma4-kvshare"));
+  g4.model.spec.layers[4].kv_source_layer = 0;
+  EXPECT_EQ(ConvertError(g4, StoredType::kF32),
+            "cannot write this model as GGUF: layer 4 reads the cache of layer "
+            "0, where llama.cpp reads that of the last computing sliding layer "
+            "it expects at 2");
+  LoadedModel partial = Load(HfFixture("gemma4-dense"));
+  partial.model.spec.layers[0].rope.fraction = 0.5;
+  EXPECT_EQ(ConvertError(partial, StoredType::kF32),
+            "cannot write this model as GGUF: layer 1 differs from the other "
+            "sliding layers in its head dimension, window or RoPE");
   // tiny-gemma2's query scale 1/sqrt(16) is llama.cpp's; another is not.
   LoadedModel g2 = testing::SynthesizeTiny("tiny-gemma2", StoredType::kF32);
   for (LayerSpec &l : g2.model.spec.layers)
@@ -240,6 +254,118 @@ TEST(ConvertGguf, RefusesWhatLlamaCppWouldComputeDifferently) {
   EXPECT_NE(ConvertError(uneven, StoredType::kSFP).find("sfp"),
             std::string::npos);
 }
+
+// Gemma 4: the tiny checkpoints of test/fixtures/hf written as GGUF against
+// what llama.cpp's converter wrote from them (test/fixtures/gguf-gemma4).
+class ConvertGemma4 : public ::testing::TestWithParam<std::string> {};
+
+// f32: every tensor byte for byte and every architecture key as llama.cpp's
+// converter wrote them (the checkpoints have no tokenizer, so the
+// tokenizer keys are left out; general.* name the file).
+TEST_P(ConvertGemma4, F32IsWhatLlamaCppsConverterWrote) {
+  const LoadedModel source = Load(HfFixture(GetParam()));
+  const std::string path = testing::TempPath(GetParam() + ".f32.gguf");
+  absl::Status written =
+      ConvertToGguf(source.model, source.weights, StoredType::kF32, path);
+  ASSERT_TRUE(written.ok()) << written;
+  absl::StatusOr<gguf::GgufFile> got = gguf::GgufFile::Open(path);
+  absl::StatusOr<gguf::GgufFile> want = gguf::GgufFile::Open(
+      std::string(GEMMA_SOURCE_DIR) + "/test/fixtures/gguf-gemma4/" +
+      GetParam() + ".f32.gguf");
+  ASSERT_TRUE(got.ok() && want.ok()) << got.status() << want.status();
+  ASSERT_EQ(got->tensors().size(), want->tensors().size());
+  for (const gguf::Tensor &w : want->tensors()) {
+    const gguf::Tensor *g = got->FindTensor(w.name);
+    ASSERT_NE(g, nullptr) << w.name;
+    EXPECT_EQ(g->ne, w.ne) << w.name;
+    EXPECT_EQ(g->ggml_type, w.ggml_type) << w.name;
+    EXPECT_TRUE(std::equal(g->bytes.begin(), g->bytes.end(), w.bytes.begin(),
+                           w.bytes.end()))
+        << w.name;
+  }
+  size_t keys = 0;
+  for (const auto &[key, w] : want->metadata()) {
+    if (!key.starts_with("gemma4."))
+      continue;
+    ++keys;
+    const gguf::Value *g = got->Find(key);
+    ASSERT_NE(g, nullptr) << key;
+    EXPECT_EQ(g->TypeName(), w.TypeName()) << key;
+    EXPECT_EQ(g->u, w.u) << key;
+    EXPECT_EQ(g->f, w.f) << key;
+    EXPECT_TRUE(
+        std::equal(g->raw.begin(), g->raw.end(), w.raw.begin(), w.raw.end()))
+        << key;
+  }
+  for (const auto &[key, g] : got->metadata()) {
+    if (key.starts_with("gemma4.")) {
+      EXPECT_NE(want->Find(key), nullptr) << key << " is not llama.cpp's";
+    }
+  }
+  EXPECT_GE(keys, 20u);
+  const LoadedModel converted = Load(path);
+  EXPECT_EQ(RelativeLogitDiff(source, converted), 0.0);
+}
+
+// Relative RMS error of tensor `name` of `q` against that of `f32`.
+double TensorError(const ModelFile &q, const ModelFile &f32,
+                   const std::string &name) {
+  const WeightTensor *a = f32.Find(name), *b = q.Find(name);
+  EXPECT_TRUE(a && b) << name;
+  if (!a || !b || a->rows * a->cols != b->rows * b->cols)
+    return 1e9;
+  std::vector<float> x(a->rows * a->cols), y(x.size());
+  DecodeRange(a->type, a->bytes.data(), 0, x.size(), x.data());
+  DecodeRange(b->type, b->bytes.data(), 0, y.size(), y.data());
+  double error = 0, norm = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    error += double(x[i] - y[i]) * (x[i] - y[i]);
+    norm += double(x[i]) * x[i];
+  }
+  return std::sqrt(error / norm);
+}
+
+// q8_0: the types llama.cpp's converter picks (narrow rows in f16, the
+// router in f32), and no tensor further from f32 than llama.cpp's own
+// q8_0 of it (ours round a little closer: 0.93-1.0 of its error).
+TEST_P(ConvertGemma4, Q8_0IsAsCloseAsLlamaCpps) {
+  const LoadedModel source = Load(HfFixture(GetParam()));
+  const std::string path = testing::TempPath(GetParam() + ".q8_0.gguf");
+  absl::Status written =
+      ConvertToGguf(source.model, source.weights, StoredType::kQ8_0, path);
+  ASSERT_TRUE(written.ok()) << written;
+  const LoadedModel converted = Load(path);
+  const std::string fixtures = std::string(GEMMA_SOURCE_DIR) +
+                               "/test/fixtures/gguf-gemma4/" + GetParam();
+  absl::StatusOr<ModelFile> llama = LoadModelFile(fixtures + ".q8_0.gguf");
+  absl::StatusOr<ModelFile> f32 = LoadModelFile(fixtures + ".f32.gguf");
+  ASSERT_TRUE(llama.ok() && f32.ok()) << llama.status() << f32.status();
+  ASSERT_EQ(converted.model.tensors.size(), llama->tensors.size());
+  for (const auto &[name, w] : llama->tensors) {
+    const WeightTensor *g = converted.model.Find(name);
+    ASSERT_NE(g, nullptr) << name;
+    EXPECT_EQ(g->type, w.type) << name;
+    EXPECT_LE(TensorError(converted.model, *f32, name),
+              1.001 * TensorError(*llama, *f32, name))
+        << name;
+  }
+  // A misplaced block would move the logits by their whole range; these
+  // one-block rows amplify q8_0's rounding through six random layers to
+  // 7-30% of it (llama.cpp's files alike).
+  const double diff = RelativeLogitDiff(source, converted);
+  EXPECT_LE(diff, 0.45);
+  EXPECT_GT(diff, 0.0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Variants, ConvertGemma4,
+                         ::testing::Values("gemma4-dense", "gemma4-keqv",
+                                           "gemma4-kvshare",
+                                           "gemma4-ple-kvshare", "gemma4-moe"),
+                         [](const auto &info) {
+                           std::string name = info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
 
 // The .sbs converter reads gemma.cpp's head-major att_ein as the [d, H * hd]
 // projection it is (a .sbs source once came out with its heads scrambled).
