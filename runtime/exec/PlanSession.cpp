@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <set>
 
 namespace gemma {
 
@@ -54,8 +55,18 @@ PlanSession::Open(const std::string &plan_path, int threads, bool verbose,
   session->backend_ = *std::move(backend);
   session->plan_ = *std::move(plan);
   session->weights_ = std::make_unique<ModelFile>(*std::move(weights));
+  // Weights read whole are paged in now, not during the first steps; a
+  // table only gathered from (Gemma 4's per-layer embeddings, larger than
+  // the rest of an E2B model) stays mapped, each step paging in its
+  // token's row.
+  std::set<std::string> read_whole;
+  for (const plan::Program &program : session->plan_.programs)
+    for (const plan::Call &call : program.calls)
+      if (call.kernel != plan::Kernel::kEmbed)
+        read_whole.insert(call.weights.begin(), call.weights.end());
   for (const auto &[name, tensor] : session->weights_->tensors)
-    PopulateMapping(tensor.bytes);
+    if (read_whole.contains(name))
+      PopulateMapping(tensor.bytes);
   session->verbose_ = verbose;
   return session;
 }

@@ -135,20 +135,25 @@ struct Report {
 };
 
 // Bytes one decode step reads: every weight its program names, whole
-// (the tied logits read the entire table), then the KV cache at the
-// middle of the measured steps.
+// (the tied logits read the entire table), except tables only gathered
+// from (Gemma 4's per-layer embeddings), of which a step reads its token's
+// row; then the KV cache at the middle of the measured steps.
 void StepBytes(const PlanSession &session, const BenchOptions &options,
                Report &r) {
-  std::set<std::string> weights;
+  std::set<std::string> whole, gathered;
   for (const plan::Program &program : session.programs())
     if (program.name == "decode_1")
       for (const plan::Call &call : program.calls)
         for (const std::string &w : call.weights)
           if (!w.empty())
-            weights.insert(w);
-  for (const std::string &w : weights)
+            (call.kernel == plan::Kernel::kEmbed ? gathered : whole).insert(w);
+  for (const std::string &w : whole)
     if (const WeightTensor *t = session.weights().Find(w))
       r.weight_bytes += t->bytes.size();
+  for (const std::string &w : gathered)
+    if (const WeightTensor *t = session.weights().Find(w);
+        t && !whole.contains(w) && t->rows > 0)
+      r.weight_bytes += t->bytes.size() / t->rows;
   const uint64_t position = uint64_t(options.prompt_len + options.tokens / 2);
   for (const plan::LayerCacheShape &c : session.meta().caches)
     r.kv_bytes +=
