@@ -210,9 +210,59 @@ absl::Status SetExperts(const GgufFile &file, ModelSpec &spec) {
   return absl::OkStatus();
 }
 
+// Every gemma4 key must be one whose meaning the spec carries: a key
+// llama.cpp's converter writes for a feature we do not build (or one from a
+// newer converter) refuses the file by name.
+absl::Status CheckKeys(const GgufFile &file) {
+  static const std::set<std::string_view> kKnown = {
+      "context_length",
+      "embedding_length",
+      "block_count",
+      "vocab_size",
+      "feed_forward_length",
+      "attention.head_count",
+      "attention.head_count_kv",
+      "attention.key_length",
+      "attention.value_length",
+      "attention.key_length_swa",
+      "attention.value_length_swa",
+      "attention.layer_norm_rms_epsilon",
+      "attention.sliding_window",
+      "attention.sliding_window_pattern",
+      "attention.shared_kv_layers",
+      "attention.scale",
+      "attention.causal",
+      "rope.dimension_count",
+      "rope.dimension_count_swa",
+      "rope.freq_base",
+      "rope.freq_base_swa",
+      "embedding_length_per_layer_input",
+      "expert_count",
+      "expert_used_count",
+      "expert_feed_forward_length",
+      "final_logit_softcapping"};
+  for (const auto &[key, value] : file.metadata())
+    if (key.starts_with(kPrefix) &&
+        !kKnown.contains(std::string_view(key).substr(kPrefix.size())))
+      return Fail(file.name(),
+                  fmt::format("metadata '{}' is not one the gemma4 importer "
+                              "knows (a feature it does not support?)",
+                              key));
+  if (file.Find(Key("attention.causal"))) {
+    bool causal = true;
+    GEMMA_ASSIGN(causal, file.GetBool(Key("attention.causal")));
+    if (!causal)
+      return Fail(file.name(), "not supported: bidirectional attention "
+                               "('gemma4.attention.causal' is false)");
+  }
+  return absl::OkStatus();
+}
+
 } // namespace
 
 absl::StatusOr<ModelSpec> Gemma4GgufSpec(const GgufFile &file) {
+  if (absl::Status s = CheckKeys(file); !s.ok())
+    return s;
   ModelSpec spec;
   spec.generation = Generation::kGemma4;
   uint64_t dim = 0, layers = 0, context = 0, ple = 0;

@@ -196,6 +196,12 @@ TEST(Gemma4Gguf, RefusesWhatItCannotPlace) {
                        U32Entry("gemma4.attention.shared_kv_layers", 6))),
             "m.gguf: 'gemma4.attention.shared_kv_layers' 6 leaves no layer to "
             "compute a cache");
+  // A key of a feature the importer does not know.
+  EXPECT_EQ(Error(Edit(keqv, "gemma4.attention.sliding_window_pattern",
+                       "gemma4.attention.sliding_window_patterX")),
+            "m.gguf: metadata 'gemma4.attention.sliding_window_patterX' is "
+            "not one the gemma4 importer knows (a feature it does not "
+            "support?)");
   // Another architecture's name in general.architecture.
   const uint32_t string_type = 8;
   const uint64_t length = 6;
