@@ -155,30 +155,21 @@ constexpr const char *kGemma4ChatTemplate =
 // piece's SentencePiece score (best first), give its choices.
 absl::Status AddTokenizer(GgufWriter &writer, const ModelFile &model) {
   const ModelSpec &spec = model.spec;
-  if (!model.tokenizer) {
-    writer.String("tokenizer.ggml.model", "none");
-    writer.U32("tokenizer.ggml.bos_token_id", uint32_t(spec.bos_id));
-    writer.U32("tokenizer.ggml.eos_token_id", uint32_t(spec.eos_ids[0]));
-    return absl::OkStatus();
-  }
-  absl::StatusOr<SentencePieceModel> sp = ParseSentencePieceModel(
-      std::string_view(reinterpret_cast<const char *>(model.tokenizer->data()),
-                       model.tokenizer->size()));
-  if (!sp.ok())
+  absl::StatusOr<std::optional<SentencePieceModel>> sp =
+      gguf_out::TokenizerToWrite(writer, model, "gemma4");
+  if (!sp.ok() || !sp->has_value())
     return sp.status();
-  if (ReadNormalizerOptions(*sp).remove_extra_whitespaces)
-    return Refuse("the tokenizer collapses runs of spaces, which llama.cpp's "
-                  "gemma4 tokenizer does not");
+  const std::vector<SentencePieceEntry> &pieces = (*sp)->pieces;
   std::vector<std::string> tokens;
   std::vector<float> scores;
   std::vector<int32_t> types;
   std::unordered_map<std::string, uint32_t> normal; // piece -> id
   for (uint32_t id = 0; id < spec.vocab_size; ++id) {
-    if (id >= sp->pieces.size())
+    if (id >= pieces.size())
       return Refuse(fmt::format("the tokenizer has {} pieces for {} "
                                 "embedding rows",
-                                sp->pieces.size(), spec.vocab_size));
-    const SentencePieceEntry &e = sp->pieces[id];
+                                pieces.size(), spec.vocab_size));
+    const SentencePieceEntry &e = pieces[id];
     tokens.push_back(e.piece);
     scores.push_back(-1000.0f); // as llama.cpp's converter writes them
     PieceType type = e.type;
@@ -193,7 +184,7 @@ absl::Status AddTokenizer(GgufWriter &writer, const ModelFile &model) {
   std::vector<std::tuple<float, uint32_t, uint32_t, uint32_t, std::string>>
       merges;
   for (uint32_t id = 0; id < spec.vocab_size; ++id) {
-    const SentencePieceEntry &e = sp->pieces[id];
+    const SentencePieceEntry &e = pieces[id];
     if (e.type != PieceType::kNormal)
       continue;
     for (size_t cut = 1; cut < e.piece.size(); ++cut) {
@@ -219,15 +210,8 @@ absl::Status AddTokenizer(GgufWriter &writer, const ModelFile &model) {
   writer.F32Array("tokenizer.ggml.scores", scores);
   writer.I32Array("tokenizer.ggml.token_type", types);
   writer.StringArray("tokenizer.ggml.merges", merge_text);
-  writer.U32("tokenizer.ggml.bos_token_id", uint32_t(spec.bos_id));
-  writer.U32("tokenizer.ggml.eos_token_id", uint32_t(spec.eos_ids[0]));
-  if (int64_t unk = id_of("<unk>"); unk >= 0)
-    writer.U32("tokenizer.ggml.unknown_token_id", uint32_t(unk));
-  if (int64_t pad = id_of("<pad>"); pad >= 0)
-    writer.U32("tokenizer.ggml.padding_token_id", uint32_t(pad));
-  writer.Bool("tokenizer.ggml.add_bos_token", true);
-  writer.Bool("tokenizer.ggml.add_eos_token", false);
-  writer.Bool("tokenizer.ggml.add_space_prefix", false);
+  gguf_out::AddSpecialTokens(writer, spec, id_of("<unk>"), id_of("<pad>"),
+                             false);
   if (spec.chat == ChatFormat::kGemma4)
     writer.String("tokenizer.chat_template", kGemma4ChatTemplate);
   return absl::OkStatus();

@@ -108,6 +108,42 @@ absl::Status AddNorm(GgufWriter &writer, std::string name,
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::optional<SentencePieceModel>>
+TokenizerToWrite(GgufWriter &writer, const ModelFile &model,
+                 std::string_view flavour) {
+  const ModelSpec &spec = model.spec;
+  if (!model.tokenizer) {
+    // llama.cpp loads a vocabulary-less model from token ids, given this.
+    writer.String("tokenizer.ggml.model", "none");
+    writer.U32("tokenizer.ggml.bos_token_id", uint32_t(spec.bos_id));
+    writer.U32("tokenizer.ggml.eos_token_id", uint32_t(spec.eos_ids[0]));
+    return std::nullopt;
+  }
+  absl::StatusOr<SentencePieceModel> sp = ParseSentencePieceModel(
+      std::string_view(reinterpret_cast<const char *>(model.tokenizer->data()),
+                       model.tokenizer->size()));
+  if (!sp.ok())
+    return sp.status();
+  if (ReadNormalizerOptions(*sp).remove_extra_whitespaces)
+    return Refuse(fmt::format("the tokenizer collapses runs of spaces, which "
+                              "llama.cpp's {} tokenizer does not",
+                              flavour));
+  return *std::move(sp);
+}
+
+void AddSpecialTokens(GgufWriter &writer, const ModelSpec &spec, int64_t unk,
+                      int64_t pad, bool add_space_prefix) {
+  writer.U32("tokenizer.ggml.bos_token_id", uint32_t(spec.bos_id));
+  writer.U32("tokenizer.ggml.eos_token_id", uint32_t(spec.eos_ids[0]));
+  if (unk >= 0)
+    writer.U32("tokenizer.ggml.unknown_token_id", uint32_t(unk));
+  if (pad >= 0)
+    writer.U32("tokenizer.ggml.padding_token_id", uint32_t(pad));
+  writer.Bool("tokenizer.ggml.add_bos_token", true);
+  writer.Bool("tokenizer.ggml.add_eos_token", false);
+  writer.Bool("tokenizer.ggml.add_space_prefix", add_space_prefix);
+}
+
 } // namespace gguf_out
 
 namespace {
@@ -220,35 +256,24 @@ constexpr const char *kGemmaChatTemplate =
 
 absl::Status AddTokenizer(GgufWriter &writer, const ModelFile &model) {
   const ModelSpec &spec = model.spec;
-  if (!model.tokenizer) {
-    // llama.cpp loads a vocabulary-less model from token ids, given this.
-    writer.String("tokenizer.ggml.model", "none");
-    writer.U32("tokenizer.ggml.bos_token_id", uint32_t(spec.bos_id));
-    writer.U32("tokenizer.ggml.eos_token_id", uint32_t(spec.eos_ids[0]));
-    return absl::OkStatus();
-  }
-  absl::StatusOr<SentencePieceModel> sp = ParseSentencePieceModel(
-      std::string_view(reinterpret_cast<const char *>(model.tokenizer->data()),
-                       model.tokenizer->size()));
-  if (!sp.ok())
+  absl::StatusOr<std::optional<SentencePieceModel>> sp =
+      gguf_out::TokenizerToWrite(writer, model, "SentencePiece");
+  if (!sp.ok() || !sp->has_value())
     return sp.status();
-  const NormalizerOptions normalizer = ReadNormalizerOptions(*sp);
-  if (normalizer.remove_extra_whitespaces)
-    return Refuse("the tokenizer collapses runs of spaces, which llama.cpp's "
-                  "SentencePiece tokenizer does not");
+  const NormalizerOptions normalizer = ReadNormalizerOptions(**sp);
   std::vector<std::string> tokens;
   std::vector<float> scores;
   std::vector<int32_t> types;
   int64_t unk = -1, pad = -1;
   for (uint32_t id = 0; id < spec.vocab_size; ++id) {
-    if (id >= sp->pieces.size()) {
+    if (id >= (*sp)->pieces.size()) {
       // Rows past the tokenizer's pieces, as llama.cpp's converter pads.
       tokens.push_back(fmt::format("[PAD{}]", id));
       scores.push_back(0.0f);
       types.push_back(int32_t(PieceType::kUnused));
       continue;
     }
-    const SentencePieceEntry &e = sp->pieces[id];
+    const SentencePieceEntry &e = (*sp)->pieces[id];
     tokens.push_back(e.piece);
     scores.push_back(e.score);
     types.push_back(int32_t(e.type));
@@ -267,15 +292,8 @@ absl::Status AddTokenizer(GgufWriter &writer, const ModelFile &model) {
   writer.StringArray("tokenizer.ggml.tokens", tokens);
   writer.F32Array("tokenizer.ggml.scores", scores);
   writer.I32Array("tokenizer.ggml.token_type", types);
-  writer.U32("tokenizer.ggml.bos_token_id", uint32_t(spec.bos_id));
-  writer.U32("tokenizer.ggml.eos_token_id", uint32_t(spec.eos_ids[0]));
-  if (unk >= 0)
-    writer.U32("tokenizer.ggml.unknown_token_id", uint32_t(unk));
-  if (pad >= 0)
-    writer.U32("tokenizer.ggml.padding_token_id", uint32_t(pad));
-  writer.Bool("tokenizer.ggml.add_bos_token", true);
-  writer.Bool("tokenizer.ggml.add_eos_token", false);
-  writer.Bool("tokenizer.ggml.add_space_prefix", normalizer.add_dummy_prefix);
+  gguf_out::AddSpecialTokens(writer, spec, unk, pad,
+                             normalizer.add_dummy_prefix);
   if (spec.chat == ChatFormat::kGemma)
     writer.String("tokenizer.chat_template", kGemmaChatTemplate);
   return absl::OkStatus();

@@ -13,8 +13,10 @@
 #include "runtime/formats/ModelFile.h"
 #include "runtime/formats/RoleMatrix.h"
 #include "runtime/formats/gguf/GgufWriter.h"
+#include "runtime/formats/synth/SentencePieceModel.h"
 
 #include <memory>
+#include <optional>
 
 namespace gemma::gguf_out {
 
@@ -41,6 +43,19 @@ absl::Status AddMatrix(gguf::GgufWriter &writer, std::string name,
 absl::Status AddNorm(gguf::GgufWriter &writer, std::string name,
                      const ModelFile &model, const std::string &tensor,
                      uint64_t width);
+
+// The model's tokenizer for writing, or nullopt after writing the keys that
+// let llama.cpp load a model without one (it then runs from token ids).
+// Refuses a tokenizer that collapses runs of spaces (`flavour` names
+// llama.cpp's tokenizer in the message).
+absl::StatusOr<std::optional<SentencePieceModel>>
+TokenizerToWrite(gguf::GgufWriter &writer, const ModelFile &model,
+                 std::string_view flavour);
+
+// The special-token keys every llama.cpp tokenizer reads (ids < 0 left
+// out), BOS added and EOS not, as llama.cpp's converter writes them.
+void AddSpecialTokens(gguf::GgufWriter &writer, const ModelSpec &spec,
+                      int64_t unk, int64_t pad, bool add_space_prefix);
 
 } // namespace gemma::gguf_out
 

@@ -74,6 +74,20 @@ double RelativeLogitDiff(const LoadedModel &a, const LoadedModel &b) {
   return diff / scale;
 }
 
+// The same tensors: names, dimensions, types and bytes.
+void ExpectSameTensors(const gguf::GgufFile &got, const gguf::GgufFile &want) {
+  ASSERT_EQ(got.tensors().size(), want.tensors().size());
+  for (const gguf::Tensor &w : want.tensors()) {
+    const gguf::Tensor *g = got.FindTensor(w.name);
+    ASSERT_NE(g, nullptr) << w.name;
+    EXPECT_EQ(g->ne, w.ne) << w.name;
+    EXPECT_EQ(g->ggml_type, w.ggml_type) << w.name;
+    EXPECT_TRUE(std::equal(g->bytes.begin(), g->bytes.end(), w.bytes.begin(),
+                           w.bytes.end()))
+        << w.name;
+  }
+}
+
 class ConvertGgufF32 : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ConvertGgufF32, IsWhatLlamaCppsConverterWrites) {
@@ -86,16 +100,7 @@ TEST_P(ConvertGgufF32, IsWhatLlamaCppsConverterWrites) {
       gguf::GgufFile::FromBytes(oracle, "oracle.gguf");
   absl::StatusOr<gguf::GgufFile> got = gguf::GgufFile::Open(path);
   ASSERT_TRUE(want.ok() && got.ok()) << want.status() << got.status();
-  ASSERT_EQ(got->tensors().size(), want->tensors().size());
-  for (const gguf::Tensor &w : want->tensors()) {
-    const gguf::Tensor *g = got->FindTensor(w.name);
-    ASSERT_NE(g, nullptr) << w.name;
-    EXPECT_EQ(g->ne, w.ne) << w.name;
-    EXPECT_EQ(g->ggml_type, w.ggml_type) << w.name;
-    EXPECT_TRUE(std::equal(g->bytes.begin(), g->bytes.end(), w.bytes.begin(),
-                           w.bytes.end()))
-        << w.name;
-  }
+  ASSERT_NO_FATAL_FAILURE(ExpectSameTensors(*got, *want));
   // The reader derives the same hyperparameters; the tokenizer adds the
   // end-of-turn stop id and the chat template the oracle file lacks.
   const LoadedModel converted = Load(path);
@@ -273,16 +278,7 @@ TEST_P(ConvertGemma4, F32IsWhatLlamaCppsConverterWrote) {
       std::string(GEMMA_SOURCE_DIR) + "/test/fixtures/gguf-gemma4/" +
       GetParam() + ".f32.gguf");
   ASSERT_TRUE(got.ok() && want.ok()) << got.status() << want.status();
-  ASSERT_EQ(got->tensors().size(), want->tensors().size());
-  for (const gguf::Tensor &w : want->tensors()) {
-    const gguf::Tensor *g = got->FindTensor(w.name);
-    ASSERT_NE(g, nullptr) << w.name;
-    EXPECT_EQ(g->ne, w.ne) << w.name;
-    EXPECT_EQ(g->ggml_type, w.ggml_type) << w.name;
-    EXPECT_TRUE(std::equal(g->bytes.begin(), g->bytes.end(), w.bytes.begin(),
-                           w.bytes.end()))
-        << w.name;
-  }
+  ASSERT_NO_FATAL_FAILURE(ExpectSameTensors(*got, *want));
   size_t keys = 0;
   for (const auto &[key, w] : want->metadata()) {
     if (!key.starts_with("gemma4."))
