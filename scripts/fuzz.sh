@@ -49,6 +49,8 @@ ASAN_OPTIONS=allow_user_poisoning=0 build-fuzz/bin/plan-fuzzer \
 ggufs=build-fuzz/corpus/gguf
 mkdir -p "$ggufs"
 build/bin/make-gguf-seed "$ggufs/tiny-gemma3.gguf"
+cp test/fixtures/gguf-gemma4/gemma4-ple-kvshare.q8_0.gguf \
+  test/fixtures/gguf-gemma4/gemma4-moe.q4_k_m.gguf "$ggufs/"
 ASAN_OPTIONS=allow_user_poisoning=0 build-fuzz/bin/gguf-fuzzer \
   -max_total_time="$seconds" -max_len=1600000 -rss_limit_mb=4096 "$ggufs"
 
