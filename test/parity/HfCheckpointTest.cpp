@@ -123,14 +123,19 @@ struct Fixture {
   double range = 0;
 };
 
-void Load(const std::string &variant, Fixture &f) {
-  const std::string dir = FixtureDir(variant);
-  absl::StatusOr<ModelFile> model = LoadModelFile(ModelPath(variant));
+// The model at `path` and its weight roles into `f`.
+void LoadModel(const std::string &path, Fixture &f) {
+  absl::StatusOr<ModelFile> model = LoadModelFile(path);
   ASSERT_TRUE(model.ok()) << model.status();
   f.model = *std::move(model);
   absl::StatusOr<ModelWeights> weights = ModelWeightsOf(f.model);
   ASSERT_TRUE(weights.ok()) << weights.status();
   f.weights = *std::move(weights);
+}
+
+void Load(const std::string &variant, Fixture &f) {
+  const std::string dir = FixtureDir(variant);
+  ASSERT_NO_FATAL_FAILURE(LoadModel(ModelPath(variant), f));
   const size_t vocab = f.model.spec.vocab_size;
   f.prompt = ReadIds(dir + "/prompt.ids");
   f.steps = ReadIds(dir + "/steps.ids");
@@ -291,23 +296,15 @@ INSTANTIATE_TEST_SUITE_P(LlamaCppGguf, HfCheckpoint,
 // llama.cpp's GGUFs of the same checkpoints, quantized (q8_0 by its
 // converter, Q4_K_M by its quantizer, which falls back to Q5_0, Q8_0 and F16
 // on rows this narrow): their reference is our evaluator on the dequantized
-// weights,
-// and llama.cpp's own greedy ids (`<file>.llama.ids`, with the logits that
-// chose them in `.llama.bin`; make_fixtures.py in test/fixtures/gguf-gemma4).
-std::string GgufPath(const std::string &file) {
-  return std::string(GEMMA_SOURCE_DIR) + "/test/fixtures/gguf-gemma4/" + file;
-}
+// weights, and llama.cpp's own greedy ids (`<file>.llama.ids`, with the
+// logits that chose them in `.llama.bin`; make_fixtures.py in
+// test/fixtures/gguf-gemma4).
 
 // The fixture of a GGUF with the evaluator's logits in place of
 // transformers': every prompt position, then greedy steps (row 0 the
 // prompt's last position again, as steps.bin).
 void LoadEvaluated(const std::string &file, Fixture &f) {
-  absl::StatusOr<ModelFile> model = LoadModelFile(GgufPath(file));
-  ASSERT_TRUE(model.ok()) << model.status();
-  f.model = *std::move(model);
-  absl::StatusOr<ModelWeights> weights = ModelWeightsOf(f.model);
-  ASSERT_TRUE(weights.ok()) << weights.status();
-  f.weights = *std::move(weights);
+  ASSERT_NO_FATAL_FAILURE(LoadModel(ModelPath(file), f));
   f.prompt = ReadIds(FixtureDir(file) + "/prompt.ids");
   absl::StatusOr<std::unique_ptr<reference::ModelRunner>> runner =
       reference::ModelRunner::Create(f.model.spec, f.weights,
@@ -337,32 +334,30 @@ void LoadEvaluated(const std::string &file, Fixture &f) {
 
 class GgufGemma4 : public ::testing::TestWithParam<const char *> {};
 
-TEST_P(GgufGemma4, CpuBackendMatchesTheEvaluatorFusedAndUnfused) {
+void EvaluatorMatches(const char *file, const std::string &backend) {
   Fixture f;
-  ASSERT_NO_FATAL_FAILURE(LoadEvaluated(GetParam(), f));
-  BackendMatchesLogits(GetParam(), f, "cpu");
+  ASSERT_NO_FATAL_FAILURE(LoadEvaluated(file, f));
+  BackendMatchesLogits(file, f, backend);
+}
+
+TEST_P(GgufGemma4, CpuBackendMatchesTheEvaluatorFusedAndUnfused) {
+  EvaluatorMatches(GetParam(), "cpu");
 }
 
 TEST_P(GgufGemma4, VulkanBackendMatchesTheEvaluatorFusedAndUnfused) {
   if (std::optional<std::string> missing = testing::MissingBackend("vulkan"))
     GTEST_SKIP() << *missing;
-  Fixture f;
-  ASSERT_NO_FATAL_FAILURE(LoadEvaluated(GetParam(), f));
-  BackendMatchesLogits(GetParam(), f, "vulkan");
+  EvaluatorMatches(GetParam(), "vulkan");
 }
 
 TEST_P(GgufGemma4, CudaKernelsEmulatedMatchTheEvaluatorFusedAndUnfused) {
-  Fixture f;
-  ASSERT_NO_FATAL_FAILURE(LoadEvaluated(GetParam(), f));
-  BackendMatchesLogits(GetParam(), f, "cuda-sim");
+  EvaluatorMatches(GetParam(), "cuda-sim");
 }
 
 TEST_P(GgufGemma4, CudaBackendMatchesTheEvaluatorFusedAndUnfused) {
   if (std::optional<std::string> missing = testing::MissingBackend("cuda"))
     GTEST_SKIP() << *missing;
-  Fixture f;
-  ASSERT_NO_FATAL_FAILURE(LoadEvaluated(GetParam(), f));
-  BackendMatchesLogits(GetParam(), f, "cuda");
+  EvaluatorMatches(GetParam(), "cuda");
 }
 
 // Along llama.cpp's own greedy path (its ids fed back), our logits stay
@@ -371,8 +366,8 @@ TEST_P(GgufGemma4, CudaBackendMatchesTheEvaluatorFusedAndUnfused) {
 TEST_P(GgufGemma4, GreedyIdsMatchLlamaCppBeyondItsNoise) {
   Fixture f;
   ASSERT_NO_FATAL_FAILURE(LoadEvaluated(GetParam(), f));
-  const std::string stem =
-      GgufPath(std::string(GetParam()).substr(0, std::strlen(GetParam()) - 5));
+  const std::string path = ModelPath(GetParam()),
+                    stem = path.substr(0, path.size() - 5); // less ".gguf"
   const std::vector<int32_t> ids = ReadIds(stem + ".llama.ids");
   const std::vector<std::vector<float>> rows =
       ReadRows(stem + ".llama.bin", f.model.spec.vocab_size);
@@ -382,7 +377,7 @@ TEST_P(GgufGemma4, GreedyIdsMatchLlamaCppBeyondItsNoise) {
   options.build = BuildOptionsFor(64, {4, kPrefill}, {1});
   options.fusions = FusionNames();
   absl::StatusOr<plan::PlanFile> file = plan::CompilePlan(
-      f.model, f.weights, options, GgufPath(GetParam()), plan);
+      f.model, f.weights, options, ModelPath(GetParam()), plan);
   ASSERT_TRUE(file.ok()) << file.status();
   ASSERT_TRUE(plan::WritePlan(*file, plan).ok());
   absl::StatusOr<std::unique_ptr<PlanSession>> session =

@@ -3,10 +3,12 @@
 #include "runtime/formats/gguf/Gemma4Gguf.h"
 
 #include "runtime/formats/AssignOr.h"
+#include "runtime/formats/gguf/GgufModel.h"
 #include "runtime/formats/synth/SentencePieceModel.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <set>
@@ -27,15 +29,6 @@ absl::Status Fail(const std::string &source, std::string what) {
 
 std::string Key(std::string_view name) {
   return std::string(kPrefix) + std::string(name);
-}
-
-absl::StatusOr<uint64_t> UnsignedOr(const GgufFile &file, std::string_view key,
-                                    uint64_t fallback) {
-  return file.Find(key) ? file.GetUnsigned(key) : fallback;
-}
-absl::StatusOr<double> FloatOr(const GgufFile &file, std::string_view key,
-                               double fallback) {
-  return file.Find(key) ? file.GetFloat(key) : fallback;
 }
 
 // A hyperparameter llama.cpp writes either once or once per layer
@@ -107,8 +100,8 @@ absl::Status SetLayers(const GgufFile &file, uint64_t layers, ModelSpec &spec) {
   GEMMA_ASSIGN(heads, file.GetUnsigned(Key("attention.head_count")));
   GEMMA_ASSIGN(window, file.GetUnsigned(Key("attention.sliding_window")));
   GEMMA_ASSIGN(head_global, file.GetUnsigned(Key("attention.key_length")));
-  GEMMA_ASSIGN(head_local,
-               UnsignedOr(file, Key("attention.key_length_swa"), head_global));
+  GEMMA_ASSIGN(head_local, file.GetUnsignedOr(Key("attention.key_length_swa"),
+                                              head_global));
   std::vector<uint64_t> ff, kv_heads;
   GEMMA_ASSIGN(ff, PerLayer(file, Key("feed_forward_length"), layers, {}));
   GEMMA_ASSIGN(kv_heads,
@@ -124,7 +117,7 @@ absl::Status SetLayers(const GgufFile &file, uint64_t layers, ModelSpec &spec) {
         std::tuple{head_local, "rope.dimension_count_swa",
                    "attention.key_length_swa"}}) {
     uint64_t got = 0;
-    GEMMA_ASSIGN(got, UnsignedOr(file, Key(key), value));
+    GEMMA_ASSIGN(got, file.GetUnsignedOr(Key(key), value));
     if (got != value)
       return Fail(file.name(),
                   fmt::format("'{}{}' is {}, '{}{}' {}: not supported (Gemma "
@@ -135,11 +128,11 @@ absl::Status SetLayers(const GgufFile &file, uint64_t layers, ModelSpec &spec) {
   GEMMA_ASSIGN(pattern, file.GetArray(Key("attention.sliding_window_pattern"),
                                       ValueType::kBool, layers));
   double base_global = 0, base_local = 0, fraction = 1.0;
-  GEMMA_ASSIGN(base_global, FloatOr(file, Key("rope.freq_base"), 1e6));
-  GEMMA_ASSIGN(base_local, FloatOr(file, Key("rope.freq_base_swa"), 1e4));
+  GEMMA_ASSIGN(base_global, file.GetFloatOr(Key("rope.freq_base"), 1e6));
+  GEMMA_ASSIGN(base_local, file.GetFloatOr(Key("rope.freq_base_swa"), 1e4));
   GEMMA_ASSIGN(fraction, RotatedFraction(file, head_global));
   double query_scale = 1.0;
-  GEMMA_ASSIGN(query_scale, FloatOr(file, Key("attention.scale"), 1.0));
+  GEMMA_ASSIGN(query_scale, file.GetFloatOr(Key("attention.scale"), 1.0));
   spec.layers.resize(layers);
   for (uint64_t i = 0; i < layers; ++i) {
     LayerSpec &l = spec.layers[i];
@@ -166,7 +159,8 @@ absl::Status SetLayers(const GgufFile &file, uint64_t layers, ModelSpec &spec) {
 // takes the same layers where the last computing layer is a global one).
 absl::Status SetKvSharing(const GgufFile &file, ModelSpec &spec) {
   uint64_t shared = 0;
-  GEMMA_ASSIGN(shared, UnsignedOr(file, Key("attention.shared_kv_layers"), 0));
+  GEMMA_ASSIGN(shared,
+               file.GetUnsignedOr(Key("attention.shared_kv_layers"), 0));
   const size_t layers = spec.layers.size();
   if (shared >= layers)
     return Fail(file.name(),
@@ -191,7 +185,7 @@ absl::Status SetKvSharing(const GgufFile &file, ModelSpec &spec) {
 
 absl::Status SetExperts(const GgufFile &file, ModelSpec &spec) {
   uint64_t experts = 0, used = 0, width = 0;
-  GEMMA_ASSIGN(experts, UnsignedOr(file, Key("expert_count"), 0));
+  GEMMA_ASSIGN(experts, file.GetUnsignedOr(Key("expert_count"), 0));
   if (experts == 0)
     return absl::OkStatus();
   GEMMA_ASSIGN(used, file.GetUnsigned(Key("expert_used_count")));
@@ -270,7 +264,7 @@ absl::StatusOr<ModelSpec> Gemma4GgufSpec(const GgufFile &file) {
   GEMMA_ASSIGN(layers, file.GetUnsigned(Key("block_count")));
   GEMMA_ASSIGN(context, file.GetUnsigned(Key("context_length")));
   GEMMA_ASSIGN(ple,
-               UnsignedOr(file, Key("embedding_length_per_layer_input"), 0));
+               file.GetUnsignedOr(Key("embedding_length_per_layer_input"), 0));
   if (dim == 0 || dim > 65536 || layers == 0 || layers > 1024 ||
       context > (1u << 24) || ple > 4096)
     return Fail(file.name(),
@@ -283,7 +277,8 @@ absl::StatusOr<ModelSpec> Gemma4GgufSpec(const GgufFile &file) {
   double epsilon = 0, final_cap = 0;
   GEMMA_ASSIGN(epsilon, file.GetFloat(Key("attention.layer_norm_rms_epsilon")));
   // llama.cpp applies a cap of 30 when the key is absent.
-  GEMMA_ASSIGN(final_cap, FloatOr(file, Key("final_logit_softcapping"), 30.0));
+  GEMMA_ASSIGN(final_cap,
+               file.GetFloatOr(Key("final_logit_softcapping"), 30.0));
   spec.norm_epsilon = float(epsilon);
   spec.final_softcap = float(final_cap);
   spec.norm_scale = NormScale::kPlain;
@@ -305,18 +300,8 @@ absl::StatusOr<ModelWeights> Gemma4GgufWeights(const ModelFile &model) {
   std::set<std::string> used = {"rope_freqs.weight"};
   auto require = [&](const std::string &name, uint64_t rows,
                      uint64_t cols) -> absl::Status {
-    const WeightTensor *t = model.Find(name);
-    if (!t)
-      return Fail(model.source, fmt::format("tensor '{}' is required but not "
-                                            "in the file",
-                                            name));
-    if (t->rows != rows || t->cols != cols)
-      return Fail(model.source,
-                  fmt::format("tensor '{}' is {} x {}, the hyperparameters "
-                              "imply {} x {}",
-                              name, t->rows, t->cols, rows, cols));
     used.insert(name);
-    return absl::OkStatus();
+    return RequireGgufTensor(model, name, rows, cols);
   };
   using Slot = std::tuple<std::string *, std::string, uint64_t, uint64_t>;
   auto place = [&](std::initializer_list<Slot> slots) -> absl::Status {
@@ -402,52 +387,19 @@ absl::StatusOr<ModelWeights> Gemma4GgufWeights(const ModelFile &model) {
 }
 
 absl::StatusOr<std::string> Gemma4GgufTokenizerProto(const GgufFile &file) {
-  const Value *tokens = file.Find("tokenizer.ggml.tokens");
-  if (!tokens || tokens->type != ValueType::kArray ||
-      tokens->element != ValueType::kString)
-    return Fail(file.name(), "metadata 'tokenizer.ggml.tokens' must be an "
-                             "array of strings");
-  const uint64_t n = tokens->count;
-  const Value *types = nullptr, *merges = nullptr;
-  GEMMA_ASSIGN(types,
-               file.GetArray("tokenizer.ggml.token_type", ValueType::kI32, n));
-  const Value *m = file.Find("tokenizer.ggml.merges");
-  if (!m || m->type != ValueType::kArray || m->element != ValueType::kString)
+  GgufVocabulary vocab;
+  GEMMA_ASSIGN(vocab, ReadGgufVocabulary(file, /*unknown_in_vocab=*/false));
+  const Value *merges = file.Find("tokenizer.ggml.merges");
+  if (!merges || merges->type != ValueType::kArray ||
+      merges->element != ValueType::kString)
     return Fail(file.name(), "metadata 'tokenizer.ggml.merges' must be an "
                              "array of strings (the gemma4 tokenizer is "
                              "BPE)");
-  merges = m;
-  BpeModelOptions options;
-  GEMMA_ASSIGN(options.bos_id,
-               UnsignedOr(file, "tokenizer.ggml.bos_token_id", 2));
-  GEMMA_ASSIGN(options.eos_id,
-               UnsignedOr(file, "tokenizer.ggml.eos_token_id", 1));
-  GEMMA_ASSIGN(options.pad_id,
-               UnsignedOr(file, "tokenizer.ggml.padding_token_id", 0));
-  if (options.bos_id >= n || options.eos_id >= n || options.pad_id >= n)
-    return Fail(file.name(),
-                fmt::format("special token ids (bos {}, eos {}, pad {}) must "
-                            "lie in the vocabulary of {}",
-                            options.bos_id, options.eos_id, options.pad_id, n));
-  std::vector<SentencePieceEntry> pieces(static_cast<size_t>(n));
-  int byte_pieces = 0;
-  for (uint64_t id = 0; id < n; ++id) {
-    SentencePieceEntry &e = pieces[id];
-    e.piece = std::string(tokens->strings[id]);
-    const int64_t type = gguf::ArrayInt(*types, id);
-    if (type < 1 || type > 6)
-      return Fail(
-          file.name(),
-          fmt::format("token {} has type {} (1 to 6 expected)", id, type));
-    e.type = static_cast<PieceType>(type);
-    byte_pieces += e.type == PieceType::kByte;
-    // Hugging Face matches its special and added tokens in the text before
-    // BPE; SentencePiece does so only for user-defined pieces. The
-    // sequence markers stay control pieces.
-    if ((e.type == PieceType::kControl || e.type == PieceType::kUnknown) &&
-        id != options.bos_id && id != options.eos_id && id != options.pad_id)
-      e.type = PieceType::kUserDefined;
-  }
+  std::vector<SentencePieceEntry> &pieces = vocab.pieces;
+  BpeModelOptions &options = vocab.options;
+  const auto byte_pieces = std::count_if(
+      pieces.begin(), pieces.end(),
+      [](const SentencePieceEntry &e) { return e.type == PieceType::kByte; });
   if (byte_pieces != 256)
     return Fail(file.name(),
                 fmt::format("the gemma4 tokenizer needs all 256 byte pieces "
@@ -473,10 +425,6 @@ absl::StatusOr<std::string> Gemma4GgufTokenizerProto(const GgufFile &file) {
   pieces.push_back({.piece = "<unk:sentencepiece>",
                     .score = 0.0f,
                     .type = PieceType::kUnknown});
-  bool space_prefix = false;
-  if (file.Find("tokenizer.ggml.add_space_prefix"))
-    GEMMA_ASSIGN(space_prefix, file.GetBool("tokenizer.ggml.add_space_prefix"));
-  options.add_dummy_prefix = space_prefix;
   SentencePieceModel sp;
   sp.pieces = std::move(pieces);
   return SerializeBpeModel(std::move(sp), options);

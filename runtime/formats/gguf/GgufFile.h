@@ -109,6 +109,16 @@ public:
   absl::StatusOr<double> GetFloat(std::string_view key) const;
   absl::StatusOr<std::string_view> GetString(std::string_view key) const;
   absl::StatusOr<bool> GetBool(std::string_view key) const;
+  // The same, or `fallback` when the key is absent (a present key of the
+  // wrong type is still an error).
+  absl::StatusOr<uint64_t> GetUnsignedOr(std::string_view key,
+                                         uint64_t fallback) const {
+    return Find(key) ? GetUnsigned(key) : fallback;
+  }
+  absl::StatusOr<double> GetFloatOr(std::string_view key,
+                                    double fallback) const {
+    return Find(key) ? GetFloat(key) : fallback;
+  }
   // An array of `element` (any integer type for kI32 and kU32 requests).
   absl::StatusOr<const Value *>
   GetArray(std::string_view key, ValueType element, uint64_t count) const;

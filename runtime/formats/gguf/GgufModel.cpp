@@ -30,17 +30,6 @@ absl::Status Fail(const GgufFile &file, std::string what) {
   return absl::InvalidArgumentError(fmt::format("{}: {}", file.name(), what));
 }
 
-// `key` when present, else `fallback`; a present key of the wrong type is
-// an error.
-absl::StatusOr<double> FloatOr(const GgufFile &file, const std::string &key,
-                               double fallback) {
-  return file.Find(key) ? file.GetFloat(key) : fallback;
-}
-absl::StatusOr<uint64_t> UnsignedOr(const GgufFile &file,
-                                    const std::string &key, uint64_t fallback) {
-  return file.Find(key) ? file.GetUnsigned(key) : fallback;
-}
-
 std::string ModelName(const GgufFile &file, std::string_view arch) {
   std::string name(arch);
   if (file.Find("general.name") && file.GetString("general.name").ok())
@@ -91,17 +80,17 @@ absl::StatusOr<ModelSpec> SpecOf(const GgufFile &file) {
                                   dim, layers, heads, ff, context));
   uint64_t kv_heads = 0, head_dim = 0, value_dim = 0;
   GEMMA_ASSIGN(kv_heads,
-               UnsignedOr(file, p + "attention.head_count_kv", heads));
+               file.GetUnsignedOr(p + "attention.head_count_kv", heads));
   GEMMA_ASSIGN(head_dim,
-               UnsignedOr(file, p + "attention.key_length", dim / heads));
+               file.GetUnsignedOr(p + "attention.key_length", dim / heads));
   GEMMA_ASSIGN(value_dim,
-               UnsignedOr(file, p + "attention.value_length", head_dim));
+               file.GetUnsignedOr(p + "attention.value_length", head_dim));
   if (value_dim != head_dim)
     return Fail(file, fmt::format("key length {} and value length {} differ",
                                   head_dim, value_dim));
   double epsilon = 0, base = 0;
   GEMMA_ASSIGN(epsilon, file.GetFloat(p + "attention.layer_norm_rms_epsilon"));
-  GEMMA_ASSIGN(base, FloatOr(file, p + "rope.freq_base", 10000.0));
+  GEMMA_ASSIGN(base, file.GetFloatOr(p + "rope.freq_base", 10000.0));
 
   spec.model_dim = uint32_t(dim);
   spec.max_context = uint32_t(context);
@@ -134,8 +123,8 @@ absl::StatusOr<ModelSpec> SpecOf(const GgufFile &file) {
   // Gemma 2 and 3: sandwich norms and sliding layers.
   uint64_t window = 0, period = 0;
   const bool g2 = spec.generation == Generation::kGemma2;
-  GEMMA_ASSIGN(window,
-               UnsignedOr(file, p + "attention.sliding_window", g2 ? 4096 : 0));
+  GEMMA_ASSIGN(window, file.GetUnsignedOr(p + "attention.sliding_window",
+                                          g2 ? 4096 : 0));
   std::vector<bool> sliding(size_t(layers), false);
   const Value *pattern = file.Find(p + "attention.sliding_window_pattern");
   if (pattern && pattern->type == ValueType::kArray) {
@@ -148,7 +137,7 @@ absl::StatusOr<ModelSpec> SpecOf(const GgufFile &file) {
   } else {
     GEMMA_ASSIGN(
         period,
-        UnsignedOr(file, p + "attention.sliding_window_pattern", g2 ? 2 : 6));
+        file.GetUnsignedOr(p + "attention.sliding_window_pattern", g2 ? 2 : 6));
     if (period == 0)
       return Fail(file, "metadata 'attention.sliding_window_pattern' is 0");
     // llama.cpp: layer i slides iff i % period < period - 1.
@@ -163,8 +152,9 @@ absl::StatusOr<ModelSpec> SpecOf(const GgufFile &file) {
   }
   if (g2) {
     double attn_cap = 0, final_cap = 0;
-    GEMMA_ASSIGN(attn_cap, FloatOr(file, p + "attn_logit_softcapping", 50.0));
-    GEMMA_ASSIGN(final_cap, FloatOr(file, p + "final_logit_softcapping", 30.0));
+    GEMMA_ASSIGN(attn_cap, file.GetFloatOr(p + "attn_logit_softcapping", 50.0));
+    GEMMA_ASSIGN(final_cap,
+                 file.GetFloatOr(p + "final_logit_softcapping", 30.0));
     spec.attn_softcap = float(attn_cap);
     spec.final_softcap = float(final_cap);
     return spec;
@@ -172,8 +162,8 @@ absl::StatusOr<ModelSpec> SpecOf(const GgufFile &file) {
   // Gemma 3: QK-norm; sliding layers rotate with their own base, global
   // ones with rope.freq_base and an optional linear scaling.
   double local_base = 0, final_cap = 0, factor = 1.0;
-  GEMMA_ASSIGN(local_base, FloatOr(file, p + "rope.freq_base_swa", 10000.0));
-  GEMMA_ASSIGN(final_cap, FloatOr(file, p + "final_logit_softcapping", 0.0));
+  GEMMA_ASSIGN(local_base, file.GetFloatOr(p + "rope.freq_base_swa", 10000.0));
+  GEMMA_ASSIGN(final_cap, file.GetFloatOr(p + "final_logit_softcapping", 0.0));
   spec.final_softcap = float(final_cap);
   if (file.Find(p + "rope.scaling.type")) {
     std::string_view type;
@@ -198,8 +188,8 @@ absl::StatusOr<ModelSpec> SpecOf(const GgufFile &file) {
 // Token ids from the metadata, with llama.cpp's end-of-turn as a stop id.
 absl::Status SetSpecialIds(const GgufFile &file, ModelSpec &spec) {
   uint64_t bos = 2, eos = 1;
-  GEMMA_ASSIGN(bos, UnsignedOr(file, "tokenizer.ggml.bos_token_id", 2));
-  GEMMA_ASSIGN(eos, UnsignedOr(file, "tokenizer.ggml.eos_token_id", 1));
+  GEMMA_ASSIGN(bos, file.GetUnsignedOr("tokenizer.ggml.bos_token_id", 2));
+  GEMMA_ASSIGN(eos, file.GetUnsignedOr("tokenizer.ggml.eos_token_id", 1));
   if (bos >= spec.vocab_size || eos >= spec.vocab_size)
     return Fail(file, fmt::format("special token ids {} and {} lie outside "
                                   "the vocabulary of {}",
@@ -298,36 +288,55 @@ absl::StatusOr<std::string> GgufTokenizerProto(const GgufFile &file) {
                                   "(Gemma files use 'llama', SentencePiece, "
                                   "or 'gemma4', BPE with merges)",
                                   kind));
+  GgufVocabulary vocab;
+  GEMMA_ASSIGN(vocab, ReadGgufVocabulary(file, /*unknown_in_vocab=*/true));
+  const Value *scores = nullptr;
+  GEMMA_ASSIGN(scores, file.GetArray("tokenizer.ggml.scores", ValueType::kF32,
+                                     vocab.pieces.size()));
+  for (size_t id = 0; id < vocab.pieces.size(); ++id)
+    vocab.pieces[id].score = float(gguf::ArrayFloat(*scores, id));
+  SentencePieceModel model;
+  model.pieces = std::move(vocab.pieces);
+  return SerializeBpeModel(std::move(model), vocab.options);
+}
+
+absl::StatusOr<GgufVocabulary> ReadGgufVocabulary(const GgufFile &file,
+                                                  bool unknown_in_vocab) {
   const Value *tokens = file.Find("tokenizer.ggml.tokens");
   if (!tokens || tokens->type != ValueType::kArray ||
       tokens->element != ValueType::kString)
     return Fail(file, "metadata 'tokenizer.ggml.tokens' must be an array of "
                       "strings");
   const uint64_t n = tokens->count;
-  const Value *scores = nullptr, *types = nullptr;
-  GEMMA_ASSIGN(scores,
-               file.GetArray("tokenizer.ggml.scores", ValueType::kF32, n));
+  const Value *types = nullptr;
   GEMMA_ASSIGN(types,
                file.GetArray("tokenizer.ggml.token_type", ValueType::kI32, n));
-  uint64_t unk = 3, bos = 2, eos = 1, pad = 0;
-  GEMMA_ASSIGN(unk, UnsignedOr(file, "tokenizer.ggml.unknown_token_id", 3));
-  GEMMA_ASSIGN(bos, UnsignedOr(file, "tokenizer.ggml.bos_token_id", 2));
-  GEMMA_ASSIGN(eos, UnsignedOr(file, "tokenizer.ggml.eos_token_id", 1));
-  GEMMA_ASSIGN(pad, UnsignedOr(file, "tokenizer.ggml.padding_token_id", 0));
-  if (unk >= n || bos >= n || eos >= n || pad >= n)
-    return Fail(file, fmt::format("special token ids (unk {}, bos {}, eos {}, "
-                                  "pad {}) must lie in the vocabulary of {}",
-                                  unk, bos, eos, pad, n));
-  bool space_prefix = false;
+  GgufVocabulary vocab;
+  BpeModelOptions &o = vocab.options;
+  GEMMA_ASSIGN(o.bos_id, file.GetUnsignedOr("tokenizer.ggml.bos_token_id", 2));
+  GEMMA_ASSIGN(o.eos_id, file.GetUnsignedOr("tokenizer.ggml.eos_token_id", 1));
+  GEMMA_ASSIGN(o.pad_id,
+               file.GetUnsignedOr("tokenizer.ggml.padding_token_id", 0));
+  if (unknown_in_vocab) {
+    GEMMA_ASSIGN(o.unk_id,
+                 file.GetUnsignedOr("tokenizer.ggml.unknown_token_id", 3));
+    if (o.unk_id >= n || o.bos_id >= n || o.eos_id >= n || o.pad_id >= n)
+      return Fail(file, fmt::format("special token ids (unk {}, bos {}, eos "
+                                    "{}, pad {}) must lie in the vocabulary "
+                                    "of {}",
+                                    o.unk_id, o.bos_id, o.eos_id, o.pad_id, n));
+  } else if (o.bos_id >= n || o.eos_id >= n || o.pad_id >= n) {
+    return Fail(file, fmt::format("special token ids (bos {}, eos {}, pad {}) "
+                                  "must lie in the vocabulary of {}",
+                                  o.bos_id, o.eos_id, o.pad_id, n));
+  }
   if (file.Find("tokenizer.ggml.add_space_prefix"))
-    GEMMA_ASSIGN(space_prefix, file.GetBool("tokenizer.ggml.add_space_prefix"));
-
-  SentencePieceModel model;
-  model.pieces.resize(size_t(n));
+    GEMMA_ASSIGN(o.add_dummy_prefix,
+                 file.GetBool("tokenizer.ggml.add_space_prefix"));
+  vocab.pieces.resize(static_cast<size_t>(n));
   for (uint64_t id = 0; id < n; ++id) {
-    SentencePieceEntry &e = model.pieces[id];
+    SentencePieceEntry &e = vocab.pieces[id];
     e.piece = std::string(tokens->strings[id]);
-    e.score = float(gguf::ArrayFloat(*scores, id));
     const int64_t type = gguf::ArrayInt(*types, id);
     if (type < 1 || type > 6)
       return Fail(file, fmt::format("token {} has type {} (1 to 6 expected)",
@@ -335,22 +344,18 @@ absl::StatusOr<std::string> GgufTokenizerProto(const GgufFile &file) {
     e.type = static_cast<PieceType>(type);
     // SentencePiece needs exactly one unknown piece; converters often mark
     // it as a control token.
-    if (id == unk)
+    if (unknown_in_vocab && id == o.unk_id)
       e.type = PieceType::kUnknown;
     else if (e.type == PieceType::kUnknown)
       e.type = PieceType::kControl;
     // llama.cpp and Hugging Face match special tokens (<start_of_turn>, ...)
     // in the text; SentencePiece matches only user-defined pieces, never
     // control ones. Only the sequence markers stay control pieces.
-    if (e.type == PieceType::kControl && id != bos && id != eos && id != pad)
+    if (e.type == PieceType::kControl && id != o.bos_id && id != o.eos_id &&
+        id != o.pad_id)
       e.type = PieceType::kUserDefined;
   }
-  return SerializeBpeModel(std::move(model),
-                           {.unk_id = unk,
-                            .bos_id = bos,
-                            .eos_id = eos,
-                            .pad_id = pad,
-                            .add_dummy_prefix = space_prefix});
+  return vocab;
 }
 
 absl::StatusOr<ModelFile> LoadGgufModel(const std::string &path) {
@@ -362,24 +367,27 @@ absl::StatusOr<ModelFile> LoadGgufModelFromBytes(std::span<const uint8_t> bytes,
   return ModelOf(GgufFile::FromBytes(bytes, name));
 }
 
+absl::Status RequireGgufTensor(const ModelFile &model, const std::string &name,
+                               uint64_t rows, uint64_t cols) {
+  const WeightTensor *t = model.Find(name);
+  if (!t)
+    return absl::InvalidArgumentError(fmt::format(
+        "{}: tensor '{}' is required but not in the file", model.source, name));
+  if (t->rows != rows || t->cols != cols)
+    return absl::InvalidArgumentError(fmt::format(
+        "{}: tensor '{}' is {} x {}, the hyperparameters imply {} x {}",
+        model.source, name, t->rows, t->cols, rows, cols));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ModelWeights> GgufModelWeights(const ModelFile &model) {
   const ModelSpec &spec = model.spec;
   if (spec.generation == Generation::kGemma4)
     return Gemma4GgufWeights(model);
   ModelWeights weights;
   weights.tensors = TensorInfos(model);
-  auto require = [&](const std::string &name, uint64_t rows,
-                     uint64_t cols) -> absl::Status {
-    const WeightTensor *t = model.Find(name);
-    if (!t)
-      return absl::InvalidArgumentError(
-          fmt::format("{}: tensor '{}' is required but not in the file",
-                      model.source, name));
-    if (t->rows != rows || t->cols != cols)
-      return absl::InvalidArgumentError(fmt::format(
-          "{}: tensor '{}' is {} x {}, the hyperparameters imply {} x {}",
-          model.source, name, t->rows, t->cols, rows, cols));
-    return absl::OkStatus();
+  auto require = [&](const std::string &name, uint64_t rows, uint64_t cols) {
+    return RequireGgufTensor(model, name, rows, cols);
   };
   const uint64_t d = spec.model_dim;
   weights.embedding = "token_embd.weight";

@@ -17,6 +17,7 @@
 #include "runtime/formats/ModelFile.h"
 #include "runtime/formats/ModelWeights.h"
 #include "runtime/formats/gguf/GgufFile.h"
+#include "runtime/formats/synth/SentencePieceModel.h"
 
 namespace gemma {
 
@@ -30,6 +31,25 @@ absl::StatusOr<ModelFile> LoadGgufModelFromBytes(std::span<const uint8_t> bytes,
 
 // Roles of llama.cpp's tensor names (token_embd, blk.N.attn_q, ...).
 absl::StatusOr<ModelWeights> GgufModelWeights(const ModelFile &model);
+
+// OK when `model` has tensor `name` of [rows, cols]; else one line naming
+// the file and tensor: missing, or its shape and the one the
+// hyperparameters imply.
+absl::Status RequireGgufTensor(const ModelFile &model, const std::string &name,
+                               uint64_t rows, uint64_t cols);
+
+// The tokens and types of `file`'s vocabulary as SentencePiece pieces
+// (scores left 0) with the special ids. Control tokens other than the
+// sequence markers become user-defined, as llama.cpp and Hugging Face match
+// them in the text. With `unknown_in_vocab`, tokenizer.ggml.unknown_token_id
+// names SentencePiece's one unknown piece; without, the vocabulary has none
+// and its unknown-typed tokens are matched in the text too.
+struct GgufVocabulary {
+  std::vector<SentencePieceEntry> pieces;
+  BpeModelOptions options;
+};
+absl::StatusOr<GgufVocabulary> ReadGgufVocabulary(const gguf::GgufFile &file,
+                                                  bool unknown_in_vocab);
 
 // The vocabulary arrays of `file` as a serialized SentencePiece ModelProto
 // (BPE with byte fallback, no normalization but whitespace as U+2581, no
