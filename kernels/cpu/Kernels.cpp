@@ -567,6 +567,18 @@ void Matmul(ThreadPool &pool, const float *x, int64_t n, int64_t in,
   Matmuls(pool, {&job, 1});
 }
 
+// Stored row `row` of `in_h` bf16 or SFP values as bf16 words (exact: SFP
+// values are bf16 values).
+void HeadRowToBf16(const WeightView &w, int64_t row, int64_t in_h,
+                   uint16_t *out) {
+  if (w.type == StoredType::kBF16) {
+    std::memcpy(out, w.data + row * in_h * 2, size_t(in_h) * 2);
+    return;
+  }
+  (UseSfpVbmi() ? DecodeSfpToBf16Vbmi : DecodeSfpToBf16)(w.data + row * in_h,
+                                                         in_h, out);
+}
+
 void MatmulHeads(ThreadPool &pool, const float *x, int64_t n, int64_t heads,
                  int64_t in_h, const WeightView &w, int64_t out, float *y) {
   const RowDot row_dot = RowDotFor(w.type, in_h);
@@ -603,13 +615,30 @@ void MatmulHeads(ThreadPool &pool, const float *x, int64_t n, int64_t heads,
   const int64_t width = heads * in_h;
   const int64_t block = DecodeBlockRows(width), stride = GemmRowStride(width);
   const bool bf16 = PrefillBf16();
+  // With bf16 prefill math, bf16 and SFP head rows go to bf16 directly (as
+  // MatmulRows reads them): not through f32 and back.
+  const bool heads16 =
+      bf16 && w.scale == 1.0f && in_h % 2 == 0 &&
+      (w.type == StoredType::kBF16 || w.type == StoredType::kSFP);
+  const int64_t stride16 = GemmBf16RowStride(width);
   const float *packed = PackedActivations(pool, x, n, width, 0, bf16);
   pool.For(
       out,
       [&](int64_t begin, int64_t end) {
         float *rows = RowBuffer(block * stride);
+        uint16_t *rows16 = reinterpret_cast<uint16_t *>(rows);
         for (int64_t o = begin; o < end; o += block) {
           const int64_t count = std::min(block, end - o);
+          if (heads16) {
+            for (int64_t k = 0; k < count; ++k)
+              for (int64_t h = 0; h < heads; ++h)
+                HeadRowToBf16(w, h * out + o + k, in_h,
+                              rows16 + k * stride16 + h * in_h);
+            GemmRowsBf16(rows16, stride16, count, width,
+                         reinterpret_cast<const uint32_t *>(packed), n, y + o,
+                         out);
+            continue;
+          }
           for (int64_t k = 0; k < count; ++k)
             for (int64_t h = 0; h < heads; ++h)
               DecodeRows(w, h * out + o + k, 1, rows + k * stride + h * in_h);

@@ -4,6 +4,7 @@
 
 #include "runtime/exec/Backends.h"
 #include "runtime/formats/OutputFile.h"
+#include "tools/gemma-exec/ProfileTable.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -83,6 +84,9 @@ namespace {
 // What the measured iterations gave.
 struct Timings {
   std::vector<double> prefill_rates, ttft, step_seconds;
+  // With options.profile: the backend's kernel times in the measured
+  // prefills and in the measured decode steps.
+  std::vector<KernelProfile> prefill_profile, decode_profile;
 };
 
 // warmup + iters runs of `prompt` (all but its last token prefilled, then
@@ -91,15 +95,31 @@ absl::StatusOr<Timings> Measure(PlanSession &session,
                                 const std::vector<int32_t> &prompt,
                                 const BenchOptions &options) {
   Timings t;
+  Backend &backend = session.backend();
+  // Profiling restarts the backend's totals: on for one phase of a
+  // measured iteration, read, and off again.
+  const auto profile_from_here = [&](bool measured) {
+    backend.SetProfiling(measured && options.profile);
+  };
+  const auto add_profile = [&](bool measured,
+                               std::vector<KernelProfile> &totals) {
+    if (measured && options.profile) {
+      AddProfiles(totals, backend.Profile());
+      backend.SetProfiling(false);
+    }
+  };
   for (int iter = 0; iter < options.warmup + options.iters; ++iter) {
     const bool measured = iter >= options.warmup;
     std::unique_ptr<KvCaches> caches = session.NewCaches();
+    profile_from_here(measured);
     const auto start = Clock::now();
     if (absl::Status s = session.Prefill(
             std::span(prompt).first(prompt.size() - 1), 0, *caches);
         !s.ok())
       return s;
     const auto prefilled = Clock::now();
+    add_profile(measured, t.prefill_profile);
+    profile_from_here(measured);
     int32_t token = prompt.back();
     auto step_start = prefilled;
     for (int k = 0; k < options.tokens; ++k) {
@@ -117,6 +137,7 @@ absl::StatusOr<Timings> Measure(PlanSession &session,
       }
       step_start = now;
     }
+    add_profile(measured, t.decode_profile);
     if (measured)
       t.prefill_rates.push_back(double(prompt.size() - 1) /
                                 Seconds(start, prefilled));
@@ -307,6 +328,15 @@ int RunBench(PlanSession &session, const std::string &plan_path,
   }
   const Report report = MakeReport(session, options, *timings);
   PrintReport(session, plan_path, options, *timings, report);
+  if (options.profile) {
+    std::fflush(stdout); // the report first, then the tables on stderr
+    PrintProfile(fmt::format("{} measured prefills of {} tokens", options.iters,
+                             options.prompt_len - 1),
+                 timings->prefill_profile);
+    PrintProfile(
+        fmt::format("{} measured decode steps", options.iters * options.tokens),
+        timings->decode_profile);
+  }
   if (!options.json_path.empty())
     if (absl::Status s =
             WriteJson(session, plan_path, options, *timings, report);

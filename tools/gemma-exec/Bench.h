@@ -24,6 +24,8 @@ struct BenchOptions {
   int threads = 0; // what the session runs with (0: one per core)
   std::string json_path;
   uint64_t seed = 0; // the run's sampling seed, recorded (decode is greedy)
+  // Per-kernel tables of the measured prefills and decode steps (stderr).
+  bool profile = false;
 };
 
 // The CPU's model name from /proc/cpuinfo ("unknown CPU" without one).

@@ -37,6 +37,7 @@
 #include "tools/gemma-exec/Bench.h"
 #include "tools/gemma-exec/Chat.h"
 #include "tools/gemma-exec/Inspect.h"
+#include "tools/gemma-exec/ProfileTable.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -245,25 +246,6 @@ double Since(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
-void PrintProfile(const std::vector<gemma::KernelProfile> &kernels) {
-  double total = 0;
-  for (const gemma::KernelProfile &k : kernels)
-    total += k.seconds;
-  std::fprintf(stderr, "gemma-exec: profile (prefill and decode)\n");
-  std::fprintf(stderr, "  %-14s %8s %10s %7s %10s\n", "kernel", "calls", "ms",
-               "share", "weight GB/s");
-  for (const gemma::KernelProfile &k : kernels)
-    std::fprintf(
-        stderr, "  %-14s %8llu %10.1f %6.1f%% %10s\n", k.kernel.c_str(),
-        static_cast<unsigned long long>(k.calls), 1e3 * k.seconds,
-        total > 0 ? 100.0 * k.seconds / total : 0.0,
-        k.weight_bytes && k.seconds > 0
-            ? fmt::format("{:.2f}", double(k.weight_bytes) / k.seconds / 1e9)
-                  .c_str()
-            : "-");
-  std::fprintf(stderr, "  %-14s %8s %10.1f\n", "total", "", 1e3 * total);
-}
-
 // Which of the mutually exclusive modes the flags ask for; one line when
 // they ask for more than one.
 absl::StatusOr<std::string> Mode() {
@@ -404,7 +386,7 @@ int Generate(gemma::PlanSession &session,
       TimingPart("decode", reply->tokens, reply->seconds, "nothing decoded")
           .c_str());
   if (profile)
-    PrintProfile(session.backend().Profile());
+    gemma::PrintProfile("prefill and decode", session.backend().Profile());
   return 0;
 }
 
@@ -534,7 +516,7 @@ int Run() {
   if (*mode == "--bench")
     return RunBench(session, plan_path,
                     {bench_prompt_len, max_tokens, bench_warmup, bench_iters,
-                     threads, bench_json, seed});
+                     threads, bench_json, seed, profile});
   if (*mode == "--print-config") {
     std::fputs(PlanConfigText(session).c_str(), stdout);
     return 0;
