@@ -11,6 +11,7 @@
 #define HWY_TARGET_INCLUDE "kernels/cpu/Gemm.cpp"
 #include "hwy/foreach_target.h" // IWYU pragma: keep
 
+#include "hwy/cache_control.h"
 #include "hwy/highway.h"
 
 #include "kernels/cpu/Gemm.h"
@@ -91,15 +92,17 @@ void PackTokensVec(const float *x, int64_t n, int64_t k, float *packed,
   }
 }
 
-// R weight rows against one panel of `tokens` valid tokens.
+// R weight rows against one panel of `tokens` valid tokens, fetching
+// `next`'s lines, one per k step, as it goes.
 template <int R>
 HWY_INLINE void Tile(const float *w, int64_t ws, int64_t k, const float *panel,
-                     int64_t tokens, float *y, int64_t y_stride) {
+                     int64_t tokens, float *y, int64_t y_stride,
+                     Prefetch next) {
   const DF d;
   VF acc0[R], acc1[R];
   for (int i = 0; i < R; ++i)
     acc0[i] = acc1[i] = hn::Zero(d);
-  for (int64_t t = 0; t < k; ++t) {
+  const auto step = [&](int64_t t) HWY_ATTR __attribute__((always_inline)) {
     const VF b0 = hn::Load(d, panel + t * kWidth),
              b1 = hn::Load(d, panel + t * kWidth + kLanes);
     for (int i = 0; i < R; ++i) {
@@ -107,7 +110,17 @@ HWY_INLINE void Tile(const float *w, int64_t ws, int64_t k, const float *panel,
       acc0[i] = hn::MulAdd(a, b0, acc0[i]);
       acc1[i] = hn::MulAdd(a, b1, acc1[i]);
     }
+  };
+  // The prefetched lines, one per step, then the steps alone (a test in
+  // every step made the compiler spill the accumulators of the bf16 tile).
+  const int64_t lines = std::min(k, (next.bytes + 63) / 64);
+  int64_t t = 0;
+  for (; t < lines; ++t) {
+    hwy::Prefetch(next.data + t * 64);
+    step(t);
   }
+  for (; t < k; ++t)
+    step(t);
   // Lane m of row i's accumulators is y[m, i]: a column of the output.
   HWY_ALIGN float column[kWidth];
   for (int i = 0; i < R; ++i) {
@@ -121,22 +134,32 @@ HWY_INLINE void Tile(const float *w, int64_t ws, int64_t k, const float *panel,
 template <int R>
 HWY_INLINE void RestRows(const float *w, int64_t ws, int64_t rows, int64_t k,
                          const float *panel, int64_t tokens, float *y,
-                         int64_t y_stride) {
+                         int64_t y_stride, Prefetch next) {
   if constexpr (R > 0) {
     if (rows == R)
-      return Tile<R>(w, ws, k, panel, tokens, y, y_stride);
-    RestRows<R - 1>(w, ws, rows, k, panel, tokens, y, y_stride);
+      return Tile<R>(w, ws, k, panel, tokens, y, y_stride, next);
+    RestRows<R - 1>(w, ws, rows, k, panel, tokens, y, y_stride, next);
   }
 }
 
 void GemmRowsVec(const float *w, int64_t ws, int64_t count, int64_t k,
-                 const float *packed, int64_t n, float *y, int64_t y_stride) {
+                 const float *packed, int64_t n, float *y, int64_t y_stride,
+                 Prefetch next) {
+  // The first panel's tiles share the prefetch, a slice each.
+  const int64_t tiles = (count + kRows - 1) / kRows;
+  const int64_t slice = (next.bytes + tiles - 1) / tiles;
   ForEachTile<kRows, kWidth, kBlockRows>(
       count, n, y, y_stride,
       [&](int64_t j, int64_t rows, int64_t p, int64_t tokens, float *out,
           int64_t out_stride) {
+        Prefetch part;
+        if (p == 0 && next.data) {
+          const int64_t at = j / kRows * slice;
+          part = {next.data + at,
+                  std::clamp<int64_t>(next.bytes - at, 0, slice)};
+        }
         RestRows<kRows>(w + j * ws, ws, rows, k, packed + p * k * kWidth,
-                        tokens, out, out_stride);
+                        tokens, out, out_stride, part);
       });
 }
 
@@ -164,9 +187,10 @@ void PackTokens(const float *x, int64_t n, int64_t k, float *packed,
 }
 
 void GemmRows(const float *w, int64_t w_stride, int64_t count, int64_t k,
-              const float *packed, int64_t n, float *y, int64_t y_stride) {
+              const float *packed, int64_t n, float *y, int64_t y_stride,
+              Prefetch next) {
   HWY_DYNAMIC_DISPATCH(GemmRowsVec)
-  (w, w_stride, count, k, packed, n, y, y_stride);
+  (w, w_stride, count, k, packed, n, y, y_stride, next);
 }
 
 int64_t GemmRowStride(int64_t k) {

@@ -37,12 +37,21 @@ int64_t PackedTokensSize(int64_t n, int64_t k);
 void PackTokens(const float *x, int64_t n, int64_t k, float *packed,
                 int64_t first_panel, int64_t last_panel);
 
+// Bytes to bring into the cache while a GEMM runs (the next block of
+// stored weight rows), a line per step of its first panel's tiles: spread
+// through the computation, so that memory and arithmetic overlap.
+struct Prefetch {
+  const uint8_t *data = nullptr;
+  int64_t bytes = 0;
+};
+
 // y[i * y_stride + j] = x_i . w[j * w_stride : j * w_stride + k] for i < n,
 // j < count, with x packed by PackTokens. A w_stride of k plus a cache
 // line keeps the tile's rows in different L1 sets when k is a multiple of
 // 1024 (rows 4 KiB apart all map to one set of an 8-way L1).
 void GemmRows(const float *w, int64_t w_stride, int64_t count, int64_t k,
-              const float *packed, int64_t n, float *y, int64_t y_stride);
+              const float *packed, int64_t n, float *y, int64_t y_stride,
+              Prefetch next = {});
 
 // The row stride GemmRows reads fastest for rows of k values.
 int64_t GemmRowStride(int64_t k);

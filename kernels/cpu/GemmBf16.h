@@ -19,6 +19,8 @@
 #ifndef KERNELS_CPU_GEMMBF16_H
 #define KERNELS_CPU_GEMMBF16_H
 
+#include "kernels/cpu/Gemm.h"
+
 #include <cstdint>
 
 namespace gemma::cpu {
@@ -53,14 +55,6 @@ void RowsToBf16(const float *in, int64_t count, int64_t k, int64_t in_stride,
 // The row stride (in bf16 values) for rows of k values: even, and a cache
 // line past a multiple of 4 KiB (rows of 4 KiB multiples share L1 sets).
 inline int64_t GemmBf16RowStride(int64_t k) { return (k + 1) / 2 * 2 + 32; }
-
-// Bytes to bring into the cache while a GEMM runs (the next block of
-// stored weight rows), a line per step of its first panel's tiles: spread
-// through the computation, so that memory and arithmetic overlap.
-struct Prefetch {
-  const uint8_t *data = nullptr;
-  int64_t bytes = 0;
-};
 
 // y[i * y_stride + j] = bf16(x_i) . w_j for i < n, j < count: w bf16 rows
 // `w_stride` values apart (even), x packed by PackTokensBf16.

@@ -309,9 +309,9 @@ void DecodeRowForGemm(const WeightView &w, int64_t row, float *out) {
 // rounded to bf16 and GemmRowsBf16 (`packed` then holds bf16 pairs).
 void GemmDecoded(const float *rows, int64_t stride, int64_t count, int64_t in,
                  const float *packed, bool bf16, int64_t n, float *y,
-                 int64_t y_stride) {
+                 int64_t y_stride, Prefetch next = {}) {
   if (!bf16) {
-    GemmRows(rows, stride, count, in, packed, n, y, y_stride);
+    GemmRows(rows, stride, count, in, packed, n, y, y_stride, next);
     return;
   }
   const int64_t stride16 = GemmBf16RowStride(in);
@@ -320,7 +320,8 @@ void GemmDecoded(const float *rows, int64_t stride, int64_t count, int64_t in,
     rows16.resize(size_t(count * stride16));
   RowsToBf16(rows, count, in, stride, rows16.data(), stride16);
   GemmRowsBf16(rows16.data(), stride16, count, in,
-               reinterpret_cast<const uint32_t *>(packed), n, y, y_stride);
+               reinterpret_cast<const uint32_t *>(packed), n, y, y_stride,
+               next);
 }
 
 // One or two rows of activations (decode) read the stored rows with the
@@ -407,9 +408,9 @@ void MatmulRows(const MatmulJob &job, const PreparedJob &prepared, bool bf16,
   const bool sfp_to_bf16 =
       bf16 && w.type == StoredType::kSFP && w.scale == 1.0f;
   const int64_t stride16 = GemmBf16RowStride(in);
-  // A short prompt's bf16 GEMM is quick next to reading its stored rows
-  // from memory: the next block's bytes are fetched while it runs.
-  const bool prefetch = (bf16_in_place || sfp_to_bf16) && n <= kPrefetchTokens;
+  // A short prompt's GEMM is quick next to reading its stored rows from
+  // memory: the next block's bytes are fetched while it runs.
+  const bool prefetch = n <= kPrefetchTokens;
   float *rows = RowBuffer(block * stride);
   for (int64_t o = begin; o < end;) {
     const auto [row, run] = runs.At(o);
@@ -438,7 +439,7 @@ void MatmulRows(const MatmulJob &job, const PreparedJob &prepared, bool bf16,
     } else {
       for (int64_t k = 0; k < count; ++k)
         DecodeRowForGemm(w, row + k, rows + k * stride);
-      GemmDecoded(rows, stride, count, in, packed, bf16, n, y + o, out);
+      GemmDecoded(rows, stride, count, in, packed, bf16, n, y + o, out, next);
     }
     o += count;
   }
