@@ -37,6 +37,7 @@ packages=(
   libfmt-dev libabsl-dev libgtest-dev libgmock-dev
   libsentencepiece-dev sentencepiece libhwy-dev libbenchmark-dev nlohmann-json3-dev
   libcpp-httplib-dev libcurl4-openssl-dev libssl-dev libarchive-dev
+  libpng-dev libjpeg62-turbo-dev
   python3-venv python3-jinja2
   clang-format-22 ccache
 )
