@@ -5,10 +5,11 @@
 // widens with the reduction (antialiasing), the coefficients of each
 // output pixel normalized in double and then held as fixed-point integers
 // with 22 fraction bits, a horizontal pass (rounded and clipped to 8 bits)
-// over the rows the vertical pass needs, then the vertical pass (the other
-// order where the width grows and the height shrinks). Being
+// over the rows the vertical pass needs, then the vertical pass. Being
 // integer arithmetic after the coefficients, it is deterministic, which is
 // what lets the image processors be matched exactly (docs/images.md).
+// This is Pillow up to 12.x; Pillow 13.0 orders the passes otherwise in
+// some cases and differs by one level at some bytes there.
 //
 //===----------------------------------------------------------------------===//
 
