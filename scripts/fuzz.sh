@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing of the .sbs, .plan, GGUF, tokenizer.json, .safetensors and
-# config.json readers with libFuzzer + ASan
+# Coverage-guided fuzzing of the .sbs, .plan, GGUF, tokenizer.json, .safetensors,
+# config.json, PNG and JPEG readers with libFuzzer + ASan
 # (clang-22), SECONDS each. Not part of the test suite (which runs the short
 # `*-fuzz-smoke` binaries instead).
 #
@@ -25,7 +25,7 @@ scripts/setup.sh # the seed files come from the regular build's tools
 cmake -G Ninja -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 -DGEMMA_FUZZ=ON >/dev/null
 cmake --build build-fuzz --target sbs-fuzzer plan-fuzzer gguf-fuzzer hf-tokenizer-fuzzer \
-  safetensors-fuzzer
+  safetensors-fuzzer image-fuzzer
 
 corpus=build-fuzz/corpus/sbs
 mkdir -p "$corpus"
@@ -66,3 +66,9 @@ cp test/fixtures/hf/gemma1-mqa/model.safetensors "$checkpoints/gemma1.safetensor
 cp test/fixtures/hf/gemma4-keqv/config.json "$checkpoints/gemma4-config.json"
 ASAN_OPTIONS=allow_user_poisoning=0 build-fuzz/bin/safetensors-fuzzer \
   -max_total_time="$seconds" -max_len=400000 -rss_limit_mb=4096 "$checkpoints"
+
+images=build-fuzz/corpus/image
+mkdir -p "$images"
+cp test/fixtures/images/*.png test/fixtures/images/*.jpg "$images/"
+ASAN_OPTIONS=allow_user_poisoning=0 build-fuzz/bin/image-fuzzer \
+  -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 "$images"
