@@ -8,8 +8,8 @@
 // over the rows the vertical pass needs, then the vertical pass. Being
 // integer arithmetic after the coefficients, it is deterministic, which is
 // what lets the image processors be matched exactly (docs/images.md).
-// This is Pillow up to 12.x; Pillow 13.0 orders the passes otherwise in
-// some cases and differs by one level at some bytes there.
+// This is Pillow 12.0-12.1; later versions run the vertical pass first in
+// some cases, where the rounding of the intermediate image differs.
 //
 //===----------------------------------------------------------------------===//
 
