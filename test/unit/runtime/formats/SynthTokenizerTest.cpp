@@ -1,6 +1,7 @@
 //===- SynthTokenizerTest.cpp - Tokenizers of synthetic models ------------===//
 
 #include "runtime/formats/synth/SynthTokenizer.h"
+#include "runtime/formats/synth/SentencePieceModel.h"
 
 #include "runtime/tokenizer/SentencePieceTokenizer.h"
 
@@ -108,6 +109,37 @@ TEST(SynthTokenizer, RejectsAVocabularyTooSmallForItsPieces) {
             "a synthetic gemma3 tokenizer needs a vocabulary of at least " +
                 std::to_string(MinSynthVocab(Generation::kGemma3)) +
                 " pieces, got 300");
+}
+
+// User-defined pieces spelled with spaces take U+2581 for them unless that
+// spelling is another piece's; the model round-trips through the wire
+// format with every other piece, score and type as given.
+TEST(SentencePieceModel, SpacedUserPiecesAreRespelledUnlessTaken) {
+  const std::string kEscaped = "\xe2\x96\x81";
+  SentencePieceModel model;
+  model.pieces = {{"<unk>", 0.0f, PieceType::kUnknown},
+                  {"a b", 0.0f, PieceType::kUserDefined},
+                  {"c d", 0.0f, PieceType::kUserDefined},
+                  {"c" + kEscaped + "d", -2.5f, PieceType::kNormal},
+                  {"  ", 0.0f, PieceType::kUserDefined},
+                  {"<0x41>", 0.0f, PieceType::kByte},
+                  {"plain", -1.0f, PieceType::kNormal}};
+  absl::StatusOr<SentencePieceModel> back =
+      ParseSentencePieceModel(SerializeBpeModel(model, {}));
+  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_EQ(back->pieces.size(), model.pieces.size());
+  const std::string want[] = {"<unk>",
+                              "a" + kEscaped + "b",
+                              "c d",
+                              "c" + kEscaped + "d",
+                              kEscaped + kEscaped,
+                              "<0x41>",
+                              "plain"};
+  for (size_t i = 0; i < model.pieces.size(); ++i) {
+    EXPECT_EQ(back->pieces[i].piece, want[i]) << i;
+    EXPECT_EQ(back->pieces[i].score, model.pieces[i].score) << i;
+    EXPECT_EQ(back->pieces[i].type, model.pieces[i].type) << i;
+  }
 }
 
 } // namespace
