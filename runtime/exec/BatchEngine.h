@@ -86,6 +86,7 @@ struct EngineMetrics {
   uint64_t completion_tokens = 0; // generated
   double prefill_seconds = 0, decode_seconds = 0;
   uint64_t decode_steps = 0;
+  uint64_t decode_rows = 0; // the steps' buckets' rows, padding included
   size_t queued = 0, active = 0, parallel = 0;
   uint64_t kv_positions_used = 0, kv_positions = 0; // active sequences
 };
@@ -126,6 +127,8 @@ private:
   void Finish(Row &row, FinishReason reason, absl::Status status = {});
   size_t SharedStart(const std::vector<int32_t> &ids,
                      const std::vector<int32_t> &prompt) const;
+  // The smallest decode bucket of at least `rows` rows.
+  int64_t SmallestBucket(size_t rows) const;
 
   PlanSession &session_;
   const int parallel_;

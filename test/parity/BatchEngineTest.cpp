@@ -166,6 +166,35 @@ TEST(BatchEngine, ConcurrentRequestsGetTheirTokensAlone) {
   EXPECT_EQ(m.queued, 0u);
 }
 
+// Requests sharing a start (a system prompt) take the lowest free rows
+// among equally good ones, so that the decode steps run the smallest
+// bucket: after four such requests filled the rows, the one on row 0
+// finishing last (its 6 tokens still few enough to drop for the prefix),
+// a fifth runs on row 0 with @decode_1, not on a less recently used row in
+// @decode_4.
+TEST(BatchEngine, RequestsSharingAStartKeepTheBatchCompact) {
+  Tiny tiny = OpenTiny("compact");
+  absl::StatusOr<std::unique_ptr<BatchEngine>> engine =
+      BatchEngine::Create(*tiny.session, kParallel, 8);
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  const std::vector<int32_t> prompt = testing::RandomIds(9, tiny.vocab, 70);
+  std::vector<std::future<Outcome>> futures;
+  for (int r = 0; r < kParallel; ++r) // row 0 runs longest
+    futures.push_back(Submit(**engine, prompt, r == 0 ? 6 : 2));
+  for (std::future<Outcome> &f : futures)
+    EXPECT_TRUE(f.get().result.status.ok());
+  const EngineMetrics before = (*engine)->Metrics();
+  const Outcome alone = Submit(**engine, prompt, 6).get();
+  EXPECT_TRUE(alone.result.status.ok());
+  EXPECT_GT(alone.result.cached_tokens, 0u); // the shared start was reused
+  const EngineMetrics after = (*engine)->Metrics();
+  ASSERT_GT(after.decode_steps, before.decode_steps);
+  EXPECT_EQ(after.decode_rows - before.decode_rows,
+            after.decode_steps - before.decode_steps)
+      << "a step ran a bucket wider than one row";
+  EXPECT_EQ(alone.tokens, Alone(*tiny.session, prompt, 6));
+}
+
 // A second turn that resends the first turn's tokens prefills only what
 // follows them, and continues as a fresh engine would.
 TEST(BatchEngine, APromptContinuingAnEarlierOneReusesItsRows) {
