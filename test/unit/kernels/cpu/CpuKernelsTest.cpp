@@ -191,6 +191,22 @@ TEST_P(TypedKernel, MatmulWithRowRangesMatchesTheReference) {
   }
 }
 
+// One and two rows against more stored rows than a two-row block (64):
+// 3 threads of about 80 outputs, row ranges crossing the blocks.
+TEST_P(TypedKernel, TwoRowMatvecInBlocksMatchesTheReference) {
+  ThreadPool pool(3);
+  const int64_t in = 256;
+  Weight w = MakeWeight(Type(), 300, in, 5, 1.25f);
+  const std::vector<RowRange> ranges = {{0, 150}, {200, 290}};
+  const std::vector<ref::RowRange> ref_ranges = {{0, 150}, {200, 290}};
+  for (int64_t n : {1, 2}) {
+    ref::Tensor x = Make({n, in}, 6);
+    std::vector<float> y(n * 240);
+    Matmul(pool, x.data.data(), n, in, w.view, ranges, 240, y.data());
+    ExpectClose(y, ref::Matmul(x, w.rows, ref_ranges, {n, 240}).data);
+  }
+}
+
 // gelu(x . gate) * (x . up) with row ranges, each thread combining its
 // own columns: decode (1, 2 rows) and prefill (5, 40 rows: the GEMM with a
 // partial panel) against the reference ops in sequence.
