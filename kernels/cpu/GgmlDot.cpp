@@ -20,6 +20,7 @@
 #include "runtime/weights/codecs/Ggml.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #if HWY_ARCH_X86
@@ -411,6 +412,100 @@ HWY_INLINE void DecodeByteBlocks(const uint8_t *row, int64_t n, float *out) {
   }
 }
 
+// N activation rows (x_stride apart) against R stored rows of byte blocks
+// at a time: each block's values are decoded in registers exactly as
+// DecodeByteBlocks decodes them (d * q, one rounding) and serve all N rows,
+// each product added in the order DotRowsMulti adds it over a decoded row
+// (lane by lane along the row, lanes summed at the end), so the sums are
+// bit-identical to that path's, without its stored f32 copy of the rows.
+// R N accumulators: R = 2 with AVX-512's 32 registers, 1 with 16.
+#if HWY_TARGET <= HWY_AVX3 && HWY_ARCH_X86
+constexpr int kMultiR = 2;
+#else
+constexpr int kMultiR = 1;
+#endif
+template <class Block, int N>
+HWY_INLINE void DotByteRowsMultiN(const float *x, int64_t x_stride,
+                                  const uint8_t *rows, int64_t row_bytes,
+                                  int64_t in, int64_t count, float *y,
+                                  int64_t y_stride) {
+  constexpr int R = kMultiR;
+  const DF df;
+  constexpr int64_t L = int64_t(hn::MaxLanes(DF()));
+  for (int64_t j = 0; j < count; j += R) {
+    const int live = int(std::min<int64_t>(R, count - j));
+    VF acc[R][N];
+    const uint8_t *row[R];
+    for (int r = 0; r < R; ++r) {
+      // Past the last row: row j again, its sums dropped.
+      row[r] = rows + (j + (r < live ? r : 0)) * row_bytes;
+      for (int i = 0; i < N; ++i)
+        acc[r][i] = hn::Zero(df);
+    }
+    for (int64_t b = 0; b < in / 32; ++b) {
+      if (live == R)
+        PrefetchNext<R>(rows + j * row_bytes, row_bytes, Block::kBytes, b);
+      alignas(16) int8_t scratch[R][32];
+      const uint8_t *q[R];
+      VF d[R];
+      for (int r = 0; r < R; ++r) {
+        const uint8_t *block = row[r] + Block::kBytes * b;
+        q[r] = Block::Values(block, scratch[r]);
+        d[r] = HalfLanes(block);
+      }
+      for (int64_t k = 0; k < 32; k += L) {
+        VF w[R];
+        for (int r = 0; r < R; ++r)
+          w[r] = hn::Mul(d[r], Float(Signed(q[r] + k)));
+        for (int i = 0; i < N; ++i) {
+          const VF v = hn::LoadU(df, x + i * x_stride + 32 * b + k);
+          for (int r = 0; r < R; ++r)
+            acc[r][i] = hn::MulAdd(w[r], v, acc[r][i]);
+        }
+      }
+    }
+    for (int r = 0; r < live; ++r)
+      for (int i = 0; i < N; ++i)
+        y[i * y_stride + j + r] = hn::GetLane(hn::SumOfLanes(df, acc[r][i]));
+  }
+}
+
+template <class Block>
+void DotByteRowsMulti(const float *x, int64_t n, int64_t x_stride,
+                      const uint8_t *rows, int64_t row_bytes, int64_t in,
+                      int64_t count, float *y, int64_t y_stride) {
+  switch (n) {
+#define GEMMA_BYTE_ROWS_MULTI(N)                                               \
+  case N:                                                                      \
+    return DotByteRowsMultiN<Block, N>(x, x_stride, rows, row_bytes, in,       \
+                                       count, y, y_stride);
+    GEMMA_BYTE_ROWS_MULTI(1)
+    GEMMA_BYTE_ROWS_MULTI(2)
+    GEMMA_BYTE_ROWS_MULTI(3)
+    GEMMA_BYTE_ROWS_MULTI(4)
+    GEMMA_BYTE_ROWS_MULTI(5)
+    GEMMA_BYTE_ROWS_MULTI(6)
+    GEMMA_BYTE_ROWS_MULTI(7)
+    GEMMA_BYTE_ROWS_MULTI(8)
+#undef GEMMA_BYTE_ROWS_MULTI
+  default:
+    std::abort(); // a caller's bug: 1 to 8 rows
+  }
+}
+
+void DotQ8_0RowsMultiVec(const float *x, int64_t n, int64_t x_stride,
+                         const uint8_t *rows, int64_t row_bytes, int64_t in,
+                         int64_t count, float *y, int64_t y_stride) {
+  DotByteRowsMulti<Q8_0Block>(x, n, x_stride, rows, row_bytes, in, count, y,
+                              y_stride);
+}
+void DotQ5_0RowsMultiVec(const float *x, int64_t n, int64_t x_stride,
+                         const uint8_t *rows, int64_t row_bytes, int64_t in,
+                         int64_t count, float *y, int64_t y_stride) {
+  DotByteRowsMulti<Q5_0Block>(x, n, x_stride, rows, row_bytes, in, count, y,
+                              y_stride);
+}
+
 void DecodeQ8_0RowVec(const uint8_t *row, int64_t n, float *out) {
   DecodeByteBlocks<Q8_0Block>(row, n, out);
 }
@@ -485,12 +580,27 @@ GEMMA_GGML_DOT(Q6_K)
 
 HWY_EXPORT(DecodeQ8_0RowVec);
 HWY_EXPORT(DecodeQ5_0RowVec);
+HWY_EXPORT(DotQ8_0RowsMultiVec);
+HWY_EXPORT(DotQ5_0RowsMultiVec);
 
 void DecodeQ8_0Row(const uint8_t *row, int64_t n, float *out) {
   HWY_DYNAMIC_DISPATCH(DecodeQ8_0RowVec)(row, n, out);
 }
 void DecodeQ5_0Row(const uint8_t *row, int64_t n, float *out) {
   HWY_DYNAMIC_DISPATCH(DecodeQ5_0RowVec)(row, n, out);
+}
+
+void DotQ8_0RowsMulti(const float *x, int64_t n, int64_t x_stride,
+                      const uint8_t *rows, int64_t row_bytes, int64_t in,
+                      int64_t count, float *y, int64_t y_stride) {
+  HWY_DYNAMIC_DISPATCH(DotQ8_0RowsMultiVec)
+  (x, n, x_stride, rows, row_bytes, in, count, y, y_stride);
+}
+void DotQ5_0RowsMulti(const float *x, int64_t n, int64_t x_stride,
+                      const uint8_t *rows, int64_t row_bytes, int64_t in,
+                      int64_t count, float *y, int64_t y_stride) {
+  HWY_DYNAMIC_DISPATCH(DotQ5_0RowsMultiVec)
+  (x, n, x_stride, rows, row_bytes, in, count, y, y_stride);
 }
 
 } // namespace gemma::cpu

@@ -53,6 +53,18 @@ void DotQ6_KRows(const float *x, const uint8_t *rows, int64_t row_bytes,
 void DecodeQ8_0Row(const uint8_t *row, int64_t n, float *out);
 void DecodeQ5_0Row(const uint8_t *row, int64_t n, float *out);
 
+// y[i * y_stride + k] = x_i . row k for n <= 8 activation rows (x_stride
+// apart) and `count` consecutive stored rows (a server's batched decode):
+// each block decoded in registers once for every activation row. The sums
+// are bit-identical to DecodeQ8_0Row / DecodeQ5_0Row followed by
+// DotRowsMulti (Vector.h), which keeps a decoded f32 copy of the rows.
+void DotQ8_0RowsMulti(const float *x, int64_t n, int64_t x_stride,
+                      const uint8_t *rows, int64_t row_bytes, int64_t in,
+                      int64_t count, float *y, int64_t y_stride);
+void DotQ5_0RowsMulti(const float *x, int64_t n, int64_t x_stride,
+                      const uint8_t *rows, int64_t row_bytes, int64_t in,
+                      int64_t count, float *y, int64_t y_stride);
+
 } // namespace gemma::cpu
 
 #endif // KERNELS_CPU_GGMLDOT_H

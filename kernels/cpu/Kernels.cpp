@@ -361,8 +361,24 @@ void MatmulRows(const MatmulJob &job, const PreparedJob &prepared, bool bf16,
   RowRuns runs(job.ranges, out);
   const int64_t row_bytes = int64_t(PackedBytes(w.type, uint64_t(in)));
   if (BatchRows(n)) {
-    // A few rows (a server's batch): each block of stored rows decoded to
-    // f32 once, then every activation row's dots with it.
+    // A few rows (a server's batch). Q8_0 and Q5_0 rows are decoded in
+    // registers for every activation row at once (GgmlDot.h: the same
+    // sums as the f32 copy below, bit for bit).
+    if ((w.type == StoredType::kQ8_0 || w.type == StoredType::kQ5_0) &&
+        w.scale == 1.0f && in % 32 == 0) {
+      const auto dots =
+          w.type == StoredType::kQ8_0 ? DotQ8_0RowsMulti : DotQ5_0RowsMulti;
+      for (int64_t o = begin; o < end;) {
+        const auto [row, run] = runs.At(o);
+        const int64_t count = std::min(run, end - o);
+        dots(job.x, n, in, w.data + row * row_bytes, row_bytes, in, count,
+             y + o, out);
+        o += count;
+      }
+      return;
+    }
+    // Other types: each block of stored rows decoded to f32 once, then
+    // every activation row's dots with it.
     const int64_t stride = GemmRowStride(in);
     float *rows = RowBuffer(kBatchBlockRows * stride);
     for (int64_t o = begin; o < end;) {

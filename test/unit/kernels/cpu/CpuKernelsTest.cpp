@@ -515,6 +515,40 @@ TEST(CpuKernels, DotRowsMultiMatchesF64Dots) {
   });
 }
 
+// A batch's Q8_0 and Q5_0 dots decoded in registers give, bit for bit,
+// the sums of decoding the rows to f32 first and DotRowsMulti: 1 to 8
+// activation rows, 13 stored rows (an odd one past the register pairs), on
+// every target.
+TEST(CpuKernels, ByteRowsMultiEqualDecodeThenDotRowsMulti) {
+  ForEachTarget([] {
+    for (StoredType type : {StoredType::kQ8_0, StoredType::kQ5_0}) {
+      for (int64_t in : {96, 640}) {
+        const int64_t count = 13;
+        Weight w = MakeGgmlWeight(type, count, in, 73);
+        const int64_t row_bytes = int64_t(PackedBytes(type, uint64_t(in)));
+        std::vector<float> decoded(size_t(count * in));
+        for (int64_t j = 0; j < count; ++j)
+          (type == StoredType::kQ8_0 ? DecodeQ8_0Row : DecodeQ5_0Row)(
+              w.bytes.data() + j * row_bytes, in, decoded.data() + j * in);
+        const std::vector<float> x = Random(8 * in, 74, 2.0f);
+        for (int64_t n = 1; n <= 8; ++n) {
+          std::vector<float> want(size_t(n * count)), got(want.size(), -1.0f);
+          DotRowsMulti(x.data(), n, in, in, decoded.data(), in, count,
+                       want.data(), count);
+          (type == StoredType::kQ8_0 ? DotQ8_0RowsMulti : DotQ5_0RowsMulti)(
+              x.data(), n, in, w.bytes.data(), row_bytes, in, count, got.data(),
+              count);
+          for (size_t k = 0; k < want.size(); ++k)
+            ASSERT_EQ(std::bit_cast<uint32_t>(got[k]),
+                      std::bit_cast<uint32_t>(want[k]))
+                << StoredTypeName(type) << " in " << in << " rows " << n
+                << " output " << k;
+        }
+      }
+    }
+  });
+}
+
 // The VBMI byte-table decoders of a prefill's SFP rows give the scalar
 // decoder's values bit for bit, in code order: every code, in rows long
 // enough for two lookup steps and a tail (150 = 2 x 64 + 22) and shorter
