@@ -74,6 +74,20 @@ TEST(ImageDecode, BrokenFilesAreRefusedByName) {
             std::string::npos);
 }
 
+// Files this loader does not convert as Pillow would (a CMYK JPEG, a 16-bit
+// gray PNG with a tRNS key) are refused, naming the file and the reason.
+TEST(ImageDecode, UnsupportedModesAreRefusedByName) {
+  ASSERT_GE(Manifest()["refused"].size(), 2u);
+  for (const auto &entry : Manifest()["refused"]) {
+    const std::string file = entry["file"];
+    SCOPED_TRACE(file);
+    absl::StatusOr<RgbImage> image = ReadImageFile(FixturePath(file));
+    ASSERT_FALSE(image.ok());
+    EXPECT_EQ(image.status().message(),
+              FixturePath(file) + ": " + entry["error"].get<std::string>());
+  }
+}
+
 // A header claiming more pixels than Pillow's decompression-bomb limit is
 // refused before any pixel buffer is allocated.
 TEST(ImageDecode, HugeDimensionsAreRefusedBeforeDecoding) {
