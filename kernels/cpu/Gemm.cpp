@@ -145,19 +145,11 @@ HWY_INLINE void RestRows(const float *w, int64_t ws, int64_t rows, int64_t k,
 void GemmRowsVec(const float *w, int64_t ws, int64_t count, int64_t k,
                  const float *packed, int64_t n, float *y, int64_t y_stride,
                  Prefetch next) {
-  // The first panel's tiles share the prefetch, a slice each.
-  const int64_t tiles = (count + kRows - 1) / kRows;
-  const int64_t slice = (next.bytes + tiles - 1) / tiles;
   ForEachTile<kRows, kWidth, kBlockRows>(
       count, n, y, y_stride,
       [&](int64_t j, int64_t rows, int64_t p, int64_t tokens, float *out,
           int64_t out_stride) {
-        Prefetch part;
-        if (p == 0 && next.data) {
-          const int64_t at = j / kRows * slice;
-          part = {next.data + at,
-                  std::clamp<int64_t>(next.bytes - at, 0, slice)};
-        }
+        const Prefetch part = PrefetchSlice(next, count, kRows, j, p);
         RestRows<kRows>(w + j * ws, ws, rows, k, packed + p * k * kWidth,
                         tokens, out, out_stride, part);
       });

@@ -19,6 +19,7 @@
 #ifndef KERNELS_CPU_GEMM_H
 #define KERNELS_CPU_GEMM_H
 
+#include <algorithm>
 #include <cstdint>
 
 namespace gemma::cpu {
@@ -44,6 +45,20 @@ struct Prefetch {
   const uint8_t *data = nullptr;
   int64_t bytes = 0;
 };
+
+// The slice of `next` that the tile of weight rows from `row` (tiles of
+// `tile_rows` rows, `count` rows in all) fetches while it runs against
+// panel `panel`: the first panel's tiles share `next` evenly, the others
+// fetch nothing.
+inline Prefetch PrefetchSlice(const Prefetch &next, int64_t count,
+                              int64_t tile_rows, int64_t row, int64_t panel) {
+  if (panel != 0 || !next.data)
+    return {};
+  const int64_t tiles = (count + tile_rows - 1) / tile_rows;
+  const int64_t slice = (next.bytes + tiles - 1) / tiles;
+  const int64_t at = row / tile_rows * slice;
+  return {next.data + at, std::clamp<int64_t>(next.bytes - at, 0, slice)};
+}
 
 // y[i * y_stride + j] = x_i . w[j * w_stride : j * w_stride + k] for i < n,
 // j < count, with x packed by PackTokens. A w_stride of k plus a cache

@@ -167,19 +167,11 @@ GEMMA_BF16_TARGET void GemmRowsAvx512Bf16(const uint16_t *w, int64_t ws,
                                           float *y, int64_t y_stride,
                                           Prefetch next) {
   const int64_t pairs = (k + 1) / 2;
-  // The first panel's tiles share the prefetch, a slice each.
-  const int64_t tiles = (count + kRows - 1) / kRows;
-  const int64_t slice = (next.bytes + tiles - 1) / tiles;
   ForEachTile<kRows, kBf16Tokens, 4 * kRows>(
       count, n, y, y_stride,
       [&](int64_t j, int64_t rows, int64_t p, int64_t tokens, float *out,
           int64_t out_stride) GEMMA_BF16_TARGET {
-        Prefetch part;
-        if (p == 0 && next.data) {
-          const int64_t at = j / kRows * slice;
-          part = {next.data + at,
-                  std::clamp<int64_t>(next.bytes - at, 0, slice)};
-        }
+        const Prefetch part = PrefetchSlice(next, count, kRows, j, p);
         RestRows<kRows>(w + j * ws, ws, rows, pairs,
                         packed + p * pairs * kBf16Tokens, tokens, out,
                         out_stride, part);

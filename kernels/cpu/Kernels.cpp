@@ -305,6 +305,18 @@ void DecodeRowForGemm(const WeightView &w, int64_t row, float *out) {
   DecodeRows(w, row, 1, out);
 }
 
+// Stored row `row` of `in_h` bf16 or SFP values (rows of in_h) as bf16
+// words, exact: SFP values are bf16 values.
+void StoredRowToBf16(const WeightView &w, int64_t row, int64_t in_h,
+                     uint16_t *out) {
+  if (w.type == StoredType::kBF16) {
+    std::memcpy(out, w.data + row * in_h * 2, size_t(in_h) * 2);
+    return;
+  }
+  (UseSfpVbmi() ? DecodeSfpToBf16Vbmi : DecodeSfpToBf16)(w.data + row * in_h,
+                                                         in_h, out);
+}
+
 // GemmRows on decoded f32 rows, or with --prefill-math bf16 the rows
 // rounded to bf16 and GemmRowsBf16 (`packed` then holds bf16 pairs).
 void GemmDecoded(const float *rows, int64_t stride, int64_t count, int64_t in,
@@ -450,8 +462,7 @@ void MatmulRows(const MatmulJob &job, const PreparedJob &prepared, bool bf16,
     } else if (sfp_to_bf16) {
       uint16_t *rows16 = reinterpret_cast<uint16_t *>(rows);
       for (int64_t k = 0; k < count; ++k) {
-        (UseSfpVbmi() ? DecodeSfpToBf16Vbmi : DecodeSfpToBf16)(
-            w.data + (row + k) * in, in, rows16 + k * stride16);
+        StoredRowToBf16(w, row + k, in, rows16 + k * stride16);
         if (in % 2)
           rows16[k * stride16 + in] = 0;
       }
@@ -590,18 +601,6 @@ void Matmul(ThreadPool &pool, const float *x, int64_t n, int64_t in,
   Matmuls(pool, {&job, 1});
 }
 
-// Stored row `row` of `in_h` bf16 or SFP values as bf16 words (exact: SFP
-// values are bf16 values).
-void HeadRowToBf16(const WeightView &w, int64_t row, int64_t in_h,
-                   uint16_t *out) {
-  if (w.type == StoredType::kBF16) {
-    std::memcpy(out, w.data + row * in_h * 2, size_t(in_h) * 2);
-    return;
-  }
-  (UseSfpVbmi() ? DecodeSfpToBf16Vbmi : DecodeSfpToBf16)(w.data + row * in_h,
-                                                         in_h, out);
-}
-
 void MatmulHeads(ThreadPool &pool, const float *x, int64_t n, int64_t heads,
                  int64_t in_h, const WeightView &w, int64_t out, float *y) {
   const RowDot row_dot = RowDotFor(w.type, in_h);
@@ -655,8 +654,8 @@ void MatmulHeads(ThreadPool &pool, const float *x, int64_t n, int64_t heads,
           if (heads16) {
             for (int64_t k = 0; k < count; ++k)
               for (int64_t h = 0; h < heads; ++h)
-                HeadRowToBf16(w, h * out + o + k, in_h,
-                              rows16 + k * stride16 + h * in_h);
+                StoredRowToBf16(w, h * out + o + k, in_h,
+                                rows16 + k * stride16 + h * in_h);
             GemmRowsBf16(rows16, stride16, count, width,
                          reinterpret_cast<const uint32_t *>(packed), n, y + o,
                          out);

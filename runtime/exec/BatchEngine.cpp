@@ -173,11 +173,12 @@ size_t BatchEngine::SharedStart(const std::vector<int32_t> &ids,
   return ids.size() - k <= max_chunk_ ? k : 0;
 }
 
-int64_t BatchEngine::SmallestBucket(size_t rows) const {
-  for (const auto &[size, caches] : buckets_)
-    if (size_t(size) >= rows)
-      return size;
-  return parallel_;
+const std::pair<int64_t, std::unique_ptr<KvCaches>> &
+BatchEngine::SmallestBucket(size_t rows) const {
+  for (const auto &bucket : buckets_)
+    if (size_t(bucket.first) >= rows)
+      return bucket;
+  return buckets_.back(); // @decode_<parallel>, which holds every row
 }
 
 void BatchEngine::Admit(std::unique_lock<std::mutex> &lock) {
@@ -193,7 +194,7 @@ void BatchEngine::Admit(std::unique_lock<std::mutex> &lock) {
     // bucket (measured: 4 clients on 8 rows ran at 8 rows' cost, half the
     // throughput of 8 clients). Then the least recently used. Without a
     // shared start, the first free row.
-    const int64_t bound = SmallestBucket(metrics_.active + 1);
+    const int64_t bound = SmallestBucket(metrics_.active + 1).first;
     Row *best = nullptr;
     size_t reuse = 0;
     bool inside = false;
@@ -286,10 +287,8 @@ void BatchEngine::Step() {
   for (size_t r = 0; r < rows_.size(); ++r)
     if (rows_[r]->active)
       highest = r + 1;
-  auto bucket = buckets_.begin();
-  while (size_t(bucket->first) < highest)
-    ++bucket;
-  std::vector<int32_t> ids(size_t(bucket->first), 0), positions(ids.size(), 0);
+  const auto &[bucket_rows, bucket_caches] = SmallestBucket(highest);
+  std::vector<int32_t> ids(size_t(bucket_rows), 0), positions(ids.size(), 0);
   uint64_t used = 0;
   for (size_t r = 0; r < ids.size(); ++r) {
     Row &row = *rows_[r];
@@ -304,7 +303,7 @@ void BatchEngine::Step() {
   }
   const auto start = std::chrono::steady_clock::now();
   absl::StatusOr<std::vector<float>> logits =
-      session_.DecodeBatch(ids, positions, *bucket->second);
+      session_.DecodeBatch(ids, positions, *bucket_caches);
   const double seconds = Since(start);
   const size_t vocab =
       logits.ok() && !logits->empty() ? logits->size() / ids.size() : 0;
@@ -326,7 +325,7 @@ void BatchEngine::Step() {
   std::lock_guard<std::mutex> lock(mutex_);
   metrics_.decode_seconds += seconds;
   ++metrics_.decode_steps;
-  metrics_.decode_rows += uint64_t(bucket->first);
+  metrics_.decode_rows += uint64_t(bucket_rows);
   metrics_.completion_tokens += generated;
   metrics_.kv_positions_used = used;
 }

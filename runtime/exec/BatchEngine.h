@@ -127,8 +127,9 @@ private:
   void Finish(Row &row, FinishReason reason, absl::Status status = {});
   size_t SharedStart(const std::vector<int32_t> &ids,
                      const std::vector<int32_t> &prompt) const;
-  // The smallest decode bucket of at least `rows` rows.
-  int64_t SmallestBucket(size_t rows) const;
+  // The smallest decode bucket of at least `rows` rows, with its caches.
+  const std::pair<int64_t, std::unique_ptr<KvCaches>> &
+  SmallestBucket(size_t rows) const;
 
   PlanSession &session_;
   const int parallel_;

@@ -8,6 +8,9 @@
 #ifndef TEST_UNIT_RUNTIME_IMAGE_FIXTURES_H
 #define TEST_UNIT_RUNTIME_IMAGE_FIXTURES_H
 
+#include "runtime/image/ImageDecode.h"
+
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -33,6 +36,20 @@ inline const nlohmann::json &Manifest() {
     return nlohmann::json::parse(in);
   }();
   return manifest;
+}
+
+// The fixture image `name` (a manifest "images" entry) decoded; a failure
+// and an empty image where it does not decode.
+inline RgbImage Decoded(const std::string &name) {
+  for (const auto &entry : Manifest()["images"])
+    if (entry["name"] == name) {
+      absl::StatusOr<RgbImage> image =
+          ReadImageFile(FixturePath(entry["file"].get<std::string>()));
+      EXPECT_TRUE(image.ok()) << image.status();
+      return image.ok() ? *image : RgbImage{};
+    }
+  ADD_FAILURE() << "no fixture " << name;
+  return {};
 }
 
 } // namespace gemma::image::testing

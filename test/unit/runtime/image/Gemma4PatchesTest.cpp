@@ -15,7 +15,7 @@
 namespace gemma::image {
 namespace {
 
-using testing::FixturePath;
+using testing::Decoded;
 using testing::Manifest;
 
 std::string Sha256Hex(const void *data, size_t size) {
@@ -63,15 +63,11 @@ TEST(Gemma4Patches, MatchGemma4PilProcessorBitForBit) {
   for (const auto &c : Manifest()["gemma4"]) {
     const std::string name = c["image"];
     SCOPED_TRACE(name);
-    std::string file;
-    for (const auto &entry : Manifest()["images"])
-      if (entry["name"] == name)
-        file = entry["file"];
-    absl::StatusOr<RgbImage> image = ReadImageFile(FixturePath(file));
-    ASSERT_TRUE(image.ok()) << image.status();
+    const RgbImage image = Decoded(name);
+    ASSERT_GT(image.width, 0);
     Gemma4Processing p;
     p.max_soft_tokens = c["max_soft_tokens"];
-    absl::StatusOr<Gemma4Patches> patches = MakeGemma4Patches(*image, p);
+    absl::StatusOr<Gemma4Patches> patches = MakeGemma4Patches(image, p);
     ASSERT_TRUE(patches.ok()) << patches.status();
     EXPECT_EQ(patches->height, c["height"].get<int64_t>());
     EXPECT_EQ(patches->width, c["width"].get<int64_t>());

@@ -14,21 +14,9 @@
 namespace gemma::image {
 namespace {
 
+using testing::Decoded;
 using testing::FixtureBytes;
-using testing::FixturePath;
 using testing::Manifest;
-
-RgbImage Decoded(const std::string &name) {
-  for (const auto &entry : Manifest()["images"])
-    if (entry["name"] == name) {
-      absl::StatusOr<RgbImage> image =
-          ReadImageFile(FixturePath(entry["file"].get<std::string>()));
-      EXPECT_TRUE(image.ok()) << image.status();
-      return image.ok() ? *image : RgbImage{};
-    }
-  ADD_FAILURE() << "no fixture " << name;
-  return {};
-}
 
 // Pillow's BILINEAR and BICUBIC resize, byte for byte: reductions (where
 // the support widens), enlargements, one axis only, a 1x1 result and the
