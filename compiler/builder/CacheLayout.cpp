@@ -71,6 +71,7 @@ absl::StatusOr<CacheLayout> MakeCacheLayout(const ModelSpec &spec,
     return absl::InvalidArgumentError("no prefill or decode bucket");
   layout.prefill_buckets = *std::move(prefill);
   layout.decode_buckets = *std::move(decode);
+  layout.image_token = options.image_token;
 
   const int64_t longest_chunk =
       layout.prefill_buckets.empty() ? 1 : layout.prefill_buckets.back();

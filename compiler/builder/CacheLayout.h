@@ -33,6 +33,9 @@ struct BuildOptions {
   // @decode_B functions. Either list may be empty, not both.
   std::vector<int64_t> prefill_buckets;
   std::vector<int64_t> decode_buckets;
+  // The image token's id for a model that reads images (docs/vision.md):
+  // each prefill bucket then also has an @prefill_image_T function. -1: none.
+  int32_t image_token = -1;
 };
 
 struct LayerCache {
@@ -45,6 +48,7 @@ struct CacheLayout {
   uint32_t context = 0;
   std::vector<int64_t> prefill_buckets; // sorted, unique
   std::vector<int64_t> decode_buckets;  // sorted, unique
+  int32_t image_token = -1;             // BuildOptions::image_token
   std::vector<LayerCache> layers;
 };
 

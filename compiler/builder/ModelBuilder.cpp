@@ -1,6 +1,7 @@
 //===- ModelBuilder.cpp - A Gemma model as a gemma module -----------------===//
 
 #include "compiler/builder/ModelBuilder.h"
+#include "compiler/builder/StorageOf.h"
 
 #include "dialects/gemma/GemmaOps.h"
 
@@ -23,43 +24,6 @@ using mlir::FlatSymbolRefAttr;
 using mlir::RankedTensorType;
 using mlir::Value;
 
-ir::StorageType StorageOf(StoredType type) {
-  switch (type) {
-  case StoredType::kF32:
-    return ir::StorageType::F32;
-  case StoredType::kBF16:
-    return ir::StorageType::BF16;
-  case StoredType::kSFP:
-    return ir::StorageType::SFP;
-  case StoredType::kNUQ:
-    return ir::StorageType::NUQ;
-  case StoredType::kF16:
-    return ir::StorageType::F16;
-  case StoredType::kQ4_0:
-    return ir::StorageType::Q4_0;
-  case StoredType::kQ4_1:
-    return ir::StorageType::Q4_1;
-  case StoredType::kQ5_0:
-    return ir::StorageType::Q5_0;
-  case StoredType::kQ5_1:
-    return ir::StorageType::Q5_1;
-  case StoredType::kQ8_0:
-    return ir::StorageType::Q8_0;
-  case StoredType::kQ2_K:
-    return ir::StorageType::Q2_K;
-  case StoredType::kQ3_K:
-    return ir::StorageType::Q3_K;
-  case StoredType::kQ4_K:
-    return ir::StorageType::Q4_K;
-  case StoredType::kQ5_K:
-    return ir::StorageType::Q5_K;
-  case StoredType::kQ6_K:
-    return ir::StorageType::Q6_K;
-  default:
-    return ir::StorageType::I8;
-  }
-}
-
 // Emits one function of the module; holds what every op needs.
 class FunctionEmitter {
 public:
@@ -73,7 +37,11 @@ public:
 
   // rows: tokens (prefill) or sequences (decode); batch: the caches' first
   // dimension.
-  void Emit(const std::string &name, int64_t rows, int64_t batch, bool logits) {
+  // images: an image prefill (docs/vision.md), which also takes the soft
+  // tokens at their rows [rows, d] and each row's horizon [rows] after the
+  // caches, and returns every row's logits.
+  void Emit(const std::string &name, int64_t rows, int64_t batch, bool logits,
+            bool images = false) {
     auto ids = RankedTensorType::get({rows}, b_.getI32Type());
     llvm::SmallVector<mlir::Type> inputs = {ids, ids};
     llvm::SmallVector<mlir::Type> results;
@@ -84,6 +52,8 @@ public:
       inputs.append({type, type});
       results.append({type, type});
     }
+    if (images)
+      inputs.append({F32({rows, spec_.model_dim}), ids});
     mlir::OpBuilder::InsertionGuard guard(b_);
     b_.setInsertionPointToEnd(module_.getBody());
     auto func = mlir::func::FuncOp::create(b_, loc_, name,
@@ -98,6 +68,14 @@ public:
         b_, loc_, F32({rows, spec_.model_dim}), ids_, Param(weights_.embedding),
         mlir::DenseI64ArrayAttr(), b_.getF32FloatAttr(spec_.embed_scale));
     embedded_ = x;
+    horizons_ = Value();
+    if (images) {
+      const unsigned soft = 2 + 2 * spec_.num_layers();
+      x = ir::ReplaceRowsOp::create(b_, loc_, x.getType(), x,
+                                    body->getArgument(soft), ids_,
+                                    layout_.image_token);
+      horizons_ = body->getArgument(soft + 1);
+    }
     llvm::SmallVector<Value> outs;
     if (logits)
       outs.push_back(Value());
@@ -230,10 +208,15 @@ private:
     if (spec_.attn_softcap > 0)
       scores = ir::SoftcapOp::create(b_, loc_, scores,
                                      b_.getF32FloatAttr(spec_.attn_softcap));
-    scores = ir::WindowMaskOp::create(b_, loc_, scores_type, scores, positions_,
-                                      layer.is_global()
-                                          ? mlir::IntegerAttr()
-                                          : b_.getI64IntegerAttr(layer.window));
+    mlir::IntegerAttr window = layer.is_global()
+                                   ? mlir::IntegerAttr()
+                                   : b_.getI64IntegerAttr(layer.window);
+    scores = horizons_ ? ir::ImageMaskOp::create(b_, loc_, scores_type, scores,
+                                                 positions_, horizons_, window)
+                             .getResult()
+                       : ir::WindowMaskOp::create(b_, loc_, scores_type, scores,
+                                                  positions_, window)
+                             .getResult();
     Value probs = ir::SoftmaxOp::create(b_, loc_, scores);
     Value heads = ir::AttnValuesOp::create(
         b_, loc_, F32({rows_, layer.heads, hd}), probs, attend_values);
@@ -320,6 +303,7 @@ private:
   Value positions_;
   Value ids_;
   Value embedded_; // the scaled embedding, which PLE projects
+  Value horizons_; // an image prefill's: how far each row sees
   // Each emitted layer's cache after its writes (what sharing layers read).
   std::vector<std::pair<Value, Value>> kv_;
 };
@@ -420,6 +404,10 @@ std::string DecodeFunctionName(int64_t sequences) {
   return fmt::format("decode_{}", sequences);
 }
 
+std::string PrefillImageFunctionName(int64_t tokens) {
+  return fmt::format("prefill_image_{}", tokens);
+}
+
 absl::StatusOr<mlir::OwningOpRef<mlir::ModuleOp>>
 BuildModel(mlir::MLIRContext &context, const ModelSpec &spec,
            const ModelWeights &weights, const CacheLayout &layout) {
@@ -427,6 +415,14 @@ BuildModel(mlir::MLIRContext &context, const ModelSpec &spec,
     return s;
   if (absl::Status s = CheckWeights(spec, weights); !s.ok())
     return s;
+  if (layout.image_token >= 0 &&
+      (spec.generation != Generation::kGemma3 || spec.ple_dim))
+    return absl::InvalidArgumentError(
+        fmt::format("{}: image prompts are built for Gemma 3 only", spec.name));
+  if (layout.image_token >= int64_t(spec.vocab_size))
+    return absl::InvalidArgumentError(
+        fmt::format("{}: the image token {} is outside the vocabulary of {}",
+                    spec.name, layout.image_token, spec.vocab_size));
   LoadBuilderDialects(context);
   mlir::OpBuilder builder(&context);
   mlir::OwningOpRef<mlir::ModuleOp> module =
@@ -440,6 +436,12 @@ BuildModel(mlir::MLIRContext &context, const ModelSpec &spec,
     FunctionEmitter(builder, spec, weights, layout, params, last_param, *module)
         .Emit(DecodeFunctionName(sequences), sequences, sequences,
               /*logits=*/true);
+  if (layout.image_token >= 0)
+    for (int64_t tokens : layout.prefill_buckets)
+      FunctionEmitter(builder, spec, weights, layout, params, last_param,
+                      *module)
+          .Emit(PrefillImageFunctionName(tokens), tokens, 1, /*logits=*/true,
+                /*images=*/true);
 
   // Prefill returns only the caches: the last layer's attention output and
   // MLP feed nothing. Erase what feeds nothing, then the params no op reads.

@@ -47,6 +47,11 @@ BuildModel(mlir::MLIRContext &context, const ModelSpec &spec,
 
 std::string PrefillFunctionName(int64_t tokens);
 std::string DecodeFunctionName(int64_t sequences);
+// @prefill_image_T (docs/vision.md): ids, positions, the caches, then the
+// soft tokens at their rows [T, d] and each row's horizon [T] (the last
+// position it sees: its image's last for an image token, its own else);
+// returns every row's logits, then the caches.
+std::string PrefillImageFunctionName(int64_t tokens);
 
 } // namespace gemma
 

@@ -1,6 +1,7 @@
 //===- Interpreter.cpp - Run a gemma function op by op --------------------===//
 
 #include "compiler/reference/Interpreter.h"
+#include "compiler/reference/VisionKernels.h"
 
 #include "dialects/gemma/GemmaOps.h"
 
@@ -59,6 +60,7 @@ public:
   // cannot run) in ExecuteFused.
   absl::Status Execute(mlir::Operation *op);
   absl::Status ExecuteFused(mlir::Operation *op);
+  absl::Status ExecuteVision(mlir::Operation *op);
 
 private:
   const WeightProvider &weights_;
@@ -307,6 +309,57 @@ absl::Status Frame::ExecuteFused(mlir::Operation *op) {
         if (std::optional<llvm::APFloat> cap = l.getCap())
           logits = Softcap(logits, cap->convertToFloat());
         return bind(std::move(logits));
+      })
+      .Default([&](mlir::Operation *other) { return ExecuteVision(other); });
+}
+
+absl::Status Frame::ExecuteVision(mlir::Operation *op) {
+  auto bind = [&](Tensor t) {
+    Bind(op->getResult(0), std::move(t));
+    return absl::OkStatus();
+  };
+  return llvm::TypeSwitch<mlir::Operation *, absl::Status>(op)
+      .Case([&](ir::LayerNormOp n) -> absl::Status {
+        absl::StatusOr<const WeightRows *> w = Weight(n.getWeightAttr());
+        absl::StatusOr<const WeightRows *> b = Weight(n.getBiasAttr());
+        for (const auto *rows : {&w, &b})
+          if (!rows->ok())
+            return rows->status();
+        return bind(LayerNorm(F32(n.getInput()), **w, **b,
+                              n.getEpsilon().convertToFloat()));
+      })
+      .Case([&](ir::AddWeightOp a) -> absl::Status {
+        absl::StatusOr<const WeightRows *> w = Weight(a.getWeightAttr());
+        if (!w.ok())
+          return w.status();
+        return bind(AddWeight(F32(a.getInput()), **w));
+      })
+      .Case([&](ir::FullAttentionOp a) -> absl::Status {
+        absl::StatusOr<Tensor> out =
+            FullAttention(F32(a.getQuery()), F32(a.getKeys()),
+                          F32(a.getValues()), a.getScale().convertToFloat());
+        if (!out.ok())
+          return out.status();
+        return bind(*std::move(out));
+      })
+      .Case([&](ir::ReplaceRowsOp r) {
+        return bind(ReplaceRows(F32(r.getInput()), F32(r.getReplacement()),
+                                I32(r.getIds()), r.getToken()));
+      })
+      .Case([&](ir::ImageMaskOp m) -> absl::Status {
+        std::optional<int64_t> window;
+        if (std::optional<uint64_t> w = m.getWindow())
+          window = static_cast<int64_t>(*w);
+        absl::StatusOr<Tensor> masked =
+            ImageMask(F32(m.getScores()), I32(m.getPositions()),
+                      I32(m.getHorizons()), window);
+        if (!masked.ok())
+          return masked.status();
+        return bind(*std::move(masked));
+      })
+      .Case([&](ir::AvgPoolOp p) {
+        return bind(AvgPool(F32(p.getInput()), p.getGrid()[0], p.getGrid()[1],
+                            p.getKernel()));
       })
       .Default([&](mlir::Operation *other) {
         return absl::UnimplementedError(

@@ -4,6 +4,7 @@
 
 #include "compiler/builder/ModelBuilder.h"
 #include "passes/FusionPipeline.h"
+#include "runtime/formats/VisionModel.h"
 
 #include <fmt/format.h>
 
@@ -66,6 +67,38 @@ absl::Status ModelRunner::Prefill(std::span<const int32_t> ids, int32_t start,
           caches[i] = std::get<Tensor>(std::move((*outs)[i]));
         return absl::OkStatus();
       });
+}
+
+absl::StatusOr<Tensor> ModelRunner::PrefillImages(std::span<const int32_t> ids,
+                                                  int32_t start,
+                                                  const Tensor &soft,
+                                                  KvCaches &caches) {
+  if (layout_.image_token < 0)
+    return absl::FailedPreconditionError(
+        "the model was built without image prompts");
+  if (!std::binary_search(layout_.prefill_buckets.begin(),
+                          layout_.prefill_buckets.end(), int64_t(ids.size())))
+    return absl::InvalidArgumentError(
+        fmt::format("no prefill bucket of {} tokens", ids.size()));
+  if (start < 0 || uint64_t(start) + ids.size() > layout_.context)
+    return absl::OutOfRangeError(
+        fmt::format("positions {} to {} are past the context of {} positions",
+                    start, uint64_t(start) + ids.size() - 1, layout_.context));
+  std::vector<int32_t> positions(ids.size());
+  for (size_t n = 0; n < ids.size(); ++n)
+    positions[n] = start + int32_t(n);
+  std::vector<Value> args = {std::vector<int32_t>(ids.begin(), ids.end()),
+                             positions};
+  args.insert(args.end(), caches.begin(), caches.end());
+  args.push_back(soft);
+  args.push_back(ImageHorizons(ids, start, layout_.image_token));
+  absl::StatusOr<std::vector<Value>> outs =
+      Run(PrefillImageFunctionName(int64_t(ids.size())), std::move(args));
+  if (!outs.ok())
+    return outs.status();
+  for (size_t i = 0; i < caches.size(); ++i)
+    caches[i] = std::get<Tensor>(std::move((*outs)[i + 1]));
+  return std::get<Tensor>(std::move((*outs)[0]));
 }
 
 absl::StatusOr<Tensor> ModelRunner::Decode(std::span<const int32_t> ids,

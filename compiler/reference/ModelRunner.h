@@ -50,6 +50,13 @@ public:
   absl::Status Prefill(std::span<const int32_t> ids, int32_t start,
                        KvCaches &caches);
 
+  // One chunk of an image prompt (docs/vision.md) at positions start, start
+  // + 1, ... through @prefill_image_T, T = ids.size() a prefill bucket:
+  // `soft` [T, d] holds the soft tokens at the image tokens' rows (other rows
+  // are not read). Returns every row's logits [T, vocab].
+  absl::StatusOr<Tensor> PrefillImages(std::span<const int32_t> ids,
+                                       int32_t start, const Tensor &soft,
+                                       KvCaches &caches);
   // One token for each of B sequences (B a decode bucket) at its own
   // position; returns the logits [B, vocab].
   absl::StatusOr<Tensor> Decode(std::span<const int32_t> ids,

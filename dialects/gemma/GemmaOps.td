@@ -584,5 +584,6 @@ def Gemma_MulOp : Gemma_BinaryOp<"mul", "Mul", "product", [Commutative]> {
 }
 
 include "dialects/gemma/GemmaFusedOps.td"
+include "dialects/gemma/GemmaVisionOps.td"
 
 #endif // GEMMA_OPS_TD

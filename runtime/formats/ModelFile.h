@@ -14,6 +14,7 @@
 
 #include "runtime/formats/ModelSpec.h"
 #include "runtime/formats/ModelWeights.h"
+#include "runtime/formats/VisionModel.h"
 #include "runtime/weights/StoredType.h"
 
 #include <map>
@@ -43,6 +44,8 @@ struct ModelFile {
   std::map<std::string, WeightTensor> tensors;
   // A serialized SentencePiece ModelProto, when the file has a tokenizer.
   std::optional<std::span<const uint8_t>> tokenizer;
+  // The image encoder, for checkpoints that carry one (docs/vision.md).
+  std::optional<VisionSpec> vision;
   std::string format; // "sbs" or "gguf"
   std::string source; // the path (or name) errors mention
   uint64_t file_bytes = 0;

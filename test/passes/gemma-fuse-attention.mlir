@@ -50,3 +50,15 @@ func.func @unmasked(%q: tensor<1x4x16xf32>, %kc: tensor<1x8x2x16xf32>) -> tensor
   %o = gemma.attn_values %p, %kc : tensor<1x4x8xf32>, tensor<1x8x2x16xf32> -> tensor<1x4x16xf32>
   return %o : tensor<1x4x16xf32>
 }
+
+// An image prefill's mask (gemma.image_mask) is not the window mask the
+// fused kernel applies: its attention stays unfused.
+// CHECK-LABEL: func.func @image_prompt
+// CHECK: gemma.image_mask
+// CHECK-NOT: gemma.fused_attention
+func.func @image_prompt(%s: tensor<2x4x16xf32>, %pos: tensor<2xi32>, %horizon: tensor<2xi32>, %v: tensor<1x16x2x8xf32>) -> tensor<2x4x8xf32> {
+  %m = gemma.image_mask %s, %pos, %horizon window(4) : tensor<2x4x16xf32>, tensor<2xi32>
+  %p = gemma.softmax %m : tensor<2x4x16xf32>
+  %o = gemma.attn_values %p, %v : tensor<2x4x16xf32>, tensor<1x16x2x8xf32> -> tensor<2x4x8xf32>
+  return %o : tensor<2x4x8xf32>
+}

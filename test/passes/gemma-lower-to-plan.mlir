@@ -97,3 +97,13 @@ func.func @reread(%k: tensor<1x2x16xf32>, %c: tensor<1x8x2x16xf32>, %p: tensor<1
   %c1 = gemma.kv_write %k into %c at %p : tensor<1x2x16xf32> into tensor<1x8x2x16xf32>, tensor<1xi32>
   return %c1, %c : tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>
 }
+
+// -----
+
+// Negative: the image encoder's ops have no plan kernel yet
+// (docs/vision.md), so the lowering names the first one it meets.
+func.func @pool(%x: tensor<36x8xf32>) -> tensor<9x8xf32> {
+  // expected-error @+1 {{'gemma.avg_pool' op in @pool has no kernel to run it}}
+  %t = gemma.avg_pool %x grid [6, 6] kernel(2) : tensor<36x8xf32> -> tensor<9x8xf32>
+  return %t : tensor<9x8xf32>
+}

@@ -1,6 +1,7 @@
 //===- HfCheckpoint.cpp - A Hugging Face checkpoint directory -------------===//
 
 #include "runtime/formats/hf/HfCheckpoint.h"
+#include "runtime/formats/hf/HfVision.h"
 
 #include "runtime/formats/MappedFile.h"
 #include "runtime/formats/hf/HfConfig.h"
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cctype>
+#include <cstring>
 #include <filesystem>
 #include <set>
 
@@ -26,6 +28,8 @@ using nlohmann::json;
 struct HfStorage {
   std::vector<hf::SafetensorsFile> shards;
   std::string tokenizer;
+  // Tensors the loader lays out anew (the projector's transpose).
+  std::vector<std::vector<uint8_t>> made;
 };
 
 // Where the language model's tensors live: text-only checkpoints use
@@ -139,6 +143,54 @@ std::string LanguageModelPrefix(const ModelFile &model) {
   return "";
 }
 
+// The vision tower's spec, and the transposed copy of the projector's
+// matrix its builder reads.
+absl::Status AddVision(const fs::path &dir, const std::string &config_text,
+                       ModelFile &model, HfStorage &storage) {
+  std::string preprocessor;
+  if (fs::exists(dir / "preprocessor_config.json")) {
+    absl::StatusOr<std::string> read =
+        ReadText(dir / "preprocessor_config.json");
+    if (!read.ok())
+      return read.status();
+    preprocessor = *std::move(read);
+  }
+  absl::StatusOr<std::optional<VisionSpec>> vision =
+      hf::ParseHfVision(config_text, preprocessor, model.spec.model_dim,
+                        (dir / "config.json").string());
+  if (!vision.ok())
+    return vision.status();
+  model.vision = *std::move(vision);
+  if (!model.vision)
+    return absl::OkStatus();
+  for (const char *prefix :
+       {"multi_modal_projector.", "model.multi_modal_projector."}) {
+    const WeightTensor *t =
+        model.Find(std::string(prefix) + "mm_input_projection_weight");
+    if (!t)
+      continue;
+    const uint64_t size = PackedBytes(t->type, 1);
+    if (size == 0 ||
+        PackedBytes(t->type, t->rows * t->cols) != size * t->rows * t->cols)
+      return Fail(model.source, fmt::format("tensor '{}' is not stored as "
+                                            "plain numbers",
+                                            t->name));
+    std::vector<uint8_t> &bytes = storage.made.emplace_back(t->bytes.size());
+    for (uint64_t r = 0; r < t->rows; ++r)
+      for (uint64_t c = 0; c < t->cols; ++c)
+        std::memcpy(bytes.data() + (c * t->rows + r) * size,
+                    t->bytes.data() + (r * t->cols + c) * size, size);
+    WeightTensor transposed = *t;
+    transposed.name = hf::TransposedProjectionName(t->name);
+    transposed.rows = t->cols;
+    transposed.cols = t->rows;
+    transposed.bytes = bytes;
+    model.tensors.emplace(transposed.name, transposed);
+    break;
+  }
+  return absl::OkStatus();
+}
+
 } // namespace
 
 bool IsHfCheckpointPath(const std::string &path) {
@@ -199,6 +251,10 @@ absl::StatusOr<ModelFile> LoadHfCheckpoint(const std::string &path) {
       w.name = name;
       w.type = tensor.type;
       w.cols = tensor.shape.empty() ? 1 : tensor.shape.back();
+      // A convolution kernel [out, channels, kh, kw] is the [out, channels
+      // * kh * kw] matrix a matmul over unfolded patches reads.
+      if (tensor.shape.size() == 4)
+        w.cols = tensor.shape[1] * tensor.shape[2] * tensor.shape[3];
       w.rows = w.cols ? tensor.elements() / w.cols : 0;
       w.bytes = tensor.bytes;
       model.tensors.emplace(name, w);
@@ -241,6 +297,8 @@ absl::StatusOr<ModelFile> LoadHfCheckpoint(const std::string &path) {
   }
   model.spec.chat = ChatFormatOf(dir);
   AddGenerationEos(dir, model.spec);
+  if (absl::Status s = AddVision(dir, config_text, model, *storage); !s.ok())
+    return s;
   model.storage = storage;
   return model;
 }
