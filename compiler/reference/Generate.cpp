@@ -20,11 +20,29 @@ absl::StatusOr<GreedyResult> GenerateGreedy(ModelRunner &runner,
                     "positions",
                     prompt.size(), context));
   KvCaches caches = runner.EmptyCaches(1);
-  if (prompt.size() > 1)
+  if (options.soft) {
+    const int64_t rows = int64_t(prompt.size()) - 1;
+    if (rows < 1 || options.soft->shape.size() != 2 ||
+        options.soft->shape[0] != int64_t(prompt.size()))
+      return absl::InvalidArgumentError(
+          "an image prompt needs a soft-token row for each prompt token");
+    if (prompt.back() == runner.layout().image_token)
+      return absl::InvalidArgumentError(
+          "the prompt ends in an image token: its image must come before "
+          "the last token");
+    Tensor soft = Tensor::Zeros({rows, options.soft->shape[1]});
+    std::copy_n(options.soft->data.begin(), soft.data.size(),
+                soft.data.begin());
+    absl::StatusOr<Tensor> logits =
+        runner.PrefillImages(prompt.first(size_t(rows)), 0, soft, caches);
+    if (!logits.ok())
+      return logits.status();
+  } else if (prompt.size() > 1) {
     if (absl::Status s =
             runner.Prefill(prompt.first(prompt.size() - 1), 0, caches);
         !s.ok())
       return s;
+  }
 
   GreedyResult result;
   const std::vector<int32_t> &eos = runner.spec().eos_ids;

@@ -23,6 +23,10 @@ struct GreedyOptions {
   bool ignore_eos = false;
   // Called with the logits [1, vocab] of every decode step.
   std::function<void(int64_t step, const Tensor &logits)> on_logits;
+  // An image prompt's soft tokens at their rows [prompt, d]
+  // (ImagePrompt.h): the prompt less its last token is then prefilled as
+  // one @prefill_image_T chunk, which needs that bucket.
+  const Tensor *soft = nullptr;
 };
 
 struct GreedyResult {

@@ -47,6 +47,34 @@ std::string CheckVisionSpec(const VisionSpec &s) {
   return "";
 }
 
+absl::StatusOr<std::vector<int64_t>>
+ImageRuns(std::span<const int32_t> ids, const VisionSpec &spec, size_t images) {
+  std::vector<int64_t> runs;
+  for (size_t n = 0; n < ids.size();) {
+    if (ids[n] != spec.image_token) {
+      ++n;
+      continue;
+    }
+    size_t end = n;
+    while (end < ids.size() && ids[end] == spec.image_token)
+      ++end;
+    if (int64_t(end - n) != spec.soft_tokens)
+      return absl::InvalidArgumentError(fmt::format(
+          "the prompt's run {} of image tokens (id {}) at token {} has {} "
+          "tokens; an image fills {}",
+          runs.size() + 1, spec.image_token, n, end - n, spec.soft_tokens));
+    runs.push_back(int64_t(n));
+    n = end;
+  }
+  if (runs.size() != images)
+    return absl::InvalidArgumentError(fmt::format(
+        "the prompt has {} run{} of image tokens (id {}) but {} image{} "
+        "{} given",
+        runs.size(), runs.size() == 1 ? "" : "s", spec.image_token, images,
+        images == 1 ? "" : "s", images == 1 ? "was" : "were"));
+  return runs;
+}
+
 std::vector<int32_t> ImageHorizons(std::span<const int32_t> ids, int32_t start,
                                    int32_t image_token) {
   std::vector<int32_t> horizons(ids.size());

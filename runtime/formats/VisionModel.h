@@ -12,6 +12,8 @@
 
 #include "runtime/formats/ModelWeights.h"
 
+#include "absl/status/statusor.h"
+
 #include <array>
 #include <cstdint>
 #include <span>
@@ -68,6 +70,12 @@ struct VisionWeights {
 
 // A readable reason the spec cannot be built, or empty.
 std::string CheckVisionSpec(const VisionSpec &spec);
+
+// The first row of each image's run of image tokens in `ids`, checked
+// against the images given: as many runs as images, each of
+// spec.soft_tokens tokens (one image's soft tokens fill one run).
+absl::StatusOr<std::vector<int64_t>>
+ImageRuns(std::span<const int32_t> ids, const VisionSpec &spec, size_t images);
 
 // How far each prompt row sees (the horizons of @prefill_image_T): for a
 // row of `image_token`, the position of the last row of its run of image

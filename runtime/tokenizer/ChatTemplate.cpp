@@ -3,6 +3,7 @@
 #include "runtime/tokenizer/ChatTemplate.h"
 
 #include <optional>
+#include <span>
 
 namespace gemma {
 namespace {
@@ -28,6 +29,10 @@ TurnMarks MarksOf(ChatFormat format) {
   return {"<start_of_turn>", "<end_of_turn>\n"};
 }
 
+// Stands for a run of ids in rendered text; a NUL never comes from a
+// command line or JSON string the tools accept.
+constexpr char kRun = '\0';
+
 // Renders the template as text, then encodes it once: the ids of Hugging
 // Face's apply_chat_template, even where a text touches a mark ("\n" runs
 // are pieces of their own, so tokenizing the pieces apart can differ).
@@ -50,12 +55,27 @@ public:
     Append("model\n");
   }
   std::vector<int32_t> Ids(std::optional<int32_t> bos) const {
+    return IdsWithRuns(bos, {});
+  }
+  // Where the text has kRun, `run` instead. The text is encoded in pieces
+  // between them; each kRun sits between two special marks, where Hugging
+  // Face's tokenizer splits the text too.
+  std::vector<int32_t> IdsWithRuns(std::optional<int32_t> bos,
+                                   std::span<const int32_t> run) const {
     std::vector<int32_t> ids;
     if (bos)
       ids.push_back(*bos);
-    for (int id : tokenizer_.Encode(text_))
-      ids.push_back(id);
-    return ids;
+    for (size_t begin = 0;;) {
+      const size_t at = text_.find(kRun, begin);
+      const std::string_view piece = std::string_view(text_).substr(
+          begin, at == std::string::npos ? std::string::npos : at - begin);
+      for (int id : tokenizer_.Encode(std::string(piece)))
+        ids.push_back(id);
+      if (at == std::string::npos)
+        return ids;
+      ids.insert(ids.end(), run.begin(), run.end());
+      begin = at + 1;
+    }
   }
 
 private:
@@ -143,6 +163,29 @@ std::vector<int32_t> WrapFirstTurn(const SentencePieceTokenizer &tokenizer,
   messages.push_back({"user", std::string(text)});
   std::string error;
   return WrapConversation(tokenizer, format, bos_id, messages, &error);
+}
+
+std::vector<int32_t> WrapFirstTurnWithImages(
+    const SentencePieceTokenizer &tokenizer, ChatFormat format, int32_t bos_id,
+    std::string_view text, const ImageMarks &marks, size_t images) {
+  std::string content;
+  for (size_t i = 0; i < images; ++i) {
+    content += "\n\n";
+    content += marks.begin;
+    content += kRun;
+    content += marks.end;
+    content += "\n\n";
+  }
+  content += format == ChatFormat::kNone ? text : Trimmed(text);
+  Renderer out(tokenizer);
+  if (format == ChatFormat::kNone) {
+    out.Append(content);
+  } else {
+    out.Turn(format, "user", content);
+    out.Cue(format);
+  }
+  const std::vector<int32_t> run(size_t(marks.soft_tokens), marks.image_token);
+  return out.IdsWithRuns(bos_id, run);
 }
 
 std::vector<int32_t> WrapLaterTurn(const SentencePieceTokenizer &tokenizer,

@@ -57,6 +57,21 @@ std::vector<int32_t> WrapFirstTurn(const SentencePieceTokenizer &tokenizer,
                                    std::string_view text,
                                    std::string_view system = {});
 
+// How a prompt spells an image (Gemma 3: "<start_of_image>", then
+// soft_tokens image tokens, then "<end_of_image>").
+struct ImageMarks {
+  std::string begin, end;
+  int32_t image_token = -1;
+  int64_t soft_tokens = 0;
+};
+
+// WrapFirstTurn with `images` images at the start of the user turn, as
+// Gemma 3's chat template places image entries before the text and its
+// processor expands each to "\n\n" begin, the image tokens, end "\n\n".
+std::vector<int32_t> WrapFirstTurnWithImages(
+    const SentencePieceTokenizer &tokenizer, ChatFormat format, int32_t bos_id,
+    std::string_view text, const ImageMarks &marks, size_t images);
+
 // The ids of a later user turn when the cache already holds the previous
 // turns and the model's answer (without its end-of-turn token, which
 // stopped generation and was never fed): closes the answer, then the turn.

@@ -6,11 +6,13 @@
 //
 //   gemma-ref model.sbs --prompt-ids 2,1789,639 --max-tokens 8
 //   gemma-ref model.sbs --prompt "Why is the sky blue?" --max-tokens 32
+//   gemma-ref gemma-3-4b-it/ --image cat.png --prompt "What is this?"
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/builder/ModelBuilder.h"
 #include "compiler/reference/Generate.h"
+#include "compiler/reference/ImagePrompt.h"
 #include "compiler/reference/StoredWeights.h"
 #include "runtime/formats/LoadModel.h"
 #include "runtime/formats/OutputFile.h"
@@ -29,6 +31,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <optional>
 
 namespace {
 
@@ -61,6 +64,12 @@ cl::opt<std::string>
                 cl::desc("Write every step's logits (.npy: NumPy [steps, "
                          "vocab] f32; else raw little-endian f32)"),
                 cl::value_desc("file"), cl::cat(category));
+cl::list<std::string> image_paths(
+    "image",
+    cl::desc("An image (PNG or JPEG) for an image-text model; repeat for "
+             "more. With --prompt they open the user turn in order; with "
+             "--prompt-ids each run of image tokens takes the next one"),
+    cl::value_desc("file"), cl::cat(category));
 cl::opt<uint32_t> context_opt(
     "context",
     cl::desc("KV cache positions (default: prompt + max-tokens, at most the "
@@ -69,6 +78,33 @@ cl::opt<uint32_t> context_opt(
 
 int Fail(const std::string &message) {
   return gemma::ReportError("gemma-ref", message);
+}
+
+// The --prompt text in the model's chat template, with the --image files
+// at the start of the user turn as Gemma 3's processor lays them out.
+absl::StatusOr<std::vector<int32_t>>
+WrapPrompt(const gemma::ModelFile &model,
+           const gemma::SentencePieceTokenizer &tokenizer) {
+  using namespace gemma;
+  const ChatFormat format = raw ? ChatFormat::kNone : model.spec.chat;
+  if (image_paths.empty())
+    return WrapFirstTurn(tokenizer, format, model.spec.bos_id, prompt_text);
+  if (!model.vision)
+    return absl::InvalidArgumentError(fmt::format(
+        "{} has no vision tower: --image needs an image-text checkpoint",
+        model.source));
+  const VisionSpec &v = *model.vision;
+  const ImageMarks marks{"<start_of_image>", "<end_of_image>", v.image_token,
+                         v.soft_tokens};
+  // The marks are spelled as Gemma 3's vocabulary spells them.
+  if (tokenizer.Encode(marks.begin) != std::vector<int>{v.begin_image} ||
+      tokenizer.Encode(marks.end) != std::vector<int>{v.end_image})
+    return absl::InvalidArgumentError(
+        fmt::format("{}: the tokenizer does not spell <start_of_image> and "
+                    "<end_of_image> as ids {} and {}: use --prompt-ids",
+                    model.source, v.begin_image, v.end_image));
+  return WrapFirstTurnWithImages(tokenizer, format, model.spec.bos_id,
+                                 prompt_text, marks, image_paths.size());
 }
 
 int Run() {
@@ -113,8 +149,19 @@ int Run() {
     if (!tokenizer)
       return Fail(fmt::format("{} has no tokenizer: use --prompt-ids",
                               model_path.getValue()));
-    prompt = WrapFirstTurn(*tokenizer, raw ? ChatFormat::kNone : spec.chat,
-                           spec.bos_id, prompt_text);
+    absl::StatusOr<std::vector<int32_t>> wrapped =
+        WrapPrompt(*model, *tokenizer);
+    if (!wrapped.ok())
+      return Fail(std::string(wrapped.status().message()));
+    prompt = *std::move(wrapped);
+  }
+  std::optional<reference::Tensor> soft;
+  if (!image_paths.empty()) {
+    absl::StatusOr<reference::Tensor> tokens =
+        reference::SoftTokensAtRows(*model, prompt, image_paths);
+    if (!tokens.ok())
+      return Fail(std::string(tokens.status().message()));
+    soft = *std::move(tokens);
   }
   const bool as_ids = print_ids || !prompt_ids.empty() || !tokenizer;
 
@@ -131,6 +178,8 @@ int Run() {
   if (prompt.size() > 1)
     options.prefill_buckets = {int64_t(prompt.size()) - 1};
   options.decode_buckets = {1};
+  if (soft)
+    options.image_token = model->vision->image_token;
   absl::StatusOr<std::unique_ptr<reference::ModelRunner>> runner =
       reference::ModelRunner::Create(
           spec, *weights, reference::StoredWeightProvider(*model), options);
@@ -148,6 +197,8 @@ int Run() {
   reference::GreedyOptions greedy;
   greedy.max_tokens = max_tokens;
   greedy.ignore_eos = ignore_eos;
+  if (soft)
+    greedy.soft = &*soft;
   absl::Status write_status = absl::OkStatus();
   if (logits_file)
     greedy.on_logits = [&](int64_t, const reference::Tensor &logits) {

@@ -11,6 +11,7 @@
 
 #include "runtime/formats/hf/HfVision.h"
 #include "compiler/builder/VisionBuilder.h"
+#include "compiler/reference/ImagePrompt.h"
 #include "compiler/reference/Interpreter.h"
 #include "compiler/reference/ModelRunner.h"
 #include "compiler/reference/StoredWeights.h"
@@ -44,17 +45,6 @@ std::vector<float> ReadF32(const std::string &path) {
   std::vector<float> values(bytes.size() / sizeof(float));
   std::memcpy(values.data(), bytes.data(), values.size() * sizeof(float));
   return values;
-}
-
-image::ImageProcessing ProcessingOf(const VisionSpec &spec) {
-  image::ImageProcessing p;
-  p.width = p.height = spec.image_size;
-  p.filter =
-      spec.resample == 3 ? image::Filter::kBicubic : image::Filter::kBilinear;
-  p.rescale = spec.rescale;
-  p.mean = spec.mean;
-  p.std = spec.std;
-  return p;
 }
 
 TEST(HfVision, TheImporterReadsTheTowerAndItsPreprocessing) {
@@ -95,7 +85,7 @@ TEST(HfVision, ImagesBecomeTheProcessorsPixelValues) {
         image::ReadImageFile(FixtureDir() + files[i]);
     ASSERT_TRUE(decoded.ok()) << decoded.status();
     const std::vector<float> got =
-        image::PixelValues(*decoded, ProcessingOf(*model->vision));
+        image::PixelValues(*decoded, ImageProcessingOf(*model->vision));
     ASSERT_EQ(got.size(), 3u * 42 * 42);
     EXPECT_EQ(std::memcmp(got.data(), want.data() + i * got.size(),
                           got.size() * sizeof(float)),
@@ -150,33 +140,6 @@ std::vector<int32_t> PromptIds() {
   return ids;
 }
 
-// The soft tokens of each image, from the image files through the decoder,
-// the processor's steps and the builder's encoder: [images][tokens * width].
-std::vector<std::vector<float>> SoftTokensOfTheImages(const ModelFile &model) {
-  const VisionSpec &spec = *model.vision;
-  absl::StatusOr<VisionWeights> weights = hf::HfVisionWeights(model);
-  EXPECT_TRUE(weights.ok()) << weights.status();
-  mlir::MLIRContext context;
-  auto module = BuildVisionEncoder(context, spec, *weights);
-  EXPECT_TRUE(module.ok()) << module.status();
-  std::vector<std::vector<float>> soft;
-  for (const char *file : {"image0.png", "image1.jpg"}) {
-    absl::StatusOr<image::RgbImage> decoded =
-        image::ReadImageFile(FixtureDir() + file);
-    EXPECT_TRUE(decoded.ok()) << decoded.status();
-    Tensor patches;
-    patches.shape = {spec.Patches(), spec.PatchValues()};
-    patches.data = image::UnfoldPatches(
-        image::PixelValues(*decoded, ProcessingOf(spec)), 3, spec.image_size,
-        spec.image_size, spec.patch_size);
-    absl::StatusOr<std::vector<Value>> out = RunFunction(
-        **module, VisionFunctionName(), {patches}, StoredWeightProvider(model));
-    EXPECT_TRUE(out.ok()) << out.status();
-    soft.push_back(std::get<Tensor>((*out)[0]).data);
-  }
-  return soft;
-}
-
 // The prompt has two images of 9 tokens against a sliding window of 4: each
 // image token sees the rest of its image ahead, past the window, but only
 // the window behind. Run whole, and after a text-only first chunk whose
@@ -196,20 +159,10 @@ TEST(HfVision, AnImagePromptGivesTransformersLogits) {
   const auto [lo, hi] = std::minmax_element(want.begin(), want.end());
   const double range = *hi - *lo;
 
-  // The soft tokens at the image tokens' rows, image after image.
-  const std::vector<std::vector<float>> images = SoftTokensOfTheImages(*model);
-  Tensor soft = Tensor::Zeros({int64_t(ids.size()), d});
-  size_t token = 0;
-  for (size_t n = 0; n < ids.size(); ++n)
-    if (ids[n] == spec.image_token) {
-      const size_t image = token / size_t(spec.soft_tokens);
-      const size_t k = token % size_t(spec.soft_tokens);
-      ASSERT_LT(image, images.size());
-      std::copy_n(images[image].data() + k * size_t(d), d,
-                  soft.Row(int64_t(n)));
-      ++token;
-    }
-  ASSERT_EQ(token, images.size() * size_t(spec.soft_tokens));
+  // The soft tokens at the image tokens' rows, from the image files.
+  absl::StatusOr<Tensor> soft = SoftTokensAtRows(
+      *model, ids, {FixtureDir() + "image0.png", FixtureDir() + "image1.jpg"});
+  ASSERT_TRUE(soft.ok()) << soft.status();
 
   for (const int32_t first : {0, 4}) {
     const int64_t rest = int64_t(ids.size()) - first;
@@ -227,7 +180,7 @@ TEST(HfVision, AnImagePromptGivesTransformersLogits) {
                       .ok());
     }
     Tensor chunk_soft = Tensor::Zeros({rest, d});
-    std::copy(soft.Row(first), soft.Row(first) + rest * d,
+    std::copy(soft->Row(first), soft->Row(first) + rest * d,
               chunk_soft.data.begin());
     absl::StatusOr<Tensor> logits = (*runner)->PrefillImages(
         std::span(ids).subspan(size_t(first)), first, chunk_soft, caches);

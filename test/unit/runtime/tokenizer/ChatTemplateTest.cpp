@@ -2,9 +2,13 @@
 
 #include "runtime/tokenizer/ChatTemplate.h"
 
+#include "runtime/formats/hf/HfTokenizer.h"
 #include "runtime/formats/synth/SynthTokenizer.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
 
 namespace gemma {
 namespace {
@@ -134,6 +138,38 @@ TEST(ChatTemplate, ConversationsMustAlternateStartingWithTheUser) {
   EXPECT_TRUE(WrapConversation(*tok, ChatFormat::kGemma, 2,
                                {{"user", "a"}, {"model", "b"}}, &error)
                   .empty());
+}
+
+} // namespace
+} // namespace gemma
+
+namespace gemma {
+namespace {
+
+// transformers' Gemma3Processor on the real Gemma 3 tokenizer
+// (test/fixtures/gemma3-tokenizer/make_image_prompts.py): images before the
+// text of the first user turn, 256 image tokens each, the ids equal.
+TEST(ChatTemplate, ImagesLeadTheUserTurnAsGemma3sProcessorLaysThemOut) {
+  const std::string dir =
+      std::string(GEMMA_SOURCE_DIR) + "/test/fixtures/gemma3-tokenizer/";
+  absl::StatusOr<std::string> proto =
+      HfTokenizerFileToSentencePiece(dir + "tokenizer.json");
+  ASSERT_TRUE(proto.ok()) << proto.status();
+  std::string error;
+  auto tok = SentencePieceTokenizer::FromSerializedProto(*proto, &error);
+  ASSERT_NE(tok, nullptr) << error;
+  std::ifstream in(dir + "image_prompts.json");
+  const nlohmann::json cases = nlohmann::json::parse(in)["cases"];
+  ASSERT_EQ(cases.size(), 3u);
+  const ImageMarks marks{"<start_of_image>", "<end_of_image>", 262144, 256};
+  for (const auto &c : cases) {
+    const std::vector<int32_t> want = c["ids"].get<std::vector<int32_t>>();
+    EXPECT_EQ(WrapFirstTurnWithImages(*tok, ChatFormat::kGemma, 2,
+                                      c["text"].get<std::string>(), marks,
+                                      c["images"].get<size_t>()),
+              want)
+        << c["text"];
+  }
 }
 
 } // namespace
