@@ -51,7 +51,9 @@ public:
         b_.getDenseI64ArrayAttr({side, side}), spec_.PoolKernel());
     Value normed = ir::RmsNormOp::create(
         b_, loc_, pooled.getType(), pooled, Param(weights_.soft_norm),
-        ir::NormScaleAttr::get(b_.getContext(), ir::NormScale::PlusOne),
+        ir::NormScaleAttr::get(b_.getContext(), weights_.soft_norm_plain
+                                                    ? ir::NormScale::Plain
+                                                    : ir::NormScale::PlusOne),
         b_.getF32FloatAttr(spec_.epsilon));
     Value tokens = ir::MatmulOp::create(
         b_, loc_, F32({spec_.soft_tokens, spec_.text_width}), normed,

@@ -5,7 +5,7 @@
 #include "compiler/builder/VisionBuilder.h"
 #include "compiler/reference/Interpreter.h"
 #include "compiler/reference/StoredWeights.h"
-#include "runtime/formats/hf/HfVision.h"
+#include "runtime/formats/LoadModel.h"
 #include "runtime/image/ImageDecode.h"
 #include "runtime/image/Patches.h"
 #include "runtime/image/PixelValues.h"
@@ -29,22 +29,14 @@ image::ImageProcessing ImageProcessingOf(const VisionSpec &spec) {
 absl::StatusOr<Tensor>
 SoftTokensAtRows(const ModelFile &model, std::span<const int32_t> prompt,
                  const std::vector<std::string> &images) {
-  if (!model.vision)
-    return absl::InvalidArgumentError(fmt::format(
-        "{} has no vision tower: images need an image-text checkpoint",
-        model.source));
-  if (model.format != "hf")
-    return absl::InvalidArgumentError(fmt::format(
-        "{}: images are read from Hugging Face checkpoints only so far",
-        model.source));
+  absl::StatusOr<VisionWeights> weights = VisionWeightsOf(model);
+  if (!weights.ok())
+    return weights.status();
   const VisionSpec &spec = *model.vision;
   absl::StatusOr<std::vector<int64_t>> runs =
       ImageRuns(prompt, spec, images.size());
   if (!runs.ok())
     return runs.status();
-  absl::StatusOr<VisionWeights> weights = hf::HfVisionWeights(model);
-  if (!weights.ok())
-    return weights.status();
   mlir::MLIRContext context;
   auto module = BuildVisionEncoder(context, spec, *weights);
   if (!module.ok())

@@ -5,7 +5,9 @@
 #include "runtime/formats/SbsModel.h"
 #include "runtime/formats/SbsWeights.h"
 #include "runtime/formats/gguf/GgufModel.h"
+#include "runtime/formats/gguf/GgufVision.h"
 #include "runtime/formats/hf/HfCheckpoint.h"
+#include "runtime/formats/hf/HfVision.h"
 #include "runtime/formats/sbs/BlobStore.h"
 
 #include <fmt/format.h>
@@ -67,6 +69,17 @@ absl::StatusOr<ModelFile> LoadModelFileFromBytes(std::span<const uint8_t> bytes,
   if (gguf::HasGgufMagic(bytes))
     return LoadGgufModelFromBytes(bytes, name);
   return LoadSbsModelFromBytes(bytes, name);
+}
+
+absl::StatusOr<VisionWeights> VisionWeightsOf(const ModelFile &model) {
+  if (model.vision_format == "hf")
+    return hf::HfVisionWeights(model);
+  if (model.vision_format == "mmproj")
+    return MmprojVisionWeights(model);
+  return absl::InvalidArgumentError(fmt::format(
+      "{} has no vision tower: images need an image-text checkpoint or an "
+      "mmproj file",
+      model.source));
 }
 
 absl::StatusOr<ModelWeights> ModelWeightsOf(const ModelFile &model) {

@@ -29,6 +29,10 @@ absl::StatusOr<ModelFile> LoadModelFileFromBytes(std::span<const uint8_t> bytes,
 // The roles of the model's tensors, by its format's naming.
 absl::StatusOr<ModelWeights> ModelWeightsOf(const ModelFile &model);
 
+// The roles of the model's vision tower, by where it came from
+// (model.vision_format): an image-text checkpoint or an mmproj file.
+absl::StatusOr<VisionWeights> VisionWeightsOf(const ModelFile &model);
+
 } // namespace gemma
 
 #endif // RUNTIME_FORMATS_LOADMODEL_H

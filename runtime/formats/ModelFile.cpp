@@ -2,6 +2,8 @@
 
 #include "runtime/formats/ModelFile.h"
 
+#include <cstring>
+
 #include <fmt/format.h>
 
 namespace gemma {
@@ -18,6 +20,23 @@ std::map<std::string, TensorInfo> TensorInfos(const ModelFile &model) {
   for (const auto &[name, tensor] : model.tensors)
     infos[name] = {tensor.type, tensor.rows, tensor.cols, tensor.scale};
   return infos;
+}
+
+absl::StatusOr<std::vector<uint8_t>> TransposedBytes(const WeightTensor &t) {
+  const uint64_t size = PackedBytes(t.type, 1);
+  if (size == 0 ||
+      PackedBytes(t.type, t.rows * t.cols) != size * t.rows * t.cols ||
+      t.bytes.size() != size * t.rows * t.cols)
+    return absl::InvalidArgumentError(fmt::format(
+        "tensor '{}' is not stored as plain numbers, so it cannot be "
+        "transposed",
+        t.name));
+  std::vector<uint8_t> bytes(t.bytes.size());
+  for (uint64_t r = 0; r < t.rows; ++r)
+    for (uint64_t c = 0; c < t.cols; ++c)
+      std::memcpy(bytes.data() + (c * t.rows + r) * size,
+                  t.bytes.data() + (r * t.cols + c) * size, size);
+  return bytes;
 }
 
 } // namespace gemma

@@ -17,11 +17,14 @@
 #include "runtime/formats/VisionModel.h"
 #include "runtime/weights/StoredType.h"
 
+#include "absl/status/statusor.h"
+
 #include <map>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace gemma {
 
@@ -44,8 +47,11 @@ struct ModelFile {
   std::map<std::string, WeightTensor> tensors;
   // A serialized SentencePiece ModelProto, when the file has a tokenizer.
   std::optional<std::span<const uint8_t>> tokenizer;
-  // The image encoder, for checkpoints that carry one (docs/vision.md).
+  // The image encoder, for checkpoints that carry one or a model given an
+  // mmproj file (docs/vision.md), and whose names its tensors have: "hf"
+  // or "mmproj".
   std::optional<VisionSpec> vision;
+  std::string vision_format;
   std::string format; // "sbs" or "gguf"
   std::string source; // the path (or name) errors mention
   uint64_t file_bytes = 0;
@@ -60,6 +66,10 @@ struct ModelFile {
     return it == tensors.end() ? nullptr : &it->second;
   }
 };
+
+// The bytes of a [rows, cols] tensor of plain numbers (F32, F16, BF16) laid
+// out as [cols, rows]; an error for a block-quantized type.
+absl::StatusOr<std::vector<uint8_t>> TransposedBytes(const WeightTensor &t);
 
 // Every stored tensor as the builder sees it (type, shape, scale): the
 // table each format's role mapping (SbsModelWeights, GgufModelWeights)

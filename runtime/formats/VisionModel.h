@@ -64,8 +64,9 @@ struct VisionWeights {
   std::string position; // [patches, width]
   std::vector<VisionLayerWeights> layers;
   std::string post_norm_weight, post_norm_bias;
-  std::string soft_norm;  // [width], Gemma's (1 + w) RMSNorm
-  std::string projection; // [text width, width] (stored transposed in HF)
+  std::string soft_norm;        // [width], Gemma's (1 + w) RMSNorm
+  bool soft_norm_plain = false; // the stored weight is 1 + w already
+  std::string projection;       // [text width, width] (stored transposed in HF)
 };
 
 // A readable reason the spec cannot be built, or empty.

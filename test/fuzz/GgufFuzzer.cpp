@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/formats/LoadModel.h"
+#include "runtime/formats/gguf/GgufVision.h"
 #include "runtime/tokenizer/SentencePieceTokenizer.h"
 #include "runtime/weights/codecs/Decode.h"
 
@@ -15,7 +16,32 @@
 #include <cstdint>
 #include <vector>
 
+// The input as llama.cpp's mmproj beside a text model of width 32 (the
+// seed's): added, its roles mapped, the first row of each tensor decoded.
+void AsMmproj(const uint8_t *data, size_t size) {
+  absl::StatusOr<gemma::gguf::GgufFile> file =
+      gemma::gguf::GgufFile::FromBytes({data, size}, "fuzz-mmproj.gguf");
+  if (!file.ok())
+    return;
+  gemma::ModelFile model;
+  model.spec.model_dim = 32;
+  model.vision = gemma::VisionSpec{};
+  model.vision->begin_image = 1;
+  model.vision->end_image = 2;
+  model.vision->image_token = 3;
+  if (!gemma::AddMmproj(*std::move(file), model).ok())
+    return;
+  (void)gemma::MmprojVisionWeights(model);
+  std::vector<float> row;
+  for (const auto &[name, tensor] : model.tensors) {
+    row.resize(tensor.cols);
+    gemma::DecodeRange(tensor.type, tensor.bytes.data(), 0, tensor.cols,
+                       row.data());
+  }
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  AsMmproj(data, size);
   absl::StatusOr<gemma::ModelFile> model =
       gemma::LoadModelFileFromBytes({data, size}, "fuzz.gguf");
   if (!model.ok())

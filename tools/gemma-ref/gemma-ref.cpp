@@ -7,6 +7,7 @@
 //   gemma-ref model.sbs --prompt-ids 2,1789,639 --max-tokens 8
 //   gemma-ref model.sbs --prompt "Why is the sky blue?" --max-tokens 32
 //   gemma-ref gemma-3-4b-it/ --image cat.png --prompt "What is this?"
+//   gemma-ref gemma-3-4b-it.gguf --mmproj mmproj.gguf --image cat.png ...
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +18,7 @@
 #include "runtime/formats/LoadModel.h"
 #include "runtime/formats/OutputFile.h"
 #include "runtime/formats/SbsWeights.h"
+#include "runtime/formats/gguf/GgufVision.h"
 #include "runtime/tokenizer/ChatTemplate.h"
 #include "runtime/tokenizer/SentencePieceTokenizer.h"
 #include "tools/common/Errors.h"
@@ -70,6 +72,11 @@ cl::list<std::string> image_paths(
              "more. With --prompt they open the user turn in order; with "
              "--prompt-ids each run of image tokens takes the next one"),
     cl::value_desc("file"), cl::cat(category));
+cl::opt<std::string> mmproj_path(
+    "mmproj",
+    cl::desc("llama.cpp's mmproj GGUF: the vision tower for the model's "
+             "--image prompts"),
+    cl::value_desc("file"), cl::cat(category));
 cl::opt<uint32_t> context_opt(
     "context",
     cl::desc("KV cache positions (default: prompt + max-tokens, at most the "
@@ -121,6 +128,9 @@ int Run() {
   absl::StatusOr<ModelFile> model = LoadModelFile(model_path);
   if (!model.ok())
     return Fail(std::string(model.status().message()));
+  if (!mmproj_path.empty())
+    if (absl::Status s = AddMmproj(mmproj_path, *model); !s.ok())
+      return Fail(std::string(s.message()));
   const ModelSpec &spec = model->spec;
   if (absl::Status s = CheckBuildable(spec); !s.ok())
     return Fail(

@@ -163,23 +163,19 @@ absl::Status AddVision(const fs::path &dir, const std::string &config_text,
   model.vision = *std::move(vision);
   if (!model.vision)
     return absl::OkStatus();
+  model.vision_format = "hf";
   for (const char *prefix :
        {"multi_modal_projector.", "model.multi_modal_projector."}) {
     const WeightTensor *t =
         model.Find(std::string(prefix) + "mm_input_projection_weight");
     if (!t)
       continue;
-    const uint64_t size = PackedBytes(t->type, 1);
-    if (size == 0 ||
-        PackedBytes(t->type, t->rows * t->cols) != size * t->rows * t->cols)
-      return Fail(model.source, fmt::format("tensor '{}' is not stored as "
-                                            "plain numbers",
-                                            t->name));
-    std::vector<uint8_t> &bytes = storage.made.emplace_back(t->bytes.size());
-    for (uint64_t r = 0; r < t->rows; ++r)
-      for (uint64_t c = 0; c < t->cols; ++c)
-        std::memcpy(bytes.data() + (c * t->rows + r) * size,
-                    t->bytes.data() + (r * t->cols + c) * size, size);
+    absl::StatusOr<std::vector<uint8_t>> transposed_bytes = TransposedBytes(*t);
+    if (!transposed_bytes.ok())
+      return Fail(model.source,
+                  std::string(transposed_bytes.status().message()));
+    std::vector<uint8_t> &bytes =
+        storage.made.emplace_back(*std::move(transposed_bytes));
     WeightTensor transposed = *t;
     transposed.name = hf::TransposedProjectionName(t->name);
     transposed.rows = t->cols;

@@ -74,6 +74,11 @@ absl::Status ReadPreprocessor(std::string_view text, const std::string &where,
                                      "image_size)",
                                      spec.image_size));
   }
+  if (root->contains("image_seq_length") &&
+      (*root)["image_seq_length"] != spec.soft_tokens)
+    return Fail(where, fmt::format("'image_seq_length' must be the config's "
+                                   "mm_tokens_per_image ({})",
+                                   spec.soft_tokens));
   if (root->contains("resample")) {
     if (!(*root)["resample"].is_number_unsigned())
       return Fail(where, "'resample' must be a PIL filter number");

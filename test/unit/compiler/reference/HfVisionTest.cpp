@@ -15,6 +15,7 @@
 #include "compiler/reference/Interpreter.h"
 #include "compiler/reference/ModelRunner.h"
 #include "compiler/reference/StoredWeights.h"
+#include "runtime/formats/gguf/GgufVision.h"
 #include "runtime/formats/hf/HfCheckpoint.h"
 #include "runtime/image/ImageDecode.h"
 #include "runtime/image/Patches.h"
@@ -199,6 +200,62 @@ TEST(HfVision, AnImagePromptGivesTransformersLogits) {
     RecordProperty("max_diff_first_" + std::to_string(first),
                    std::to_string(worst));
   }
+}
+
+// llama.cpp's converter on the same checkpoint: the tower from the mmproj
+// file gives the checkpoint's soft tokens up to the f16 rounding of what it
+// stores in f16 (the projector always; every matrix in the f16 file).
+TEST(HfVision, LlamaCppsMmprojGivesTheCheckpointsSoftTokens) {
+  const std::vector<int32_t> ids = PromptIds();
+  const std::vector<std::string> images = {FixtureDir() + "image0.png",
+                                           FixtureDir() + "image1.jpg"};
+  absl::StatusOr<ModelFile> checkpoint = LoadHfCheckpoint(FixtureDir());
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
+  absl::StatusOr<Tensor> want = SoftTokensAtRows(*checkpoint, ids, images);
+  ASSERT_TRUE(want.ok()) << want.status();
+  const auto [lo, hi] =
+      std::minmax_element(want->data.begin(), want->data.end());
+  for (const auto &[file, tolerance] : {std::pair{"mmproj-f32.gguf", 2e-4},
+                                        std::pair{"mmproj-f16.gguf", 3e-4}}) {
+    absl::StatusOr<ModelFile> model = LoadHfCheckpoint(FixtureDir());
+    ASSERT_TRUE(model.ok()) << model.status();
+    ASSERT_TRUE(AddMmproj(FixtureDir() + file, *model).ok()) << file;
+    EXPECT_EQ(model->vision_format, "mmproj");
+    EXPECT_EQ(model->vision->soft_tokens, 9);
+    EXPECT_EQ(model->vision->image_token, 257);
+    absl::StatusOr<Tensor> got = SoftTokensAtRows(*model, ids, images);
+    ASSERT_TRUE(got.ok()) << got.status();
+    double worst = 0.0;
+    for (size_t i = 0; i < got->data.size(); ++i)
+      worst = std::max(worst, std::abs(double(got->data[i]) - want->data[i]));
+    EXPECT_LE(worst, tolerance * (*hi - *lo)) << file;
+    EXPECT_GT(worst, 0.0) << file << ": the f16 projector rounds something";
+    RecordProperty(std::string("max_diff_") + file, std::to_string(worst));
+  }
+}
+
+TEST(HfVision, AnMmprojForAnotherModelIsRefused) {
+  absl::StatusOr<ModelFile> model = LoadHfCheckpoint(
+      std::string(GEMMA_SOURCE_DIR) + "/test/fixtures/hf/gemma2");
+  ASSERT_TRUE(model.ok()) << model.status();
+  model->spec.model_dim = 40;
+  absl::Status s = AddMmproj(FixtureDir() + "mmproj-f32.gguf", *model);
+  EXPECT_NE(s.message().find("the projector makes soft tokens of width 32, "
+                             "but"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.message().find("this mmproj is for another model"),
+            std::string::npos)
+      << s;
+  absl::StatusOr<ModelFile> text = LoadHfCheckpoint(FixtureDir());
+  ASSERT_TRUE(text.ok());
+  // A text model's GGUF is not an mmproj.
+  absl::Status not_mmproj =
+      AddMmproj(std::string(GEMMA_SOURCE_DIR) +
+                    "/test/fixtures/gguf-gemma4/gemma4-dense.f32.gguf",
+                *text);
+  EXPECT_NE(not_mmproj.message().find("not an mmproj file"), std::string::npos)
+      << not_mmproj;
 }
 
 // The fixture's config.json with one field replaced.

@@ -122,5 +122,15 @@ TEST(HfConfig, UnknownAndImpossibleFieldsAreRefusedByName) {
   EXPECT_FALSE(ParseHfConfig(R"({"model_type": "gemma3n"})", "c.json").ok());
 }
 
+// A number no double holds is an error, not an exception out of the parser
+// (safetensors-fuzz-smoke found it).
+TEST(HfConfig, ANumberPastDoubleIsAnError) {
+  absl::StatusOr<ModelSpec> spec = ParseHfConfig(
+      R"({"model_type": "gemma3_text", "rms_norm_eps": 1e999})", "c.json");
+  ASSERT_FALSE(spec.ok());
+  EXPECT_EQ(spec.status().message(),
+            "c.json: not valid JSON: number overflow parsing '1e999'");
+}
+
 } // namespace
 } // namespace gemma::hf
