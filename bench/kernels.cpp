@@ -14,6 +14,7 @@
 #include "kernels/cpu/GgmlDot.h"
 #include "kernels/cpu/SplitDot.h"
 #include "kernels/cpu/Vector.h"
+#include "kernels/cpu/VisionKernels.h"
 #include "runtime/weights/StoredType.h"
 #include "runtime/weights/codecs/Encode.h"
 
@@ -324,6 +325,31 @@ void BM_FmaPeak(benchmark::State &state) {
       benchmark::Counter(total * 1e-9, benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_FmaPeak)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// A SigLIP encoder layer's attention (docs/vision.md): n patches, 16 heads
+// of 72, every patch seeing every patch. GFLOP/s counts both products
+// (4 n^2 d per head), to hold against BM_FmaPeak.
+void BM_FullAttention(benchmark::State &state) {
+  const int64_t n = state.range(0), heads = 16, dim = 72;
+  const std::vector<float> q = RandomFloats(n * heads * dim, 1, 1.0f);
+  const std::vector<float> k = RandomFloats(n * heads * dim, 2, 1.0f);
+  const std::vector<float> v = RandomFloats(n * heads * dim, 3, 1.0f);
+  std::vector<float> out(static_cast<size_t>(n * heads * dim));
+  for (auto _ : state) {
+    FullAttention(Pool(), q.data(), k.data(), v.data(), n, heads, dim,
+                  0.1178511f, out.data());
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(4.0 * double(n) * double(n) * double(dim * heads) *
+                             1e-9 * double(state.iterations()),
+                         benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_FullAttention)
+    ->Arg(1024)
+    ->Arg(4096)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 // One pool.For of trivial work on every thread: the fixed cost each
 // kernel of a decode step pays to run on all cores (a step runs about a

@@ -9,12 +9,14 @@
 #include "kernels/cpu/Kernels.h"
 
 #include "compiler/reference/Kernels.h"
+#include "compiler/reference/VisionKernels.h"
 #include "kernels/cpu/Gemm.h"
 #include "kernels/cpu/GemmBf16.h"
 #include "kernels/cpu/GgmlDot.h"
 #include "kernels/cpu/SfpVbmi.h"
 #include "kernels/cpu/SplitDot.h"
 #include "kernels/cpu/Vector.h"
+#include "kernels/cpu/VisionKernels.h"
 #include "runtime/weights/codecs/Bf16.h"
 #include "runtime/weights/codecs/Encode.h"
 #include "runtime/weights/codecs/Sfp.h"
@@ -935,6 +937,46 @@ TEST(CpuKernels, ElementwiseOps) {
     ExpectClose(y, ref::ScaleBy(a, 0.75f).data);
     Softcap(a.data.data(), 100, 0.5f, y.data());
     ExpectClose(y, ref::Softcap(a, 0.5f).data);
+  });
+}
+
+// The image encoder's kernels (VisionKernels.h) against the reference on
+// random inputs, under every vector target. Attention at a size with a
+// partial query block (70 rows: 64 + 6) and a head dim that is not a
+// vector multiple (12), like SigLIP's 72.
+TEST(VisionKernels, MatchTheReferenceOnRandomInputs) {
+  ThreadPool pool(2);
+  ForEachTarget([&] {
+    const int64_t n = 70, heads = 3, dim = 12, width = heads * dim;
+    const ref::Tensor x = Make({n, width}, 91);
+    const Weight w = MakeWeight(StoredType::kF32, 1, width, 92);
+    const Weight b = MakeWeight(StoredType::kBF16, 1, width, 93);
+    const Weight position = MakeWeight(StoredType::kF32, n, width, 94);
+    std::vector<float> y(size_t(n * width));
+    LayerNorm(x.data.data(), n, width, w.view, b.view, 1e-6f, y.data());
+    ExpectClose(y, ref::LayerNorm(x, w.rows, b.rows, 1e-6f).data, 2e-6);
+    AddWeight(x.data.data(), n, width, b.view, y.data());
+    ExpectClose(y, ref::AddWeight(x, b.rows).data, 1e-7);
+    AddWeight(x.data.data(), n, width, position.view, y.data());
+    ExpectClose(y, ref::AddWeight(x, position.rows).data, 1e-7);
+
+    const ref::Tensor q = Make({n, heads, dim}, 95);
+    const ref::Tensor k = Make({n, heads, dim}, 96);
+    const ref::Tensor v = Make({n, heads, dim}, 97);
+    FullAttention(pool, q.data.data(), k.data.data(), v.data.data(), n, heads,
+                  dim, 0.75f, y.data());
+    absl::StatusOr<ref::Tensor> want = ref::FullAttention(q, k, v, 0.75f);
+    ASSERT_TRUE(want.ok());
+    ExpectClose(y, want->data, 2e-6);
+
+    // A 7 x 10 grid of rows (n = 70) pooled with k = 2 would drop a row and
+    // a column: the op requires k to divide the grid, so pool 6 x 10 of it.
+    std::vector<float> pooled(size_t(3 * 5 * width));
+    AvgPool(x.data.data(), 6, 10, 2, width, pooled.data());
+    ref::Tensor grid = x;
+    grid.shape = {60, width};
+    grid.data.resize(size_t(60 * width));
+    ExpectClose(pooled, ref::AvgPool(grid, 6, 10, 2).data, 1e-6);
   });
 }
 
