@@ -114,12 +114,7 @@ private:
         b_.setInsertionPointAfter(last_param_);
       else
         b_.setInsertionPointToStart(module_.getBody());
-      last_param_ = ir::ParamOp::create(
-          b_, loc_, name,
-          ir::WeightType::get(b_.getContext(),
-                              {int64_t(t.rows), int64_t(t.cols)},
-                              StorageOf(t.type)),
-          t.scale == 1.0f ? mlir::FloatAttr() : b_.getF32FloatAttr(t.scale));
+      last_param_ = CreateParam(b_, loc_, name, t);
     }
     return FlatSymbolRefAttr::get(b_.getContext(), name);
   }

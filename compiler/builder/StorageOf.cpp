@@ -41,4 +41,14 @@ ir::StorageType StorageOf(StoredType type) {
   }
 }
 
+ir::ParamOp CreateParam(mlir::OpBuilder &builder, mlir::Location loc,
+                        const std::string &name, const TensorInfo &t) {
+  return ir::ParamOp::create(
+      builder, loc, name,
+      ir::WeightType::get(builder.getContext(),
+                          {int64_t(t.rows), int64_t(t.cols)},
+                          StorageOf(t.type)),
+      t.scale == 1.0f ? mlir::FloatAttr() : builder.getF32FloatAttr(t.scale));
+}
+
 } // namespace gemma

@@ -73,12 +73,7 @@ private:
       const TensorInfo &t = weights_.tensors.at(name);
       mlir::OpBuilder::InsertionGuard guard(b_);
       b_.setInsertionPointToStart(module_.getBody());
-      ir::ParamOp::create(
-          b_, loc_, name,
-          ir::WeightType::get(b_.getContext(),
-                              {int64_t(t.rows), int64_t(t.cols)},
-                              StorageOf(t.type)),
-          t.scale == 1.0f ? mlir::FloatAttr() : b_.getF32FloatAttr(t.scale));
+      CreateParam(b_, loc_, name, t);
     }
     return FlatSymbolRefAttr::get(b_.getContext(), name);
   }

@@ -54,11 +54,7 @@ LogicalResult FusedAttentionOp::verify() {
   if (std::optional<APFloat> cap = getCap())
     if (failed(expectPositiveFinite(*this, "cap", cap->convertToFloat())))
       return failure();
-  if (std::optional<uint64_t> window = getWindow())
-    if (static_cast<int64_t>(*window) <= 0)
-      return emitOpError() << "expects a positive window, got "
-                           << static_cast<int64_t>(*window);
-  return success();
+  return expectWindow(*this, getWindow());
 }
 
 LogicalResult FusedLogitsOp::verify() {

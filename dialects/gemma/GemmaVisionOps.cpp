@@ -96,9 +96,5 @@ LogicalResult ImageMaskOp::verify() {
   if (failed(expectRank(*this, "scores", getScores(), 3, "[N, H, S]")) ||
       failed(expectPositions(*this, getPositions(), shapeOf(getScores())[0])))
     return failure();
-  if (std::optional<uint64_t> window = getWindow())
-    if (static_cast<int64_t>(*window) <= 0)
-      return emitOpError() << "expects a positive window, got "
-                           << static_cast<int64_t>(*window);
-  return success();
+  return expectWindow(*this, getWindow());
 }

@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 namespace gemma::ir::detail {
@@ -75,6 +76,15 @@ inline LogicalResult expectCacheSequences(Operation *op, StringRef name,
   return op->emitOpError() << "expects " << name
                            << " to hold 1 sequence or one per row (" << rows
                            << "), got " << sequences;
+}
+
+// An optional sliding window is positive.
+inline LogicalResult expectWindow(Operation *op,
+                                  std::optional<uint64_t> window) {
+  if (!window || static_cast<int64_t>(*window) > 0)
+    return success();
+  return op->emitOpError() << "expects a positive window, got "
+                           << static_cast<int64_t>(*window);
 }
 
 inline LogicalResult expectHeadGroups(Operation *op, int64_t queryHeads,

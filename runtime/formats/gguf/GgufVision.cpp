@@ -2,6 +2,7 @@
 
 #include "runtime/formats/gguf/GgufVision.h"
 
+#include "runtime/formats/VisionRoles.h"
 #include "runtime/formats/gguf/GgufFile.h"
 #include "runtime/tokenizer/SentencePieceTokenizer.h"
 
@@ -9,7 +10,6 @@
 
 #include <cmath>
 #include <memory>
-#include <set>
 
 namespace gemma {
 namespace {
@@ -192,71 +192,23 @@ absl::Status AddMmproj(gguf::GgufFile opened, ModelFile &model) {
 absl::StatusOr<VisionWeights> MmprojVisionWeights(const ModelFile &model) {
   if (!model.vision || model.vision_format != "mmproj")
     return Fail(model.source, "no mmproj vision tower was added");
-  const VisionSpec &spec = *model.vision;
-  VisionWeights weights;
-  weights.tensors = TensorInfos(model);
+  VisionNames names;
+  names.spelling = VisionNames::Spelling::kMmproj;
+  names.patch = "v.patch_embd.weight";
+  names.patch_bias = "v.patch_embd.bias";
+  names.position = "v.position_embd.weight";
+  names.post_norm_weight = "v.post_ln.weight";
+  names.post_norm_bias = "v.post_ln.bias";
+  names.soft_norm = "mm.soft_emb_norm.weight";
+  names.projection = "mm.input_projection.weight.transposed";
+  names.layer_prefix = "v.blk.{}.";
+  names.owned = {"v.", "mm."};
+  names.also_read = {"mm.input_projection.weight"};
+  absl::StatusOr<VisionWeights> weights = MapVisionRoles(model, names);
+  if (!weights.ok())
+    return weights.status();
   // llama.cpp's converter stores Gemma's (1 + w) projector norm as 1 + w.
-  weights.soft_norm_plain = true;
-  const int64_t d = spec.width, f = spec.mlp;
-  struct Role {
-    std::string *slot;
-    std::string name;
-    int64_t rows, cols;
-  };
-  std::vector<Role> roles = {
-      {&weights.patch, "v.patch_embd.weight", d, spec.PatchValues()},
-      {&weights.patch_bias, "v.patch_embd.bias", 1, d},
-      {&weights.position, "v.position_embd.weight", spec.Patches(), d},
-      {&weights.post_norm_weight, "v.post_ln.weight", 1, d},
-      {&weights.post_norm_bias, "v.post_ln.bias", 1, d},
-      {&weights.soft_norm, "mm.soft_emb_norm.weight", 1, d},
-      {&weights.projection, "mm.input_projection.weight.transposed",
-       spec.text_width, d}};
-  weights.layers.resize(size_t(spec.layers));
-  for (int64_t l = 0; l < spec.layers; ++l) {
-    VisionLayerWeights &w = weights.layers[size_t(l)];
-    const std::string p = fmt::format("v.blk.{}.", l);
-    const std::vector<Role> layer = {{&w.norm1_weight, p + "ln1.weight", 1, d},
-                                     {&w.norm1_bias, p + "ln1.bias", 1, d},
-                                     {&w.norm2_weight, p + "ln2.weight", 1, d},
-                                     {&w.norm2_bias, p + "ln2.bias", 1, d},
-                                     {&w.q, p + "attn_q.weight", d, d},
-                                     {&w.q_bias, p + "attn_q.bias", 1, d},
-                                     {&w.k, p + "attn_k.weight", d, d},
-                                     {&w.k_bias, p + "attn_k.bias", 1, d},
-                                     {&w.v, p + "attn_v.weight", d, d},
-                                     {&w.v_bias, p + "attn_v.bias", 1, d},
-                                     {&w.out, p + "attn_out.weight", d, d},
-                                     {&w.out_bias, p + "attn_out.bias", 1, d},
-                                     {&w.fc1, p + "ffn_up.weight", f, d},
-                                     {&w.fc1_bias, p + "ffn_up.bias", 1, f},
-                                     {&w.fc2, p + "ffn_down.weight", d, f},
-                                     {&w.fc2_bias, p + "ffn_down.bias", 1, d}};
-    roles.insert(roles.end(), layer.begin(), layer.end());
-  }
-  std::set<std::string> used = {"mm.input_projection.weight"};
-  for (const Role &role : roles) {
-    const WeightTensor *t = model.Find(role.name);
-    if (!t)
-      return Fail(model.source, fmt::format("tensor '{}' is required but not "
-                                            "in the mmproj file",
-                                            role.name));
-    if (int64_t(t->rows) != role.rows || int64_t(t->cols) != role.cols)
-      return Fail(model.source,
-                  fmt::format("tensor '{}' is {} x {}, the mmproj's keys "
-                              "imply {} x {}",
-                              role.name, t->rows, t->cols, role.rows,
-                              role.cols));
-    *role.slot = role.name;
-    used.insert(role.name);
-  }
-  for (const auto &[name, tensor] : model.tensors)
-    if ((name.starts_with("v.") || name.starts_with("mm.")) &&
-        !used.contains(name))
-      return Fail(model.source,
-                  fmt::format("mmproj tensor '{}' is not used by this "
-                              "importer (a feature it does not support?)",
-                              name));
+  weights->soft_norm_plain = true;
   return weights;
 }
 

@@ -2,10 +2,10 @@
 
 #include "runtime/formats/hf/HfVision.h"
 
+#include "runtime/formats/VisionRoles.h"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-
-#include <set>
 
 namespace gemma::hf {
 namespace {
@@ -200,7 +200,6 @@ std::string TransposedProjectionName(const std::string &stored) {
 absl::StatusOr<VisionWeights> HfVisionWeights(const ModelFile &model) {
   if (!model.vision)
     return Fail(model.source, "the checkpoint has no vision tower");
-  const VisionSpec &spec = *model.vision;
   const std::string tower =
       FindPrefix(model, kTowerPrefixes, "embeddings.patch_embedding.weight");
   const std::string projector =
@@ -211,83 +210,20 @@ absl::StatusOr<VisionWeights> HfVisionWeights(const ModelFile &model) {
   if (projector.empty())
     return Fail(model.source, "no multi_modal_projector.mm_input_projection_"
                               "weight: the projector's tensors are missing");
-  VisionWeights weights;
-  weights.tensors = TensorInfos(model);
-  std::set<std::string> used;
-  auto require = [&](std::string *slot, const std::string &name, int64_t rows,
-                     int64_t cols) -> absl::Status {
-    const WeightTensor *t = model.Find(name);
-    if (!t)
-      return Fail(model.source,
-                  fmt::format("tensor '{}' is required but not in the "
-                              "checkpoint",
-                              name));
-    if (int64_t(t->rows) != rows || int64_t(t->cols) != cols)
-      return Fail(model.source,
-                  fmt::format("tensor '{}' is {} x {}, the vision config "
-                              "implies {} x {}",
-                              name, t->rows, t->cols, rows, cols));
-    used.insert(name);
-    *slot = name;
-    return absl::OkStatus();
-  };
-  const int64_t d = spec.width, f = spec.mlp;
-  struct Role {
-    std::string *slot;
-    std::string name;
-    int64_t rows, cols;
-  };
-  std::vector<Role> roles = {
-      {&weights.patch, tower + "embeddings.patch_embedding.weight", d,
-       spec.PatchValues()},
-      {&weights.patch_bias, tower + "embeddings.patch_embedding.bias", 1, d},
-      {&weights.position, tower + "embeddings.position_embedding.weight",
-       spec.Patches(), d},
-      {&weights.post_norm_weight, tower + "post_layernorm.weight", 1, d},
-      {&weights.post_norm_bias, tower + "post_layernorm.bias", 1, d},
-      {&weights.soft_norm, projector + "mm_soft_emb_norm.weight", 1, d}};
-  weights.layers.resize(size_t(spec.layers));
-  for (int64_t l = 0; l < spec.layers; ++l) {
-    VisionLayerWeights &w = weights.layers[size_t(l)];
-    const std::string p = fmt::format("{}encoder.layers.{}.", tower, l);
-    const std::vector<Role> layer = {
-        {&w.norm1_weight, p + "layer_norm1.weight", 1, d},
-        {&w.norm1_bias, p + "layer_norm1.bias", 1, d},
-        {&w.norm2_weight, p + "layer_norm2.weight", 1, d},
-        {&w.norm2_bias, p + "layer_norm2.bias", 1, d},
-        {&w.q, p + "self_attn.q_proj.weight", d, d},
-        {&w.q_bias, p + "self_attn.q_proj.bias", 1, d},
-        {&w.k, p + "self_attn.k_proj.weight", d, d},
-        {&w.k_bias, p + "self_attn.k_proj.bias", 1, d},
-        {&w.v, p + "self_attn.v_proj.weight", d, d},
-        {&w.v_bias, p + "self_attn.v_proj.bias", 1, d},
-        {&w.out, p + "self_attn.out_proj.weight", d, d},
-        {&w.out_bias, p + "self_attn.out_proj.bias", 1, d},
-        {&w.fc1, p + "mlp.fc1.weight", f, d},
-        {&w.fc1_bias, p + "mlp.fc1.bias", 1, f},
-        {&w.fc2, p + "mlp.fc2.weight", d, f},
-        {&w.fc2_bias, p + "mlp.fc2.bias", 1, d}};
-    roles.insert(roles.end(), layer.begin(), layer.end());
-  }
+  VisionNames names;
+  names.spelling = VisionNames::Spelling::kHf;
+  names.patch = tower + "embeddings.patch_embedding.weight";
+  names.patch_bias = tower + "embeddings.patch_embedding.bias";
+  names.position = tower + "embeddings.position_embedding.weight";
+  names.post_norm_weight = tower + "post_layernorm.weight";
+  names.post_norm_bias = tower + "post_layernorm.bias";
+  names.soft_norm = projector + "mm_soft_emb_norm.weight";
   const std::string stored = projector + "mm_input_projection_weight";
-  roles.push_back({&weights.projection, TransposedProjectionName(stored),
-                   spec.text_width, d});
-  for (const Role &role : roles)
-    if (absl::Status s = require(role.slot, role.name, role.rows, role.cols);
-        !s.ok())
-      return s;
-  used.insert(stored);
-  // A tower or projector tensor nothing reads belongs to a feature this
-  // importer does not build (a pooling head, more layers than the config).
-  for (const auto &[name, tensor] : model.tensors) {
-    const bool vision = name.starts_with(tower) || name.starts_with(projector);
-    if (vision && !used.contains(name))
-      return Fail(model.source,
-                  fmt::format("tensor '{}' is not used by the vision "
-                              "importer (a feature it does not support?)",
-                              name));
-  }
-  return weights;
+  names.projection = TransposedProjectionName(stored);
+  names.layer_prefix = tower + "encoder.layers.{}.";
+  names.owned = {tower, projector};
+  names.also_read = {stored};
+  return MapVisionRoles(model, names);
 }
 
 } // namespace gemma::hf

@@ -75,6 +75,32 @@ TEST(HfVision, TheImporterReadsTheTowerAndItsPreprocessing) {
   EXPECT_EQ(weights->tensors.at(weights->projection).rows, 32u);
 }
 
+// A tower tensor no role reads (here a pooling head's) is a feature the
+// importer does not build: refused by name, in both spellings.
+TEST(HfVision, AnUnreadTowerTensorIsRefusedByName) {
+  absl::StatusOr<ModelFile> model = LoadHfCheckpoint(FixtureDir());
+  ASSERT_TRUE(model.ok()) << model.status();
+  WeightTensor head = model->tensors.begin()->second;
+  head.name = "vision_tower.vision_model.head.probe.weight";
+  model->tensors.emplace(head.name, head);
+  absl::StatusOr<VisionWeights> weights = hf::HfVisionWeights(*model);
+  ASSERT_FALSE(weights.ok());
+  EXPECT_NE(weights.status().message().find(
+                "tensor 'vision_tower.vision_model.head.probe.weight' is not "
+                "used by the vision importer"),
+            std::string::npos)
+      << weights.status();
+  ASSERT_TRUE(AddMmproj(FixtureDir() + "mmproj-f32.gguf", *model).ok());
+  head.name = "v.head.weight";
+  model->tensors.emplace(head.name, head);
+  weights = MmprojVisionWeights(*model);
+  ASSERT_FALSE(weights.ok());
+  EXPECT_NE(weights.status().message().find("tensor 'v.head.weight' is not "
+                                            "used"),
+            std::string::npos)
+      << weights.status();
+}
+
 TEST(HfVision, ImagesBecomeTheProcessorsPixelValues) {
   absl::StatusOr<ModelFile> model = LoadHfCheckpoint(FixtureDir());
   ASSERT_TRUE(model.ok()) << model.status();

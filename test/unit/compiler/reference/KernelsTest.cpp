@@ -2,6 +2,8 @@
 
 #include "compiler/reference/Kernels.h"
 
+#include "test/unit/compiler/reference/HandTensors.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -13,22 +15,6 @@ namespace gemma::reference {
 namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
-
-Tensor Make(std::vector<int64_t> shape, std::vector<float> data) {
-  Tensor t;
-  t.shape = std::move(shape);
-  t.data = std::move(data);
-  EXPECT_EQ(t.NumElements(), static_cast<int64_t>(t.data.size()));
-  return t;
-}
-
-// A weight whose rows are given as f32.
-WeightRows Rows(int64_t rows, int64_t cols, std::vector<float> data) {
-  auto shared = std::make_shared<std::vector<float>>(std::move(data));
-  return {rows, cols, [shared, cols](int64_t r, float *out) {
-            std::copy_n(shared->data() + r * cols, cols, out);
-          }};
-}
 
 TEST(Kernels, EmbedScalesRowsAndRejectsIdsOutsideTheTable) {
   WeightRows table = Rows(3, 2, {1, 2, 3, 4, 5, 6});

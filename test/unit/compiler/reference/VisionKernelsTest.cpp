@@ -2,29 +2,15 @@
 
 #include "compiler/reference/VisionKernels.h"
 
+#include "test/unit/compiler/reference/HandTensors.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
-#include <memory>
 
 namespace gemma::reference {
 namespace {
-
-Tensor Make(std::vector<int64_t> shape, std::vector<float> data) {
-  Tensor t;
-  t.shape = std::move(shape);
-  t.data = std::move(data);
-  EXPECT_EQ(t.NumElements(), static_cast<int64_t>(t.data.size()));
-  return t;
-}
-
-WeightRows Rows(int64_t rows, int64_t cols, std::vector<float> data) {
-  auto shared = std::make_shared<std::vector<float>>(std::move(data));
-  return {rows, cols, [shared, cols](int64_t r, float *out) {
-            std::copy_n(shared->data() + r * cols, cols, out);
-          }};
-}
 
 // Row (1, 2, 3, 6): mean 3, population variance (4 + 1 + 0 + 9) / 4 = 3.5.
 TEST(VisionKernels, LayerNormUsesThePopulationVarianceThenWeightAndBias) {
