@@ -351,6 +351,51 @@ BENCHMARK(BM_FullAttention)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
+// One encoder layer of Gemma 3's SigLIP at full size (896 x 896: 4096
+// patches, width 1152, MLP 4304, 16 heads of 72), bf16 weights as the
+// released checkpoints store them, f32 math: LayerNorm, q/k/v with biases,
+// full attention, the output projection, LayerNorm, the GELU MLP, both
+// residual adds. 27 of these make an image's encoding. GFLOP/s counts the
+// matmuls and both attention products (202 GFLOP a layer).
+void BM_SiglipLayer(benchmark::State &state) {
+  const int64_t n = 4096, d = 1152, f = 4304, heads = 16, dim = 72;
+  const WeightView &wq = Matrix(StoredType::kBF16, d, d);
+  const WeightView &wf1 = Matrix(StoredType::kBF16, f, d);
+  const WeightView &wf2 = Matrix(StoredType::kBF16, d, f);
+  const WeightView &vec_d = Matrix(StoredType::kBF16, 1, d);
+  const WeightView &vec_f = Matrix(StoredType::kBF16, 1, f);
+  std::vector<float> x = RandomFloats(n * d, 1, 1.0f);
+  std::vector<float> h(size_t(n * d)), q(size_t(n * d)), k(size_t(n * d)),
+      v(size_t(n * d)), a(size_t(n * d)), m(size_t(n * f));
+  for (auto _ : state) {
+    LayerNorm(x.data(), n, d, vec_d, vec_d, 1e-6f, h.data());
+    const MatmulJob jobs[] = {{h.data(), n, d, wq, {}, d, q.data()},
+                              {h.data(), n, d, wq, {}, d, k.data()},
+                              {h.data(), n, d, wq, {}, d, v.data()}};
+    Matmuls(Pool(), jobs);
+    for (float *p : {q.data(), k.data(), v.data()})
+      AddWeight(p, n, d, vec_d, p);
+    FullAttention(Pool(), q.data(), k.data(), v.data(), n, heads, dim,
+                  0.1178511f, a.data());
+    Matmul(Pool(), a.data(), n, d, wq, {}, d, h.data());
+    AddWeight(h.data(), n, d, vec_d, h.data());
+    Add(x.data(), h.data(), n * d, x.data());
+    LayerNorm(x.data(), n, d, vec_d, vec_d, 1e-6f, h.data());
+    Matmul(Pool(), h.data(), n, d, wf1, {}, f, m.data());
+    AddWeight(m.data(), n, f, vec_f, m.data());
+    GeluTanh(m.data(), n * f, m.data());
+    Matmul(Pool(), m.data(), n, f, wf2, {}, d, h.data());
+    AddWeight(h.data(), n, d, vec_d, h.data());
+    Add(x.data(), h.data(), n * d, x.data());
+    benchmark::DoNotOptimize(x.data());
+  }
+  const double flops = 2.0 * n * (4.0 * d * d + 2.0 * d * f) +
+                       4.0 * double(n) * double(n) * double(d);
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      flops * 1e-9 * double(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_SiglipLayer)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 // One pool.For of trivial work on every thread: the fixed cost each
 // kernel of a decode step pays to run on all cores (a step runs about a
 // hundred).
