@@ -161,8 +161,14 @@ absl::Status AddVision(const fs::path &dir, const std::string &config_text,
   if (!vision.ok())
     return vision.status();
   model.vision = *std::move(vision);
-  if (!model.vision)
+  if (!model.vision) {
+    // A tower this importer does not read (Gemma 4's): the text model runs,
+    // and images are refused naming it.
+    if (config_text.find("\"vision_config\"") != std::string::npos &&
+        model.spec.generation == Generation::kGemma4)
+      model.vision_format = "gemma4";
     return absl::OkStatus();
+  }
   model.vision_format = "hf";
   for (const char *prefix :
        {"multi_modal_projector.", "model.multi_modal_projector."}) {

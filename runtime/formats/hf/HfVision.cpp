@@ -124,11 +124,8 @@ ParseHfVision(std::string_view config, std::string_view preprocessor,
     return root.status();
   if (!root->contains("vision_config") || (*root)["vision_config"].is_null())
     return std::nullopt;
-  const std::string type = root->value("model_type", "");
-  if (type != "gemma3")
-    return Fail(name, fmt::format("the vision tower of model_type '{}' is "
-                                  "not supported yet (Gemma 3's is)",
-                                  type));
+  if (root->value("model_type", "") != "gemma3")
+    return std::nullopt;
   const json &v = (*root)["vision_config"];
   const std::string where = name + ": vision_config";
   if (!v.is_object())

@@ -20,7 +20,9 @@
 
 namespace gemma::hf {
 
-// Nothing for a text-only config. `preprocessor` is the text of
+// Nothing for a text-only config, or for another generation's tower (Gemma
+// 4's is not read yet: its text model still loads). `preprocessor` is the
+// text of
 // preprocessor_config.json, or empty when the checkpoint has none (the
 // processor's defaults then apply).
 absl::StatusOr<std::optional<VisionSpec>>

@@ -323,6 +323,17 @@ TEST(HfVision, ShapesTheEncoderCannotBuildAreRefusedByName) {
   }
 }
 
+// Gemma 4's tower is not read yet, and its text model must still load: the
+// vision config of another generation gives no spec rather than an error.
+TEST(HfVision, AnotherGenerationsTowerLeavesTheTextModelAlone) {
+  const std::string config =
+      ConfigWith("\"model_type\": \"gemma3\"", "\"model_type\": \"gemma4\"");
+  absl::StatusOr<std::optional<VisionSpec>> spec =
+      hf::ParseHfVision(config, "", 32, "config.json");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_FALSE(spec->has_value());
+}
+
 TEST(HfVision, PreprocessingTheDecoderDoesNotRunIsRefused) {
   const std::string config = ConfigWith("", "");
   for (const auto &[text, message] :
