@@ -72,6 +72,8 @@ absl::StatusOr<ModelFile> LoadModelFileFromBytes(std::span<const uint8_t> bytes,
 }
 
 absl::StatusOr<VisionWeights> VisionWeightsOf(const ModelFile &model) {
+  if (!model.vision_error.empty())
+    return absl::InvalidArgumentError(model.vision_error);
   if (model.vision_format == "hf")
     return hf::HfVisionWeights(model);
   if (model.vision_format == "mmproj")

@@ -52,6 +52,9 @@ struct ModelFile {
   // or "mmproj"; "gemma4" for a Gemma 4 tower, which is not read yet.
   std::optional<VisionSpec> vision;
   std::string vision_format;
+  // Why a tower the file carries cannot be read (images are then refused
+  // with it; the text model runs); empty otherwise.
+  std::string vision_error;
   std::string format; // "sbs" or "gguf"
   std::string source; // the path (or name) errors mention
   uint64_t file_bytes = 0;

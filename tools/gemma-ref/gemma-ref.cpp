@@ -96,10 +96,8 @@ WrapPrompt(const gemma::ModelFile &model,
   const ChatFormat format = raw ? ChatFormat::kNone : model.spec.chat;
   if (image_paths.empty())
     return WrapFirstTurn(tokenizer, format, model.spec.bos_id, prompt_text);
-  if (!model.vision)
-    return absl::InvalidArgumentError(fmt::format(
-        "{} has no vision tower: --image needs an image-text checkpoint",
-        model.source));
+  if (!model.vision) // why: no tower, one not read yet, or one refused
+    return VisionWeightsOf(model).status();
   const VisionSpec &v = *model.vision;
   const ImageMarks marks{"<start_of_image>", "<end_of_image>", v.image_token,
                          v.soft_tokens};

@@ -185,6 +185,7 @@ absl::Status AddMmproj(gguf::GgufFile opened, ModelFile &model) {
   model.tensors.emplace(t.name, t);
   model.vision = *spec;
   model.vision_format = "mmproj";
+  model.vision_error.clear();
   model.storage = storage;
   return absl::OkStatus();
 }

@@ -158,8 +158,12 @@ absl::Status AddVision(const fs::path &dir, const std::string &config_text,
   absl::StatusOr<std::optional<VisionSpec>> vision =
       hf::ParseHfVision(config_text, preprocessor, model.spec.model_dim,
                         (dir / "config.json").string());
-  if (!vision.ok())
-    return vision.status();
+  if (!vision.ok()) {
+    // A tower this importer refuses does not stop the text model: images
+    // are refused with the reason.
+    model.vision_error = std::string(vision.status().message());
+    return absl::OkStatus();
+  }
   model.vision = *std::move(vision);
   if (!model.vision) {
     // A tower this importer does not read (Gemma 4's): the text model runs,

@@ -28,6 +28,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -332,6 +333,31 @@ TEST(HfVision, AnotherGenerationsTowerLeavesTheTextModelAlone) {
       hf::ParseHfVision(config, "", 32, "config.json");
   ASSERT_TRUE(spec.ok()) << spec.status();
   EXPECT_FALSE(spec->has_value());
+}
+
+// A checkpoint whose tower the importer refuses still loads for text;
+// images are then refused with the reason.
+TEST(HfVision, ARefusedTowerLeavesTheTextModelUsable) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / "gemma-refused-tower";
+  std::filesystem::remove_all(dir);
+  std::filesystem::copy(FixtureDir(), dir);
+  {
+    std::ofstream out(dir / "config.json", std::ios::trunc);
+    out << ConfigWith("\"vision_use_head\": false",
+                      "\"vision_use_head\": true");
+  }
+  absl::StatusOr<ModelFile> model = LoadHfCheckpoint(dir.string());
+  ASSERT_TRUE(model.ok()) << model.status();
+  EXPECT_FALSE(model->vision.has_value());
+  EXPECT_TRUE(HfModelWeights(*model).ok());
+  absl::StatusOr<Tensor> soft =
+      SoftTokensAtRows(*model, PromptIds(), {FixtureDir() + "image0.png"});
+  ASSERT_FALSE(soft.ok());
+  EXPECT_NE(soft.status().message().find("vision_use_head must be false"),
+            std::string::npos)
+      << soft.status();
+  std::filesystem::remove_all(dir);
 }
 
 TEST(HfVision, PreprocessingTheDecoderDoesNotRunIsRefused) {
