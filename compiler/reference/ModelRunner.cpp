@@ -92,13 +92,8 @@ absl::StatusOr<Tensor> ModelRunner::PrefillImages(std::span<const int32_t> ids,
   args.insert(args.end(), caches.begin(), caches.end());
   args.push_back(soft);
   args.push_back(ImageHorizons(ids, start, layout_.image_token));
-  absl::StatusOr<std::vector<Value>> outs =
-      Run(PrefillImageFunctionName(int64_t(ids.size())), std::move(args));
-  if (!outs.ok())
-    return outs.status();
-  for (size_t i = 0; i < caches.size(); ++i)
-    caches[i] = std::get<Tensor>(std::move((*outs)[i + 1]));
-  return std::get<Tensor>(std::move((*outs)[0]));
+  return RunForLogits(PrefillImageFunctionName(int64_t(ids.size())),
+                      std::move(args), caches);
 }
 
 absl::StatusOr<Tensor> ModelRunner::Decode(std::span<const int32_t> ids,
@@ -119,8 +114,14 @@ absl::StatusOr<Tensor> ModelRunner::Decode(std::span<const int32_t> ids,
       std::vector<int32_t>(ids.begin(), ids.end()),
       std::vector<int32_t>(positions.begin(), positions.end())};
   args.insert(args.end(), caches.begin(), caches.end());
-  absl::StatusOr<std::vector<Value>> outs =
-      Run(DecodeFunctionName(int64_t(ids.size())), std::move(args));
+  return RunForLogits(DecodeFunctionName(int64_t(ids.size())), std::move(args),
+                      caches);
+}
+
+absl::StatusOr<Tensor> ModelRunner::RunForLogits(const std::string &function,
+                                                 std::vector<Value> args,
+                                                 KvCaches &caches) {
+  absl::StatusOr<std::vector<Value>> outs = Run(function, std::move(args));
   if (!outs.ok())
     return outs.status();
   for (size_t i = 0; i < caches.size(); ++i)

@@ -67,6 +67,11 @@ private:
   ModelRunner() = default;
   absl::StatusOr<std::vector<Value>> Run(const std::string &function,
                                          std::vector<Value> args);
+  // A function returning logits then the caches: the caches go back into
+  // `caches`, the logits are returned.
+  absl::StatusOr<Tensor> RunForLogits(const std::string &function,
+                                      std::vector<Value> args,
+                                      KvCaches &caches);
 
   ModelSpec spec_;
   CacheLayout layout_;

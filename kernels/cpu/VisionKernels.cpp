@@ -74,12 +74,12 @@ void FullAttention(ThreadPool &pool, const float *q, const float *k,
                    float scale, float *out) {
   const int64_t stride = heads * dim;
   const int64_t blocks = (n + kQueryBlock - 1) / kQueryBlock;
+  // Each head's keys (scaled) and values as GEMM "weight" rows: keys
+  // [n, dim] contiguous, values transposed to [dim, n].
+  const int64_t kstride = GemmRowStride(dim), vstride = GemmRowStride(n);
+  Floats keys = AlignedFloats(n * kstride),
+         values = AlignedFloats(dim * vstride);
   for (int64_t h = 0; h < heads; ++h) {
-    // The head's keys (scaled) and values as GEMM "weight" rows: keys
-    // [n, dim] contiguous, values transposed to [dim, n].
-    const int64_t kstride = GemmRowStride(dim), vstride = GemmRowStride(n);
-    Floats keys = AlignedFloats(n * kstride),
-           values = AlignedFloats(dim * vstride);
     pool.For(n, [&](int64_t begin, int64_t end) {
       for (int64_t m = begin; m < end; ++m)
         for (int64_t d = 0; d < dim; ++d) {

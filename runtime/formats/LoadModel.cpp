@@ -78,10 +78,6 @@ absl::StatusOr<VisionWeights> VisionWeightsOf(const ModelFile &model) {
     return hf::HfVisionWeights(model);
   if (model.vision_format == "mmproj")
     return MmprojVisionWeights(model);
-  if (model.vision_format == "gemma4")
-    return absl::InvalidArgumentError(fmt::format(
-        "{}: Gemma 4's vision tower is not supported yet (Gemma 3's is)",
-        model.source));
   return absl::InvalidArgumentError(fmt::format(
       "{} has no vision tower: images need an image-text checkpoint or an "
       "mmproj file",

@@ -49,7 +49,7 @@ struct ModelFile {
   std::optional<std::span<const uint8_t>> tokenizer;
   // The image encoder, for checkpoints that carry one or a model given an
   // mmproj file (docs/vision.md), and whose names its tensors have: "hf"
-  // or "mmproj"; "gemma4" for a Gemma 4 tower, which is not read yet.
+  // or "mmproj".
   std::optional<VisionSpec> vision;
   std::string vision_format;
   // Why a tower the file carries cannot be read (images are then refused

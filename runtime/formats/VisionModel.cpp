@@ -12,6 +12,10 @@ int64_t VisionSpec::PoolKernel() const {
   return side > 0 ? GridSide() / side : 0;
 }
 
+std::string TransposedProjectionName(const std::string &stored) {
+  return stored + ".transposed";
+}
+
 std::string CheckVisionSpec(const VisionSpec &s) {
   for (auto [value, what] : {std::pair{s.image_size, "image_size"},
                              {s.patch_size, "patch_size"},

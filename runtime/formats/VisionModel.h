@@ -69,6 +69,11 @@ struct VisionWeights {
   std::string projection;       // [text width, width] (stored transposed in HF)
 };
 
+// The projector's matrix is stored [width, text width] (a torch.matmul
+// operand, in checkpoints and mmproj files alike); the loaders add a
+// transposed copy, [text width, width], under this name.
+std::string TransposedProjectionName(const std::string &stored);
+
 // A readable reason the spec cannot be built, or empty.
 std::string CheckVisionSpec(const VisionSpec &spec);
 

@@ -179,7 +179,7 @@ absl::Status AddMmproj(gguf::GgufFile opened, ModelFile &model) {
     return Fail(path, std::string(transposed.status().message()));
   storage->projection = *std::move(transposed);
   WeightTensor t = *stored;
-  t.name += ".transposed";
+  t.name = TransposedProjectionName(t.name);
   std::swap(t.rows, t.cols);
   t.bytes = storage->projection;
   model.tensors.emplace(t.name, t);
@@ -201,7 +201,7 @@ absl::StatusOr<VisionWeights> MmprojVisionWeights(const ModelFile &model) {
   names.post_norm_weight = "v.post_ln.weight";
   names.post_norm_bias = "v.post_ln.bias";
   names.soft_norm = "mm.soft_emb_norm.weight";
-  names.projection = "mm.input_projection.weight.transposed";
+  names.projection = TransposedProjectionName("mm.input_projection.weight");
   names.layer_prefix = "v.blk.{}.";
   names.owned = {"v.", "mm."};
   names.also_read = {"mm.input_projection.weight"};

@@ -155,24 +155,18 @@ absl::Status AddVision(const fs::path &dir, const std::string &config_text,
       return read.status();
     preprocessor = *std::move(read);
   }
+  // A tower this importer does not read (Gemma 4's) or refuses does not
+  // stop the text model: images are refused with the reason.
   absl::StatusOr<std::optional<VisionSpec>> vision =
       hf::ParseHfVision(config_text, preprocessor, model.spec.model_dim,
-                        (dir / "config.json").string());
+                        (dir / "config.json").string(), &model.vision_error);
   if (!vision.ok()) {
-    // A tower this importer refuses does not stop the text model: images
-    // are refused with the reason.
     model.vision_error = std::string(vision.status().message());
     return absl::OkStatus();
   }
   model.vision = *std::move(vision);
-  if (!model.vision) {
-    // A tower this importer does not read (Gemma 4's): the text model runs,
-    // and images are refused naming it.
-    if (config_text.find("\"vision_config\"") != std::string::npos &&
-        model.spec.generation == Generation::kGemma4)
-      model.vision_format = "gemma4";
+  if (!model.vision)
     return absl::OkStatus();
-  }
   model.vision_format = "hf";
   for (const char *prefix :
        {"multi_modal_projector.", "model.multi_modal_projector."}) {
@@ -187,7 +181,7 @@ absl::Status AddVision(const fs::path &dir, const std::string &config_text,
     std::vector<uint8_t> &bytes =
         storage.made.emplace_back(*std::move(transposed_bytes));
     WeightTensor transposed = *t;
-    transposed.name = hf::TransposedProjectionName(t->name);
+    transposed.name = TransposedProjectionName(t->name);
     transposed.rows = t->cols;
     transposed.cols = t->rows;
     transposed.bytes = bytes;

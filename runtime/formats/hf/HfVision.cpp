@@ -118,14 +118,21 @@ std::string FindPrefix(const ModelFile &model,
 
 absl::StatusOr<std::optional<VisionSpec>>
 ParseHfVision(std::string_view config, std::string_view preprocessor,
-              uint32_t text_width, const std::string &name) {
+              uint32_t text_width, const std::string &name,
+              std::string *unread) {
   absl::StatusOr<json> root = ParseObject(config, name);
   if (!root.ok())
     return root.status();
   if (!root->contains("vision_config") || (*root)["vision_config"].is_null())
     return std::nullopt;
-  if (root->value("model_type", "") != "gemma3")
+  if (const std::string type = root->value("model_type", "");
+      type != "gemma3") {
+    if (unread)
+      *unread = fmt::format("{}: the vision tower of model_type '{}' is not "
+                            "supported yet (Gemma 3's is)",
+                            name, type);
     return std::nullopt;
+  }
   const json &v = (*root)["vision_config"];
   const std::string where = name + ": vision_config";
   if (!v.is_object())
@@ -188,10 +195,6 @@ ParseHfVision(std::string_view config, std::string_view preprocessor,
   if (std::string problem = CheckVisionSpec(spec); !problem.empty())
     return Fail(where, problem);
   return spec;
-}
-
-std::string TransposedProjectionName(const std::string &stored) {
-  return stored + ".transposed";
 }
 
 absl::StatusOr<VisionWeights> HfVisionWeights(const ModelFile &model) {

@@ -21,17 +21,14 @@
 namespace gemma::hf {
 
 // Nothing for a text-only config, or for another generation's tower (Gemma
-// 4's is not read yet: its text model still loads). `preprocessor` is the
-// text of
+// 4's is not read yet: its text model still loads), whose reason then goes
+// to `*unread` when given. `preprocessor` is the text of
 // preprocessor_config.json, or empty when the checkpoint has none (the
 // processor's defaults then apply).
 absl::StatusOr<std::optional<VisionSpec>>
 ParseHfVision(std::string_view config, std::string_view preprocessor,
-              uint32_t text_width, const std::string &name);
-
-// The projector's matrix is stored [width, text width] (a torch.matmul
-// operand); the loader adds this transposed copy, [text width, width].
-std::string TransposedProjectionName(const std::string &stored);
+              uint32_t text_width, const std::string &name,
+              std::string *unread = nullptr);
 
 // The tensors of model.vision, every one of them checked for shape; a
 // vision or projector tensor no role reads is refused.
